@@ -1,0 +1,56 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# Hyper-V guest drivers: user-facing targets. The kernel build itself is
+# driven by ./Kbuild; see README for what each target does.
+
+KVER		?= 6.12
+HV_CACHE	?= /var/cache/hvdrivers
+export HV_CACHE
+
+TOP		:= $(CURDIR)
+SCRIPTS		:= $(TOP)/scripts
+HVHOST		:= tools/hv/hvhost/hvhost
+
+# Config symbols of the out-of-tree build (a kernel tree sets them in Kconfig).
+HV_CONFIG	:= CONFIG_HV_VMBUS=m CONFIG_HV_ECHO_TEST=m
+
+.PHONY: all modules hvhost run check check-static check-unit check-boot \
+	bench install deps clean
+
+all: modules
+
+deps:
+	@$(SCRIPTS)/hv-deps.sh
+
+modules: deps
+	@$(SCRIPTS)/hv-build.sh $(KVER) $(HV_CONFIG)
+
+hvhost: deps
+	@$(MAKE) -s -C tools/hv/hvhost
+
+run: modules hvhost
+	@$(SCRIPTS)/hv-run.sh $(KVER)
+
+check: deps
+	@$(SCRIPTS)/hv-check.sh all
+
+check-static: deps
+	@$(SCRIPTS)/hv-check.sh static
+
+check-unit: deps
+	@$(SCRIPTS)/hv-check.sh unit
+
+check-boot: deps
+	@$(SCRIPTS)/hv-check.sh boot
+
+bench: modules hvhost
+	@$(SCRIPTS)/hv-bench.sh $(KVER)
+
+# Install the modules for one kernel: INSTALL_MOD_PATH=/ by default, so this
+# is for the machine's own kernel when KVER names it.
+install: modules
+	@$(SCRIPTS)/hv-build.sh $(KVER) $(HV_CONFIG) -- modules_install
+
+clean:
+	rm -rf out
+	@$(MAKE) -s -C tools/hv/hvhost clean 2>/dev/null || true

@@ -1,0 +1,185 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Boot one QEMU (TCG) guest under the emulated Hyper-V host. See --help.
+set -euo pipefail
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+
+usage() {
+	cat <<USAGE
+usage: hv-boot.sh [options] [-- hvhost-options...]
+
+Starts tools/hv/hvhost, then a QEMU TCG guest running Debian's stock kernel
+with this tree's modules, waits for the guest to power off, stops hvhost.
+
+  --kver 6.12|6.1     kernel (default 6.12)
+  --initrd FILE       base initramfs (default: built into the run folder)
+  --guest FILE        scenario run in the guest as /scenario.sh
+  --host FILE         host-side script run while the guest runs, with
+                      HV_CTL (control socket), HV_CONSOLE (console log),
+                      HV_RUN (run folder) and HV_HVHOST (hvhost binary) set
+  --smp N             vCPUs (default 2)
+  --mem SIZE          guest RAM (default 512M)
+  --vectors N         MSI-X vectors of the ivshmem device (default 4)
+  --timeout SEC       kill the guest after SEC seconds (default 300)
+  --run DIR           run folder for logs and sockets (default: a new one
+                      under out/runs)
+  --append ARGS       extra kernel command-line arguments
+  --qemu ARGS         extra QEMU arguments
+  --console           also copy the guest console to stdout
+
+Exit status: 0 when the guest printed "HV-GUEST: done", 1 otherwise.
+Logs: RUN/console.log, RUN/hvhost.log, RUN/host-script.log.
+USAGE
+}
+
+die() { echo "hv-boot: $*" >&2; exit 2; }
+
+kver=6.12 initrd="" guest="" host="" smp=2 mem=512M vectors=4 timeout=300
+run="" append="" qemu_extra="" console=0
+while [ $# -gt 0 ]; do
+	case "$1" in
+	--kver) kver=$2; shift ;;
+	--initrd) initrd=$2; shift ;;
+	--guest) guest=$2; shift ;;
+	--host) host=$2; shift ;;
+	--smp) smp=$2; shift ;;
+	--mem) mem=$2; shift ;;
+	--vectors) vectors=$2; shift ;;
+	--timeout) timeout=$2; shift ;;
+	--run) run=$2; shift ;;
+	--append) append=$2; shift ;;
+	--qemu) qemu_extra=$2; shift ;;
+	--console) console=1 ;;
+	-h | --help) usage; exit 0 ;;
+	--) shift; break ;;
+	*) usage >&2; die "unknown option '$1'" ;;
+	esac
+	shift
+done
+
+[[ "$smp" =~ ^[1-9][0-9]*$ ]] || die "--smp needs a positive number"
+[[ "$timeout" =~ ^[1-9][0-9]*$ ]] || die "--timeout needs a positive number"
+[[ "$mem" =~ ^[1-9][0-9]*[MG]$ ]] || die "--mem needs a size like 512M or 1G"
+[ -z "$guest" ] || [ -f "$guest" ] || die "guest scenario '$guest' not found"
+[ -z "$host" ] || [ -f "$host" ] || die "host script '$host' not found"
+command -v qemu-system-x86_64 >/dev/null ||
+	die "qemu-system-x86_64 not found (run scripts/hv-deps.sh)"
+hvhost=$top/tools/hv/hvhost/hvhost
+[ -x "$hvhost" ] || die "$hvhost not built (make hvhost)"
+
+kroot=$("$top/scripts/hv-kernel.sh" "$kver")
+rel=$(cat "$kroot/release")
+
+if [ -z "$run" ]; then
+	mkdir -p "$top/out/runs"
+	run=$(mktemp -d "$top/out/runs/boot.XXXXXX")
+fi
+mkdir -p "$run"
+run=$(cd "$run" && pwd)
+
+if [ -z "$initrd" ]; then
+	initrd=$run/base.cpio.gz
+	"$top/scripts/hv-initramfs.sh" "$kver" "$initrd"
+fi
+
+# The scenario rides in a second cpio archive appended to the base one.
+initrd_all=$run/initrd.img
+cp "$initrd" "$initrd_all"
+if [ -n "$guest" ]; then
+	mkdir -p "$run/scenario"
+	cp "$guest" "$run/scenario/scenario.sh"
+	(cd "$run/scenario" && echo scenario.sh | cpio -o -H newc --quiet) |
+		gzip -1 >> "$initrd_all"
+fi
+
+# Sockets live in a short path: UNIX socket names are limited to 107 bytes.
+sockdir=$(mktemp -d /tmp/hvboot.XXXXXX)
+sock=$sockdir/ivsh.sock
+ctl=$sockdir/ctl.sock
+ramfile=/dev/shm/hvboot-ram.$$.$RANDOM
+ln -sfn "$ctl" "$run/ctl.sock"
+
+hvhost_pid="" qemu_pid="" host_pid=""
+cleanup() {
+	[ -n "$host_pid" ] && kill "$host_pid" 2>/dev/null
+	[ -n "$qemu_pid" ] && kill -9 "$qemu_pid" 2>/dev/null
+	if [ -n "$hvhost_pid" ] && kill -0 "$hvhost_pid" 2>/dev/null; then
+		kill "$hvhost_pid" 2>/dev/null
+		sleep 0.5
+		kill -9 "$hvhost_pid" 2>/dev/null
+	fi
+	rm -rf "$sockdir" "$ramfile"
+	return 0
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+"$hvhost" --socket "$sock" --control "$ctl" --mem "$ramfile" \
+	--mem-size "$mem" --vectors "$vectors" "$@" \
+	> "$run/hvhost.log" 2>&1 &
+hvhost_pid=$!
+
+for _ in $(seq 100); do
+	[ -S "$sock" ] && [ -S "$ctl" ] && break
+	kill -0 "$hvhost_pid" 2>/dev/null ||
+		{ cat "$run/hvhost.log" >&2; die "hvhost exited at start-up"; }
+	sleep 0.1
+done
+[ -S "$sock" ] || die "hvhost did not create $sock"
+
+: > "$run/console.log"
+qemu-system-x86_64 -accel tcg -cpu max -smp "$smp" -m "$mem" \
+	-machine pc,memory-backend=ram0 \
+	-object memory-backend-file,id=ram0,size="$mem",mem-path="$ramfile",share=on \
+	-chardev socket,path="$sock",id=ivsh \
+	-device ivshmem-doorbell,chardev=ivsh,vectors="$vectors" \
+	-kernel "$kroot/boot/vmlinuz-$rel" -initrd "$initrd_all" \
+	-append "console=ttyS0 loglevel=5 panic=-1 $append" \
+	-display none -monitor none -serial file:"$run/console.log" \
+	-no-reboot $qemu_extra > "$run/qemu.log" 2>&1 &
+qemu_pid=$!
+
+if [ -n "$host" ]; then
+	HV_CTL=$ctl HV_CONSOLE=$run/console.log HV_RUN=$run HV_HVHOST=$hvhost \
+		HV_QEMU_PID=$qemu_pid bash "$host" > "$run/host-script.log" 2>&1 &
+	host_pid=$!
+fi
+
+if [ "$console" = 1 ]; then
+	tail -n +1 -f "$run/console.log" --pid "$qemu_pid" &
+fi
+
+deadline=$((SECONDS + timeout))
+while kill -0 "$qemu_pid" 2>/dev/null; do
+	if [ $SECONDS -ge $deadline ]; then
+		echo "hv-boot: guest timed out after ${timeout}s" >> "$run/console.log"
+		kill -9 "$qemu_pid" 2>/dev/null
+		break
+	fi
+	sleep 0.5
+done
+wait "$qemu_pid" 2>/dev/null || true
+qemu_pid=""
+
+if [ -n "$host_pid" ]; then
+	for _ in $(seq 40); do
+		kill -0 "$host_pid" 2>/dev/null || break
+		sleep 0.5
+	done
+	kill "$host_pid" 2>/dev/null || true
+	wait "$host_pid" 2>/dev/null || true
+	host_pid=""
+fi
+
+# hvhost leaves by itself when QEMU disconnects.
+for _ in $(seq 50); do
+	kill -0 "$hvhost_pid" 2>/dev/null || break
+	sleep 0.1
+done
+if kill -0 "$hvhost_pid" 2>/dev/null; then
+	echo "hv-boot: hvhost did not exit after the guest" >> "$run/hvhost.log"
+fi
+
+grep -q '^HV-GUEST: done' "$run/console.log"

@@ -1,0 +1,46 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# hv-check.sh all|static|unit|boot
+#
+# Run test tiers. Every check prints "PASS: name" or "FAIL: name: why";
+# the run ends with "N passed, N failed" and fails if anything failed.
+# HV_KVERS selects the kernels (default "6.12 6.1").
+set -uo pipefail
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+cd "$top" || exit 2
+tiers=${1:-all}
+kvers=${HV_KVERS:-6.12 6.1}
+results=$top/out/results
+mkdir -p "$results"
+log=$results/check.log
+: > "$log"
+
+run_tier() {
+	local name=$1
+	shift
+	echo "== $name" | tee -a "$log"
+	"$@" 2>&1 | tee -a "$log" | grep -E '^(PASS|FAIL|SKIP|==)' || true
+}
+
+case "$tiers" in
+all) run_tier static "$top/tools/testing/hv/static/run.sh" $kvers
+     run_tier unit "$top/tools/testing/hv/unit/run.sh"
+     run_tier boot "$top/tools/testing/hv/boot/run.sh" $kvers ;;
+static) run_tier static "$top/tools/testing/hv/static/run.sh" $kvers ;;
+unit) run_tier unit "$top/tools/testing/hv/unit/run.sh" ;;
+boot) run_tier boot "$top/tools/testing/hv/boot/run.sh" $kvers ;;
+*) echo "hv-check: unknown tier '$tiers' (all, static, unit, boot)" >&2
+   exit 2 ;;
+esac
+
+passed=$(grep -c '^PASS:' "$log")
+failed=$(grep -c '^FAIL:' "$log")
+if [ "$passed" -eq 0 ] && [ "$failed" -eq 0 ]; then
+	echo "FAIL: no test ran" | tee -a "$log"
+	failed=1
+fi
+echo "full log: $log"
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]

@@ -1,0 +1,71 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# hv-initramfs.sh KVER OUTPUT [KERNEL-MODULE ...]
+#
+# Build the base initramfs for the boot tests: busybox, kmod (a real
+# modprobe that resolves modaliases), this tree's modules for KVER
+# installed under /lib/modules/<release>/extra and depmod'ed, the named
+# modules of Debian's kernel with their dependencies, and /init.
+# A scenario is appended later as a second cpio archive (see hv-boot.sh).
+set -euo pipefail
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+kver=${1:?usage: hv-initramfs.sh KVER OUTPUT [MODULE ...]}
+output=${2:?usage: hv-initramfs.sh KVER OUTPUT [MODULE ...]}
+shift 2
+
+die() { echo "hv-initramfs: $*" >&2; exit 1; }
+
+kroot=$("$top/scripts/hv-kernel.sh" "$kver")
+rel=$(cat "$kroot/release")
+build=$top/out/$rel
+ls "$build"/drivers/hv/vmbus/*.ko >/dev/null 2>&1 ||
+	die "no modules in $build: run 'make modules KVER=$kver' first"
+
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+root=$work/root
+mkdir -p "$root"/{bin,sbin,etc,proc,sys,dev,tmp,run,mnt,lib64} \
+	"$root/lib/modules/$rel/extra" "$root/lib/x86_64-linux-gnu"
+
+cp /bin/busybox "$root/bin/busybox"
+
+# A binary and the shared libraries it needs.
+copy_binary() {
+	local bin=$1 lib
+	cp -L "$bin" "$root/sbin/"
+	for lib in $(ldd "$bin" | grep -o '/[^ ]*'); do
+		case "$lib" in
+		/lib64/*) cp -L "$lib" "$root/lib64/" ;;
+		*) cp -L "$lib" "$root/lib/x86_64-linux-gnu/" ;;
+		esac
+	done
+}
+copy_binary /usr/bin/kmod
+for tool in modprobe insmod rmmod lsmod modinfo depmod; do
+	ln -sf kmod "$root/sbin/$tool"
+done
+for extra in ${HV_INITRAMFS_BINARIES:-}; do
+	copy_binary "$extra"
+done
+
+mods=$root/lib/modules/$rel
+find "$build" -name '*.ko' -exec cp {} "$mods/extra/" \;
+cp "$kroot/lib/modules/$rel"/modules.{builtin,builtin.modinfo,order} "$mods/"
+for m in "$@"; do
+	modprobe -d "$kroot" -S "$rel" --show-depends "$m" |
+	while read -r cmd path _; do
+		[ "$cmd" = insmod ] || continue
+		rel_path=${path#"$kroot"/lib/modules/"$rel"/}
+		mkdir -p "$mods/$(dirname "$rel_path")"
+		cp "$path" "$mods/$rel_path"
+	done
+done
+depmod -b "$root" "$rel"
+
+cp "$top/tools/testing/hv/boot/init" "$root/init"
+chmod +x "$root/init"
+
+(cd "$root" && find . | cpio -o -H newc --quiet) | gzip -1 > "$output.tmp"
+mv "$output.tmp" "$output"
