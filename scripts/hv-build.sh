@@ -23,7 +23,10 @@ targets=("${@:-modules}")
 kroot=$("$top/scripts/hv-kernel.sh" "$kver")
 rel=$(cat "$kroot/release")
 hdr=$kroot/usr/src/linux-headers-$rel
-out=$top/out/$rel
+out=$top/out/$rel${HV_OUT_TAG:+-$HV_OUT_TAG}
+if [ -n "${HV_OUT_TAG:-}" ] && [ -z "${HV_KBUILD_FLAGS:-}" ]; then
+	rm -rf "$out"	# a fresh build, so that every warning shows
+fi
 
 mkdir -p "$out"
 # Sources only: build products a developer left in the tree stay out.

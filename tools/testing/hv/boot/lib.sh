@@ -1,0 +1,55 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# Helpers for the boot scenarios (sourced). A scenario is t-NAME.sh; it
+# boots one or more guests with hv_boot and reports PASS:/FAIL: lines.
+# Set by run.sh: KVER, HV_TOP, HV_INITRD, HV_RUNS.
+
+# hv_boot NAME [hv-boot.sh options] [-- hvhost options]
+hv_boot() {
+	local name=$1
+	shift
+	HV_RUN=$HV_RUNS/$name
+	rm -rf "$HV_RUN"
+	mkdir -p "$HV_RUN"
+	"$HV_TOP/scripts/hv-boot.sh" --kver "$KVER" --initrd "$HV_INITRD" \
+		--run "$HV_RUN" "$@"
+}
+
+# Kernel trouble in a console log: any of these fails the scenario.
+hv_kernel_trouble() {
+	grep -aE 'WARNING:|BUG:|Oops|Call Trace|general protection|KASAN|UBSAN|kernel panic|Kernel panic|hv-boot: guest timed out|INFO: task .* blocked' \
+		"$1" | head -n 5
+}
+
+# hv_report NAME: the guest's PASS/FAIL lines, the host script's, and one
+# line for the boot itself (reached the end, no kernel trouble).
+hv_report() {
+	local name=$1 console=$HV_RUN/console.log trouble
+	grep -a '^\(PASS\|FAIL\): ' "$console" | sed "s/^\(PASS\|FAIL\): /\1: $KVER: $name: /"
+	if [ -f "$HV_RUN/host-script.log" ]; then
+		grep -a '^\(PASS\|FAIL\): ' "$HV_RUN/host-script.log" |
+			sed "s/^\(PASS\|FAIL\): /\1: $KVER: $name: host: /"
+	fi
+	trouble=$(hv_kernel_trouble "$console")
+	if [ -n "$trouble" ]; then
+		echo "FAIL: $KVER: $name: kernel log: $(echo "$trouble" | head -n 1)"
+	elif ! grep -aq '^HV-GUEST: done' "$console"; then
+		echo "FAIL: $KVER: $name: guest did not finish (see $console)"
+	else
+		echo "PASS: $KVER: $name: clean boot and shutdown"
+	fi
+}
+
+# For host scripts: wait until the console shows a line, up to $2 seconds.
+hv_wait_console() {
+	local pattern=$1 limit=${2:-120} i
+	for ((i = 0; i < limit * 5; i++)); do
+		grep -aq -- "$pattern" "$HV_CONSOLE" && return 0
+		sleep 0.2
+	done
+	return 1
+}
+
+hv_ctl() {
+	"$HV_HVHOST" ctl "$HV_CTL" "$@"
+}

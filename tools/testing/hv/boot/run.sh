@@ -1,0 +1,45 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Boot tier: for each kernel, build the modules, hvhost and the base
+# initramfs, then run every t-*.sh scenario (or those named in
+# HV_SCENARIOS). Prints PASS:/FAIL: lines.
+set -uo pipefail
+
+HV_TOP=$(cd "$(dirname "$0")/../../../.." && pwd)
+export HV_TOP
+here=$HV_TOP/tools/testing/hv/boot
+kvers=${*:-6.12 6.1}
+HV_CONFIG=$(sed -n 's/^HV_CONFIG\t*:= *//p' "$HV_TOP/Makefile")
+
+if ! make -s -C "$HV_TOP/tools/hv/hvhost" > /dev/null; then
+	echo "FAIL: boot: hvhost does not build"
+	exit 1
+fi
+
+for KVER in $kvers; do
+	export KVER
+	if ! "$HV_TOP/scripts/hv-build.sh" "$KVER" $HV_CONFIG > /dev/null; then
+		echo "FAIL: $KVER: boot: modules do not build"
+		continue
+	fi
+	rel=$(cat "$("$HV_TOP/scripts/hv-kernel.sh" "$KVER")/release")
+	HV_RUNS=$HV_TOP/out/runs/$rel
+	HV_INITRD=$HV_RUNS/base.cpio.gz
+	export HV_RUNS HV_INITRD
+	mkdir -p "$HV_RUNS"
+	if ! "$HV_TOP/scripts/hv-initramfs.sh" "$KVER" "$HV_INITRD"; then
+		echo "FAIL: $KVER: boot: initramfs"
+		continue
+	fi
+	for t in "$here"/t-*.sh; do
+		name=$(basename "$t" .sh)
+		name=${name#t-}
+		if [ -n "${HV_SCENARIOS:-}" ] &&
+		   ! [[ " $HV_SCENARIOS " == *" $name "* ]]; then
+			continue
+		fi
+		echo "== $KVER $name"
+		bash "$t"
+	done
+done
