@@ -90,7 +90,9 @@ cp "$initrd" "$initrd_all"
 if [ -n "$guest" ]; then
 	mkdir -p "$run/scenario"
 	cp "$guest" "$run/scenario/scenario.sh"
-	(cd "$run/scenario" && echo scenario.sh | cpio -o -H newc --quiet) |
+	cp "$top/tools/testing/hv/boot/guest-lib.sh" "$run/scenario/"
+	(cd "$run/scenario" && printf '%s\n' scenario.sh guest-lib.sh |
+		cpio -o -H newc --quiet) |
 		gzip -1 >> "$initrd_all"
 fi
 

@@ -1,0 +1,76 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# Sourced in the guest before the scenario (busybox sh). Everything the
+# scenarios know about the guest drivers' sysfs interface is here.
+
+ECHO_CLASS=6c1b6d0e-4e1a-4c8f-9a51-6876686f7374
+SCSI_CLASS=ba6163d9-04a1-4d29-b605-72e2ffb1dc7f
+IDE_CLASS=32412632-86cb-44a2-9b5c-50d1417354f5
+NET_CLASS=f8615163-df3e-46c5-913f-f2d2f965ed0e
+VMBUS=/sys/bus/vmbus/devices
+
+pass() { echo "PASS: $*"; }
+fail() { echo "FAIL: $*"; }
+
+# check NAME COMMAND...: PASS or FAIL by the command's status.
+check() {
+	local name=$1
+	shift
+	if "$@"; then pass "$name"; else fail "$name"; fi
+}
+
+# Tell the host script something and give it time to act.
+sync_host() {
+	echo "HV-SYNC: $1"
+	sleep "${2:-2}"
+}
+
+# wait_until SECONDS COMMAND...: poll the command every 0.2 s.
+wait_until() {
+	local limit=$(($1 * 5))
+	shift
+	while [ $limit -gt 0 ]; do
+		"$@" && return 0
+		sleep 0.2
+		limit=$((limit - 1))
+	done
+	return 1
+}
+
+strip_braces() { tr -d '{}\n'; }
+
+# The device folder of an instance GUID, or nothing.
+dev_by_instance() {
+	local d
+	for d in "$VMBUS"/*; do
+		[ -f "$d/device_id" ] || continue
+		[ "$(strip_braces < "$d/device_id")" = "$1" ] && echo "$d" && return 0
+	done
+	return 1
+}
+
+dev_present() { dev_by_instance "$1" > /dev/null; }
+dev_absent() { ! dev_by_instance "$1" > /dev/null; }
+
+# The negotiated VMBus version, as "major.minor".
+vmbus_version() {
+	cat /sys/bus/vmbus/version 2>/dev/null ||
+		dmesg | sed -n 's/.*[Vv]mbus version:\? *\([0-9]*\.[0-9]*\).*/\1/p' | tail -n 1
+}
+
+# The modalias a GUID gets: its 16 bytes in wire order, in hex.
+guid_modalias() {
+	local g
+	g=$(echo "$1" | tr -d -)
+	echo "vmbus:$(echo "$g" | sed 's/^\(..\)\(..\)\(..\)\(..\)\(..\)\(..\)\(..\)\(..\)/\4\3\2\1\6\5\8\7/')"
+}
+
+# echo_run DEV COUNT MIN MAX MODE: run the echo VSC and print its result
+# line ("sent=.. verified=.. ...").
+echo_run() {
+	echo "$2 $3 $4 $5" > "$1/run" || return 1
+	cat "$1/result"
+}
+
+# field NAME LINE: a key=value field of a result line.
+field() { echo "$2" | tr ' ' '\n' | sed -n "s/^$1=//p"; }

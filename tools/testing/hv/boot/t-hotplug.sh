@@ -1,0 +1,42 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# Rescind of an echo device while it is busy: no oops, no hang, the run
+# ends with errors and the device leaves sysfs; a hot-added device works.
+. "$(dirname "$0")/lib.sh"
+
+old_id=33333333-2222-4333-8444-555555555501
+new_id=33333333-2222-4333-8444-555555555502
+guest=$(mktemp)
+host=$(mktemp)
+trap 'rm -f "$guest" "$host"' EXIT
+
+cat > "$guest" <<GUEST
+modprobe hv_vmbus
+wait_until 10 dev_present $old_id
+d=\$(dev_by_instance $old_id)
+modprobe \$(cat \$d/modalias)
+wait_until 10 test -e \$d/run
+(echo "10000000 1 4096 mixed" > \$d/run; echo "HV-GUEST: run ended \$?") &
+runner=\$!
+sleep 2
+echo "HV-SYNC: busy"
+check "rescinded device leaves sysfs" wait_until 60 dev_absent $old_id
+check "the busy run ends after the rescind" wait_until 60 sh -c "! kill -0 \$runner 2>/dev/null"
+echo "HV-SYNC: gone"
+check "hot-added device appears" wait_until 60 dev_present $new_id
+d=\$(dev_by_instance $new_id)
+check "hot-added device binds" wait_until 10 test -e \$d/run
+r=\$(echo_run \$d 2000 1 2048 mixed)
+check "hot-added device echoes 2000 packets (\$r)" [ "\$(field verified "\$r")" = 2000 ]
+GUEST
+
+cat > "$host" <<HOST
+. "$HV_TOP/tools/testing/hv/boot/lib.sh"
+hv_wait_console 'HV-SYNC: busy' 120 || { echo "FAIL: no busy marker"; exit; }
+if hv_ctl rescind $old_id; then echo "PASS: rescind accepted"; else echo "FAIL: rescind"; fi
+hv_wait_console 'HV-SYNC: gone' 180 || { echo "FAIL: no gone marker"; exit; }
+if hv_ctl offer echo $new_id; then echo "PASS: hot-add accepted"; else echo "FAIL: hot-add"; fi
+HOST
+hv_boot hotplug --guest "$guest" --host "$host" --timeout 400 -- \
+	--echo="$old_id" > /dev/null
+hv_report hotplug

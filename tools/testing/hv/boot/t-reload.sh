@@ -1,0 +1,40 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# rmmod/modprobe hv_vmbus 20 times: the device comes back each time, no
+# warning in dmesg, and no GPADL is left on the host afterwards.
+. "$(dirname "$0")/lib.sh"
+
+echo_id=44444444-2222-4333-8444-555555555501
+guest=$(mktemp)
+host=$(mktemp)
+trap 'rm -f "$guest" "$host"' EXIT
+
+cat > "$guest" <<GUEST
+ok=0
+for i in \$(seq 20); do
+	modprobe hv_vmbus || break
+	wait_until 10 dev_present $echo_id || break
+	d=\$(dev_by_instance $echo_id)
+	modprobe \$(cat \$d/modalias) || break
+	wait_until 10 test -e \$d/run || break
+	r=\$(echo_run \$d 200 1 1024 mixed)
+	[ "\$(field verified "\$r")" = 200 ] || break
+	rmmod hv_echo_test hv_vmbus || break
+	ok=\$i
+done
+check "20 load/echo/unload cycles (completed \$ok)" [ "\$ok" = 20 ]
+check "hv_vmbus is unloaded" sh -c "! grep -q '^hv_vmbus ' /proc/modules"
+sync_host unloaded 3
+GUEST
+
+cat > "$host" <<HOST
+. "$HV_TOP/tools/testing/hv/boot/lib.sh"
+hv_wait_console 'HV-SYNC: unloaded' 600 || { echo "FAIL: no unloaded marker"; exit; }
+out=\$(hv_ctl gpadls)
+echo "\$out"
+total=\$(echo "\$out" | sed -n 's/.*total=\([0-9]*\).*/\1/p' | head -n 1)
+if [ "\$total" = 0 ]; then echo "PASS: no GPADL left on the host"; else echo "FAIL: GPADLs left on the host: \$total"; fi
+HOST
+hv_boot reload --guest "$guest" --host "$host" --timeout 600 -- \
+	--echo="$echo_id" > /dev/null
+hv_report reload
