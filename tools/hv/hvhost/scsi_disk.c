@@ -1,0 +1,587 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * SCSI direct-access device on a raw image file. See scsi_disk.h.
+ *
+ * The image is addressed in 512-byte blocks and must be a whole number of
+ * them. Medium access is described, not performed, so the caller can run
+ * it asynchronously; everything else is answered from memory.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "scsi_disk.h"
+
+/* Operation codes. */
+#define TEST_UNIT_READY		0x00
+#define REQUEST_SENSE		0x03
+#define READ_6			0x08
+#define WRITE_6			0x0a
+#define INQUIRY			0x12
+#define MODE_SENSE_6		0x1a
+#define START_STOP_UNIT		0x1b
+#define READ_CAPACITY_10	0x25
+#define READ_10			0x28
+#define WRITE_10		0x2a
+#define SYNCHRONIZE_CACHE_10	0x35
+#define UNMAP			0x42
+#define MODE_SENSE_10		0x5a
+#define READ_16			0x88
+#define WRITE_16		0x8a
+#define SYNCHRONIZE_CACHE_16	0x91
+#define WRITE_SAME_16		0x93
+#define SERVICE_ACTION_IN_16	0x9e
+#define REPORT_LUNS		0xa0
+
+#define SAI_READ_CAPACITY_16	0x10
+
+/* Additional sense codes (ASC << 8 | ASCQ). */
+#define ASC_INVALID_OPCODE	0x2000
+#define ASC_LBA_OUT_OF_RANGE	0x2100
+#define ASC_INVALID_FIELD_CDB	0x2400
+#define ASC_INVALID_PARAM_LIST	0x2600
+#define ASC_WRITE_PROTECTED	0x2700
+#define ASC_PARAM_LIST_LENGTH	0x1a00
+
+#define MODE_PAGE_CACHING	0x08
+#define MODE_PAGE_ALL		0x3f
+#define MODE_DEVICE_WP		0x80
+
+static uint16_t get_be16(const uint8_t *p)
+{
+	return (uint16_t)(p[0] << 8 | p[1]);
+}
+
+static uint32_t get_be32(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
+	       (uint32_t)p[2] << 8 | p[3];
+}
+
+static uint64_t get_be64(const uint8_t *p)
+{
+	return (uint64_t)get_be32(p) << 32 | get_be32(p + 4);
+}
+
+static void put_be16(uint8_t *p, uint16_t v)
+{
+	p[0] = v >> 8;
+	p[1] = v;
+}
+
+static void put_be32(uint8_t *p, uint32_t v)
+{
+	put_be16(p, v >> 16);
+	put_be16(p + 2, v);
+}
+
+static void put_be64(uint8_t *p, uint64_t v)
+{
+	put_be32(p, v >> 32);
+	put_be32(p + 4, v);
+}
+
+/**
+ * scsi_cmd_fail() - complete a command with CHECK CONDITION
+ * @cmd: the command
+ * @key: sense key
+ * @asc: additional sense code
+ * @ascq: its qualifier
+ */
+void scsi_cmd_fail(struct scsi_cmd *cmd, uint8_t key, uint8_t asc,
+		   uint8_t ascq)
+{
+	memset(cmd->sense, 0, sizeof(cmd->sense));
+	cmd->sense[0] = 0x70;		/* current error, fixed format */
+	cmd->sense[2] = key;
+	cmd->sense[7] = SCSI_SENSE_SIZE - 8;
+	cmd->sense[12] = asc;
+	cmd->sense[13] = ascq;
+	cmd->status = SCSI_STATUS_CHECK_CONDITION;
+	cmd->data_len = 0;
+	cmd->io.kind = SCSI_IO_NONE;
+}
+
+static void fail(struct scsi_disk *disk, struct scsi_cmd *cmd, uint8_t key,
+		 uint16_t asc)
+{
+	scsi_cmd_fail(cmd, key, asc >> 8, asc & 0xff);
+	memcpy(disk->sense, cmd->sense, sizeof(disk->sense));
+}
+
+static void invalid_field(struct scsi_disk *disk, struct scsi_cmd *cmd)
+{
+	fail(disk, cmd, SCSI_SENSE_ILLEGAL_REQUEST, ASC_INVALID_FIELD_CDB);
+}
+
+/* Copy a reply into the initiator's buffer, cut to its allocation. */
+static void reply(struct scsi_cmd *cmd, const void *data, uint32_t len,
+		  uint32_t alloc)
+{
+	if (len > alloc)
+		len = alloc;
+	if (len > cmd->buf_len)
+		len = cmd->buf_len;
+	memcpy(cmd->buf, data, len);
+	cmd->data_len = len;
+}
+
+static void inquiry_standard(struct scsi_cmd *cmd, uint32_t alloc)
+{
+	uint8_t d[36] = { 0 };
+
+	d[0] = 0x00;			/* direct-access block device */
+	d[2] = 0x06;			/* SPC-4 */
+	d[3] = 0x02;			/* response data format 2 */
+	d[4] = sizeof(d) - 5;
+	d[7] = 0x02;			/* CmdQue */
+	memcpy(d + 8, "Msft    ", 8);
+	memcpy(d + 16, "Virtual Disk    ", 16);
+	memcpy(d + 32, "1.0 ", 4);
+	reply(cmd, d, sizeof(d), alloc);
+}
+
+static const uint8_t vpd_pages[] = { 0x00, 0x80, 0x83, 0xb0, 0xb1, 0xb2 };
+
+static uint32_t vpd_supported(uint8_t *d)
+{
+	memcpy(d + 4, vpd_pages, sizeof(vpd_pages));
+	return 4 + sizeof(vpd_pages);
+}
+
+static uint32_t vpd_serial(struct scsi_disk *disk, uint8_t *d)
+{
+	size_t len = strlen(disk->serial);
+
+	memcpy(d + 4, disk->serial, len);
+	return 4 + len;
+}
+
+static uint32_t vpd_device_id(struct scsi_disk *disk, uint8_t *d)
+{
+	d[4] = 0x01;			/* binary code set */
+	d[5] = 0x03;			/* LU association, NAA designator */
+	d[7] = sizeof(disk->naa);
+	memcpy(d + 8, disk->naa, sizeof(disk->naa));
+	return 8 + sizeof(disk->naa);
+}
+
+static uint32_t vpd_block_limits(uint8_t *d)
+{
+	put_be32(d + 20, 0xffffffff);	/* maximum unmap LBA count */
+	put_be32(d + 24, SCSI_MAX_UNMAP_RANGES);
+	put_be32(d + 28, 4096 / SCSI_BLOCK_SIZE); /* unmap granularity */
+	put_be64(d + 36, SCSI_MAX_WRITE_SAME / SCSI_BLOCK_SIZE);
+	return 64;
+}
+
+static uint32_t vpd_characteristics(uint8_t *d)
+{
+	put_be16(d + 4, 0x0001);	/* non-rotating medium */
+	return 64;
+}
+
+static uint32_t vpd_provisioning(uint8_t *d)
+{
+	d[5] = 0xe0;			/* LBPU, LBPWS, LBPWS10 */
+	d[6] = 0x02;			/* thin provisioned */
+	return 8;
+}
+
+static void inquiry_vpd(struct scsi_disk *disk, struct scsi_cmd *cmd,
+			uint8_t page, uint32_t alloc)
+{
+	uint8_t d[64] = { 0 };
+	uint32_t len;
+
+	switch (page) {
+	case 0x00: len = vpd_supported(d); break;
+	case 0x80: len = vpd_serial(disk, d); break;
+	case 0x83: len = vpd_device_id(disk, d); break;
+	case 0xb0: len = vpd_block_limits(d); break;
+	case 0xb1: len = vpd_characteristics(d); break;
+	case 0xb2: len = vpd_provisioning(d); break;
+	default:
+		invalid_field(disk, cmd);
+		return;
+	}
+	d[1] = page;
+	put_be16(d + 2, len - 4);
+	reply(cmd, d, len, alloc);
+}
+
+static void inquiry(struct scsi_disk *disk, struct scsi_cmd *cmd)
+{
+	const uint8_t *cdb = cmd->cdb;
+	uint32_t alloc = get_be16(cdb + 3);
+
+	if (cdb[1] & 0x01)
+		inquiry_vpd(disk, cmd, cdb[2], alloc);
+	else if (cdb[2])
+		invalid_field(disk, cmd);
+	else
+		inquiry_standard(cmd, alloc);
+}
+
+static void read_capacity_10(struct scsi_disk *disk, struct scsi_cmd *cmd)
+{
+	uint64_t last = disk->blocks - 1;
+	uint8_t d[8];
+
+	put_be32(d, last > 0xffffffff ? 0xffffffff : (uint32_t)last);
+	put_be32(d + 4, SCSI_BLOCK_SIZE);
+	reply(cmd, d, sizeof(d), sizeof(d));
+}
+
+static void read_capacity_16(struct scsi_disk *disk, struct scsi_cmd *cmd)
+{
+	uint8_t d[32] = { 0 };
+
+	if ((cmd->cdb[1] & 0x1f) != SAI_READ_CAPACITY_16) {
+		fail(disk, cmd, SCSI_SENSE_ILLEGAL_REQUEST, ASC_INVALID_OPCODE);
+		return;
+	}
+	put_be64(d, disk->blocks - 1);
+	put_be32(d + 8, SCSI_BLOCK_SIZE);
+	d[14] = 0xc0;			/* LBPME; unmapped blocks read zero */
+	reply(cmd, d, sizeof(d), get_be32(cmd->cdb + 10));
+}
+
+static uint32_t caching_page(uint8_t *p)
+{
+	p[0] = MODE_PAGE_CACHING;
+	p[1] = 0x12;
+	p[2] = 0x04;			/* WCE: flushes are needed */
+	return 20;
+}
+
+static void mode_sense(struct scsi_disk *disk, struct scsi_cmd *cmd)
+{
+	bool ten = cmd->cdb[0] == MODE_SENSE_10;
+	uint32_t hdr = ten ? 8 : 4, len;
+	uint8_t page = cmd->cdb[2] & 0x3f;
+	uint8_t d[64] = { 0 };
+
+	if (page != MODE_PAGE_CACHING && page != MODE_PAGE_ALL) {
+		invalid_field(disk, cmd);
+		return;
+	}
+	len = hdr + caching_page(d + hdr);
+	if (ten) {
+		put_be16(d, len - 2);
+		d[3] = disk->read_only ? MODE_DEVICE_WP : 0;
+	} else {
+		d[0] = len - 1;
+		d[2] = disk->read_only ? MODE_DEVICE_WP : 0;
+	}
+	reply(cmd, d, len, ten ? get_be16(cmd->cdb + 7) : cmd->cdb[4]);
+}
+
+static void request_sense(struct scsi_disk *disk, struct scsi_cmd *cmd)
+{
+	uint8_t d[SCSI_SENSE_SIZE];
+
+	memcpy(d, disk->sense, sizeof(d));
+	if (!d[0]) {
+		d[0] = 0x70;
+		d[7] = SCSI_SENSE_SIZE - 8;
+	}
+	memset(disk->sense, 0, sizeof(disk->sense));
+	reply(cmd, d, sizeof(d), cmd->cdb[4]);
+}
+
+/* Decode LBA and block count of READ/WRITE (6), (10) and (16). */
+static void rw_extent(const uint8_t *cdb, uint64_t *lba, uint32_t *count)
+{
+	switch (cdb[0]) {
+	case READ_6:
+	case WRITE_6:
+		*lba = (uint32_t)(cdb[1] & 0x1f) << 16 | get_be16(cdb + 2);
+		*count = cdb[4] ? cdb[4] : 256;
+		break;
+	case READ_10:
+	case WRITE_10:
+		*lba = get_be32(cdb + 2);
+		*count = get_be16(cdb + 7);
+		break;
+	default:
+		*lba = get_be64(cdb + 2);
+		*count = get_be32(cdb + 10);
+		break;
+	}
+}
+
+static bool extent_ok(struct scsi_disk *disk, uint64_t lba, uint64_t count)
+{
+	return lba <= disk->blocks && count <= disk->blocks - lba;
+}
+
+static bool writable(struct scsi_disk *disk, struct scsi_cmd *cmd)
+{
+	if (!disk->read_only)
+		return true;
+	fail(disk, cmd, SCSI_SENSE_DATA_PROTECT, ASC_WRITE_PROTECTED);
+	return false;
+}
+
+static void read_write(struct scsi_disk *disk, struct scsi_cmd *cmd,
+		       bool write)
+{
+	uint64_t lba, bytes;
+	uint32_t count;
+
+	rw_extent(cmd->cdb, &lba, &count);
+	if (!extent_ok(disk, lba, count)) {
+		fail(disk, cmd, SCSI_SENSE_ILLEGAL_REQUEST, ASC_LBA_OUT_OF_RANGE);
+		return;
+	}
+	if (write && !writable(disk, cmd))
+		return;
+	bytes = (uint64_t)count * SCSI_BLOCK_SIZE;
+	if (bytes > cmd->buf_len) {
+		/* The initiator described less memory than the CDB asks for. */
+		invalid_field(disk, cmd);
+		return;
+	}
+	cmd->io.kind = write ? SCSI_IO_WRITE : SCSI_IO_READ;
+	cmd->io.offset = lba * SCSI_BLOCK_SIZE;
+	cmd->io.len = bytes;
+	cmd->data_len = bytes;
+}
+
+static bool add_range(struct scsi_disk *disk, struct scsi_cmd *cmd,
+		      uint64_t lba, uint64_t count)
+{
+	struct scsi_io *io = &cmd->io;
+
+	if (!extent_ok(disk, lba, count)) {
+		fail(disk, cmd, SCSI_SENSE_ILLEGAL_REQUEST, ASC_LBA_OUT_OF_RANGE);
+		return false;
+	}
+	if (!count)
+		return true;
+	io->ranges[io->nr_ranges].offset = lba * SCSI_BLOCK_SIZE;
+	io->ranges[io->nr_ranges].len = count * SCSI_BLOCK_SIZE;
+	io->nr_ranges++;
+	return true;
+}
+
+/* UNMAP: an 8-byte header, then 16-byte block descriptors. */
+static void unmap(struct scsi_disk *disk, struct scsi_cmd *cmd)
+{
+	uint32_t plen = get_be16(cmd->cdb + 7), dlen, i;
+	const uint8_t *p = cmd->buf;
+
+	if (!writable(disk, cmd))
+		return;
+	if (plen < 8 || plen > cmd->buf_len) {
+		fail(disk, cmd, SCSI_SENSE_ILLEGAL_REQUEST, ASC_PARAM_LIST_LENGTH);
+		return;
+	}
+	dlen = get_be16(p + 2);
+	if (dlen % 16 || dlen > plen - 8 ||
+	    dlen / 16 > SCSI_MAX_UNMAP_RANGES) {
+		fail(disk, cmd, SCSI_SENSE_ILLEGAL_REQUEST,
+		     ASC_INVALID_PARAM_LIST);
+		return;
+	}
+	cmd->io.kind = SCSI_IO_DISCARD;
+	cmd->io.nr_ranges = 0;
+	for (i = 0; i < dlen / 16; i++)
+		if (!add_range(disk, cmd, get_be64(p + 8 + 16 * i),
+			       get_be32(p + 16 + 16 * i)))
+			return;
+}
+
+/* WRITE SAME (16): with UNMAP set the blocks are deallocated instead. */
+static void write_same(struct scsi_disk *disk, struct scsi_cmd *cmd)
+{
+	uint64_t lba = get_be64(cmd->cdb + 2);
+	uint32_t count = get_be32(cmd->cdb + 10);
+
+	if (!writable(disk, cmd))
+		return;
+	if (!count || (uint64_t)count * SCSI_BLOCK_SIZE > SCSI_MAX_WRITE_SAME) {
+		invalid_field(disk, cmd);
+		return;
+	}
+	cmd->io.nr_ranges = 0;
+	if (!add_range(disk, cmd, lba, count))
+		return;
+	if (cmd->cdb[1] & 0x08) {
+		cmd->io.kind = SCSI_IO_DISCARD;
+		return;
+	}
+	if (cmd->buf_len < SCSI_BLOCK_SIZE) {
+		invalid_field(disk, cmd);
+		return;
+	}
+	cmd->io.kind = SCSI_IO_WRITE_SAME;
+	cmd->io.offset = lba * SCSI_BLOCK_SIZE;
+	cmd->io.len = (uint64_t)count * SCSI_BLOCK_SIZE;
+}
+
+/* The CDB length each operation group needs. */
+static unsigned int cdb_size(uint8_t opcode)
+{
+	switch (opcode >> 5) {
+	case 0: return 6;
+	case 1: case 2: return 10;
+	case 4: return 16;
+	case 5: return 12;
+	default: return 16;
+	}
+}
+
+/**
+ * scsi_disk_execute() - decode and run one CDB
+ * @disk: the device
+ * @cmd: the command; on return @cmd->status, @cmd->data_len and @cmd->io
+ *	say what happened and what medium access remains
+ */
+void scsi_disk_execute(struct scsi_disk *disk, struct scsi_cmd *cmd)
+{
+	const uint8_t *cdb = cmd->cdb;
+
+	memset(&cmd->io, 0, sizeof(cmd->io));
+	cmd->status = SCSI_STATUS_GOOD;
+	cmd->data_len = 0;
+	if (!cmd->cdb_len || cmd->cdb_len < cdb_size(cdb[0])) {
+		fail(disk, cmd, SCSI_SENSE_ILLEGAL_REQUEST, ASC_INVALID_OPCODE);
+		return;
+	}
+
+	switch (cdb[0]) {
+	case TEST_UNIT_READY:
+	case START_STOP_UNIT:
+		break;
+	case REQUEST_SENSE:
+		request_sense(disk, cmd);
+		break;
+	case INQUIRY:
+		inquiry(disk, cmd);
+		break;
+	case READ_CAPACITY_10:
+		read_capacity_10(disk, cmd);
+		break;
+	case SERVICE_ACTION_IN_16:
+		read_capacity_16(disk, cmd);
+		break;
+	case MODE_SENSE_6:
+	case MODE_SENSE_10:
+		mode_sense(disk, cmd);
+		break;
+	case READ_6:
+	case READ_10:
+	case READ_16:
+		read_write(disk, cmd, false);
+		break;
+	case WRITE_6:
+	case WRITE_10:
+	case WRITE_16:
+		read_write(disk, cmd, true);
+		break;
+	case SYNCHRONIZE_CACHE_10:
+	case SYNCHRONIZE_CACHE_16:
+		cmd->io.kind = SCSI_IO_FLUSH;
+		break;
+	case UNMAP:
+		unmap(disk, cmd);
+		break;
+	case WRITE_SAME_16:
+		write_same(disk, cmd);
+		break;
+	default:
+		fail(disk, cmd, SCSI_SENSE_ILLEGAL_REQUEST, ASC_INVALID_OPCODE);
+		break;
+	}
+}
+
+/**
+ * scsi_report_luns() - the REPORT LUNS reply of a target
+ * @luns: the LUNs present
+ * @count: how many
+ * @buf: where the reply goes
+ * @buf_len: the initiator's allocation length
+ *
+ * Return: bytes of @buf filled.
+ */
+uint32_t scsi_report_luns(const uint8_t *luns, unsigned int count,
+			  uint8_t *buf, uint32_t buf_len)
+{
+	uint32_t len = 8 + 8 * count, i;
+	uint8_t d[8 + 8 * 256] = { 0 };
+
+	if (count > 256)
+		return 0;
+	put_be32(d, 8 * count);
+	for (i = 0; i < count; i++)
+		d[8 + 8 * i + 1] = luns[i];	/* peripheral addressing */
+	if (len > buf_len)
+		len = buf_len;
+	memcpy(buf, d, len);
+	return len;
+}
+
+/**
+ * scsi_disk_open() - attach an image file
+ * @disk: the device to set up
+ * @path: the raw image
+ * @read_only: refuse writes
+ * @index: distinguishes the disks of one host in their identifiers
+ *
+ * Return: 0, or -1 with a message logged when the file is missing,
+ * unreadable, empty or not a whole number of 512-byte blocks.
+ */
+int scsi_disk_open(struct scsi_disk *disk, const char *path, bool read_only,
+		   unsigned int index)
+{
+	struct stat st;
+	int fd;
+
+	memset(disk, 0, sizeof(*disk));
+	fd = open(path, (read_only ? O_RDONLY : O_RDWR) | O_CLOEXEC);
+	if (fd < 0) {
+		hv_err("disk %s: %s", path, strerror(errno));
+		return -1;
+	}
+	if (fstat(fd, &st) || !S_ISREG(st.st_mode)) {
+		hv_err("disk %s: not a regular file", path);
+		goto fail;
+	}
+	if (!st.st_size || st.st_size % SCSI_BLOCK_SIZE) {
+		hv_err("disk %s: size %lld is not a positive multiple of %d bytes",
+			  path, (long long)st.st_size, SCSI_BLOCK_SIZE);
+		goto fail;
+	}
+	disk->fd = fd;
+	disk->blocks = st.st_size / SCSI_BLOCK_SIZE;
+	disk->read_only = read_only;
+	/* NAA 6 (IEEE registered extended), an arbitrary company id. */
+	disk->naa[0] = 0x60;
+	disk->naa[1] = 0x02;
+	disk->naa[2] = 0x24;
+	disk->naa[3] = 0x80;
+	disk->naa[6] = index >> 8;
+	disk->naa[7] = index;
+	snprintf(disk->serial, sizeof(disk->serial), "HVHOST%010u", index);
+	return 0;
+fail:
+	close(fd);
+	return -1;
+}
+
+/**
+ * scsi_disk_close() - detach the image file
+ * @disk: the device
+ */
+void scsi_disk_close(struct scsi_disk *disk)
+{
+	if (disk->fd > 0)
+		close(disk->fd);
+	disk->fd = -1;
+}

@@ -1,0 +1,10 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* Userspace stand-in for the kernel header: the attributes we use. */
+#ifndef _TOOLS_HV_LINUX_COMPILER_H
+#define _TOOLS_HV_LINUX_COMPILER_H
+
+#ifndef __packed
+#define __packed __attribute__((__packed__))
+#endif
+
+#endif
