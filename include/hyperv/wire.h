@@ -39,13 +39,14 @@ typedef struct {
 
 /*
  * HV_WIRE_GUID - a GUID in Microsoft's mixed-endian wire order, from the
- * textual form a-b-c-d-e: the first three groups little-endian, the last
- * two in byte order.
+ * textual form a-w1-w2-d-d: the first three groups little-endian, the
+ * last two in byte order. (No parameter may be called b: it would replace
+ * the member name.)
  */
-#define HV_WIRE_GUID(a, b, c, d0, d1, d2, d3, d4, d5, d6, d7)		\
+#define HV_WIRE_GUID(a, w1, w2, d0, d1, d2, d3, d4, d5, d6, d7)		\
 	{ .b = { (a) & 0xff, ((a) >> 8) & 0xff, ((a) >> 16) & 0xff,	\
-		 ((a) >> 24) & 0xff, (b) & 0xff, ((b) >> 8) & 0xff,	\
-		 (c) & 0xff, ((c) >> 8) & 0xff,				\
+		 ((a) >> 24) & 0xff, (w1) & 0xff, ((w1) >> 8) & 0xff,	\
+		 (w2) & 0xff, ((w2) >> 8) & 0xff,			\
 		 d0, d1, d2, d3, d4, d5, d6, d7 } }
 
 #endif /* _HYPERV_WIRE_H */
