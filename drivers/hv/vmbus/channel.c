@@ -1,0 +1,1468 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Channels: GPADLs, open and close, sending (inband, GPA-direct, page
+ * buffers, completions), the receive iterator, request ids and the
+ * "send and wait for the completion" helper VSC handshakes use.
+ *
+ * Request ids are small integers from a per-channel table, with a
+ * generation in the upper 32 bits: the host never sees a guest pointer,
+ * and a completion with an unknown, stale or reused id is dropped.
+ */
+
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/mm.h>
+#include <linux/rcupdate.h>
+#include <linux/slab.h>
+#include <linux/uio.h>
+#include <linux/vmalloc.h>
+
+#include "vmbus_private.h"
+
+/* The first GPADL handle; any unique value would do. */
+#define VMBUS_GPADL_FIRST	0xe1e10
+/* range_buflen is 16 bits: one range of 8 + 8 * n bytes. */
+#define VMBUS_GPADL_MAX_PFNS	((U16_MAX - sizeof(struct vmbus_gpa_range)) / 8)
+/* How long a rescinded channel's host gets to confirm a teardown. */
+#define VMBUS_RESCINDED_TIMEOUT	(2 * HZ)
+#define VMBUS_MAX_SEND_KVECS	8
+#define VMBUS_PKT_DESC_LEN8	(sizeof(struct vmbus_packet_desc) / 8)
+
+static atomic_t vmbus_gpadl_next = ATOMIC_INIT(VMBUS_GPADL_FIRST);
+
+/**
+ * struct vmbus_rqst_slot - one request id
+ * @ctx: the sender's context; NULL when free
+ * @gen: generation, in the upper half of the id
+ * @next: free-list link
+ * @xact: @ctx is a &struct vmbus_xact of vmbus_send_and_wait()
+ */
+struct vmbus_rqst_slot {
+	void *ctx;
+	u32 gen;
+	u32 next;
+	bool xact;
+};
+
+/**
+ * struct vmbus_xact - a vmbus_send_and_wait() in progress
+ * @resp: where the completion's payload goes
+ * @resp_size: room at @resp
+ * @resp_len: the completion's payload length (may exceed @resp_size)
+ * @done: the completion arrived
+ */
+struct vmbus_xact {
+	void *resp;
+	u32 resp_size;
+	u32 resp_len;
+	bool done;
+};
+
+static const char *const vmbus_chan_state_names[] = {
+	[VMBUS_CHAN_OFFERED]	= "offered",
+	[VMBUS_CHAN_OPENING]	= "opening",
+	[VMBUS_CHAN_OPEN]	= "open",
+	[VMBUS_CHAN_CLOSING]	= "closing",
+};
+
+const char *vmbus_chan_state_name(const struct vmbus_channel *chan)
+{
+	if (READ_ONCE(chan->rescinded))
+		return "rescinded";
+	return vmbus_chan_state_names[READ_ONCE(chan->state)];
+}
+
+/* --- lifetime -------------------------------------------------------- */
+
+struct vmbus_channel *vmbus_chan_alloc(const struct vmbus_msg_offer *offer)
+{
+	struct vmbus_channel *chan = kzalloc(sizeof(*chan), GFP_KERNEL);
+
+	if (!chan)
+		return NULL;
+	chan->offer = *offer;
+	chan->relid = offer->child_relid;
+	chan->sub_index = offer->sub_channel_index;
+	chan->sig_conn_id = offer->connection_id;
+	chan->monitor_id = offer->monitorid;
+	chan->monitored = (offer->monitor_allocated & 1) &&
+			  offer->monitorid <= VMBUS_MAX_MONITOR_ID;
+	chan->dedicated_int = offer->is_dedicated_interrupt & 1;
+	INIT_LIST_HEAD(&chan->subchannels);
+	INIT_LIST_HEAD(&chan->sc_node);
+	INIT_LIST_HEAD(&chan->node);
+	mutex_init(&chan->lock);
+	spin_lock_init(&chan->rqst_lock);
+	init_waitqueue_head(&chan->wq);
+	kobject_init(&chan->kobj, &vmbus_chan_ktype);
+	return chan;
+}
+
+void vmbus_chan_put(struct vmbus_channel *chan)
+{
+	kobject_put(&chan->kobj);
+}
+
+/* The kobject release: the last reference is gone. */
+void vmbus_chan_free(struct vmbus_channel *chan)
+{
+	struct vmbus_channel *sc, *tmp;
+
+	/* A primary owns its sub-channels. */
+	list_for_each_entry_safe(sc, tmp, &chan->subchannels, sc_node) {
+		list_del_init(&sc->sc_node);
+		vmbus_chan_put(sc);
+	}
+	WARN_ON(chan->state != VMBUS_CHAN_OFFERED);
+	kfree(chan);
+}
+
+/* --- state checks ---------------------------------------------------- */
+
+static bool vmbus_chan_dead(struct vmbus_channel *chan)
+{
+	return READ_ONCE(chan->state) != VMBUS_CHAN_OPEN ||
+	       READ_ONCE(chan->rescinded) || READ_ONCE(chan->out.broken) ||
+	       READ_ONCE(chan->in.broken) || READ_ONCE(vmbus_conn.dead);
+}
+
+static void vmbus_chan_leave(struct vmbus_channel *chan)
+{
+	/* Fully ordered: pairs with the barrier in vmbus_chan_shutdown(). */
+	if (atomic_dec_and_test(&chan->users) &&
+	    READ_ONCE(chan->state) != VMBUS_CHAN_OPEN)
+		wake_up_all(&chan->wq);
+}
+
+/*
+ * Every sender and waiter is counted, so that close can wait until none
+ * is left before it frees the rings and the request table.
+ */
+static int vmbus_chan_enter(struct vmbus_channel *chan)
+{
+	atomic_inc(&chan->users);
+	/* Count ourselves before looking at the state close changes. */
+	smp_mb__after_atomic();
+	if (READ_ONCE(chan->state) != VMBUS_CHAN_OPEN ||
+	    READ_ONCE(chan->rescinded) || READ_ONCE(vmbus_conn.dead)) {
+		vmbus_chan_leave(chan);
+		return -ENODEV;
+	}
+	if (READ_ONCE(chan->out.broken) || READ_ONCE(chan->in.broken)) {
+		vmbus_chan_leave(chan);
+		return -EIO;
+	}
+	return 0;
+}
+
+/**
+ * vmbus_chan_kill() - fail a channel whose host broke the protocol
+ * @chan: the channel
+ *
+ * Any context. Senders and waiters wake up and fail; the VSC notices the
+ * errors and gives up the device.
+ */
+void vmbus_chan_kill(struct vmbus_channel *chan)
+{
+	if (!READ_ONCE(chan->in.broken) || !READ_ONCE(chan->out.broken))
+		dev_err_ratelimited(chan->device ? &chan->device->device : NULL,
+				    "channel %u failed\n", chan->relid);
+	WRITE_ONCE(chan->in.broken, true);
+	WRITE_ONCE(chan->out.broken, true);
+	wake_up_all(&chan->wq);
+}
+
+/* --- request ids ----------------------------------------------------- */
+
+static u64 vmbus_rqst_id(struct vmbus_channel *chan,
+			 struct vmbus_rqst_slot *slot)
+{
+	return ((u64)slot->gen << 32) | (u32)(slot - chan->rqst + 1);
+}
+
+/* Look an id from the host up; with rqst_lock held. */
+static struct vmbus_rqst_slot *vmbus_rqst_find(struct vmbus_channel *chan,
+					       u64 id)
+{
+	u32 idx = lower_32_bits(id) - 1;
+	struct vmbus_rqst_slot *slot;
+
+	if (idx >= chan->nr_rqst)
+		return NULL;
+	slot = &chan->rqst[idx];
+	if (!slot->ctx || slot->gen != upper_32_bits(id))
+		return NULL;
+	return slot;
+}
+
+/* With rqst_lock held. */
+static void vmbus_rqst_release(struct vmbus_channel *chan,
+			       struct vmbus_rqst_slot *slot)
+{
+	slot->ctx = NULL;
+	slot->next = chan->rqst_free;
+	chan->rqst_free = slot - chan->rqst;
+}
+
+static int vmbus_rqst_try_alloc(struct vmbus_channel *chan, void *ctx,
+				bool xact, u64 *id)
+{
+	struct vmbus_rqst_slot *slot;
+	unsigned long flags;
+	int ret = -EAGAIN;
+
+	spin_lock_irqsave(&chan->rqst_lock, flags);
+	if (chan->rqst_free < chan->nr_rqst) {
+		slot = &chan->rqst[chan->rqst_free];
+		chan->rqst_free = slot->next;
+		slot->ctx = ctx;
+		slot->xact = xact;
+		slot->gen = slot->gen + 1 ? slot->gen + 1 : 1;
+		*id = vmbus_rqst_id(chan, slot);
+		ret = 0;
+	}
+	spin_unlock_irqrestore(&chan->rqst_lock, flags);
+	return ret;
+}
+
+static bool vmbus_rqst_available(struct vmbus_channel *chan)
+{
+	return READ_ONCE(chan->rqst_free) < chan->nr_rqst;
+}
+
+static int vmbus_rqst_alloc(struct vmbus_channel *chan, void *ctx, bool xact,
+			    unsigned int flags, u64 *id)
+{
+	while (vmbus_rqst_try_alloc(chan, ctx, xact, id)) {
+		atomic64_inc(&chan->stats.ring_full);
+		if (flags & VMBUS_SEND_NOWAIT)
+			return -EAGAIN;
+		if (!wait_event_timeout(chan->wq, vmbus_rqst_available(chan) ||
+					vmbus_chan_dead(chan),
+					VMBUS_RESPONSE_TIMEOUT))
+			return -ETIMEDOUT;
+		if (vmbus_chan_dead(chan))
+			return -ENODEV;
+	}
+	return 0;
+}
+
+static void vmbus_rqst_free_id(struct vmbus_channel *chan, u64 id)
+{
+	struct vmbus_rqst_slot *slot;
+	unsigned long flags;
+
+	spin_lock_irqsave(&chan->rqst_lock, flags);
+	slot = vmbus_rqst_find(chan, id);
+	if (slot)
+		vmbus_rqst_release(chan, slot);
+	spin_unlock_irqrestore(&chan->rqst_lock, flags);
+}
+
+static int vmbus_rqst_table_init(struct vmbus_channel *chan, u32 count)
+{
+	u32 i;
+
+	chan->rqst = kvcalloc(count, sizeof(*chan->rqst), GFP_KERNEL);
+	if (!chan->rqst)
+		return -ENOMEM;
+	for (i = 0; i < count; i++)
+		chan->rqst[i].next = i + 1;
+	chan->nr_rqst = count;
+	chan->rqst_free = 0;
+	return 0;
+}
+
+/**
+ * vmbus_rqst_forget() - give up waiting for a request's completion
+ * @chan: the channel the request was sent on
+ * @rqst: the context it was sent with
+ *
+ * For a VSC that times a request out: its completion, if the host still
+ * sends one, is dropped as stale and @rqst is never returned.
+ *
+ * Return: true if @rqst was still waiting.
+ */
+bool vmbus_rqst_forget(struct vmbus_channel *chan, void *rqst)
+{
+	unsigned long flags;
+	bool found = false;
+	u32 i;
+
+	spin_lock_irqsave(&chan->rqst_lock, flags);
+	for (i = 0; i < chan->nr_rqst && !found; i++) {
+		if (chan->rqst[i].ctx == rqst && !chan->rqst[i].xact) {
+			vmbus_rqst_release(chan, &chan->rqst[i]);
+			found = true;
+		}
+	}
+	spin_unlock_irqrestore(&chan->rqst_lock, flags);
+	return found;
+}
+EXPORT_SYMBOL_GPL(vmbus_rqst_forget);
+
+/* --- GPADL ----------------------------------------------------------- */
+
+static u32 vmbus_gpadl_new_handle(void)
+{
+	u32 handle;
+
+	do {
+		handle = atomic_inc_return(&vmbus_gpadl_next);
+	} while (!handle);
+	return handle;
+}
+
+static int vmbus_gpadl_post(struct vmbus_channel *chan, u32 handle,
+			    const u64 *pfns, u32 nr_pfns, u32 size)
+{
+	u8 buf[HV_TLFS_MESSAGE_PAYLOAD_SIZE] __aligned(8);
+	struct vmbus_msg_gpadl_header *hdr = (void *)buf;
+	struct vmbus_msg_gpadl_body *body = (void *)buf;
+	u32 n = min_t(u32, nr_pfns, VMBUS_GPADL_HEADER_MAX_PFNS);
+	u32 done;
+	int ret;
+
+	memset(buf, 0, sizeof(buf));
+	hdr->header.msgtype = VMBUS_MSG_GPADL_HEADER;
+	hdr->child_relid = chan->relid;
+	hdr->gpadl = handle;
+	hdr->range_buflen = sizeof(struct vmbus_gpa_range) + nr_pfns * 8;
+	hdr->rangecount = 1;
+	hdr->range[0].byte_count = size;
+	hdr->range[0].byte_offset = 0;
+	memcpy(hdr->range[0].pfn_array, pfns, n * 8);
+	ret = vmbus_post_msg(hdr, sizeof(*hdr) + sizeof(hdr->range[0]) + n * 8);
+
+	/* The bodies go out back to back; the host answers after the last. */
+	for (done = n; !ret && done < nr_pfns; done += n) {
+		n = min_t(u32, nr_pfns - done, VMBUS_GPADL_BODY_MAX_PFNS);
+		memset(buf, 0, sizeof(buf));
+		body->header.msgtype = VMBUS_MSG_GPADL_BODY;
+		body->gpadl = handle;
+		memcpy(body->pfn, pfns + done, n * 8);
+		ret = vmbus_post_msg(body, sizeof(*body) + n * 8);
+	}
+	return ret;
+}
+
+static int vmbus_gpadl_establish(struct vmbus_channel *chan, const u64 *pfns,
+				 u32 nr_pfns, u32 *handle)
+{
+	struct vmbus_waiter w;
+	u32 h = vmbus_gpadl_new_handle();
+	int ret;
+
+	if (!nr_pfns || nr_pfns > VMBUS_GPADL_MAX_PFNS)
+		return -EINVAL;
+	vmbus_waiter_init(&w, VMBUS_MSG_GPADL_CREATED, chan->relid, h);
+	vmbus_waiter_add(&w);
+	if (READ_ONCE(chan->rescinded)) {
+		vmbus_waiter_cancel(&w);
+		return -ENODEV;
+	}
+	ret = vmbus_gpadl_post(chan, h, pfns, nr_pfns,
+			       nr_pfns * HV_WIRE_PAGE_SIZE);
+	if (ret) {
+		vmbus_waiter_cancel(&w);
+		return ret;
+	}
+	ret = vmbus_waiter_wait(&w, VMBUS_RESPONSE_TIMEOUT);
+	if (ret)
+		return ret;
+	if (w.resp.gpadl_created.creation_status) {
+		pr_err("host refused GPADL %#x of channel %u: %#x\n", h,
+		       chan->relid, w.resp.gpadl_created.creation_status);
+		return -EIO;
+	}
+	*handle = h;
+	return 0;
+}
+
+/*
+ * Return: 0 once the host has let go of the memory (or, for a rescinded
+ * channel, is taken to have), else an error: the memory must then leak.
+ */
+static int vmbus_gpadl_remove(struct vmbus_channel *chan, u32 handle)
+{
+	struct vmbus_msg_gpadl_teardown msg = {
+		.header.msgtype = VMBUS_MSG_GPADL_TEARDOWN,
+		.child_relid = chan->relid,
+		.gpadl = handle,
+	};
+	bool rescinded = READ_ONCE(chan->rescinded);
+	struct vmbus_waiter w;
+	int ret;
+
+	/* GPADL_TORNDOWN names only the handle. */
+	vmbus_waiter_init(&w, VMBUS_MSG_GPADL_TORNDOWN, 0, handle);
+	vmbus_waiter_add(&w);
+	ret = vmbus_post_msg(&msg, sizeof(msg));
+	if (ret) {
+		vmbus_waiter_cancel(&w);
+	} else {
+		ret = vmbus_waiter_wait(&w, rescinded ? VMBUS_RESCINDED_TIMEOUT :
+						       VMBUS_RESPONSE_TIMEOUT);
+	}
+	if (ret && (rescinded || READ_ONCE(chan->rescinded)))
+		ret = 0;
+	if (ret)
+		pr_err("GPADL %#x of channel %u not torn down (%d): leaking it\n",
+		       handle, chan->relid, ret);
+	return ret;
+}
+
+static u64 vmbus_buffer_pfn(void *addr)
+{
+	if (is_vmalloc_addr(addr))
+		return vmalloc_to_pfn(addr);
+	return page_to_pfn(virt_to_page(addr));
+}
+
+/**
+ * vmbus_gpadl_create() - let the host address a guest buffer by handle
+ * @chan: the channel the buffer belongs to (not rescinded)
+ * @buffer: page-aligned, from the page allocator, kmalloc or vmalloc
+ * @size: bytes, a multiple of PAGE_SIZE
+ * @gpadl: filled with the handle on success
+ *
+ * Sleeps until the host confirms. The buffer must stay allocated until
+ * vmbus_gpadl_teardown() succeeded.
+ *
+ * Return: 0, -EINVAL for a bad buffer, -ENODEV when the channel is gone,
+ * -EIO when the host refused, -ETIMEDOUT when it did not answer.
+ */
+int vmbus_gpadl_create(struct vmbus_channel *chan, void *buffer, u32 size,
+		       struct vmbus_gpadl *gpadl)
+{
+	u32 nr_pfns = size >> HV_WIRE_PAGE_SHIFT;
+	u64 *pfns;
+	u32 i;
+	int ret;
+
+	BUILD_BUG_ON(PAGE_SIZE != HV_WIRE_PAGE_SIZE);
+	memset(gpadl, 0, sizeof(*gpadl));
+	if (!size || !PAGE_ALIGNED(size) || !PAGE_ALIGNED(buffer))
+		return -EINVAL;
+	pfns = kvmalloc_array(nr_pfns, sizeof(*pfns), GFP_KERNEL);
+	if (!pfns)
+		return -ENOMEM;
+	for (i = 0; i < nr_pfns; i++)
+		pfns[i] = vmbus_buffer_pfn(buffer + i * PAGE_SIZE);
+	ret = vmbus_gpadl_establish(chan, pfns, nr_pfns, &gpadl->handle);
+	kvfree(pfns);
+	if (ret)
+		return ret;
+	gpadl->buffer = buffer;
+	gpadl->size = size;
+	return 0;
+}
+EXPORT_SYMBOL_GPL(vmbus_gpadl_create);
+
+/**
+ * vmbus_gpadl_teardown() - take a buffer back from the host
+ * @chan: the channel vmbus_gpadl_create() was called for
+ * @gpadl: the GPADL; cleared on success
+ *
+ * Sleeps until the host confirms (a rescinded channel's host is not
+ * waited for long).
+ *
+ * Return: 0 when the buffer may be freed. Otherwise the host may still use
+ * it and the caller must leak it.
+ */
+int vmbus_gpadl_teardown(struct vmbus_channel *chan,
+			 struct vmbus_gpadl *gpadl)
+{
+	int ret;
+
+	if (!gpadl->handle)
+		return 0;
+	ret = vmbus_gpadl_remove(chan, gpadl->handle);
+	if (!ret)
+		memset(gpadl, 0, sizeof(*gpadl));
+	return ret;
+}
+EXPORT_SYMBOL_GPL(vmbus_gpadl_teardown);
+
+/* --- open and close -------------------------------------------------- */
+
+static void vmbus_chan_free_rings(struct vmbus_channel *chan, bool leak)
+{
+	u32 i;
+
+	hv_ring_cleanup(&chan->out);
+	hv_ring_cleanup(&chan->in);
+	if (chan->ring_pages && !leak)
+		for (i = 0; i < chan->nr_ring_pages; i++)
+			__free_page(chan->ring_pages[i]);
+	kvfree(chan->ring_pages);
+	chan->ring_pages = NULL;
+	chan->nr_ring_pages = 0;
+}
+
+static int vmbus_chan_alloc_rings(struct vmbus_channel *chan, u32 send_pages,
+				  u32 recv_pages)
+{
+	u32 i;
+	int ret;
+
+	chan->ring_pages = kvcalloc(send_pages + recv_pages,
+				    sizeof(*chan->ring_pages), GFP_KERNEL);
+	if (!chan->ring_pages)
+		return -ENOMEM;
+	for (i = 0; i < send_pages + recv_pages; i++) {
+		chan->ring_pages[i] = alloc_page(GFP_KERNEL | __GFP_ZERO);
+		if (!chan->ring_pages[i])
+			goto nomem;
+		chan->nr_ring_pages++;
+	}
+	ret = hv_ring_init(&chan->out, chan->ring_pages, send_pages);
+	if (ret)
+		goto fail;
+	ret = hv_ring_init(&chan->in, chan->ring_pages + send_pages,
+			   recv_pages);
+	if (ret)
+		goto fail;
+	return 0;
+
+nomem:
+	ret = -ENOMEM;
+fail:
+	vmbus_chan_free_rings(chan, false);
+	return ret;
+}
+
+static int vmbus_chan_ring_gpadl(struct vmbus_channel *chan)
+{
+	u64 *pfns;
+	u32 i;
+	int ret;
+
+	pfns = kvmalloc_array(chan->nr_ring_pages, sizeof(*pfns), GFP_KERNEL);
+	if (!pfns)
+		return -ENOMEM;
+	for (i = 0; i < chan->nr_ring_pages; i++)
+		pfns[i] = page_to_pfn(chan->ring_pages[i]);
+	ret = vmbus_gpadl_establish(chan, pfns, chan->nr_ring_pages,
+				    &chan->ring_gpadl.handle);
+	kvfree(pfns);
+	return ret;
+}
+
+static int vmbus_chan_request_open(struct vmbus_channel *chan,
+				   const struct vmbus_chan_config *cfg,
+				   u32 send_pages)
+{
+	struct vmbus_msg_open_channel msg = {
+		.header.msgtype = VMBUS_MSG_OPENCHANNEL,
+		.child_relid = chan->relid,
+		.openid = chan->relid,
+		.ringbuffer_gpadl = chan->ring_gpadl.handle,
+		.target_vp = chan->target_vp,
+		.downstream_ring_page_offset = send_pages,
+	};
+	struct vmbus_waiter w;
+	int ret;
+
+	if (cfg->user_data_len)
+		memcpy(msg.user_data, cfg->user_data, cfg->user_data_len);
+	vmbus_waiter_init(&w, VMBUS_MSG_OPENCHANNEL_RESULT, chan->relid,
+			  chan->relid);
+	vmbus_waiter_add(&w);
+	if (READ_ONCE(chan->rescinded)) {
+		vmbus_waiter_cancel(&w);
+		return -ENODEV;
+	}
+	ret = vmbus_post_msg(&msg, sizeof(msg));
+	if (ret) {
+		vmbus_waiter_cancel(&w);
+		return ret;
+	}
+	ret = vmbus_waiter_wait(&w, VMBUS_RESPONSE_TIMEOUT);
+	if (!ret && w.resp.open.status) {
+		pr_err("host refused to open channel %u: %#x\n", chan->relid,
+		       w.resp.open.status);
+		ret = -EIO;
+	}
+	return ret;
+}
+
+static int vmbus_chan_check_config(const struct vmbus_chan_config *cfg)
+{
+	if (cfg->send_ring_size < VMBUS_RING_MIN_SIZE ||
+	    cfg->recv_ring_size < VMBUS_RING_MIN_SIZE ||
+	    cfg->send_ring_size > VMBUS_RING_MAX_SIZE ||
+	    cfg->recv_ring_size > VMBUS_RING_MAX_SIZE ||
+	    !PAGE_ALIGNED(cfg->send_ring_size) ||
+	    !PAGE_ALIGNED(cfg->recv_ring_size) ||
+	    cfg->user_data_len > VMBUS_OPEN_USER_DATA_SIZE ||
+	    !cfg->callback)
+		return -EINVAL;
+	if (cfg->max_pkt_size &&
+	    cfg->max_pkt_size < sizeof(struct vmbus_packet_desc))
+		return -EINVAL;
+	return 0;
+}
+
+static void vmbus_chan_free_open_state(struct vmbus_channel *chan, bool leak)
+{
+	vmbus_chan_free_rings(chan, leak);
+	kvfree(chan->rx_buf);
+	chan->rx_buf = NULL;
+	kvfree(chan->rqst);
+	chan->rqst = NULL;
+	chan->nr_rqst = 0;
+	memset(&chan->ring_gpadl, 0, sizeof(chan->ring_gpadl));
+}
+
+static int vmbus_chan_setup(struct vmbus_channel *chan,
+			    const struct vmbus_chan_config *cfg)
+{
+	u32 send_pages = cfg->send_ring_size >> PAGE_SHIFT;
+	u32 recv_pages = cfg->recv_ring_size >> PAGE_SHIFT;
+	int ret;
+
+	ret = vmbus_chan_alloc_rings(chan, send_pages, recv_pages);
+	if (ret)
+		return ret;
+	chan->rx_buf_size = cfg->max_pkt_size ?: VMBUS_DEFAULT_MAX_PKT_SIZE;
+	chan->rx_buf = kvmalloc(chan->rx_buf_size, GFP_KERNEL);
+	ret = vmbus_rqst_table_init(chan, cfg->max_requests ?:
+					  VMBUS_DEFAULT_MAX_REQUESTS);
+	if (ret || !chan->rx_buf) {
+		vmbus_chan_free_open_state(chan, false);
+		return -ENOMEM;
+	}
+	ret = vmbus_chan_ring_gpadl(chan);
+	if (ret) {
+		/* A GPADL that timed out may still be in the host's hands. */
+		vmbus_chan_free_open_state(chan, ret == -ETIMEDOUT);
+		return ret;
+	}
+	return 0;
+}
+
+/**
+ * vmbus_chan_open() - open a channel
+ * @chan: an offered, closed channel
+ * @cfg: ring sizes, limits, open data and callback
+ *
+ * Allocates both rings, gives them to the host as one GPADL and asks the
+ * host to open the channel. @cfg->callback may run as soon as the host
+ * has opened its side, possibly before this returns. Process context.
+ *
+ * Return: 0, -EINVAL for a bad @cfg, -EBUSY if already open, -ENODEV if
+ * rescinded, -ENOMEM, -EIO if the host refused, -ETIMEDOUT.
+ */
+int vmbus_chan_open(struct vmbus_channel *chan,
+		    const struct vmbus_chan_config *cfg)
+{
+	u32 send_pages = cfg->send_ring_size >> PAGE_SHIFT;
+	int ret;
+
+	ret = vmbus_chan_check_config(cfg);
+	if (ret)
+		return ret;
+	mutex_lock(&chan->lock);
+	if (chan->state != VMBUS_CHAN_OFFERED) {
+		ret = -EBUSY;
+		goto unlock;
+	}
+	if (READ_ONCE(chan->rescinded)) {
+		ret = -ENODEV;
+		goto unlock;
+	}
+	WRITE_ONCE(chan->state, VMBUS_CHAN_OPENING);
+	ret = vmbus_chan_setup(chan, cfg);
+	if (ret)
+		goto closed;
+
+	chan->callback = cfg->callback;
+	chan->cb_ctx = cfg->ctx;
+	chan->in_masked = false;
+	chan->signal_deferred = false;
+	chan->target_cpu = vmbus_pick_cpu();
+	chan->target_vp = hv_vp_index_of(chan->target_cpu);
+	/* Publish the callback before an event can look for it. */
+	smp_store_release(&chan->cb_enabled, true);
+
+	ret = vmbus_chan_request_open(chan, cfg, send_pages);
+	if (ret) {
+		WRITE_ONCE(chan->cb_enabled, false);
+		synchronize_rcu();
+		/* After a timeout the host may have opened after all. */
+		if (ret == -ETIMEDOUT) {
+			struct vmbus_msg_relid close = {
+				.header.msgtype = VMBUS_MSG_CLOSECHANNEL,
+				.child_relid = chan->relid,
+			};
+
+			vmbus_post_msg(&close, sizeof(close));
+		}
+		vmbus_chan_free_open_state(chan,
+			vmbus_gpadl_remove(chan, chan->ring_gpadl.handle));
+		goto closed;
+	}
+	WRITE_ONCE(chan->state, VMBUS_CHAN_OPEN);
+	mutex_unlock(&chan->lock);
+	return 0;
+
+closed:
+	WRITE_ONCE(chan->state, VMBUS_CHAN_OFFERED);
+unlock:
+	mutex_unlock(&chan->lock);
+	return ret;
+}
+EXPORT_SYMBOL_GPL(vmbus_chan_open);
+
+/* With chan->lock held and the channel open. */
+static void vmbus_chan_shutdown(struct vmbus_channel *chan)
+{
+	bool leak;
+
+	WRITE_ONCE(chan->state, VMBUS_CHAN_CLOSING);
+	/* Pairs with vmbus_chan_enter(): new users see the state change. */
+	smp_mb();
+	wake_up_all(&chan->wq);
+	wait_event(chan->wq, !atomic_read(&chan->users));
+
+	WRITE_ONCE(chan->cb_enabled, false);
+	/* Callbacks run under RCU: none runs once this returns. */
+	synchronize_rcu();
+
+	if (!READ_ONCE(chan->rescinded)) {
+		struct vmbus_msg_relid msg = {
+			.header.msgtype = VMBUS_MSG_CLOSECHANNEL,
+			.child_relid = chan->relid,
+		};
+
+		vmbus_post_msg(&msg, sizeof(msg));
+	}
+	leak = vmbus_gpadl_remove(chan, chan->ring_gpadl.handle) != 0;
+	vmbus_chan_free_open_state(chan, leak);
+	WRITE_ONCE(chan->state, VMBUS_CHAN_OFFERED);
+}
+
+/**
+ * vmbus_chan_close() - close a channel opened with vmbus_chan_open()
+ * @chan: the channel
+ *
+ * Blocked senders and waiters fail with -ENODEV; once they are gone the
+ * callback is stopped, the host is told and the rings are freed. Process
+ * context, never from the channel's own callback. Closing a closed channel
+ * does nothing.
+ */
+void vmbus_chan_close(struct vmbus_channel *chan)
+{
+	mutex_lock(&chan->lock);
+	if (chan->state == VMBUS_CHAN_OPEN)
+		vmbus_chan_shutdown(chan);
+	mutex_unlock(&chan->lock);
+}
+EXPORT_SYMBOL_GPL(vmbus_chan_close);
+
+void vmbus_chan_force_close(struct vmbus_channel *chan)
+{
+	mutex_lock(&chan->lock);
+	if (chan->state == VMBUS_CHAN_OPEN) {
+		if (!READ_ONCE(chan->rescinded))
+			dev_warn(chan->device ? &chan->device->device : NULL,
+				 "channel %u left open, closing it\n",
+				 chan->relid);
+		vmbus_chan_shutdown(chan);
+	}
+	mutex_unlock(&chan->lock);
+}
+
+/* --- sending --------------------------------------------------------- */
+
+/* Put a packet in the ring, sleeping for room unless NOWAIT. */
+static int vmbus_chan_write(struct vmbus_channel *chan, struct kvec *kv,
+			    unsigned int nkv, u32 len, unsigned int flags)
+{
+	u32 need = ALIGN(len, VMBUS_PKT_ALIGN) + VMBUS_PKT_TRAILER_SIZE;
+	struct hv_ring *out = &chan->out;
+	unsigned long irqflags;
+	bool signal;
+	int ret;
+
+	for (;;) {
+		spin_lock_irqsave(&out->lock, irqflags);
+		ret = hv_ring_write(out, kv, nkv, len, &signal);
+		if (ret == -EAGAIN) {
+			atomic64_inc(&chan->stats.ring_full);
+			hv_ring_set_pending(out, need);
+			/* The host may have made room before it saw the ask. */
+			if (hv_ring_has_space(out, need))
+				ret = hv_ring_write(out, kv, nkv, len, &signal);
+		}
+		if (ret != -EAGAIN && READ_ONCE(out->ctl->pending_send_sz))
+			hv_ring_set_pending(out, 0);
+		if (!ret && signal && (flags & VMBUS_SEND_DEFER_SIGNAL)) {
+			chan->signal_deferred = true;
+			signal = false;
+		}
+		spin_unlock_irqrestore(&out->lock, irqflags);
+
+		if (ret != -EAGAIN || (flags & VMBUS_SEND_NOWAIT))
+			break;
+		if (!wait_event_timeout(chan->wq, hv_ring_has_space(out, need) ||
+					vmbus_chan_dead(chan),
+					VMBUS_RESPONSE_TIMEOUT))
+			return -ETIMEDOUT;
+		if (vmbus_chan_dead(chan))
+			return -ENODEV;
+	}
+	if (ret == -EIO)
+		vmbus_chan_kill(chan);
+	if (!ret && signal)
+		vmbus_signal_host(chan);
+	return ret;
+}
+
+/*
+ * Send one packet whose pieces are in kv[1..nkv-1]; kv[0] must point at
+ * the descriptor (plus extended header), which gets its lengths, flags and
+ * transaction id here. The caller has entered the channel.
+ */
+static int vmbus_chan_send(struct vmbus_channel *chan,
+			   struct vmbus_packet_desc *desc, struct kvec *kv,
+			   unsigned int nkv, void *rqst, bool xact,
+			   unsigned int flags)
+{
+	u32 len = 0;
+	unsigned int i;
+	int ret;
+
+	for (i = 0; i < nkv; i++)
+		len += kv[i].iov_len;
+	if (ALIGN(len, VMBUS_PKT_ALIGN) / 8 > U16_MAX)
+		return -EMSGSIZE;
+	desc->len8 = ALIGN(len, VMBUS_PKT_ALIGN) / 8;
+	if (rqst) {
+		ret = vmbus_rqst_alloc(chan, rqst, xact, flags,
+				       &desc->trans_id);
+		if (ret)
+			return ret;
+		desc->flags |= VMBUS_PKT_FLAG_COMPLETION_REQUESTED;
+	}
+	ret = vmbus_chan_write(chan, kv, nkv, len, flags);
+	if (ret && rqst)
+		vmbus_rqst_free_id(chan, desc->trans_id);
+	return ret;
+}
+
+static int vmbus_send_desc(struct vmbus_channel *chan,
+			   struct vmbus_packet_desc *desc, struct kvec *kv,
+			   unsigned int nkv, void *rqst, unsigned int flags)
+{
+	int ret = vmbus_chan_enter(chan);
+
+	if (ret)
+		return ret;
+	ret = vmbus_chan_send(chan, desc, kv, nkv, rqst, false, flags);
+	vmbus_chan_leave(chan);
+	return ret;
+}
+
+/**
+ * vmbus_send_inband() - send a packet whose payload is in the ring
+ * @chan: an open channel
+ * @kv: the payload's pieces, gathered into one packet
+ * @nkv: number of pieces (at most 7)
+ * @rqst: NULL for no completion; otherwise the host is asked for one and
+ *	vmbus_recv_pkt() returns @rqst with it. The host sees only a small
+ *	request id, never this pointer.
+ * @flags: VMBUS_SEND_NOWAIT: fail with -EAGAIN instead of sleeping when
+ *	the ring or the request ids are full (the channel callback runs
+ *	once the host has made room); VMBUS_SEND_DEFER_SIGNAL: do not
+ *	signal the host now, vmbus_chan_kick() will.
+ *
+ * Without VMBUS_SEND_NOWAIT it may sleep; with it, any context.
+ *
+ * Return: 0, -EAGAIN, -EMSGSIZE if the packet can never fit, -ENODEV if
+ * the channel is closed or rescinded, -EIO if it failed, -ETIMEDOUT if
+ * the host made no room for a long time.
+ */
+int vmbus_send_inband(struct vmbus_channel *chan, const struct kvec *kv,
+		      unsigned int nkv, void *rqst, unsigned int flags)
+{
+	struct vmbus_packet_desc desc = {
+		.type = VMBUS_PKT_DATA_INBAND,
+		.offset8 = VMBUS_PKT_DESC_LEN8,
+	};
+	struct kvec vec[VMBUS_MAX_SEND_KVECS];
+
+	if (nkv >= VMBUS_MAX_SEND_KVECS)
+		return -EINVAL;
+	vec[0].iov_base = &desc;
+	vec[0].iov_len = sizeof(desc);
+	memcpy(&vec[1], kv, nkv * sizeof(*kv));
+	return vmbus_send_desc(chan, &desc, vec, nkv + 1, rqst, flags);
+}
+EXPORT_SYMBOL_GPL(vmbus_send_inband);
+
+/* Check a caller's range list: every range complete, nothing left over. */
+static int vmbus_check_ranges(const struct vmbus_gpa_range *ranges,
+			      u32 range_cnt, u32 ranges_len)
+{
+	const u8 *p = (const u8 *)ranges;
+	u32 off = 0, i;
+
+	for (i = 0; i < range_cnt; i++) {
+		const struct vmbus_gpa_range *r = (const void *)(p + off);
+		u32 pfns;
+
+		if (ranges_len - off < sizeof(*r) ||
+		    r->byte_offset >= HV_WIRE_PAGE_SIZE || !r->byte_count)
+			return -EINVAL;
+		pfns = DIV_ROUND_UP((u64)r->byte_offset + r->byte_count,
+				    HV_WIRE_PAGE_SIZE);
+		if ((ranges_len - off - sizeof(*r)) / 8 < pfns)
+			return -EINVAL;
+		off += sizeof(*r) + pfns * 8;
+	}
+	return range_cnt && off == ranges_len ? 0 : -EINVAL;
+}
+
+/**
+ * vmbus_send_gpa_direct() - send a packet that points at guest pages
+ * @chan: an open channel
+ * @ranges: @range_cnt GPA ranges back to back, each a &struct
+ *	vmbus_gpa_range followed by its page frame numbers
+ * @range_cnt: number of ranges (at least one)
+ * @ranges_len: total bytes of @ranges
+ * @data: the inline payload that follows the ranges
+ * @len: its length
+ * @rqst: as for vmbus_send_inband()
+ * @flags: as for vmbus_send_inband()
+ *
+ * The pages must stay valid until the host completed the request.
+ *
+ * Return: as vmbus_send_inband(); -EINVAL for malformed ranges.
+ */
+int vmbus_send_gpa_direct(struct vmbus_channel *chan,
+			  const struct vmbus_gpa_range *ranges,
+			  u32 range_cnt, u32 ranges_len,
+			  const void *data, u32 len, void *rqst,
+			  unsigned int flags)
+{
+	struct vmbus_gpa_direct_header hdr = {
+		.desc.type = VMBUS_PKT_DATA_USING_GPA_DIRECT,
+		.range_cnt = range_cnt,
+	};
+	struct kvec kv[3] = {
+		{ .iov_base = &hdr, .iov_len = sizeof(hdr) },
+		{ .iov_base = (void *)ranges, .iov_len = ranges_len },
+		{ .iov_base = (void *)data, .iov_len = len },
+	};
+
+	if (vmbus_check_ranges(ranges, range_cnt, ranges_len))
+		return -EINVAL;
+	if ((sizeof(hdr) + ranges_len) / 8 > U16_MAX)
+		return -EMSGSIZE;
+	hdr.desc.offset8 = (sizeof(hdr) + ranges_len) / 8;
+	return vmbus_send_desc(chan, &hdr.desc, kv, 3, rqst, flags);
+}
+EXPORT_SYMBOL_GPL(vmbus_send_gpa_direct);
+
+/* One page-buffer element as a GPA range of one page. */
+struct vmbus_page_range {
+	u32 byte_count;
+	u32 byte_offset;
+	u64 pfn;
+} __packed;
+
+/**
+ * vmbus_send_pages() - send a packet that points at pieces of pages
+ * @chan: an open channel
+ * @pb: the pieces, each inside one 4 KiB page
+ * @count: number of pieces, 1 to VMBUS_MAX_PAGE_BUFS
+ * @data: the inline payload
+ * @len: its length
+ * @rqst: as for vmbus_send_inband()
+ * @flags: as for vmbus_send_inband()
+ *
+ * Each piece becomes one GPA range.
+ *
+ * Return: as vmbus_send_gpa_direct().
+ */
+int vmbus_send_pages(struct vmbus_channel *chan,
+		     const struct vmbus_page_buf *pb, unsigned int count,
+		     const void *data, u32 len, void *rqst,
+		     unsigned int flags)
+{
+	struct vmbus_page_range ranges[VMBUS_MAX_PAGE_BUFS];
+	unsigned int i;
+
+	if (!count || count > VMBUS_MAX_PAGE_BUFS)
+		return -EINVAL;
+	for (i = 0; i < count; i++) {
+		if (!pb[i].len || pb[i].offset >= HV_WIRE_PAGE_SIZE ||
+		    pb[i].len > HV_WIRE_PAGE_SIZE - pb[i].offset)
+			return -EINVAL;
+		ranges[i].byte_count = pb[i].len;
+		ranges[i].byte_offset = pb[i].offset;
+		ranges[i].pfn = pb[i].pfn;
+	}
+	return vmbus_send_gpa_direct(chan, (void *)ranges, count,
+				     count * sizeof(ranges[0]), data, len,
+				     rqst, flags);
+}
+EXPORT_SYMBOL_GPL(vmbus_send_pages);
+
+/**
+ * vmbus_send_completion() - answer a host packet that asked for it
+ * @chan: an open channel
+ * @trans_id: the host packet's transaction id
+ * @data: the completion payload
+ * @len: its length (may be 0)
+ * @flags: VMBUS_SEND_NOWAIT / VMBUS_SEND_DEFER_SIGNAL
+ *
+ * Return: as vmbus_send_inband().
+ */
+int vmbus_send_completion(struct vmbus_channel *chan, u64 trans_id,
+			  const void *data, u32 len, unsigned int flags)
+{
+	struct vmbus_packet_desc desc = {
+		.type = VMBUS_PKT_COMP,
+		.offset8 = VMBUS_PKT_DESC_LEN8,
+		.trans_id = trans_id,
+	};
+	struct kvec kv[2] = {
+		{ .iov_base = &desc, .iov_len = sizeof(desc) },
+		{ .iov_base = (void *)data, .iov_len = len },
+	};
+
+	return vmbus_send_desc(chan, &desc, kv, 2, NULL, flags);
+}
+EXPORT_SYMBOL_GPL(vmbus_send_completion);
+
+/**
+ * vmbus_chan_kick() - signal the host if a deferred send needs it
+ * @chan: an open channel
+ *
+ * Sends with VMBUS_SEND_DEFER_SIGNAL skip the signal; one kick after a
+ * batch of them signals at most once. Any context.
+ */
+void vmbus_chan_kick(struct vmbus_channel *chan)
+{
+	unsigned long flags;
+	bool signal;
+
+	if (vmbus_chan_enter(chan))
+		return;
+	spin_lock_irqsave(&chan->out.lock, flags);
+	signal = chan->signal_deferred;
+	chan->signal_deferred = false;
+	spin_unlock_irqrestore(&chan->out.lock, flags);
+	if (signal)
+		vmbus_signal_host(chan);
+	vmbus_chan_leave(chan);
+}
+EXPORT_SYMBOL_GPL(vmbus_chan_kick);
+
+/* --- receiving ------------------------------------------------------- */
+
+static void vmbus_drop_pkt(struct vmbus_channel *chan, const char *why,
+			   u64 val)
+{
+	atomic64_inc(&chan->stats.dropped);
+	pr_err_ratelimited("channel %u: dropped host packet: %s (%#llx)\n",
+			   chan->relid, why, val);
+}
+
+/* A completion: hand its context back, or finish a send-and-wait. */
+static bool vmbus_on_completion(struct vmbus_channel *chan,
+				struct vmbus_pkt *pkt)
+{
+	struct vmbus_rqst_slot *slot;
+	struct vmbus_xact *x;
+	unsigned long flags;
+
+	spin_lock_irqsave(&chan->rqst_lock, flags);
+	slot = vmbus_rqst_find(chan, pkt->trans_id);
+	if (!slot) {
+		spin_unlock_irqrestore(&chan->rqst_lock, flags);
+		vmbus_drop_pkt(chan, "unknown completion id", pkt->trans_id);
+		return false;
+	}
+	if (!slot->xact) {
+		pkt->rqst = slot->ctx;
+		vmbus_rqst_release(chan, slot);
+		spin_unlock_irqrestore(&chan->rqst_lock, flags);
+		if (wq_has_sleeper(&chan->wq))
+			wake_up(&chan->wq);
+		return true;
+	}
+	/* The waiter cannot leave while we hold the lock. */
+	x = slot->ctx;
+	memcpy(x->resp, pkt->data, min(pkt->len, x->resp_size));
+	x->resp_len = pkt->len;
+	WRITE_ONCE(x->done, true);
+	vmbus_rqst_release(chan, slot);
+	spin_unlock_irqrestore(&chan->rqst_lock, flags);
+	wake_up_all(&chan->wq);
+	return false;
+}
+
+/* Check a transfer-page header's range count against its size. */
+static bool vmbus_xfer_pages_ok(const struct vmbus_pkt *pkt)
+{
+	const struct vmbus_xfer_page_header *xp;
+	u32 room;
+
+	if (pkt->hdr_len < sizeof(*xp) - sizeof(xp->desc))
+		return false;
+	xp = pkt->hdr - sizeof(xp->desc);
+	room = pkt->hdr_len - (sizeof(*xp) - sizeof(xp->desc));
+	return xp->range_cnt && xp->range_cnt <= room / sizeof(xp->ranges[0]);
+}
+
+/* Fill chan->rx_pkt from the copy in rx_buf; false: drop the packet. */
+static bool vmbus_parse_pkt(struct vmbus_channel *chan, u32 len)
+{
+	const struct vmbus_packet_desc *desc = chan->rx_buf;
+	struct vmbus_pkt *pkt = &chan->rx_pkt;
+	u32 off = desc->offset8 * 8;
+
+	pkt->type = desc->type;
+	pkt->flags = desc->flags;
+	pkt->trans_id = desc->trans_id;
+	pkt->rqst = NULL;
+	pkt->hdr = chan->rx_buf + sizeof(*desc);
+	pkt->hdr_len = off - sizeof(*desc);
+	pkt->data = chan->rx_buf + off;
+	pkt->len = len - off;
+
+	switch (pkt->type) {
+	case VMBUS_PKT_DATA_INBAND:
+		return true;
+	case VMBUS_PKT_DATA_USING_XFER_PAGES:
+		if (vmbus_xfer_pages_ok(pkt))
+			return true;
+		vmbus_drop_pkt(chan, "bad transfer-page header", pkt->hdr_len);
+		return false;
+	case VMBUS_PKT_COMP:
+		return vmbus_on_completion(chan, pkt);
+	default:
+		vmbus_drop_pkt(chan, "unexpected packet type", pkt->type);
+		return false;
+	}
+}
+
+/**
+ * vmbus_recv_pkt() - take the next packet the host sent
+ * @chan: an open channel, from its callback (or a context serialized
+ *	with it)
+ *
+ * The packet is copied out of the ring and checked before it is
+ * returned. Completions of vmbus_send_and_wait() are handled here and not
+ * returned; completions with unknown ids and packets of unknown types are
+ * dropped. A packet that breaks the ring rules fails the channel.
+ *
+ * Return: the packet, valid until the next call, or NULL when none is left
+ * (or the channel failed). Call vmbus_recv_done() after the last one.
+ */
+const struct vmbus_pkt *vmbus_recv_pkt(struct vmbus_channel *chan)
+{
+	struct hv_ring *in = &chan->in;
+	u32 len;
+	int ret;
+
+	if (!chan->in_masked) {
+		hv_ring_mask(in);
+		chan->in_masked = true;
+	}
+	for (;;) {
+		/* Give space back early when a batch is long. */
+		if (in->index != in->committed &&
+		    (in->index - in->committed) % in->size > in->size / 2)
+			vmbus_recv_commit(chan);
+		ret = hv_ring_read(in, chan->rx_buf, chan->rx_buf_size, &len);
+		if (ret == -ENODATA)
+			return NULL;
+		if (ret) {
+			vmbus_chan_kill(chan);
+			return NULL;
+		}
+		if (vmbus_parse_pkt(chan, len))
+			return &chan->rx_pkt;
+	}
+}
+EXPORT_SYMBOL_GPL(vmbus_recv_pkt);
+
+/**
+ * vmbus_recv_commit() - give the ring space of read packets back
+ * @chan: an open channel
+ *
+ * Signals the host if it was waiting for that space. Interrupts stay
+ * masked: for a poll loop (NAPI) that will read again.
+ */
+void vmbus_recv_commit(struct vmbus_channel *chan)
+{
+	if (hv_ring_commit(&chan->in))
+		vmbus_signal_host(chan);
+}
+EXPORT_SYMBOL_GPL(vmbus_recv_commit);
+
+/**
+ * vmbus_recv_done() - end a batch of vmbus_recv_pkt() calls
+ * @chan: an open channel
+ *
+ * Commits what was read and lets the host interrupt again.
+ *
+ * Return: true if more packets arrived meanwhile: read again, since the
+ * host will not signal for them.
+ */
+bool vmbus_recv_done(struct vmbus_channel *chan)
+{
+	vmbus_recv_commit(chan);
+	chan->in_masked = false;
+	return hv_ring_unmask(&chan->in);
+}
+EXPORT_SYMBOL_GPL(vmbus_recv_done);
+
+/**
+ * vmbus_send_and_wait() - send a request and wait for its completion
+ * @chan: an open channel whose callback drains the ring with
+ *	vmbus_recv_pkt()
+ * @req: the inband payload
+ * @req_len: its length
+ * @resp: where the completion's payload is copied
+ * @resp_size: room at @resp; a longer payload is cut
+ * @resp_len: if not NULL, set to the completion's full payload length
+ * @timeout_ms: how long to wait for the completion
+ *
+ * For the request/response handshakes of VSC initialisation. Process
+ * context.
+ *
+ * Return: 0 with the response copied, -ETIMEDOUT, -ENODEV if the channel
+ * was closed or rescinded meanwhile, or an error of vmbus_send_inband().
+ */
+int vmbus_send_and_wait(struct vmbus_channel *chan, const void *req,
+			u32 req_len, void *resp, u32 resp_size, u32 *resp_len,
+			unsigned int timeout_ms)
+{
+	struct vmbus_xact x = { .resp = resp, .resp_size = resp_size };
+	struct vmbus_packet_desc desc = {
+		.type = VMBUS_PKT_DATA_INBAND,
+		.offset8 = VMBUS_PKT_DESC_LEN8,
+	};
+	struct kvec kv[2] = {
+		{ .iov_base = &desc, .iov_len = sizeof(desc) },
+		{ .iov_base = (void *)req, .iov_len = req_len },
+	};
+	unsigned long flags;
+	int ret;
+
+	ret = vmbus_chan_enter(chan);
+	if (ret)
+		return ret;
+	ret = vmbus_chan_send(chan, &desc, kv, 2, &x, true, 0);
+	if (ret)
+		goto leave;
+	wait_event_timeout(chan->wq, READ_ONCE(x.done) || vmbus_chan_dead(chan),
+			   msecs_to_jiffies(timeout_ms));
+	/* Under the lock: either the completion is in x, or it never will be. */
+	spin_lock_irqsave(&chan->rqst_lock, flags);
+	if (!x.done) {
+		struct vmbus_rqst_slot *slot;
+
+		slot = vmbus_rqst_find(chan, desc.trans_id);
+		if (slot)
+			vmbus_rqst_release(chan, slot);
+	}
+	spin_unlock_irqrestore(&chan->rqst_lock, flags);
+	if (x.done) {
+		if (resp_len)
+			*resp_len = x.resp_len;
+	} else {
+		ret = vmbus_chan_dead(chan) ? -ENODEV : -ETIMEDOUT;
+	}
+leave:
+	vmbus_chan_leave(chan);
+	return ret;
+}
+EXPORT_SYMBOL_GPL(vmbus_send_and_wait);
+
+/* --- events, callbacks and accessors --------------------------------- */
+
+/* From the SynIC tasklet, under rcu_read_lock(). */
+void vmbus_chan_on_event(struct vmbus_channel *chan)
+{
+	atomic64_inc(&chan->stats.events);
+	/* Blocked senders wait for room the host just made. */
+	if (wq_has_sleeper(&chan->wq))
+		wake_up(&chan->wq);
+	if (smp_load_acquire(&chan->cb_enabled))
+		chan->callback(chan->cb_ctx);
+}
+
+/**
+ * vmbus_set_subchannel_callback() - learn about new sub-channels
+ * @primary: an open primary channel
+ * @cb: called for each sub-channel the host offers, in process context,
+ *	while @primary is open (serialized with vmbus_chan_close() of it);
+ *	typically opens the sub-channel
+ */
+void vmbus_set_subchannel_callback(struct vmbus_channel *primary,
+				   void (*cb)(struct vmbus_channel *sub))
+{
+	mutex_lock(&primary->lock);
+	primary->sc_callback = cb;
+	mutex_unlock(&primary->lock);
+}
+EXPORT_SYMBOL_GPL(vmbus_set_subchannel_callback);
+
+/**
+ * vmbus_set_rescind_callback() - learn early that the host removes a channel
+ * @chan: the channel
+ * @cb: called in process context when the host rescinds @chan, after its
+ *	senders and waiters were failed. A rescinded sub-channel is closed
+ *	by the core afterwards; a rescinded primary's device is removed.
+ */
+void vmbus_set_rescind_callback(struct vmbus_channel *chan,
+				void (*cb)(struct vmbus_channel *chan))
+{
+	WRITE_ONCE(chan->rescind_callback, cb);
+}
+EXPORT_SYMBOL_GPL(vmbus_set_rescind_callback);
+
+/**
+ * vmbus_chan_device() - the device a channel belongs to
+ * @chan: a primary channel or a sub-channel
+ *
+ * Return: the device of the primary channel.
+ */
+struct hv_device *vmbus_chan_device(const struct vmbus_channel *chan)
+{
+	return chan->primary ? chan->primary->device : chan->device;
+}
+EXPORT_SYMBOL_GPL(vmbus_chan_device);
+
+/**
+ * vmbus_chan_is_primary() - whether a channel is its device's primary
+ * @chan: the channel
+ *
+ * Return: true for a primary channel, false for a sub-channel.
+ */
+bool vmbus_chan_is_primary(const struct vmbus_channel *chan)
+{
+	return !chan->primary;
+}
+EXPORT_SYMBOL_GPL(vmbus_chan_is_primary);
+
+/**
+ * vmbus_chan_subchannel_index() - a channel's index among its siblings
+ * @chan: the channel
+ *
+ * Return: 0 for the primary, 1..n for sub-channels.
+ */
+u16 vmbus_chan_subchannel_index(const struct vmbus_channel *chan)
+{
+	return chan->sub_index;
+}
+EXPORT_SYMBOL_GPL(vmbus_chan_subchannel_index);
+
+/**
+ * vmbus_chan_relid() - the host's id of a channel
+ * @chan: the channel
+ *
+ * Return: the relid, for logs.
+ */
+u32 vmbus_chan_relid(const struct vmbus_channel *chan)
+{
+	return chan->relid;
+}
+EXPORT_SYMBOL_GPL(vmbus_chan_relid);
+
+/**
+ * vmbus_chan_cpu() - the CPU that receives a channel's interrupts
+ * @chan: an open channel
+ *
+ * Return: the CPU its callback is meant for (for queue mapping).
+ */
+unsigned int vmbus_chan_cpu(const struct vmbus_channel *chan)
+{
+	return READ_ONCE(chan->target_cpu);
+}
+EXPORT_SYMBOL_GPL(vmbus_chan_cpu);
+
+/**
+ * vmbus_chan_is_rescinded() - whether the host took the channel away
+ * @chan: the channel
+ *
+ * Return: true once rescinded.
+ */
+bool vmbus_chan_is_rescinded(const struct vmbus_channel *chan)
+{
+	return READ_ONCE(chan->rescinded);
+}
+EXPORT_SYMBOL_GPL(vmbus_chan_is_rescinded);
+
+/**
+ * vmbus_chan_ring_size() - data bytes of an open channel's ring
+ * @chan: an open channel
+ * @send: true for the guest-to-host ring, false for the other
+ *
+ * Return: bytes in the data area (the control page excluded); a packet
+ * plus its 8-byte trailer must be smaller than this.
+ */
+u32 vmbus_chan_ring_size(const struct vmbus_channel *chan, bool send)
+{
+	return send ? chan->out.size : chan->in.size;
+}
+EXPORT_SYMBOL_GPL(vmbus_chan_ring_size);
+
+/**
+ * vmbus_chan_get_stats() - read a channel's counters
+ * @chan: the channel
+ * @stats: filled in
+ */
+void vmbus_chan_get_stats(struct vmbus_channel *chan,
+			  struct vmbus_chan_stats *stats)
+{
+	stats->signals = atomic64_read(&chan->stats.signals);
+	stats->ring_full = atomic64_read(&chan->stats.ring_full);
+	stats->events = atomic64_read(&chan->stats.events);
+	stats->dropped = atomic64_read(&chan->stats.dropped);
+}
+EXPORT_SYMBOL_GPL(vmbus_chan_get_stats);
+
+/* For sysfs: one field of an open channel's ring. */
+ssize_t vmbus_chan_ring_show(struct vmbus_channel *chan, bool out,
+			     unsigned int field, char *buf)
+{
+	struct hv_ring *ring = out ? &chan->out : &chan->in;
+	ssize_t ret = -EINVAL;
+	u32 val;
+
+	mutex_lock(&chan->lock);
+	if (chan->state != VMBUS_CHAN_OPEN)
+		goto unlock;
+	switch (field) {
+	case VMBUS_RING_READ_INDEX:
+		val = READ_ONCE(ring->ctl->read_index);
+		break;
+	case VMBUS_RING_WRITE_INDEX:
+		val = READ_ONCE(ring->ctl->write_index);
+		break;
+	case VMBUS_RING_INTR_MASK:
+		val = READ_ONCE(ring->ctl->interrupt_mask);
+		break;
+	case VMBUS_RING_PENDING_SEND_SZ:
+		val = READ_ONCE(ring->ctl->pending_send_sz);
+		break;
+	default:
+		/* Bytes written and not yet consumed by the other side. */
+		val = out ? (ring->index + ring->size -
+			     READ_ONCE(ring->ctl->read_index)) % ring->size :
+			    hv_ring_bytes_to_read(ring);
+		break;
+	}
+	ret = sysfs_emit(buf, "%u\n", val);
+unlock:
+	mutex_unlock(&chan->lock);
+	return ret;
+}

@@ -1,0 +1,328 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Channel management: offers become channels and devices, sub-channels
+ * join their primary, rescinds take them away again, and on disconnect
+ * everything is removed before the host is told to unload.
+ *
+ * Offers and rescinds run in order on the message workqueue. Device
+ * registration and removal run in order on the device workqueue, so a
+ * driver's probe never blocks the messages it is waiting for.
+ */
+
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/rcupdate.h>
+
+#include "vmbus_private.h"
+
+static struct vmbus_channel *vmbus_relid_chan(u32 relid)
+{
+	return rcu_dereference_protected(vmbus_conn.relids[relid],
+					 lockdep_is_held(&vmbus_conn.lock));
+}
+
+/* With vmbus_conn.lock held. */
+static struct vmbus_channel *vmbus_find_primary(const guid_t *type,
+						const guid_t *instance)
+{
+	struct vmbus_channel *chan;
+
+	list_for_each_entry(chan, &vmbus_conn.channels, node)
+		if (!chan->primary &&
+		    guid_equal(&chan->offer.if_type, type) &&
+		    guid_equal(&chan->offer.if_instance, instance))
+			return chan;
+	return NULL;
+}
+
+/* With vmbus_conn.lock held. */
+static bool vmbus_has_subchannel(struct vmbus_channel *primary, u16 index)
+{
+	struct vmbus_channel *sc;
+
+	list_for_each_entry(sc, &primary->subchannels, sc_node)
+		if (sc->sub_index == index)
+			return true;
+	return false;
+}
+
+static void vmbus_send_relid_released(struct vmbus_channel *chan)
+{
+	struct vmbus_msg_relid msg = {
+		.header.msgtype = VMBUS_MSG_RELID_RELEASED,
+		.child_relid = chan->relid,
+	};
+
+	if (chan->relid_released)
+		return;
+	chan->relid_released = true;
+	if (chan->host_rescinded &&
+	    READ_ONCE(vmbus_conn.state) == VMBUS_CONNECTED)
+		vmbus_post_msg(&msg, sizeof(msg));
+}
+
+/* Stop events for @chans; with vmbus_conn.lock held. */
+static void vmbus_unlink_channel(struct vmbus_channel *chan)
+{
+	if (!chan->relid_released &&
+	    vmbus_relid_chan(chan->relid) == chan)
+		vmbus_set_relid(chan->relid, NULL);
+	list_del_init(&chan->node);
+}
+
+/*
+ * Remove a primary channel's device and everything hanging off it, then
+ * release the relids. Runs on the device workqueue (after a rescind) or
+ * from vmbus_remove_all_channels() (disconnect).
+ */
+static void vmbus_remove_primary(struct vmbus_channel *chan)
+{
+	struct vmbus_channel *sc;
+
+	vmbus_device_remove(chan->device);
+
+	/* Whatever the driver left open must not stay with the host. */
+	list_for_each_entry(sc, &chan->subchannels, sc_node)
+		vmbus_chan_force_close(sc);
+	vmbus_chan_force_close(chan);
+
+	mutex_lock(&vmbus_conn.lock);
+	list_for_each_entry(sc, &chan->subchannels, sc_node)
+		vmbus_unlink_channel(sc);
+	vmbus_unlink_channel(chan);
+	mutex_unlock(&vmbus_conn.lock);
+	/* No event handler can still see the channels after this. */
+	synchronize_rcu();
+
+	list_for_each_entry(sc, &chan->subchannels, sc_node)
+		vmbus_send_relid_released(sc);
+	vmbus_send_relid_released(chan);
+
+	/* The list's reference, then the device's (which frees the rest). */
+	vmbus_chan_put(chan);
+	put_device(&chan->device->device);
+}
+
+static void vmbus_remove_work(struct work_struct *work)
+{
+	vmbus_remove_primary(container_of(work, struct vmbus_channel,
+					  remove_work));
+}
+
+static void vmbus_add_work(struct work_struct *work)
+{
+	struct vmbus_channel *chan = container_of(work, struct vmbus_channel,
+						  add_work);
+	int ret;
+
+	ret = vmbus_device_add(chan->device);
+	if (ret)
+		pr_err("cannot add device for channel %u: %d\n", chan->relid,
+		       ret);
+}
+
+/* A new sub-channel: show it in sysfs and tell the primary's driver. */
+static void vmbus_add_subchannel(struct vmbus_channel *primary,
+				 struct vmbus_channel *sc)
+{
+	mutex_lock(&vmbus_conn.lock);
+	vmbus_chan_sysfs_add(sc);
+	mutex_unlock(&vmbus_conn.lock);
+
+	mutex_lock(&primary->lock);
+	if (primary->state == VMBUS_CHAN_OPEN &&
+	    !READ_ONCE(primary->rescinded) && primary->sc_callback)
+		primary->sc_callback(sc);
+	mutex_unlock(&primary->lock);
+}
+
+static bool vmbus_offer_ok(const struct vmbus_msg_offer *offer)
+{
+	u32 relid = offer->child_relid;
+	struct vmbus_channel *primary;
+
+	if (!relid || relid > VMBUS_MAX_RELID) {
+		pr_err_ratelimited("offer with bad relid %u\n", relid);
+		return false;
+	}
+	if (vmbus_relid_chan(relid)) {
+		pr_err_ratelimited("offer of relid %u, which is in use\n",
+				   relid);
+		return false;
+	}
+	primary = vmbus_find_primary(&offer->if_type, &offer->if_instance);
+	if (!offer->sub_channel_index && primary) {
+		pr_err_ratelimited("second offer of device %pUl (relid %u)\n",
+				   &offer->if_instance, relid);
+		return false;
+	}
+	if (offer->sub_channel_index &&
+	    (!primary || vmbus_has_subchannel(primary,
+					      offer->sub_channel_index))) {
+		pr_err_ratelimited("bad sub-channel %u of %pUl (relid %u)\n",
+				   offer->sub_channel_index,
+				   &offer->if_instance, relid);
+		return false;
+	}
+	return true;
+}
+
+/**
+ * vmbus_on_offer() - OFFERCHANNEL: a new channel
+ * @msg: the copied message
+ * @len: its length (at least the offer's size)
+ *
+ * A primary channel becomes a device; a sub-channel joins its primary.
+ * Offers with bad relids, duplicates and orphan sub-channels are logged
+ * and ignored.
+ */
+void vmbus_on_offer(const void *msg, u32 len)
+{
+	const struct vmbus_msg_offer *offer = msg;
+	struct vmbus_channel *chan, *primary = NULL;
+
+	if (READ_ONCE(vmbus_conn.state) != VMBUS_CONNECTED)
+		return;
+	mutex_lock(&vmbus_conn.lock);
+	if (!vmbus_offer_ok(offer))
+		goto unlock;
+	chan = vmbus_chan_alloc(offer);
+	if (!chan)
+		goto unlock;
+	if (offer->sub_channel_index) {
+		primary = vmbus_find_primary(&offer->if_type,
+					     &offer->if_instance);
+		chan->primary = primary;
+		list_add_tail(&chan->sc_node, &primary->subchannels);
+	} else if (!vmbus_device_alloc(chan)) {
+		vmbus_chan_put(chan);
+		goto unlock;
+	}
+	INIT_WORK(&chan->add_work, vmbus_add_work);
+	INIT_WORK(&chan->remove_work, vmbus_remove_work);
+	list_add_tail(&chan->node, &vmbus_conn.channels);
+	vmbus_set_relid(chan->relid, chan);
+	mutex_unlock(&vmbus_conn.lock);
+
+	if (primary)
+		vmbus_add_subchannel(primary, chan);
+	else
+		queue_work(vmbus_conn.dev_wq, &chan->add_work);
+	return;
+
+unlock:
+	mutex_unlock(&vmbus_conn.lock);
+}
+
+/* Fail everything that waits on @chan; it will never be answered. */
+static void vmbus_chan_rescind(struct vmbus_channel *chan)
+{
+	WRITE_ONCE(chan->rescinded, true);
+	vmbus_waiters_fail(chan->relid);
+	wake_up_all(&chan->wq);
+}
+
+/* A rescinded sub-channel: close it and give the relid back now. */
+static void vmbus_remove_subchannel(struct vmbus_channel *sc)
+{
+	void (*cb)(struct vmbus_channel *chan) = READ_ONCE(sc->rescind_callback);
+
+	if (cb)
+		cb(sc);
+	vmbus_chan_force_close(sc);
+
+	mutex_lock(&vmbus_conn.lock);
+	vmbus_chan_sysfs_del(sc);
+	vmbus_unlink_channel(sc);
+	mutex_unlock(&vmbus_conn.lock);
+	synchronize_rcu();
+	/* The struct stays with the primary: its driver may still hold it. */
+	vmbus_send_relid_released(sc);
+}
+
+/**
+ * vmbus_on_rescind() - RESCIND_CHANNELOFFER: the host removes a channel
+ * @msg: the copied message
+ * @len: its length
+ *
+ * Waiters and senders on the channel fail at once. A sub-channel is
+ * closed and released here; a primary's device is removed on the device
+ * workqueue, after any registration still queued there.
+ */
+void vmbus_on_rescind(const void *msg, u32 len)
+{
+	const struct vmbus_msg_relid *m = msg;
+	struct vmbus_channel *chan, *sc;
+	void (*cb)(struct vmbus_channel *chan);
+
+	if (!m->child_relid || m->child_relid > VMBUS_MAX_RELID) {
+		pr_err_ratelimited("rescind of bad relid %u\n", m->child_relid);
+		return;
+	}
+	mutex_lock(&vmbus_conn.lock);
+	chan = vmbus_relid_chan(m->child_relid);
+	if (!chan || chan->host_rescinded) {
+		mutex_unlock(&vmbus_conn.lock);
+		pr_err_ratelimited("rescind of unknown relid %u\n",
+				   m->child_relid);
+		return;
+	}
+	chan->host_rescinded = true;
+	vmbus_chan_rescind(chan);
+	/* A primary's sub-channels go with it. */
+	list_for_each_entry(sc, &chan->subchannels, sc_node)
+		vmbus_chan_rescind(sc);
+	mutex_unlock(&vmbus_conn.lock);
+
+	if (chan->primary) {
+		vmbus_remove_subchannel(chan);
+		return;
+	}
+	cb = READ_ONCE(chan->rescind_callback);
+	if (cb)
+		cb(chan);
+	/* On disconnect, vmbus_remove_all_channels() takes care of it. */
+	if (READ_ONCE(vmbus_conn.state) == VMBUS_CONNECTED)
+		queue_work(vmbus_conn.dev_wq, &chan->remove_work);
+}
+
+/**
+ * vmbus_on_alloffers() - ALLOFFERS_DELIVERED: the initial offers are in
+ * @msg: the copied message
+ * @len: its length
+ */
+void vmbus_on_alloffers(const void *msg, u32 len)
+{
+	complete(&vmbus_conn.offers_done);
+}
+
+static struct vmbus_channel *vmbus_first_primary(void)
+{
+	struct vmbus_channel *chan, *found = NULL;
+
+	mutex_lock(&vmbus_conn.lock);
+	list_for_each_entry(chan, &vmbus_conn.channels, node) {
+		if (!chan->primary) {
+			found = chan;
+			break;
+		}
+	}
+	mutex_unlock(&vmbus_conn.lock);
+	return found;
+}
+
+/**
+ * vmbus_remove_all_channels() - remove every device (disconnect)
+ *
+ * The connection state is no longer CONNECTED, so no new offer is taken
+ * and no new removal is queued while this runs.
+ */
+void vmbus_remove_all_channels(void)
+{
+	struct vmbus_channel *chan;
+
+	flush_workqueue(vmbus_conn.msg_wq);
+	flush_workqueue(vmbus_conn.dev_wq);
+	while ((chan = vmbus_first_primary()))
+		vmbus_remove_primary(chan);
+}

@@ -1,0 +1,758 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The VMBus connection: version negotiation, monitor pages, posting
+ * messages to the host, the table that dispatches host messages (and
+ * states each type's minimum length), guest requests waiting for their
+ * answers, and the dispatch of channel events from the event-flags page.
+ */
+
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/delay.h>
+#include <linux/gfp.h>
+#include <linux/io.h>
+#include <linux/kernel.h>
+#include <linux/moduleparam.h>
+#include <linux/rcupdate.h>
+#include <linux/slab.h>
+
+#include "vmbus_private.h"
+
+/* INITIATE_CONTACT names this CPU's VP as the receiver of messages. */
+#define VMBUS_CONNECT_CPU	0
+#define VMBUS_POST_TRIES	100
+#define VMBUS_POST_MAX_DELAY_MS	256
+#define VMBUS_OFFERS_TIMEOUT	(30 * HZ)
+#define VMBUS_UNLOAD_TIMEOUT	(10 * HZ)
+/* The send half of the interrupt page starts in its middle. */
+#define VMBUS_INT_PAGE_SEND	(HV_WIRE_PAGE_SIZE / 2)
+
+struct vmbus_connection vmbus_conn = {
+	.lock		= __MUTEX_INITIALIZER(vmbus_conn.lock),
+	.channels	= LIST_HEAD_INIT(vmbus_conn.channels),
+	.waiter_lock	= __SPIN_LOCK_UNLOCKED(vmbus_conn.waiter_lock),
+	.waiters	= LIST_HEAD_INIT(vmbus_conn.waiters),
+};
+
+/* Newest first; the first one the host accepts wins. */
+static const u32 vmbus_versions[] = {
+	VMBUS_VERSION_WIN10_V5_3,
+	VMBUS_VERSION_WIN10_V5_2,
+	VMBUS_VERSION_WIN10_V5_1,
+	VMBUS_VERSION_WIN10_V5,
+	VMBUS_VERSION_WIN10_V4_1,
+	VMBUS_VERSION_WIN10,
+	VMBUS_VERSION_WIN8_1,
+	VMBUS_VERSION_WIN8,
+};
+
+static u32 vmbus_max_version = VMBUS_VERSION_WIN10_V5_3;
+
+static int vmbus_max_version_set(const char *val,
+				 const struct kernel_param *kp)
+{
+	unsigned int major, minor;
+	char dot;
+	u32 v;
+
+	if (sscanf(val, "%u.%u%c", &major, &minor, &dot) == 2) {
+		if (major > U16_MAX || minor > U16_MAX)
+			return -EINVAL;
+		v = VMBUS_VERSION(major, minor);
+	} else if (kstrtou32(val, 0, &v)) {
+		return -EINVAL;
+	}
+	if (v < VMBUS_VERSION_WIN8)
+		return -EINVAL;
+	*(u32 *)kp->arg = v;
+	return 0;
+}
+
+static int vmbus_max_version_get(char *buf, const struct kernel_param *kp)
+{
+	u32 v = *(u32 *)kp->arg;
+
+	return sysfs_emit(buf, "%u.%u\n", VMBUS_VERSION_MAJOR(v),
+			  VMBUS_VERSION_MINOR(v));
+}
+
+static const struct kernel_param_ops vmbus_max_version_ops = {
+	.set = vmbus_max_version_set,
+	.get = vmbus_max_version_get,
+};
+
+module_param_cb(max_version, &vmbus_max_version_ops, &vmbus_max_version,
+		0444);
+MODULE_PARM_DESC(max_version,
+		 "Newest VMBus version to offer: MAJOR.MINOR (e.g. 4.0) or major<<16|minor (e.g. 0x40000); default 5.3, lowest 2.4");
+
+/* --- posting messages ------------------------------------------------ */
+
+static int vmbus_post(u32 conn_id, const void *msg, u32 len, bool contact)
+{
+	unsigned int delay = 1, tries;
+	u16 status;
+
+	for (tries = 0; tries < VMBUS_POST_TRIES; tries++) {
+		if (READ_ONCE(vmbus_conn.dead))
+			return -ENODEV;
+		status = hv_post_message(conn_id, msg, len);
+		switch (status) {
+		case HV_TLFS_STATUS_SUCCESS:
+			return 0;
+		case HV_TLFS_STATUS_INVALID_CONNECTION_ID:
+			/* An old host without connection id 4. */
+			if (contact)
+				return -EPROTONOSUPPORT;
+			fallthrough;
+		case HV_TLFS_STATUS_INSUFFICIENT_BUFFERS:
+		case HV_TLFS_STATUS_INSUFFICIENT_MEMORY:
+			/* The host's queue is full: back off and retry. */
+			msleep(delay);
+			delay = min(delay * 2, VMBUS_POST_MAX_DELAY_MS);
+			continue;
+		case HV_TLFS_STATUS_TIME_OUT:
+			pr_err("host stopped answering: connection is dead\n");
+			WRITE_ONCE(vmbus_conn.dead, true);
+			vmbus_waiters_fail(0);
+			return -ETIMEDOUT;
+		default:
+			pr_err_ratelimited("post of message type %u failed: %u\n",
+					   *(const u32 *)msg, status);
+			return -EIO;
+		}
+	}
+	pr_err_ratelimited("host queue stayed full for message type %u\n",
+			   *(const u32 *)msg);
+	return -EBUSY;
+}
+
+/**
+ * vmbus_post_msg() - send a channel message to the host
+ * @msg: the message, starting with &struct vmbus_msg_header
+ * @len: its length, at most 240
+ *
+ * Retries while the host's queue is full. Process context.
+ *
+ * Return: 0 or a negative errno.
+ */
+int vmbus_post_msg(const void *msg, u32 len)
+{
+	return vmbus_post(vmbus_conn.msg_conn_id, msg, len, false);
+}
+
+/* --- waiting for answers --------------------------------------------- */
+
+void vmbus_waiter_init(struct vmbus_waiter *w, u32 msgtype, u32 relid,
+		       u32 key)
+{
+	memset(w, 0, sizeof(*w));
+	INIT_LIST_HEAD(&w->node);
+	w->msgtype = msgtype;
+	w->relid = relid;
+	w->key = key;
+	init_completion(&w->done);
+}
+
+/* Register before posting the request, so the answer cannot be missed. */
+void vmbus_waiter_add(struct vmbus_waiter *w)
+{
+	unsigned long flags;
+
+	spin_lock_irqsave(&vmbus_conn.waiter_lock, flags);
+	list_add_tail(&w->node, &vmbus_conn.waiters);
+	spin_unlock_irqrestore(&vmbus_conn.waiter_lock, flags);
+}
+
+void vmbus_waiter_cancel(struct vmbus_waiter *w)
+{
+	unsigned long flags;
+
+	spin_lock_irqsave(&vmbus_conn.waiter_lock, flags);
+	list_del_init(&w->node);
+	spin_unlock_irqrestore(&vmbus_conn.waiter_lock, flags);
+}
+
+/**
+ * vmbus_waiter_wait() - wait for the answer a waiter was added for
+ * @w: the waiter
+ * @timeout: in jiffies
+ *
+ * Return: 0 with the answer in @w->resp, -ENODEV when failed by a rescind
+ * or a disconnect, -ETIMEDOUT.
+ */
+int vmbus_waiter_wait(struct vmbus_waiter *w, unsigned long timeout)
+{
+	unsigned long flags;
+	bool waiting;
+
+	if (!wait_for_completion_timeout(&w->done, timeout)) {
+		spin_lock_irqsave(&vmbus_conn.waiter_lock, flags);
+		waiting = !list_empty(&w->node);
+		list_del_init(&w->node);
+		spin_unlock_irqrestore(&vmbus_conn.waiter_lock, flags);
+		/* Off the list means answered (under the lock) just now. */
+		if (waiting) {
+			pr_err("no answer (message type %u, channel %u)\n",
+			       w->msgtype, w->relid);
+			return -ETIMEDOUT;
+		}
+	}
+	return w->failed ? -ENODEV : 0;
+}
+
+/**
+ * vmbus_waiters_fail() - wake waiters that will never get an answer
+ * @relid: the rescinded channel, or 0 for all waiters
+ */
+void vmbus_waiters_fail(u32 relid)
+{
+	struct vmbus_waiter *w, *tmp;
+	unsigned long flags;
+
+	spin_lock_irqsave(&vmbus_conn.waiter_lock, flags);
+	list_for_each_entry_safe(w, tmp, &vmbus_conn.waiters, node) {
+		if (relid && w->relid != relid)
+			continue;
+		w->failed = true;
+		list_del_init(&w->node);
+		complete(&w->done);
+	}
+	spin_unlock_irqrestore(&vmbus_conn.waiter_lock, flags);
+}
+
+/*
+ * Hand an answer to the waiter for it. A zero @relid or @key in the
+ * waiter means the answer does not carry that field.
+ */
+static void vmbus_answer(u32 msgtype, u32 relid, u32 key, const void *msg,
+			 size_t len)
+{
+	struct vmbus_waiter *w;
+	unsigned long flags;
+	bool found = false;
+
+	spin_lock_irqsave(&vmbus_conn.waiter_lock, flags);
+	list_for_each_entry(w, &vmbus_conn.waiters, node) {
+		if (w->msgtype != msgtype || (w->relid && w->relid != relid) ||
+		    (w->key && w->key != key))
+			continue;
+		memcpy(&w->resp, msg, min(len, sizeof(w->resp)));
+		list_del_init(&w->node);
+		complete(&w->done);
+		found = true;
+		break;
+	}
+	spin_unlock_irqrestore(&vmbus_conn.waiter_lock, flags);
+	if (!found)
+		pr_err_ratelimited("unexpected message type %u (channel %u, %#x)\n",
+				   msgtype, relid, key);
+}
+
+static void vmbus_on_version_response(const void *msg, u32 len)
+{
+	vmbus_answer(VMBUS_MSG_VERSION_RESPONSE, 0, 0, msg,
+		     sizeof(struct vmbus_msg_version_response));
+}
+
+static void vmbus_on_open_result(const void *msg, u32 len)
+{
+	const struct vmbus_msg_open_result *m = msg;
+
+	vmbus_answer(VMBUS_MSG_OPENCHANNEL_RESULT, m->child_relid, m->openid,
+		     msg, sizeof(*m));
+}
+
+static void vmbus_on_gpadl_created(const void *msg, u32 len)
+{
+	const struct vmbus_msg_gpadl_created *m = msg;
+
+	vmbus_answer(VMBUS_MSG_GPADL_CREATED, m->child_relid, m->gpadl, msg,
+		     sizeof(*m));
+}
+
+static void vmbus_on_gpadl_torndown(const void *msg, u32 len)
+{
+	const struct vmbus_msg_gpadl_torndown *m = msg;
+
+	vmbus_answer(VMBUS_MSG_GPADL_TORNDOWN, 0, m->gpadl, msg, sizeof(*m));
+}
+
+static void vmbus_on_unload_response(const void *msg, u32 len)
+{
+	vmbus_answer(VMBUS_MSG_UNLOAD_RESPONSE, 0, 0, msg,
+		     sizeof(struct vmbus_msg_header));
+}
+
+static void vmbus_on_modify_response(const void *msg, u32 len)
+{
+	const struct vmbus_msg_modify_channel_response *m = msg;
+
+	vmbus_answer(VMBUS_MSG_MODIFYCHANNEL_RESPONSE, m->child_relid, 0, msg,
+		     sizeof(*m));
+}
+
+/* --- message dispatch ------------------------------------------------ */
+
+/**
+ * struct vmbus_msg_handler - how to handle one host message type
+ * @min_len: shorter messages are dropped
+ * @deferred: runs on the ordered message workqueue and may sleep;
+ *	otherwise it runs in the SynIC tasklet (answers to waiters)
+ * @handle: the handler, given the copied message and its length
+ */
+struct vmbus_msg_handler {
+	u32 min_len;
+	bool deferred;
+	void (*handle)(const void *msg, u32 len);
+};
+
+static const struct vmbus_msg_handler vmbus_msg_handlers[VMBUS_MSG_COUNT] = {
+	[VMBUS_MSG_OFFERCHANNEL] = {
+		sizeof(struct vmbus_msg_offer), true, vmbus_on_offer },
+	[VMBUS_MSG_RESCIND_CHANNELOFFER] = {
+		sizeof(struct vmbus_msg_relid), true, vmbus_on_rescind },
+	[VMBUS_MSG_ALLOFFERS_DELIVERED] = {
+		sizeof(struct vmbus_msg_header), true, vmbus_on_alloffers },
+	[VMBUS_MSG_OPENCHANNEL_RESULT] = {
+		sizeof(struct vmbus_msg_open_result), false,
+		vmbus_on_open_result },
+	[VMBUS_MSG_GPADL_CREATED] = {
+		sizeof(struct vmbus_msg_gpadl_created), false,
+		vmbus_on_gpadl_created },
+	[VMBUS_MSG_GPADL_TORNDOWN] = {
+		sizeof(struct vmbus_msg_gpadl_torndown), false,
+		vmbus_on_gpadl_torndown },
+	[VMBUS_MSG_VERSION_RESPONSE] = {
+		sizeof(struct vmbus_msg_version_response), false,
+		vmbus_on_version_response },
+	[VMBUS_MSG_UNLOAD_RESPONSE] = {
+		sizeof(struct vmbus_msg_header), false,
+		vmbus_on_unload_response },
+	[VMBUS_MSG_MODIFYCHANNEL_RESPONSE] = {
+		sizeof(struct vmbus_msg_modify_channel_response), false,
+		vmbus_on_modify_response },
+};
+
+/**
+ * struct vmbus_msg_work - a copied host message for the workqueue
+ * @work: on vmbus_conn.msg_wq
+ * @handler: its handler
+ * @len: message length
+ * @msg: the message
+ */
+struct vmbus_msg_work {
+	struct work_struct work;
+	const struct vmbus_msg_handler *handler;
+	u32 len;
+	u8 msg[] __aligned(8);
+};
+
+static void vmbus_msg_work_fn(struct work_struct *work)
+{
+	struct vmbus_msg_work *mw = container_of(work, struct vmbus_msg_work,
+						 work);
+
+	mw->handler->handle(mw->msg, mw->len);
+	kfree(mw);
+}
+
+/*
+ * Dispatch one copied message. Return: false if it must stay in the slot
+ * and be retried (no memory to queue it).
+ */
+static bool vmbus_dispatch(const struct hv_tlfs_message *m)
+{
+	const struct vmbus_msg_handler *h;
+	struct vmbus_msg_work *mw;
+	u32 len = m->payload_size;
+	u32 type;
+
+	if (len < sizeof(struct vmbus_msg_header) ||
+	    len > HV_TLFS_MESSAGE_PAYLOAD_SIZE) {
+		pr_err_ratelimited("host message with bad size %u\n", len);
+		return true;
+	}
+	type = ((const struct vmbus_msg_header *)m->payload)->msgtype;
+	h = type < VMBUS_MSG_COUNT ? &vmbus_msg_handlers[type] : NULL;
+	if (!h || !h->handle) {
+		pr_err_ratelimited("unexpected host message type %u\n", type);
+		return true;
+	}
+	if (len < h->min_len) {
+		pr_err_ratelimited("host message type %u too short: %u < %u\n",
+				   type, len, h->min_len);
+		return true;
+	}
+	if (!h->deferred) {
+		h->handle(m->payload, len);
+		return true;
+	}
+	mw = kmalloc(struct_size(mw, msg, len), GFP_ATOMIC);
+	if (!mw)
+		return false;
+	INIT_WORK(&mw->work, vmbus_msg_work_fn);
+	mw->handler = h;
+	mw->len = len;
+	memcpy(mw->msg, m->payload, len);
+	queue_work(vmbus_conn.msg_wq, &mw->work);
+	return true;
+}
+
+static void vmbus_msg_retry_fn(struct work_struct *work)
+{
+	unsigned int cpu;
+
+	for_each_online_cpu(cpu)
+		hv_synic_isr(cpu);
+}
+
+static DECLARE_DELAYED_WORK(vmbus_msg_retry, vmbus_msg_retry_fn);
+
+/**
+ * vmbus_on_message_page() - handle the message in SINT2's slot, if any
+ * @page: VP @cpu's SIMP page
+ * @cpu: the VP, for the end-of-message
+ *
+ * The message is copied out of the slot before it is looked at; then the
+ * slot is freed and, if the host has more queued, EOM makes it deliver
+ * the next one.
+ */
+void vmbus_on_message_page(struct hv_tlfs_message_page *page,
+			   unsigned int cpu)
+{
+	struct hv_tlfs_message *slot = &page->slot[VMBUS_MESSAGE_SINT];
+	struct hv_tlfs_message m;
+	u32 type = READ_ONCE(slot->type);
+
+	if (type == HV_TLFS_MSG_NONE)
+		return;
+	/* The host filled the slot before it set the type. */
+	virt_rmb();
+	memcpy(&m, slot, sizeof(m));
+	if (type == HV_TLFS_MSG_VMBUS && !vmbus_dispatch(&m)) {
+		/* Out of memory: leave the message there and retry later. */
+		schedule_delayed_work(&vmbus_msg_retry, msecs_to_jiffies(10));
+		return;
+	}
+
+	if (cmpxchg(&slot->type, type, HV_TLFS_MSG_NONE) != type)
+		pr_err_ratelimited("host changed a busy message slot\n");
+	/* Free the slot before reading the pending flag the host sets. */
+	virt_mb();
+	if (READ_ONCE(slot->flags) & HV_TLFS_MSG_FLAG_PENDING)
+		hv_eom(cpu);
+}
+
+/* --- events ---------------------------------------------------------- */
+
+/**
+ * vmbus_on_event_page() - run the channels whose event flag is set
+ * @page: a SIEFP page
+ *
+ * Bit n of SINT2's area is channel relid n. Each word is taken with one
+ * atomic exchange, so a flag the host sets meanwhile is never lost.
+ */
+void vmbus_on_event_page(struct hv_tlfs_event_flags_page *page)
+{
+	unsigned long *flags = (unsigned long *)page->sint[VMBUS_MESSAGE_SINT];
+	unsigned int word, bit;
+
+	BUILD_BUG_ON(HV_TLFS_EVENT_FLAGS_BITS != VMBUS_MAX_RELID + 1);
+	rcu_read_lock();
+	for (word = 0; word < HV_TLFS_EVENT_FLAGS_BITS / BITS_PER_LONG;
+	     word++) {
+		unsigned long pending;
+
+		if (!READ_ONCE(flags[word]))
+			continue;
+		pending = xchg(&flags[word], 0);
+		for_each_set_bit(bit, &pending, BITS_PER_LONG) {
+			u32 relid = word * BITS_PER_LONG + bit;
+			struct vmbus_channel *chan;
+
+			chan = rcu_dereference(vmbus_conn.relids[relid]);
+			if (chan)
+				vmbus_chan_on_event(chan);
+		}
+	}
+	rcu_read_unlock();
+}
+
+/**
+ * vmbus_signal_host() - tell the host a channel's ring needs attention
+ * @chan: the channel
+ *
+ * Through the monitor page if the host asked for that, else with
+ * HvSignalEvent on the channel's connection id. Any context.
+ */
+void vmbus_signal_host(struct vmbus_channel *chan)
+{
+	unsigned long *send_bits = vmbus_conn.int_page + VMBUS_INT_PAGE_SEND;
+
+	atomic64_inc(&chan->stats.signals);
+	if (READ_ONCE(vmbus_conn.dead))
+		return;
+	if (chan->monitored) {
+		struct vmbus_monitor_trigger_group *tg =
+			&vmbus_conn.monitor_pages[1]->trigger_group[
+				chan->monitor_id / VMBUS_MONITOR_IDS_PER_GROUP];
+
+		set_bit(chan->relid, send_bits);
+		/* pending is the low half of an 8-byte aligned pair. */
+		set_bit(chan->monitor_id % VMBUS_MONITOR_IDS_PER_GROUP,
+			(unsigned long *)&tg->pending);
+		return;
+	}
+	if (!chan->dedicated_int)
+		set_bit(chan->relid, send_bits);
+	hv_signal_event(chan->sig_conn_id);
+}
+
+/* With vmbus_conn.lock held; NULL removes. */
+void vmbus_set_relid(u32 relid, struct vmbus_channel *chan)
+{
+	rcu_assign_pointer(vmbus_conn.relids[relid], chan);
+}
+
+/**
+ * vmbus_pick_cpu() - a target CPU for a channel being opened
+ *
+ * Return: the next CPU with a SynIC, round robin.
+ */
+unsigned int vmbus_pick_cpu(void)
+{
+	unsigned int i, cpu;
+
+	for (i = 0; i < nr_cpu_ids; i++) {
+		cpu = READ_ONCE(vmbus_conn.next_cpu) % nr_cpu_ids;
+		WRITE_ONCE(vmbus_conn.next_cpu, cpu + 1);
+		if (hv_synic_cpu_enabled(cpu))
+			return cpu;
+	}
+	return VMBUS_CONNECT_CPU;
+}
+
+/**
+ * vmbus_proto_version() - the negotiated VMBus protocol version
+ *
+ * Return: major << 16 | minor, or 0 while not connected.
+ */
+u32 vmbus_proto_version(void)
+{
+	return READ_ONCE(vmbus_conn.version);
+}
+EXPORT_SYMBOL_GPL(vmbus_proto_version);
+
+/* --- connect and disconnect ------------------------------------------ */
+
+static int vmbus_initiate_contact(u32 version)
+{
+	struct vmbus_msg_initiate_contact msg = {
+		.header.msgtype = VMBUS_MSG_INITIATE_CONTACT,
+		.vmbus_version_requested = version,
+		.target_vcpu = hv_vp_index_of(VMBUS_CONNECT_CPU),
+		.monitor_page1 = virt_to_phys(vmbus_conn.monitor_pages[0]),
+		.monitor_page2 = virt_to_phys(vmbus_conn.monitor_pages[1]),
+	};
+	bool v5 = version >= VMBUS_VERSION_WIN10_V5;
+	struct vmbus_waiter w;
+	int ret;
+
+	if (v5)
+		msg.msg_sint = VMBUS_MESSAGE_SINT;
+	else
+		msg.interrupt_page = virt_to_phys(vmbus_conn.int_page);
+
+	vmbus_waiter_init(&w, VMBUS_MSG_VERSION_RESPONSE, 0, 0);
+	vmbus_waiter_add(&w);
+	ret = vmbus_post(v5 ? VMBUS_MESSAGE_CONNECTION_ID_4 :
+			      VMBUS_MESSAGE_CONNECTION_ID,
+			 &msg, sizeof(msg), true);
+	if (ret) {
+		vmbus_waiter_cancel(&w);
+		return ret;
+	}
+	ret = vmbus_waiter_wait(&w, VMBUS_RESPONSE_TIMEOUT);
+	if (ret)
+		return ret;
+	if (!w.resp.version.version_supported)
+		return -EPROTONOSUPPORT;
+
+	vmbus_conn.msg_conn_id = VMBUS_MESSAGE_CONNECTION_ID;
+	if (v5) {
+		u32 id = w.resp.version.msg_conn_id;
+
+		if (!id || id > HV_TLFS_CONNECTION_ID_MASK) {
+			pr_err("host gave bad message connection id %#x\n", id);
+			return -EPROTO;
+		}
+		vmbus_conn.msg_conn_id = id;
+	}
+	vmbus_conn.version = version;
+	return 0;
+}
+
+static int vmbus_negotiate(void)
+{
+	unsigned int i;
+	int ret = -EPROTONOSUPPORT;
+
+	for (i = 0; i < ARRAY_SIZE(vmbus_versions); i++) {
+		if (vmbus_versions[i] > vmbus_max_version)
+			continue;
+		ret = vmbus_initiate_contact(vmbus_versions[i]);
+		if (ret != -EPROTONOSUPPORT)
+			break;
+	}
+	if (ret)
+		pr_err("no VMBus version agreed with the host (%d)\n", ret);
+	return ret;
+}
+
+static void vmbus_free_pages(void)
+{
+	free_page((unsigned long)vmbus_conn.int_page);
+	free_page((unsigned long)vmbus_conn.monitor_pages[0]);
+	free_page((unsigned long)vmbus_conn.monitor_pages[1]);
+	vmbus_conn.int_page = NULL;
+	vmbus_conn.monitor_pages[0] = NULL;
+	vmbus_conn.monitor_pages[1] = NULL;
+}
+
+static int vmbus_alloc_pages(void)
+{
+	vmbus_conn.int_page = (void *)get_zeroed_page(GFP_KERNEL);
+	vmbus_conn.monitor_pages[0] = (void *)get_zeroed_page(GFP_KERNEL);
+	vmbus_conn.monitor_pages[1] = (void *)get_zeroed_page(GFP_KERNEL);
+	if (!vmbus_conn.int_page || !vmbus_conn.monitor_pages[0] ||
+	    !vmbus_conn.monitor_pages[1]) {
+		vmbus_free_pages();
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+static int vmbus_request_offers(void)
+{
+	struct vmbus_msg_header msg = {
+		.msgtype = VMBUS_MSG_REQUESTOFFERS,
+	};
+	int ret;
+
+	ret = vmbus_post_msg(&msg, sizeof(msg));
+	if (ret)
+		return ret;
+	if (!wait_for_completion_timeout(&vmbus_conn.offers_done,
+					 VMBUS_OFFERS_TIMEOUT))
+		pr_warn("host did not finish its offers; going on\n");
+	/* Devices exist, and drivers already loaded have probed them. */
+	flush_workqueue(vmbus_conn.msg_wq);
+	flush_workqueue(vmbus_conn.dev_wq);
+	return 0;
+}
+
+/**
+ * vmbus_connect() - connect to the host and create its devices
+ *
+ * Called by hv.c once a backend is ready.
+ *
+ * Return: 0 or a negative errno.
+ */
+int vmbus_connect(void)
+{
+	int ret;
+
+	ret = vmbus_alloc_pages();
+	if (ret)
+		return ret;
+	reinit_completion(&vmbus_conn.offers_done);
+	WRITE_ONCE(vmbus_conn.dead, false);
+	WRITE_ONCE(vmbus_conn.state, VMBUS_CONNECTING);
+	ret = vmbus_negotiate();
+	if (ret)
+		goto fail;
+	pr_info("VMBus version %u.%u, message connection id %u\n",
+		VMBUS_VERSION_MAJOR(vmbus_conn.version),
+		VMBUS_VERSION_MINOR(vmbus_conn.version),
+		vmbus_conn.msg_conn_id);
+	WRITE_ONCE(vmbus_conn.state, VMBUS_CONNECTED);
+	ret = vmbus_request_offers();
+	if (ret) {
+		vmbus_disconnect();
+		return ret;
+	}
+	return 0;
+
+fail:
+	WRITE_ONCE(vmbus_conn.state, VMBUS_DISCONNECTED);
+	vmbus_waiters_fail(0);
+	/* A host that never answered may still hold the pages. */
+	if (ret != -ETIMEDOUT && !READ_ONCE(vmbus_conn.dead))
+		vmbus_free_pages();
+	return ret;
+}
+
+static int vmbus_unload(void)
+{
+	struct vmbus_msg_header msg = { .msgtype = VMBUS_MSG_UNLOAD };
+	struct vmbus_waiter w;
+	int ret;
+
+	vmbus_waiter_init(&w, VMBUS_MSG_UNLOAD_RESPONSE, 0, 0);
+	vmbus_waiter_add(&w);
+	ret = vmbus_post_msg(&msg, sizeof(msg));
+	if (ret) {
+		vmbus_waiter_cancel(&w);
+		return ret;
+	}
+	return vmbus_waiter_wait(&w, VMBUS_UNLOAD_TIMEOUT);
+}
+
+/**
+ * vmbus_disconnect() - remove every device and unload the connection
+ *
+ * Called by hv.c before a backend goes away; process context.
+ */
+void vmbus_disconnect(void)
+{
+	int ret = -ENODEV;
+
+	if (READ_ONCE(vmbus_conn.state) == VMBUS_DISCONNECTED)
+		return;
+	WRITE_ONCE(vmbus_conn.state, VMBUS_DISCONNECTING);
+	vmbus_remove_all_channels();
+	if (!READ_ONCE(vmbus_conn.dead))
+		ret = vmbus_unload();
+	WRITE_ONCE(vmbus_conn.state, VMBUS_DISCONNECTED);
+	vmbus_waiters_fail(0);
+	cancel_delayed_work_sync(&vmbus_msg_retry);
+	if (ret)
+		pr_warn("no UNLOAD_RESPONSE (%d): leaking the monitor pages\n",
+			ret);
+	else
+		vmbus_free_pages();
+	vmbus_conn.version = 0;
+}
+
+int vmbus_conn_init(void)
+{
+	init_completion(&vmbus_conn.offers_done);
+	vmbus_conn.msg_wq = alloc_ordered_workqueue("hv_vmbus_msg", 0);
+	vmbus_conn.dev_wq = alloc_ordered_workqueue("hv_vmbus_dev", 0);
+	if (!vmbus_conn.msg_wq || !vmbus_conn.dev_wq) {
+		vmbus_conn_exit();
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+void vmbus_conn_exit(void)
+{
+	if (vmbus_conn.msg_wq)
+		destroy_workqueue(vmbus_conn.msg_wq);
+	if (vmbus_conn.dev_wq)
+		destroy_workqueue(vmbus_conn.dev_wq);
+	vmbus_conn.msg_wq = NULL;
+	vmbus_conn.dev_wq = NULL;
+}

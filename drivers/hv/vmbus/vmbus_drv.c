@@ -1,0 +1,519 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The vmbus bus: devices for the host's offers, driver registration,
+ * matching by class GUID, uevents for module autoloading, sysfs, and the
+ * module's init and exit.
+ */
+
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/device.h>
+#include <linux/kobject.h>
+#include <linux/module.h>
+#include <linux/slab.h>
+#include <linux/sysfs.h>
+
+#include "vmbus_private.h"
+
+static struct device *vmbus_root;
+static bool vmbus_on_emu;
+
+/* --- devices and drivers --------------------------------------------- */
+
+static const struct hv_vmbus_device_id *
+vmbus_match_id(const struct hv_driver *drv, const struct hv_device *hdev)
+{
+	const struct hv_vmbus_device_id *id;
+
+	for (id = drv->id_table; id && !guid_is_null(&id->guid); id++)
+		if (guid_equal(&id->guid, &hdev->dev_type))
+			return id;
+	return NULL;
+}
+
+static int vmbus_match(struct device *dev,
+		       HV_MATCH_CONST struct device_driver *drv)
+{
+	return vmbus_match_id(to_hv_driver(drv), to_hv_device(dev)) != NULL;
+}
+
+/* The alias modpost builds from MODULE_DEVICE_TABLE(vmbus, ...). */
+static int vmbus_uevent(HV_UEVENT_CONST struct device *dev,
+			struct kobj_uevent_env *env)
+{
+	const struct hv_device *hdev =
+		container_of_const(dev, struct hv_device, device);
+
+	return add_uevent_var(env, "MODALIAS=vmbus:%*phN", UUID_SIZE,
+			      hdev->dev_type.b);
+}
+
+static int vmbus_probe(struct device *dev)
+{
+	struct hv_driver *drv = to_hv_driver(dev->driver);
+	struct hv_device *hdev = to_hv_device(dev);
+	const struct hv_vmbus_device_id *id = vmbus_match_id(drv, hdev);
+
+	if (!id || !drv->probe)
+		return -ENODEV;
+	return drv->probe(hdev, id);
+}
+
+static void vmbus_remove(struct device *dev)
+{
+	struct hv_driver *drv = to_hv_driver(dev->driver);
+	struct hv_device *hdev = to_hv_device(dev);
+	struct vmbus_channel *sc;
+
+	if (drv->remove)
+		drv->remove(hdev);
+	/* A driver that forgot to close must not leave rings to the host. */
+	list_for_each_entry(sc, &hdev->channel->subchannels, sc_node)
+		vmbus_chan_force_close(sc);
+	vmbus_chan_force_close(hdev->channel);
+}
+
+static void vmbus_shutdown(struct device *dev)
+{
+	struct hv_driver *drv;
+
+	if (!dev->driver)
+		return;
+	drv = to_hv_driver(dev->driver);
+	if (drv->shutdown)
+		drv->shutdown(to_hv_device(dev));
+}
+
+/**
+ * __vmbus_driver_register() - register a VSC driver
+ * @drv: the driver; @drv->name, @drv->id_table and @drv->probe are needed
+ * @owner: the driver's module
+ * @mod_name: its name
+ *
+ * Use vmbus_driver_register() or module_hv_driver().
+ *
+ * Return: 0 or a negative errno.
+ */
+int __vmbus_driver_register(struct hv_driver *drv, struct module *owner,
+			    const char *mod_name)
+{
+	drv->driver.name = drv->name;
+	drv->driver.owner = owner;
+	drv->driver.mod_name = mod_name;
+	drv->driver.bus = &vmbus_bus;
+	return driver_register(&drv->driver);
+}
+EXPORT_SYMBOL_GPL(__vmbus_driver_register);
+
+/**
+ * vmbus_driver_unregister() - unregister a VSC driver
+ * @drv: a driver registered with vmbus_driver_register()
+ *
+ * Its devices are removed (and their channels closed) first.
+ */
+void vmbus_driver_unregister(struct hv_driver *drv)
+{
+	driver_unregister(&drv->driver);
+}
+EXPORT_SYMBOL_GPL(vmbus_driver_unregister);
+
+/* --- device sysfs ---------------------------------------------------- */
+
+static struct vmbus_channel *dev_chan(struct device *dev)
+{
+	return to_hv_device(dev)->channel;
+}
+
+static ssize_t class_id_show(struct device *dev,
+			     struct device_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "{%pUl}\n", &to_hv_device(dev)->dev_type);
+}
+static DEVICE_ATTR_RO(class_id);
+
+static ssize_t device_id_show(struct device *dev,
+			      struct device_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "{%pUl}\n", &to_hv_device(dev)->dev_instance);
+}
+static DEVICE_ATTR_RO(device_id);
+
+static ssize_t modalias_show(struct device *dev,
+			     struct device_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "vmbus:%*phN\n", UUID_SIZE,
+			  to_hv_device(dev)->dev_type.b);
+}
+static DEVICE_ATTR_RO(modalias);
+
+static ssize_t state_show(struct device *dev,
+			  struct device_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%s\n", vmbus_chan_state_name(dev_chan(dev)));
+}
+static DEVICE_ATTR_RO(state);
+
+static ssize_t id_show(struct device *dev,
+		       struct device_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%u\n", dev_chan(dev)->relid);
+}
+static DEVICE_ATTR_RO(id);
+
+static ssize_t cpu_show(struct device *dev,
+			struct device_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%u\n", vmbus_chan_cpu(dev_chan(dev)));
+}
+static DEVICE_ATTR_RO(cpu);
+
+#define VMBUS_DEV_RING_ATTR(name, out, field)				\
+static ssize_t name##_show(struct device *dev,				\
+			   struct device_attribute *attr, char *buf)	\
+{									\
+	return vmbus_chan_ring_show(dev_chan(dev), out, field, buf);	\
+}									\
+static DEVICE_ATTR_RO(name)
+
+VMBUS_DEV_RING_ATTR(out_read_index, true, VMBUS_RING_READ_INDEX);
+VMBUS_DEV_RING_ATTR(out_write_index, true, VMBUS_RING_WRITE_INDEX);
+VMBUS_DEV_RING_ATTR(out_intr_mask, true, VMBUS_RING_INTR_MASK);
+VMBUS_DEV_RING_ATTR(out_read_bytes_avail, true, VMBUS_RING_BYTES_AVAIL);
+VMBUS_DEV_RING_ATTR(in_read_index, false, VMBUS_RING_READ_INDEX);
+VMBUS_DEV_RING_ATTR(in_write_index, false, VMBUS_RING_WRITE_INDEX);
+VMBUS_DEV_RING_ATTR(in_intr_mask, false, VMBUS_RING_INTR_MASK);
+VMBUS_DEV_RING_ATTR(in_read_bytes_avail, false, VMBUS_RING_BYTES_AVAIL);
+
+static struct attribute *vmbus_dev_attrs[] = {
+	&dev_attr_class_id.attr,
+	&dev_attr_device_id.attr,
+	&dev_attr_modalias.attr,
+	&dev_attr_state.attr,
+	&dev_attr_id.attr,
+	&dev_attr_cpu.attr,
+	&dev_attr_out_read_index.attr,
+	&dev_attr_out_write_index.attr,
+	&dev_attr_out_intr_mask.attr,
+	&dev_attr_out_read_bytes_avail.attr,
+	&dev_attr_in_read_index.attr,
+	&dev_attr_in_write_index.attr,
+	&dev_attr_in_intr_mask.attr,
+	&dev_attr_in_read_bytes_avail.attr,
+	NULL,
+};
+ATTRIBUTE_GROUPS(vmbus_dev);
+
+/* /sys/bus/vmbus/version: the negotiated protocol version. */
+static ssize_t version_show(HV_BUS_ATTR_CONST struct bus_type *bus, char *buf)
+{
+	u32 v = vmbus_proto_version();
+
+	return sysfs_emit(buf, "%u.%u\n", VMBUS_VERSION_MAJOR(v),
+			  VMBUS_VERSION_MINOR(v));
+}
+static BUS_ATTR_RO(version);
+
+static struct attribute *vmbus_bus_attrs[] = {
+	&bus_attr_version.attr,
+	NULL,
+};
+ATTRIBUTE_GROUPS(vmbus_bus);
+
+struct bus_type vmbus_bus = {
+	.name		= "vmbus",
+	.match		= vmbus_match,
+	.uevent		= vmbus_uevent,
+	.probe		= vmbus_probe,
+	.remove		= vmbus_remove,
+	.shutdown	= vmbus_shutdown,
+	.dev_groups	= vmbus_dev_groups,
+	.bus_groups	= vmbus_bus_groups,
+};
+
+/* --- channel sysfs: channels/<relid>/ -------------------------------- */
+
+/**
+ * struct vmbus_chan_attr - a file in channels/<relid>/
+ * @attr: the sysfs attribute
+ * @show: prints it
+ */
+struct vmbus_chan_attr {
+	struct attribute attr;
+	ssize_t (*show)(struct vmbus_channel *chan, char *buf);
+};
+
+#define to_chan_attr(a)	container_of(a, struct vmbus_chan_attr, attr)
+#define to_chan(k)	container_of(k, struct vmbus_channel, kobj)
+
+#define VMBUS_CHAN_ATTR(_name)						\
+static struct vmbus_chan_attr chan_attr_##_name = {			\
+	.attr = { .name = __stringify(_name), .mode = 0444 },		\
+	.show = chan_##_name##_show,					\
+}
+
+static ssize_t chan_cpu_show(struct vmbus_channel *chan, char *buf)
+{
+	return sysfs_emit(buf, "%u\n", vmbus_chan_cpu(chan));
+}
+VMBUS_CHAN_ATTR(cpu);
+
+static ssize_t chan_subchannel_id_show(struct vmbus_channel *chan, char *buf)
+{
+	return sysfs_emit(buf, "%u\n", chan->sub_index);
+}
+VMBUS_CHAN_ATTR(subchannel_id);
+
+static ssize_t chan_state_show(struct vmbus_channel *chan, char *buf)
+{
+	return sysfs_emit(buf, "%s\n", vmbus_chan_state_name(chan));
+}
+VMBUS_CHAN_ATTR(state);
+
+static ssize_t chan_monitor_id_show(struct vmbus_channel *chan, char *buf)
+{
+	return sysfs_emit(buf, "%d\n", chan->monitored ? chan->monitor_id : -1);
+}
+VMBUS_CHAN_ATTR(monitor_id);
+
+#define VMBUS_CHAN_STAT_ATTR(name)					\
+static ssize_t chan_##name##_show(struct vmbus_channel *chan, char *buf) \
+{									\
+	return sysfs_emit(buf, "%lld\n",				\
+			  (long long)atomic64_read(&chan->stats.name));	\
+}									\
+VMBUS_CHAN_ATTR(name)
+
+VMBUS_CHAN_STAT_ATTR(signals);
+VMBUS_CHAN_STAT_ATTR(events);
+VMBUS_CHAN_STAT_ATTR(ring_full);
+VMBUS_CHAN_STAT_ATTR(dropped);
+
+#define VMBUS_CHAN_RING_ATTR(name, out, field)				\
+static ssize_t chan_##name##_show(struct vmbus_channel *chan, char *buf) \
+{									\
+	return vmbus_chan_ring_show(chan, out, field, buf);		\
+}									\
+VMBUS_CHAN_ATTR(name)
+
+VMBUS_CHAN_RING_ATTR(out_read_index, true, VMBUS_RING_READ_INDEX);
+VMBUS_CHAN_RING_ATTR(out_write_index, true, VMBUS_RING_WRITE_INDEX);
+VMBUS_CHAN_RING_ATTR(out_intr_mask, true, VMBUS_RING_INTR_MASK);
+VMBUS_CHAN_RING_ATTR(out_pending_send_sz, true, VMBUS_RING_PENDING_SEND_SZ);
+VMBUS_CHAN_RING_ATTR(in_read_index, false, VMBUS_RING_READ_INDEX);
+VMBUS_CHAN_RING_ATTR(in_write_index, false, VMBUS_RING_WRITE_INDEX);
+VMBUS_CHAN_RING_ATTR(in_intr_mask, false, VMBUS_RING_INTR_MASK);
+VMBUS_CHAN_RING_ATTR(in_pending_send_sz, false, VMBUS_RING_PENDING_SEND_SZ);
+
+static struct attribute *vmbus_chan_attrs[] = {
+	&chan_attr_cpu.attr,
+	&chan_attr_subchannel_id.attr,
+	&chan_attr_state.attr,
+	&chan_attr_monitor_id.attr,
+	&chan_attr_signals.attr,
+	&chan_attr_events.attr,
+	&chan_attr_ring_full.attr,
+	&chan_attr_dropped.attr,
+	&chan_attr_out_read_index.attr,
+	&chan_attr_out_write_index.attr,
+	&chan_attr_out_intr_mask.attr,
+	&chan_attr_out_pending_send_sz.attr,
+	&chan_attr_in_read_index.attr,
+	&chan_attr_in_write_index.attr,
+	&chan_attr_in_intr_mask.attr,
+	&chan_attr_in_pending_send_sz.attr,
+	NULL,
+};
+ATTRIBUTE_GROUPS(vmbus_chan);
+
+static ssize_t vmbus_chan_attr_show(struct kobject *kobj,
+				    struct attribute *attr, char *buf)
+{
+	return to_chan_attr(attr)->show(to_chan(kobj), buf);
+}
+
+static const struct sysfs_ops vmbus_chan_sysfs_ops = {
+	.show = vmbus_chan_attr_show,
+};
+
+static void vmbus_chan_kobj_release(struct kobject *kobj)
+{
+	vmbus_chan_free(to_chan(kobj));
+}
+
+const struct kobj_type vmbus_chan_ktype = {
+	.sysfs_ops	= &vmbus_chan_sysfs_ops,
+	.release	= vmbus_chan_kobj_release,
+	.default_groups	= vmbus_chan_groups,
+};
+
+/**
+ * vmbus_chan_sysfs_add() - show a channel under its device's channels/
+ * @chan: the channel; with vmbus_conn.lock held
+ *
+ * Does nothing until the device's channels/ directory exists.
+ *
+ * Return: 0 or a negative errno.
+ */
+int vmbus_chan_sysfs_add(struct vmbus_channel *chan)
+{
+	struct hv_device *hdev = vmbus_chan_device(chan);
+	int ret;
+
+	if (chan->kobj_added || !hdev || !hdev->channels_kobj)
+		return 0;
+	ret = kobject_add(&chan->kobj, hdev->channels_kobj, "%u", chan->relid);
+	if (ret)
+		return ret;
+	chan->kobj_added = true;
+	return 0;
+}
+
+/* With vmbus_conn.lock held. */
+void vmbus_chan_sysfs_del(struct vmbus_channel *chan)
+{
+	if (!chan->kobj_added)
+		return;
+	kobject_del(&chan->kobj);
+	chan->kobj_added = false;
+}
+
+/* --- device lifetime ------------------------------------------------- */
+
+static void vmbus_device_release(struct device *dev)
+{
+	struct hv_device *hdev = to_hv_device(dev);
+
+	vmbus_chan_put(hdev->channel);
+	kfree(hdev);
+}
+
+/**
+ * vmbus_device_alloc() - the device of a primary channel
+ * @chan: the primary channel; the device takes a reference on it
+ *
+ * Return: the initialized, not yet added, device or NULL.
+ */
+struct hv_device *vmbus_device_alloc(struct vmbus_channel *chan)
+{
+	struct hv_device *hdev = kzalloc(sizeof(*hdev), GFP_KERNEL);
+
+	if (!hdev)
+		return NULL;
+	hdev->dev_type = chan->offer.if_type;
+	hdev->dev_instance = chan->offer.if_instance;
+	hdev->channel = chan;
+	device_initialize(&hdev->device);
+	hdev->device.bus = &vmbus_bus;
+	hdev->device.parent = vmbus_root;
+	hdev->device.release = vmbus_device_release;
+	if (dev_set_name(&hdev->device, "%pUl", &hdev->dev_instance)) {
+		put_device(&hdev->device);
+		return NULL;
+	}
+	kobject_get(&chan->kobj);
+	chan->device = hdev;
+	return hdev;
+}
+
+/**
+ * vmbus_device_add() - register a device (probing its driver) and its
+ *	channels/ directory
+ * @hdev: from vmbus_device_alloc()
+ *
+ * Return: 0 or a negative errno.
+ */
+int vmbus_device_add(struct hv_device *hdev)
+{
+	struct vmbus_channel *sc;
+	int ret;
+
+	ret = device_add(&hdev->device);
+	if (ret)
+		return ret;
+	mutex_lock(&vmbus_conn.lock);
+	hdev->channels_kobj = kobject_create_and_add("channels",
+						     &hdev->device.kobj);
+	if (hdev->channels_kobj) {
+		vmbus_chan_sysfs_add(hdev->channel);
+		list_for_each_entry(sc, &hdev->channel->subchannels, sc_node)
+			if (!sc->relid_released)
+				vmbus_chan_sysfs_add(sc);
+	}
+	mutex_unlock(&vmbus_conn.lock);
+	return 0;
+}
+
+/**
+ * vmbus_device_remove() - unbind the driver and unregister a device
+ * @hdev: the device; it stays allocated (put_device() frees it)
+ */
+void vmbus_device_remove(struct hv_device *hdev)
+{
+	struct vmbus_channel *sc;
+
+	if (!device_is_registered(&hdev->device))
+		return;
+	device_release_driver(&hdev->device);
+	mutex_lock(&vmbus_conn.lock);
+	list_for_each_entry(sc, &hdev->channel->subchannels, sc_node)
+		vmbus_chan_sysfs_del(sc);
+	vmbus_chan_sysfs_del(hdev->channel);
+	kobject_put(hdev->channels_kobj);
+	hdev->channels_kobj = NULL;
+	mutex_unlock(&vmbus_conn.lock);
+	device_del(&hdev->device);
+}
+
+/* --- module ---------------------------------------------------------- */
+
+static int __init vmbus_init(void)
+{
+	int ret;
+
+	BUILD_BUG_ON(PAGE_SIZE != HV_WIRE_PAGE_SIZE);
+	ret = vmbus_conn_init();
+	if (ret)
+		return ret;
+	ret = bus_register(&vmbus_bus);
+	if (ret)
+		goto conn;
+	vmbus_root = root_device_register("vmbus");
+	if (IS_ERR(vmbus_root)) {
+		ret = PTR_ERR(vmbus_root);
+		goto bus;
+	}
+	ret = hv_hyperv_init();
+	if (ret == -ENODEV) {
+		/* Not on Hyper-V: wait for the emulated host's PCI device. */
+		vmbus_on_emu = true;
+		ret = hv_emu_init();
+	}
+	if (ret)
+		goto root;
+	return 0;
+
+root:
+	root_device_unregister(vmbus_root);
+bus:
+	bus_unregister(&vmbus_bus);
+conn:
+	vmbus_conn_exit();
+	return ret;
+}
+
+static void __exit vmbus_exit(void)
+{
+	if (vmbus_on_emu)
+		hv_emu_exit();
+	else
+		hv_hyperv_exit();
+	root_device_unregister(vmbus_root);
+	bus_unregister(&vmbus_bus);
+	vmbus_conn_exit();
+}
+
+module_init(vmbus_init);
+module_exit(vmbus_exit);
+
+MODULE_DESCRIPTION("Hyper-V VMBus core (Hyper-V or emulated host)");
+MODULE_LICENSE("GPL");

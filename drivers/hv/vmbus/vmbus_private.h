@@ -1,0 +1,383 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * hv_vmbus internals, shared by the files of the module and by nothing
+ * else. Layers, bottom up: hypervisor access (hv.c and one file per
+ * backend), ring buffer, channel, connection, channel management, bus.
+ */
+#ifndef _VMBUS_PRIVATE_H
+#define _VMBUS_PRIVATE_H
+
+#include <linux/completion.h>
+#include <linux/hyperv.h>
+#include <linux/interrupt.h>
+#include <linux/kobject.h>
+#include <linux/list.h>
+#include <linux/mutex.h>
+#include <linux/spinlock.h>
+#include <linux/wait.h>
+#include <linux/workqueue.h>
+#include <hyperv/hvemu.h>
+#include <hyperv/tlfs.h>
+#include <hyperv/vmbus_msg.h>
+#include <hyperv/vmbus_ring.h>
+
+/* ------------------------------------------------------------------ */
+/* Layer 1: hypervisor access (hv.c, hv_hyperv.c, hv_emu.c)           */
+/* ------------------------------------------------------------------ */
+
+struct hv_backend;
+
+/**
+ * struct hv_backend_ops - how messages and signals physically move
+ * @name: for logs
+ * @irq_setup: start delivering SINT2 interrupts to hv_synic_isr()
+ * @irq_teardown: stop it; no hv_synic_isr() call runs after return
+ * @synic_enable: point VP @cpu's SIMP/SIEFP at these pages, unmask SINT2
+ *	and enable the SynIC; may sleep
+ * @synic_disable: undo @synic_enable for VP @cpu; may sleep
+ * @post_message: HvPostMessage; returns an HV_TLFS_STATUS_* value; may
+ *	sleep
+ * @signal_event: HvSignalEvent(@conn_id); any context; HV status
+ * @eom: end of message for VP @cpu, called on the CPU that handled it
+ * @vp_index: the hypervisor's VP index of @cpu
+ */
+struct hv_backend_ops {
+	const char *name;
+	int (*irq_setup)(struct hv_backend *be);
+	void (*irq_teardown)(struct hv_backend *be);
+	int (*synic_enable)(struct hv_backend *be, unsigned int cpu,
+			    phys_addr_t simp, phys_addr_t siefp);
+	void (*synic_disable)(struct hv_backend *be, unsigned int cpu);
+	u16 (*post_message)(struct hv_backend *be, u32 conn_id,
+			    const void *msg, u32 len);
+	u16 (*signal_event)(struct hv_backend *be, u32 conn_id);
+	void (*eom)(struct hv_backend *be, unsigned int cpu);
+	u32 (*vp_index)(struct hv_backend *be, unsigned int cpu);
+};
+
+/**
+ * struct hv_backend - one attached hypervisor backend
+ * @ops: its operations
+ * @dev: device for logging (the PCI device, or NULL)
+ * @cpus: CPUs whose SynIC the backend can serve (VP areas, MSRs)
+ */
+struct hv_backend {
+	const struct hv_backend_ops *ops;
+	struct device *dev;
+	const struct cpumask *cpus;
+};
+
+int hv_backend_attach(struct hv_backend *be);
+void hv_backend_detach(struct hv_backend *be);
+void hv_synic_isr(unsigned int cpu);
+bool hv_synic_cpu_enabled(unsigned int cpu);
+u16 hv_post_message(u32 conn_id, const void *msg, u32 len);
+void hv_signal_event(u32 conn_id);
+void hv_eom(unsigned int cpu);
+u32 hv_vp_index_of(unsigned int cpu);
+
+#if IS_ENABLED(CONFIG_HYPERV) && IS_ENABLED(CONFIG_X86_64)
+int hv_hyperv_init(void);
+void hv_hyperv_exit(void);
+#else
+static inline int hv_hyperv_init(void) { return -ENODEV; }
+static inline void hv_hyperv_exit(void) { }
+#endif
+
+int hv_emu_init(void);
+void hv_emu_exit(void);
+
+/* ------------------------------------------------------------------ */
+/* Layer 2: ring buffer (ring_buffer.c)                               */
+/* ------------------------------------------------------------------ */
+
+/**
+ * struct hv_ring - one direction of a channel
+ * @ctl: the shared control page
+ * @data: the data area, mapped twice back to back
+ * @size: bytes in the data area
+ * @index: our own index: write index (outbound) or uncommitted read
+ *	index (inbound); the copy in @ctl is never read back as truth
+ * @committed: inbound: read index last published to the host
+ * @lock: outbound: serializes writers
+ * @broken: the host put nonsense in this ring; it is never used again
+ */
+struct hv_ring {
+	struct vmbus_ring_control *ctl;
+	u8 *data;
+	u32 size;
+	u32 index;
+	u32 committed;
+	spinlock_t lock;
+	bool broken;
+};
+
+int hv_ring_init(struct hv_ring *ring, struct page **pages, u32 nr_pages);
+void hv_ring_cleanup(struct hv_ring *ring);
+int hv_ring_write(struct hv_ring *ring, const struct kvec *kv,
+		  unsigned int nkv, u32 len, bool *signal);
+bool hv_ring_has_space(struct hv_ring *ring, u32 bytes);
+void hv_ring_set_pending(struct hv_ring *ring, u32 bytes);
+int hv_ring_read(struct hv_ring *ring, void *buf, u32 buf_size, u32 *len);
+bool hv_ring_commit(struct hv_ring *ring);
+void hv_ring_mask(struct hv_ring *ring);
+bool hv_ring_unmask(struct hv_ring *ring);
+u32 hv_ring_bytes_to_read(struct hv_ring *ring);
+
+/* ------------------------------------------------------------------ */
+/* Layer 3: channel (channel.c)                                       */
+/* ------------------------------------------------------------------ */
+
+enum vmbus_chan_state {
+	VMBUS_CHAN_OFFERED,
+	VMBUS_CHAN_OPENING,
+	VMBUS_CHAN_OPEN,
+	VMBUS_CHAN_CLOSING,
+};
+
+struct vmbus_rqst_slot;
+
+/**
+ * struct vmbus_channel - one offered channel
+ * @offer: the host's offer, as received
+ * @relid: the channel id
+ * @sub_index: 0 for a primary channel
+ * @sig_conn_id: connection id for HvSignalEvent
+ * @monitor_id: monitor id, valid when @monitored
+ * @monitored: signal through the monitor page
+ * @dedicated_int: the host gave this channel its own interrupt
+ * @primary: the primary channel of a sub-channel, NULL for a primary
+ * @subchannels: a primary's sub-channels (under vmbus_conn.lock)
+ * @sc_node: link in the primary's @subchannels
+ * @node: link in vmbus_conn.channels
+ * @device: a primary's device
+ * @kobj: channels/<relid> in sysfs; its refcount owns this struct
+ * @kobj_added: @kobj is in sysfs
+ * @add_work: device registration, on vmbus_conn.dev_wq
+ * @remove_work: device removal after a rescind, on vmbus_conn.dev_wq
+ * @lock: open/close and everything only they change
+ * @state: enum vmbus_chan_state
+ * @rescinded: the channel is going away; nothing new may start
+ * @host_rescinded: the host sent RESCIND_CHANNELOFFER for it
+ * @relid_released: RELID_RELEASED was sent (or is not needed)
+ * @target_cpu: CPU that receives the channel's interrupts
+ * @target_vp: its VP index
+ * @ring_pages: pages of both rings, send ring first
+ * @nr_ring_pages: their count
+ * @ring_gpadl: the GPADL that covers them
+ * @out: guest-to-host ring
+ * @in: host-to-guest ring
+ * @callback: VSC callback
+ * @cb_ctx: its argument
+ * @cb_enabled: events may call @callback (read under RCU)
+ * @rx_buf: where inbound packets are copied before parsing
+ * @rx_buf_size: its size
+ * @rx_pkt: the packet vmbus_recv_pkt() returns
+ * @in_masked: we set the inbound interrupt_mask for a batch of reads
+ * @rqst_lock: protects the request table
+ * @rqst: the request table
+ * @nr_rqst: its size
+ * @rqst_free: head of its free list (index, or @nr_rqst when empty)
+ * @users: senders and waiters inside the channel; close waits for 0
+ * @wq: ring space, request ids, close and rescind wake-ups
+ * @signal_deferred: a send with VMBUS_SEND_DEFER_SIGNAL needs a signal
+ * @sc_callback: primary: called for each new sub-channel
+ * @rescind_callback: called when the host rescinds this channel
+ * @stats: counters
+ */
+struct vmbus_channel {
+	struct vmbus_msg_offer offer;
+	u32 relid;
+	u16 sub_index;
+	u32 sig_conn_id;
+	u8 monitor_id;
+	bool monitored;
+	bool dedicated_int;
+	struct vmbus_channel *primary;
+	struct list_head subchannels;
+	struct list_head sc_node;
+	struct list_head node;
+	struct hv_device *device;
+	struct kobject kobj;
+	bool kobj_added;
+	struct work_struct add_work;
+	struct work_struct remove_work;
+
+	struct mutex lock;
+	enum vmbus_chan_state state;
+	bool rescinded;
+	bool host_rescinded;
+	bool relid_released;
+	unsigned int target_cpu;
+	u32 target_vp;
+
+	struct page **ring_pages;
+	u32 nr_ring_pages;
+	struct vmbus_gpadl ring_gpadl;
+	struct hv_ring out;
+	struct hv_ring in;
+
+	void (*callback)(void *ctx);
+	void *cb_ctx;
+	bool cb_enabled;
+	void *rx_buf;
+	u32 rx_buf_size;
+	struct vmbus_pkt rx_pkt;
+	bool in_masked;
+
+	spinlock_t rqst_lock;
+	struct vmbus_rqst_slot *rqst;
+	u32 nr_rqst;
+	u32 rqst_free;
+	atomic_t users;
+	wait_queue_head_t wq;
+	bool signal_deferred;
+
+	void (*sc_callback)(struct vmbus_channel *sub);
+	void (*rescind_callback)(struct vmbus_channel *chan);
+	struct {
+		atomic64_t signals;
+		atomic64_t ring_full;
+		atomic64_t events;
+		atomic64_t dropped;
+	} stats;
+};
+
+struct vmbus_channel *vmbus_chan_alloc(const struct vmbus_msg_offer *offer);
+void vmbus_chan_put(struct vmbus_channel *chan);
+void vmbus_chan_on_event(struct vmbus_channel *chan);
+void vmbus_chan_kill(struct vmbus_channel *chan);
+void vmbus_chan_force_close(struct vmbus_channel *chan);
+void vmbus_chan_free(struct vmbus_channel *chan);
+const char *vmbus_chan_state_name(const struct vmbus_channel *chan);
+ssize_t vmbus_chan_ring_show(struct vmbus_channel *chan, bool out,
+			     unsigned int field, char *buf);
+extern const struct kobj_type vmbus_chan_ktype;
+
+/* Fields vmbus_chan_ring_show() can print. */
+enum {
+	VMBUS_RING_READ_INDEX,
+	VMBUS_RING_WRITE_INDEX,
+	VMBUS_RING_INTR_MASK,
+	VMBUS_RING_PENDING_SEND_SZ,
+	VMBUS_RING_BYTES_AVAIL,
+};
+
+/* ------------------------------------------------------------------ */
+/* Layer 4: connection (connection.c)                                 */
+/* ------------------------------------------------------------------ */
+
+enum vmbus_conn_state {
+	VMBUS_DISCONNECTED,
+	VMBUS_CONNECTING,
+	VMBUS_CONNECTED,
+	VMBUS_DISCONNECTING,
+};
+
+/**
+ * struct vmbus_waiter - a guest request waiting for the host's answer
+ * @node: link in vmbus_conn.waiters
+ * @msgtype: the answer's message type
+ * @relid: channel of the answer, or 0 when the answer names none
+ * @key: GPADL handle or open id the answer must carry, if relevant
+ * @done: completed by the answer, a rescind or a disconnect
+ * @failed: completed without an answer
+ * @resp: the answer, copied
+ */
+struct vmbus_waiter {
+	struct list_head node;
+	u32 msgtype;
+	u32 relid;
+	u32 key;
+	struct completion done;
+	bool failed;
+	union {
+		struct vmbus_msg_version_response version;
+		struct vmbus_msg_open_result open;
+		struct vmbus_msg_gpadl_created gpadl_created;
+		struct vmbus_msg_gpadl_torndown gpadl_torndown;
+		struct vmbus_msg_modify_channel_response modify;
+	} resp;
+};
+
+/**
+ * struct vmbus_connection - the guest's one VMBus connection
+ * @state: enum vmbus_conn_state
+ * @dead: the host stopped answering; fail messages at once
+ * @version: negotiated protocol version
+ * @msg_conn_id: connection id for guest messages
+ * @int_page: interrupt page (send half used for signalling)
+ * @monitor_pages: parent-to-child and child-to-parent monitor pages
+ * @lock: protects @channels, @relids updates and sub-channel lists
+ * @channels: every offered channel
+ * @relids: relid -> channel, read under RCU from interrupts
+ * @waiter_lock: protects @waiters
+ * @waiters: guest requests waiting for an answer
+ * @offers_done: ALLOFFERS_DELIVERED arrived
+ * @msg_wq: ordered queue for offers, rescinds and other slow messages
+ * @dev_wq: ordered queue for device registration and removal
+ * @next_cpu: round-robin cursor for channel target CPUs
+ */
+struct vmbus_connection {
+	enum vmbus_conn_state state;
+	bool dead;
+	u32 version;
+	u32 msg_conn_id;
+	void *int_page;
+	struct vmbus_monitor_page *monitor_pages[2];
+	struct mutex lock;
+	struct list_head channels;
+	struct vmbus_channel __rcu *relids[VMBUS_MAX_RELID + 1];
+	spinlock_t waiter_lock;
+	struct list_head waiters;
+	struct completion offers_done;
+	struct workqueue_struct *msg_wq;
+	struct workqueue_struct *dev_wq;
+	unsigned int next_cpu;
+};
+
+extern struct vmbus_connection vmbus_conn;
+
+/* Time the host gets to answer a channel message. */
+#define VMBUS_RESPONSE_TIMEOUT	(20 * HZ)
+
+int vmbus_conn_init(void);
+void vmbus_conn_exit(void);
+int vmbus_connect(void);
+void vmbus_disconnect(void);
+int vmbus_post_msg(const void *msg, u32 len);
+void vmbus_waiter_init(struct vmbus_waiter *w, u32 msgtype, u32 relid,
+		       u32 key);
+void vmbus_waiter_add(struct vmbus_waiter *w);
+int vmbus_waiter_wait(struct vmbus_waiter *w, unsigned long timeout);
+void vmbus_waiter_cancel(struct vmbus_waiter *w);
+void vmbus_waiters_fail(u32 relid);
+void vmbus_on_message_page(struct hv_tlfs_message_page *page,
+			   unsigned int cpu);
+void vmbus_on_event_page(struct hv_tlfs_event_flags_page *page);
+void vmbus_signal_host(struct vmbus_channel *chan);
+void vmbus_set_relid(u32 relid, struct vmbus_channel *chan);
+unsigned int vmbus_pick_cpu(void);
+
+/* ------------------------------------------------------------------ */
+/* Layer 5: channel management (channel_mgmt.c)                       */
+/* ------------------------------------------------------------------ */
+
+void vmbus_on_offer(const void *msg, u32 len);
+void vmbus_on_rescind(const void *msg, u32 len);
+void vmbus_on_alloffers(const void *msg, u32 len);
+void vmbus_remove_all_channels(void);
+
+/* ------------------------------------------------------------------ */
+/* Layer 6: bus (vmbus_drv.c)                                         */
+/* ------------------------------------------------------------------ */
+
+extern struct bus_type vmbus_bus;
+
+struct hv_device *vmbus_device_alloc(struct vmbus_channel *chan);
+int vmbus_device_add(struct hv_device *hdev);
+void vmbus_device_remove(struct hv_device *hdev);
+int vmbus_chan_sysfs_add(struct vmbus_channel *chan);
+void vmbus_chan_sysfs_del(struct vmbus_channel *chan);
+
+#endif /* _VMBUS_PRIVATE_H */
