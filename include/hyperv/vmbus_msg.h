@@ -159,7 +159,11 @@ struct vmbus_msg_gpadl_header {
 	__u32 gpadl;
 	__u16 range_buflen;
 	__u16 rangecount;
-	struct vmbus_gpa_range range[];
+	/*
+	 * The ranges follow, each a struct vmbus_gpa_range and its PFNs. Not
+	 * an array of that struct: it has a flexible array of its own.
+	 */
+	__u8 ranges[];
 } __packed;
 
 static_assert(sizeof(struct vmbus_msg_gpadl_header) == 20);

@@ -93,7 +93,8 @@ struct vmbus_gpa_direct_header {
 	struct vmbus_packet_desc desc;
 	__u32 reserved;
 	__u32 range_cnt;
-	struct vmbus_gpa_range range[];
+	/* The ranges follow, each a struct vmbus_gpa_range and its PFNs. */
+	__u8 ranges[];
 } __packed;
 
 static_assert(sizeof(struct vmbus_gpa_direct_header) == 24);
