@@ -10,22 +10,30 @@
 #include <linux/container_of.h>
 #include <linux/version.h>
 
+/* The kernel being built against; the only use of LINUX_VERSION_CODE. */
+#define HV_KERNEL_VERSION	LINUX_VERSION_CODE
+
 /* 6.3 made the device passed to bus_type.uevent const. */
-#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 3, 0)
+#if KERNEL_VERSION(6, 3, 0) <= HV_KERNEL_VERSION
 #define HV_UEVENT_CONST	const
 #else
 #define HV_UEVENT_CONST
 #endif
 
-/* 6.4 made the bus passed to bus_attribute.show const. */
-#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 4, 0)
-#define HV_BUS_ATTR_CONST	const
+/*
+ * The driver core made struct bus_type const in steps (6.3 to 6.6): by 6.8
+ * every interface the bus uses takes it const (bus_register(), the bus
+ * attribute callbacks, device and driver). Earlier, bus_register() writes
+ * to it, so it must not be const there.
+ */
+#if KERNEL_VERSION(6, 8, 0) <= HV_KERNEL_VERSION
+#define HV_CONST_BUS_TYPE	const struct bus_type
 #else
-#define HV_BUS_ATTR_CONST
+#define HV_CONST_BUS_TYPE	struct bus_type	/* not const before 6.8 */
 #endif
 
 /* 6.11 made the driver passed to bus_type.match const. */
-#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 11, 0)
+#if KERNEL_VERSION(6, 11, 0) <= HV_KERNEL_VERSION
 #define HV_MATCH_CONST	const
 #else
 #define HV_MATCH_CONST
@@ -41,6 +49,6 @@
  * GUEST_OS_ID of this kernel (needs <hyperv/tlfs.h>). It carries the
  * version, so it is built here rather than next to its user.
  */
-#define HV_COMPAT_GUEST_OS_ID	HV_TLFS_GUEST_OS_ID_LINUX(LINUX_VERSION_CODE)
+#define HV_COMPAT_GUEST_OS_ID	HV_TLFS_GUEST_OS_ID_LINUX(HV_KERNEL_VERSION)
 
 #endif /* _LINUX_HV_COMPAT_H */

@@ -211,16 +211,6 @@ const struct vmbus_pkt *vmbus_recv_pkt(struct vmbus_channel *chan);
 bool vmbus_recv_done(struct vmbus_channel *chan);
 void vmbus_recv_commit(struct vmbus_channel *chan);
 
-/**
- * vmbus_for_each_pkt - read every packet the host has queued
- * @chan: an open channel
- * @pkt: const struct vmbus_pkt * cursor
- *
- * Call vmbus_recv_done() afterwards and loop again while it returns true.
- */
-#define vmbus_for_each_pkt(chan, pkt)	\
-	while (((pkt) = vmbus_recv_pkt(chan)) != NULL)
-
 void vmbus_set_subchannel_callback(struct vmbus_channel *primary,
 				   void (*cb)(struct vmbus_channel *sub));
 void vmbus_set_rescind_callback(struct vmbus_channel *chan,

@@ -319,6 +319,7 @@ static int vmbus_gpadl_post(struct vmbus_channel *chan, u32 handle,
 	u8 buf[HV_TLFS_MESSAGE_PAYLOAD_SIZE] __aligned(8);
 	struct vmbus_msg_gpadl_header *hdr = (void *)buf;
 	struct vmbus_msg_gpadl_body *body = (void *)buf;
+	struct vmbus_gpa_range *range = (void *)hdr->ranges;
 	u32 n = min_t(u32, nr_pfns, VMBUS_GPADL_HEADER_MAX_PFNS);
 	u32 done;
 	int ret;
@@ -329,10 +330,10 @@ static int vmbus_gpadl_post(struct vmbus_channel *chan, u32 handle,
 	hdr->gpadl = handle;
 	hdr->range_buflen = sizeof(struct vmbus_gpa_range) + nr_pfns * 8;
 	hdr->rangecount = 1;
-	hdr->range[0].byte_count = size;
-	hdr->range[0].byte_offset = 0;
-	memcpy(hdr->range[0].pfn_array, pfns, n * 8);
-	ret = vmbus_post_msg(hdr, sizeof(*hdr) + sizeof(hdr->range[0]) + n * 8);
+	range->byte_count = size;
+	range->byte_offset = 0;
+	memcpy(range->pfn_array, pfns, n * 8);
+	ret = vmbus_post_msg(hdr, sizeof(*hdr) + sizeof(*range) + n * 8);
 
 	/* The bodies go out back to back; the host answers after the last. */
 	for (done = n; !ret && done < nr_pfns; done += n) {
@@ -688,6 +689,8 @@ int vmbus_chan_open(struct vmbus_channel *chan,
 
 	ret = vmbus_chan_request_open(chan, cfg, send_pages);
 	if (ret) {
+		bool leak;
+
 		WRITE_ONCE(chan->cb_enabled, false);
 		synchronize_rcu();
 		/* After a timeout the host may have opened after all. */
@@ -699,8 +702,8 @@ int vmbus_chan_open(struct vmbus_channel *chan,
 
 			vmbus_post_msg(&close, sizeof(close));
 		}
-		vmbus_chan_free_open_state(chan,
-			vmbus_gpadl_remove(chan, chan->ring_gpadl.handle));
+		leak = vmbus_gpadl_remove(chan, chan->ring_gpadl.handle) != 0;
+		vmbus_chan_free_open_state(chan, leak);
 		goto closed;
 	}
 	WRITE_ONCE(chan->state, VMBUS_CHAN_OPEN);
@@ -1292,9 +1295,13 @@ EXPORT_SYMBOL_GPL(vmbus_send_and_wait);
 void vmbus_chan_on_event(struct vmbus_channel *chan)
 {
 	atomic64_inc(&chan->stats.events);
-	/* Blocked senders wait for room the host just made. */
+	/*
+	 * Blocked senders wait for room the host just made. wq_has_sleeper()
+	 * has the barrier that pairs with the sleeper's check of the ring.
+	 */
 	if (wq_has_sleeper(&chan->wq))
 		wake_up(&chan->wq);
+	/* Pairs with smp_store_release() in open: callback set up first. */
 	if (smp_load_acquire(&chan->cb_enabled))
 		chan->callback(chan->cb_ctx);
 }

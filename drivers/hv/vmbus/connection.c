@@ -458,7 +458,7 @@ void vmbus_on_event_page(struct hv_tlfs_event_flags_page *page)
 	unsigned long *flags = (unsigned long *)page->sint[VMBUS_MESSAGE_SINT];
 	unsigned int word, bit;
 
-	BUILD_BUG_ON(HV_TLFS_EVENT_FLAGS_BITS != VMBUS_MAX_RELID + 1);
+	BUILD_BUG_ON(VMBUS_MAX_RELID + 1 != HV_TLFS_EVENT_FLAGS_BITS);
 	rcu_read_lock();
 	for (word = 0; word < HV_TLFS_EVENT_FLAGS_BITS / BITS_PER_LONG;
 	     word++) {
@@ -494,9 +494,9 @@ void vmbus_signal_host(struct vmbus_channel *chan)
 	if (READ_ONCE(vmbus_conn.dead))
 		return;
 	if (chan->monitored) {
+		u8 group = chan->monitor_id / VMBUS_MONITOR_IDS_PER_GROUP;
 		struct vmbus_monitor_trigger_group *tg =
-			&vmbus_conn.monitor_pages[1]->trigger_group[
-				chan->monitor_id / VMBUS_MONITOR_IDS_PER_GROUP];
+			&vmbus_conn.monitor_pages[1]->trigger_group[group];
 
 		set_bit(chan->relid, send_bits);
 		/* pending is the low half of an 8-byte aligned pair. */

@@ -65,7 +65,7 @@ struct hv_emu {
 	u32 nr_vectors;
 	u32 nr_irqs;
 	struct cpumask cpus;
-	struct mutex post_lock[HVEMU_MAX_VPS];
+	struct mutex post_lock[HVEMU_MAX_VPS];	/* one poster per mailbox */
 	u32 post_seq[HVEMU_MAX_VPS];
 	struct hv_emu_vector vec[HVEMU_MAX_VECTORS];
 };

@@ -17,6 +17,7 @@
 
 static struct device *vmbus_root;
 static bool vmbus_on_emu;
+static HV_CONST_BUS_TYPE vmbus_bus;
 
 /* --- devices and drivers --------------------------------------------- */
 
@@ -34,7 +35,7 @@ vmbus_match_id(const struct hv_driver *drv, const struct hv_device *hdev)
 static int vmbus_match(struct device *dev,
 		       HV_MATCH_CONST struct device_driver *drv)
 {
-	return vmbus_match_id(to_hv_driver(drv), to_hv_device(dev)) != NULL;
+	return !!vmbus_match_id(to_hv_driver(drv), to_hv_device(dev));
 }
 
 /* The alias modpost builds from MODULE_DEVICE_TABLE(vmbus, ...). */
@@ -204,7 +205,7 @@ static struct attribute *vmbus_dev_attrs[] = {
 ATTRIBUTE_GROUPS(vmbus_dev);
 
 /* /sys/bus/vmbus/version: the negotiated protocol version. */
-static ssize_t version_show(HV_BUS_ATTR_CONST struct bus_type *bus, char *buf)
+static ssize_t version_show(HV_CONST_BUS_TYPE *bus, char *buf)
 {
 	u32 v = vmbus_proto_version();
 
@@ -219,7 +220,7 @@ static struct attribute *vmbus_bus_attrs[] = {
 };
 ATTRIBUTE_GROUPS(vmbus_bus);
 
-struct bus_type vmbus_bus = {
+static HV_CONST_BUS_TYPE vmbus_bus = {
 	.name		= "vmbus",
 	.match		= vmbus_match,
 	.uevent		= vmbus_uevent,
@@ -275,18 +276,27 @@ static ssize_t chan_monitor_id_show(struct vmbus_channel *chan, char *buf)
 }
 VMBUS_CHAN_ATTR(monitor_id);
 
-#define VMBUS_CHAN_STAT_ATTR(name)					\
-static ssize_t chan_##name##_show(struct vmbus_channel *chan, char *buf) \
-{									\
-	return sysfs_emit(buf, "%lld\n",				\
-			  (long long)atomic64_read(&chan->stats.name));	\
-}									\
-VMBUS_CHAN_ATTR(name)
+static ssize_t chan_stats_show(struct vmbus_channel *chan, char *buf,
+			       size_t field)
+{
+	struct vmbus_chan_stats st;
 
-VMBUS_CHAN_STAT_ATTR(signals);
-VMBUS_CHAN_STAT_ATTR(events);
-VMBUS_CHAN_STAT_ATTR(ring_full);
-VMBUS_CHAN_STAT_ATTR(dropped);
+	vmbus_chan_get_stats(chan, &st);
+	return sysfs_emit(buf, "%llu\n", *(u64 *)((u8 *)&st + field));
+}
+
+#define VMBUS_CHAN_STAT_ATTR(_name, field)				\
+static ssize_t chan_##_name##_show(struct vmbus_channel *chan, char *buf) \
+{									\
+	return chan_stats_show(chan, buf,				\
+			       offsetof(struct vmbus_chan_stats, field));	\
+}									\
+VMBUS_CHAN_ATTR(_name)
+
+VMBUS_CHAN_STAT_ATTR(signals, signals);
+VMBUS_CHAN_STAT_ATTR(events, events);
+VMBUS_CHAN_STAT_ATTR(ring_full, ring_full);
+VMBUS_CHAN_STAT_ATTR(dropped, dropped);
 
 #define VMBUS_CHAN_RING_ATTR(name, out, field)				\
 static ssize_t chan_##name##_show(struct vmbus_channel *chan, char *buf) \

@@ -108,7 +108,7 @@ struct hv_ring {
 	u32 size;
 	u32 index;
 	u32 committed;
-	spinlock_t lock;
+	spinlock_t lock;	/* outbound: one writer at a time */
 	bool broken;
 };
 
@@ -203,7 +203,7 @@ struct vmbus_channel {
 	struct work_struct add_work;
 	struct work_struct remove_work;
 
-	struct mutex lock;
+	struct mutex lock;	/* open, close, sub-channel callbacks */
 	enum vmbus_chan_state state;
 	bool rescinded;
 	bool host_rescinded;
@@ -225,7 +225,7 @@ struct vmbus_channel {
 	struct vmbus_pkt rx_pkt;
 	bool in_masked;
 
-	spinlock_t rqst_lock;
+	spinlock_t rqst_lock;	/* the request table */
 	struct vmbus_rqst_slot *rqst;
 	u32 nr_rqst;
 	u32 rqst_free;
@@ -325,10 +325,10 @@ struct vmbus_connection {
 	u32 msg_conn_id;
 	void *int_page;
 	struct vmbus_monitor_page *monitor_pages[2];
-	struct mutex lock;
+	struct mutex lock;	/* channel lists, relid updates, sysfs */
 	struct list_head channels;
 	struct vmbus_channel __rcu *relids[VMBUS_MAX_RELID + 1];
-	spinlock_t waiter_lock;
+	spinlock_t waiter_lock;	/* the waiters list */
 	struct list_head waiters;
 	struct completion offers_done;
 	struct workqueue_struct *msg_wq;
@@ -371,8 +371,6 @@ void vmbus_remove_all_channels(void);
 /* ------------------------------------------------------------------ */
 /* Layer 6: bus (vmbus_drv.c)                                         */
 /* ------------------------------------------------------------------ */
-
-extern struct bus_type vmbus_bus;
 
 struct hv_device *vmbus_device_alloc(struct vmbus_channel *chan);
 int vmbus_device_add(struct hv_device *hdev);

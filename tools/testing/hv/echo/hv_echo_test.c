@@ -108,8 +108,8 @@ struct echo_result {
 struct echo_dev {
 	struct hv_device *hdev;
 	struct vmbus_channel *chan;
-	struct mutex run_lock;
-	spinlock_t lock;
+	struct mutex run_lock;	/* one run at a time */
+	spinlock_t lock;	/* slots, fifo, counters (callback too) */
 	wait_queue_head_t wq;
 	bool stopping;
 	struct echo_slot slots[ECHO_WINDOW];
@@ -226,7 +226,7 @@ static void echo_callback(void *ctx)
 	const struct vmbus_pkt *pkt;
 
 	do {
-		vmbus_for_each_pkt(e->chan, pkt)
+		while ((pkt = vmbus_recv_pkt(e->chan)))
 			echo_on_packet(e, pkt);
 	} while (vmbus_recv_done(e->chan));
 }
