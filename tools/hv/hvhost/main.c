@@ -1,0 +1,278 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * hvhost: an emulated Hyper-V host for one QEMU guest. Start-up, the
+ * event loop and the glue between the layers. See
+ * Documentation/hv/hvhost.rst.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/signalfd.h>
+#include <sys/timerfd.h>
+#include <unistd.h>
+
+#include "hvhost.h"
+#include "log.h"
+
+#define HVHOST_EXIT_USAGE	2
+
+int hvhost_watch(struct hvhost *h, struct hv_watch *w, uint32_t events)
+{
+	struct epoll_event ev = { .events = events, .data.ptr = w };
+
+	if (epoll_ctl(h->epfd, EPOLL_CTL_ADD, w->fd, &ev) < 0) {
+		hv_err("epoll_ctl: %s", strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+void hvhost_unwatch(struct hvhost *h, struct hv_watch *w)
+{
+	epoll_ctl(h->epfd, EPOLL_CTL_DEL, w->fd, NULL);
+}
+
+static void hvhost_raise_irq(void *ctx, unsigned int vector)
+{
+	struct hvhost *h = ctx;
+
+	ivshmem_raise(&h->ivs, vector);
+}
+
+static uint32_t hvhost_post_message(void *ctx, unsigned int vp,
+				    uint32_t conn_id, const void *payload,
+				    uint32_t size)
+{
+	struct hvhost *h = ctx;
+
+	return vmbus_server_post(&h->srv, vp, conn_id, payload, size);
+}
+
+static void hvhost_signal_event(void *ctx, uint32_t conn_id)
+{
+	struct hvhost *h = ctx;
+
+	vmbus_server_signal(&h->srv, conn_id);
+}
+
+static const struct synic_ops hvhost_synic_ops = {
+	.raise_irq = hvhost_raise_irq,
+	.post_message = hvhost_post_message,
+	.signal_event = hvhost_signal_event,
+};
+
+/* Poll the monitor page only while a monitored channel is open. */
+static void hvhost_monitor_changed(void *ctx)
+{
+	struct hvhost *h = ctx;
+	bool want = h->srv.monitored_open > 0;
+	struct itimerspec its = { 0 };
+
+	if (want == h->timer_armed || h->timer.fd < 0)
+		return;
+	if (want) {
+		its.it_value.tv_nsec = HVHOST_MONITOR_POLL_NS;
+		its.it_interval.tv_nsec = HVHOST_MONITOR_POLL_NS;
+	}
+	if (timerfd_settime(h->timer.fd, 0, &its, NULL) == 0)
+		h->timer_armed = want;
+}
+
+static const struct vmbus_server_ops hvhost_server_ops = {
+	.monitor_changed = hvhost_monitor_changed,
+};
+
+/* Guest doorbell @doorbell (HVEMU_DOORBELL_*) rang. */
+void hvhost_doorbell(struct hvhost *h, unsigned int doorbell)
+{
+	switch (doorbell) {
+	case HVEMU_DOORBELL_POST:
+		synic_handle_posts(&h->synic);
+		break;
+	case HVEMU_DOORBELL_SIGNAL:
+		synic_handle_signals(&h->synic);
+		break;
+	case HVEMU_DOORBELL_EOM:
+		synic_handle_eom(&h->synic);
+		break;
+	default:
+		hv_warn_rl("doorbell %u is not defined", doorbell);
+		synic_handle_posts(&h->synic);
+		synic_handle_signals(&h->synic);
+		break;
+	}
+	/* Messages queued while the guest's SynIC was not yet enabled. */
+	synic_flush_queues(&h->synic);
+	vmbus_server_poll_monitor(&h->srv);
+}
+
+static void hvhost_on_timer(struct hvhost *h, struct hv_watch *w,
+			    uint32_t events)
+{
+	uint64_t ticks;
+
+	(void)events;
+	if (read(w->fd, &ticks, sizeof(ticks)) == sizeof(ticks))
+		vmbus_server_poll_monitor(&h->srv);
+}
+
+static void hvhost_on_signal(struct hvhost *h, struct hv_watch *w,
+			     uint32_t events)
+{
+	struct signalfd_siginfo si;
+
+	(void)events;
+	if (read(w->fd, &si, sizeof(si)) != sizeof(si))
+		return;
+	hv_info("signal %u, shutting down", si.ssi_signo);
+	h->quit = true;
+}
+
+static int hvhost_init_loop(struct hvhost *h)
+{
+	sigset_t mask;
+
+	h->signals.fd = -1;
+	h->timer.fd = -1;
+	h->epfd = epoll_create1(EPOLL_CLOEXEC);
+	if (h->epfd < 0) {
+		hv_err("epoll_create1: %s", strerror(errno));
+		return -1;
+	}
+	signal(SIGPIPE, SIG_IGN);
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGTERM);
+	sigprocmask(SIG_BLOCK, &mask, NULL);
+	h->signals.fd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
+	h->signals.fn = hvhost_on_signal;
+	h->timer.fd = timerfd_create(CLOCK_MONOTONIC,
+				     TFD_CLOEXEC | TFD_NONBLOCK);
+	h->timer.fn = hvhost_on_timer;
+	if (h->signals.fd < 0 || h->timer.fd < 0) {
+		hv_err("signalfd/timerfd: %s", strerror(errno));
+		return -1;
+	}
+	if (hvhost_watch(h, &h->signals, EPOLLIN) ||
+	    hvhost_watch(h, &h->timer, EPOLLIN))
+		return -1;
+	return 0;
+}
+
+static int hvhost_add_devices(struct hvhost *h)
+{
+	const struct hvhost_device_opt *d;
+	struct hv_channel *ch;
+	char guid[HV_GUID_STR_LEN + 1];
+	unsigned int i;
+
+	for (i = 0; i < h->opt.nr_devices; i++) {
+		d = &h->opt.devices[i];
+		ch = vmbus_server_add_device(&h->srv, d->cls,
+					     d->has_instance ? &d->instance :
+					     NULL, d->monitor);
+		if (!ch) {
+			hv_err("cannot add %s device: %s", d->cls->name,
+			       strerror(errno));
+			return -1;
+		}
+		hv_guid_format(&ch->instance, guid);
+		hv_info("offering %s %s as relid %u", d->cls->name, guid,
+			ch->relid);
+	}
+	return 0;
+}
+
+/*
+ * Order matters: the RAM file and BAR2 must be ready before QEMU can
+ * connect, so the ivshmem socket is created last.
+ */
+static int hvhost_start(struct hvhost *h)
+{
+	if (hvhost_init_loop(h))
+		return -1;
+	if (guestmem_open(&h->gm, h->opt.mem_path, h->opt.mem_size))
+		return -1;
+	if (ivshmem_init(h))
+		return -1;
+	synic_init(&h->synic, h->ivs.bar2, &h->gm, h->opt.vectors,
+		   &hvhost_synic_ops, h);
+	vmbus_server_init(&h->srv, &h->synic, &h->gm, &hvhost_server_ops, h);
+	h->srv.max_version = h->opt.max_version;
+	if (hvhost_add_devices(h) || control_init(h))
+		return -1;
+	return ivshmem_listen(h);
+}
+
+static void hvhost_stop(struct hvhost *h)
+{
+	if (h->srv.synic)
+		vmbus_server_destroy(&h->srv);
+	synic_destroy(&h->synic);
+	control_destroy(h);
+	ivshmem_destroy(&h->ivs);
+	guestmem_close(&h->gm);
+	if (h->timer.fd >= 0)
+		close(h->timer.fd);
+	if (h->signals.fd >= 0)
+		close(h->signals.fd);
+	if (h->epfd >= 0)
+		close(h->epfd);
+}
+
+static void hvhost_run(struct hvhost *h)
+{
+	struct epoll_event ev[16];
+	struct hv_watch *w;
+	int i, n;
+
+	while (!h->quit) {
+		n = epoll_wait(h->epfd, ev, HV_ARRAY_SIZE(ev), -1);
+		if (n < 0 && errno != EINTR) {
+			hv_err("epoll_wait: %s", strerror(errno));
+			return;
+		}
+		for (i = 0; i < n && !h->quit; i++) {
+			w = ev[i].data.ptr;
+			w->fn(h, w, ev[i].events);
+		}
+	}
+}
+
+int main(int argc, char **argv)
+{
+	struct hvhost *h;
+	int ret;
+
+	if (argc > 1 && !strcmp(argv[1], "ctl"))
+		return hvhost_ctl_main(argc - 2, argv + 2);
+	h = calloc(1, sizeof(*h));
+	if (!h)
+		return 1;
+	h->epfd = -1;
+	h->gm.fd = -1;
+	h->ctl.listen.fd = -1;
+	h->signals.fd = -1;
+	h->timer.fd = -1;
+	ivshmem_reset(&h->ivs);
+	ret = hvhost_parse_options(&h->opt, argc, argv);
+	if (ret) {
+		free(h);
+		return ret > 0 ? 0 : HVHOST_EXIT_USAGE;
+	}
+	if (hv_log_open(h->opt.log_path, h->opt.log_level)) {
+		hv_err("cannot open log file %s: %s", h->opt.log_path,
+		       strerror(errno));
+		free(h);
+		return 1;
+	}
+	ret = hvhost_start(h);
+	if (!ret)
+		hvhost_run(h);
+	hvhost_stop(h);
+	hv_log_close();
+	free(h);
+	return ret ? 1 : 0;
+}

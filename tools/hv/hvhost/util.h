@@ -1,0 +1,36 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Small helpers of the hvhost front end: option values, a growable text
+ * buffer and UNIX sockets.
+ */
+#ifndef _HVHOST_UTIL_H
+#define _HVHOST_UTIL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define HV_ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
+
+int hv_parse_size(const char *s, uint64_t *size);
+int hv_parse_version(const char *s, uint32_t *version);
+int hv_parse_uint(const char *s, unsigned int min, unsigned int max,
+		  unsigned int *val);
+
+/* Text the control socket sends back. */
+struct hv_buf {
+	char *s;
+	size_t len;
+	size_t cap;
+	bool failed;		/* out of memory; the text is cut short */
+};
+
+void hv_buf_printf(struct hv_buf *b, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+void hv_buf_consume(struct hv_buf *b, size_t n);
+void hv_buf_free(struct hv_buf *b);
+
+int hv_unix_listen(const char *path, const char *what);
+int hv_unix_connect(const char *path);
+
+#endif /* _HVHOST_UTIL_H */

@@ -1,0 +1,275 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The VMBus server: the host half of the channel-management protocol
+ * (reference §2, §4), the channels it offers and the device classes behind
+ * them. It talks to the guest only through struct synic and guest RAM, so
+ * the unit tests drive it with plain buffers.
+ */
+#ifndef _HVHOST_VMBUS_SERVER_H
+#define _HVHOST_VMBUS_SERVER_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/uio.h>
+
+#include <hyperv/vmbus_msg.h>
+#include <hyperv/vmbus_ring.h>
+
+#include "guestmem.h"
+#include "ring.h"
+#include "synic.h"
+
+/* Connection ids of channels: relid + this (openvmm's VTL0/SINT2 rule). */
+#define VMBUS_CHANNEL_CONN_BASE		0x2000
+#define VMBUS_SERVER_MAX_RELID		VMBUS_MAX_RELID
+#define VMBUS_MONITOR_IDS						\
+	(VMBUS_MONITOR_GROUPS * VMBUS_MONITOR_IDS_PER_GROUP)
+/* Bounds on what one guest may make us allocate. */
+#define VMBUS_SERVER_MAX_GPADLS		4096
+
+static_assert(VMBUS_CHANNEL_CONN_BASE + VMBUS_SERVER_MAX_RELID <
+	      HVEMU_SIGNAL_BITS, "channel connection ids must fit BAR2");
+
+/* Status values hvhost returns to the guest in channel messages. */
+#define VMBUS_STATUS_SUCCESS		0
+#define VMBUS_STATUS_UNSUCCESSFUL	0xc0000001U
+#define VMBUS_STATUS_INVALID_PARAMETER	0xc000000dU
+
+/* Interrupts disabled for a channel (OPENCHANNEL.target_vp). */
+#define VMBUS_TARGET_VP_NONE		0xffffffffU
+
+struct hv_channel;
+
+/**
+ * struct hv_device_ops - what a device class does with its channel
+ * @open: the guest opened the channel; return 0 or a negative errno
+ * @close: the channel is closing; the rings are still mapped
+ * @packet: one packet from the guest, copied out of the ring (descriptor
+ *	included). Return 0 when done with it (also for a packet the device
+ *	rejects), or -EAGAIN to leave it in the ring until the guest frees
+ *	inbound space (hv_channel_send() returned -EAGAIN)
+ */
+struct hv_device_ops {
+	int (*open)(struct hv_channel *ch);
+	void (*close)(struct hv_channel *ch);
+	int (*packet)(struct hv_channel *ch, const uint8_t *pkt, uint32_t len);
+};
+
+struct hv_device_class {
+	const char *name;
+	guid_t type;
+	bool monitor_default;	/* offer with a monitor id by default */
+	const struct hv_device_ops *ops;
+};
+
+extern const struct hv_device_ops hv_echo_ops;
+extern const struct hv_device_ops hv_stub_ops;
+
+const struct hv_device_class *hv_device_class_find(const char *name);
+
+/* Per-channel counters, printed by the control socket's `stats`. */
+struct hv_channel_stats {
+	uint64_t rx_packets;	/* packets read from the outbound ring */
+	uint64_t tx_packets;	/* packets written to the inbound ring */
+	uint64_t rx_bytes;	/* ... their bytes, descriptors included */
+	uint64_t tx_bytes;	/* ... payload bytes */
+	uint64_t event_signals;	/* HvSignalEvent from the guest */
+	uint64_t monitor_signals; /* monitor page (MNF) signals */
+	uint64_t host_signals;	/* event flags we set for the guest */
+	uint64_t host_irqs;	/* ... of which raised an interrupt */
+	uint64_t wake_nonempty;	/* woken with packets in the ring */
+	uint64_t wake_empty;	/* woken with nothing to read */
+	uint64_t ring_full_waits; /* times we waited for inbound space */
+	uint64_t bad_packets;	/* packets the device rejected */
+	uint64_t opens;
+};
+
+/**
+ * struct hv_channel - one offered channel and, while open, its rings
+ * @srv: the server that offers it
+ * @cls: device class
+ * @instance: instance GUID
+ * @relid: channel id; never reused before the guest releases it
+ * @conn_id: what the guest passes to HvSignalEvent
+ * @monitor_wanted: offer it with a monitor id if the guest has pages
+ * @monitor_id: monitor id of the current offer, or VMBUS_NO_MONITOR_ID
+ * @offered: the guest got the OFFERCHANNEL of this connection
+ * @rescinded: RESCIND sent, waiting for RELID_RELEASED
+ * @open: the guest opened it
+ * @blocked: a packet waits for space in the inbound ring
+ * @broken: the guest broke a ring; stop reading it
+ * @warned: the device logged its one-time notice
+ * @target_vp: VP whose event flags we set, or VMBUS_TARGET_VP_NONE
+ * @ring_gpadl: handle of the ring GPADL while open
+ * @out: the guest's outbound ring (we read)
+ * @in: the guest's inbound ring (we write)
+ * @pages: host pointers of the ring GPADL's pages
+ * @pkt: room for the largest packet the outbound ring can hold
+ * @priv: device data
+ * @stats: counters
+ */
+struct hv_channel {
+	struct vmbus_server *srv;
+	const struct hv_device_class *cls;
+	guid_t instance;
+	uint32_t relid;
+	uint32_t conn_id;
+	bool monitor_wanted;
+	uint8_t monitor_id;
+	bool offered;
+	bool rescinded;
+	bool open;
+	bool blocked;
+	bool warned;
+	uint32_t target_vp;
+	uint32_t ring_gpadl;
+	struct hvring out;
+	struct hvring in;
+	uint8_t **pages;
+	uint8_t *pkt;
+	void *priv;
+	struct hv_channel_stats stats;
+};
+
+/**
+ * struct hv_gpadl - a guest buffer description
+ * @next: list link
+ * @handle: guest-chosen handle, unique on the connection
+ * @relid: channel it was created for
+ * @rangecount: ranges in @ranges
+ * @range_buflen: bytes of range data the guest announced
+ * @received: range data bytes received so far
+ * @created: all data arrived and checked out
+ * @whole_pages: every range is whole pages (usable for rings)
+ * @in_use: holds the rings of an open channel
+ * @ranges: the raw range data
+ * @pfns: all page numbers, in order, once created
+ * @npfns: entries in @pfns
+ */
+struct hv_gpadl {
+	struct hv_gpadl *next;
+	uint32_t handle;
+	uint32_t relid;
+	uint16_t rangecount;
+	uint16_t range_buflen;
+	uint32_t received;
+	bool created;
+	bool whole_pages;
+	bool in_use;
+	uint8_t *ranges;
+	uint64_t *pfns;
+	uint32_t npfns;
+};
+
+/**
+ * struct vmbus_server_ops - callbacks into the event loop
+ * @monitor_changed: the set of open monitored channels changed; start or
+ *	stop polling the monitor page
+ */
+struct vmbus_server_ops {
+	void (*monitor_changed)(void *ctx);
+};
+
+struct vmbus_server_stats {
+	uint64_t msgs_in;
+	uint64_t msgs_out;
+	uint64_t msgs_bad;
+	uint64_t unknown_signals;
+	uint64_t monitor_polls;
+	uint64_t gpadls_created;
+	uint64_t gpadls_failed;
+	uint64_t gpadls_torndown;
+};
+
+/**
+ * struct vmbus_server - the host side of one guest's VMBus connection
+ * @synic: where messages and event flags go
+ * @gm: guest RAM
+ * @ops: event loop callbacks, with @ops_ctx
+ * @max_version: highest version accepted by the next INITIATE_CONTACT
+ * @version: negotiated version, 0 while not connected
+ * @msg_vp: VP that receives our messages
+ * @offers_sent: REQUESTOFFERS was answered on this connection
+ * @monitor_child: the guest's child->parent monitor page (page 2)
+ * @chan: channels by relid
+ * @monitor_owner: channels by monitor id
+ * @monitored_open: open channels with a monitor id
+ * @gpadls: GPADLs of this connection, being built or created
+ * @nr_gpadls: created GPADLs
+ * @nr_gpadls_building: GPADLs waiting for body messages
+ * @instance_seq: makes default instance GUIDs unique
+ * @stats: counters
+ */
+struct vmbus_server {
+	struct synic *synic;
+	const struct guestmem *gm;
+	const struct vmbus_server_ops *ops;
+	void *ops_ctx;
+	uint32_t max_version;
+	uint32_t version;
+	unsigned int msg_vp;
+	bool offers_sent;
+	struct vmbus_monitor_page *monitor_child;
+	struct hv_channel *chan[VMBUS_SERVER_MAX_RELID + 1];
+	struct hv_channel *monitor_owner[VMBUS_MONITOR_IDS];
+	unsigned int monitored_open;
+	struct hv_gpadl *gpadls;
+	unsigned int nr_gpadls;
+	unsigned int nr_gpadls_building;
+	unsigned int instance_seq;
+	struct vmbus_server_stats stats;
+};
+
+/* vmbus_server.c: connection and channel-management messages. */
+void vmbus_server_init(struct vmbus_server *srv, struct synic *synic,
+		       const struct guestmem *gm,
+		       const struct vmbus_server_ops *ops, void *ops_ctx);
+void vmbus_server_destroy(struct vmbus_server *srv);
+bool vmbus_version_known(uint32_t version);
+uint32_t vmbus_server_post(struct vmbus_server *srv, unsigned int vp,
+			   uint32_t conn_id, const void *msg, uint32_t len);
+void vmbus_server_signal(struct vmbus_server *srv, uint32_t conn_id);
+void vmbus_server_poll_monitor(struct vmbus_server *srv);
+struct hv_channel *vmbus_server_add_device(struct vmbus_server *srv,
+					   const struct hv_device_class *cls,
+					   const guid_t *instance,
+					   bool monitor);
+void vmbus_server_close_channel(struct vmbus_server *srv,
+				struct hv_channel *ch);
+int vmbus_server_rescind(struct vmbus_server *srv, const guid_t *instance);
+struct hv_channel *vmbus_server_find(struct vmbus_server *srv,
+				     const guid_t *instance);
+int vmbus_server_send(struct vmbus_server *srv, const void *msg,
+		      uint32_t len);
+
+/* gpadl.c */
+void vmbus_gpadl_on_header(struct vmbus_server *srv, const void *msg,
+			   uint32_t len);
+void vmbus_gpadl_on_body(struct vmbus_server *srv, const void *msg,
+			 uint32_t len);
+void vmbus_gpadl_on_teardown(struct vmbus_server *srv, const void *msg,
+			     uint32_t len);
+struct hv_gpadl *vmbus_gpadl_find(struct vmbus_server *srv, uint32_t handle);
+void vmbus_gpadl_free_all(struct vmbus_server *srv, uint32_t relid,
+			  bool all);
+unsigned int vmbus_gpadl_count(const struct vmbus_server *srv,
+			       uint32_t relid);
+
+/* channel.c: the data path of an open channel. */
+uint32_t hv_channel_open(struct hv_channel *ch, struct hv_gpadl *gpadl,
+			 uint32_t downstream_pages, uint32_t target_vp);
+void hv_channel_close(struct hv_channel *ch);
+void hv_channel_on_signal(struct hv_channel *ch, bool monitor);
+void hv_channel_process(struct hv_channel *ch);
+int hv_channel_send(struct hv_channel *ch, uint16_t type, uint16_t flags,
+		    uint64_t trans_id, const struct iovec *iov,
+		    unsigned int n);
+void hv_channel_signal_guest(struct hv_channel *ch);
+
+/* GUID text form, as in "6c1b6d0e-4e1a-4c8f-9a51-6876686f7374". */
+#define HV_GUID_STR_LEN		36
+int hv_guid_parse(const char *s, guid_t *g);
+void hv_guid_format(const guid_t *g, char buf[HV_GUID_STR_LEN + 1]);
+bool hv_guid_equal(const guid_t *a, const guid_t *b);
+
+#endif /* _HVHOST_VMBUS_SERVER_H */
