@@ -28,7 +28,10 @@ for mode in inband gpadirect mixed; do
 	check "echo \$mode: no mismatch" [ "\$(field mismatches "\$r")" = 0 ]
 	check "echo \$mode: no error" [ "\$(field errors "\$r")" = 0 ]
 	check "echo \$mode: ring wrapped many times" [ \$((\$(field bytes "\$r") / ring)) -ge 10 ]
-	check "echo \$mode: a full ring blocked the sender" [ "\$(field ring_full_waits "\$r")" -gt 0 ]
+	# GPA-direct data stays in guest pages: only inband fills the ring.
+	if [ \$mode != gpadirect ]; then
+		check "echo \$mode: a full ring blocked the sender" [ "\$(field ring_full_waits "\$r")" -gt 0 ]
+	fi
 	check "echo \$mode: fewer signals than packets" [ "\$(field signals "\$r")" -lt "\$sent" ]
 done
 sync_host echo-done 3
