@@ -14,8 +14,9 @@ tiers=${1:-all}
 kvers=${HV_KVERS:-6.12 6.1}
 results=$top/out/results
 mkdir -p "$results"
-log=$results/check.log
-: > "$log"
+# One log per run, so that concurrent runs never count each other's lines.
+log=$(mktemp "$results/check.XXXXXX")
+ln -sfn "$(basename "$log")" "$results/check.log"
 
 run_tier() {
 	local name=$1
