@@ -71,8 +71,9 @@ static void control_channel_stats(const struct hv_channel *ch,
 	char p[32];
 
 	snprintf(p, sizeof(p), "chan.%u.", ch->relid);
-	hv_buf_printf(out, "%sclass=%s\n%sstate=%s\n", p, ch->cls->name, p,
-		      control_state(ch));
+	hv_buf_printf(out, "%sclass=%s\n%sstate=%s\n%sbroken=%d\n", p,
+		      ch->cls->name, p, control_state(ch), p,
+		      ch->out.broken || ch->in.broken);
 	STAT(out, p, s, rx_packets);
 	STAT(out, p, s, tx_packets);
 	STAT(out, p, s, rx_bytes);

@@ -102,9 +102,11 @@ struct hvhost {
 	bool timer_armed;
 };
 
-/* main.c */
+/* core.c */
 int hvhost_watch(struct hvhost *h, struct hv_watch *w, uint32_t events);
 void hvhost_unwatch(struct hvhost *h, struct hv_watch *w);
+extern const struct synic_ops hvhost_synic_ops;
+extern const struct vmbus_server_ops hvhost_server_ops;
 void hvhost_doorbell(struct hvhost *h, unsigned int doorbell);
 
 /* ivshmem.c */

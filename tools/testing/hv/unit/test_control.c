@@ -1,0 +1,148 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Unit tests of the control commands (control.c) and of option and GUID
+ * parsing.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "unit.h"
+
+/* Run one command line; the reply stays in *out (caller frees). */
+static const char *ctl(struct fake_guest *fg, const char *cmd,
+		       struct hv_buf *out)
+{
+	char line[256];
+
+	hv_buf_free(out);
+	snprintf(line, sizeof(line), "%s", cmd);
+	control_exec(&fg->h, line, out);
+	return out->s ? out->s : "";
+}
+
+static bool ends_with(const char *s, const char *tail)
+{
+	size_t n = strlen(s), t = strlen(tail);
+
+	return n >= t && !strcmp(s + n - t, tail);
+}
+
+static void test_control_commands(void)
+{
+	struct hv_buf out = { 0 };
+	struct fake_guest fg;
+
+	fake_init(&fg);
+	CHECK(!strcmp(ctl(&fg, "offer echo 11111111-2222-4333-8444-555555555501", &out),
+		      "instance=11111111-2222-4333-8444-555555555501 relid=1\nOK\n"));
+	CHECK(!strncmp(ctl(&fg, "offer echo 11111111-2222-4333-8444-555555555501", &out),
+		       "ERR ", 4));
+	CHECK(ends_with(ctl(&fg, "offer nic nomonitor", &out), "relid=2\nOK\n"));
+	CHECK(strstr(ctl(&fg, "list", &out), "relid=1 class=echo instance=11111111-2222-4333-8444-555555555501 state=waiting"));
+	CHECK(strstr(out.s, "relid=2 class=nic") && ends_with(out.s, "OK\n"));
+	CHECK(strstr(ctl(&fg, "stats", &out), "\nchan.1.rx_packets=0\n"));
+	CHECK(strstr(out.s, "\ngpadls=0\n") && ends_with(out.s, "OK\n"));
+	CHECK(!strcmp(ctl(&fg, "gpadls", &out),
+		      "chan.1.gpadls=0\nchan.2.gpadls=0\ntotal=0\nOK\n"));
+	CHECK(!strcmp(ctl(&fg, "rescind 11111111-2222-4333-8444-555555555501", &out), "OK\n"));
+	CHECK(fg.h.srv.chan[1] == NULL);	/* never offered: gone */
+	CHECK(!strncmp(ctl(&fg, "rescind 11111111-2222-4333-8444-555555555501", &out), "ERR ", 4));
+	CHECK(!strncmp(ctl(&fg, "rescind nonsense", &out), "ERR ", 4));
+	CHECK(!strcmp(ctl(&fg, "max-version 4.0", &out), "OK\n"));
+	CHECK(fg.h.srv.max_version == VMBUS_VERSION(4, 0));
+	CHECK(!strncmp(ctl(&fg, "max-version 4.5", &out), "ERR ", 4));
+	CHECK(!strncmp(ctl(&fg, "offer floppy", &out), "ERR ", 4));
+	CHECK(!strncmp(ctl(&fg, "bogus", &out), "ERR ", 4));
+	CHECK(!strncmp(ctl(&fg, "", &out), "ERR ", 4));
+	CHECK(!strncmp(ctl(&fg, "list extra", &out), "ERR usage", 9));
+	CHECK(!fg.h.quit);
+	CHECK(!strcmp(ctl(&fg, "quit", &out), "OK\n") && fg.h.quit);
+	hv_buf_free(&out);
+	fake_destroy(&fg);
+}
+
+static void test_control_hot_add_offers(void)
+{
+	struct vmbus_msg_offer offers[2], offer;
+	struct hv_buf out = { 0 };
+	struct fake_guest fg;
+
+	fake_init(&fg);
+	CHECK(fake_connect(&fg, VMBUS_VERSION(5, 3), true) == 1);
+	CHECK(fake_request_offers(&fg, offers, 2) == 0);
+	CHECK(ends_with(ctl(&fg, "offer echo", &out), "OK\n"));
+	CHECK(fake_recv_type(&fg, VMBUS_MSG_OFFERCHANNEL, &offer,
+			     sizeof(offer)) == sizeof(offer));
+	CHECK(offer.monitor_allocated == 1);	/* echo default */
+	hv_buf_free(&out);
+	fake_destroy(&fg);
+}
+
+static void test_options(void)
+{
+	const struct hv_device_class *echo = hv_device_class_find("echo");
+	struct hvhost_device_opt d;
+	char text[HV_GUID_STR_LEN + 1];
+	uint64_t size;
+	uint32_t v;
+	guid_t g;
+
+	CHECK(hv_parse_size("512M", &size) == 0 && size == 512ULL << 20);
+	CHECK(hv_parse_size("1G", &size) == 0 && size == 1ULL << 30);
+	CHECK(hv_parse_size("8192", &size) == 0 && size == 8192);
+	CHECK(hv_parse_size("1000", &size) < 0);	/* not pages */
+	CHECK(hv_parse_size("12X", &size) < 0);
+	CHECK(hv_parse_size("0", &size) < 0);
+	CHECK(hv_parse_size("-1", &size) < 0);
+	CHECK(hv_parse_version("5.3", &v) == 0 && v == 0x50003);
+	CHECK(hv_parse_version("5.3x", &v) < 0);
+	CHECK(hv_guid_parse("6c1b6d0e-4e1a-4c8f-9a51-6876686f7374", &g) == 0);
+	CHECK(g.b[0] == 0x0e && g.b[3] == 0x6c && g.b[4] == 0x1a &&
+	      g.b[7] == 0x4c && g.b[8] == 0x9a && g.b[15] == 0x74);
+	hv_guid_format(&g, text);
+	CHECK(!strcmp(text, "6c1b6d0e-4e1a-4c8f-9a51-6876686f7374"));
+	CHECK(hv_guid_parse("6c1b6d0e-4e1a-4c8f-9a51-6876686f737", &g) < 0);
+	CHECK(hv_guid_parse("6c1b6d0e-4e1a-4c8f-9a51+6876686f7374", &g) < 0);
+	CHECK(hv_guid_parse("6c1b6d0g-4e1a-4c8f-9a51-6876686f7374", &g) < 0);
+	CHECK(hvhost_parse_device(&d, echo, NULL) == 0 && d.monitor &&
+	      !d.has_instance);
+	CHECK(hvhost_parse_device(&d, echo,
+		"11111111-2222-4333-8444-555555555501,nomonitor") == 0);
+	CHECK(d.has_instance && !d.monitor);
+	CHECK(hvhost_parse_device(&d, echo, "nomonitor,monitor") == 0 &&
+	      d.monitor);
+	CHECK(hvhost_parse_device(&d, echo, "bogus") < 0);
+}
+
+static void test_guestmem_layout(void)
+{
+	static uint8_t small[1 << 20];
+	struct guestmem gm;
+
+	guestmem_attach(&gm, small, sizeof(small));
+	CHECK(guestmem_ptr(&gm, 0, 4096) == small);
+	CHECK(guestmem_ptr(&gm, 0x9f000, 4096) == small + 0x9f000);
+	CHECK(!guestmem_ptr(&gm, 0x9f000, 8192));	/* into VGA */
+	CHECK(!guestmem_ptr(&gm, 0xa0000, 1));
+	CHECK(!guestmem_ptr(&gm, sizeof(small) - 4096, 4097));
+	CHECK(!guestmem_ptr(&gm, 0, 0));
+	CHECK(!guestmem_ptr(&gm, UINT64_MAX - 10, 20));
+	/* A 4 GiB guest: 3 GiB low, the rest at 4 GiB (not mapped here). */
+	guestmem_attach(&gm, NULL, 4ULL << 30);
+	CHECK(gm.low_size == 3ULL << 30);
+	CHECK(guestmem_ptr(&gm, 0x100000000ULL, 4096) ==
+	      (void *)(uintptr_t)(3ULL << 30));
+	CHECK(!guestmem_ptr(&gm, 0xc0000000ULL, 4096));	/* PCI hole */
+	CHECK(!guestmem_ptr(&gm, 0x140000000ULL, 4096));	/* past RAM */
+	CHECK(guestmem_ptr(&gm, 0x13ffff000ULL, 4096) != NULL);
+}
+
+UNIT_SUITE(control_tests) = {
+	{ "control: commands, replies, OK and ERR", test_control_commands },
+	{ "control: hot-added device offered at once",
+	  test_control_hot_add_offers },
+	{ "options: sizes, versions, GUIDs, device specs", test_options },
+	{ "guestmem: GPA to file offset, holes refused",
+	  test_guestmem_layout },
+	{ NULL, NULL },
+};

@@ -1,0 +1,357 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Unit tests of the host side of the ring protocol (ring.c), on plain
+ * memory: the fake guest's ring code plays the other end.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "unit.h"
+
+#define T_MAX_PAGES	8
+
+/* One ring: control page + data pages, seen by the host and the guest. */
+struct tring {
+	uint8_t *mem;
+	uint8_t *pages[T_MAX_PAGES];
+	struct hvring host;
+	struct gring guest;
+};
+
+static void tring_setup(struct tring *t, unsigned int data_pages,
+			uint32_t start_index)
+{
+	unsigned int i;
+
+	t->mem = aligned_alloc(HV_WIRE_PAGE_SIZE,
+			       (data_pages + 1) * HV_WIRE_PAGE_SIZE);
+	memset(t->mem, 0, (data_pages + 1) * HV_WIRE_PAGE_SIZE);
+	for (i = 0; i < data_pages; i++)
+		t->pages[i] = t->mem + (i + 1) * HV_WIRE_PAGE_SIZE;
+	gring_init(&t->guest, t->mem, data_pages + 1);
+	t->guest.ctl->write_index = start_index;
+	t->guest.ctl->read_index = start_index;
+}
+
+static int tring_attach(struct tring *t, enum hvring_role role,
+			unsigned int data_pages)
+{
+	return hvring_attach(&t->host, role, t->mem, t->pages, data_pages);
+}
+
+static void tring_free(struct tring *t)
+{
+	free(t->mem);
+}
+
+static int send_bytes(struct tring *t, const void *p, uint32_t len,
+		      uint64_t trans_id, bool *signal)
+{
+	struct iovec iov = { .iov_base = (void *)p, .iov_len = len };
+
+	return hvring_send(&t->host, VMBUS_PKT_DATA_INBAND, 0, trans_id, &iov,
+			   1, signal);
+}
+
+static void test_ring_write_read(void)
+{
+	static const char msg[] = "hello, guest!";	/* 14 bytes */
+	struct vmbus_packet_desc *d;
+	struct tring t;
+	uint8_t buf[64];
+	uint64_t trailer;
+	bool signal;
+	int n;
+
+	tring_setup(&t, 1, 0);
+	CHECK(tring_attach(&t, HVRING_WRITER, 1) == 0);
+	CHECK(t.guest.ctl->feature_bits & VMBUS_RING_FEAT_PENDING_SEND_SZ);
+	CHECK(send_bytes(&t, msg, sizeof(msg), 77, &signal) == 0);
+	CHECK(signal);
+	CHECK(t.guest.ctl->write_index == 40);
+	memcpy(&trailer, t.guest.data + 32, 8);
+	CHECK(trailer == 0);
+	CHECK(send_bytes(&t, msg, sizeof(msg), 78, &signal) == 0);
+	CHECK(!signal);		/* not empty -> non-empty */
+	memcpy(&trailer, t.guest.data + 72, 8);
+	CHECK(trailer == 40ULL << 32);
+	n = gring_read(&t.guest, buf, sizeof(buf));
+	CHECK(n == 32);
+	d = (void *)buf;
+	CHECK(d->type == VMBUS_PKT_DATA_INBAND && d->offset8 == 2 &&
+	      d->len8 == 4 && d->flags == 0 && d->trans_id == 77);
+	CHECK(!memcmp(buf + 16, msg, sizeof(msg)));
+	CHECK(buf[30] == 0 && buf[31] == 0);	/* padding */
+	CHECK(gring_read(&t.guest, buf, sizeof(buf)) == 32);
+	CHECK(((struct vmbus_packet_desc *)buf)->trans_id == 78);
+	CHECK(send_bytes(&t, msg, sizeof(msg), 79, &signal) == 0);
+	CHECK(signal);		/* the guest had drained the ring */
+	tring_free(&t);
+}
+
+static void test_ring_interrupt_mask(void)
+{
+	struct tring t;
+	bool signal;
+
+	tring_setup(&t, 1, 0);
+	CHECK(tring_attach(&t, HVRING_WRITER, 1) == 0);
+	t.guest.ctl->interrupt_mask = 1;
+	CHECK(send_bytes(&t, "x", 1, 1, &signal) == 0);
+	CHECK(!signal);
+	tring_free(&t);
+}
+
+static void test_ring_wrap_write(void)
+{
+	uint8_t payload[40], buf[128];
+	struct tring t;
+	bool signal;
+	int i, n;
+
+	for (i = 0; i < 40; i++)
+		payload[i] = i + 1;
+	tring_setup(&t, 1, HV_WIRE_PAGE_SIZE - 16);
+	CHECK(tring_attach(&t, HVRING_WRITER, 1) == 0);
+	CHECK(send_bytes(&t, payload, sizeof(payload), 5, &signal) == 0);
+	CHECK(signal);
+	CHECK(t.guest.ctl->write_index == 56 + 8 - 16);
+	n = gring_read(&t.guest, buf, sizeof(buf));
+	CHECK(n == 56);
+	CHECK(!memcmp(buf + 16, payload, sizeof(payload)));
+	tring_free(&t);
+}
+
+static void test_ring_wrap_read(void)
+{
+	uint8_t payload[40], buf[128];
+	struct tring t;
+	uint32_t len;
+	bool signal;
+	int i;
+
+	for (i = 0; i < 40; i++)
+		payload[i] = 0xa0 + i;
+	tring_setup(&t, 1, HV_WIRE_PAGE_SIZE - 24);
+	CHECK(tring_attach(&t, HVRING_READER, 1) == 0);
+	CHECK(gring_write(&t.guest, VMBUS_PKT_DATA_INBAND, 0, 9, NULL, 0,
+			  payload, sizeof(payload), &signal) == 0);
+	CHECK(hvring_peek(&t.host, buf, sizeof(buf), &len) == 0);
+	CHECK(len == 56);
+	CHECK(!memcmp(buf + 16, payload, sizeof(payload)));
+	hvring_consume(&t.host, len);
+	CHECK(t.guest.ctl->read_index == t.guest.ctl->write_index);
+	CHECK(hvring_peek(&t.host, buf, sizeof(buf), &len) == -ENODATA);
+	tring_free(&t);
+}
+
+static void test_ring_full(void)
+{
+	uint8_t payload[1000] = { 0 }, buf[1100];
+	struct tring t;
+	bool signal;
+	int i;
+
+	tring_setup(&t, 1, 0);
+	CHECK(tring_attach(&t, HVRING_WRITER, 1) == 0);
+	/* 1016-byte packets + trailer = 1024: three fit, never four. */
+	for (i = 0; i < 3; i++)
+		CHECK(send_bytes(&t, payload, sizeof(payload), i, &signal) ==
+		      0);
+	CHECK(send_bytes(&t, payload, sizeof(payload), 3, &signal) ==
+	      -EAGAIN);
+	CHECK(t.guest.ctl->pending_send_sz == 1024);
+	CHECK(t.host.waiting);
+	CHECK(gring_used(&t.guest) == 3072);	/* nothing overwritten */
+	CHECK(gring_read(&t.guest, buf, sizeof(buf)) == 1016);
+	CHECK(send_bytes(&t, payload, sizeof(payload), 3, &signal) == 0);
+	CHECK(t.guest.ctl->pending_send_sz == 0);
+	CHECK(!t.host.waiting);
+	tring_free(&t);
+}
+
+/* Reader side: signal a blocked guest writer only when crossing. */
+static void test_ring_pending_send_sz(void)
+{
+	uint8_t payload[1000] = { 0 }, buf[1100];
+	struct tring t;
+	uint32_t len;
+	bool signal;
+	int i;
+
+	tring_setup(&t, 1, 0);
+	CHECK(tring_attach(&t, HVRING_READER, 1) == 0);
+	for (i = 0; i < 3; i++)
+		CHECK(gring_write(&t.guest, VMBUS_PKT_DATA_INBAND, 0, i, NULL,
+				  0, payload, sizeof(payload), &signal) == 0);
+	t.guest.ctl->pending_send_sz = 2000;
+	CHECK(hvring_peek(&t.host, buf, sizeof(buf), &len) == 0);
+	hvring_consume(&t.host, len);
+	CHECK(hvring_read_done(&t.host, len + 8));	/* 1024 -> 2048 */
+	CHECK(hvring_peek(&t.host, buf, sizeof(buf), &len) == 0);
+	hvring_consume(&t.host, len);
+	CHECK(!hvring_read_done(&t.host, len + 8));	/* already above */
+	CHECK(gring_write(&t.guest, VMBUS_PKT_DATA_INBAND, 0, 4, NULL, 0,
+			  payload, sizeof(payload), &signal) == 0);
+	CHECK(gring_write(&t.guest, VMBUS_PKT_DATA_INBAND, 0, 5, NULL, 0,
+			  payload, sizeof(payload), &signal) == 0);
+	t.guest.ctl->feature_bits = 0;
+	CHECK(hvring_peek(&t.host, buf, sizeof(buf), &len) == 0);
+	hvring_consume(&t.host, len);
+	CHECK(!hvring_read_done(&t.host, len + 8));	/* no feature bit */
+	t.guest.ctl->feature_bits = VMBUS_RING_FEAT_PENDING_SEND_SZ;
+	t.guest.ctl->pending_send_sz = 0;
+	CHECK(hvring_peek(&t.host, buf, sizeof(buf), &len) == 0);
+	hvring_consume(&t.host, len);
+	CHECK(!hvring_read_done(&t.host, len + 8));	/* nobody waits */
+	tring_free(&t);
+}
+
+static void test_ring_bad_indices(void)
+{
+	uint8_t buf[64];
+	struct tring t;
+	uint32_t len;
+	bool signal;
+
+	tring_setup(&t, 1, 0);
+	CHECK(tring_attach(&t, HVRING_READER, 1) == 0);
+	t.guest.ctl->write_index = 13;
+	CHECK(hvring_peek(&t.host, buf, sizeof(buf), &len) == -EPROTO);
+	CHECK(t.host.broken);
+	tring_free(&t);
+
+	tring_setup(&t, 1, 0);
+	CHECK(tring_attach(&t, HVRING_READER, 1) == 0);
+	t.guest.ctl->write_index = HV_WIRE_PAGE_SIZE;
+	CHECK(hvring_peek(&t.host, buf, sizeof(buf), &len) == -EPROTO);
+	tring_free(&t);
+
+	tring_setup(&t, 1, 0);
+	CHECK(tring_attach(&t, HVRING_WRITER, 1) == 0);
+	t.guest.ctl->read_index = HV_WIRE_PAGE_SIZE + 8;
+	CHECK(send_bytes(&t, "x", 1, 1, &signal) == -EPROTO);
+	CHECK(t.host.broken);
+	CHECK(send_bytes(&t, "x", 1, 1, &signal) == -EPROTO);
+	tring_free(&t);
+
+	tring_setup(&t, 1, 12);
+	CHECK(tring_attach(&t, HVRING_WRITER, 1) == -EPROTO);
+	tring_free(&t);
+}
+
+/* Put a raw descriptor at the start of an empty ring, @avail bytes used. */
+static int peek_raw(uint16_t type, uint16_t offset8, uint16_t len8,
+		    uint16_t flags, uint32_t avail)
+{
+	struct vmbus_packet_desc d = {
+		.type = type, .offset8 = offset8, .len8 = len8, .flags = flags,
+	};
+	uint8_t buf[HV_WIRE_PAGE_SIZE];
+	struct tring t;
+	uint32_t len;
+	int ret;
+
+	tring_setup(&t, 1, 0);
+	if (tring_attach(&t, HVRING_READER, 1)) {
+		tring_free(&t);
+		return -100;
+	}
+	memcpy(t.guest.data, &d, sizeof(d));
+	t.guest.ctl->write_index = avail;
+	ret = hvring_peek(&t.host, buf, sizeof(buf), &len);
+	tring_free(&t);
+	return ret;
+}
+
+static void test_ring_bad_packets(void)
+{
+	/* A good one first, so that the helper itself is trusted. */
+	CHECK(peek_raw(VMBUS_PKT_DATA_INBAND, 2, 4, 0, 40) == 0);
+	CHECK(peek_raw(VMBUS_PKT_DATA_INBAND, 1, 4, 0, 40) == -EPROTO);
+	CHECK(peek_raw(VMBUS_PKT_DATA_INBAND, 3, 2, 0, 40) == -EPROTO);
+	CHECK(peek_raw(VMBUS_PKT_DATA_INBAND, 2, 5, 0, 40) == -EPROTO);
+	CHECK(peek_raw(VMBUS_PKT_DATA_INBAND, 2, 4, 2, 40) == -EPROTO);
+	CHECK(peek_raw(0x5, 2, 4, 0, 40) == -EPROTO);
+	CHECK(peek_raw(VMBUS_PKT_DATA_USING_GPA_DIRECT, 2, 4, 0, 40) ==
+	      -EPROTO);
+	CHECK(peek_raw(VMBUS_PKT_DATA_USING_GPA_DIRECT, 3, 4, 0, 40) == 0);
+	CHECK(peek_raw(VMBUS_PKT_DATA_INBAND, 2, 2, 0, 16) == -EPROTO);
+	CHECK(peek_raw(VMBUS_PKT_DATA_INBAND, 2, 0xffff, 0, 4088) == -EPROTO);
+}
+
+static void test_ring_peek_consume(void)
+{
+	uint8_t buf[64];
+	struct tring t;
+	uint32_t len;
+	bool signal;
+
+	tring_setup(&t, 1, 0);
+	CHECK(tring_attach(&t, HVRING_READER, 1) == 0);
+	CHECK(gring_write(&t.guest, VMBUS_PKT_DATA_INBAND,
+			  VMBUS_PKT_FLAG_COMPLETION_REQUESTED, 42, NULL, 0,
+			  "abc", 3, &signal) == 0);
+	CHECK(signal);
+	CHECK(hvring_peek(&t.host, buf, sizeof(buf), &len) == 0);
+	CHECK(hvring_peek(&t.host, buf, sizeof(buf), &len) == 0);
+	CHECK(t.guest.ctl->read_index == 0);	/* peek does not consume */
+	CHECK(hvring_peek(&t.host, buf, 8, &len) == -EMSGSIZE);
+	hvring_consume(&t.host, len);
+	CHECK(t.guest.ctl->read_index == 32);
+	CHECK(hvring_peek(&t.host, buf, sizeof(buf), &len) == -ENODATA);
+	tring_free(&t);
+}
+
+/* Data pages in reverse order in memory: copies go page by page. */
+static void test_ring_scattered_pages(void)
+{
+	uint8_t payload[3000], buf[3100];
+	struct hvring writer, reader;
+	struct tring t;
+	uint8_t *tmp;
+	uint32_t len;
+	bool signal;
+	int i, round;
+
+	tring_setup(&t, 3, 3 * HV_WIRE_PAGE_SIZE - 1000);
+	tmp = t.pages[0];
+	t.pages[0] = t.pages[2];
+	t.pages[2] = tmp;
+	CHECK(hvring_attach(&writer, HVRING_WRITER, t.mem, t.pages, 3) == 0);
+	CHECK(hvring_attach(&reader, HVRING_READER, t.mem, t.pages, 3) == 0);
+	CHECK(!writer.linear);
+	for (round = 0; round < 20; round++) {
+		struct iovec iov = { payload, sizeof(payload) - round * 8 };
+
+		for (i = 0; i < (int)sizeof(payload); i++)
+			payload[i] = i * 7 + round;
+		CHECK(hvring_send(&writer, VMBUS_PKT_DATA_INBAND, 0, round,
+				  &iov, 1, &signal) == 0);
+		CHECK(hvring_peek(&reader, buf, sizeof(buf), &len) == 0);
+		CHECK(len == 16 + iov.iov_len);
+		CHECK(!memcmp(buf + 16, payload, iov.iov_len));
+		hvring_consume(&reader, len);
+	}
+	tring_free(&t);
+}
+
+UNIT_SUITE(ring_tests) = {
+	{ "ring: write then guest reads, trailer, signal on empty only",
+	  test_ring_write_read },
+	{ "ring: interrupt_mask suppresses the signal",
+	  test_ring_interrupt_mask },
+	{ "ring: host write wraps around the end", test_ring_wrap_write },
+	{ "ring: host reads a wrapped guest packet", test_ring_wrap_read },
+	{ "ring: full ring sets pending_send_sz, never overwrites",
+	  test_ring_full },
+	{ "ring: pending_send_sz signalled only on crossing",
+	  test_ring_pending_send_sz },
+	{ "ring: bad indices rejected", test_ring_bad_indices },
+	{ "ring: bad packet lengths, flags, types rejected",
+	  test_ring_bad_packets },
+	{ "ring: peek does not consume", test_ring_peek_consume },
+	{ "ring: scattered data pages", test_ring_scattered_pages },
+	{ NULL, NULL },
+};

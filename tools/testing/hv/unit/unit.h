@@ -1,0 +1,107 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * In-process unit tests of hvhost: a tiny test runner and a fake guest.
+ *
+ * The fake guest is a RAM buffer plus a BAR2 buffer wired to the real
+ * SynIC and VMBus server code; its helpers play the guest's part of the
+ * protocols (post a message, read the SynIC slot, write a ring) so that
+ * every test runs the host code exactly as QEMU would drive it.
+ */
+#ifndef _HV_UNIT_H
+#define _HV_UNIT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "hvhost.h"
+
+/* The test runner. */
+struct unit_test {
+	const char *name;
+	void (*fn)(void);
+};
+
+void unit_fail(const char *file, int line, const char *what);
+bool unit_failed(void);
+
+#define CHECK(cond)							\
+	do {								\
+		if (!(cond)) {						\
+			unit_fail(__FILE__, __LINE__, #cond);		\
+			return;						\
+		}							\
+	} while (0)
+
+#define UNIT_SUITE(name)						\
+	const struct unit_test name[]
+
+extern const struct unit_test ring_tests[];
+extern const struct unit_test synic_tests[];
+extern const struct unit_test vmbus_tests[];
+extern const struct unit_test echo_tests[];
+extern const struct unit_test control_tests[];
+
+/* The fake guest. */
+#define FAKE_RAM_SIZE		(32U << 20)
+#define FAKE_FIRST_PAGE		(2U << 20)	/* above the legacy hole */
+
+struct fake_guest {
+	struct hvhost h;
+	uint8_t *ram;
+	uint8_t *bar2;
+	uint64_t next_gpa;
+	uint64_t simp;		/* SynIC pages of VP 0 */
+	uint64_t siefp;
+	uint64_t monitor[2];	/* monitor pages 1 and 2 */
+	unsigned int irqs[HVEMU_MAX_VECTORS];
+	unsigned int nr_irqs;
+	uint32_t post_seq;
+};
+
+/* A guest's view of one ring, contiguous in fake RAM. */
+struct gring {
+	struct vmbus_ring_control *ctl;
+	uint8_t *data;
+	uint32_t size;
+};
+
+/* A channel the fake guest opened. */
+struct fake_channel {
+	uint32_t relid;
+	uint32_t conn_id;
+	uint8_t monitor_id;
+	uint32_t gpadl;
+	struct gring out;	/* guest -> host */
+	struct gring in;	/* host -> guest */
+};
+
+void fake_init(struct fake_guest *fg);
+void fake_destroy(struct fake_guest *fg);
+uint64_t fake_alloc(struct fake_guest *fg, unsigned int pages);
+void *fake_ptr(struct fake_guest *fg, uint64_t gpa);
+struct hvemu_vp *fake_vp(struct fake_guest *fg, unsigned int vp);
+void fake_enable_synic(struct fake_guest *fg, unsigned int vp);
+uint32_t fake_post(struct fake_guest *fg, uint32_t conn_id, const void *msg,
+		   uint32_t len);
+int fake_recv(struct fake_guest *fg, void *msg, uint32_t cap);
+int fake_recv_type(struct fake_guest *fg, uint32_t type, void *msg,
+		   uint32_t cap);
+int fake_connect(struct fake_guest *fg, uint32_t version, bool monitor);
+int fake_request_offers(struct fake_guest *fg, struct vmbus_msg_offer *offers,
+			int max);
+int fake_create_gpadl(struct fake_guest *fg, uint32_t relid, uint32_t handle,
+		      uint64_t gpa, uint32_t pages);
+int fake_open(struct fake_guest *fg, const struct vmbus_msg_offer *offer,
+	      struct fake_channel *fc, uint32_t out_pages, uint32_t in_pages);
+void fake_signal(struct fake_guest *fg, const struct fake_channel *fc);
+struct hv_channel *fake_host_channel(struct fake_guest *fg, uint32_t relid);
+
+void gring_init(struct gring *r, void *base, uint32_t pages);
+int gring_write(struct gring *r, uint16_t type, uint16_t flags,
+		uint64_t trans_id, const void *ext, uint32_t ext_len,
+		const void *payload, uint32_t len, bool *signal);
+int gring_read(struct gring *r, void *buf, uint32_t cap);
+uint32_t gring_used(const struct gring *r);
+
+#endif /* _HV_UNIT_H */
