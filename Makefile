@@ -12,7 +12,8 @@ SCRIPTS		:= $(TOP)/scripts
 HVHOST		:= tools/hv/hvhost/hvhost
 
 # Config symbols of the out-of-tree build (a kernel tree sets them in Kconfig).
-HV_CONFIG	:= CONFIG_HV_VMBUS=m CONFIG_HV_ECHO_TEST=m
+HV_DRIVERS	:= CONFIG_HV_VMBUS=m
+HV_CONFIG	:= $(HV_DRIVERS) CONFIG_HV_ECHO_TEST=m
 
 .PHONY: all modules hvhost run check check-static check-unit check-boot \
 	bench install deps clean
@@ -46,10 +47,10 @@ check-boot: deps
 bench: modules hvhost
 	@$(SCRIPTS)/hv-bench.sh $(KVER)
 
-# Install the modules for one kernel: INSTALL_MOD_PATH=/ by default, so this
+# Install the drivers for one kernel: INSTALL_MOD_PATH=/ by default, so this
 # is for the machine's own kernel when KVER names it.
-install: modules
-	@$(SCRIPTS)/hv-build.sh $(KVER) $(HV_CONFIG) -- modules_install
+install: deps
+	@$(SCRIPTS)/hv-install.sh $(KVER) $(HV_DRIVERS)
 
 clean:
 	rm -rf out
