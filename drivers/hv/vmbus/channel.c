@@ -165,8 +165,7 @@ static int vmbus_chan_enter(struct vmbus_channel *chan)
 void vmbus_chan_kill(struct vmbus_channel *chan)
 {
 	if (!READ_ONCE(chan->in.broken) || !READ_ONCE(chan->out.broken))
-		dev_err_ratelimited(chan->device ? &chan->device->device : NULL,
-				    "channel %u failed\n", chan->relid);
+		pr_err_ratelimited("channel %u failed\n", chan->relid);
 	WRITE_ONCE(chan->in.broken, true);
 	WRITE_ONCE(chan->out.broken, true);
 	wake_up_all(&chan->wq);
@@ -769,9 +768,8 @@ void vmbus_chan_force_close(struct vmbus_channel *chan)
 	mutex_lock(&chan->lock);
 	if (chan->state == VMBUS_CHAN_OPEN) {
 		if (!READ_ONCE(chan->rescinded))
-			dev_warn(chan->device ? &chan->device->device : NULL,
-				 "channel %u left open, closing it\n",
-				 chan->relid);
+			pr_warn("channel %u left open, closing it\n",
+				chan->relid);
 		vmbus_chan_shutdown(chan);
 	}
 	mutex_unlock(&chan->lock);
@@ -1179,8 +1177,8 @@ const struct vmbus_pkt *vmbus_recv_pkt(struct vmbus_channel *chan)
 	}
 	for (;;) {
 		/* Give space back early when a batch is long. */
-		if (in->index != in->committed &&
-		    (in->index - in->committed) % in->size > in->size / 2)
+		if ((in->index + in->size - in->committed) % in->size >
+		    in->size / 2)
 			vmbus_recv_commit(chan);
 		ret = hv_ring_read(in, chan->rx_buf, chan->rx_buf_size, &len);
 		if (ret == -ENODATA)

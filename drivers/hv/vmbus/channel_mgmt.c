@@ -46,6 +46,25 @@ static bool vmbus_has_subchannel(struct vmbus_channel *primary, u16 index)
 	return false;
 }
 
+/**
+ * vmbus_close_all() - close a primary channel and its sub-channels
+ * @primary: the primary channel
+ *
+ * For what a driver left open. Sub-channels are closed first, as the
+ * host expects.
+ */
+void vmbus_close_all(struct vmbus_channel *primary)
+{
+	struct vmbus_channel *sc;
+
+	/* The list only grows, under the lock; closing never needs it. */
+	mutex_lock(&vmbus_conn.lock);
+	list_for_each_entry(sc, &primary->subchannels, sc_node)
+		vmbus_chan_force_close(sc);
+	mutex_unlock(&vmbus_conn.lock);
+	vmbus_chan_force_close(primary);
+}
+
 static void vmbus_send_relid_released(struct vmbus_channel *chan)
 {
 	struct vmbus_msg_relid msg = {
@@ -80,11 +99,8 @@ static void vmbus_remove_primary(struct vmbus_channel *chan)
 	struct vmbus_channel *sc;
 
 	vmbus_device_remove(chan->device);
-
 	/* Whatever the driver left open must not stay with the host. */
-	list_for_each_entry(sc, &chan->subchannels, sc_node)
-		vmbus_chan_force_close(sc);
-	vmbus_chan_force_close(chan);
+	vmbus_close_all(chan);
 
 	mutex_lock(&vmbus_conn.lock);
 	list_for_each_entry(sc, &chan->subchannels, sc_node)
@@ -157,8 +173,8 @@ static bool vmbus_offer_ok(const struct vmbus_msg_offer *offer)
 		return false;
 	}
 	if (offer->sub_channel_index &&
-	    (!primary || vmbus_has_subchannel(primary,
-					      offer->sub_channel_index))) {
+	    (!primary || READ_ONCE(primary->rescinded) ||
+	     vmbus_has_subchannel(primary, offer->sub_channel_index))) {
 		pr_err_ratelimited("bad sub-channel %u of %pUl (relid %u)\n",
 				   offer->sub_channel_index,
 				   &offer->if_instance, relid);

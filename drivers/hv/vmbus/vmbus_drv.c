@@ -64,14 +64,11 @@ static void vmbus_remove(struct device *dev)
 {
 	struct hv_driver *drv = to_hv_driver(dev->driver);
 	struct hv_device *hdev = to_hv_device(dev);
-	struct vmbus_channel *sc;
 
 	if (drv->remove)
 		drv->remove(hdev);
 	/* A driver that forgot to close must not leave rings to the host. */
-	list_for_each_entry(sc, &hdev->channel->subchannels, sc_node)
-		vmbus_chan_force_close(sc);
-	vmbus_chan_force_close(hdev->channel);
+	vmbus_close_all(hdev->channel);
 }
 
 static void vmbus_shutdown(struct device *dev)

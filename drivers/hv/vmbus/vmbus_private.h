@@ -367,6 +367,7 @@ void vmbus_on_offer(const void *msg, u32 len);
 void vmbus_on_rescind(const void *msg, u32 len);
 void vmbus_on_alloffers(const void *msg, u32 len);
 void vmbus_remove_all_channels(void);
+void vmbus_close_all(struct vmbus_channel *primary);
 
 /* ------------------------------------------------------------------ */
 /* Layer 6: bus (vmbus_drv.c)                                         */

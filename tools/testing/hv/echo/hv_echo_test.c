@@ -26,7 +26,8 @@
 
 #define ECHO_RING_SIZE		(64 * 1024)
 #define ECHO_MAX_PKT_SIZE	(64 * 1024)
-#define ECHO_WINDOW		32
+/* Enough small GPA-direct packets in flight to fill the ring. */
+#define ECHO_WINDOW		1024
 #define ECHO_TIMEOUT		(30 * HZ)
 #define ECHO_MAX_COUNT		1000000000U
 #define ECHO_MAGIC		0x4f484345	/* "ECHO" */
@@ -40,11 +41,18 @@ static const char *const echo_mode_names[] = {
 	[ECHO_MIXED]		= "mixed",
 };
 
-/* Inline payload of a GPA-direct packet; the data is in the pages. */
+/*
+ * Inline payload of a GPA-direct packet, 64 bytes like a storvsc request;
+ * the data is in the pages.
+ */
 struct echo_gpa_hdr {
 	__le32 magic;
 	__le32 seq;
+	u8 request[56];
 } __packed;
+
+/* The request bytes get a pattern of their own. */
+#define ECHO_REQUEST_SEQ(seq)	(~(seq))
 
 /**
  * struct echo_slot - one packet in flight
@@ -99,8 +107,11 @@ struct echo_result {
  *	come back in that order
  * @fifo_head: next to be echoed
  * @fifo_len: entries in @fifo
+ * @free: stack of free slots
+ * @nr_free: entries in @free
  * @inflight: busy slots
- * @pages_per_slot: pages each slot has for GPA-direct data
+ * @pages_per_slot: pages a slot may need for GPA-direct data (allocated
+ *	when first needed)
  * @max_size: largest data size a run may ask for
  * @txbuf: the payload of the packet being built
  * @res: counters of the current or last run
@@ -113,9 +124,11 @@ struct echo_dev {
 	wait_queue_head_t wq;
 	bool stopping;
 	struct echo_slot slots[ECHO_WINDOW];
-	u8 fifo[ECHO_WINDOW];
+	u16 fifo[ECHO_WINDOW];
 	u32 fifo_head;
 	u32 fifo_len;
+	u16 free[ECHO_WINDOW];
+	u32 nr_free;
 	u32 inflight;
 	u32 pages_per_slot;
 	u32 max_size;
@@ -168,7 +181,10 @@ static bool echo_matches(struct echo_slot *slot, const struct vmbus_pkt *pkt)
 		want += sizeof(*hdr);
 		if (pkt->len < sizeof(*hdr) ||
 		    le32_to_cpu(hdr->magic) != ECHO_MAGIC ||
-		    le32_to_cpu(hdr->seq) != slot->seq)
+		    le32_to_cpu(hdr->seq) != slot->seq ||
+		    !echo_check_bytes(hdr->request,
+				      ECHO_REQUEST_SEQ(slot->seq),
+				      sizeof(hdr->request)))
 			return false;
 		data += sizeof(*hdr);
 	}
@@ -215,6 +231,7 @@ static void echo_on_packet(struct echo_dev *e, const struct vmbus_pkt *pkt)
 	else
 		e->res.mismatches++;
 	slot->busy = false;
+	e->free[e->nr_free++] = slot - e->slots;
 	e->inflight--;
 	spin_unlock(&e->lock);
 	wake_up(&e->wq);
@@ -306,6 +323,8 @@ static int echo_send_slot(struct echo_dev *e, struct echo_slot *slot,
 
 	if (!slot->gpa)
 		return vmbus_send(e->chan, e->txbuf, slot->len, rqst, flags);
+	echo_fill(hdr.request, ECHO_REQUEST_SEQ(slot->seq),
+		  sizeof(hdr.request));
 	if (slot->seq & 1)
 		return echo_send_pieces(e, slot, &hdr, rqst, flags);
 	return echo_send_range(e, slot, &hdr, rqst, flags);
@@ -343,16 +362,12 @@ static bool echo_drained(struct echo_dev *e)
 static struct echo_slot *echo_claim(struct echo_dev *e, bool comp)
 {
 	struct echo_slot *slot = NULL;
-	u32 i;
+	u16 i;
 
 	spin_lock_bh(&e->lock);
-	for (i = 0; i < ECHO_WINDOW; i++) {
-		if (!e->slots[i].busy) {
-			slot = &e->slots[i];
-			break;
-		}
-	}
-	if (slot) {
+	if (e->nr_free) {
+		i = e->free[--e->nr_free];
+		slot = &e->slots[i];
 		slot->busy = true;
 		e->inflight++;
 		if (!comp) {
@@ -370,11 +385,34 @@ static void echo_unclaim(struct echo_dev *e, struct echo_slot *slot,
 {
 	spin_lock_bh(&e->lock);
 	slot->busy = false;
+	e->free[e->nr_free++] = slot - e->slots;
 	e->inflight--;
 	if (!comp)
 		e->fifo_len--;
 	e->res.errors++;
 	spin_unlock_bh(&e->lock);
+}
+
+/* Make sure a slot has the pages for @len bytes at @offset. */
+static int echo_slot_pages(struct echo_dev *e, struct echo_slot *slot,
+			   u32 offset, u32 len)
+{
+	u32 n = DIV_ROUND_UP(offset + len, PAGE_SIZE), i;
+
+	if (!slot->pages) {
+		slot->pages = kcalloc(e->pages_per_slot, sizeof(*slot->pages),
+				      GFP_KERNEL);
+		if (!slot->pages)
+			return -ENOMEM;
+	}
+	for (i = 0; i < n; i++) {
+		if (slot->pages[i])
+			continue;
+		slot->pages[i] = alloc_page(GFP_KERNEL);
+		if (!slot->pages[i])
+			return -ENOMEM;
+	}
+	return 0;
 }
 
 static int echo_send_one(struct echo_dev *e, u32 seq, u32 len, bool gpa,
@@ -394,14 +432,35 @@ static int echo_send_one(struct echo_dev *e, u32 seq, u32 len, bool gpa,
 	slot->len = len;
 	slot->gpa = gpa;
 	slot->offset = offset;
-	if (gpa)
+	if (gpa) {
+		ret = echo_slot_pages(e, slot, offset, len);
+		if (ret) {
+			echo_unclaim(e, slot, comp);
+			return ret;
+		}
 		echo_fill_pages(e, slot);
-	else
+	} else {
 		echo_fill(e->txbuf, seq, len);
+	}
 	ret = echo_send(e, slot, comp);
 	if (ret)
 		echo_unclaim(e, slot, comp);
 	return ret;
+}
+
+/* With e->lock held, or before the channel is open. */
+static void echo_free_all(struct echo_dev *e)
+{
+	u32 i;
+
+	for (i = 0; i < ECHO_WINDOW; i++) {
+		e->slots[i].busy = false;
+		e->free[i] = ECHO_WINDOW - 1 - i;
+	}
+	e->nr_free = ECHO_WINDOW;
+	e->inflight = 0;
+	e->fifo_head = 0;
+	e->fifo_len = 0;
 }
 
 /*
@@ -416,11 +475,7 @@ static void echo_abandon(struct echo_dev *e)
 		vmbus_rqst_forget(e->chan, &e->slots[i]);
 	spin_lock_bh(&e->lock);
 	e->res.errors += e->inflight;
-	for (i = 0; i < ECHO_WINDOW; i++)
-		e->slots[i].busy = false;
-	e->inflight = 0;
-	e->fifo_head = 0;
-	e->fifo_len = 0;
+	echo_free_all(e);
 	spin_unlock_bh(&e->lock);
 }
 
@@ -583,25 +638,13 @@ static void echo_free_pages(struct echo_dev *e)
 
 static int echo_alloc_pages(struct echo_dev *e)
 {
-	u32 i, j;
-
 	e->txbuf = kvmalloc(e->max_size, GFP_KERNEL);
 	if (!e->txbuf)
 		return -ENOMEM;
 	/* Data of max_size bytes at any offset in the first page. */
 	e->pages_per_slot = DIV_ROUND_UP(PAGE_SIZE - 1 + e->max_size,
 					 PAGE_SIZE);
-	for (i = 0; i < ECHO_WINDOW; i++) {
-		e->slots[i].pages = kcalloc(e->pages_per_slot,
-					    sizeof(struct page *), GFP_KERNEL);
-		if (!e->slots[i].pages)
-			return -ENOMEM;
-		for (j = 0; j < e->pages_per_slot; j++) {
-			e->slots[i].pages[j] = alloc_page(GFP_KERNEL);
-			if (!e->slots[i].pages[j])
-				return -ENOMEM;
-		}
-	}
+	echo_free_all(e);
 	return 0;
 }
 
