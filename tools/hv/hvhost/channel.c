@@ -111,16 +111,18 @@ int hv_channel_send(struct hv_channel *ch, uint16_t type, uint16_t flags,
 		    uint64_t trans_id, const struct iovec *iov,
 		    unsigned int n)
 {
-	bool signal;
+	uint32_t payload = 0;
 	unsigned int i;
+	bool signal;
 	int ret;
 
 	ret = hvring_send(&ch->in, type, flags, trans_id, iov, n, &signal);
 	if (ret)
 		return ret;
-	ch->stats.tx_packets++;
 	for (i = 0; i < n; i++)
-		ch->stats.tx_bytes += iov[i].iov_len;
+		payload += iov[i].iov_len;
+	ch->stats.tx_packets++;
+	ch->stats.tx_bytes += hvring_packet_bytes(payload);
 	if (signal)
 		hv_channel_signal_guest(ch);
 	return 0;

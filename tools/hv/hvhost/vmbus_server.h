@@ -71,8 +71,8 @@ const struct hv_device_class *hv_device_class_find(const char *name);
 struct hv_channel_stats {
 	uint64_t rx_packets;	/* packets read from the outbound ring */
 	uint64_t tx_packets;	/* packets written to the inbound ring */
-	uint64_t rx_bytes;	/* ... their bytes, descriptors included */
-	uint64_t tx_bytes;	/* ... payload bytes */
+	uint64_t rx_bytes;	/* their bytes, without trailers */
+	uint64_t tx_bytes;
 	uint64_t event_signals;	/* HvSignalEvent from the guest */
 	uint64_t monitor_signals; /* monitor page (MNF) signals */
 	uint64_t host_signals;	/* event flags we set for the guest */
