@@ -242,7 +242,7 @@ static const char *cmd_help(struct hvhost *h, int argc, char **argv,
 	(void)h;
 	(void)argc;
 	(void)argv;
-	for (i = 0; i < HV_ARRAY_SIZE(control_cmds); i++)
+	for (i = 0; i < ARRAY_SIZE(control_cmds); i++)
 		hv_buf_printf(out, "%s\n", control_cmds[i].usage);
 	return NULL;
 }
@@ -276,7 +276,7 @@ void control_exec(struct hvhost *h, char *line, struct hv_buf *out)
 			      "empty command");
 		return;
 	}
-	for (i = 0; i < HV_ARRAY_SIZE(control_cmds); i++)
+	for (i = 0; i < ARRAY_SIZE(control_cmds); i++)
 		if (!strcmp(control_cmds[i].name, argv[0]))
 			cmd = &control_cmds[i];
 	if (!cmd) {

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "util.h"
 #include "vmbus_server.h"
 
 static const struct hv_device_class hv_device_classes[] = {
@@ -36,8 +37,7 @@ const struct hv_device_class *hv_device_class_find(const char *name)
 {
 	size_t i;
 
-	for (i = 0; i < sizeof(hv_device_classes) /
-			sizeof(hv_device_classes[0]); i++)
+	for (i = 0; i < ARRAY_SIZE(hv_device_classes); i++)
 		if (!strcmp(hv_device_classes[i].name, name))
 			return &hv_device_classes[i];
 	return NULL;
@@ -97,8 +97,7 @@ void hv_guid_format(const guid_t *g, char buf[HV_GUID_STR_LEN + 1])
 	const __u8 *b = g->b;
 
 	snprintf(buf, HV_GUID_STR_LEN + 1,
-		 "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-"
-		 "%02x%02x%02x%02x%02x%02x",
+		 "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
 		 b[o[0]], b[o[1]], b[o[2]], b[o[3]], b[o[4]], b[o[5]],
 		 b[o[6]], b[o[7]], b[o[8]], b[o[9]], b[o[10]], b[o[11]],
 		 b[o[12]], b[o[13]], b[o[14]], b[o[15]]);

@@ -120,7 +120,7 @@ void *guestmem_ptr(const struct guestmem *gm, uint64_t gpa, uint64_t len)
 
 bool guestmem_pfn_valid(const struct guestmem *gm, uint64_t pfn)
 {
-	return guestmem_page(gm, pfn) != NULL;
+	return !!guestmem_page(gm, pfn);
 }
 
 /* Copy guest bytes out; the range may span pages but must be RAM. */

@@ -11,6 +11,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "util.h"
+
 enum hv_log_level {
 	HV_LOG_ERR,
 	HV_LOG_WARN,
@@ -21,8 +23,7 @@ enum hv_log_level {
 int hv_log_open(const char *path, int level);
 void hv_log_set_level(int level);
 void hv_log_close(void);
-void hv_log(int level, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+__printf(2, 3) void hv_log(int level, const char *fmt, ...);
 
 /* At most HV_RATELIMIT_BURST messages per HV_RATELIMIT_INTERVAL_NS. */
 #define HV_RATELIMIT_BURST		10

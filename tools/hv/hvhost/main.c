@@ -139,7 +139,7 @@ static void hvhost_run(struct hvhost *h)
 	int i, n;
 
 	while (!h->quit) {
-		n = epoll_wait(h->epfd, ev, HV_ARRAY_SIZE(ev), -1);
+		n = epoll_wait(h->epfd, ev, ARRAY_SIZE(ev), -1);
 		if (n < 0 && errno != EINTR) {
 			hv_err("epoll_wait: %s", strerror(errno));
 			return;

@@ -95,9 +95,8 @@ int hvhost_parse_device(struct hvhost_device_opt *d,
 	d->monitor = cls->monitor_default;
 	if (!spec)
 		return 0;
-	if (strlen(spec) >= sizeof(buf))
+	if (snprintf(buf, sizeof(buf), "%s", spec) >= (int)sizeof(buf))
 		return -1;
-	strcpy(buf, spec);
 	for (tok = strtok_r(buf, ",", &save); tok;
 	     tok = strtok_r(NULL, ",", &save)) {
 		if (!strcmp(tok, "monitor"))

@@ -151,7 +151,7 @@ static void synic_flush_vp(struct synic *sy, unsigned int vp)
 	struct synic_msg *msg;
 
 	while ((msg = st->head)) {
-		if (!synic_try_deliver(sy, vp, msg, msg->next != NULL))
+		if (!synic_try_deliver(sy, vp, msg, !!msg->next))
 			return;
 		st->head = msg->next;
 		if (!st->head)

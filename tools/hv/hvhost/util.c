@@ -37,13 +37,13 @@ int hv_parse_size(const char *s, uint64_t *size)
 	switch (*end) {
 	case 'T': case 't':
 		shift += 10;
-		/* fall through */
+		fallthrough;
 	case 'G': case 'g':
 		shift += 10;
-		/* fall through */
+		fallthrough;
 	case 'M': case 'm':
 		shift += 10;
-		/* fall through */
+		fallthrough;
 	case 'K': case 'k':
 		shift += 10;
 		end++;
@@ -142,7 +142,7 @@ static int hv_unix_addr(const char *path, struct sockaddr_un *sa)
 		errno = ENAMETOOLONG;
 		return -1;
 	}
-	strcpy(sa->sun_path, path);
+	memcpy(sa->sun_path, path, strlen(path) + 1);
 	return 0;
 }
 
@@ -235,6 +235,7 @@ static void hv_unix_abs_path(const char *path, char *abs, size_t size)
 {
 	char dir[PATH_MAX], real[PATH_MAX];
 	const char *base = strrchr(path, '/');
+	size_t len;
 
 	snprintf(abs, size, "%s", path);
 	if (!base) {
@@ -252,9 +253,10 @@ static void hv_unix_abs_path(const char *path, char *abs, size_t size)
 		real[0] = '\0';
 	if (strlen(real) + strlen(base) + 2 > size)
 		return;
-	strcpy(abs, real);
-	strcat(abs, "/");
-	strcat(abs, base);
+	len = strlen(real);
+	memcpy(abs, real, len);
+	abs[len] = '/';
+	memcpy(abs + len + 1, base, strlen(base) + 1);
 }
 
 /* A non-blocking listening socket at @path; @what names it in errors. */

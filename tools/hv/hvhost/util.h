@@ -10,7 +10,15 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define HV_ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
+#ifndef ARRAY_SIZE
+#define ARRAY_SIZE(a)		(sizeof(a) / sizeof((a)[0]))
+#endif
+#ifndef fallthrough
+#define fallthrough		__attribute__((__fallthrough__))
+#endif
+#ifndef __printf
+#define __printf(a, b)		__attribute__((format(printf, a, b)))
+#endif
 
 int hv_parse_size(const char *s, uint64_t *size);
 int hv_parse_version(const char *s, uint32_t *version);
@@ -25,8 +33,7 @@ struct hv_buf {
 	bool failed;		/* out of memory; the text is cut short */
 };
 
-void hv_buf_printf(struct hv_buf *b, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+__printf(2, 3) void hv_buf_printf(struct hv_buf *b, const char *fmt, ...);
 void hv_buf_consume(struct hv_buf *b, size_t n);
 void hv_buf_free(struct hv_buf *b);
 

@@ -11,6 +11,7 @@
 
 #include "log.h"
 #include "shm.h"
+#include "util.h"
 #include "vmbus_server.h"
 
 /* What hvhost accepts, newest first, as Linux 6.x proposes them. */
@@ -37,8 +38,7 @@ bool vmbus_version_known(uint32_t version)
 {
 	size_t i;
 
-	for (i = 0; i < sizeof(vmbus_versions) / sizeof(vmbus_versions[0]);
-	     i++)
+	for (i = 0; i < ARRAY_SIZE(vmbus_versions); i++)
 		if (vmbus_versions[i] == version)
 			return true;
 	return false;
@@ -249,6 +249,7 @@ static void vmbus_on_initiate_contact(struct vmbus_server *srv,
 	struct vmbus_msg_version_response resp = {
 		.header.msgtype = VMBUS_MSG_VERSION_RESPONSE,
 	};
+	uint64_t monitor_pfn = ic->monitor_page2 >> HV_WIRE_PAGE_SHIFT;
 	bool ok;
 
 	if (srv->version) {
@@ -262,9 +263,9 @@ static void vmbus_on_initiate_contact(struct vmbus_server *srv,
 		/* Before 3.0 the host sends everything to VP 0. */
 		if (v < VMBUS_VERSION_WIN8_1)
 			srv->msg_vp = 0;
-		if (ic->monitor_page2)
-			srv->monitor_child = guestmem_ptr(srv->gm,
-				ic->monitor_page2, HV_WIRE_PAGE_SIZE);
+		if (monitor_pfn)
+			srv->monitor_child = guestmem_page(srv->gm,
+							   monitor_pfn);
 		hv_info("guest connected with VMBus %u.%u",
 			VMBUS_VERSION_MAJOR(v), VMBUS_VERSION_MINOR(v));
 	}

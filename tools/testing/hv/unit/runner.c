@@ -38,7 +38,7 @@ int main(int argc, char **argv)
 	/* Tests feed hvhost bad input on purpose: keep its log quiet. */
 	hv_log_open(NULL, argc > 1 && !strcmp(argv[1], "-v") ?
 		    HV_LOG_DEBUG : -1);
-	for (s = 0; s < sizeof(unit_suites) / sizeof(unit_suites[0]); s++) {
+	for (s = 0; s < ARRAY_SIZE(unit_suites); s++) {
 		for (t = unit_suites[s]; t->name; t++) {
 			unit_reason[0] = '\0';
 			t->fn();

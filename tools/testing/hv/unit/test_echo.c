@@ -99,7 +99,7 @@ static int send_gpa_direct(struct echo_env *e, uint64_t data_gpa,
 		uint64_t r1_pfn[2];
 		uint32_t r2_count, r2_offset;
 		uint64_t r2_pfn[1];
-	} __attribute__((packed)) ext = {
+	} __packed ext = {
 		.range_cnt = 2,
 		.r1_count = 5000, .r1_offset = 100,
 		.r1_pfn = { data_gpa >> 12, (data_gpa >> 12) + 1 },
