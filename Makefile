@@ -14,9 +14,10 @@ HVHOST		:= tools/hv/hvhost/hvhost
 # Config symbols of the out-of-tree build (a kernel tree sets them in Kconfig).
 HV_DRIVERS	:= CONFIG_HV_VMBUS=m
 HV_CONFIG	:= $(HV_DRIVERS) CONFIG_HV_ECHO_TEST=m
+export HV_CONFIG
 
 .PHONY: all modules hvhost run check check-static check-unit check-boot \
-	bench install deps clean
+	bench install deps clean print-config
 
 all: modules
 
@@ -51,6 +52,10 @@ bench: modules hvhost
 # is for the machine's own kernel when KVER names it.
 install: deps
 	@$(SCRIPTS)/hv-install.sh $(KVER) $(HV_DRIVERS)
+
+# For scripts run by hand: the config symbols of the build.
+print-config:
+	@echo $(HV_CONFIG)
 
 clean:
 	rm -rf out

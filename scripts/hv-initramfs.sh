@@ -3,6 +3,8 @@
 #
 # hv-initramfs.sh KVER OUTPUT [KERNEL-MODULE ...]
 #
+# HV_INITRAMFS_BINARIES names more host binaries to copy, with the shared
+# libraries they need.
 # Build the base initramfs for the boot tests: busybox, kmod (a real
 # modprobe that resolves modaliases), this tree's modules for KVER
 # installed under /lib/modules/<release>/extra and depmod'ed, the named
@@ -47,8 +49,14 @@ for tool in modprobe insmod rmmod lsmod modinfo depmod; do
 	ln -sf kmod "$root/sbin/$tool"
 done
 for extra in ${HV_INITRAMFS_BINARIES:-}; do
+	[ -x "$extra" ] || die "$extra: not an executable"
 	copy_binary "$extra"
 done
+# mke2fs picks the file system type from the name it is called by.
+if [ -f "$root/sbin/mke2fs" ]; then
+	ln -sf mke2fs "$root/sbin/mkfs.ext4"
+	[ -f /etc/mke2fs.conf ] && cp /etc/mke2fs.conf "$root/etc/"
+fi
 
 mods=$root/lib/modules/$rel
 find "$build" -name '*.ko' -exec cp {} "$mods/extra/" \;

@@ -31,6 +31,9 @@ release=${pkg#linux-image-}
 root=$cache/kernels/$release
 
 if [ -f "$root/.complete" ]; then
+	# Caches made before depmod was part of the unpacking lack it.
+	[ -f "$root/lib/modules/$release/modules.dep" ] ||
+		depmod -b "$root" "$release"
 	echo "$root"
 	exit 0
 fi
@@ -52,6 +55,8 @@ rm -rf "$root.tmp/debs"
 # The flavour Makefile includes the common one by absolute path.
 mk=$root.tmp/usr/src/$hdr/Makefile
 sed -i "s|include /usr/src/|include $root/usr/src/|" "$mk"
+# What the package's postinst would do: index the modules.
+depmod -b "$root.tmp" "$release"
 echo "$release" > "$root.tmp/release"
 touch "$root.tmp/.complete"
 rm -rf "$root"

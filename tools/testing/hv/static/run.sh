@@ -105,7 +105,7 @@ hvhost_werror() {
 	report "static: hvhost -Wall -Wextra -Werror" "$tmp/hh"
 }
 
-HV_CONFIG=$(sed -n 's/^HV_CONFIG\t*:= *//p' "$top/Makefile")
+HV_CONFIG=${HV_CONFIG:-$(make -s -C "$top" print-config)}
 for kver in $kvers; do
 	build_checks "$kver"
 done
