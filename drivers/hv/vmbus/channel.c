@@ -797,7 +797,9 @@ static int vmbus_chan_write(struct vmbus_channel *chan, struct kvec *kv,
 			if (hv_ring_has_space(out, need))
 				ret = hv_ring_write(out, kv, nkv, len, &signal);
 		}
-		if (ret != -EAGAIN && READ_ONCE(out->ctl->pending_send_sz))
+		/* Withdraw the request unless another sender still waits. */
+		if (ret != -EAGAIN && READ_ONCE(out->ctl->pending_send_sz) &&
+		    !wq_has_sleeper(&chan->wq))
 			hv_ring_set_pending(out, 0);
 		if (!ret && signal && (flags & VMBUS_SEND_DEFER_SIGNAL)) {
 			chan->signal_deferred = true;

@@ -687,6 +687,7 @@ int vmbus_connect(void)
 fail:
 	WRITE_ONCE(vmbus_conn.state, VMBUS_DISCONNECTED);
 	vmbus_waiters_fail(0);
+	cancel_delayed_work_sync(&vmbus_msg_retry);
 	/* A host that never answered may still hold the pages. */
 	if (ret != -ETIMEDOUT && !READ_ONCE(vmbus_conn.dead))
 		vmbus_free_pages();

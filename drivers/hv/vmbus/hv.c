@@ -56,9 +56,11 @@ static void hv_synic_tasklet(struct tasklet_struct *t)
  */
 void hv_synic_isr(unsigned int cpu)
 {
-	if (cpu >= nr_cpu_ids || !READ_ONCE(hv_synic[cpu].enabled))
+	struct hv_synic_cpu *synic = READ_ONCE(hv_synic);
+
+	if (!synic || cpu >= nr_cpu_ids || !READ_ONCE(synic[cpu].enabled))
 		return;
-	tasklet_schedule(&hv_synic[cpu].tasklet);
+	tasklet_schedule(&synic[cpu].tasklet);
 }
 
 bool hv_synic_cpu_enabled(unsigned int cpu)
