@@ -222,6 +222,7 @@ u16 vmbus_chan_subchannel_index(const struct vmbus_channel *chan);
 u32 vmbus_chan_relid(const struct vmbus_channel *chan);
 unsigned int vmbus_chan_cpu(const struct vmbus_channel *chan);
 bool vmbus_chan_is_rescinded(const struct vmbus_channel *chan);
+bool vmbus_chan_is_dead(struct vmbus_channel *chan);
 u32 vmbus_chan_ring_size(const struct vmbus_channel *chan, bool send);
 u32 vmbus_proto_version(void);
 

@@ -1409,6 +1409,22 @@ bool vmbus_chan_is_rescinded(const struct vmbus_channel *chan)
 EXPORT_SYMBOL_GPL(vmbus_chan_is_rescinded);
 
 /**
+ * vmbus_chan_is_dead() - whether the host will answer on a channel no more
+ * @chan: the channel
+ *
+ * For a VSC that decides whether to keep waiting for completions: none
+ * will come once the channel is closed, rescinded or failed (a ring broke
+ * the rules), or the connection to the host is lost.
+ *
+ * Return: true in those cases.
+ */
+bool vmbus_chan_is_dead(struct vmbus_channel *chan)
+{
+	return vmbus_chan_dead(chan);
+}
+EXPORT_SYMBOL_GPL(vmbus_chan_is_dead);
+
+/**
  * vmbus_chan_ring_size() - data bytes of an open channel's ring
  * @chan: an open channel
  * @send: true for the guest-to-host ring, false for the other
