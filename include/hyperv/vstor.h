@@ -58,14 +58,23 @@ enum vstor_operation {
 #define VSTOR_SRB_SUCCESS		0x01
 #define VSTOR_SRB_ABORTED		0x02
 #define VSTOR_SRB_ERROR			0x04
+#define VSTOR_SRB_BUSY			0x05
 #define VSTOR_SRB_INVALID_REQUEST	0x06
+#define VSTOR_SRB_INVALID_PATH_ID	0x07
 #define VSTOR_SRB_NO_DEVICE		0x08
 #define VSTOR_SRB_TIMEOUT		0x09
 #define VSTOR_SRB_SELECTION_TIMEOUT	0x0a
+#define VSTOR_SRB_COMMAND_TIMEOUT	0x0b
 #define VSTOR_SRB_BUS_RESET		0x0e
 #define VSTOR_SRB_DATA_OVERRUN		0x12
+#define VSTOR_SRB_REQUEST_FLUSHED	0x16
 #define VSTOR_SRB_INVALID_LUN		0x20
+#define VSTOR_SRB_INVALID_TARGET_ID	0x21
 #define VSTOR_SRB_INTERNAL_ERROR	0x30
+
+/* vmscsi_request.queue_tag and queue_action: untagged, simple queueing. */
+#define VSTOR_SRB_NO_QUEUE_TAG		0xff
+#define VSTOR_SRB_SIMPLE_TAG_REQUEST	0x20
 
 /* vmscsi_request.srb_flags */
 #define VSTOR_SRB_FLAG_QUEUE_ACTION_ENABLE	0x00000002
