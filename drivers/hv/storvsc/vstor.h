@@ -1,0 +1,106 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The VSTOR transport shared by the synthetic storage drivers: hv_storvsc
+ * (SCSI class, on the SCSI midlayer) and hv_blkvsc (IDE class, a blk-mq
+ * disk). It knows VSTOR packets, channels and guest pages; it knows
+ * nothing of SCSI hosts or gendisks. The code lives in hv_vstor.ko.
+ */
+#ifndef _HV_VSTOR_H
+#define _HV_VSTOR_H
+
+#include <linux/dma-direction.h>
+#include <linux/hyperv.h>
+#include <linux/scatterlist.h>
+#include <linux/spinlock.h>
+#include <hyperv/vstor.h>
+
+/* Largest transfer we ever ask for, whatever the host allows. */
+#define VSTOR_MAX_TRANSFER	(2 * 1024 * 1024)
+/* Each direction's ring, control page included. */
+#define VSTOR_RING_SIZE		(128 * 1024)
+
+/**
+ * struct vstor_props - what the initialisation handshake learnt
+ * @version: the protocol version both sides speak (VSTOR_VERSION_*)
+ * @max_sub_channels: sub-channels the host may create (0 without
+ *	multi-channel support)
+ * @max_transfer: bytes one SRB may move: the host's limit, rounded down
+ *	to a page and capped at VSTOR_MAX_TRANSFER
+ */
+struct vstor_props {
+	u16 version;
+	u16 max_sub_channels;
+	u32 max_transfer;
+};
+
+/**
+ * struct vstor_chan - one open VSTOR channel
+ * @chan: the VMBus channel
+ * @dev: the device, for log lines
+ * @lock: serializes senders with vstor_chan_stop(); also guards @range
+ * @stopped: no request may be sent any more
+ * @range: where a request's GPA range is built, under @lock
+ * @bad_completions: completions and host messages that failed validation
+ */
+struct vstor_chan {
+	struct vmbus_channel *chan;
+	struct device *dev;
+	spinlock_t lock;	/* senders vs stop; @range */
+	bool stopped;
+	struct vmbus_gpa_range *range;
+	atomic_t bad_completions;
+};
+
+/**
+ * struct vstor_srb_result - a validated SRB completion
+ * @srb_status: the status code (VSTOR_SRB_*), flag bits removed
+ * @scsi_status: the SCSI status byte
+ * @transferred: bytes moved, at most what the request described
+ * @sense_len: valid bytes at @sense (0 unless the host sent autosense)
+ * @sense: sense data, copied out of the packet
+ */
+struct vstor_srb_result {
+	u8 srb_status;
+	u8 scsi_status;
+	u32 transferred;
+	u8 sense_len;
+	u8 sense[VSTOR_SRB_SENSE_SIZE];
+};
+
+/**
+ * struct vstor_srb_addr - where an SRB goes
+ * @port: the guest's controller number (reserved to the host)
+ * @path: SCSI channel
+ * @target: SCSI target
+ * @lun: SCSI LUN
+ */
+struct vstor_srb_addr {
+	u8 port;
+	u8 path;
+	u8 target;
+	u8 lun;
+};
+
+int vstor_chan_open(struct vstor_chan *vc, struct vmbus_channel *chan,
+		    struct device *dev, u32 max_requests,
+		    void (*callback)(void *ctx), void *ctx);
+void vstor_chan_close(struct vstor_chan *vc);
+void vstor_chan_stop(struct vstor_chan *vc);
+bool vstor_chan_alive(struct vstor_chan *vc);
+bool vstor_chan_forget(struct vstor_chan *vc, void *rqst);
+u32 vstor_queue_depth(void);
+
+int vstor_negotiate(struct vstor_chan *vc, struct vstor_props *props);
+int vstor_create_sub_channels(struct vstor_chan *vc, u16 count);
+
+int vstor_srb_init(struct vstor_packet *pkt, const struct vstor_srb_addr *addr,
+		   const u8 *cdb, unsigned int cdb_len,
+		   enum dma_data_direction dir, u32 len, unsigned int timeout_s);
+int vstor_send_srb(struct vstor_chan *vc, const struct vstor_packet *pkt,
+		   struct scatterlist *sgl, unsigned int nents, void *rqst,
+		   unsigned int flags);
+int vstor_srb_result(struct vstor_chan *vc, const struct vmbus_pkt *pkt,
+		     u32 requested, struct vstor_srb_result *res);
+int vstor_host_request(struct vstor_chan *vc, const struct vmbus_pkt *pkt);
+
+#endif /* _HV_VSTOR_H */
