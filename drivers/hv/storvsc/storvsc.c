@@ -1,0 +1,739 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * hv_storvsc: the synthetic SCSI controller of Hyper-V, as a SCSI host.
+ *
+ * Each controller the host offers becomes one SCSI host with one bus, one
+ * target and up to 255 LUNs. Its primary channel and the sub-channels the
+ * host creates on request are the host's blk-mq hardware queues, one each.
+ * Commands go to the host as EXECUTE_SRB requests whose data is one range
+ * of guest pages; completions come back on the channel that carried the
+ * request and finish the command there. The VSTOR protocol itself (the
+ * handshake, building and checking packets) is in vstor.c, shared with
+ * hv_blkvsc. See Documentation/hv/storvsc.rst.
+ */
+
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/blk-mq.h>
+#include <linux/cpumask.h>
+#include <linux/hyperv.h>
+#include <linux/module.h>
+#include <linux/slab.h>
+#include <linux/spinlock.h>
+#include <linux/sysfs.h>
+#include <linux/wait.h>
+#include <linux/workqueue.h>
+#include <scsi/scsi.h>
+#include <scsi/scsi_cmnd.h>
+#include <scsi/scsi_device.h>
+#include <scsi/scsi_eh.h>
+#include <scsi/scsi_host.h>
+
+#include "vstor.h"
+
+/* What a synthetic SCSI controller addresses: one bus, one target. */
+#define STORVSC_MAX_CHANNEL	0
+#define STORVSC_MAX_TARGETS	1
+#define STORVSC_MAX_LUN		255
+/* How long probe waits for the sub-channels the host agreed to create. */
+#define STORVSC_SUB_CHANNELS_WAIT	(10 * HZ)
+/* A rescan asks each LUN with TEST UNIT READY whether it is still there. */
+#define STORVSC_TUR_TIMEOUT	(10 * HZ)
+#define STORVSC_TUR_RETRIES	3
+/* Unit attention "reported LUNs data has changed". */
+#define STORVSC_ASC_LUNS_CHANGED	0x3f
+#define STORVSC_ASCQ_LUNS_CHANGED	0x0e
+
+static int sub_channels = -1;
+module_param(sub_channels, int, 0644);
+MODULE_PARM_DESC(sub_channels,
+		 "Sub-channels (extra hardware queues) to ask each controller for: -1 = one channel per two online CPUs (default), 0 = none");
+
+struct storvsc_host;
+
+/**
+ * struct storvsc_chan - one channel, and the hardware queue it serves
+ * @vc: the VSTOR channel
+ * @host: the controller it belongs to
+ */
+struct storvsc_chan {
+	struct vstor_chan vc;
+	struct storvsc_host *host;
+};
+
+/**
+ * struct storvsc_host - one synthetic SCSI controller (the SCSI host's
+ *	private data)
+ * @hdev: its VMBus device
+ * @shost: its SCSI host
+ * @props: what the VSTOR handshake learnt
+ * @chans: @max_chans entries, the first @nr_chans open, primary first;
+ *	hardware queue i is served by @chans[i]
+ * @nr_chans: channels open
+ * @max_chans: entries of @chans
+ * @sc_wanted: sub-channels asked for
+ * @sc_offered: sub-channels the host offered so far (opened or not)
+ * @sc_wait: probe waits here for the sub-channels
+ * @rescan_lock: guards @rescan_on
+ * @rescan_on: rescans may be queued (the host is added, not going away)
+ * @rescan_work: drop the LUNs that are gone, then scan for new ones
+ */
+struct storvsc_host {
+	struct hv_device *hdev;
+	struct Scsi_Host *shost;
+	struct vstor_props props;
+	struct storvsc_chan *chans;
+	unsigned int nr_chans;
+	unsigned int max_chans;
+	unsigned int sc_wanted;
+	unsigned int sc_offered;
+	wait_queue_head_t sc_wait;
+	spinlock_t rescan_lock;	/* rescan_on vs queueing the work */
+	bool rescan_on;
+	struct work_struct rescan_work;
+};
+
+/**
+ * struct storvsc_lun - per-LUN data (scsi_device.hostdata)
+ * @gone: the host answered INVALID_LUN: remove the LUN at the next rescan
+ */
+struct storvsc_lun {
+	bool gone;
+};
+
+/**
+ * struct storvsc_cmd - per-command data, allocated with the tag set
+ * @pkt: the EXECUTE_SRB as sent
+ * @sc: the channel it was sent on
+ */
+struct storvsc_cmd {
+	struct vstor_packet pkt;
+	struct storvsc_chan *sc;
+};
+
+/* --- rescans --------------------------------------------------------- */
+
+static void storvsc_queue_rescan(struct storvsc_host *host)
+{
+	unsigned long flags;
+
+	spin_lock_irqsave(&host->rescan_lock, flags);
+	if (host->rescan_on)
+		queue_work(system_long_wq, &host->rescan_work);
+	spin_unlock_irqrestore(&host->rescan_lock, flags);
+}
+
+static void storvsc_allow_rescans(struct storvsc_host *host, bool on)
+{
+	spin_lock_irq(&host->rescan_lock);
+	host->rescan_on = on;
+	spin_unlock_irq(&host->rescan_lock);
+}
+
+/* The host answered INVALID_LUN for @sdev. Any context. */
+static void storvsc_lun_gone(struct storvsc_host *host,
+			     struct scsi_device *sdev)
+{
+	struct storvsc_lun *lun = sdev->hostdata;
+
+	if (lun)
+		WRITE_ONCE(lun->gone, true);
+	/* A LUN being probed by a scan is simply not added. */
+	if (sdev->sdev_state == SDEV_RUNNING)
+		storvsc_queue_rescan(host);
+}
+
+/*
+ * Ask every LUN that seems present whether the host still has it: the
+ * completion of a TEST UNIT READY marks the missing ones gone.
+ */
+static void storvsc_check_luns(struct Scsi_Host *shost)
+{
+	struct scsi_sense_hdr sshdr;
+	struct scsi_device *sdev;
+
+	shost_for_each_device(sdev, shost) {
+		struct storvsc_lun *lun = sdev->hostdata;
+
+		if (lun && !READ_ONCE(lun->gone) &&
+		    sdev->sdev_state == SDEV_RUNNING)
+			scsi_test_unit_ready(sdev, STORVSC_TUR_TIMEOUT,
+					     STORVSC_TUR_RETRIES, &sshdr);
+	}
+}
+
+static void storvsc_remove_gone_luns(struct Scsi_Host *shost)
+{
+	struct scsi_device *sdev;
+
+	shost_for_each_device(sdev, shost) {
+		struct storvsc_lun *lun = sdev->hostdata;
+
+		if (lun && READ_ONCE(lun->gone)) {
+			sdev_printk(KERN_INFO, sdev, "removed by the host\n");
+			scsi_remove_device(sdev);
+		}
+	}
+}
+
+static void storvsc_rescan_work(struct work_struct *work)
+{
+	struct storvsc_host *host = container_of(work, struct storvsc_host,
+						 rescan_work);
+
+	storvsc_check_luns(host->shost);
+	storvsc_remove_gone_luns(host->shost);
+	scsi_scan_host(host->shost);
+}
+
+/* --- completions ----------------------------------------------------- */
+
+/* The host byte for an SRB status; DID_OK ones carry a SCSI status. */
+static u8 storvsc_host_byte(u8 srb_status)
+{
+	switch (srb_status) {
+	case VSTOR_SRB_SUCCESS:
+	case VSTOR_SRB_ERROR:
+	/* Also how a host reports a transfer shorter than asked for. */
+	case VSTOR_SRB_DATA_OVERRUN:
+		return DID_OK;
+	case VSTOR_SRB_INVALID_LUN:
+	case VSTOR_SRB_INVALID_TARGET_ID:
+	case VSTOR_SRB_INVALID_PATH_ID:
+	case VSTOR_SRB_NO_DEVICE:
+	case VSTOR_SRB_SELECTION_TIMEOUT:
+		return DID_NO_CONNECT;
+	case VSTOR_SRB_BUSY:
+		return DID_BUS_BUSY;
+	/* Transient: the midlayer retries a few times. */
+	case VSTOR_SRB_ABORTED:
+	case VSTOR_SRB_TIMEOUT:
+	case VSTOR_SRB_COMMAND_TIMEOUT:
+	case VSTOR_SRB_BUS_RESET:
+	case VSTOR_SRB_REQUEST_FLUSHED:
+		return DID_SOFT_ERROR;
+	default:
+		return DID_ERROR;
+	}
+}
+
+/* Copy the sense data and act on "reported LUNs data has changed". */
+static void storvsc_take_sense(struct storvsc_host *host,
+			       struct scsi_cmnd *scmd,
+			       const struct vstor_srb_result *res)
+{
+	unsigned int len = min_t(unsigned int, res->sense_len,
+				 SCSI_SENSE_BUFFERSIZE);
+	struct scsi_sense_hdr sshdr;
+
+	memcpy(scmd->sense_buffer, res->sense, len);
+	if (scsi_normalize_sense(scmd->sense_buffer, len, &sshdr) &&
+	    sshdr.sense_key == UNIT_ATTENTION &&
+	    sshdr.asc == STORVSC_ASC_LUNS_CHANGED &&
+	    sshdr.ascq == STORVSC_ASCQ_LUNS_CHANGED)
+		storvsc_queue_rescan(host);
+}
+
+static void storvsc_set_result(struct storvsc_host *host,
+			       struct scsi_cmnd *scmd, u32 requested,
+			       const struct vstor_srb_result *res)
+{
+	u8 host_byte = storvsc_host_byte(res->srb_status);
+	u8 status = res->scsi_status;
+
+	if (res->sense_len)
+		storvsc_take_sense(host, scmd, res);
+	if (host_byte == DID_OK) {
+		/* An error the midlayer cannot decide on without sense. */
+		if ((status == SAM_STAT_CHECK_CONDITION && !res->sense_len) ||
+		    (res->srb_status == VSTOR_SRB_ERROR &&
+		     status == SAM_STAT_GOOD))
+			host_byte = DID_ERROR;
+	} else {
+		status = SAM_STAT_GOOD;
+	}
+	if (res->srb_status == VSTOR_SRB_INVALID_LUN)
+		storvsc_lun_gone(host, scmd->device);
+	scmd->result = host_byte << 16 | status;
+	scsi_set_resid(scmd, requested - res->transferred);
+}
+
+static void storvsc_complete(struct storvsc_chan *sc, struct scsi_cmnd *scmd,
+			     const struct vmbus_pkt *pkt)
+{
+	struct storvsc_cmd *cmd = scsi_cmd_priv(scmd);
+	u32 requested = cmd->pkt.srb.data_transfer_length;
+	struct vstor_srb_result res;
+
+	if (vstor_srb_result(&sc->vc, pkt, requested, &res))
+		scmd->result = DID_ERROR << 16;
+	else
+		storvsc_set_result(sc->host, scmd, requested, &res);
+	scsi_done(scmd);
+}
+
+static void storvsc_on_packet(struct storvsc_chan *sc,
+			      const struct vmbus_pkt *pkt)
+{
+	switch (pkt->type) {
+	case VMBUS_PKT_COMP:
+		/* The core matched the id: an SRB of this channel. */
+		storvsc_complete(sc, pkt->rqst, pkt);
+		break;
+	case VMBUS_PKT_DATA_INBAND:
+		/* ENUMERATE_BUS or REMOVE_DEVICE: the LUNs changed. */
+		if (vstor_host_request(&sc->vc, pkt) > 0)
+			storvsc_queue_rescan(sc->host);
+		break;
+	default:
+		dev_warn_ratelimited(&sc->host->hdev->device,
+				     "channel %u: unexpected packet type %u\n",
+				     vmbus_chan_relid(sc->vc.chan), pkt->type);
+		break;
+	}
+}
+
+/* The channel callback: softirq context, never concurrent with itself. */
+static void storvsc_on_channel(void *ctx)
+{
+	struct storvsc_chan *sc = ctx;
+	struct vmbus_channel *chan = sc->vc.chan;
+	const struct vmbus_pkt *pkt;
+
+	do {
+		while ((pkt = vmbus_recv_pkt(chan)))
+			storvsc_on_packet(sc, pkt);
+	} while (vmbus_recv_done(chan));
+}
+
+/* --- channels going away --------------------------------------------- */
+
+/**
+ * struct storvsc_fail - what storvsc_fail_cmd() fails, and how
+ * @sc: only commands sent on this channel; NULL for all
+ * @result: the result they get
+ */
+struct storvsc_fail {
+	struct storvsc_chan *sc;
+	int result;
+};
+
+static bool storvsc_fail_cmd(struct scsi_cmnd *scmd, void *data)
+{
+	struct storvsc_cmd *cmd = scsi_cmd_priv(scmd);
+	const struct storvsc_fail *fail = data;
+	struct storvsc_chan *sc = READ_ONCE(cmd->sc);
+
+	if (!sc || (fail->sc && sc != fail->sc))
+		return true;
+	/* Exactly one of this and the command's completion finishes it. */
+	if (vstor_chan_forget(&sc->vc, scmd)) {
+		scmd->result = fail->result;
+		scsi_done(scmd);
+	}
+	return true;
+}
+
+/* Fail what the host holds on @sc (NULL: every channel); stop sending. */
+static void storvsc_fail_chans(struct storvsc_host *host,
+			       struct storvsc_chan *sc, int result)
+{
+	struct storvsc_fail fail = { .sc = sc, .result = result };
+	unsigned int i;
+
+	for (i = 0; i < host->nr_chans; i++)
+		if (!sc || sc == &host->chans[i])
+			vstor_chan_stop(&host->chans[i].vc);
+	scsi_host_busy_iter(host->shost, storvsc_fail_cmd, &fail);
+}
+
+static struct storvsc_host *storvsc_chan_host(struct vmbus_channel *chan)
+{
+	return hv_get_drvdata(vmbus_chan_device(chan));
+}
+
+/* The host removes the controller: nothing sent will be completed. */
+static void storvsc_on_rescind(struct vmbus_channel *chan)
+{
+	storvsc_fail_chans(storvsc_chan_host(chan), NULL,
+			   DID_NO_CONNECT << 16);
+}
+
+/* The host removes one sub-channel: its queue moves to the primary. */
+static void storvsc_on_subchannel_rescind(struct vmbus_channel *chan)
+{
+	struct storvsc_host *host = storvsc_chan_host(chan);
+	unsigned int i;
+
+	for (i = 1; i < READ_ONCE(host->nr_chans); i++)
+		if (host->chans[i].vc.chan == chan)
+			storvsc_fail_chans(host, &host->chans[i],
+					   DID_REQUEUE << 16);
+}
+
+/* --- the SCSI host --------------------------------------------------- */
+
+/* The channel that serves hardware queue @hwq. */
+static struct storvsc_chan *storvsc_chan_for(struct storvsc_host *host,
+					     u16 hwq)
+{
+	struct storvsc_chan *sc = &host->chans[hwq];
+
+	/* A sub-channel the host took away leaves its queue to the primary. */
+	if (hwq && !vstor_chan_alive(&sc->vc))
+		return &host->chans[0];
+	return sc;
+}
+
+static int storvsc_queuecommand(struct Scsi_Host *shost,
+				struct scsi_cmnd *scmd)
+{
+	struct storvsc_host *host = shost_priv(shost);
+	struct storvsc_cmd *cmd = scsi_cmd_priv(scmd);
+	struct request *rq = scsi_cmd_to_rq(scmd);
+	struct scsi_device *sdev = scmd->device;
+	struct storvsc_chan *sc;
+	struct vstor_srb_addr addr = {
+		.port = shost->host_no,
+		.path = sdev->channel,
+		.target = sdev->id,
+		.lun = sdev->lun,
+	};
+	unsigned int flags = 0;
+	int ret;
+
+	/* The SRB has a byte for each: never let an address wrap. */
+	if (sdev->lun > STORVSC_MAX_LUN || sdev->id >= STORVSC_MAX_TARGETS ||
+	    sdev->channel > STORVSC_MAX_CHANNEL) {
+		scmd->result = DID_NO_CONNECT << 16;
+		goto done;
+	}
+	ret = vstor_srb_init(&cmd->pkt, &addr, scmd->cmnd, scmd->cmd_len,
+			     scmd->sc_data_direction, scsi_bufflen(scmd),
+			     rq->timeout / HZ);
+	if (ret) {
+		scmd->result = DID_ERROR << 16;
+		goto done;
+	}
+	sc = storvsc_chan_for(host,
+			      blk_mq_unique_tag_to_hwq(blk_mq_unique_tag(rq)));
+	WRITE_ONCE(cmd->sc, sc);
+	/* commit_rqs() signals for the batch. */
+	if (!(scmd->flags & SCMD_LAST))
+		flags |= VMBUS_SEND_DEFER_SIGNAL;
+	ret = vstor_send_srb(&sc->vc, &cmd->pkt, scsi_sglist(scmd),
+			     scsi_sg_count(scmd), scmd, flags);
+	switch (ret) {
+	case 0:
+		return 0;
+	case -EAGAIN:
+		/* A completion makes room, and restarts the queue. */
+		return SCSI_MLQUEUE_HOST_BUSY;
+	case -EINVAL:
+		scmd_printk(KERN_WARNING, scmd, "cannot map the data\n");
+		scmd->result = DID_ERROR << 16;
+		break;
+	default:
+		scmd->result = DID_NO_CONNECT << 16;
+		break;
+	}
+done:
+	scsi_done(scmd);
+	return 0;
+}
+
+static void storvsc_commit_rqs(struct Scsi_Host *shost, u16 hwq)
+{
+	struct storvsc_host *host = shost_priv(shost);
+
+	vmbus_chan_kick(storvsc_chan_for(host, hwq)->vc.chan);
+}
+
+/*
+ * The host completes every request it has, however late: keep waiting
+ * while it can. Once it cannot (the channel is gone), fail the command,
+ * unless its completion is being delivered right now.
+ */
+static HV_SCSI_TIMEOUT_ACTION storvsc_eh_timed_out(struct scsi_cmnd *scmd)
+{
+	struct storvsc_cmd *cmd = scsi_cmd_priv(scmd);
+	struct storvsc_chan *sc = READ_ONCE(cmd->sc);
+
+	if (!sc || vstor_chan_alive(&sc->vc) ||
+	    !vstor_chan_forget(&sc->vc, scmd))
+		return HV_SCSI_EH_RESET_TIMER;
+	scmd->result = DID_NO_CONNECT << 16;
+	scsi_done(scmd);
+	/* Completed: the midlayer sees that and starts no error handling. */
+	return HV_SCSI_EH_NOT_HANDLED;
+}
+
+static int storvsc_slave_alloc(struct scsi_device *sdev)
+{
+	struct storvsc_lun *lun = kzalloc(sizeof(*lun), GFP_KERNEL);
+
+	if (!lun)
+		return -ENOMEM;
+	sdev->hostdata = lun;
+	return 0;
+}
+
+static void storvsc_slave_destroy(struct scsi_device *sdev)
+{
+	kfree(sdev->hostdata);
+	sdev->hostdata = NULL;
+}
+
+static struct storvsc_host *storvsc_dev_host(struct device *dev)
+{
+	return shost_priv(class_to_shost(dev));
+}
+
+static ssize_t vstor_version_show(struct device *dev,
+				  struct device_attribute *attr, char *buf)
+{
+	u16 version = storvsc_dev_host(dev)->props.version;
+
+	return sysfs_emit(buf, "%u.%u\n", version >> 8, version & 0xff);
+}
+static DEVICE_ATTR_RO(vstor_version);
+
+static ssize_t channels_show(struct device *dev,
+			     struct device_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%u\n", storvsc_dev_host(dev)->nr_chans);
+}
+static DEVICE_ATTR_RO(channels);
+
+static ssize_t bad_completions_show(struct device *dev,
+				    struct device_attribute *attr, char *buf)
+{
+	struct storvsc_host *host = storvsc_dev_host(dev);
+	unsigned int i, sum = 0;
+
+	for (i = 0; i < host->nr_chans; i++)
+		sum += atomic_read(&host->chans[i].vc.bad_completions);
+	return sysfs_emit(buf, "%u\n", sum);
+}
+static DEVICE_ATTR_RO(bad_completions);
+
+static struct attribute *storvsc_host_attrs[] = {
+	&dev_attr_vstor_version.attr,
+	&dev_attr_channels.attr,
+	&dev_attr_bad_completions.attr,
+	NULL,
+};
+ATTRIBUTE_GROUPS(storvsc_host);
+
+static HV_CONST_SCSI_HOST_TEMPLATE storvsc_template = {
+	.module			= THIS_MODULE,
+	.name			= "hv_storvsc",
+	.proc_name		= "hv_storvsc",
+	.queuecommand		= storvsc_queuecommand,
+	.commit_rqs		= storvsc_commit_rqs,
+	.eh_timed_out		= storvsc_eh_timed_out,
+	.slave_alloc		= storvsc_slave_alloc,
+	.slave_destroy		= storvsc_slave_destroy,
+	.change_queue_depth	= scsi_change_queue_depth,
+	.shost_groups		= storvsc_host_groups,
+	.cmd_size		= sizeof(struct storvsc_cmd),
+	.this_id		= -1,
+	/* Real limits are the host's; set per controller in probe. */
+	.can_queue		= 1,
+	.sg_tablesize		= 1,
+};
+
+/* --- probe and remove ------------------------------------------------ */
+
+/* Open @chan as the next channel (and hardware queue) of @host. */
+static int storvsc_open_chan(struct storvsc_host *host,
+			     struct vmbus_channel *chan)
+{
+	struct storvsc_chan *sc = &host->chans[host->nr_chans];
+	int ret;
+
+	sc->host = host;
+	ret = vstor_chan_open(&sc->vc, chan, &host->hdev->device,
+			      vstor_queue_depth(), storvsc_on_channel, sc);
+	if (!ret)
+		WRITE_ONCE(host->nr_chans, host->nr_chans + 1);
+	return ret;
+}
+
+static void storvsc_close_chans(struct storvsc_host *host)
+{
+	struct storvsc_chan *sc;
+
+	/* Sub-channels first, as the host expects. */
+	while (host->nr_chans) {
+		sc = &host->chans[--host->nr_chans];
+		vmbus_set_rescind_callback(sc->vc.chan, NULL);
+		vstor_chan_close(&sc->vc);
+	}
+}
+
+/* The core's sub-channel callback: process context, one at a time. */
+static void storvsc_on_subchannel(struct vmbus_channel *sub)
+{
+	struct storvsc_host *host = storvsc_chan_host(sub);
+
+	if (host->nr_chans > host->sc_wanted) {
+		dev_warn(&host->hdev->device,
+			 "ignoring unrequested sub-channel %u\n",
+			 vmbus_chan_subchannel_index(sub));
+		return;
+	}
+	if (!storvsc_open_chan(host, sub))
+		vmbus_set_rescind_callback(sub, storvsc_on_subchannel_rescind);
+	WRITE_ONCE(host->sc_offered, host->sc_offered + 1);
+	wake_up(&host->sc_wait);
+}
+
+static unsigned int storvsc_subchannels_wanted(struct storvsc_host *host)
+{
+	int want = READ_ONCE(sub_channels);
+
+	if (want < 0)
+		want = DIV_ROUND_UP(num_online_cpus(), 2) - 1;
+	return min3((unsigned int)want,
+		    (unsigned int)host->props.max_sub_channels,
+		    host->max_chans - 1);
+}
+
+/* Ask for sub-channels and open those that come: one channel will do. */
+static void storvsc_add_subchannels(struct storvsc_host *host)
+{
+	struct vmbus_channel *primary = host->hdev->channel;
+	unsigned int want = storvsc_subchannels_wanted(host);
+
+	if (!want)
+		return;
+	host->sc_wanted = want;
+	vmbus_set_subchannel_callback(primary, storvsc_on_subchannel);
+	if (!vstor_create_sub_channels(&host->chans[0].vc, want))
+		wait_event_timeout(host->sc_wait,
+				   READ_ONCE(host->sc_offered) >= want,
+				   STORVSC_SUB_CHANNELS_WAIT);
+	/* No callback runs once this returns: the channel count is final. */
+	vmbus_set_subchannel_callback(primary, NULL);
+	if (host->nr_chans != want + 1)
+		dev_warn(&host->hdev->device,
+			 "%u of %u sub-channels opened\n",
+			 host->nr_chans - 1, want);
+}
+
+static void storvsc_set_limits(struct storvsc_host *host)
+{
+	struct Scsi_Host *shost = host->shost;
+	u32 max = host->props.max_transfer;
+
+	shost->max_channel = STORVSC_MAX_CHANNEL;
+	shost->max_id = STORVSC_MAX_TARGETS;
+	shost->max_lun = STORVSC_MAX_LUN;
+	shost->max_cmd_len = VSTOR_CDB_SIZE;
+	shost->nr_hw_queues = host->nr_chans;
+	shost->can_queue = vstor_queue_depth();
+	shost->cmd_per_lun = shost->can_queue;
+	shost->max_sectors = max >> SECTOR_SHIFT;
+	/* A transfer that starts inside a page touches one page more. */
+	shost->sg_tablesize = max / PAGE_SIZE + 1;
+	/* No holes between segments: the data is one range of pages. */
+	shost->virt_boundary_mask = PAGE_SIZE - 1;
+}
+
+static int storvsc_probe(struct hv_device *hdev,
+			 const struct hv_vmbus_device_id *id)
+{
+	struct storvsc_host *host;
+	struct Scsi_Host *shost;
+	int ret;
+
+	shost = scsi_host_alloc(&storvsc_template, sizeof(*host));
+	if (!shost)
+		return -ENOMEM;
+	host = shost_priv(shost);
+	host->hdev = hdev;
+	host->shost = shost;
+	init_waitqueue_head(&host->sc_wait);
+	spin_lock_init(&host->rescan_lock);
+	INIT_WORK(&host->rescan_work, storvsc_rescan_work);
+	hv_set_drvdata(hdev, host);
+
+	/* At most one channel per CPU: more queues would have no CPU. */
+	host->max_chans = nr_cpu_ids;
+	host->chans = kcalloc(host->max_chans, sizeof(*host->chans),
+			      GFP_KERNEL);
+	if (!host->chans) {
+		ret = -ENOMEM;
+		goto err_put;
+	}
+
+	ret = storvsc_open_chan(host, hdev->channel);
+	if (ret)
+		goto err_free;
+
+	ret = vstor_negotiate(&host->chans[0].vc, &host->props);
+	if (ret)
+		goto err_close;
+
+	storvsc_add_subchannels(host);
+	storvsc_set_limits(host);
+
+	ret = scsi_add_host(shost, &hdev->device);
+	if (ret)
+		goto err_close;
+
+	vmbus_set_rescind_callback(hdev->channel, storvsc_on_rescind);
+	storvsc_allow_rescans(host, true);
+	dev_info(&hdev->device,
+		 "SCSI host %u: VSTOR %u.%u, %u channel(s), max transfer %u KiB, queue depth %u\n",
+		 shost->host_no, host->props.version >> 8,
+		 host->props.version & 0xff, host->nr_chans,
+		 host->props.max_transfer / 1024, shost->can_queue);
+	scsi_scan_host(shost);
+	return 0;
+
+err_close:
+	storvsc_close_chans(host);
+err_free:
+	kfree(host->chans);
+err_put:
+	hv_set_drvdata(hdev, NULL);
+	scsi_host_put(shost);
+	return ret;
+}
+
+static void storvsc_remove(struct hv_device *hdev)
+{
+	struct storvsc_host *host = hv_get_drvdata(hdev);
+	struct Scsi_Host *shost = host->shost;
+
+	vmbus_set_rescind_callback(hdev->channel, NULL);
+	storvsc_allow_rescans(host, false);
+	/* A host that took the controller away completes nothing more. */
+	if (!vstor_chan_alive(&host->chans[0].vc))
+		storvsc_fail_chans(host, NULL, DID_NO_CONNECT << 16);
+	cancel_work_sync(&host->rescan_work);
+	scsi_remove_host(shost);
+	storvsc_close_chans(host);
+	kfree(host->chans);
+	hv_set_drvdata(hdev, NULL);
+	scsi_host_put(shost);
+}
+
+static const struct hv_vmbus_device_id storvsc_ids[] = {
+	{ .guid = VMBUS_CLASS_SCSI },
+	{ }
+};
+MODULE_DEVICE_TABLE(vmbus, storvsc_ids);
+
+static struct hv_driver storvsc_driver = {
+	.name		= KBUILD_MODNAME,
+	.id_table	= storvsc_ids,
+	.probe		= storvsc_probe,
+	.remove		= storvsc_remove,
+};
+module_hv_driver(storvsc_driver);
+
+MODULE_DESCRIPTION("Hyper-V synthetic SCSI controller (storvsc)");
+MODULE_LICENSE("GPL");
