@@ -74,3 +74,29 @@ echo_run() {
 
 # field NAME LINE: a key=value field of a result line.
 field() { echo "$2" | tr ' ' '\n' | sed -n "s/^$1=//p"; }
+
+# Load the drivers of every device on the bus through their modaliases.
+load_vmbus_drivers() {
+	local d
+	modprobe hv_vmbus
+	wait_until 10 sh -c "ls $VMBUS | grep -q ."
+	for d in "$VMBUS"/*; do
+		modprobe -q "$(cat "$d/modalias")" 2>/dev/null
+	done
+}
+
+# sd_of GUID LUN: the /dev/sdX of a LUN of the SCSI controller GUID.
+sd_of() {
+	local d b
+	d=$(dev_by_instance "$1") || return 1
+	for b in "$d"/host*/target*/*:0:0:"$2"/block/*; do
+		[ -e "$b" ] && echo "/dev/$(basename "$b")" && return 0
+	done
+	return 1
+}
+
+sd_present() { sd_of "$1" "$2" > /dev/null; }
+sd_absent() { ! sd_of "$1" "$2" > /dev/null; }
+
+# The deterministic 1 MiB pattern the host compares against.
+pattern_mib() { seq 1 200000 | head -c 1048576; }
