@@ -20,7 +20,8 @@ static int hv_channel_map_rings(struct hv_channel *ch, struct hv_gpadl *g,
 	uint32_t i, in_pages;
 	int ret;
 
-	if (!g->whole_pages || downstream < HV_RING_MIN_PAGES ||
+	if (!g->whole_pages || g->npfns < 2 * HV_RING_MIN_PAGES ||
+	    downstream < HV_RING_MIN_PAGES ||
 	    downstream > g->npfns - HV_RING_MIN_PAGES) {
 		hv_warn_rl("relid %u: GPADL 0x%x of %u pages cannot hold rings split at page %u",
 			   ch->relid, g->handle, g->npfns, downstream);

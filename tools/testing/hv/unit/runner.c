@@ -28,6 +28,7 @@ static const struct unit_test *const unit_suites[] = {
 	vmbus_tests,
 	echo_tests,
 	control_tests,
+	fuzz_tests,
 };
 
 int main(int argc, char **argv)

@@ -370,6 +370,10 @@ static void test_open_refused(void)
 	CHECK(open_with(&fg, 7, 0x10, 4, 0) > 0);	/* bad relid */
 	CHECK(open_with(&fg, 1, 0x10, 4, 0) == 0);
 	CHECK(open_with(&fg, 1, 0x10, 4, 0) > 0);	/* already open */
+	/* A one-page GPADL cannot hold two rings, whatever the offset. */
+	CHECK(fake_create_gpadl(&fg, 2, 0x12, gpa, 1) == 0);
+	CHECK(open_with(&fg, 2, 0x12, 0, 0) > 0);
+	CHECK(open_with(&fg, 2, 0x12, 2, 0) > 0);
 	fake_destroy(&fg);
 }
 

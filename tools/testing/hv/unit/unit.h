@@ -41,6 +41,7 @@ extern const struct unit_test synic_tests[];
 extern const struct unit_test vmbus_tests[];
 extern const struct unit_test echo_tests[];
 extern const struct unit_test control_tests[];
+extern const struct unit_test fuzz_tests[];
 
 /* The fake guest. */
 #define FAKE_RAM_SIZE		(32U << 20)
