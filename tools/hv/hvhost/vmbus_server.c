@@ -355,6 +355,9 @@ static void vmbus_on_close_channel(struct vmbus_server *srv,
 	const struct vmbus_msg_relid *m = rx->msg;
 	struct hv_channel *ch = vmbus_channel_get(srv, m->child_relid);
 
+	/* After a rescind the host has closed it already: not an error. */
+	if (ch && ch->rescinded)
+		return;
 	if (!ch || !ch->open) {
 		hv_warn_rl("CLOSECHANNEL for relid %u, not open",
 			   m->child_relid);
