@@ -47,7 +47,7 @@
 static int sub_channels = -1;
 module_param(sub_channels, int, 0644);
 MODULE_PARM_DESC(sub_channels,
-		 "Sub-channels (extra hardware queues) to ask each controller for: -1 = one channel per two online CPUs (default), 0 = none");
+		 "Sub-channels (extra hardware queues) to ask each controller for: -1 = one channel per two online CPUs, at least two (default), 0 = none");
 
 struct storvsc_host;
 
@@ -589,12 +589,17 @@ static void storvsc_on_subchannel(struct vmbus_channel *sub)
 	wake_up(&host->sc_wait);
 }
 
+/*
+ * By default one channel per two online CPUs, but two channels as soon as
+ * there are two CPUs: each channel interrupts a CPU of its own.
+ */
 static unsigned int storvsc_subchannels_wanted(struct storvsc_host *host)
 {
+	unsigned int cpus = num_online_cpus();
 	int want = READ_ONCE(sub_channels);
 
 	if (want < 0)
-		want = DIV_ROUND_UP(num_online_cpus(), 2) - 1;
+		want = max(DIV_ROUND_UP(cpus, 2), min(cpus, 2U)) - 1;
 	return min3((unsigned int)want,
 		    (unsigned int)host->props.max_sub_channels,
 		    host->max_chans - 1);
