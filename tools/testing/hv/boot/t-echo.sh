@@ -7,6 +7,9 @@
 . "$(dirname "$0")/lib.sh"
 
 echo_id=22222222-2222-4333-8444-555555555501
+# A second device offered without a monitor id: the guest signals it with
+# HvSignalEvent instead of the monitor page.
+plain_id=22222222-2222-4333-8444-555555555502
 guest=$(mktemp)
 host=$(mktemp)
 trap 'rm -f "$guest" "$host"' EXIT
@@ -34,6 +37,12 @@ for mode in inband gpadirect mixed; do
 	fi
 	check "echo \$mode: fewer signals than packets" [ "\$(field signals "\$r")" -lt "\$sent" ]
 done
+d=\$(dev_by_instance $plain_id)
+wait_until 10 test -e \$d/run
+r=\$(echo_run \$d 30000 1 \$half mixed)
+echo "echo without monitor: \$r"
+check "echo without monitor page: every echo verified" [ "\$(field verified "\$r")" = 30000 ]
+check "echo without monitor page: no error" [ "\$(field errors "\$r")" = 0 ]
 sync_host echo-done 3
 GUEST
 
@@ -42,14 +51,22 @@ cat > "$host" <<HOST
 hv_wait_console 'HV-SYNC: echo-done' 600 || { echo "FAIL: no echo-done marker"; exit; }
 stats=\$(hv_ctl stats)
 echo "\$stats"
-rx=\$(echo "\$stats" | sed -n 's/.*rx_packets=\([0-9]*\).*/\1/p' | head -n 1)
-sig=\$(echo "\$stats" | sed -n 's/.*guest_signals=\([0-9]*\).*/\1/p' | head -n 1)
-if [ -n "\$rx" ] && [ -n "\$sig" ] && [ "\$rx" -ge 300000 ] && [ "\$sig" -lt \$((rx / 2)) ]; then
+sum() { echo "\$stats" | sed -n "s/^chan\.[0-9]*\.\$1=//p" | awk '{ s += \$1 } END { print s + 0 }'; }
+rx=\$(sum rx_packets)
+sig=\$(sum guest_signals)
+if [ "\$rx" -ge 330000 ] && [ "\$sig" -lt \$((rx / 2)) ]; then
 	echo "PASS: hvhost saw \$rx packets and only \$sig guest signals"
 else
 	echo "FAIL: hvhost counters: rx_packets=\$rx guest_signals=\$sig"
 fi
+mon=\$(sum monitor_signals)
+evt=\$(sum event_signals)
+if [ "\$mon" -gt 0 ] && [ "\$evt" -gt 0 ]; then
+	echo "PASS: both signal paths used (monitor page \$mon, HvSignalEvent \$evt)"
+else
+	echo "FAIL: signal paths: monitor page \$mon, HvSignalEvent \$evt"
+fi
 HOST
 hv_boot echo --guest "$guest" --host "$host" --timeout 900 -- \
-	--echo="$echo_id" > /dev/null
+	--echo="$echo_id" --echo="$plain_id,nomonitor" > /dev/null
 hv_report echo
