@@ -93,6 +93,7 @@ struct vmbus_channel *vmbus_chan_alloc(const struct vmbus_msg_offer *offer)
 	INIT_LIST_HEAD(&chan->node);
 	mutex_init(&chan->lock);
 	spin_lock_init(&chan->rqst_lock);
+	spin_lock_init(&chan->cb_lock);
 	init_waitqueue_head(&chan->wq);
 	kobject_init(&chan->kobj, &vmbus_chan_ktype);
 	return chan;
@@ -1302,8 +1303,66 @@ void vmbus_chan_on_event(struct vmbus_channel *chan)
 	if (wq_has_sleeper(&chan->wq))
 		wake_up(&chan->wq);
 	/* Pairs with smp_store_release() in open: callback set up first. */
-	if (smp_load_acquire(&chan->cb_enabled))
-		chan->callback(chan->cb_ctx);
+	if (!smp_load_acquire(&chan->cb_enabled))
+		return;
+	spin_lock(&chan->cb_lock);
+	chan->callback(chan->cb_ctx);
+	spin_unlock(&chan->cb_lock);
+}
+
+/**
+ * vmbus_chan_set_cpu() - move an open channel's interrupts to another CPU
+ * @chan: the channel
+ * @cpu: a CPU with a SynIC
+ *
+ * Sends MODIFYCHANNEL (VMBus 4.1 and later) and, from 5.3 on, waits for
+ * the host's answer. Process context.
+ *
+ * Return: 0, -EOPNOTSUPP before 4.1, -EINVAL for an unusable CPU, -ENODEV
+ * if the channel is not open, -EIO if the host refused, -ETIMEDOUT.
+ */
+int vmbus_chan_set_cpu(struct vmbus_channel *chan, unsigned int cpu)
+{
+	struct vmbus_msg_modify_channel msg = {
+		.header.msgtype = VMBUS_MSG_MODIFYCHANNEL,
+		.child_relid = chan->relid,
+	};
+	bool answered = vmbus_proto_version() >= VMBUS_VERSION_WIN10_V5_3;
+	struct vmbus_waiter w;
+	int ret = 0;
+
+	if (vmbus_proto_version() < VMBUS_VERSION_WIN10_V4_1)
+		return -EOPNOTSUPP;
+	if (!hv_synic_cpu_enabled(cpu))
+		return -EINVAL;
+	mutex_lock(&chan->lock);
+	if (chan->state != VMBUS_CHAN_OPEN || READ_ONCE(chan->rescinded)) {
+		ret = -ENODEV;
+		goto unlock;
+	}
+	if (cpu == chan->target_cpu)
+		goto unlock;
+	msg.target_vp = hv_vp_index_of(cpu);
+	vmbus_waiter_init(&w, VMBUS_MSG_MODIFYCHANNEL_RESPONSE, chan->relid, 0);
+	if (answered)
+		vmbus_waiter_add(&w);
+	ret = vmbus_post_msg(&msg, sizeof(msg));
+	if (ret && answered)
+		vmbus_waiter_cancel(&w);
+	else if (answered)
+		ret = vmbus_waiter_wait(&w, VMBUS_RESPONSE_TIMEOUT);
+	if (!ret && answered && w.resp.modify.status) {
+		pr_err("host refused to move channel %u: %#x\n", chan->relid,
+		       w.resp.modify.status);
+		ret = -EIO;
+	}
+	if (!ret) {
+		WRITE_ONCE(chan->target_cpu, cpu);
+		chan->target_vp = msg.target_vp;
+	}
+unlock:
+	mutex_unlock(&chan->lock);
+	return ret;
 }
 
 /**

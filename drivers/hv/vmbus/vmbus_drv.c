@@ -234,10 +234,13 @@ static HV_CONST_BUS_TYPE vmbus_bus = {
  * struct vmbus_chan_attr - a file in channels/<relid>/
  * @attr: the sysfs attribute
  * @show: prints it
+ * @store: changes it (writable files only)
  */
 struct vmbus_chan_attr {
 	struct attribute attr;
 	ssize_t (*show)(struct vmbus_channel *chan, char *buf);
+	ssize_t (*store)(struct vmbus_channel *chan, const char *buf,
+			 size_t count);
 };
 
 #define to_chan_attr(a)	container_of(a, struct vmbus_chan_attr, attr)
@@ -253,7 +256,25 @@ static ssize_t chan_cpu_show(struct vmbus_channel *chan, char *buf)
 {
 	return sysfs_emit(buf, "%u\n", vmbus_chan_cpu(chan));
 }
-VMBUS_CHAN_ATTR(cpu);
+
+/* Moving a channel's interrupts to another CPU (MODIFYCHANNEL). */
+static ssize_t chan_cpu_store(struct vmbus_channel *chan, const char *buf,
+			      size_t count)
+{
+	unsigned int cpu;
+	int ret;
+
+	ret = kstrtouint(buf, 0, &cpu);
+	if (!ret)
+		ret = vmbus_chan_set_cpu(chan, cpu);
+	return ret ? ret : count;
+}
+
+static struct vmbus_chan_attr chan_attr_cpu = {
+	.attr = { .name = "cpu", .mode = 0644 },
+	.show = chan_cpu_show,
+	.store = chan_cpu_store,
+};
 
 static ssize_t chan_subchannel_id_show(struct vmbus_channel *chan, char *buf)
 {
@@ -338,8 +359,20 @@ static ssize_t vmbus_chan_attr_show(struct kobject *kobj,
 	return to_chan_attr(attr)->show(to_chan(kobj), buf);
 }
 
+static ssize_t vmbus_chan_attr_store(struct kobject *kobj,
+				     struct attribute *attr, const char *buf,
+				     size_t count)
+{
+	struct vmbus_chan_attr *ca = to_chan_attr(attr);
+
+	if (!ca->store)
+		return -EIO;
+	return ca->store(to_chan(kobj), buf, count);
+}
+
 static const struct sysfs_ops vmbus_chan_sysfs_ops = {
 	.show = vmbus_chan_attr_show,
+	.store = vmbus_chan_attr_store,
 };
 
 static void vmbus_chan_kobj_release(struct kobject *kobj)

@@ -167,6 +167,8 @@ struct vmbus_rqst_slot;
  * @ring_gpadl: the GPADL that covers them
  * @out: guest-to-host ring
  * @in: host-to-guest ring
+ * @cb_lock: one callback at a time, even from two VPs' tasklets after
+ *	the channel moved to another CPU
  * @callback: VSC callback
  * @cb_ctx: its argument
  * @cb_enabled: events may call @callback (read under RCU)
@@ -217,6 +219,7 @@ struct vmbus_channel {
 	struct hv_ring out;
 	struct hv_ring in;
 
+	spinlock_t cb_lock;	/* serializes @callback across CPUs */
 	void (*callback)(void *ctx);
 	void *cb_ctx;
 	bool cb_enabled;
@@ -249,6 +252,7 @@ void vmbus_chan_on_event(struct vmbus_channel *chan);
 void vmbus_chan_kill(struct vmbus_channel *chan);
 void vmbus_chan_force_close(struct vmbus_channel *chan);
 void vmbus_chan_free(struct vmbus_channel *chan);
+int vmbus_chan_set_cpu(struct vmbus_channel *chan, unsigned int cpu);
 const char *vmbus_chan_state_name(const struct vmbus_channel *chan);
 ssize_t vmbus_chan_ring_show(struct vmbus_channel *chan, bool out,
 			     unsigned int field, char *buf);
