@@ -1,9 +1,12 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# hv-bench.sh KVER: benchmarks, printed, never asserted. For now the echo
-# channel: packets/s and MB/s at several packet sizes, inband and
-# GPA-direct, in one guest boot.
+# hv-bench.sh KVER: benchmarks, printed, never asserted.
+#  - the echo channel: packets/s and MB/s at several packet sizes, inband
+#    and GPA-direct, in one guest boot;
+#  - hv_storvsc against virtio-blk on the same image file on tmpfs, side by
+#    side in one guest: fio 4 KiB random read at QD1 and QD32 (IOPS) and
+#    1 MiB sequential read (MB/s), with the ratio of each pair.
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -43,3 +46,58 @@ grep -a '^BENCH: ' "$run/console.log" | while read -r _ mode size rest; do
 		pps = n / (ns / 1e9);
 		printf "%-10s %8d %12.0f %10.1f\n", m, s, pps, pps * s / 1e6 }'
 done
+
+# ---- storage: hv_storvsc vs virtio-blk ---------------------------------
+ctrl=88888888-2222-4333-8444-555555555500
+img=/dev/shm/hvbench-$$.img
+trap 'rm -f "$img"' EXIT
+head -c 256M /dev/urandom > "$img"
+storage_initrd=$run/storage.cpio.gz
+HV_INITRAMFS_BINARIES="/usr/bin/fio" "$top/scripts/hv-initramfs.sh" "$kver" \
+	"$storage_initrd" scsi_mod sd_mod virtio_pci virtio_blk
+guest=$run/bench-storage.guest.sh
+cat > "$guest" <<GUEST
+load_vmbus_drivers
+modprobe virtio_pci 2>/dev/null
+modprobe virtio_blk
+wait_until 30 sd_present $ctrl 0
+wait_until 30 test -b /dev/vda
+sd=\$(sd_of $ctrl 0)
+job() {	# NAME RW BS QD DEV
+	fio --name=\$1 --filename=\$5 --rw=\$2 --bs=\$3 --iodepth=\$4 \
+		--ioengine=libaio --direct=1 --runtime=8 --time_based \
+		--output-format=terse --terse-version=3 | cut -d';' -f7,8
+}
+for t in "randread-qd1 randread 4k 1" "randread-qd32 randread 4k 32" "seqread-1m read 1m 8"; do
+	set -- \$t
+	echo "BENCH-IO: \$1 storvsc \$(job \$1 \$2 \$3 \$4 \$sd)"
+	echo "BENCH-IO: \$1 virtio \$(job \$1 \$2 \$3 \$4 /dev/vda)"
+done
+GUEST
+"$top/scripts/hv-boot.sh" --kver "$kver" --run "$run/storage" \
+	--initrd "$storage_initrd" --guest "$guest" --timeout 900 \
+	--qemu "-drive file=$img,if=virtio,format=raw,readonly=on" -- \
+	--scsi="$ctrl" --disk="$img,ro" > /dev/null || {
+	echo "bench: the storage guest did not finish; see $run/storage/console.log" >&2
+	exit 1
+}
+
+echo
+echo "storage: hv_storvsc vs virtio-blk, same 256 MiB image on tmpfs ($kver guest, TCG, 2 vCPUs, fio libaio direct, 8 s each)"
+printf '%-14s %14s %14s %8s\n' test storvsc virtio-blk ratio
+grep -a '^BENCH-IO: ' "$run/storage/console.log" | awk '
+	# terse v3 fields 7 and 8: read bandwidth (KiB/s) and read IOPS
+	{ split($4, f, ";"); bw[$2, $3] = f[1]; iops[$2, $3] = f[2]; tests[$2] = 1 }
+	END {
+		n = split("randread-qd1 randread-qd32 seqread-1m", order, " ")
+		for (i = 1; i <= n; i++) {
+			t = order[i]
+			if (!(t in tests)) continue
+			if (t ~ /seqread/) {
+				a = bw[t, "storvsc"] / 1024; b = bw[t, "virtio"] / 1024; u = "MiB/s"
+			} else {
+				a = iops[t, "storvsc"]; b = iops[t, "virtio"]; u = "IOPS"
+			}
+			printf "%-14s %8.0f %-5s %8.0f %-5s %8.2f\n", t, a, u, b, u, (b > 0 ? a / b : 0)
+		}
+	}'
