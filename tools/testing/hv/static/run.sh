@@ -51,7 +51,7 @@ build_checks() {	# KVER
 }
 
 checkpatch() {
-	local f
+	local f ignore
 	: > "$tmp/cp"
 	for f in $(kernel_files); do
 		case "$f" in
