@@ -198,6 +198,20 @@ void hv_channel_on_signal(struct hv_channel *ch, bool monitor)
 	else
 		ch->stats.wake_empty++;
 	/* A waiting device retries: the signal may mean inbound space. */
+	if (ch->cls->ops->resume)
+		ch->cls->ops->resume(ch);
+	ch->blocked = false;
+	hv_channel_process(ch);
+}
+
+/*
+ * For devices that returned -EAGAIN for a reason of their own (too much
+ * work in flight, completions still queued): they can take more now.
+ */
+void hv_channel_unblock(struct hv_channel *ch)
+{
+	if (!ch->open || !ch->blocked)
+		return;
 	ch->blocked = false;
 	hv_channel_process(ch);
 }

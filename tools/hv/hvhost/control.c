@@ -52,10 +52,13 @@ static const char *cmd_list(struct hvhost *h, int argc, char **argv,
 			      relid, ch->cls->name, guid, control_state(ch),
 			      ch->conn_id);
 		if (ch->monitor_id == VMBUS_NO_MONITOR_ID)
-			hv_buf_printf(out, "%s\n",
+			hv_buf_printf(out, "%s",
 				      ch->monitor_wanted ? "wanted" : "off");
 		else
-			hv_buf_printf(out, "%u\n", ch->monitor_id);
+			hv_buf_printf(out, "%u", ch->monitor_id);
+		if (ch->primary)
+			hv_buf_printf(out, " sub=%u", ch->sub_index);
+		hv_buf_printf(out, "\n");
 	}
 	return NULL;
 }

@@ -264,7 +264,7 @@ void vmbus_gpadl_on_teardown(struct vmbus_server *srv, const void *msg,
 		/* The guest must close first; close for it, never use freed pages. */
 		hv_warn_rl("GPADL 0x%x torn down while its channel is open",
 			   t->gpadl);
-		vmbus_server_close_channel(srv, srv->chan[g->relid]);
+		vmbus_server_guest_closed(srv, srv->chan[g->relid]);
 	}
 	vmbus_gpadl_unlink(srv, g);
 	srv->stats.gpadls_torndown++;

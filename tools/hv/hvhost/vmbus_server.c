@@ -120,6 +120,7 @@ static void vmbus_send_offer(struct vmbus_server *srv, struct hv_channel *ch)
 	offer.monitorid = ch->monitor_id;
 	offer.monitor_allocated = ch->monitor_id != VMBUS_NO_MONITOR_ID;
 	offer.is_dedicated_interrupt = 1;
+	offer.sub_channel_index = ch->sub_index;
 	offer.connection_id = ch->conn_id;
 	ch->offered = true;
 	vmbus_server_send(srv, &offer, sizeof(offer));
@@ -138,13 +139,28 @@ void vmbus_server_close_channel(struct vmbus_server *srv,
 	}
 }
 
+static bool vmbus_is_sub_of(const struct hv_channel *ch,
+			    const struct hv_channel *primary)
+{
+	return ch && ch->primary == primary;
+}
+
 static void vmbus_channel_free(struct vmbus_server *srv,
 			       struct hv_channel *ch)
 {
+	unsigned int relid;
+
+	/* Sub-channels never outlive the primary they point to. */
+	for (relid = 1; relid <= VMBUS_SERVER_MAX_RELID && !ch->primary;
+	     relid++)
+		if (vmbus_is_sub_of(srv->chan[relid], ch))
+			vmbus_channel_free(srv, srv->chan[relid]);
 	vmbus_server_close_channel(srv, ch);
 	vmbus_gpadl_free_all(srv, ch->relid, false);
 	vmbus_monitor_release(srv, ch);
 	srv->chan[ch->relid] = NULL;
+	if (!ch->primary && ch->cls->ops->release)
+		ch->cls->ops->release(ch);
 	free(ch);
 }
 
@@ -158,6 +174,10 @@ static void vmbus_reset_connection(struct vmbus_server *srv)
 	struct hv_channel *ch;
 	unsigned int relid;
 
+	/* Sub-channels exist for one open of their primary: drop them. */
+	for (relid = 1; relid <= VMBUS_SERVER_MAX_RELID; relid++)
+		if (srv->chan[relid] && srv->chan[relid]->primary)
+			vmbus_channel_free(srv, srv->chan[relid]);
 	for (relid = 1; relid <= VMBUS_SERVER_MAX_RELID; relid++) {
 		ch = srv->chan[relid];
 		if (!ch)
@@ -291,7 +311,8 @@ static void vmbus_on_request_offers(struct vmbus_server *srv,
 		return;
 	}
 	for (relid = 1; relid <= VMBUS_SERVER_MAX_RELID; relid++)
-		if (srv->chan[relid] && !srv->chan[relid]->rescinded)
+		if (srv->chan[relid] && !srv->chan[relid]->rescinded &&
+		    !srv->chan[relid]->primary)
 			vmbus_send_offer(srv, srv->chan[relid]);
 	srv->offers_sent = true;
 	vmbus_server_send(srv, &done, sizeof(done));
@@ -363,7 +384,7 @@ static void vmbus_on_close_channel(struct vmbus_server *srv,
 			   m->child_relid);
 		return;
 	}
-	vmbus_server_close_channel(srv, ch);
+	vmbus_server_guest_closed(srv, ch);
 }
 
 static void vmbus_on_relid_released(struct vmbus_server *srv,
@@ -593,7 +614,7 @@ struct hv_channel *vmbus_server_find(struct vmbus_server *srv,
 	unsigned int relid;
 
 	for (relid = 1; relid <= VMBUS_SERVER_MAX_RELID; relid++)
-		if (srv->chan[relid] &&
+		if (srv->chan[relid] && !srv->chan[relid]->primary &&
 		    hv_guid_equal(&srv->chan[relid]->instance, instance))
 			return srv->chan[relid];
 	return NULL;
@@ -668,13 +689,150 @@ struct hv_channel *vmbus_server_add_device(struct vmbus_server *srv,
 	return ch;
 }
 
+/* Lowest sub-channel index not used by a live sub-channel of @primary. */
+static uint16_t vmbus_free_sub_index(struct vmbus_server *srv,
+				     const struct hv_channel *primary)
+{
+	unsigned int relid;
+	uint16_t index;
+	bool used;
+
+	for (index = 1; index < UINT16_MAX; index++) {
+		used = false;
+		for (relid = 1; relid <= VMBUS_SERVER_MAX_RELID && !used;
+		     relid++)
+			used = vmbus_is_sub_of(srv->chan[relid], primary) &&
+			       !srv->chan[relid]->rescinded &&
+			       srv->chan[relid]->sub_index == index;
+		if (!used)
+			break;
+	}
+	return index;
+}
+
+/*
+ * A device asks for more channels (VSTOR CREATE_SUB_CHANNELS, NVSP
+ * SUBCHANNEL): @count sub-channels of @primary, with the same class and
+ * instance, new relids and connection ids, offered at once. Returns how
+ * many were created, or a negative errno if none could be.
+ */
+int vmbus_server_add_subchannels(struct vmbus_server *srv,
+				 struct hv_channel *primary,
+				 unsigned int count)
+{
+	struct hv_channel *ch;
+	unsigned int n;
+	uint32_t relid;
+
+	if (primary->primary || primary->rescinded || !primary->offered)
+		return -EINVAL;
+	for (n = 0; n < count; n++) {
+		relid = vmbus_alloc_relid(srv);
+		if (!relid)
+			break;
+		ch = calloc(1, sizeof(*ch));
+		if (!ch)
+			break;
+		ch->srv = srv;
+		ch->cls = primary->cls;
+		ch->instance = primary->instance;
+		ch->primary = primary;
+		ch->sub_index = vmbus_free_sub_index(srv, primary);
+		ch->device = primary->device;
+		ch->relid = relid;
+		ch->conn_id = VMBUS_CHANNEL_CONN_BASE + relid;
+		ch->monitor_wanted = primary->monitor_wanted;
+		ch->monitor_id = VMBUS_NO_MONITOR_ID;
+		srv->chan[relid] = ch;
+		vmbus_send_offer(srv, ch);
+	}
+	if (n < count)
+		hv_warn_rl("relid %u: %u of %u sub-channels created",
+			   primary->relid, n, count);
+	return n ? (int)n : (count ? -ENOSPC : 0);
+}
+
+/*
+ * Close @ch on the host side and take it away from the guest. The
+ * RESCIND goes out now or, while @ch->rescind_pending stays set, later
+ * from vmbus_flush_rescinds(). One the guest never saw goes at once.
+ */
+static void vmbus_rescind_one(struct vmbus_server *srv, struct hv_channel *ch,
+			      bool send)
+{
+	if (!srv->version || !ch->offered) {
+		vmbus_channel_free(srv, ch);
+		return;
+	}
+	vmbus_server_close_channel(srv, ch);
+	ch->rescinded = true;
+	ch->rescind_pending = true;
+	if (send) {
+		ch->rescind_pending = false;
+		vmbus_send_relid_msg(srv, VMBUS_MSG_RESCIND_CHANNELOFFER,
+				     ch->relid);
+	}
+}
+
+static void vmbus_rescind_subchannels(struct vmbus_server *srv,
+				      struct hv_channel *primary, bool send)
+{
+	unsigned int relid;
+
+	for (relid = 1; relid <= VMBUS_SERVER_MAX_RELID; relid++)
+		if (vmbus_is_sub_of(srv->chan[relid], primary) &&
+		    !srv->chan[relid]->rescinded)
+			vmbus_rescind_one(srv, srv->chan[relid], send);
+}
+
+/* Tell the guest of a device's rescinds: sub-channels first. */
+static void vmbus_flush_rescinds(struct vmbus_server *srv,
+				 struct hv_channel *primary)
+{
+	struct hv_channel *ch;
+	unsigned int relid;
+
+	for (relid = 1; relid <= VMBUS_SERVER_MAX_RELID; relid++) {
+		ch = srv->chan[relid];
+		if (vmbus_is_sub_of(ch, primary) && ch->rescind_pending) {
+			ch->rescind_pending = false;
+			vmbus_send_relid_msg(srv,
+					     VMBUS_MSG_RESCIND_CHANNELOFFER,
+					     ch->relid);
+		}
+	}
+	primary->rescind_deferred = false;
+	if (primary->rescind_pending) {
+		primary->rescind_pending = false;
+		vmbus_send_relid_msg(srv, VMBUS_MSG_RESCIND_CHANNELOFFER,
+				     primary->relid);
+	}
+}
+
+/*
+ * The guest closed @ch (CLOSECHANNEL, or it tore the ring down). The
+ * sub-channels of a primary belong to that open of it: they are
+ * rescinded, and a new open asks for new ones.
+ */
+void vmbus_server_guest_closed(struct vmbus_server *srv,
+			       struct hv_channel *ch)
+{
+	vmbus_server_close_channel(srv, ch);
+	if (!ch->primary)
+		vmbus_rescind_subchannels(srv, ch, true);
+}
+
 /*
  * Hot-remove. An offered channel is rescinded and its relid stays taken
- * until the guest releases it; one the guest never saw goes at once.
+ * until the guest releases it; one the guest never saw goes at once. The
+ * sub-channels go first. While the device still has work on guest memory
+ * in flight the guest is told later (vmbus_server_device_idle()), so that
+ * no late I/O lands in pages it has already taken back.
  */
 int vmbus_server_rescind(struct vmbus_server *srv, const guid_t *instance)
 {
 	struct hv_channel *ch = vmbus_server_find(srv, instance);
+	const struct hv_device_ops *ops;
 
 	if (!ch)
 		return -ENOENT;
@@ -684,8 +842,22 @@ int vmbus_server_rescind(struct vmbus_server *srv, const guid_t *instance)
 		vmbus_channel_free(srv, ch);
 		return 0;
 	}
-	vmbus_server_close_channel(srv, ch);
-	ch->rescinded = true;
-	vmbus_send_relid_msg(srv, VMBUS_MSG_RESCIND_CHANNELOFFER, ch->relid);
+	ops = ch->cls->ops;
+	vmbus_rescind_subchannels(srv, ch, false);
+	vmbus_rescind_one(srv, ch, false);
+	if (ops->busy && ops->busy(ch)) {
+		hv_info("relid %u: rescind waits for I/O in flight", ch->relid);
+		ch->rescind_deferred = true;
+		return 0;
+	}
+	vmbus_flush_rescinds(srv, ch);
 	return 0;
+}
+
+/* A device whose rescind was deferred has no more work in flight. */
+void vmbus_server_device_idle(struct vmbus_server *srv,
+			      struct hv_channel *primary)
+{
+	if (primary->rescind_deferred)
+		vmbus_flush_rescinds(srv, primary);
 }

@@ -47,12 +47,23 @@ struct hv_channel;
  * @packet: one packet from the guest, copied out of the ring (descriptor
  *	included). Return 0 when done with it (also for a packet the device
  *	rejects), or -EAGAIN to leave it in the ring until the guest frees
- *	inbound space (hv_channel_send() returned -EAGAIN)
+ *	inbound space (hv_channel_send() returned -EAGAIN) or the device
+ *	can take more work
+ * @resume: optional; the guest signalled an open channel, so inbound space
+ *	may have been freed: send what waited for it
+ * @busy: optional, on a primary channel; work that reads or writes guest
+ *	memory is still in flight, so a host-initiated rescind must wait (the
+ *	device then calls vmbus_server_device_idle())
+ * @release: optional, on a primary channel that is being freed; let go of
+ *	@device (shared with its sub-channels, which are gone by then)
  */
 struct hv_device_ops {
 	int (*open)(struct hv_channel *ch);
 	void (*close)(struct hv_channel *ch);
 	int (*packet)(struct hv_channel *ch, const uint8_t *pkt, uint32_t len);
+	void (*resume)(struct hv_channel *ch);
+	bool (*busy)(struct hv_channel *ch);
+	void (*release)(struct hv_channel *ch);
 };
 
 struct hv_device_class {
@@ -64,6 +75,7 @@ struct hv_device_class {
 
 extern const struct hv_device_ops hv_echo_ops;
 extern const struct hv_device_ops hv_stub_ops;
+extern const struct hv_device_ops hv_storvsp_ops;
 
 const struct hv_device_class *hv_device_class_find(const char *name);
 
@@ -89,12 +101,20 @@ struct hv_channel_stats {
  * @srv: the server that offers it
  * @cls: device class
  * @instance: instance GUID
+ * @primary: for a sub-channel, the primary channel of its device; NULL
+ *	for a primary channel
+ * @sub_index: 0 for a primary channel, 1..n for its sub-channels
+ * @device: the device instance behind the channel (e.g. a SCSI
+ *	controller), shared by a primary channel and its sub-channels
  * @relid: channel id; never reused before the guest releases it
  * @conn_id: what the guest passes to HvSignalEvent
  * @monitor_wanted: offer it with a monitor id if the guest has pages
  * @monitor_id: monitor id of the current offer, or VMBUS_NO_MONITOR_ID
  * @offered: the guest got the OFFERCHANNEL of this connection
- * @rescinded: RESCIND sent, waiting for RELID_RELEASED
+ * @rescinded: removed by the host; waiting for RELID_RELEASED
+ * @rescind_pending: rescinded, but RESCIND not sent yet
+ * @rescind_deferred: primary: the RESCINDs of the device wait until the
+ *	device has no work in flight (hv_device_ops.busy)
  * @open: the guest opened it
  * @blocked: a packet waits for space in the inbound ring
  * @broken: the guest broke a ring; stop reading it
@@ -112,12 +132,17 @@ struct hv_channel {
 	struct vmbus_server *srv;
 	const struct hv_device_class *cls;
 	guid_t instance;
+	struct hv_channel *primary;
+	uint16_t sub_index;
+	void *device;
 	uint32_t relid;
 	uint32_t conn_id;
 	bool monitor_wanted;
 	uint8_t monitor_id;
 	bool offered;
 	bool rescinded;
+	bool rescind_pending;
+	bool rescind_deferred;
 	bool open;
 	bool blocked;
 	bool warned;
@@ -236,7 +261,14 @@ struct hv_channel *vmbus_server_add_device(struct vmbus_server *srv,
 					   bool monitor);
 void vmbus_server_close_channel(struct vmbus_server *srv,
 				struct hv_channel *ch);
+void vmbus_server_guest_closed(struct vmbus_server *srv,
+			       struct hv_channel *ch);
+int vmbus_server_add_subchannels(struct vmbus_server *srv,
+				 struct hv_channel *primary,
+				 unsigned int count);
 int vmbus_server_rescind(struct vmbus_server *srv, const guid_t *instance);
+void vmbus_server_device_idle(struct vmbus_server *srv,
+			      struct hv_channel *primary);
 struct hv_channel *vmbus_server_find(struct vmbus_server *srv,
 				     const guid_t *instance);
 int vmbus_server_send(struct vmbus_server *srv, const void *msg,
@@ -265,6 +297,7 @@ int hv_channel_send(struct hv_channel *ch, uint16_t type, uint16_t flags,
 		    uint64_t trans_id, const struct iovec *iov,
 		    unsigned int n);
 void hv_channel_signal_guest(struct hv_channel *ch);
+void hv_channel_unblock(struct hv_channel *ch);
 
 /* GUID text form, as in "6c1b6d0e-4e1a-4c8f-9a51-6876686f7374". */
 #define HV_GUID_STR_LEN		36

@@ -264,7 +264,7 @@ static void test_stub_device(void)
 	struct echo_env e;
 	uint8_t buf[64];
 
-	CHECK(echo_env_init(&e, "scsi", false, 2, 2) == 0);
+	CHECK(echo_env_init(&e, "ide", false, 2, 2) == 0);
 	CHECK(send_inband(&e, VMBUS_PKT_FLAG_COMPLETION_REQUESTED, 1, "cdb",
 			  3) == 0);
 	CHECK(send_inband(&e, 0, 2, "cdb", 3) == 0);
@@ -288,6 +288,6 @@ UNIT_SUITE(echo_tests) = {
 	{ "echo: many packets, one signal each, mask cleared",
 	  test_echo_batch },
 	{ "echo: broken ring stops the channel", test_echo_broken_ring },
-	{ "stub: scsi channel opens and ignores packets", test_stub_device },
+	{ "stub: ide channel opens and ignores packets", test_stub_device },
 	{ NULL, NULL },
 };

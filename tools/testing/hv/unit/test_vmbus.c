@@ -3,6 +3,7 @@
  * Unit tests of the VMBus server (vmbus_server.c, gpadl.c, channel.c):
  * the fake guest speaks the channel-management protocol to it.
  */
+#include <errno.h>
 #include <string.h>
 
 #include "unit.h"
@@ -531,6 +532,234 @@ static void test_reconnect_resets(void)
 	fake_destroy(&fg);
 }
 
+/* Offers until the next non-offer message (or none); returns how many. */
+static int recv_offers(struct fake_guest *fg, struct vmbus_msg_offer *offers,
+		       int max)
+{
+	int n = 0;
+
+	while (n < max && fake_recv_type(fg, VMBUS_MSG_OFFERCHANNEL,
+					 &offers[n], sizeof(*offers)) ==
+	       sizeof(*offers))
+		n++;
+	return n;
+}
+
+static void test_subchannel_offers(void)
+{
+	struct vmbus_msg_offer offers[2], subs[4];
+	struct fake_channel fc, sc;
+	struct fake_guest fg;
+	struct hv_channel *primary;
+	uint8_t buf[64];
+	bool signal;
+
+	CHECK(setup(&fg, 1, offers) == 1);
+	CHECK(fake_open(&fg, &offers[0], &fc, 4, 4) == 0);
+	primary = fake_host_channel(&fg, 1);
+	CHECK(vmbus_server_add_subchannels(&fg.h.srv, primary, 2) == 2);
+	CHECK(recv_offers(&fg, subs, 4) == 2);
+	CHECK(hv_guid_equal(&subs[0].if_type, &offers[0].if_type));
+	CHECK(hv_guid_equal(&subs[1].if_instance, &offers[0].if_instance));
+	CHECK(subs[0].sub_channel_index == 1 && subs[1].sub_channel_index == 2);
+	CHECK(subs[0].child_relid == 2 && subs[1].child_relid == 3);
+	CHECK(subs[0].connection_id == 0x2002 &&
+	      subs[1].connection_id == 0x2003);
+	/* Monitored like the primary, each with its own monitor id. */
+	CHECK(subs[0].monitor_allocated && subs[0].monitorid == 1);
+	CHECK(fake_host_channel(&fg, 2)->primary == primary);
+	/* The instance still names the primary. */
+	CHECK(vmbus_server_find(&fg.h.srv, &offers[0].if_instance) == primary);
+	/* A sub-channel opens with its own ring GPADL and is served. */
+	CHECK(fake_open(&fg, &subs[1], &sc, 4, 4) == 0);
+	CHECK(gring_write(&sc.out, VMBUS_PKT_DATA_INBAND, 0, 7, NULL, 0,
+			  "sub", 3, &signal) == 0);
+	fake_signal(&fg, &sc);
+	CHECK(gring_read(&sc.in, buf, sizeof(buf)) == 24);
+	CHECK(!memcmp(buf + 16, "sub", 3));
+	CHECK(fake_host_channel(&fg, 3)->stats.rx_packets == 1);
+	CHECK(primary->stats.rx_packets == 0);
+	/* No sub-channels of sub-channels, nor of unknown devices. */
+	CHECK(vmbus_server_add_subchannels(&fg.h.srv, fake_host_channel(&fg, 2),
+					   1) < 0);
+	CHECK(vmbus_server_add_subchannels(&fg.h.srv, primary, 0) == 0);
+	fake_destroy(&fg);
+}
+
+/* Closing the primary rescinds its sub-channels; a reopen starts anew. */
+static void test_subchannel_primary_close(void)
+{
+	struct vmbus_msg_relid close = {
+		.header.msgtype = VMBUS_MSG_CLOSECHANNEL,
+		.child_relid = 1,
+	};
+	struct vmbus_msg_relid rel = {
+		.header.msgtype = VMBUS_MSG_RELID_RELEASED,
+	};
+	struct vmbus_msg_offer offers[2], subs[4];
+	struct vmbus_msg_relid resc;
+	struct fake_channel fc;
+	struct fake_guest fg;
+	struct hv_channel *primary;
+
+	CHECK(setup(&fg, 1, offers) == 1);
+	CHECK(fake_open(&fg, &offers[0], &fc, 4, 4) == 0);
+	primary = fake_host_channel(&fg, 1);
+	CHECK(vmbus_server_add_subchannels(&fg.h.srv, primary, 2) == 2);
+	CHECK(recv_offers(&fg, subs, 4) == 2);
+	fake_post(&fg, 1, &close, sizeof(close));
+	CHECK(fake_recv_type(&fg, VMBUS_MSG_RESCIND_CHANNELOFFER, &resc,
+			     sizeof(resc)) == sizeof(resc) &&
+	      resc.child_relid == 2);
+	CHECK(fake_recv_type(&fg, VMBUS_MSG_RESCIND_CHANNELOFFER, &resc,
+			     sizeof(resc)) == sizeof(resc) &&
+	      resc.child_relid == 3);
+	CHECK(fake_recv(&fg, &resc, sizeof(resc)) < 0);
+	CHECK(!primary->rescinded && !primary->open);
+	rel.child_relid = 2;
+	fake_post(&fg, 1, &rel, sizeof(rel));
+	rel.child_relid = 3;
+	fake_post(&fg, 1, &rel, sizeof(rel));
+	CHECK(!fake_host_channel(&fg, 2) && !fake_host_channel(&fg, 3));
+	/* Reopened, the primary gets sub-channels numbered from 1 again. */
+	CHECK(fake_open(&fg, &offers[0], &fc, 4, 4) == 0);
+	CHECK(vmbus_server_add_subchannels(&fg.h.srv, primary, 1) == 1);
+	CHECK(recv_offers(&fg, subs, 4) == 1 && subs[0].sub_channel_index == 1);
+	fake_destroy(&fg);
+}
+
+/* Host rescind: the sub-channels first, then the primary. */
+static void test_subchannel_rescind_order(void)
+{
+	struct vmbus_msg_offer offers[2], subs[4];
+	struct vmbus_msg_relid resc;
+	struct fake_channel fc, sc;
+	struct fake_guest fg;
+	uint32_t order[3];
+	int i;
+
+	CHECK(setup(&fg, 1, offers) == 1);
+	CHECK(fake_open(&fg, &offers[0], &fc, 4, 4) == 0);
+	CHECK(vmbus_server_add_subchannels(&fg.h.srv, fake_host_channel(&fg, 1),
+					   2) == 2);
+	CHECK(recv_offers(&fg, subs, 4) == 2);
+	CHECK(fake_open(&fg, &subs[0], &sc, 4, 4) == 0);
+	CHECK(vmbus_server_rescind(&fg.h.srv, &offers[0].if_instance) == 0);
+	for (i = 0; i < 3; i++) {
+		CHECK(fake_recv_type(&fg, VMBUS_MSG_RESCIND_CHANNELOFFER,
+				     &resc, sizeof(resc)) == sizeof(resc));
+		order[i] = resc.child_relid;
+	}
+	CHECK(order[0] == 2 && order[1] == 3 && order[2] == 1);
+	CHECK(!fake_host_channel(&fg, 2)->open);
+	CHECK(vmbus_server_rescind(&fg.h.srv, &offers[0].if_instance) ==
+	      -EALREADY);
+	fake_destroy(&fg);
+}
+
+/* UNLOAD drops sub-channels; the next connection offers the primary only. */
+static void test_subchannel_reset(void)
+{
+	struct vmbus_msg_header unload = { .msgtype = VMBUS_MSG_UNLOAD };
+	struct vmbus_msg_offer offers[4], subs[4];
+	struct vmbus_msg_header resp;
+	struct fake_channel fc;
+	struct fake_guest fg;
+
+	CHECK(setup(&fg, 1, offers) == 1);
+	CHECK(fake_open(&fg, &offers[0], &fc, 4, 4) == 0);
+	CHECK(vmbus_server_add_subchannels(&fg.h.srv, fake_host_channel(&fg, 1),
+					   3) == 3);
+	CHECK(recv_offers(&fg, subs, 4) == 3);
+	fake_post(&fg, 1, &unload, sizeof(unload));
+	CHECK(fake_recv_type(&fg, VMBUS_MSG_UNLOAD_RESPONSE, &resp,
+			     sizeof(resp)) == sizeof(resp));
+	CHECK(!fake_host_channel(&fg, 2) && !fake_host_channel(&fg, 4));
+	CHECK(fake_connect(&fg, V(5, 3), true) == 1);
+	CHECK(fake_request_offers(&fg, offers, 4) == 1);
+	CHECK(offers[0].sub_channel_index == 0);
+	fake_destroy(&fg);
+}
+
+/* A device that says it is busy: its rescind waits until it is idle. */
+static bool busy_device;
+static unsigned int busy_released;
+
+static int busy_packet(struct hv_channel *ch, const uint8_t *pkt,
+		       uint32_t len)
+{
+	(void)ch;
+	(void)pkt;
+	(void)len;
+	return 0;
+}
+
+static bool busy_busy(struct hv_channel *ch)
+{
+	(void)ch;
+	return busy_device;
+}
+
+static void busy_release(struct hv_channel *ch)
+{
+	(void)ch;
+	busy_released++;
+}
+
+static const struct hv_device_ops busy_ops = {
+	.packet = busy_packet,
+	.busy = busy_busy,
+	.release = busy_release,
+};
+
+static const struct hv_device_class busy_class = {
+	.name = "busy",
+	.type = VMBUS_CLASS_SCSI,
+	.ops = &busy_ops,
+};
+
+static void test_rescind_deferred(void)
+{
+	struct vmbus_msg_relid rel = {
+		.header.msgtype = VMBUS_MSG_RELID_RELEASED,
+	};
+	struct vmbus_msg_offer offers[2], subs[2];
+	struct vmbus_msg_relid resc;
+	struct hv_channel *primary;
+	struct fake_channel fc;
+	struct fake_guest fg;
+
+	fake_init(&fg);
+	primary = vmbus_server_add_device(&fg.h.srv, &busy_class, NULL, false);
+	CHECK(primary);
+	CHECK(fake_connect(&fg, V(5, 3), true) == 1);
+	CHECK(fake_request_offers(&fg, offers, 2) == 1);
+	CHECK(fake_open(&fg, &offers[0], &fc, 4, 4) == 0);
+	CHECK(vmbus_server_add_subchannels(&fg.h.srv, primary, 1) == 1);
+	CHECK(recv_offers(&fg, subs, 2) == 1);
+	busy_device = true;
+	busy_released = 0;
+	CHECK(vmbus_server_rescind(&fg.h.srv, &offers[0].if_instance) == 0);
+	/* Closed on the host side at once, but the guest is not told yet. */
+	CHECK(!primary->open && primary->rescinded);
+	CHECK(fake_recv(&fg, &resc, sizeof(resc)) < 0);
+	busy_device = false;
+	vmbus_server_device_idle(&fg.h.srv, primary);
+	CHECK(fake_recv_type(&fg, VMBUS_MSG_RESCIND_CHANNELOFFER, &resc,
+			     sizeof(resc)) > 0 && resc.child_relid == 2);
+	CHECK(fake_recv_type(&fg, VMBUS_MSG_RESCIND_CHANNELOFFER, &resc,
+			     sizeof(resc)) > 0 && resc.child_relid == 1);
+	vmbus_server_device_idle(&fg.h.srv, primary);	/* only once */
+	CHECK(fake_recv(&fg, &resc, sizeof(resc)) < 0);
+	rel.child_relid = 2;
+	fake_post(&fg, 1, &rel, sizeof(rel));
+	CHECK(busy_released == 0);
+	rel.child_relid = 1;
+	fake_post(&fg, 1, &rel, sizeof(rel));
+	CHECK(busy_released == 1 && !fake_host_channel(&fg, 1));
+	fake_destroy(&fg);
+}
+
 UNIT_SUITE(vmbus_tests) = {
 	{ "vmbus: 5.3 on connection 4, msg_conn_id 1", test_version_5_3 },
 	{ "vmbus: guest walks down to each capped version",
@@ -564,5 +793,14 @@ UNIT_SUITE(vmbus_tests) = {
 	  test_modify_channel },
 	{ "vmbus: new INITIATE_CONTACT resets the connection",
 	  test_reconnect_resets },
+	{ "vmbus: sub-channel offers, same GUIDs, own relids, served",
+	  test_subchannel_offers },
+	{ "vmbus: primary close rescinds its sub-channels",
+	  test_subchannel_primary_close },
+	{ "vmbus: rescind sends sub-channels before the primary",
+	  test_subchannel_rescind_order },
+	{ "vmbus: unload drops sub-channels", test_subchannel_reset },
+	{ "vmbus: rescind of a busy device waits until it is idle",
+	  test_rescind_deferred },
 	{ NULL, NULL },
 };
