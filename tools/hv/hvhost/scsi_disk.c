@@ -199,12 +199,24 @@ static void inquiry_vpd(struct scsi_disk *disk, struct scsi_cmd *cmd,
 	uint32_t len;
 
 	switch (page) {
-	case 0x00: len = vpd_supported(d); break;
-	case 0x80: len = vpd_serial(disk, d); break;
-	case 0x83: len = vpd_device_id(disk, d); break;
-	case 0xb0: len = vpd_block_limits(d); break;
-	case 0xb1: len = vpd_characteristics(d); break;
-	case 0xb2: len = vpd_provisioning(d); break;
+	case 0x00:
+		len = vpd_supported(d);
+		break;
+	case 0x80:
+		len = vpd_serial(disk, d);
+		break;
+	case 0x83:
+		len = vpd_device_id(disk, d);
+		break;
+	case 0xb0:
+		len = vpd_block_limits(d);
+		break;
+	case 0xb1:
+		len = vpd_characteristics(d);
+		break;
+	case 0xb2:
+		len = vpd_provisioning(d);
+		break;
 	default:
 		invalid_field(disk, cmd);
 		return;
@@ -502,6 +514,69 @@ void scsi_disk_execute(struct scsi_disk *disk, struct scsi_cmd *cmd)
 }
 
 /**
+ * scsi_cdb_direction() - which way a command moves data
+ * @opcode: its operation code
+ *
+ * Return: SCSI_DIR_IN or SCSI_DIR_OUT for the commands scsi_disk and
+ * REPORT LUNS know that move data, SCSI_DIR_NONE for those that never do,
+ * SCSI_DIR_UNKNOWN for the others (which fail as unsupported).
+ */
+enum scsi_data_dir scsi_cdb_direction(uint8_t opcode)
+{
+	switch (opcode) {
+	case TEST_UNIT_READY:
+	case START_STOP_UNIT:
+	case SYNCHRONIZE_CACHE_10:
+	case SYNCHRONIZE_CACHE_16:
+		return SCSI_DIR_NONE;
+	case REQUEST_SENSE:
+	case INQUIRY:
+	case MODE_SENSE_6:
+	case MODE_SENSE_10:
+	case READ_CAPACITY_10:
+	case SERVICE_ACTION_IN_16:
+	case READ_6:
+	case READ_10:
+	case READ_16:
+	case REPORT_LUNS:
+		return SCSI_DIR_IN;
+	case WRITE_6:
+	case WRITE_10:
+	case WRITE_16:
+	case UNMAP:
+	case WRITE_SAME_16:
+		return SCSI_DIR_OUT;
+	default:
+		return SCSI_DIR_UNKNOWN;
+	}
+}
+
+/**
+ * scsi_cdb_medium_rw() - does a command move its data to or from the medium
+ * @opcode: its operation code
+ *
+ * READ and WRITE never touch scsi_cmd.buf: their data goes between the
+ * medium and the initiator's memory (scsi_io), so scsi_cmd.buf_len may
+ * be larger than the buffer behind scsi_cmd.buf.
+ *
+ * Return: true for READ and WRITE (6), (10) and (16).
+ */
+bool scsi_cdb_medium_rw(uint8_t opcode)
+{
+	switch (opcode) {
+	case READ_6:
+	case READ_10:
+	case READ_16:
+	case WRITE_6:
+	case WRITE_10:
+	case WRITE_16:
+		return true;
+	default:
+		return false;
+	}
+}
+
+/**
  * scsi_report_luns() - the REPORT LUNS reply of a target
  * @luns: the LUNs present
  * @count: how many
@@ -555,7 +630,7 @@ int scsi_disk_open(struct scsi_disk *disk, const char *path, bool read_only,
 	}
 	if (!st.st_size || st.st_size % SCSI_BLOCK_SIZE) {
 		hv_err("disk %s: size %lld is not a positive multiple of %d bytes",
-			  path, (long long)st.st_size, SCSI_BLOCK_SIZE);
+		       path, (long long)st.st_size, SCSI_BLOCK_SIZE);
 		goto fail;
 	}
 	disk->fd = fd;

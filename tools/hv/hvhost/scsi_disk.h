@@ -84,12 +84,24 @@ struct scsi_cmd {
 	struct scsi_io io;
 };
 
+enum scsi_data_dir {
+	SCSI_DIR_NONE,
+	SCSI_DIR_IN,		/* device to initiator */
+	SCSI_DIR_OUT,		/* initiator to device */
+	SCSI_DIR_UNKNOWN,	/* not a command we know */
+};
+
+/* REPORT LUNS, answered by the target rather than a disk. */
+#define SCSI_REPORT_LUNS	0xa0
+
 int scsi_disk_open(struct scsi_disk *disk, const char *path, bool read_only,
 		   unsigned int index);
 void scsi_disk_close(struct scsi_disk *disk);
 void scsi_disk_execute(struct scsi_disk *disk, struct scsi_cmd *cmd);
 void scsi_cmd_fail(struct scsi_cmd *cmd, uint8_t key, uint8_t asc,
 		   uint8_t ascq);
+enum scsi_data_dir scsi_cdb_direction(uint8_t opcode);
+bool scsi_cdb_medium_rw(uint8_t opcode);
 uint32_t scsi_report_luns(const uint8_t *luns, unsigned int count,
 			  uint8_t *buf, uint32_t buf_len);
 

@@ -203,6 +203,26 @@ static void test_report_luns(void)
 	       buf[8 + 1] == 0 && buf[16 + 1] == 3);
 }
 
+static void test_direction(void)
+{
+	EXPECT("direction: READ(10), INQUIRY, REPORT LUNS read",
+	       scsi_cdb_direction(0x28) == SCSI_DIR_IN &&
+	       scsi_cdb_direction(0x12) == SCSI_DIR_IN &&
+	       scsi_cdb_direction(SCSI_REPORT_LUNS) == SCSI_DIR_IN);
+	EXPECT("direction: WRITE(16), UNMAP, WRITE SAME write",
+	       scsi_cdb_direction(0x8a) == SCSI_DIR_OUT &&
+	       scsi_cdb_direction(0x42) == SCSI_DIR_OUT &&
+	       scsi_cdb_direction(0x93) == SCSI_DIR_OUT);
+	EXPECT("direction: TEST UNIT READY, SYNC CACHE move nothing",
+	       scsi_cdb_direction(0x00) == SCSI_DIR_NONE &&
+	       scsi_cdb_direction(0x35) == SCSI_DIR_NONE);
+	EXPECT("direction: unknown opcode", scsi_cdb_direction(0xc7) ==
+	       SCSI_DIR_UNKNOWN);
+	EXPECT("medium: READ/WRITE only", scsi_cdb_medium_rw(0x08) &&
+	       scsi_cdb_medium_rw(0x8a) && !scsi_cdb_medium_rw(0x42) &&
+	       !scsi_cdb_medium_rw(0x12));
+}
+
 int main(void)
 {
 	char *path = make_image(1 << 20);	/* 2048 blocks */
@@ -221,6 +241,7 @@ int main(void)
 	scsi_disk_close(&d);
 	test_read_only(path);
 	test_report_luns();
+	test_direction();
 	unlink(path);
 	return failures ? 1 : 0;
 }
