@@ -20,6 +20,14 @@
 #define VMBUS_VERSION_WIN10_V5_1	VMBUS_VERSION(5, 1)
 #define VMBUS_VERSION_WIN10_V5_2	VMBUS_VERSION(5, 2)
 #define VMBUS_VERSION_WIN10_V5_3	VMBUS_VERSION(5, 3)
+/* What Linux 6.x proposes, newest first; a host accepts the same set. */
+static const __u32 vmbus_versions_newest_first[] __maybe_unused = {
+	VMBUS_VERSION_WIN10_V5_3, VMBUS_VERSION_WIN10_V5_2,
+	VMBUS_VERSION_WIN10_V5_1, VMBUS_VERSION_WIN10_V5,
+	VMBUS_VERSION_WIN10_V4_1, VMBUS_VERSION_WIN10,
+	VMBUS_VERSION_WIN8_1, VMBUS_VERSION_WIN8,
+};
+
 #define VMBUS_VERSION_MAJOR(v)		((v) >> 16)
 #define VMBUS_VERSION_MINOR(v)		((v) & 0xffff)
 

@@ -34,18 +34,6 @@ struct vmbus_connection vmbus_conn = {
 	.waiters	= LIST_HEAD_INIT(vmbus_conn.waiters),
 };
 
-/* Newest first; the first one the host accepts wins. */
-static const u32 vmbus_versions[] = {
-	VMBUS_VERSION_WIN10_V5_3,
-	VMBUS_VERSION_WIN10_V5_2,
-	VMBUS_VERSION_WIN10_V5_1,
-	VMBUS_VERSION_WIN10_V5,
-	VMBUS_VERSION_WIN10_V4_1,
-	VMBUS_VERSION_WIN10,
-	VMBUS_VERSION_WIN8_1,
-	VMBUS_VERSION_WIN8,
-};
-
 static u32 vmbus_max_version = VMBUS_VERSION_WIN10_V5_3;
 
 static int vmbus_max_version_set(const char *val,
@@ -598,10 +586,10 @@ static int vmbus_negotiate(void)
 	unsigned int i;
 	int ret = -EPROTONOSUPPORT;
 
-	for (i = 0; i < ARRAY_SIZE(vmbus_versions); i++) {
-		if (vmbus_versions[i] > vmbus_max_version)
+	for (i = 0; i < ARRAY_SIZE(vmbus_versions_newest_first); i++) {
+		if (vmbus_versions_newest_first[i] > vmbus_max_version)
 			continue;
-		ret = vmbus_initiate_contact(vmbus_versions[i]);
+		ret = vmbus_initiate_contact(vmbus_versions_newest_first[i]);
 		if (ret != -EPROTONOSUPPORT)
 			break;
 	}

@@ -14,18 +14,6 @@
 #include "util.h"
 #include "vmbus_server.h"
 
-/* What hvhost accepts, newest first, as Linux 6.x proposes them. */
-static const uint32_t vmbus_versions[] = {
-	VMBUS_VERSION_WIN10_V5_3,
-	VMBUS_VERSION_WIN10_V5_2,
-	VMBUS_VERSION_WIN10_V5_1,
-	VMBUS_VERSION_WIN10_V5,
-	VMBUS_VERSION_WIN10_V4_1,
-	VMBUS_VERSION_WIN10,
-	VMBUS_VERSION_WIN8_1,
-	VMBUS_VERSION_WIN8,
-};
-
 /* One guest message, copied out of the HvPostMessage input block. */
 struct vmbus_rx {
 	const void *msg;
@@ -38,8 +26,8 @@ bool vmbus_version_known(uint32_t version)
 {
 	size_t i;
 
-	for (i = 0; i < ARRAY_SIZE(vmbus_versions); i++)
-		if (vmbus_versions[i] == version)
+	for (i = 0; i < ARRAY_SIZE(vmbus_versions_newest_first); i++)
+		if (vmbus_versions_newest_first[i] == version)
 			return true;
 	return false;
 }

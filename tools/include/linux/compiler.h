@@ -6,5 +6,8 @@
 #ifndef __packed
 #define __packed __attribute__((__packed__))
 #endif
+#ifndef __maybe_unused
+#define __maybe_unused __attribute__((__unused__))
+#endif
 
 #endif
