@@ -392,53 +392,46 @@ static int storvsc_queuecommand(struct Scsi_Host *shost,
 	struct storvsc_cmd *cmd = scsi_cmd_priv(scmd);
 	struct request *rq = scsi_cmd_to_rq(scmd);
 	struct scsi_device *sdev = scmd->device;
-	struct storvsc_chan *sc;
 	struct vstor_srb_addr addr = {
 		.port = shost->host_no,
 		.path = sdev->channel,
 		.target = sdev->id,
 		.lun = sdev->lun,
 	};
-	unsigned int flags = 0;
+	struct storvsc_chan *sc;
 	int ret;
 
+	sc = storvsc_chan_for(host,
+			      blk_mq_unique_tag_to_hwq(blk_mq_unique_tag(rq)));
+	WRITE_ONCE(cmd->sc, sc);
 	/* The SRB has a byte for each: never let an address wrap. */
 	if (sdev->lun > STORVSC_MAX_LUN || sdev->id >= STORVSC_MAX_TARGETS ||
 	    sdev->channel > STORVSC_MAX_CHANNEL) {
-		scmd->result = DID_NO_CONNECT << 16;
-		goto done;
+		ret = -ENODEV;
+		goto fail;
 	}
 	ret = vstor_srb_init(&cmd->pkt, &addr, scmd->cmnd, scmd->cmd_len,
 			     scmd->sc_data_direction, scsi_bufflen(scmd),
 			     rq->timeout / HZ);
-	if (ret) {
-		scmd->result = DID_ERROR << 16;
-		goto done;
-	}
-	sc = storvsc_chan_for(host,
-			      blk_mq_unique_tag_to_hwq(blk_mq_unique_tag(rq)));
-	WRITE_ONCE(cmd->sc, sc);
-	/* commit_rqs() signals for the batch. */
-	if (!(scmd->flags & SCMD_LAST))
-		flags |= VMBUS_SEND_DEFER_SIGNAL;
+	if (ret)
+		goto fail;
+	/* The last command of a batch signals the host, for all of them. */
 	ret = vstor_send_srb(&sc->vc, &cmd->pkt, scsi_sglist(scmd),
-			     scsi_sg_count(scmd), scmd, flags);
-	switch (ret) {
-	case 0:
-		return 0;
-	case -EAGAIN:
-		/* A completion makes room, and restarts the queue. */
+			     scsi_sg_count(scmd), scmd, VMBUS_SEND_DEFER_SIGNAL);
+	/* A completion makes room, and restarts the queue; commit_rqs kicks. */
+	if (ret == -EAGAIN)
 		return SCSI_MLQUEUE_HOST_BUSY;
-	case -EINVAL:
-		scmd_printk(KERN_WARNING, scmd, "cannot map the data\n");
+fail:
+	if (ret == -EINVAL) {
+		scmd_printk(KERN_WARNING, scmd, "cannot send this command\n");
 		scmd->result = DID_ERROR << 16;
-		break;
-	default:
+	} else if (ret) {
 		scmd->result = DID_NO_CONNECT << 16;
-		break;
 	}
-done:
-	scsi_done(scmd);
+	if (ret)
+		scsi_done(scmd);
+	if (scmd->flags & SCMD_LAST)
+		vmbus_chan_kick(sc->vc.chan);
 	return 0;
 }
 
