@@ -60,6 +60,7 @@ static const char *cmd_list(struct hvhost *h, int argc, char **argv,
 			hv_buf_printf(out, " sub=%u", ch->sub_index);
 		hv_buf_printf(out, "\n");
 	}
+	storvsp_list(&h->stor, out);
 	return NULL;
 }
 
@@ -131,6 +132,7 @@ static const char *cmd_stats(struct hvhost *h, int argc, char **argv,
 	for (relid = 1; relid <= VMBUS_SERVER_MAX_RELID; relid++)
 		if (h->srv.chan[relid])
 			control_channel_stats(h->srv.chan[relid], out);
+	storvsp_stats(&h->stor, out);
 	return NULL;
 }
 
@@ -175,6 +177,11 @@ static const char *cmd_offer(struct hvhost *h, int argc, char **argv,
 				     d.monitor);
 	if (!ch)
 		return errno == EEXIST ? "instance exists" : "no free relid";
+	/* A SCSI controller starts without LUNs: see `disk add`. */
+	if (cls->ops == &hv_storvsp_ops && !storvsp_ctrl_bind(&h->stor, ch)) {
+		vmbus_server_rescind(&h->srv, &ch->instance);
+		return "out of memory";
+	}
 	hv_guid_format(&ch->instance, guid);
 	hv_buf_printf(out, "instance=%s relid=%u\n", guid, ch->relid);
 	return NULL;
@@ -197,6 +204,90 @@ static const char *cmd_rescind(struct hvhost *h, int argc, char **argv,
 	default:
 		return "no such device";
 	}
+}
+
+static const char *disk_add(struct hvhost *h, const char *spec,
+			    const char *guid, struct hv_buf *out)
+{
+	struct storvsp_disk_spec d;
+	struct storvsp_ctrl *ctrl;
+	unsigned int lun;
+	const char *err;
+	guid_t g;
+	int ret;
+
+	if (hv_guid_parse(guid, &g))
+		return "bad GUID";
+	ctrl = storvsp_ctrl_find(&h->stor, &g);
+	if (!ctrl)
+		return "no such SCSI controller";
+	err = storvsp_parse_disk(spec, false, &d);
+	if (err)
+		return err;
+	ret = storvsp_disk_add(ctrl, &d, &lun);
+	switch (ret) {
+	case 0:
+		hv_info("scsi %s lun %u: %s added%s", guid, lun, d.path,
+			d.read_only ? " (read-only)" : "");
+		hv_buf_printf(out, "lun=%u\n", lun);
+		return NULL;
+	case -EEXIST:
+		return "LUN in use";
+	case -ENOSPC:
+		return "no free LUN";
+	case -EINVAL:
+		return "not a regular file of a positive multiple of 512 bytes";
+	default:
+		hv_buf_printf(out, "%s: %s\n", d.path, strerror(-ret));
+		return "cannot open the image";
+	}
+}
+
+static const char *disk_remove(struct hvhost *h, const char *guid,
+			       const char *lun)
+{
+	struct storvsp_ctrl *ctrl;
+	unsigned int n;
+	guid_t g;
+
+	if (hv_guid_parse(guid, &g))
+		return "bad GUID";
+	ctrl = storvsp_ctrl_find(&h->stor, &g);
+	if (!ctrl)
+		return "no such SCSI controller";
+	if (hv_parse_uint(lun, 0, STORVSP_MAX_LUNS - 1, &n))
+		return "bad LUN";
+	if (storvsp_disk_remove(ctrl, n))
+		return "no such LUN";
+	hv_info("scsi %s lun %u removed", guid, n);
+	return NULL;
+}
+
+static const char *cmd_disk(struct hvhost *h, int argc, char **argv,
+			    struct hv_buf *out)
+{
+	if (argc != 4)
+		return "usage: disk add FILE[,ro][,lun=N] GUID | disk remove GUID LUN";
+	if (!strcmp(argv[1], "add"))
+		return disk_add(h, argv[2], argv[3], out);
+	if (!strcmp(argv[1], "remove"))
+		return disk_remove(h, argv[2], argv[3]);
+	return "usage: disk add FILE[,ro][,lun=N] GUID | disk remove GUID LUN";
+}
+
+static const char *cmd_fault(struct hvhost *h, int argc, char **argv,
+			     struct hv_buf *out)
+{
+	unsigned int count = 1;
+
+	(void)out;
+	if (strcmp(argv[1], "storvsc"))
+		return "unknown fault target";
+	if (argc == 4 && hv_parse_uint(argv[3], 1, 1000000, &count))
+		return "bad count";
+	if (storvsp_set_fault(&h->stor, argv[2], count))
+		return "unknown fault";
+	return NULL;
 }
 
 static const char *cmd_max_version(struct hvhost *h, int argc, char **argv,
@@ -232,6 +323,10 @@ static const struct control_cmd control_cmds[] = {
 	{ "offer", 1, 3, "offer echo|scsi|ide|nic [GUID] [monitor|nomonitor]",
 	  cmd_offer },
 	{ "rescind", 1, 1, "rescind GUID", cmd_rescind },
+	{ "disk", 3, 3,
+	  "disk add FILE[,ro][,lun=N] GUID | disk remove GUID LUN", cmd_disk },
+	{ "fault", 2, 3, "fault storvsc bad-length|bad-id|bad-status [COUNT]",
+	  cmd_fault },
 	{ "max-version", 1, 1, "max-version X.Y", cmd_max_version },
 	{ "quit", 0, 0, "quit", cmd_quit },
 	{ "help", 0, 0, "help", cmd_help },

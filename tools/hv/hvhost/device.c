@@ -15,12 +15,12 @@ static const struct hv_device_class hv_device_classes[] = {
 		.monitor_default = true,
 		.ops = &hv_echo_ops,
 	},
-	/* Their protocols come later; until then they only open and close. */
 	{
 		.name = "scsi",
 		.type = VMBUS_CLASS_SCSI,
-		.ops = &hv_stub_ops,
+		.ops = &hv_storvsp_ops,
 	},
+	/* Their protocols come later; until then they only open and close. */
 	{
 		.name = "ide",
 		.type = VMBUS_CLASS_IDE,

@@ -12,12 +12,15 @@
 
 #include <hyperv/hvemu.h>
 
+#include "blockio.h"
 #include "guestmem.h"
+#include "storvsp.h"
 #include "synic.h"
 #include "util.h"
 #include "vmbus_server.h"
 
 #define HVHOST_MAX_DEVICES	64
+#define HVHOST_MAX_DISKS	64
 #define HVHOST_DEFAULT_VECTORS	4
 /* Monitor page polling period while a monitored channel is open. */
 #define HVHOST_MONITOR_POLL_NS	1000000
@@ -49,6 +52,9 @@ struct hvhost_options {
 	int log_level;
 	unsigned int nr_devices;
 	struct hvhost_device_opt devices[HVHOST_MAX_DEVICES];
+	struct storvsp_config storvsc;
+	unsigned int nr_disks;
+	struct storvsp_disk_spec disks[HVHOST_MAX_DISKS];
 };
 
 /**
@@ -96,6 +102,9 @@ struct hvhost {
 	struct ivshmem_server ivs;
 	struct synic synic;
 	struct vmbus_server srv;
+	struct blockio bio;
+	struct hv_watch bio_watch;
+	struct storvsp stor;
 	struct control_server ctl;
 	struct hv_watch signals;
 	struct hv_watch timer;

@@ -40,6 +40,14 @@ static void hvhost_on_signal(struct hvhost *h, struct hv_watch *w,
 	h->quit = true;
 }
 
+static void hvhost_on_bio(struct hvhost *h, struct hv_watch *w,
+			  uint32_t events)
+{
+	(void)w;
+	(void)events;
+	blockio_reap(&h->bio);
+}
+
 static int hvhost_init_loop(struct hvhost *h)
 {
 	sigset_t mask;
@@ -68,6 +76,39 @@ static int hvhost_init_loop(struct hvhost *h)
 	if (hvhost_watch(h, &h->signals, EPOLLIN) ||
 	    hvhost_watch(h, &h->timer, EPOLLIN))
 		return -1;
+	/* Disk completions arrive through the loop like everything else. */
+	if (blockio_init(&h->bio))
+		return -1;
+	h->bio_watch.fd = blockio_fd(&h->bio);
+	h->bio_watch.fn = hvhost_on_bio;
+	return hvhost_watch(h, &h->bio_watch, EPOLLIN);
+}
+
+/* The disks of SCSI controller @k, on its new primary channel. */
+static int hvhost_add_disks(struct hvhost *h, struct hv_channel *ch,
+			    unsigned int k)
+{
+	const struct storvsp_disk_spec *d;
+	char guid[HV_GUID_STR_LEN + 1];
+	struct storvsp_ctrl *ctrl;
+	unsigned int i, lun;
+
+	ctrl = storvsp_ctrl_bind(&h->stor, ch);
+	if (!ctrl)
+		return -1;
+	hv_guid_format(&ch->instance, guid);
+	for (i = 0; i < h->opt.nr_disks; i++) {
+		d = &h->opt.disks[i];
+		if (d->ctrl != k)
+			continue;
+		/* scsi_disk_open() said why it failed. */
+		if (storvsp_disk_add(ctrl, d, &lun)) {
+			hv_err("--disk %s: cannot attach it", d->path);
+			return -1;
+		}
+		hv_info("scsi %s lun %u: %s%s", guid, lun, d->path,
+			d->read_only ? " (read-only)" : "");
+	}
 	return 0;
 }
 
@@ -76,7 +117,7 @@ static int hvhost_add_devices(struct hvhost *h)
 	const struct hvhost_device_opt *d;
 	struct hv_channel *ch;
 	char guid[HV_GUID_STR_LEN + 1];
-	unsigned int i;
+	unsigned int i, scsi = 0;
 
 	for (i = 0; i < h->opt.nr_devices; i++) {
 		d = &h->opt.devices[i];
@@ -91,6 +132,9 @@ static int hvhost_add_devices(struct hvhost *h)
 		hv_guid_format(&ch->instance, guid);
 		hv_info("offering %s %s as relid %u", d->cls->name, guid,
 			ch->relid);
+		if (d->cls->ops == &hv_storvsp_ops &&
+		    hvhost_add_disks(h, ch, scsi++))
+			return -1;
 	}
 	return 0;
 }
@@ -111,6 +155,7 @@ static int hvhost_start(struct hvhost *h)
 		   &hvhost_synic_ops, h);
 	vmbus_server_init(&h->srv, &h->synic, &h->gm, &hvhost_server_ops, h);
 	h->srv.max_version = h->opt.max_version;
+	storvsp_init(&h->stor, &h->bio, &h->opt.storvsc);
 	if (hvhost_add_devices(h) || control_init(h))
 		return -1;
 	return ivshmem_listen(h);
@@ -120,6 +165,9 @@ static void hvhost_stop(struct hvhost *h)
 {
 	if (h->srv.synic)
 		vmbus_server_destroy(&h->srv);
+	/* I/O still in flight completes into closed channels. */
+	blockio_destroy(&h->bio);
+	storvsp_destroy(&h->stor);
 	synic_destroy(&h->synic);
 	control_destroy(h);
 	ivshmem_destroy(&h->ivs);
@@ -148,6 +196,8 @@ static void hvhost_run(struct hvhost *h)
 			w = ev[i].data.ptr;
 			w->fn(h, w, ev[i].events);
 		}
+		/* The disk requests of this round, in one system call. */
+		blockio_kick(&h->bio);
 	}
 }
 
@@ -166,6 +216,7 @@ int main(int argc, char **argv)
 	h->ctl.listen.fd = -1;
 	h->signals.fd = -1;
 	h->timer.fd = -1;
+	h->bio.efd = -1;
 	ivshmem_reset(&h->ivs);
 	ret = hvhost_parse_options(&h->opt, argc, argv);
 	if (ret) {

@@ -609,21 +609,25 @@ uint32_t scsi_report_luns(const uint8_t *luns, unsigned int count,
  * @read_only: refuse writes
  * @index: distinguishes the disks of one host in their identifiers
  *
- * Return: 0, or -1 with a message logged when the file is missing,
- * unreadable, empty or not a whole number of 512-byte blocks.
+ * Return: 0, or a negative errno with a message logged when the file is
+ * missing or unreadable, and -EINVAL when it is not a regular file, is
+ * empty or is not a whole number of 512-byte blocks.
  */
 int scsi_disk_open(struct scsi_disk *disk, const char *path, bool read_only,
 		   unsigned int index)
 {
 	struct stat st;
-	int fd;
+	int fd, err;
 
 	memset(disk, 0, sizeof(*disk));
+	disk->fd = -1;
 	fd = open(path, (read_only ? O_RDONLY : O_RDWR) | O_CLOEXEC);
 	if (fd < 0) {
+		err = -errno;
 		hv_err("disk %s: %s", path, strerror(errno));
-		return -1;
+		return err;
 	}
+	err = -EINVAL;
 	if (fstat(fd, &st) || !S_ISREG(st.st_mode)) {
 		hv_err("disk %s: not a regular file", path);
 		goto fail;
@@ -647,7 +651,7 @@ int scsi_disk_open(struct scsi_disk *disk, const char *path, bool read_only,
 	return 0;
 fail:
 	close(fd);
-	return -1;
+	return err;
 }
 
 /**
@@ -656,7 +660,7 @@ fail:
  */
 void scsi_disk_close(struct scsi_disk *disk)
 {
-	if (disk->fd > 0)
+	if (disk->fd >= 0)
 		close(disk->fd);
 	disk->fd = -1;
 }

@@ -41,6 +41,8 @@ static const struct synic_ops fake_synic_ops = {
 
 void fake_init(struct fake_guest *fg)
 {
+	struct storvsp_config cfg;
+
 	memset(fg, 0, sizeof(*fg));
 	fg->ram = aligned_alloc(HV_WIRE_PAGE_SIZE, FAKE_RAM_SIZE);
 	fg->bar2 = aligned_alloc(HV_WIRE_PAGE_SIZE, HVEMU_BAR2_SIZE);
@@ -49,6 +51,10 @@ void fake_init(struct fake_guest *fg)
 	guestmem_attach(&fg->h.gm, fg->ram, FAKE_RAM_SIZE);
 	synic_init(&fg->h.synic, fg->bar2, &fg->h.gm, 4, &fake_synic_ops, fg);
 	vmbus_server_init(&fg->h.srv, &fg->h.synic, &fg->h.gm, NULL, NULL);
+	if (blockio_init(&fg->h.bio))
+		abort();
+	storvsp_config_default(&cfg);
+	storvsp_init(&fg->h.stor, &fg->h.bio, &cfg);
 	fg->simp = fake_alloc(fg, 1);
 	fg->siefp = fake_alloc(fg, 1);
 	fg->monitor[0] = fake_alloc(fg, 1);
@@ -59,6 +65,8 @@ void fake_init(struct fake_guest *fg)
 void fake_destroy(struct fake_guest *fg)
 {
 	vmbus_server_destroy(&fg->h.srv);
+	blockio_destroy(&fg->h.bio);
+	storvsp_destroy(&fg->h.stor);
 	synic_destroy(&fg->h.synic);
 	free(fg->ram);
 	free(fg->bar2);

@@ -29,6 +29,8 @@ static const struct unit_test *const unit_suites[] = {
 	echo_tests,
 	control_tests,
 	fuzz_tests,
+	blockio_tests,
+	storvsp_tests,
 };
 
 int main(int argc, char **argv)

@@ -63,6 +63,7 @@ static void test_open(void)
 
 	EXPECT("odd-sized image refused", scsi_disk_open(&d, odd, false, 0) < 0);
 	unlink(odd);
+	free(odd);
 	EXPECT("missing image refused",
 	       scsi_disk_open(&d, "/nonexistent/img", false, 0) < 0);
 }
@@ -243,5 +244,6 @@ int main(void)
 	test_report_luns();
 	test_direction();
 	unlink(path);
+	free(path);
 	return failures ? 1 : 0;
 }

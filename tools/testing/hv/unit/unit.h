@@ -42,6 +42,8 @@ extern const struct unit_test vmbus_tests[];
 extern const struct unit_test echo_tests[];
 extern const struct unit_test control_tests[];
 extern const struct unit_test fuzz_tests[];
+extern const struct unit_test blockio_tests[];
+extern const struct unit_test storvsp_tests[];
 
 /* The fake guest. */
 #define FAKE_RAM_SIZE		(32U << 20)

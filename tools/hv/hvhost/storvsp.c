@@ -1,0 +1,1356 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * StorVSP: the synthetic SCSI controller (class VMBUS_CLASS_SCSI). See
+ * storvsp.h and Documentation/hv/hvhost.rst.
+ *
+ * Every guest request is a vstor_packet, inband or (EXECUTE_SRB with
+ * data) after one GPA range; every answer is a COMP packet with the same
+ * trans_id and a COMPLETE_IO vstor_packet. The primary channel carries
+ * the initialisation handshake; SRBs may come on any channel of the
+ * controller and are answered on the channel they came on.
+ *
+ * Lifetimes: a request holds its channel state, which holds the
+ * controller, and the LUN it addresses. A channel that closes (or a
+ * controller that is rescinded) with requests in flight lets them finish
+ * into nothing: their completions are dropped, the memory goes with the
+ * last reference.
+ */
+#include <errno.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+#include "storvsp.h"
+
+/* Bytes one WRITE SAME (or zero-fill) write covers at most. */
+#define STORVSP_FILL_CHUNK	(64U * 1024)
+/* A vstor_packet without its body: operation, flags, status. */
+#define STORVSP_HEADER_SIZE	offsetof(struct vstor_packet, body)
+/* An impossible SRB status code, for the bad-status fault. */
+#define STORVSP_BAD_SRB_STATUS	0x3f
+
+#define container_of(ptr, type, member) \
+	((type *)((char *)(ptr) - offsetof(type, member)))
+
+/**
+ * struct storvsp_msg - a packet waiting for room in the inbound ring
+ * @next: queue link
+ * @type: VMBUS_PKT_COMP or VMBUS_PKT_DATA_INBAND
+ * @trans_id: its transaction id
+ * @len: payload bytes
+ * @data: the payload, a vstor_packet or less
+ */
+struct storvsp_msg {
+	struct storvsp_msg *next;
+	uint16_t type;
+	uint64_t trans_id;
+	uint32_t len;
+	uint8_t data[sizeof(struct vstor_packet)];
+};
+
+/**
+ * struct storvsp_chan - an open channel of a controller (hv_channel.priv)
+ * @ch: the channel; NULL once it closed
+ * @ctrl: the controller
+ * @refs: one while open, one per request
+ * @inflight: requests taken from the ring and not finished
+ * @queue: packets waiting for inbound room, oldest first; @queue_tail
+ */
+struct storvsp_chan {
+	struct hv_channel *ch;
+	struct storvsp_ctrl *ctrl;
+	unsigned int refs;
+	unsigned int inflight;
+	struct storvsp_msg *queue;
+	struct storvsp_msg **queue_tail;
+};
+
+/**
+ * struct storvsp_rx - a guest packet, checked and copied
+ * @pkt: the packet (our private copy), descriptor included
+ * @len: its bytes
+ * @hdr_end: offset8 * 8: where the vstor_packet starts
+ * @type: the VMBus packet type
+ * @trans_id: its transaction id
+ * @reply: the guest asked for a completion
+ * @vp: the vstor_packet, zero-padded if the guest sent less
+ * @vp_len: bytes of it the guest sent
+ */
+struct storvsp_rx {
+	const uint8_t *pkt;
+	uint32_t len;
+	uint32_t hdr_end;
+	uint16_t type;
+	uint64_t trans_id;
+	bool reply;
+	struct vstor_packet vp;
+	uint32_t vp_len;
+};
+
+/**
+ * struct storvsp_req - one EXECUTE_SRB
+ * @io: the file operation in flight
+ * @sc: the channel it came on (and is answered on)
+ * @lun: the LUN it addresses, once found
+ * @trans_id: the guest's id
+ * @reply: the guest asked for a completion
+ * @srb: the guest's SRB
+ * @srb_status: a transport-level outcome (INVALID_LUN...), or 0 when the
+ *	SCSI command ran and @cmd says how
+ * @requested: data_transfer_length of the request
+ * @moved: bytes moved, for data_transfer_length of the completion
+ * @cmd: the SCSI command
+ * @cdb: its CDB
+ * @range: WRITE SAME / UNMAP: the range of @cmd.io being worked on
+ * @range_done: bytes of it done
+ * @zero_fill: the file cannot punch holes: unmap by writing zeros
+ * @fill: WRITE SAME / zero-fill data, STORVSP_FILL_CHUNK bytes
+ * @fill_iov: the iovec of one fill write
+ * @bounce: data that does not go to the medium
+ * @niov: entries of @iov
+ * @iov: the guest's data pages, mapped
+ */
+struct storvsp_req {
+	struct blockio_req io;
+	struct storvsp_chan *sc;
+	struct storvsp_lun *lun;
+	uint64_t trans_id;
+	bool reply;
+	struct vstor_srb srb;
+	uint8_t srb_status;
+	uint32_t requested;
+	uint64_t moved;
+	struct scsi_cmd cmd;
+	uint8_t cdb[VSTOR_CDB_SIZE];
+	unsigned int range;
+	uint64_t range_done;
+	bool zero_fill;
+	uint8_t *fill;
+	struct iovec fill_iov;
+	uint8_t bounce[STORVSP_BOUNCE_SIZE];
+	unsigned int niov;
+	struct iovec iov[];
+};
+
+static const uint16_t storvsp_versions[] = {
+	VSTOR_VERSION_WIN10,
+	VSTOR_VERSION_WIN8_1,
+	VSTOR_VERSION_WIN8,
+};
+
+/* --- configuration --------------------------------------------------- */
+
+void storvsp_config_default(struct storvsp_config *cfg)
+{
+	cfg->max_version = VSTOR_VERSION_WIN10;
+	cfg->max_channels = STORVSP_DEFAULT_CHANNELS;
+	cfg->max_transfer = STORVSP_DEFAULT_MAX_TRANSFER;
+}
+
+void storvsp_init(struct storvsp *sp, struct blockio *bio,
+		  const struct storvsp_config *cfg)
+{
+	memset(sp, 0, sizeof(*sp));
+	sp->bio = bio;
+	sp->cfg = *cfg;
+}
+
+/* "5.1", "6.0" or "6.2". */
+int storvsp_parse_version(const char *s, uint16_t *version)
+{
+	unsigned int major, minor, i;
+	char tail;
+
+	if (sscanf(s, "%u.%u%c", &major, &minor, &tail) != 2 ||
+	    major > 0xff || minor > 0xff)
+		return -1;
+	for (i = 0; i < ARRAY_SIZE(storvsp_versions); i++) {
+		if (storvsp_versions[i] == VSTOR_VERSION(major, minor)) {
+			*version = storvsp_versions[i];
+			return 0;
+		}
+	}
+	return -1;
+}
+
+static bool storvsp_version_ok(const struct storvsp *sp, uint16_t version)
+{
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(storvsp_versions); i++)
+		if (storvsp_versions[i] == version)
+			return version <= sp->cfg.max_version;
+	return false;
+}
+
+static const char *storvsp_parse_subopt(char *tok, bool with_ctrl,
+					struct storvsp_disk_spec *d)
+{
+	unsigned int v;
+
+	if (!strcmp(tok, "ro")) {
+		d->read_only = true;
+		return NULL;
+	}
+	if (!strncmp(tok, "lun=", 4)) {
+		if (hv_parse_uint(tok + 4, 0, STORVSP_MAX_LUNS - 1, &v))
+			return "lun must be 0..255";
+		d->lun = v;
+		return NULL;
+	}
+	if (with_ctrl && !strncmp(tok, "ctrl=", 5)) {
+		if (hv_parse_uint(tok + 5, 0, 255, &v))
+			return "bad ctrl=K";
+		d->ctrl = v;
+		return NULL;
+	}
+	return with_ctrl ? "expected ro, lun=N or ctrl=K" :
+			   "expected ro or lun=N";
+}
+
+/**
+ * storvsp_parse_disk() - parse FILE[,ro][,lun=N][,ctrl=K]
+ * @spec: the text
+ * @with_ctrl: accept ctrl=K (the command line; not `disk add`)
+ * @d: the result
+ *
+ * Return: NULL, or what is wrong with @spec.
+ */
+const char *storvsp_parse_disk(const char *spec, bool with_ctrl,
+			       struct storvsp_disk_spec *d)
+{
+	char buf[STORVSP_PATH_MAX + 64], *save, *tok;
+	const char *err;
+
+	memset(d, 0, sizeof(*d));
+	d->lun = -1;
+	if (snprintf(buf, sizeof(buf), "%s", spec) >= (int)sizeof(buf))
+		return "too long";
+	tok = strtok_r(buf, ",", &save);
+	if (!tok || spec[0] == ',')
+		return "no file name";
+	if (snprintf(d->path, sizeof(d->path), "%s", tok) >=
+	    (int)sizeof(d->path))
+		return "file name too long";
+	while ((tok = strtok_r(NULL, ",", &save))) {
+		err = storvsp_parse_subopt(tok, with_ctrl, d);
+		if (err)
+			return err;
+	}
+	return NULL;
+}
+
+/* --- lifetimes ------------------------------------------------------- */
+
+static void storvsp_lun_put(struct storvsp_lun *lun)
+{
+	if (--lun->refs)
+		return;
+	scsi_disk_close(&lun->disk);
+	free(lun->path);
+	free(lun);
+}
+
+static void storvsp_ctrl_unlink(struct storvsp_ctrl *ctrl)
+{
+	struct storvsp_ctrl **pp;
+
+	for (pp = &ctrl->sp->ctrls; *pp; pp = &(*pp)->next) {
+		if (*pp == ctrl) {
+			*pp = ctrl->next;
+			return;
+		}
+	}
+}
+
+static void storvsp_ctrl_put(struct storvsp_ctrl *ctrl)
+{
+	unsigned int i;
+
+	if (--ctrl->refs)
+		return;
+	for (i = 0; i < STORVSP_MAX_LUNS; i++)
+		if (ctrl->luns[i])
+			storvsp_lun_put(ctrl->luns[i]);
+	storvsp_ctrl_unlink(ctrl);
+	free(ctrl);
+}
+
+static void storvsp_queue_drop(struct storvsp_chan *sc)
+{
+	struct storvsp_msg *msg;
+
+	while ((msg = sc->queue)) {
+		sc->queue = msg->next;
+		free(msg);
+	}
+	sc->queue_tail = &sc->queue;
+}
+
+static void storvsp_chan_put(struct storvsp_chan *sc)
+{
+	if (--sc->refs)
+		return;
+	storvsp_queue_drop(sc);
+	storvsp_ctrl_put(sc->ctrl);
+	free(sc);
+}
+
+/**
+ * storvsp_ctrl_bind() - make a new SCSI channel a controller
+ * @sp: the StorVSP
+ * @primary: the primary channel, just added to the VMBus server
+ *
+ * Return: the controller (without LUNs), or NULL without memory.
+ */
+struct storvsp_ctrl *storvsp_ctrl_bind(struct storvsp *sp,
+				       struct hv_channel *primary)
+{
+	struct storvsp_ctrl *ctrl = calloc(1, sizeof(*ctrl)), **pp;
+
+	if (!ctrl)
+		return NULL;
+	ctrl->sp = sp;
+	ctrl->primary = primary;
+	ctrl->instance = primary->instance;
+	ctrl->refs = 1;
+	for (pp = &sp->ctrls; *pp; pp = &(*pp)->next)
+		;
+	*pp = ctrl;
+	primary->device = ctrl;
+	return ctrl;
+}
+
+struct storvsp_ctrl *storvsp_ctrl_find(struct storvsp *sp,
+				       const guid_t *instance)
+{
+	struct storvsp_ctrl *ctrl;
+
+	for (ctrl = sp->ctrls; ctrl; ctrl = ctrl->next)
+		if (ctrl->primary && !ctrl->primary->rescinded &&
+		    hv_guid_equal(&ctrl->instance, instance))
+			return ctrl;
+	return NULL;
+}
+
+/* Controllers never bound to a channel (a failed start-up). */
+void storvsp_destroy(struct storvsp *sp)
+{
+	while (sp->ctrls) {
+		sp->ctrls->refs = 1;
+		storvsp_ctrl_put(sp->ctrls);
+	}
+}
+
+/* --- sending --------------------------------------------------------- */
+
+/* -EAGAIN: the ring is full; anything else is final. */
+static int storvsp_send_now(struct storvsp_chan *sc, uint16_t type,
+			    uint64_t trans_id, const void *data, uint32_t len)
+{
+	struct iovec iov = { .iov_base = (void *)data, .iov_len = len };
+	int ret;
+
+	ret = hv_channel_send(sc->ch, type, 0, trans_id, &iov, 1);
+	if (ret && ret != -EAGAIN)
+		hv_warn_rl("scsi relid %u: packet for the guest lost: %s",
+			   sc->ch->relid, strerror(-ret));
+	return ret;
+}
+
+/* Send what waited for room; true once nothing waits. */
+static bool storvsp_flush(struct storvsp_chan *sc)
+{
+	struct storvsp_msg *msg;
+
+	while ((msg = sc->queue)) {
+		if (storvsp_send_now(sc, msg->type, msg->trans_id, msg->data,
+				     msg->len) == -EAGAIN)
+			return false;
+		sc->queue = msg->next;
+		if (!sc->queue)
+			sc->queue_tail = &sc->queue;
+		free(msg);
+	}
+	return true;
+}
+
+/*
+ * Send a packet to the guest, in order after those still waiting; if the
+ * ring is full it waits in the channel's queue (never dropped). A closed
+ * channel takes nothing.
+ */
+static void storvsp_send(struct storvsp_chan *sc, uint16_t type,
+			 uint64_t trans_id, const void *data, uint32_t len)
+{
+	struct storvsp_msg *msg;
+
+	if (!sc->ch)
+		return;
+	if (!sc->queue &&
+	    storvsp_send_now(sc, type, trans_id, data, len) != -EAGAIN)
+		return;
+	msg = malloc(sizeof(*msg));
+	if (!msg) {
+		hv_err("scsi relid %u: out of memory, completion lost",
+		       sc->ch->relid);
+		return;
+	}
+	msg->next = NULL;
+	msg->type = type;
+	msg->trans_id = trans_id;
+	msg->len = len;
+	memcpy(msg->data, data, len);
+	*sc->queue_tail = msg;
+	sc->queue_tail = &msg->next;
+}
+
+/* Answer a request with @resp (operation and flags are set here). */
+static void storvsp_answer(struct storvsp_chan *sc,
+			   const struct storvsp_rx *rx,
+			   struct vstor_packet *resp)
+{
+	if (!rx->reply)
+		return;
+	resp->operation = VSTOR_OP_COMPLETE_IO;
+	resp->flags = 0;
+	storvsp_send(sc, VMBUS_PKT_COMP, rx->trans_id, resp, sizeof(*resp));
+}
+
+static void storvsp_answer_status(struct storvsp_chan *sc,
+				  const struct storvsp_rx *rx, uint32_t status)
+{
+	struct vstor_packet resp = { .status = status };
+
+	storvsp_answer(sc, rx, &resp);
+}
+
+/* ENUMERATE_BUS: the LUNs changed, the guest rescans. */
+static void storvsp_notify(struct storvsp_ctrl *ctrl)
+{
+	struct vstor_packet pkt = { .operation = VSTOR_OP_ENUMERATE_BUS };
+	struct hv_channel *ch = ctrl->primary;
+
+	if (!ch || !ch->open || !ch->priv || ctrl->state != STORVSP_READY)
+		return;
+	storvsp_send(ch->priv, VMBUS_PKT_DATA_INBAND, 0, &pkt, sizeof(pkt));
+}
+
+/* --- completions ----------------------------------------------------- */
+
+static void storvsp_srb_completion(const struct storvsp_req *req,
+				   struct vstor_packet *pkt)
+{
+	struct vstor_srb *srb = &pkt->srb;
+	uint8_t sense_len = SCSI_SENSE_SIZE;
+
+	memset(pkt, 0, sizeof(*pkt));
+	pkt->operation = VSTOR_OP_COMPLETE_IO;
+	*srb = req->srb;	/* the guest's own addressing, echoed */
+	memset(&srb->data, 0, sizeof(srb->data));
+	srb->scsi_status = SCSI_STATUS_GOOD;
+	srb->sense_info_length = 0;
+	srb->data_transfer_length = 0;
+	if (req->srb_status) {
+		srb->srb_status = req->srb_status;
+		return;
+	}
+	if (req->cmd.status == SCSI_STATUS_GOOD) {
+		srb->srb_status = VSTOR_SRB_SUCCESS;
+		srb->data_transfer_length = req->moved;
+		return;
+	}
+	if (req->srb.sense_info_length < sense_len)
+		sense_len = req->srb.sense_info_length;
+	srb->srb_status = VSTOR_SRB_ERROR | VSTOR_SRB_STATUS_AUTOSENSE_VALID;
+	srb->scsi_status = req->cmd.status;
+	srb->sense_info_length = sense_len;
+	memcpy(srb->data.sense_data, req->cmd.sense, sense_len);
+}
+
+/*
+ * Fault injection (`fault storvsc`): malform this completion, or send a
+ * malformed one before it. Returns false when @pkt must not be sent.
+ */
+static void storvsp_inject_fault(struct storvsp_chan *sc,
+				 struct storvsp_req *req,
+				 struct vstor_packet *pkt)
+{
+	struct storvsp *sp = sc->ctrl->sp;
+	enum storvsp_fault fault = sp->fault;
+
+	if (!sp->fault_count)
+		return;
+	if (!--sp->fault_count)
+		sp->fault = STORVSP_FAULT_NONE;
+	sp->faults_sent++;
+	switch (fault) {
+	case STORVSP_FAULT_BAD_LENGTH:
+		storvsp_send(sc, VMBUS_PKT_COMP, req->trans_id, pkt,
+			     sizeof(*pkt) / 2);
+		break;
+	case STORVSP_FAULT_BAD_ID:
+		storvsp_send(sc, VMBUS_PKT_COMP, ~req->trans_id, pkt,
+			     sizeof(*pkt));
+		break;
+	case STORVSP_FAULT_BAD_STATUS:
+		/* Alternately an impossible status and an overlong transfer. */
+		if (sp->faults_sent % 2) {
+			pkt->srb.srb_status = STORVSP_BAD_SRB_STATUS;
+		} else {
+			pkt->srb.srb_status = VSTOR_SRB_SUCCESS;
+			pkt->srb.data_transfer_length = req->requested +
+							HV_WIRE_PAGE_SIZE;
+		}
+		break;
+	case STORVSP_FAULT_NONE:
+		break;
+	}
+}
+
+static void storvsp_req_free(struct storvsp_req *req)
+{
+	struct storvsp_chan *sc = req->sc;
+	struct storvsp_ctrl *ctrl = sc->ctrl;
+
+	if (req->lun)
+		storvsp_lun_put(req->lun);
+	free(req->fill);
+	free(req);
+	sc->inflight--;
+	ctrl->inflight--;
+	/* A rescind may wait for the last I/O on guest memory. */
+	if (!ctrl->inflight && ctrl->primary)
+		vmbus_server_device_idle(ctrl->primary->srv, ctrl->primary);
+	/* The channel may have stopped reading for us. */
+	if (sc->ch && !sc->queue)
+		hv_channel_unblock(sc->ch);
+	storvsp_chan_put(sc);
+}
+
+static void storvsp_count(struct storvsp_req *req)
+{
+	struct storvsp_stats *st = &req->sc->ctrl->stats;
+
+	if (req->srb_status || req->cmd.status != SCSI_STATUS_GOOD)
+		st->errors++;
+}
+
+/* The request is done: answer it (unless its channel closed), free it. */
+static void storvsp_finish(struct storvsp_req *req)
+{
+	struct storvsp_chan *sc = req->sc;
+	struct vstor_packet pkt;
+
+	if (req->lun && req->lun->removed)
+		req->srb_status = VSTOR_SRB_INVALID_LUN;
+	storvsp_count(req);
+	if (req->reply && sc->ch) {
+		storvsp_srb_completion(req, &pkt);
+		storvsp_inject_fault(sc, req, &pkt);
+		storvsp_send(sc, VMBUS_PKT_COMP, req->trans_id, &pkt,
+			     sizeof(pkt));
+	}
+	storvsp_req_free(req);
+}
+
+static void storvsp_finish_status(struct storvsp_req *req, uint8_t status)
+{
+	req->srb_status = status;
+	storvsp_finish(req);
+}
+
+/* --- guest data ------------------------------------------------------ */
+
+static void storvsp_copy_to_guest(struct storvsp_req *req, const void *src,
+				  uint32_t len)
+{
+	const uint8_t *p = src;
+	uint32_t chunk;
+	unsigned int i;
+
+	for (i = 0; i < req->niov && len; i++, p += chunk, len -= chunk) {
+		chunk = req->iov[i].iov_len < len ? req->iov[i].iov_len : len;
+		memcpy(req->iov[i].iov_base, p, chunk);
+	}
+}
+
+static uint32_t storvsp_copy_from_guest(struct storvsp_req *req, void *dst,
+					uint32_t len)
+{
+	uint32_t chunk, done = 0;
+	uint8_t *p = dst;
+	unsigned int i;
+
+	for (i = 0; i < req->niov && done < len; i++, done += chunk) {
+		chunk = req->iov[i].iov_len < len - done ?
+			req->iov[i].iov_len : len - done;
+		memcpy(p + done, req->iov[i].iov_base, chunk);
+	}
+	return done;
+}
+
+/* Keep the first @len bytes of the data pages (a shorter READ/WRITE). */
+static void storvsp_trim_iov(struct storvsp_req *req, uint64_t len)
+{
+	unsigned int i;
+
+	for (i = 0; i < req->niov && len; i++) {
+		if (req->iov[i].iov_len > len)
+			req->iov[i].iov_len = len;
+		len -= req->iov[i].iov_len;
+	}
+	req->niov = i;
+}
+
+/* --- the medium ------------------------------------------------------ */
+
+static void storvsp_range_step(struct storvsp_req *req);
+
+static void storvsp_medium_error(struct storvsp_req *req, int err)
+{
+	hv_warn_rl("disk %s: %s at byte %llu: %s", req->lun->path,
+		   req->io.op == BLOCKIO_READ ? "read" : "write",
+		   (unsigned long long)req->io.offset, strerror(-err));
+	scsi_cmd_fail(&req->cmd, SCSI_SENSE_MEDIUM_ERROR, 0x11, 0x00);
+	req->moved = 0;
+}
+
+static void storvsp_io_done(struct blockio_req *io)
+{
+	struct storvsp_req *req = container_of(io, struct storvsp_req, io);
+	struct storvsp_stats *st = &req->sc->ctrl->stats;
+	enum scsi_io_kind kind = req->cmd.io.kind;
+
+	if (io->result == -EOPNOTSUPP && io->op == BLOCKIO_PUNCH &&
+	    !req->zero_fill) {
+		/* Unmapped blocks must read zero: write them instead. */
+		req->zero_fill = true;
+		storvsp_range_step(req);
+		return;
+	}
+	if (io->result) {
+		storvsp_medium_error(req, io->result);
+		storvsp_finish(req);
+		return;
+	}
+	if (io->op == BLOCKIO_READ)
+		st->bytes_read += io->moved;
+	else if (io->op == BLOCKIO_WRITE)
+		st->bytes_written += io->moved;
+	if (kind == SCSI_IO_DISCARD || kind == SCSI_IO_WRITE_SAME) {
+		req->range_done += io->op == BLOCKIO_PUNCH ? io->len :
+						io->moved;
+		storvsp_range_step(req);
+		return;
+	}
+	storvsp_finish(req);
+}
+
+static void storvsp_submit(struct storvsp_req *req, enum blockio_op op,
+			   uint64_t offset)
+{
+	req->io.op = op;
+	req->io.fd = req->lun->disk.fd;
+	req->io.offset = offset;
+	req->io.done = storvsp_io_done;
+	blockio_submit(req->sc->ctrl->sp->bio, &req->io);
+}
+
+/* WRITE SAME and zero-fill: a chunk of copies of one block. */
+static int storvsp_fill_prepare(struct storvsp_req *req)
+{
+	unsigned int off;
+
+	if (req->fill)
+		return 0;
+	req->fill = calloc(1, STORVSP_FILL_CHUNK);
+	if (!req->fill)
+		return -ENOMEM;
+	if (req->cmd.io.kind != SCSI_IO_WRITE_SAME)
+		return 0;
+	for (off = 0; off < STORVSP_FILL_CHUNK; off += SCSI_BLOCK_SIZE)
+		memcpy(req->fill + off, req->bounce, SCSI_BLOCK_SIZE);
+	return 0;
+}
+
+/*
+ * UNMAP and WRITE SAME walk their ranges one file operation at a time:
+ * a hole punch per range, or fill writes of up to STORVSP_FILL_CHUNK.
+ */
+static void storvsp_range_step(struct storvsp_req *req)
+{
+	struct scsi_io *io = &req->cmd.io;
+	const struct scsi_range *r;
+	uint64_t left;
+
+	while (req->range < io->nr_ranges &&
+	       req->range_done >= io->ranges[req->range].len) {
+		req->range++;
+		req->range_done = 0;
+	}
+	if (req->range == io->nr_ranges) {
+		storvsp_finish(req);
+		return;
+	}
+	r = &io->ranges[req->range];
+	if (io->kind == SCSI_IO_DISCARD && !req->zero_fill) {
+		req->io.len = r->len;
+		storvsp_submit(req, BLOCKIO_PUNCH, r->offset);
+		return;
+	}
+	if (storvsp_fill_prepare(req)) {
+		storvsp_medium_error(req, -ENOMEM);
+		storvsp_finish(req);
+		return;
+	}
+	left = r->len - req->range_done;
+	req->fill_iov.iov_base = req->fill;
+	req->fill_iov.iov_len = left < STORVSP_FILL_CHUNK ? left :
+				STORVSP_FILL_CHUNK;
+	req->io.iov = &req->fill_iov;
+	req->io.iovcnt = 1;
+	storvsp_submit(req, BLOCKIO_WRITE, r->offset + req->range_done);
+}
+
+/* Start the medium access scsi_disk asked for. */
+static void storvsp_start_io(struct storvsp_req *req)
+{
+	struct storvsp_stats *st = &req->sc->ctrl->stats;
+	struct scsi_io *io = &req->cmd.io;
+
+	switch (io->kind) {
+	case SCSI_IO_READ:
+	case SCSI_IO_WRITE:
+		if (io->kind == SCSI_IO_READ)
+			st->reads++;
+		else
+			st->writes++;
+		storvsp_trim_iov(req, io->len);
+		req->moved = io->len;
+		req->io.iov = req->iov;
+		req->io.iovcnt = req->niov;
+		storvsp_submit(req, io->kind == SCSI_IO_READ ? BLOCKIO_READ :
+			       BLOCKIO_WRITE, io->offset);
+		break;
+	case SCSI_IO_FLUSH:
+		st->flushes++;
+		storvsp_submit(req, BLOCKIO_FLUSH, 0);
+		break;
+	case SCSI_IO_DISCARD:
+	case SCSI_IO_WRITE_SAME:
+		if (io->kind == SCSI_IO_DISCARD)
+			st->unmaps++;
+		else
+			st->writes++;
+		req->moved = req->requested;
+		storvsp_range_step(req);
+		break;
+	case SCSI_IO_NONE:
+		storvsp_finish(req);
+		break;
+	}
+}
+
+/* --- SRBs ------------------------------------------------------------ */
+
+static uint32_t get_be32(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
+	       (uint32_t)p[2] << 8 | p[3];
+}
+
+/* REPORT LUNS is the target's: answered whatever LUN it was sent to. */
+static void storvsp_report_luns(struct storvsp_req *req)
+{
+	struct storvsp_ctrl *ctrl = req->sc->ctrl;
+	uint8_t luns[STORVSP_MAX_LUNS];
+	unsigned int i, n = 0;
+	uint32_t len = req->requested;
+
+	req->cmd.status = SCSI_STATUS_GOOD;
+	if (req->srb.cdb_length < 12) {
+		scsi_cmd_fail(&req->cmd, SCSI_SENSE_ILLEGAL_REQUEST, 0x20, 0);
+		return;
+	}
+	for (i = 0; i < STORVSP_MAX_LUNS; i++)
+		if (ctrl->luns[i])
+			luns[n++] = i;
+	if (len > get_be32(req->cdb + 6))
+		len = get_be32(req->cdb + 6);
+	if (len > sizeof(req->bounce))
+		len = sizeof(req->bounce);
+	req->moved = scsi_report_luns(luns, n, req->bounce, len);
+	storvsp_copy_to_guest(req, req->bounce, req->moved);
+}
+
+/* Run the CDB on its LUN; finish now or when the medium is done. */
+static void storvsp_execute(struct storvsp_req *req)
+{
+	struct storvsp_ctrl *ctrl = req->sc->ctrl;
+	struct scsi_cmd *cmd = &req->cmd;
+	uint8_t op = req->cdb[0];
+	enum scsi_data_dir dir = scsi_cdb_direction(op);
+	uint32_t len = req->requested;
+
+	if (req->srb.path_id || req->srb.target_id) {
+		storvsp_finish_status(req, VSTOR_SRB_INVALID_LUN);
+		return;
+	}
+	if (op == SCSI_REPORT_LUNS) {
+		storvsp_report_luns(req);
+		storvsp_finish(req);
+		return;
+	}
+	req->lun = ctrl->luns[req->srb.lun];
+	if (!req->lun) {
+		storvsp_finish_status(req, VSTOR_SRB_INVALID_LUN);
+		return;
+	}
+	req->lun->refs++;
+	cmd->cdb = req->cdb;
+	cmd->cdb_len = req->srb.cdb_length;
+	cmd->buf = req->bounce;
+	/* READ and WRITE move data past the bounce buffer, never into it. */
+	if (!scsi_cdb_medium_rw(op) && len > sizeof(req->bounce))
+		len = sizeof(req->bounce);
+	cmd->buf_len = len;
+	if (dir == SCSI_DIR_OUT && !scsi_cdb_medium_rw(op))
+		cmd->buf_len = storvsp_copy_from_guest(req, req->bounce, len);
+	scsi_disk_execute(&req->lun->disk, cmd);
+	if (cmd->status != SCSI_STATUS_GOOD || cmd->io.kind == SCSI_IO_NONE) {
+		if (cmd->status == SCSI_STATUS_GOOD && dir == SCSI_DIR_IN)
+			storvsp_copy_to_guest(req, req->bounce, cmd->data_len);
+		req->moved = dir == SCSI_DIR_OUT ? req->requested :
+			     cmd->data_len;
+		storvsp_finish(req);
+		return;
+	}
+	storvsp_start_io(req);
+}
+
+/*
+ * Map the one GPA range of an SRB with data: every page guest RAM,
+ * pages that are adjacent in our mapping merged into one iovec.
+ */
+static const char *storvsp_map_range(struct hv_channel *ch,
+				     const struct storvsp_rx *rx,
+				     struct storvsp_req *req)
+{
+	const struct vmbus_gpa_direct_header *gh = (const void *)rx->pkt;
+	uint32_t first = sizeof(*gh) + sizeof(struct vmbus_gpa_range);
+	struct vmbus_gpa_range r;
+	uint32_t off, left, chunk, npfn, i;
+	struct iovec *last;
+	uint64_t pfn;
+	uint8_t *page;
+
+	if (gh->range_cnt != 1)
+		return "range count is not 1";
+	if (rx->hdr_end < first)
+		return "no room for the range";
+	memcpy(&r, rx->pkt + sizeof(*gh), sizeof(r));
+	if (r.byte_count != req->requested)
+		return "byte_count differs from data_transfer_length";
+	if (r.byte_offset >= HV_WIRE_PAGE_SIZE)
+		return "byte_offset past the first page";
+	npfn = ((uint64_t)r.byte_offset + r.byte_count + HV_WIRE_PAGE_SIZE -
+		1) / HV_WIRE_PAGE_SIZE;
+	if ((rx->hdr_end - first) / sizeof(pfn) < npfn)
+		return "PFNs past the range header";
+	off = r.byte_offset;
+	left = r.byte_count;
+	for (i = 0; i < npfn; i++, off = 0, left -= chunk) {
+		memcpy(&pfn, rx->pkt + first + i * sizeof(pfn), sizeof(pfn));
+		page = guestmem_page(ch->srv->gm, pfn);
+		if (!page)
+			return "PFN outside guest RAM";
+		chunk = HV_WIRE_PAGE_SIZE - off < left ?
+			HV_WIRE_PAGE_SIZE - off : left;
+		last = req->niov ? &req->iov[req->niov - 1] : NULL;
+		if (last && (uint8_t *)last->iov_base + last->iov_len ==
+		    page + off) {
+			last->iov_len += chunk;
+			continue;
+		}
+		req->iov[req->niov].iov_base = page + off;
+		req->iov[req->niov++].iov_len = chunk;
+	}
+	return NULL;
+}
+
+/* Direction, length and CDB checks that need no guest memory. */
+static const char *storvsp_check_srb(const struct storvsp *sp,
+				     const struct storvsp_rx *rx)
+{
+	const struct vstor_srb *srb = &rx->vp.srb;
+	enum scsi_data_dir dir;
+	bool gpa = rx->type == VMBUS_PKT_DATA_USING_GPA_DIRECT;
+
+	if (rx->vp_len < STORVSP_HEADER_SIZE + sizeof(*srb) ||
+	    srb->length != sizeof(*srb))
+		return "SRB length";
+	if (!srb->cdb_length || srb->cdb_length > VSTOR_CDB_SIZE)
+		return "CDB length";
+	if (srb->data_in > VSTOR_SRB_UNKNOWN)
+		return "data_in";
+	if (srb->data_transfer_length > sp->cfg.max_transfer)
+		return "longer than max_transfer_bytes";
+	if (!srb->data_transfer_length)
+		return gpa ? "GPA range without data" : NULL;
+	if (!gpa)
+		return "data without a GPA range";
+	dir = scsi_cdb_direction(srb->data.cdb[0]);
+	if (srb->data_in == VSTOR_SRB_UNKNOWN || dir == SCSI_DIR_NONE ||
+	    (dir == SCSI_DIR_IN && srb->data_in != VSTOR_SRB_READ) ||
+	    (dir == SCSI_DIR_OUT && srb->data_in != VSTOR_SRB_WRITE))
+		return "data direction does not match the CDB";
+	return NULL;
+}
+
+static struct storvsp_req *storvsp_req_alloc(struct storvsp_chan *sc,
+					     const struct storvsp_rx *rx)
+{
+	uint32_t pages = rx->vp.srb.data_transfer_length /
+			 HV_WIRE_PAGE_SIZE + 2;
+	struct storvsp_req *req;
+
+	req = calloc(1, sizeof(*req) + pages * sizeof(struct iovec));
+	if (!req)
+		return NULL;
+	req->sc = sc;
+	req->trans_id = rx->trans_id;
+	req->reply = rx->reply;
+	req->srb = rx->vp.srb;
+	req->requested = rx->vp.srb.data_transfer_length;
+	memcpy(req->cdb, rx->vp.srb.data.cdb, VSTOR_CDB_SIZE);
+	sc->refs++;
+	sc->inflight++;
+	sc->ctrl->inflight++;
+	return req;
+}
+
+static int storvsp_on_srb(struct storvsp_chan *sc,
+			  const struct storvsp_rx *rx)
+{
+	struct storvsp_ctrl *ctrl = sc->ctrl;
+	struct storvsp_req *req;
+	const char *bad;
+
+	if (ctrl->state != STORVSP_READY) {
+		storvsp_answer_status(sc, rx, VSTOR_STATUS_INVALID_DEVICE_STATE);
+		return -EINVAL;
+	}
+	ctrl->stats.srbs++;
+	bad = storvsp_check_srb(ctrl->sp, rx);
+	req = storvsp_req_alloc(sc, rx);
+	if (!req) {
+		hv_err("scsi relid %u: out of memory", sc->ch->relid);
+		return -EAGAIN;
+	}
+	if (!bad && req->requested)
+		bad = storvsp_map_range(sc->ch, rx, req);
+	if (bad) {
+		hv_warn_rl("scsi relid %u: bad SRB (CDB 0x%02x): %s",
+			   sc->ch->relid, req->cdb[0], bad);
+		storvsp_finish_status(req, VSTOR_SRB_INVALID_REQUEST);
+		return -EINVAL;
+	}
+	storvsp_execute(req);
+	return 0;
+}
+
+/* --- the handshake --------------------------------------------------- */
+
+static bool storvsp_step(struct storvsp_chan *sc, enum storvsp_state from)
+{
+	return !sc->ch->primary && sc->ctrl->state == from;
+}
+
+static void storvsp_on_begin(struct storvsp_chan *sc,
+			     const struct storvsp_rx *rx)
+{
+	if (!storvsp_step(sc, STORVSP_WAIT_BEGIN)) {
+		storvsp_answer_status(sc, rx, VSTOR_STATUS_INVALID_DEVICE_STATE);
+		return;
+	}
+	sc->ctrl->state = STORVSP_WAIT_VERSION;
+	storvsp_answer_status(sc, rx, VSTOR_STATUS_SUCCESS);
+}
+
+static void storvsp_on_version(struct storvsp_chan *sc,
+			       const struct storvsp_rx *rx)
+{
+	struct vstor_packet resp = { .version = rx->vp.version };
+	uint16_t v = rx->vp.version.major_minor;
+
+	if (!storvsp_step(sc, STORVSP_WAIT_VERSION)) {
+		storvsp_answer_status(sc, rx, VSTOR_STATUS_INVALID_DEVICE_STATE);
+		return;
+	}
+	if (storvsp_version_ok(sc->ctrl->sp, v)) {
+		sc->ctrl->version = v;
+		sc->ctrl->state = STORVSP_WAIT_PROPERTIES;
+	} else {
+		resp.status = VSTOR_STATUS_REVISION_MISMATCH;
+	}
+	storvsp_answer(sc, rx, &resp);
+}
+
+static void storvsp_on_properties(struct storvsp_chan *sc,
+				  const struct storvsp_rx *rx)
+{
+	const struct storvsp_config *cfg = &sc->ctrl->sp->cfg;
+	struct vstor_packet resp = { 0 };
+
+	if (!storvsp_step(sc, STORVSP_WAIT_PROPERTIES)) {
+		storvsp_answer_status(sc, rx, VSTOR_STATUS_INVALID_DEVICE_STATE);
+		return;
+	}
+	sc->ctrl->state = STORVSP_WAIT_END;
+	resp.properties.max_channel_cnt = cfg->max_channels;
+	if (cfg->max_channels)
+		resp.properties.flags = VSTOR_PROPERTY_MULTI_CHANNEL;
+	resp.properties.max_transfer_bytes = cfg->max_transfer;
+	storvsp_answer(sc, rx, &resp);
+}
+
+static void storvsp_on_end(struct storvsp_chan *sc,
+			   const struct storvsp_rx *rx)
+{
+	if (!storvsp_step(sc, STORVSP_WAIT_END)) {
+		storvsp_answer_status(sc, rx, VSTOR_STATUS_INVALID_DEVICE_STATE);
+		return;
+	}
+	sc->ctrl->state = STORVSP_READY;
+	storvsp_answer_status(sc, rx, VSTOR_STATUS_SUCCESS);
+}
+
+/* Accepted once per open, after QUERY_PROPERTIES, on the primary. */
+static void storvsp_on_sub_channels(struct storvsp_chan *sc,
+				    const struct storvsp_rx *rx)
+{
+	struct storvsp_ctrl *ctrl = sc->ctrl;
+	uint16_t n = rx->vp.sub_channel_count;
+
+	if (sc->ch->primary || ctrl->subchannels ||
+	    (ctrl->state != STORVSP_WAIT_END &&
+	     ctrl->state != STORVSP_READY)) {
+		storvsp_answer_status(sc, rx, VSTOR_STATUS_INVALID_DEVICE_STATE);
+		return;
+	}
+	if (n > ctrl->sp->cfg.max_channels) {
+		hv_warn_rl("scsi relid %u: %u sub-channels asked, %u allowed",
+			   sc->ch->relid, n, ctrl->sp->cfg.max_channels);
+		storvsp_answer_status(sc, rx, VSTOR_STATUS_INVALID_PARAMETER);
+		return;
+	}
+	ctrl->subchannels = true;
+	/* The answer first, then the offers. */
+	storvsp_answer_status(sc, rx, VSTOR_STATUS_SUCCESS);
+	if (n && vmbus_server_add_subchannels(sc->ch->srv, sc->ch, n) < 0)
+		hv_warn_rl("scsi relid %u: no sub-channels created",
+			   sc->ch->relid);
+}
+
+/* --- the device ------------------------------------------------------ */
+
+/* Copy the vstor_packet out of a checked VMBus packet. */
+static int storvsp_parse(const uint8_t *pkt, uint32_t len,
+			 struct storvsp_rx *rx)
+{
+	const struct vmbus_packet_desc *desc = (const void *)pkt;
+
+	memset(rx, 0, sizeof(*rx));
+	rx->pkt = pkt;
+	rx->len = len;
+	rx->type = desc->type;
+	rx->trans_id = desc->trans_id;
+	rx->reply = desc->flags & VMBUS_PKT_FLAG_COMPLETION_REQUESTED;
+	rx->hdr_end = desc->offset8 * 8;
+	if (rx->type != VMBUS_PKT_DATA_INBAND &&
+	    rx->type != VMBUS_PKT_DATA_USING_GPA_DIRECT)
+		return -EINVAL;
+	rx->vp_len = len - rx->hdr_end;
+	memcpy(&rx->vp, pkt + rx->hdr_end,
+	       rx->vp_len < sizeof(rx->vp) ? rx->vp_len : sizeof(rx->vp));
+	return 0;
+}
+
+static int storvsp_packet(struct hv_channel *ch, const uint8_t *pkt,
+			  uint32_t len)
+{
+	struct storvsp_chan *sc = ch->priv;
+	struct storvsp_rx rx;
+
+	/* Back-pressure: nothing new while answers wait for room. */
+	if (sc->queue && !storvsp_flush(sc))
+		return -EAGAIN;
+	if (sc->inflight >= STORVSP_MAX_INFLIGHT)
+		return -EAGAIN;
+	if (storvsp_parse(pkt, len, &rx)) {
+		hv_warn_rl("scsi relid %u: packet type %u ignored", ch->relid,
+			   rx.type);
+		return -EINVAL;
+	}
+	if (rx.vp_len < STORVSP_HEADER_SIZE) {
+		hv_warn_rl("scsi relid %u: %u-byte request", ch->relid,
+			   rx.vp_len);
+		storvsp_answer_status(sc, &rx, VSTOR_STATUS_INVALID_PARAMETER);
+		return -EINVAL;
+	}
+	switch (rx.vp.operation) {
+	case VSTOR_OP_EXECUTE_SRB:
+		return storvsp_on_srb(sc, &rx);
+	case VSTOR_OP_BEGIN_INITIALIZATION:
+		storvsp_on_begin(sc, &rx);
+		return 0;
+	case VSTOR_OP_QUERY_PROTOCOL_VERSION:
+		storvsp_on_version(sc, &rx);
+		return 0;
+	case VSTOR_OP_QUERY_PROPERTIES:
+		storvsp_on_properties(sc, &rx);
+		return 0;
+	case VSTOR_OP_END_INITIALIZATION:
+		storvsp_on_end(sc, &rx);
+		return 0;
+	case VSTOR_OP_CREATE_SUB_CHANNELS:
+		storvsp_on_sub_channels(sc, &rx);
+		return 0;
+	case VSTOR_OP_RESET_LUN:
+	case VSTOR_OP_RESET_ADAPTER:
+	case VSTOR_OP_RESET_BUS:
+		/* Nothing is ever stuck here: every request completes. */
+		storvsp_answer_status(sc, &rx, VSTOR_STATUS_SUCCESS);
+		return 0;
+	default:
+		hv_warn_rl("scsi relid %u: operation %u refused", ch->relid,
+			   rx.vp.operation);
+		storvsp_answer_status(sc, &rx,
+				      VSTOR_STATUS_INVALID_DEVICE_REQUEST);
+		return -EINVAL;
+	}
+}
+
+static int storvsp_open(struct hv_channel *ch)
+{
+	struct storvsp_ctrl *ctrl = ch->device;
+	struct storvsp_chan *sc;
+
+	if (!ctrl)
+		return -ENODEV;
+	sc = calloc(1, sizeof(*sc));
+	if (!sc)
+		return -ENOMEM;
+	sc->ch = ch;
+	sc->ctrl = ctrl;
+	sc->refs = 1;
+	sc->queue_tail = &sc->queue;
+	ctrl->refs++;
+	if (!ch->primary) {
+		ctrl->state = STORVSP_WAIT_BEGIN;
+		ctrl->version = 0;
+		ctrl->subchannels = false;
+	}
+	ch->priv = sc;
+	return 0;
+}
+
+/* Requests in flight finish into nothing; queued answers are dropped. */
+static void storvsp_close(struct hv_channel *ch)
+{
+	struct storvsp_chan *sc = ch->priv;
+
+	if (!sc)
+		return;
+	if (!ch->primary)
+		sc->ctrl->state = STORVSP_WAIT_BEGIN;
+	storvsp_queue_drop(sc);
+	sc->ch = NULL;
+	ch->priv = NULL;
+	storvsp_chan_put(sc);
+}
+
+static void storvsp_resume(struct hv_channel *ch)
+{
+	if (ch->priv)
+		storvsp_flush(ch->priv);
+}
+
+static bool storvsp_busy(struct hv_channel *ch)
+{
+	struct storvsp_ctrl *ctrl = ch->device;
+
+	return ctrl && ctrl->inflight;
+}
+
+static void storvsp_release(struct hv_channel *ch)
+{
+	struct storvsp_ctrl *ctrl = ch->device;
+
+	if (!ctrl)
+		return;
+	ctrl->primary = NULL;
+	ch->device = NULL;
+	storvsp_ctrl_put(ctrl);
+}
+
+const struct hv_device_ops hv_storvsp_ops = {
+	.open = storvsp_open,
+	.close = storvsp_close,
+	.packet = storvsp_packet,
+	.resume = storvsp_resume,
+	.busy = storvsp_busy,
+	.release = storvsp_release,
+};
+
+/* --- control --------------------------------------------------------- */
+
+static int storvsp_free_lun(const struct storvsp_ctrl *ctrl)
+{
+	int i;
+
+	for (i = 0; i < STORVSP_MAX_LUNS; i++)
+		if (!ctrl->luns[i])
+			return i;
+	return -1;
+}
+
+/**
+ * storvsp_disk_add() - attach an image as a LUN
+ * @ctrl: the controller
+ * @d: the image, read-only or not, and the LUN (-1: lowest free)
+ * @lun: set to the LUN used
+ *
+ * A guest using the controller hears of it (ENUMERATE_BUS).
+ *
+ * Return: 0, -EEXIST (LUN taken), -ENOSPC (no LUN free), or the error of
+ * opening the image (logged).
+ */
+int storvsp_disk_add(struct storvsp_ctrl *ctrl,
+		     const struct storvsp_disk_spec *d, unsigned int *lun)
+{
+	int n = d->lun >= 0 ? d->lun : storvsp_free_lun(ctrl);
+	struct storvsp_lun *l;
+	int ret;
+
+	if (n < 0)
+		return -ENOSPC;
+	if (n >= STORVSP_MAX_LUNS || ctrl->luns[n])
+		return -EEXIST;
+	l = calloc(1, sizeof(*l));
+	if (!l)
+		return -ENOMEM;
+	l->path = strdup(d->path);
+	ret = l->path ? scsi_disk_open(&l->disk, d->path, d->read_only,
+				       ctrl->sp->next_disk++) : -ENOMEM;
+	if (ret) {
+		free(l->path);
+		free(l);
+		return ret;
+	}
+	l->lun = n;
+	l->refs = 1;
+	ctrl->luns[n] = l;
+	*lun = n;
+	storvsp_notify(ctrl);
+	return 0;
+}
+
+/**
+ * storvsp_disk_remove() - detach a LUN
+ * @ctrl: the controller
+ * @lun: the LUN
+ *
+ * Requests in flight to it finish with INVALID_LUN, later ones get it at
+ * once; the image is closed after the last one. The guest hears of it.
+ *
+ * Return: 0 or -ENOENT.
+ */
+int storvsp_disk_remove(struct storvsp_ctrl *ctrl, unsigned int lun)
+{
+	struct storvsp_lun *l;
+
+	if (lun >= STORVSP_MAX_LUNS || !ctrl->luns[lun])
+		return -ENOENT;
+	l = ctrl->luns[lun];
+	ctrl->luns[lun] = NULL;
+	l->removed = true;
+	storvsp_lun_put(l);
+	storvsp_notify(ctrl);
+	return 0;
+}
+
+/* `fault storvsc KIND COUNT`: malform the next COUNT SRB completions. */
+int storvsp_set_fault(struct storvsp *sp, const char *kind,
+		      unsigned int count)
+{
+	static const char *const names[] = {
+		[STORVSP_FAULT_BAD_LENGTH] = "bad-length",
+		[STORVSP_FAULT_BAD_ID] = "bad-id",
+		[STORVSP_FAULT_BAD_STATUS] = "bad-status",
+	};
+	unsigned int i;
+
+	for (i = STORVSP_FAULT_BAD_LENGTH; i < ARRAY_SIZE(names); i++) {
+		if (!strcmp(kind, names[i])) {
+			sp->fault = i;
+			sp->fault_count = count;
+			return 0;
+		}
+	}
+	return -EINVAL;
+}
+
+void storvsp_list(struct storvsp *sp, struct hv_buf *out)
+{
+	char guid[HV_GUID_STR_LEN + 1];
+	struct storvsp_ctrl *ctrl;
+	unsigned int i;
+
+	for (ctrl = sp->ctrls; ctrl; ctrl = ctrl->next) {
+		if (!ctrl->primary)
+			continue;
+		hv_guid_format(&ctrl->instance, guid);
+		for (i = 0; i < STORVSP_MAX_LUNS; i++)
+			if (ctrl->luns[i])
+				hv_buf_printf(out, "scsi %s lun=%u file=%s ro=%d\n",
+					      guid, i, ctrl->luns[i]->path,
+					      ctrl->luns[i]->disk.read_only);
+	}
+}
+
+#define STORVSP_STAT(b, prefix, s, field)				\
+	hv_buf_printf(b, "%s" #field "=%llu\n", prefix,			\
+		      (unsigned long long)(s)->field)
+
+void storvsp_stats(struct storvsp *sp, struct hv_buf *out)
+{
+	const struct blockio_stats *bs = &sp->bio->stats;
+	char guid[HV_GUID_STR_LEN + 1], p[64];
+	struct storvsp_ctrl *ctrl;
+
+	hv_buf_printf(out, "storvsp.faults_sent=%llu\n",
+		      (unsigned long long)sp->faults_sent);
+	hv_buf_printf(out, "blockio.inflight=%u\n", sp->bio->inflight);
+	STORVSP_STAT(out, "blockio.", bs, submitted);
+	STORVSP_STAT(out, "blockio.", bs, completed);
+	STORVSP_STAT(out, "blockio.", bs, pieces);
+	STORVSP_STAT(out, "blockio.", bs, errors);
+	STORVSP_STAT(out, "blockio.", bs, backlogged);
+	for (ctrl = sp->ctrls; ctrl; ctrl = ctrl->next) {
+		hv_guid_format(&ctrl->instance, guid);
+		snprintf(p, sizeof(p), "scsi.%s.", guid);
+		hv_buf_printf(out, "%sinflight=%u\n", p, ctrl->inflight);
+		STORVSP_STAT(out, p, &ctrl->stats, srbs);
+		STORVSP_STAT(out, p, &ctrl->stats, reads);
+		STORVSP_STAT(out, p, &ctrl->stats, writes);
+		STORVSP_STAT(out, p, &ctrl->stats, flushes);
+		STORVSP_STAT(out, p, &ctrl->stats, unmaps);
+		STORVSP_STAT(out, p, &ctrl->stats, bytes_read);
+		STORVSP_STAT(out, p, &ctrl->stats, bytes_written);
+		STORVSP_STAT(out, p, &ctrl->stats, errors);
+	}
+}

@@ -1,0 +1,175 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * StorVSP: the host side of the synthetic SCSI controller (VSTOR,
+ * reference §7). A controller is one VMBus device (a primary channel and
+ * the sub-channels the guest asks for) with LUNs on raw image files at
+ * path 0, target 0. VSTOR packets are decoded here, SCSI commands by
+ * scsi_disk.c, and the medium is read and written by blockio.c, straight
+ * to and from guest RAM.
+ */
+#ifndef _HVHOST_STORVSP_H
+#define _HVHOST_STORVSP_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <hyperv/vstor.h>
+
+#include "blockio.h"
+#include "scsi_disk.h"
+#include "util.h"
+#include "vmbus_server.h"
+
+#define STORVSP_MAX_LUNS		256	/* a LUN is one byte */
+#define STORVSP_DEFAULT_CHANNELS	4
+#define STORVSP_MAX_CHANNELS		64
+#define STORVSP_DEFAULT_MAX_TRANSFER	(1024U * 1024)
+#define STORVSP_MAX_TRANSFER		(8U << 20)
+/* Requests one channel may have in flight; more wait in its ring. */
+#define STORVSP_MAX_INFLIGHT		1024
+/* Host copy of data that does not go to the medium (INQUIRY, UNMAP...). */
+#define STORVSP_BOUNCE_SIZE		4096
+#define STORVSP_PATH_MAX		1024
+
+/**
+ * struct storvsp_config - the host's limits, from the command line
+ * @max_version: newest VSTOR version accepted (VSTOR_VERSION_*)
+ * @max_channels: max_channel_cnt in QUERY_PROPERTIES (sub-channels)
+ * @max_transfer: max_transfer_bytes in QUERY_PROPERTIES; longer SRBs
+ *	are refused
+ */
+struct storvsp_config {
+	uint16_t max_version;
+	uint16_t max_channels;
+	uint32_t max_transfer;
+};
+
+/**
+ * struct storvsp_disk_spec - FILE[,ro][,lun=N][,ctrl=K]
+ * @path: the image
+ * @read_only: writes fail with DATA PROTECT
+ * @lun: the LUN, or -1 for the lowest free one
+ * @ctrl: the controller, in --scsi order
+ */
+struct storvsp_disk_spec {
+	char path[STORVSP_PATH_MAX];
+	bool read_only;
+	int lun;
+	unsigned int ctrl;
+};
+
+/**
+ * struct storvsp_lun - one disk of a controller
+ * @disk: the SCSI target logic and the open image
+ * @path: the image's path, for `list`
+ * @lun: its LUN
+ * @removed: hot-removed; requests still in flight finish with INVALID_LUN
+ * @refs: the controller's, plus one per request using it
+ */
+struct storvsp_lun {
+	struct scsi_disk disk;
+	char *path;
+	uint8_t lun;
+	bool removed;
+	unsigned int refs;
+};
+
+/* Per-controller counters, printed by `stats`. */
+struct storvsp_stats {
+	uint64_t srbs;
+	uint64_t reads;
+	uint64_t writes;
+	uint64_t flushes;
+	uint64_t unmaps;
+	uint64_t bytes_read;
+	uint64_t bytes_written;
+	uint64_t errors;	/* SRBs not completed with SUCCESS */
+};
+
+/* The initialisation handshake, in the order the guest must follow. */
+enum storvsp_state {
+	STORVSP_WAIT_BEGIN,
+	STORVSP_WAIT_VERSION,
+	STORVSP_WAIT_PROPERTIES,
+	STORVSP_WAIT_END,
+	STORVSP_READY,
+};
+
+struct storvsp;
+
+/**
+ * struct storvsp_ctrl - one synthetic SCSI controller
+ * @sp: the StorVSP it belongs to
+ * @next: list link in @sp
+ * @primary: its primary channel; NULL once that is freed
+ * @instance: the instance GUID (kept for `list` after a rescind)
+ * @luns: the disks, by LUN
+ * @state: where the handshake on the primary channel is
+ * @version: the VSTOR version agreed on
+ * @subchannels: CREATE_SUB_CHANNELS was answered for this open
+ * @inflight: requests not yet finished, on all its channels
+ * @refs: one while bound to @primary, one per open channel
+ * @stats: counters
+ */
+struct storvsp_ctrl {
+	struct storvsp *sp;
+	struct storvsp_ctrl *next;
+	struct hv_channel *primary;
+	guid_t instance;
+	struct storvsp_lun *luns[STORVSP_MAX_LUNS];
+	enum storvsp_state state;
+	uint16_t version;
+	bool subchannels;
+	unsigned int inflight;
+	unsigned int refs;
+	struct storvsp_stats stats;
+};
+
+enum storvsp_fault {
+	STORVSP_FAULT_NONE,
+	STORVSP_FAULT_BAD_LENGTH,	/* a short COMP first */
+	STORVSP_FAULT_BAD_ID,		/* a COMP with an unknown id first */
+	STORVSP_FAULT_BAD_STATUS,	/* an impossible status or length */
+};
+
+/**
+ * struct storvsp - every controller of the host
+ * @bio: the I/O engine
+ * @cfg: limits
+ * @ctrls: the controllers, oldest first
+ * @next_disk: numbers disks for their serial numbers and identifiers
+ * @fault: the malformation the next @fault_count SRB completions get
+ * @fault_count: how many are left
+ * @faults_sent: malformed completions sent so far
+ */
+struct storvsp {
+	struct blockio *bio;
+	struct storvsp_config cfg;
+	struct storvsp_ctrl *ctrls;
+	unsigned int next_disk;
+	enum storvsp_fault fault;
+	unsigned int fault_count;
+	uint64_t faults_sent;
+};
+
+void storvsp_config_default(struct storvsp_config *cfg);
+void storvsp_init(struct storvsp *sp, struct blockio *bio,
+		  const struct storvsp_config *cfg);
+void storvsp_destroy(struct storvsp *sp);
+int storvsp_parse_version(const char *s, uint16_t *version);
+const char *storvsp_parse_disk(const char *spec, bool with_ctrl,
+			       struct storvsp_disk_spec *d);
+
+struct storvsp_ctrl *storvsp_ctrl_bind(struct storvsp *sp,
+				       struct hv_channel *primary);
+struct storvsp_ctrl *storvsp_ctrl_find(struct storvsp *sp,
+				       const guid_t *instance);
+int storvsp_disk_add(struct storvsp_ctrl *ctrl,
+		     const struct storvsp_disk_spec *d, unsigned int *lun);
+int storvsp_disk_remove(struct storvsp_ctrl *ctrl, unsigned int lun);
+int storvsp_set_fault(struct storvsp *sp, const char *kind,
+		      unsigned int count);
+void storvsp_list(struct storvsp *sp, struct hv_buf *out);
+void storvsp_stats(struct storvsp *sp, struct hv_buf *out);
+
+#endif /* _HVHOST_STORVSP_H */

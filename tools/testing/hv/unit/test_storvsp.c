@@ -1,0 +1,1011 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Unit tests of StorVSP (storvsp.c): the fake guest plays hv_storvsc over
+ * real rings, on a temporary image, and drains the io_uring itself.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "unit.h"
+
+#define IMG_SIZE	(1024U * 1024)
+#define REQ		VMBUS_PKT_FLAG_COMPLETION_REQUESTED
+
+struct stor_env {
+	struct fake_guest fg;
+	struct vmbus_msg_offer offers[8];
+	struct fake_channel fc;
+	struct hv_channel *primary;
+	struct storvsp_ctrl *ctrl;
+	char img[32];
+	char img2[32];
+	uint64_t id;
+};
+
+static int make_image(char *path, bool pattern)
+{
+	static uint8_t block[4096];
+	unsigned int i, off;
+	int fd;
+
+	snprintf(path, 32, "/tmp/hvhost-stor-XXXXXX");
+	fd = mkstemp(path);
+	if (fd < 0 || ftruncate(fd, IMG_SIZE))
+		return -1;
+	for (off = 0; pattern && off < IMG_SIZE; off += sizeof(block)) {
+		for (i = 0; i < sizeof(block); i++)
+			block[i] = (off + i) * 13 + (off + i) / 511;
+		if (pwrite(fd, block, sizeof(block), off) != sizeof(block))
+			return -1;
+	}
+	close(fd);
+	return 0;
+}
+
+static int add_disk(struct stor_env *e, const char *path, int lun, bool ro)
+{
+	struct storvsp_disk_spec d;
+	unsigned int got;
+
+	memset(&d, 0, sizeof(d));
+	snprintf(d.path, sizeof(d.path), "%s", path);
+	d.lun = lun;
+	d.read_only = ro;
+	return storvsp_disk_add(e->ctrl, &d, &got);
+}
+
+/* A controller with the image as LUN 0, connected and opened. */
+static int env_init_rings(struct stor_env *e, uint32_t out_pages,
+			  uint32_t in_pages)
+{
+	memset(e, 0, sizeof(*e));
+	fake_init(&e->fg);
+	e->id = 100;
+	e->primary = vmbus_server_add_device(&e->fg.h.srv,
+					     hv_device_class_find("scsi"),
+					     NULL, false);
+	if (!e->primary)
+		return -1;
+	e->ctrl = storvsp_ctrl_bind(&e->fg.h.stor, e->primary);
+	if (!e->ctrl || make_image(e->img, true) || add_disk(e, e->img, 0, false))
+		return -1;
+	if (fake_connect(&e->fg, VMBUS_VERSION(5, 3), true) != 1 ||
+	    fake_request_offers(&e->fg, e->offers, 8) != 1)
+		return -1;
+	return fake_open(&e->fg, &e->offers[0], &e->fc, out_pages, in_pages);
+}
+
+static int env_init(struct stor_env *e)
+{
+	return env_init_rings(e, 8, 8);
+}
+
+static void env_destroy(struct stor_env *e)
+{
+	fake_destroy(&e->fg);
+	unlink(e->img);
+	if (e->img2[0])
+		unlink(e->img2);
+}
+
+static void drain_io(struct stor_env *e)
+{
+	while (!blockio_idle(&e->fg.h.bio))
+		if (blockio_wait(&e->fg.h.bio))
+			return;
+}
+
+static void send_vp(struct stor_env *e, struct fake_channel *fc,
+		    uint64_t id, const struct vstor_packet *vp, uint32_t len)
+{
+	bool signal;
+
+	gring_write(&fc->out, VMBUS_PKT_DATA_INBAND, REQ, id, NULL, 0, vp, len,
+		    &signal);
+	fake_signal(&e->fg, fc);
+}
+
+/* EXECUTE_SRB with @len bytes at @gpa as one range (inband if none). */
+static void send_srb(struct stor_env *e, struct fake_channel *fc,
+		     uint64_t id, const struct vstor_packet *vp, uint64_t gpa,
+		     uint32_t len)
+{
+	uint8_t ext[16 + 8 * 300] = { 0 };
+	uint32_t off = gpa % 4096, npfn = (off + len + 4095) / 4096, i;
+	uint64_t pfn;
+	bool signal;
+
+	if (!len) {
+		send_vp(e, fc, id, vp, sizeof(*vp));
+		return;
+	}
+	ext[4] = 1;			/* range_cnt */
+	memcpy(ext + 8, &len, 4);
+	memcpy(ext + 12, &off, 4);
+	for (i = 0; i < npfn; i++) {
+		pfn = gpa / 4096 + i;
+		memcpy(ext + 16 + 8 * i, &pfn, 8);
+	}
+	gring_write(&fc->out, VMBUS_PKT_DATA_USING_GPA_DIRECT, REQ, id, ext,
+		    16 + 8 * npfn, vp, sizeof(*vp), &signal);
+	fake_signal(&e->fg, fc);
+}
+
+/* The next packet from the host; returns its payload bytes or -1. */
+static int recv_vp(struct fake_channel *fc, struct vmbus_packet_desc *d,
+		   struct vstor_packet *vp)
+{
+	uint8_t buf[512];
+	int n = gring_read(&fc->in, buf, sizeof(buf));
+	uint32_t off, len;
+
+	if (n < (int)sizeof(*d))
+		return -1;
+	memcpy(d, buf, sizeof(*d));
+	off = d->offset8 * 8;
+	len = n - off;
+	memset(vp, 0, sizeof(*vp));
+	memcpy(vp, buf + off, len < sizeof(*vp) ? len : sizeof(*vp));
+	return len;
+}
+
+/* A whole COMPLETE_IO for @id; its status, or -1. */
+static long long recv_comp(struct fake_channel *fc, uint64_t id,
+			   struct vstor_packet *vp)
+{
+	struct vmbus_packet_desc d;
+
+	if (recv_vp(fc, &d, vp) != sizeof(*vp) || d.type != VMBUS_PKT_COMP ||
+	    d.trans_id != id || vp->operation != VSTOR_OP_COMPLETE_IO)
+		return -1;
+	return vp->status;
+}
+
+static long long request(struct stor_env *e, uint32_t op,
+			 struct vstor_packet *vp)
+{
+	uint64_t id = ++e->id;
+
+	vp->operation = op;
+	vp->flags = VSTOR_FLAG_REQUEST_COMPLETION;
+	send_vp(e, &e->fc, id, vp, sizeof(*vp));
+	return recv_comp(&e->fc, id, vp);
+}
+
+static long long simple(struct stor_env *e, uint32_t op)
+{
+	struct vstor_packet vp = { 0 };
+
+	return request(e, op, &vp);
+}
+
+static long long version(struct stor_env *e, uint16_t v)
+{
+	struct vstor_packet vp = { .version.major_minor = v };
+
+	return request(e, VSTOR_OP_QUERY_PROTOCOL_VERSION, &vp);
+}
+
+static int handshake(struct stor_env *e)
+{
+	struct vstor_packet vp = { 0 };
+
+	if (simple(e, VSTOR_OP_BEGIN_INITIALIZATION) ||
+	    version(e, VSTOR_VERSION_WIN10) ||
+	    request(e, VSTOR_OP_QUERY_PROPERTIES, &vp) ||
+	    simple(e, VSTOR_OP_END_INITIALIZATION))
+		return -1;
+	return 0;
+}
+
+static void mk_srb(struct vstor_packet *vp, uint8_t lun, const uint8_t *cdb,
+		   uint8_t cdb_len, uint8_t data_in, uint32_t len)
+{
+	memset(vp, 0, sizeof(*vp));
+	vp->operation = VSTOR_OP_EXECUTE_SRB;
+	vp->flags = VSTOR_FLAG_REQUEST_COMPLETION;
+	vp->srb.length = sizeof(vp->srb);
+	vp->srb.lun = lun;
+	vp->srb.cdb_length = cdb_len;
+	vp->srb.sense_info_length = VSTOR_SRB_SENSE_SIZE;
+	vp->srb.data_in = data_in;
+	vp->srb.data_transfer_length = len;
+	memcpy(vp->srb.data.cdb, cdb, cdb_len);
+}
+
+/* One SRB, I/O drained, its completion in *vp; the status or -1. */
+static long long srb(struct stor_env *e, struct fake_channel *fc,
+		     struct vstor_packet *vp, uint64_t gpa)
+{
+	uint64_t id = ++e->id;
+
+	send_srb(e, fc, id, vp, gpa, vp->srb.data_transfer_length);
+	drain_io(e);
+	return recv_comp(fc, id, vp);
+}
+
+static const uint8_t cdb_tur[6];
+static const uint8_t cdb_inquiry[6] = { 0x12, 0, 0, 0, 96, 0 };
+static const uint8_t cdb_report_luns[12] = { 0xa0, [9] = 64 };
+
+static void test_storvsp_init_order(void)
+{
+	struct vstor_packet vp = { 0 };
+	struct stor_env e;
+
+	CHECK(env_init(&e) == 0);
+	/* Out of order: refused, nothing changes. */
+	CHECK(request(&e, VSTOR_OP_QUERY_PROPERTIES, &vp) ==
+	      VSTOR_STATUS_INVALID_DEVICE_STATE);
+	CHECK(version(&e, VSTOR_VERSION_WIN10) ==
+	      VSTOR_STATUS_INVALID_DEVICE_STATE);
+	mk_srb(&vp, 0, cdb_tur, 6, VSTOR_SRB_UNKNOWN, 0);
+	CHECK(srb(&e, &e.fc, &vp, 0) == VSTOR_STATUS_INVALID_DEVICE_STATE);
+	CHECK(simple(&e, VSTOR_OP_BEGIN_INITIALIZATION) == 0);
+	CHECK(simple(&e, VSTOR_OP_BEGIN_INITIALIZATION) ==
+	      VSTOR_STATUS_INVALID_DEVICE_STATE);
+	CHECK(simple(&e, VSTOR_OP_END_INITIALIZATION) ==
+	      VSTOR_STATUS_INVALID_DEVICE_STATE);
+	/* Versions: unknown ones and 4.2 refused, the version echoed. */
+	CHECK(version(&e, 0x0700) == VSTOR_STATUS_REVISION_MISMATCH);
+	CHECK(version(&e, 0x0402) == VSTOR_STATUS_REVISION_MISMATCH);
+	memset(&vp, 0, sizeof(vp));
+	vp.version.major_minor = VSTOR_VERSION_WIN10;
+	CHECK(request(&e, VSTOR_OP_QUERY_PROTOCOL_VERSION, &vp) == 0);
+	CHECK(vp.version.major_minor == VSTOR_VERSION_WIN10);
+	CHECK(e.ctrl->version == VSTOR_VERSION_WIN10);
+	memset(&vp, 0, sizeof(vp));
+	CHECK(request(&e, VSTOR_OP_QUERY_PROPERTIES, &vp) == 0);
+	CHECK(vp.properties.max_channel_cnt == 4);
+	CHECK(vp.properties.flags == VSTOR_PROPERTY_MULTI_CHANNEL);
+	CHECK(vp.properties.max_transfer_bytes == 1U << 20);
+	mk_srb(&vp, 0, cdb_tur, 6, VSTOR_SRB_UNKNOWN, 0);
+	CHECK(srb(&e, &e.fc, &vp, 0) == VSTOR_STATUS_INVALID_DEVICE_STATE);
+	CHECK(simple(&e, VSTOR_OP_END_INITIALIZATION) == 0);
+	CHECK(e.ctrl->state == STORVSP_READY);
+	CHECK(simple(&e, VSTOR_OP_BEGIN_INITIALIZATION) ==
+	      VSTOR_STATUS_INVALID_DEVICE_STATE);
+	/* Resets are no-ops; host-to-guest operations are refused. */
+	CHECK(simple(&e, VSTOR_OP_RESET_BUS) == 0);
+	CHECK(simple(&e, VSTOR_OP_RESET_LUN) == 0);
+	CHECK(simple(&e, VSTOR_OP_ENUMERATE_BUS) ==
+	      VSTOR_STATUS_INVALID_DEVICE_REQUEST);
+	CHECK(simple(&e, 99) == VSTOR_STATUS_INVALID_DEVICE_REQUEST);
+	env_destroy(&e);
+}
+
+static void test_storvsp_version_cap(void)
+{
+	struct stor_env e;
+
+	CHECK(env_init(&e) == 0);
+	e.fg.h.stor.cfg.max_version = VSTOR_VERSION_WIN8;
+	CHECK(simple(&e, VSTOR_OP_BEGIN_INITIALIZATION) == 0);
+	CHECK(version(&e, VSTOR_VERSION_WIN10) ==
+	      VSTOR_STATUS_REVISION_MISMATCH);
+	CHECK(version(&e, VSTOR_VERSION_WIN8_1) ==
+	      VSTOR_STATUS_REVISION_MISMATCH);
+	CHECK(version(&e, VSTOR_VERSION_WIN8) == 0);
+	env_destroy(&e);
+}
+
+/* A reopened primary starts the handshake again. */
+static void test_storvsp_reopen(void)
+{
+	struct vmbus_msg_relid close = {
+		.header.msgtype = VMBUS_MSG_CLOSECHANNEL,
+	};
+	struct stor_env e;
+
+	CHECK(env_init(&e) == 0);
+	CHECK(handshake(&e) == 0);
+	close.child_relid = e.fc.relid;
+	fake_post(&e.fg, 1, &close, sizeof(close));
+	CHECK(fake_open(&e.fg, &e.offers[0], &e.fc, 8, 8) == 0);
+	CHECK(e.ctrl->state == STORVSP_WAIT_BEGIN);
+	CHECK(handshake(&e) == 0);
+	env_destroy(&e);
+}
+
+static void test_storvsp_inquiry_tur(void)
+{
+	struct vstor_packet vp;
+	struct stor_env e;
+	uint64_t buf;
+	uint8_t *p;
+
+	CHECK(env_init(&e) == 0);
+	CHECK(handshake(&e) == 0);
+	mk_srb(&vp, 0, cdb_tur, 6, VSTOR_SRB_UNKNOWN, 0);
+	CHECK(srb(&e, &e.fc, &vp, 0) == 0);
+	CHECK(vp.srb.srb_status == VSTOR_SRB_SUCCESS && !vp.srb.scsi_status);
+	buf = fake_alloc(&e.fg, 1) + 4000;	/* across a page boundary */
+	fake_alloc(&e.fg, 1);
+	mk_srb(&vp, 0, cdb_inquiry, 6, VSTOR_SRB_READ, 96);
+	CHECK(srb(&e, &e.fc, &vp, buf) == 0);
+	CHECK(vp.srb.srb_status == VSTOR_SRB_SUCCESS);
+	CHECK(vp.srb.data_transfer_length == 36);
+	p = fake_ptr(&e.fg, buf);
+	CHECK(!memcmp(p + 8, "Msft    Virtual Disk", 20));
+	CHECK(e.ctrl->stats.srbs == 2 && e.ctrl->stats.errors == 0);
+	env_destroy(&e);
+}
+
+static void test_storvsp_report_luns(void)
+{
+	struct vstor_packet vp;
+	struct stor_env e;
+	uint64_t buf;
+	uint8_t *p;
+
+	CHECK(env_init(&e) == 0);
+	CHECK(make_image(e.img2, false) == 0);
+	CHECK(add_disk(&e, e.img2, 3, true) == 0);
+	CHECK(handshake(&e) == 0);
+	buf = fake_alloc(&e.fg, 1);
+	p = fake_ptr(&e.fg, buf);
+	/* Answered by the controller, even at a LUN that is absent. */
+	mk_srb(&vp, 7, cdb_report_luns, 12, VSTOR_SRB_READ, 64);
+	CHECK(srb(&e, &e.fc, &vp, buf) == 0);
+	CHECK(vp.srb.srb_status == VSTOR_SRB_SUCCESS);
+	CHECK(vp.srb.data_transfer_length == 24);
+	CHECK(p[3] == 16 && p[8 + 1] == 0 && p[16 + 1] == 3);
+	/* Absent LUN, other target or path: INVALID_LUN, nothing moved. */
+	mk_srb(&vp, 5, cdb_inquiry, 6, VSTOR_SRB_READ, 96);
+	CHECK(srb(&e, &e.fc, &vp, buf) == 0);
+	CHECK(vp.srb.srb_status == VSTOR_SRB_INVALID_LUN &&
+	      !vp.srb.scsi_status && !vp.srb.data_transfer_length);
+	mk_srb(&vp, 0, cdb_inquiry, 6, VSTOR_SRB_READ, 96);
+	vp.srb.target_id = 1;
+	CHECK(srb(&e, &e.fc, &vp, buf) == 0);
+	CHECK(vp.srb.srb_status == VSTOR_SRB_INVALID_LUN);
+	mk_srb(&vp, 0, cdb_tur, 6, VSTOR_SRB_UNKNOWN, 0);
+	vp.srb.path_id = 1;
+	CHECK(srb(&e, &e.fc, &vp, 0) == 0);
+	CHECK(vp.srb.srb_status == VSTOR_SRB_INVALID_LUN);
+	CHECK(e.ctrl->stats.errors == 3);
+	env_destroy(&e);
+}
+
+/* A malformed SRB: INVALID_REQUEST, counted, the image untouched. */
+static bool refused(struct stor_env *e, struct vstor_packet *vp,
+		    uint64_t gpa, uint32_t range_len)
+{
+	uint64_t id = ++e->id;
+
+	send_srb(e, &e->fc, id, vp, gpa, range_len);
+	drain_io(e);
+	return recv_comp(&e->fc, id, vp) == 0 &&
+	       vp->srb.srb_status == VSTOR_SRB_INVALID_REQUEST &&
+	       !vp->srb.data_transfer_length;
+}
+
+static void test_storvsp_srb_validation(void)
+{
+	static const uint8_t w10[10] = { 0x2a, [8] = 8 };
+	static const uint8_t r10[10] = { 0x28, [8] = 8 };
+	struct hv_channel *ch;
+	struct vstor_packet vp;
+	struct stor_env e;
+	uint64_t buf, bad;
+	bool signal;
+	uint8_t ext[40] = { 0 };
+
+	CHECK(env_init(&e) == 0);
+	CHECK(handshake(&e) == 0);
+	ch = fake_host_channel(&e.fg, e.fc.relid);
+	buf = fake_alloc(&e.fg, 2);
+	/* byte_count differs from data_transfer_length. */
+	mk_srb(&vp, 0, w10, 10, VSTOR_SRB_WRITE, 4096);
+	CHECK(refused(&e, &vp, buf, 2048));
+	/* A page outside guest RAM. */
+	mk_srb(&vp, 0, w10, 10, VSTOR_SRB_WRITE, 4096);
+	bad = (uint64_t)FAKE_RAM_SIZE;
+	CHECK(refused(&e, &vp, bad, 4096));
+	mk_srb(&vp, 0, r10, 10, VSTOR_SRB_READ, 4096);
+	CHECK(refused(&e, &vp, 0xa0000, 4096));	/* VGA hole */
+	/* Direction against the CDB, and data without a direction. */
+	mk_srb(&vp, 0, r10, 10, VSTOR_SRB_WRITE, 4096);
+	CHECK(refused(&e, &vp, buf, 4096));
+	mk_srb(&vp, 0, w10, 10, VSTOR_SRB_UNKNOWN, 4096);
+	CHECK(refused(&e, &vp, buf, 4096));
+	mk_srb(&vp, 0, cdb_tur, 6, VSTOR_SRB_READ, 4096);
+	CHECK(refused(&e, &vp, buf, 4096));
+	/* Data announced but sent inband. */
+	mk_srb(&vp, 0, r10, 10, VSTOR_SRB_READ, 4096);
+	e.id++;
+	send_vp(&e, &e.fc, e.id, &vp, sizeof(vp));
+	CHECK(recv_comp(&e.fc, e.id, &vp) == 0 &&
+	      vp.srb.srb_status == VSTOR_SRB_INVALID_REQUEST);
+	/* Two ranges. */
+	mk_srb(&vp, 0, r10, 10, VSTOR_SRB_READ, 4096);
+	ext[4] = 2;
+	memcpy(ext + 8, &(uint32_t){ 4096 }, 4);
+	memcpy(ext + 16, &(uint64_t){ buf / 4096 }, 8);
+	memcpy(ext + 24, &(uint32_t){ 4096 }, 4);
+	memcpy(ext + 32, &(uint64_t){ buf / 4096 + 1 }, 8);
+	gring_write(&e.fc.out, VMBUS_PKT_DATA_USING_GPA_DIRECT, REQ, ++e.id,
+		    ext, 40, &vp, sizeof(vp), &signal);
+	fake_signal(&e.fg, &e.fc);
+	CHECK(recv_comp(&e.fc, e.id, &vp) == 0 &&
+	      vp.srb.srb_status == VSTOR_SRB_INVALID_REQUEST);
+	/* Bad SRB length, CDB length, data_in; longer than allowed. */
+	mk_srb(&vp, 0, cdb_tur, 6, VSTOR_SRB_UNKNOWN, 0);
+	vp.srb.length = 0x24;
+	CHECK(refused(&e, &vp, 0, 0));
+	mk_srb(&vp, 0, cdb_tur, 6, VSTOR_SRB_UNKNOWN, 0);
+	vp.srb.cdb_length = 17;
+	CHECK(refused(&e, &vp, 0, 0));
+	mk_srb(&vp, 0, cdb_tur, 6, 7, 0);
+	CHECK(refused(&e, &vp, 0, 0));
+	e.fg.h.stor.cfg.max_transfer = 4096;
+	mk_srb(&vp, 0, r10, 10, VSTOR_SRB_READ, 8192);
+	CHECK(refused(&e, &vp, buf, 8192));
+	CHECK(ch->stats.bad_packets == 12);
+	CHECK(e.ctrl->stats.writes == 0 && e.ctrl->stats.reads == 0);
+	/* A short vstor_packet: INVALID_PARAMETER. */
+	send_vp(&e, &e.fc, ++e.id, &vp, 8);
+	CHECK(recv_comp(&e.fc, e.id, &vp) == VSTOR_STATUS_INVALID_PARAMETER);
+	/* And the channel still works. */
+	mk_srb(&vp, 0, cdb_tur, 6, VSTOR_SRB_UNKNOWN, 0);
+	CHECK(srb(&e, &e.fc, &vp, 0) == 0 &&
+	      vp.srb.srb_status == VSTOR_SRB_SUCCESS);
+	env_destroy(&e);
+}
+
+static int image_read(const char *path, void *buf, uint32_t len,
+		      uint32_t off)
+{
+	int fd = open(path, O_RDONLY), ret;
+
+	ret = pread(fd, buf, len, off) == (ssize_t)len ? 0 : -1;
+	close(fd);
+	return ret;
+}
+
+static void test_storvsp_read_write(void)
+{
+	static const uint8_t r10[10] = { 0x28, 0, 0, 0, 0, 16, 0, 0, 24, 0 };
+	static const uint8_t w16[16] = { 0x8a, [9] = 64, [13] = 16 };
+	static const uint8_t sync10[10] = { 0x35 };
+	static uint8_t file[24 * 512];
+	struct vstor_packet vp;
+	struct stor_env e;
+	uint64_t buf;
+	unsigned int i;
+	uint8_t *p;
+
+	CHECK(env_init(&e) == 0);
+	CHECK(handshake(&e) == 0);
+	/* Read 24 blocks at LBA 16 into pages starting mid-page. */
+	buf = fake_alloc(&e.fg, 5) + 100;
+	p = fake_ptr(&e.fg, buf);
+	mk_srb(&vp, 0, r10, 10, VSTOR_SRB_READ, sizeof(file));
+	CHECK(srb(&e, &e.fc, &vp, buf) == 0);
+	CHECK(vp.srb.srb_status == VSTOR_SRB_SUCCESS);
+	CHECK(vp.srb.data_transfer_length == sizeof(file));
+	CHECK(image_read(e.img, file, sizeof(file), 16 * 512) == 0);
+	CHECK(!memcmp(p, file, sizeof(file)));
+	CHECK(e.ctrl->stats.reads == 1 &&
+	      e.ctrl->stats.bytes_read == sizeof(file));
+	/* Write 16 blocks at LBA 64 from the guest, then flush. */
+	for (i = 0; i < 16 * 512; i++)
+		p[i] = i ^ 0x5c;
+	mk_srb(&vp, 0, w16, 16, VSTOR_SRB_WRITE, 16 * 512);
+	CHECK(srb(&e, &e.fc, &vp, buf) == 0);
+	CHECK(vp.srb.srb_status == VSTOR_SRB_SUCCESS &&
+	      vp.srb.data_transfer_length == 16 * 512);
+	CHECK(image_read(e.img, file, 16 * 512, 64 * 512) == 0);
+	CHECK(!memcmp(p, file, 16 * 512));
+	mk_srb(&vp, 0, sync10, 10, VSTOR_SRB_UNKNOWN, 0);
+	CHECK(srb(&e, &e.fc, &vp, 0) == 0 &&
+	      vp.srb.srb_status == VSTOR_SRB_SUCCESS);
+	CHECK(e.ctrl->stats.writes == 1 && e.ctrl->stats.flushes == 1 &&
+	      e.ctrl->stats.bytes_written == 16 * 512);
+	/* A buffer larger than the command: only the command's bytes. */
+	mk_srb(&vp, 0, r10, 10, VSTOR_SRB_READ, sizeof(file) + 4096);
+	CHECK(srb(&e, &e.fc, &vp, buf) == 0);
+	CHECK(vp.srb.data_transfer_length == sizeof(file));
+	env_destroy(&e);
+}
+
+/* Many requests in flight at once, completed out of the loop. */
+static void test_storvsp_queue_depth(void)
+{
+	enum { N = 32 };
+	struct vstor_packet vp;
+	struct stor_env e;
+	uint8_t cdb[10] = { 0x28, [8] = 8 }, seen[N] = { 0 };
+	uint64_t buf;
+	unsigned int i;
+
+	CHECK(env_init(&e) == 0);
+	CHECK(handshake(&e) == 0);
+	buf = fake_alloc(&e.fg, N);
+	for (i = 0; i < N; i++) {
+		cdb[5] = i * 8;
+		mk_srb(&vp, 0, cdb, 10, VSTOR_SRB_READ, 4096);
+		send_srb(&e, &e.fc, 1000 + i, &vp, buf + i * 4096, 4096);
+	}
+	CHECK(e.ctrl->inflight == N);
+	drain_io(&e);
+	CHECK(e.ctrl->inflight == 0);
+	for (i = 0; i < N; i++) {
+		struct vmbus_packet_desc d;
+
+		CHECK(recv_vp(&e.fc, &d, &vp) == sizeof(vp));
+		CHECK(d.trans_id >= 1000 && d.trans_id < 1000 + N);
+		CHECK(vp.srb.srb_status == VSTOR_SRB_SUCCESS);
+		seen[d.trans_id - 1000]++;
+	}
+	for (i = 0; i < N; i++)
+		CHECK(seen[i] == 1);
+	env_destroy(&e);
+}
+
+static void test_storvsp_sense(void)
+{
+	static const uint8_t r10_oob[10] = { 0x28, 0, 0, 0, 0x07, 0xff, 0, 0, 2 };
+	static const uint8_t w10[10] = { 0x2a, [8] = 1 };
+	struct vstor_packet vp;
+	struct stor_env e;
+	uint64_t buf;
+
+	CHECK(env_init(&e) == 0);
+	CHECK(make_image(e.img2, false) == 0);
+	CHECK(add_disk(&e, e.img2, 1, true) == 0);
+	CHECK(handshake(&e) == 0);
+	buf = fake_alloc(&e.fg, 1);
+	mk_srb(&vp, 0, r10_oob, 10, VSTOR_SRB_READ, 1024);
+	CHECK(srb(&e, &e.fc, &vp, buf) == 0);
+	CHECK(vp.srb.srb_status ==
+	      (VSTOR_SRB_ERROR | VSTOR_SRB_STATUS_AUTOSENSE_VALID));
+	CHECK(vp.srb.scsi_status == SCSI_STATUS_CHECK_CONDITION);
+	CHECK(vp.srb.sense_info_length == 18);
+	CHECK(vp.srb.data.sense_data[0] == 0x70 &&
+	      vp.srb.data.sense_data[2] == SCSI_SENSE_ILLEGAL_REQUEST &&
+	      vp.srb.data.sense_data[12] == 0x21);
+	CHECK(!vp.srb.data_transfer_length);
+	/* The read-only LUN: DATA PROTECT. */
+	mk_srb(&vp, 1, w10, 10, VSTOR_SRB_WRITE, 512);
+	CHECK(srb(&e, &e.fc, &vp, buf) == 0);
+	CHECK(vp.srb.scsi_status == SCSI_STATUS_CHECK_CONDITION &&
+	      vp.srb.data.sense_data[2] == SCSI_SENSE_DATA_PROTECT);
+	env_destroy(&e);
+}
+
+static bool all_zero(const uint8_t *p, size_t n)
+{
+	while (n--)
+		if (*p++)
+			return false;
+	return true;
+}
+
+static void test_storvsp_unmap_write_same(void)
+{
+	static const uint8_t ws[16] = { 0x93, [9] = 128, [13] = 64 };
+	static const uint8_t ws_unmap[16] = { 0x93, 0x08, [9] = 128, [13] = 8 };
+	static const uint8_t unmap[10] = { 0x42, [8] = 24 };
+	static uint8_t back[64 * 512];
+	struct vstor_packet vp;
+	struct stor_env e;
+	unsigned int i;
+	uint64_t buf;
+	uint8_t *p;
+
+	CHECK(env_init(&e) == 0);
+	CHECK(handshake(&e) == 0);
+	buf = fake_alloc(&e.fg, 1);
+	p = fake_ptr(&e.fg, buf);
+	/* WRITE SAME: 64 copies of one block at LBA 128. */
+	for (i = 0; i < 512; i++)
+		p[i] = 0xc0 | (i & 0xf);
+	mk_srb(&vp, 0, ws, 16, VSTOR_SRB_WRITE, 512);
+	CHECK(srb(&e, &e.fc, &vp, buf) == 0);
+	CHECK(vp.srb.srb_status == VSTOR_SRB_SUCCESS);
+	CHECK(image_read(e.img, back, sizeof(back), 128 * 512) == 0);
+	for (i = 0; i < 64; i++)
+		CHECK(!memcmp(back + i * 512, p, 512));
+	/* WRITE SAME with UNMAP: the blocks read zero. */
+	mk_srb(&vp, 0, ws_unmap, 16, VSTOR_SRB_WRITE, 512);
+	CHECK(srb(&e, &e.fc, &vp, buf) == 0);
+	CHECK(vp.srb.srb_status == VSTOR_SRB_SUCCESS);
+	CHECK(image_read(e.img, back, 8 * 512, 128 * 512) == 0);
+	CHECK(all_zero(back, 8 * 512));
+	CHECK(image_read(e.img, back, 512, 136 * 512) == 0);
+	CHECK(!memcmp(back, p, 512));
+	/* UNMAP of two ranges. */
+	memset(p, 0, 40);
+	p[1] = 38;
+	p[3] = 32;
+	p[8 + 7] = 200;			/* LBA 200, 16 blocks */
+	p[8 + 11] = 16;
+	p[24 + 6] = 1;			/* LBA 256, 8 blocks */
+	p[24 + 11] = 8;
+	mk_srb(&vp, 0, unmap, 10, VSTOR_SRB_WRITE, 40);
+	vp.srb.data.cdb[8] = 40;
+	CHECK(srb(&e, &e.fc, &vp, buf) == 0);
+	CHECK(vp.srb.srb_status == VSTOR_SRB_SUCCESS);
+	CHECK(image_read(e.img, back, 16 * 512, 200 * 512) == 0);
+	CHECK(all_zero(back, 16 * 512));
+	CHECK(image_read(e.img, back, 9 * 512, 256 * 512) == 0);
+	CHECK(all_zero(back, 8 * 512) && !all_zero(back + 8 * 512, 512));
+	CHECK(e.ctrl->stats.unmaps == 2 && e.ctrl->stats.writes == 1);
+	env_destroy(&e);
+}
+
+/* Sub-channels: asked on the primary, served like it. */
+static void test_storvsp_sub_channels(void)
+{
+	static const uint8_t r10[10] = { 0x28, [8] = 1 };
+	struct vmbus_msg_offer subs[4];
+	struct vstor_packet vp = { 0 };
+	struct fake_channel sc;
+	struct stor_env e;
+	uint64_t buf;
+	int n = 0;
+
+	CHECK(env_init(&e) == 0);
+	CHECK(simple(&e, VSTOR_OP_BEGIN_INITIALIZATION) == 0);
+	vp.sub_channel_count = 2;
+	CHECK(request(&e, VSTOR_OP_CREATE_SUB_CHANNELS, &vp) ==
+	      VSTOR_STATUS_INVALID_DEVICE_STATE);
+	CHECK(version(&e, VSTOR_VERSION_WIN10) == 0);
+	CHECK(request(&e, VSTOR_OP_QUERY_PROPERTIES, &vp) == 0);
+	CHECK(simple(&e, VSTOR_OP_END_INITIALIZATION) == 0);
+	memset(&vp, 0, sizeof(vp));
+	vp.sub_channel_count = 5;
+	CHECK(request(&e, VSTOR_OP_CREATE_SUB_CHANNELS, &vp) ==
+	      VSTOR_STATUS_INVALID_PARAMETER);
+	vp.sub_channel_count = 2;
+	CHECK(request(&e, VSTOR_OP_CREATE_SUB_CHANNELS, &vp) == 0);
+	while (n < 4 && fake_recv_type(&e.fg, VMBUS_MSG_OFFERCHANNEL, &subs[n],
+				       sizeof(subs[n])) == sizeof(subs[n]))
+		n++;
+	CHECK(n == 2);
+	CHECK(subs[0].sub_channel_index == 1 && subs[1].sub_channel_index == 2);
+	CHECK(hv_guid_equal(&subs[0].if_instance, &e.offers[0].if_instance));
+	vp.sub_channel_count = 1;
+	CHECK(request(&e, VSTOR_OP_CREATE_SUB_CHANNELS, &vp) ==
+	      VSTOR_STATUS_INVALID_DEVICE_STATE);
+	CHECK(fake_open(&e.fg, &subs[1], &sc, 8, 8) == 0);
+	/* The handshake belongs to the primary. */
+	e.id++;
+	memset(&vp, 0, sizeof(vp));
+	vp.operation = VSTOR_OP_BEGIN_INITIALIZATION;
+	send_vp(&e, &sc, e.id, &vp, sizeof(vp));
+	CHECK(recv_comp(&sc, e.id, &vp) == VSTOR_STATUS_INVALID_DEVICE_STATE);
+	buf = fake_alloc(&e.fg, 1);
+	mk_srb(&vp, 0, r10, 10, VSTOR_SRB_READ, 512);
+	CHECK(srb(&e, &sc, &vp, buf) == 0 &&
+	      vp.srb.srb_status == VSTOR_SRB_SUCCESS);
+	CHECK(gring_used(&e.fc.in) == 0);	/* answered where asked */
+	CHECK(fake_host_channel(&e.fg, sc.relid)->stats.rx_packets == 2);
+	env_destroy(&e);
+}
+
+/*
+ * A full inbound ring: answers wait, the channel stops taking requests,
+ * and once the guest reads and signals everything is answered, in order.
+ */
+static void test_storvsp_back_pressure(void)
+{
+	enum { N = 60, READS = 4 };
+	static const uint8_t r10[10] = { 0x28, [8] = 1 };
+	struct vmbus_packet_desc d;
+	struct hv_channel *ch;
+	struct vstor_packet vp;
+	struct stor_env e;
+	unsigned int got = 0, reads = 0, i;
+	uint64_t buf, next = 1;
+
+	/* 4 KiB inbound: 46 answers of 88 bytes fit. */
+	CHECK(env_init_rings(&e, 8, 2) == 0);
+	CHECK(handshake(&e) == 0);
+	ch = fake_host_channel(&e.fg, e.fc.relid);
+	buf = fake_alloc(&e.fg, 1);
+	for (i = 0; i < READS; i++) {
+		mk_srb(&vp, 0, r10, 10, VSTOR_SRB_READ, 512);
+		send_srb(&e, &e.fc, 5000 + i, &vp, buf, 512);
+	}
+	for (i = 1; i <= N; i++) {
+		mk_srb(&vp, 0, cdb_tur, 6, VSTOR_SRB_UNKNOWN, 0);
+		send_srb(&e, &e.fc, i, &vp, 0, 0);
+	}
+	/* The reads complete into a full ring: queued, not dropped. */
+	drain_io(&e);
+	CHECK(ch->blocked && gring_used(&e.fc.out) > 0);
+	CHECK(gring_used(&e.fc.in) >= 46 * 88);
+	while (got + reads < N + READS) {
+		if (recv_vp(&e.fc, &d, &vp) < 0) {
+			fake_signal(&e.fg, &e.fc);	/* room made */
+			if (recv_vp(&e.fc, &d, &vp) < 0)
+				break;
+		}
+		CHECK(vp.srb.srb_status == VSTOR_SRB_SUCCESS);
+		if (d.trans_id >= 5000) {
+			reads++;
+			continue;
+		}
+		CHECK(d.trans_id == next);
+		next++;
+		got++;
+	}
+	CHECK(got == N && reads == READS);
+	CHECK(!ch->blocked && gring_used(&e.fc.out) == 0);
+	CHECK(ch->stats.ring_full_waits >= 1);
+	env_destroy(&e);
+}
+
+static void test_storvsp_faults(void)
+{
+	struct vmbus_packet_desc d;
+	struct vstor_packet vp;
+	struct hv_buf out = { 0 };
+	struct stor_env e;
+	char line[64];
+	uint64_t id;
+
+	CHECK(env_init(&e) == 0);
+	CHECK(handshake(&e) == 0);
+	snprintf(line, sizeof(line), "fault storvsc bad-length");
+	control_exec(&e.fg.h, line, &out);
+	CHECK(out.s && !strcmp(out.s, "OK\n"));
+	mk_srb(&vp, 0, cdb_tur, 6, VSTOR_SRB_UNKNOWN, 0);
+	id = ++e.id;
+	send_srb(&e, &e.fc, id, &vp, 0, 0);
+	/* A short COMP for the request, then the real one. */
+	CHECK(recv_vp(&e.fc, &d, &vp) == 32 && d.trans_id == id &&
+	      d.type == VMBUS_PKT_COMP);
+	CHECK(recv_comp(&e.fc, id, &vp) == 0);
+	hv_buf_free(&out);
+	snprintf(line, sizeof(line), "fault storvsc bad-id 1");
+	control_exec(&e.fg.h, line, &out);
+	mk_srb(&vp, 0, cdb_tur, 6, VSTOR_SRB_UNKNOWN, 0);
+	id = ++e.id;
+	send_srb(&e, &e.fc, id, &vp, 0, 0);
+	CHECK(recv_vp(&e.fc, &d, &vp) == sizeof(vp) && d.trans_id == ~id);
+	CHECK(recv_comp(&e.fc, id, &vp) == 0);
+	hv_buf_free(&out);
+	snprintf(line, sizeof(line), "fault storvsc bad-status 2");
+	control_exec(&e.fg.h, line, &out);
+	mk_srb(&vp, 0, cdb_tur, 6, VSTOR_SRB_UNKNOWN, 0);
+	CHECK(srb(&e, &e.fc, &vp, 0) == 0 &&
+	      vp.srb.srb_status == 0x3f);
+	mk_srb(&vp, 0, cdb_tur, 6, VSTOR_SRB_UNKNOWN, 0);
+	CHECK(srb(&e, &e.fc, &vp, 0) == 0 &&
+	      vp.srb.data_transfer_length > 0);
+	/* Used up: back to normal. */
+	mk_srb(&vp, 0, cdb_tur, 6, VSTOR_SRB_UNKNOWN, 0);
+	CHECK(srb(&e, &e.fc, &vp, 0) == 0 &&
+	      vp.srb.srb_status == VSTOR_SRB_SUCCESS);
+	CHECK(gring_used(&e.fc.in) == 0);
+	CHECK(e.fg.h.stor.faults_sent == 4);
+	hv_buf_free(&out);
+	snprintf(line, sizeof(line), "fault storvsc bad-luck");
+	control_exec(&e.fg.h, line, &out);
+	CHECK(!strncmp(out.s, "ERR", 3));
+	hv_buf_free(&out);
+	env_destroy(&e);
+}
+
+static const char *ctl(struct stor_env *e, const char *fmt, const char *a,
+		       const char *b, struct hv_buf *out)
+{
+	char line[256];
+
+	hv_buf_free(out);
+	snprintf(line, sizeof(line), fmt, a, b);
+	control_exec(&e->fg.h, line, out);
+	return out->s ? out->s : "";
+}
+
+static bool got_enumerate(struct stor_env *e)
+{
+	struct vmbus_packet_desc d;
+	struct vstor_packet vp;
+
+	return recv_vp(&e->fc, &d, &vp) == sizeof(vp) &&
+	       d.type == VMBUS_PKT_DATA_INBAND && !d.trans_id && !d.flags &&
+	       vp.operation == VSTOR_OP_ENUMERATE_BUS;
+}
+
+static void test_storvsp_disk_add_remove(void)
+{
+	static const uint8_t r10[10] = { 0x28, [8] = 8 };
+	char guid[HV_GUID_STR_LEN + 1], spec[64];
+	struct hv_buf out = { 0 };
+	struct vstor_packet vp;
+	struct stor_env e;
+	uint64_t buf, id;
+
+	CHECK(env_init(&e) == 0);
+	CHECK(handshake(&e) == 0);
+	CHECK(make_image(e.img2, false) == 0);
+	hv_guid_format(&e.offers[0].if_instance, guid);
+	snprintf(spec, sizeof(spec), "%s,ro,lun=2", e.img2);
+	CHECK(!strcmp(ctl(&e, "disk add %s %s", spec, guid, &out),
+		      "lun=2\nOK\n"));
+	CHECK(got_enumerate(&e));
+	CHECK(!strncmp(ctl(&e, "disk add %s %s", spec, guid, &out), "ERR", 3));
+	CHECK(!strncmp(ctl(&e, "disk add %s %s", "/nonexistent", guid, &out),
+		       "/nonexistent: No such file", 26));
+	CHECK(!strncmp(ctl(&e, "disk add %s %s", e.img2,
+			   "11111111-2222-4333-8444-555555555555", &out),
+		       "ERR", 3));
+	CHECK(strstr(ctl(&e, "list%s%s", "", "", &out), "lun=2 file="));
+	CHECK(strstr(out.s, " ro=1\n") && strstr(out.s, "lun=0 file="));
+	buf = fake_alloc(&e.fg, 1);
+	mk_srb(&vp, 2, r10, 10, VSTOR_SRB_READ, 4096);
+	CHECK(srb(&e, &e.fc, &vp, buf) == 0 &&
+	      vp.srb.srb_status == VSTOR_SRB_SUCCESS);
+	CHECK(!strcmp(ctl(&e, "disk remove %s %s", guid, "2", &out), "OK\n"));
+	CHECK(got_enumerate(&e));
+	CHECK(!strncmp(ctl(&e, "disk remove %s %s", guid, "2", &out), "ERR",
+		       3));
+	mk_srb(&vp, 2, r10, 10, VSTOR_SRB_READ, 4096);
+	CHECK(srb(&e, &e.fc, &vp, buf) == 0 &&
+	      vp.srb.srb_status == VSTOR_SRB_INVALID_LUN);
+	/* In flight while removed: completes, with INVALID_LUN. */
+	mk_srb(&vp, 0, r10, 10, VSTOR_SRB_READ, 4096);
+	id = ++e.id;
+	send_srb(&e, &e.fc, id, &vp, buf, 4096);
+	CHECK(!strcmp(ctl(&e, "disk remove %s %s", guid, "0", &out), "OK\n"));
+	CHECK(got_enumerate(&e));
+	drain_io(&e);
+	CHECK(recv_comp(&e.fc, id, &vp) == 0 &&
+	      vp.srb.srb_status == VSTOR_SRB_INVALID_LUN);
+	/* The lowest free LUN by default. */
+	CHECK(!strcmp(ctl(&e, "disk add %s %s", e.img2, guid, &out),
+		      "lun=0\nOK\n"));
+	CHECK(strstr(ctl(&e, "stats%s%s", "", "", &out), ".srbs=3\n"));
+	hv_buf_free(&out);
+	env_destroy(&e);
+}
+
+/* Rescind with I/O in flight: the guest is told once it is done. */
+static void test_storvsp_rescind_inflight(void)
+{
+	static const uint8_t r10[10] = { 0x28, [8] = 8 };
+	struct vmbus_msg_relid rel = {
+		.header.msgtype = VMBUS_MSG_RELID_RELEASED,
+	};
+	struct vmbus_msg_relid resc;
+	struct vstor_packet vp;
+	struct stor_env e;
+	uint64_t buf;
+
+	CHECK(env_init(&e) == 0);
+	CHECK(handshake(&e) == 0);
+	buf = fake_alloc(&e.fg, 1);
+	mk_srb(&vp, 0, r10, 10, VSTOR_SRB_READ, 4096);
+	send_srb(&e, &e.fc, 77, &vp, buf, 4096);
+	CHECK(e.ctrl->inflight == 1);
+	CHECK(vmbus_server_rescind(&e.fg.h.srv, &e.offers[0].if_instance) ==
+	      0);
+	CHECK(!e.primary->open);
+	CHECK(fake_recv(&e.fg, &resc, sizeof(resc)) < 0);
+	drain_io(&e);
+	CHECK(fake_recv_type(&e.fg, VMBUS_MSG_RESCIND_CHANNELOFFER, &resc,
+			     sizeof(resc)) == sizeof(resc));
+	CHECK(gring_used(&e.fc.in) == 0);	/* into nothing */
+	rel.child_relid = e.fc.relid;
+	fake_post(&e.fg, 1, &rel, sizeof(rel));
+	CHECK(!e.fg.h.stor.ctrls);
+	env_destroy(&e);
+}
+
+/* The guest closes with I/O in flight: it finishes into nothing. */
+static void test_storvsp_close_inflight(void)
+{
+	static const uint8_t r10[10] = { 0x28, [8] = 8 };
+	struct vmbus_msg_relid close = {
+		.header.msgtype = VMBUS_MSG_CLOSECHANNEL,
+	};
+	struct vstor_packet vp;
+	struct stor_env e;
+	uint64_t buf;
+	int i;
+
+	CHECK(env_init(&e) == 0);
+	CHECK(handshake(&e) == 0);
+	buf = fake_alloc(&e.fg, 1);
+	for (i = 0; i < 8; i++) {
+		mk_srb(&vp, 0, r10, 10, VSTOR_SRB_READ, 4096);
+		send_srb(&e, &e.fc, 50 + i, &vp, buf, 4096);
+	}
+	close.child_relid = e.fc.relid;
+	fake_post(&e.fg, 1, &close, sizeof(close));
+	CHECK(e.ctrl->inflight == 8);
+	drain_io(&e);
+	CHECK(e.ctrl->inflight == 0 && e.ctrl->refs == 1);
+	CHECK(fake_open(&e.fg, &e.offers[0], &e.fc, 8, 8) == 0);
+	CHECK(handshake(&e) == 0);
+	env_destroy(&e);
+}
+
+static int parse(struct hvhost_options *opt, const char *args)
+{
+	char buf[512], *argv[16], *save, *tok;
+	int argc = 0;
+
+	snprintf(buf, sizeof(buf), "hvhost --socket s --mem m --mem-size 64M %s",
+		 args);
+	for (tok = strtok_r(buf, " ", &save); tok && argc < 15;
+	     tok = strtok_r(NULL, " ", &save))
+		argv[argc++] = tok;
+	argv[argc] = NULL;
+	optind = 1;
+	return hvhost_parse_options(opt, argc, argv);
+}
+
+static void test_storvsp_options(void)
+{
+	struct hvhost_options *opt = malloc(sizeof(*opt));
+	const char *args;
+
+	CHECK(opt);
+	CHECK(parse(opt, "--disk=a --disk=b,lun=0 --disk=c,ro") == 0);
+	CHECK(opt->nr_devices == 1 && opt->nr_disks == 3);
+	CHECK(!strcmp(opt->devices[0].cls->name, "scsi"));
+	/* Explicit LUNs first, then the lowest free ones in order. */
+	CHECK(opt->disks[0].lun == 1 && opt->disks[1].lun == 0 &&
+	      opt->disks[2].lun == 2 && opt->disks[2].read_only);
+	args = "--echo --scsi --scsi --disk=a,ctrl=1,lun=5 --disk=b,ctrl=1";
+	CHECK(parse(opt, args) == 0);
+	CHECK(opt->nr_devices == 3 && opt->disks[0].ctrl == 1 &&
+	      opt->disks[1].lun == 0);
+	CHECK(parse(opt, "--scsi --disk=a,ctrl=1") < 0);
+	CHECK(parse(opt, "--disk=a,lun=3 --disk=b,lun=3") < 0);
+	CHECK(parse(opt, "--disk=a,lun=3 --disk=b,lun=3,ctrl=0") < 0);
+	CHECK(parse(opt, "--disk=a,rw") < 0);
+	CHECK(parse(opt, "--disk=a,lun=256") < 0);
+	args = "--storvsc-max-version 6.0 --storvsc-channels 0 --storvsc-max-transfer 256K";
+	CHECK(parse(opt, args) == 0);
+	CHECK(opt->storvsc.max_version == VSTOR_VERSION_WIN8_1 &&
+	      opt->storvsc.max_channels == 0 &&
+	      opt->storvsc.max_transfer == 256 * 1024);
+	CHECK(parse(opt, "--storvsc-max-version 4.2") < 0);
+	CHECK(parse(opt, "--storvsc-max-transfer 16M") < 0);
+	free(opt);
+}
+
+UNIT_SUITE(storvsp_tests) = {
+	{ "storvsp: handshake order, versions, properties",
+	  test_storvsp_init_order },
+	{ "storvsp: --storvsc-max-version caps the version",
+	  test_storvsp_version_cap },
+	{ "storvsp: a reopened primary starts over", test_storvsp_reopen },
+	{ "storvsp: TUR inband, INQUIRY across pages",
+	  test_storvsp_inquiry_tur },
+	{ "storvsp: REPORT LUNS by the controller; INVALID_LUN",
+	  test_storvsp_report_luns },
+	{ "storvsp: malformed SRBs get INVALID_REQUEST",
+	  test_storvsp_srb_validation },
+	{ "storvsp: read and write through io_uring, flush",
+	  test_storvsp_read_write },
+	{ "storvsp: 32 requests in flight on one channel",
+	  test_storvsp_queue_depth },
+	{ "storvsp: CHECK CONDITION with autosense; read-only",
+	  test_storvsp_sense },
+	{ "storvsp: WRITE SAME, its UNMAP bit, UNMAP",
+	  test_storvsp_unmap_write_same },
+	{ "storvsp: CREATE_SUB_CHANNELS offers, SRBs on a sub-channel",
+	  test_storvsp_sub_channels },
+	{ "storvsp: full inbound ring: answers wait, none dropped",
+	  test_storvsp_back_pressure },
+	{ "storvsp: fault injection bad-length, bad-id, bad-status",
+	  test_storvsp_faults },
+	{ "storvsp: disk add/remove, ENUMERATE_BUS, list, stats",
+	  test_storvsp_disk_add_remove },
+	{ "storvsp: rescind with I/O in flight waits, then completes",
+	  test_storvsp_rescind_inflight },
+	{ "storvsp: guest close with I/O in flight", test_storvsp_close_inflight },
+	{ "storvsp: --disk and --storvsc-* options", test_storvsp_options },
+	{ NULL, NULL },
+};
