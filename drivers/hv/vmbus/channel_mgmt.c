@@ -35,13 +35,18 @@ static struct vmbus_channel *vmbus_find_primary(const guid_t *type,
 	return NULL;
 }
 
-/* With vmbus_conn.lock held. */
+/*
+ * Whether a live sub-channel of @primary has @index. A rescinded one stays
+ * on the list (its driver may still hold it) but gave its index back: the
+ * host offers it again after the primary was closed and reopened.
+ * With vmbus_conn.lock held.
+ */
 static bool vmbus_has_subchannel(struct vmbus_channel *primary, u16 index)
 {
 	struct vmbus_channel *sc;
 
 	list_for_each_entry(sc, &primary->subchannels, sc_node)
-		if (sc->sub_index == index)
+		if (sc->sub_index == index && !sc->host_rescinded)
 			return true;
 	return false;
 }
