@@ -868,6 +868,34 @@ static void test_storvsp_disk_add_remove(void)
 	env_destroy(&e);
 }
 
+/* `offer scsi` makes an empty controller that `disk add` fills. */
+static void test_storvsp_offer_scsi(void)
+{
+	const char *guid = "88888888-2222-4333-8444-555555555500";
+	struct vmbus_msg_offer offers[2];
+	struct hv_buf out = { 0 };
+	struct stor_env e;
+
+	memset(&e, 0, sizeof(e));
+	fake_init(&e.fg);
+	CHECK(make_image(e.img, false) == 0);
+	CHECK(!strcmp(ctl(&e, "offer scsi %s%s", guid, "", &out),
+		      "instance=88888888-2222-4333-8444-555555555500 relid=1\nOK\n"));
+	CHECK(e.fg.h.stor.ctrls && !e.fg.h.stor.ctrls->luns[0]);
+	CHECK(!strcmp(ctl(&e, "disk add %s,lun=4 %s", e.img, guid, &out),
+		      "lun=4\nOK\n"));
+	CHECK(strstr(ctl(&e, "list%s%s", "", "", &out),
+		     "scsi 88888888-2222-4333-8444-555555555500 lun=4 file="));
+	/* Never offered to a guest: a rescind frees it at once. */
+	CHECK(!strcmp(ctl(&e, "rescind %s%s", guid, "", &out), "OK\n"));
+	CHECK(!e.fg.h.stor.ctrls);
+	CHECK(!strncmp(ctl(&e, "disk add %s %s", e.img, guid, &out), "ERR", 3));
+	CHECK(fake_connect(&e.fg, VMBUS_VERSION(5, 3), true) == 1);
+	CHECK(fake_request_offers(&e.fg, offers, 2) == 0);
+	hv_buf_free(&out);
+	env_destroy(&e);
+}
+
 /* Rescind with I/O in flight: the guest is told once it is done. */
 static void test_storvsp_rescind_inflight(void)
 {
@@ -1003,6 +1031,8 @@ UNIT_SUITE(storvsp_tests) = {
 	  test_storvsp_faults },
 	{ "storvsp: disk add/remove, ENUMERATE_BUS, list, stats",
 	  test_storvsp_disk_add_remove },
+	{ "storvsp: offer scsi, disk add, rescind before the guest",
+	  test_storvsp_offer_scsi },
 	{ "storvsp: rescind with I/O in flight waits, then completes",
 	  test_storvsp_rescind_inflight },
 	{ "storvsp: guest close with I/O in flight", test_storvsp_close_inflight },
