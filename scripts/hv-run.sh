@@ -1,9 +1,10 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# hv-run.sh KVER: what `make run` does. Boots a guest under hvhost with an
-# echo test device and SCSI, IDE and network offers, loads the drivers
-# through their modaliases and shows what the VMBus found.
+# hv-run.sh KVER: what `make run` does. Boots a guest under hvhost with a
+# SCSI controller holding a disk image, IDE and network offers and an echo
+# test device, loads the drivers through their modaliases and shows what
+# the VMBus found and the disk at work.
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -12,10 +13,15 @@ run=$top/out/runs/make-run
 rm -rf "$run"
 mkdir -p "$run"
 
+truncate -s 64M "$run/scsi-disk.img"
+HV_INITRAMFS_BINARIES="/sbin/mke2fs" "$top/scripts/hv-initramfs.sh" "$kver" \
+	"$run/initrd.cpio.gz" scsi_mod sd_mod ext4
+
 echo "Booting Debian's $kver kernel (QEMU TCG) under hvhost; guest console follows."
 "$top/scripts/hv-boot.sh" --kver "$kver" --run "$run" --console \
+	--initrd "$run/initrd.cpio.gz" \
 	--guest "$top/tools/testing/hv/boot/show.guest.sh" --timeout 240 -- \
-	--echo --scsi --ide --nic || {
+	--scsi --disk="$run/scsi-disk.img" --ide --nic --echo || {
 	echo "make run: the guest did not finish; logs in $run" >&2
 	exit 1
 }

@@ -83,6 +83,8 @@ load_vmbus_drivers() {
 	for d in "$VMBUS"/*; do
 		modprobe -q "$(cat "$d/modalias")" 2>/dev/null
 	done
+	# What udev would load for the SCSI disks that show up.
+	modprobe -q sd_mod 2>/dev/null
 }
 
 # sd_of GUID LUN: the /dev/sdX of a LUN of the SCSI controller GUID.

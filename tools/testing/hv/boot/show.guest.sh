@@ -2,19 +2,25 @@
 #
 # make run: load the VMBus core, let modprobe find drivers by modalias and
 # show what the bus found.
-modprobe hv_vmbus
+load_vmbus_drivers
 echo "VMBus protocol version: $(vmbus_version)"
-sleep 1
-for d in "$VMBUS"/*; do
-	modprobe -q "$(cat "$d/modalias")" 2>/dev/null
-done
-sleep 1
+wait_until 20 sh -c "ls /sys/block | grep -q ^sd"
 printf '%-38s %-38s %-5s %s\n' DEVICE CLASS RELID DRIVER
 for d in "$VMBUS"/*; do
 	drv=-
 	[ -e "$d/driver" ] && drv=$(basename "$(readlink "$d/driver")")
 	printf '%-38s %-38s %-5s %s\n' "$(strip_braces < "$d/device_id")" \
 		"$(strip_braces < "$d/class_id")" "$(cat "$d/id")" "$drv"
+done
+for b in /sys/block/sd*; do
+	[ -e "$b" ] || continue
+	dev=/dev/$(basename "$b")
+	echo "SCSI disk $dev: $(($(cat "$b/size") / 2048)) MiB, $(ls -d "$b"/mq/* | wc -l) hardware queue(s)"
+	modprobe ext4
+	mkfs.ext4 -q "$dev" && mount "$dev" /mnt &&
+		echo "hello from the guest" > /mnt/hello && sync &&
+		echo "ext4 on $dev: wrote and read back '$(cat /mnt/hello)'"
+	umount /mnt 2>/dev/null
 done
 for d in "$VMBUS"/*; do
 	[ -e "$d/run" ] || continue
