@@ -1,0 +1,122 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# hv_storvsc end to end on image files: capacity, ext4 that survives a
+# reboot, raw writes the host finds in the image, fio with verification
+# over several hardware queues, fstrim punching the image, a read-only
+# disk, several LUNs and two controllers.
+. "$(dirname "$0")/lib.sh"
+
+ctrl0=55555555-2222-4333-8444-555555555500
+ctrl1=55555555-2222-4333-8444-555555555501
+dir=$HV_RUNS/storvsc-images
+rm -rf "$dir"
+mkdir -p "$dir"
+truncate -s 64M "$dir/fs.img"
+truncate -s 16M "$dir/raw.img"
+truncate -s 96M "$dir/fio.img"
+seq 1 2000000 | head -c 8M > "$dir/ro.img"
+ro_sum=$(sha256sum < "$dir/ro.img")
+disks="--scsi=$ctrl0 --scsi=$ctrl1 --disk=$dir/fs.img,lun=0
+	--disk=$dir/raw.img,lun=1 --disk=$dir/ro.img,ro,lun=2
+	--disk=$dir/fio.img,ctrl=1"
+guest=$(mktemp)
+host=$(mktemp)
+trap 'rm -f "$guest" "$host"' EXIT
+
+cat > "$guest" <<GUEST
+load_vmbus_drivers
+wait_until 30 sd_present $ctrl0 2
+wait_until 30 sd_present $ctrl1 0
+fs=\$(sd_of $ctrl0 0); raw=\$(sd_of $ctrl0 1); ro=\$(sd_of $ctrl0 2)
+fio=\$(sd_of $ctrl1 0)
+check "four LUNs on two controllers appear (\$fs \$raw \$ro \$fio)" [ -b "\$fs" -a -b "\$raw" -a -b "\$ro" -a -b "\$fio" ]
+for pair in \$fs:64 \$raw:16 \$ro:8 \$fio:96; do
+	b=\${pair%%:*}
+	check "\$b has the image's exact capacity" [ \$(cat /sys/block/\${b#/dev/}/size) -eq \$((\${pair#*:} * 2048)) ]
+done
+d=\$(dev_by_instance $ctrl1)
+ch=\$(ls \$d/channels | wc -l)
+hq=\$(ls -d /sys/block/\${fio#/dev/}/mq/* | wc -l)
+check "hardware queues (\$hq) match channels (\$ch), more than one" [ "\$hq" = "\$ch" -a "\$ch" -gt 1 ]
+
+modprobe ext4
+mkfs.ext4 -q \$fs && mount \$fs /mnt
+check "mkfs.ext4 and mount" grep -q " /mnt ext4" /proc/mounts
+dd if=/dev/urandom of=/mnt/f1 bs=1k count=1000 2>/dev/null
+dd if=/dev/urandom of=/mnt/f2 bs=1k count=5000 2>/dev/null
+dd if=/dev/urandom of=/mnt/f3 bs=1k count=300 2>/dev/null
+(cd /mnt && sha256sum f1 f2 f3 > sums)
+sync
+dd if=/dev/urandom of=/mnt/big bs=1M count=32 2>/dev/null
+sync
+sync_host trim-before 3
+rm /mnt/big
+sync
+check "fstrim on the mounted file system" fstrim /mnt
+sync_host trim-after 3
+umount /mnt
+check "unmount" sh -c "! grep -q ' /mnt ' /proc/mounts"
+
+pattern_mib > /tmp/pat
+dd if=/tmp/pat of=\$raw bs=1M seek=1 oflag=direct conv=fsync 2>/dev/null
+dd if=/tmp/pat of=\$raw bs=1M seek=10 oflag=direct conv=fsync 2>/dev/null
+check "raw pattern reads back" sh -c "dd if=\$raw bs=1M skip=10 count=1 iflag=direct 2>/dev/null | cmp -s - /tmp/pat"
+
+check "read-only disk is read-only" [ "\$(cat /sys/block/\${ro#/dev/}/ro)" = 1 ]
+check "a write to the read-only disk fails" sh -c "! dd if=/dev/zero of=\$ro bs=4k count=1 oflag=direct 2>/dev/null"
+
+fio --name=verify --filename=\$fio --rw=randwrite --bsrange=4k-1m --iodepth=32 \
+	--ioengine=libaio --direct=1 --size=96M --verify=crc32c --verify_fatal=1 \
+	--numjobs=1 --output=/tmp/fio.out
+rc=\$?
+grep -E "err=|verify" /tmp/fio.out | head -n 5
+check "fio randwrite+verify crc32c QD32: no error (exit \$rc)" [ \$rc = 0 ]
+check "fio reports err=0" grep -q "err= 0" /tmp/fio.out
+GUEST
+
+cat > "$host" <<HOST
+. "$HV_TOP/tools/testing/hv/boot/lib.sh"
+hv_wait_console 'HV-SYNC: trim-before' 300 || { echo "FAIL: no trim-before marker"; exit; }
+before=\$(du -k "$dir/fs.img" | cut -f1)
+hv_wait_console 'HV-SYNC: trim-after' 120 || { echo "FAIL: no trim-after marker"; exit; }
+after=\$(du -k "$dir/fs.img" | cut -f1)
+if [ "\$after" -lt \$((before - 16384)) ]; then
+	echo "PASS: fstrim freed blocks in the image (\${before}K -> \${after}K)"
+else
+	echo "FAIL: fstrim did not shrink the image (\${before}K -> \${after}K)"
+fi
+HOST
+# shellcheck disable=SC2086
+hv_boot storvsc --initrd "$HV_INITRD_STORAGE" --guest "$guest" \
+	--host "$host" --timeout 600 -- $disks > /dev/null
+hv_report storvsc
+
+# The "reboot": a new guest on the same images.
+cat > "$guest" <<GUEST
+load_vmbus_drivers
+wait_until 30 sd_present $ctrl0 0
+modprobe ext4
+mount \$(sd_of $ctrl0 0) /mnt
+check "ext4 mounts again after the reboot" grep -q " /mnt ext4" /proc/mounts
+check "every checksum matches after the reboot" sh -c "cd /mnt && sha256sum -c sums"
+umount /mnt
+GUEST
+# shellcheck disable=SC2086
+hv_boot storvsc-reboot --initrd "$HV_INITRD_STORAGE" --guest "$guest" \
+	--timeout 300 -- $disks > /dev/null
+hv_report storvsc-reboot
+
+seq 1 200000 | head -c 1048576 > "$dir/pat"
+for mib in 1 10; do
+	if dd if="$dir/raw.img" bs=1M skip=$mib count=1 2>/dev/null | cmp -s - "$dir/pat"; then
+		echo "PASS: $KVER: storvsc: host: the image holds the guest's pattern at $mib MiB"
+	else
+		echo "FAIL: $KVER: storvsc: host: the image lacks the guest's pattern at $mib MiB"
+	fi
+done
+if [ "$(sha256sum < "$dir/ro.img")" = "$ro_sum" ]; then
+	echo "PASS: $KVER: storvsc: host: the read-only image is unchanged"
+else
+	echo "FAIL: $KVER: storvsc: host: the read-only image changed"
+fi
+rm -rf "$dir"
