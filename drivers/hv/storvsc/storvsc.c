@@ -422,7 +422,7 @@ static int storvsc_queuecommand(struct Scsi_Host *shost,
 	if (ret == -EAGAIN)
 		return SCSI_MLQUEUE_HOST_BUSY;
 fail:
-	if (ret == -EINVAL) {
+	if (ret == -EINVAL || ret == -EMSGSIZE) {
 		scmd_printk(KERN_WARNING, scmd, "cannot send this command\n");
 		scmd->result = DID_ERROR << 16;
 	} else if (ret) {
