@@ -514,6 +514,35 @@ void scsi_disk_execute(struct scsi_disk *disk, struct scsi_cmd *cmd)
 }
 
 /**
+ * scsi_inquiry_no_lun() - standard INQUIRY data of a LUN that is absent
+ * @cdb: the INQUIRY CDB (at least 6 bytes, EVPD clear)
+ * @buf: where the reply goes
+ * @buf_len: bytes the initiator transfers
+ *
+ * Peripheral qualifier 3, device type 0x1f: the target exists but offers
+ * no device at this LUN (SPC). A scanner that finds LUN 0 missing this
+ * way goes on to REPORT LUNS instead of giving up on the target.
+ *
+ * Return: bytes of @buf filled.
+ */
+uint32_t scsi_inquiry_no_lun(const uint8_t *cdb, uint8_t *buf,
+			     uint32_t buf_len)
+{
+	struct scsi_cmd cmd = { .buf = buf, .buf_len = buf_len };
+	uint8_t d[36] = { 0 };
+
+	d[0] = 0x7f;			/* PQ 3, type 0x1f */
+	d[2] = 0x06;			/* SPC-4 */
+	d[3] = 0x02;			/* response data format 2 */
+	d[4] = sizeof(d) - 5;
+	memcpy(d + 8, "Msft    ", 8);
+	memcpy(d + 16, "Virtual Disk    ", 16);
+	memcpy(d + 32, "1.0 ", 4);
+	reply(&cmd, d, sizeof(d), get_be16(cdb + 3));
+	return cmd.data_len;
+}
+
+/**
  * scsi_cdb_direction() - which way a command moves data
  * @opcode: its operation code
  *

@@ -91,7 +91,8 @@ enum scsi_data_dir {
 	SCSI_DIR_UNKNOWN,	/* not a command we know */
 };
 
-/* REPORT LUNS, answered by the target rather than a disk. */
+/* Answered by the target rather than a disk (for absent LUNs too). */
+#define SCSI_INQUIRY		0x12
 #define SCSI_REPORT_LUNS	0xa0
 
 int scsi_disk_open(struct scsi_disk *disk, const char *path, bool read_only,
@@ -100,6 +101,8 @@ void scsi_disk_close(struct scsi_disk *disk);
 void scsi_disk_execute(struct scsi_disk *disk, struct scsi_cmd *cmd);
 void scsi_cmd_fail(struct scsi_cmd *cmd, uint8_t key, uint8_t asc,
 		   uint8_t ascq);
+uint32_t scsi_inquiry_no_lun(const uint8_t *cdb, uint8_t *buf,
+			     uint32_t buf_len);
 enum scsi_data_dir scsi_cdb_direction(uint8_t opcode);
 bool scsi_cdb_medium_rw(uint8_t opcode);
 uint32_t scsi_report_luns(const uint8_t *luns, unsigned int count,

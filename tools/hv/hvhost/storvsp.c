@@ -786,6 +786,28 @@ static void storvsp_report_luns(struct storvsp_req *req)
 	storvsp_copy_to_guest(req, req->bounce, req->moved);
 }
 
+/*
+ * A LUN that is not there: INVALID_LUN, except for a standard INQUIRY,
+ * which the target answers with "no device here" (peripheral qualifier
+ * 3) so that a scan without LUN 0 still goes on to REPORT LUNS.
+ */
+static void storvsp_absent_lun(struct storvsp_req *req)
+{
+	uint32_t len = req->requested;
+
+	if (req->cdb[0] != SCSI_INQUIRY || req->srb.cdb_length < 6 ||
+	    (req->cdb[1] & 0x01)) {
+		storvsp_finish_status(req, VSTOR_SRB_INVALID_LUN);
+		return;
+	}
+	if (len > sizeof(req->bounce))
+		len = sizeof(req->bounce);
+	req->cmd.status = SCSI_STATUS_GOOD;
+	req->moved = scsi_inquiry_no_lun(req->cdb, req->bounce, len);
+	storvsp_copy_to_guest(req, req->bounce, req->moved);
+	storvsp_finish(req);
+}
+
 /* Run the CDB on its LUN; finish now or when the medium is done. */
 static void storvsp_execute(struct storvsp_req *req)
 {
@@ -806,7 +828,7 @@ static void storvsp_execute(struct storvsp_req *req)
 	}
 	req->lun = ctrl->luns[req->srb.lun];
 	if (!req->lun) {
-		storvsp_finish_status(req, VSTOR_SRB_INVALID_LUN);
+		storvsp_absent_lun(req);
 		return;
 	}
 	req->lun->refs++;

@@ -204,6 +204,19 @@ static void test_report_luns(void)
 	       buf[8 + 1] == 0 && buf[16 + 1] == 3);
 }
 
+static void test_inquiry_no_lun(void)
+{
+	static const uint8_t std[6] = { 0x12, 0, 0, 0, 96, 0 };
+	static const uint8_t small[6] = { 0x12, 0, 0, 0, 8, 0 };
+
+	EXPECT("INQUIRY of an absent LUN: PQ 3, type 0x1f",
+	       scsi_inquiry_no_lun(std, buf, sizeof(buf)) == 36 &&
+	       buf[0] == 0x7f && buf[4] == 31);
+	EXPECT("INQUIRY of an absent LUN cut to allocation length",
+	       scsi_inquiry_no_lun(small, buf, sizeof(buf)) == 8 &&
+	       scsi_inquiry_no_lun(std, buf, 4) == 4);
+}
+
 static void test_direction(void)
 {
 	EXPECT("direction: READ(10), INQUIRY, REPORT LUNS read",
@@ -243,6 +256,7 @@ int main(void)
 	test_read_only(path);
 	test_report_luns();
 	test_direction();
+	test_inquiry_no_lun();
 	unlink(path);
 	free(path);
 	return failures ? 1 : 0;

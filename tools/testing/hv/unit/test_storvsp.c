@@ -230,6 +230,7 @@ static long long srb(struct stor_env *e, struct fake_channel *fc,
 
 static const uint8_t cdb_tur[6];
 static const uint8_t cdb_inquiry[6] = { 0x12, 0, 0, 0, 96, 0 };
+static const uint8_t cdb_vpd0[6] = { 0x12, 1, 0, 0, 64, 0 };
 static const uint8_t cdb_report_luns[12] = { 0xa0, [9] = 64 };
 
 static void test_storvsp_init_order(void)
@@ -354,11 +355,20 @@ static void test_storvsp_report_luns(void)
 	CHECK(vp.srb.srb_status == VSTOR_SRB_SUCCESS);
 	CHECK(vp.srb.data_transfer_length == 24);
 	CHECK(p[3] == 16 && p[8 + 1] == 0 && p[16 + 1] == 3);
-	/* Absent LUN, other target or path: INVALID_LUN, nothing moved. */
+	/* Standard INQUIRY at an absent LUN: "no device here" (PQ 3). */
 	mk_srb(&vp, 5, cdb_inquiry, 6, VSTOR_SRB_READ, 96);
 	CHECK(srb(&e, &e.fc, &vp, buf) == 0);
+	CHECK(vp.srb.srb_status == VSTOR_SRB_SUCCESS &&
+	      vp.srb.data_transfer_length == 36 && p[0] == 0x7f);
+	/* Anything else there, other targets, paths: INVALID_LUN. */
+	mk_srb(&vp, 5, cdb_tur, 6, VSTOR_SRB_UNKNOWN, 0);
+	CHECK(srb(&e, &e.fc, &vp, 0) == 0);
 	CHECK(vp.srb.srb_status == VSTOR_SRB_INVALID_LUN &&
 	      !vp.srb.scsi_status && !vp.srb.data_transfer_length);
+	mk_srb(&vp, 5, cdb_vpd0, 6, VSTOR_SRB_READ, 64);
+	CHECK(srb(&e, &e.fc, &vp, buf) == 0);
+	CHECK(vp.srb.srb_status == VSTOR_SRB_INVALID_LUN &&
+	      !vp.srb.data_transfer_length);
 	mk_srb(&vp, 0, cdb_inquiry, 6, VSTOR_SRB_READ, 96);
 	vp.srb.target_id = 1;
 	CHECK(srb(&e, &e.fc, &vp, buf) == 0);
@@ -367,7 +377,7 @@ static void test_storvsp_report_luns(void)
 	vp.srb.path_id = 1;
 	CHECK(srb(&e, &e.fc, &vp, 0) == 0);
 	CHECK(vp.srb.srb_status == VSTOR_SRB_INVALID_LUN);
-	CHECK(e.ctrl->stats.errors == 3);
+	CHECK(e.ctrl->stats.errors == 4);
 	env_destroy(&e);
 }
 
@@ -1011,7 +1021,7 @@ UNIT_SUITE(storvsp_tests) = {
 	{ "storvsp: a reopened primary starts over", test_storvsp_reopen },
 	{ "storvsp: TUR inband, INQUIRY across pages",
 	  test_storvsp_inquiry_tur },
-	{ "storvsp: REPORT LUNS by the controller; INVALID_LUN",
+	{ "storvsp: REPORT LUNS by the controller; INVALID_LUN, PQ 3",
 	  test_storvsp_report_luns },
 	{ "storvsp: malformed SRBs get INVALID_REQUEST",
 	  test_storvsp_srb_validation },
