@@ -94,6 +94,7 @@ struct vmbus_channel *vmbus_chan_alloc(const struct vmbus_msg_offer *offer)
 	mutex_init(&chan->lock);
 	spin_lock_init(&chan->rqst_lock);
 	spin_lock_init(&chan->cb_lock);
+	spin_lock_init(&chan->rescind_lock);
 	init_waitqueue_head(&chan->wq);
 	kobject_init(&chan->kobj, &vmbus_chan_ktype);
 	return chan;
@@ -1387,13 +1388,53 @@ EXPORT_SYMBOL_GPL(vmbus_set_subchannel_callback);
  * @cb: called in process context when the host rescinds @chan, after its
  *	senders and waiters were failed. A rescinded sub-channel is closed
  *	by the core afterwards; a rescinded primary's device is removed.
+ *	It must not wait for anything that clears it (the driver's remove).
+ *
+ * Process context. Once this returns, the previous callback is no longer
+ * running (unless called from that callback itself), so a driver may free
+ * what it uses right after clearing it with a NULL @cb. The core clears
+ * the callbacks of a device's channels when its driver is removed.
  */
 void vmbus_set_rescind_callback(struct vmbus_channel *chan,
 				void (*cb)(struct vmbus_channel *chan))
 {
-	WRITE_ONCE(chan->rescind_callback, cb);
+	struct task_struct *running;
+
+	spin_lock(&chan->rescind_lock);
+	chan->rescind_callback = cb;
+	running = chan->rescind_task;
+	spin_unlock(&chan->rescind_lock);
+	/* Called from the callback, it is over as soon as it returns. */
+	if (running && running != current)
+		wait_event(chan->wq, !READ_ONCE(chan->rescind_task));
 }
 EXPORT_SYMBOL_GPL(vmbus_set_rescind_callback);
+
+/**
+ * vmbus_chan_notify_rescind() - run a rescinded channel's rescind callback
+ * @chan: the channel; the host rescinded it (this runs once for it)
+ *
+ * No lock is held while the driver's callback runs, so it may call into
+ * the core freely; vmbus_set_rescind_callback() waits for it instead.
+ */
+void vmbus_chan_notify_rescind(struct vmbus_channel *chan)
+{
+	void (*cb)(struct vmbus_channel *chan);
+
+	spin_lock(&chan->rescind_lock);
+	cb = chan->rescind_callback;
+	if (cb)
+		WRITE_ONCE(chan->rescind_task, current);
+	spin_unlock(&chan->rescind_lock);
+	if (!cb)
+		return;
+	cb(chan);
+	spin_lock(&chan->rescind_lock);
+	WRITE_ONCE(chan->rescind_task, NULL);
+	spin_unlock(&chan->rescind_lock);
+	/* A driver clearing the callback waits for this on the channel. */
+	wake_up_all(&chan->wq);
+}
 
 /**
  * vmbus_chan_device() - the device a channel belongs to

@@ -70,6 +70,26 @@ void vmbus_close_all(struct vmbus_channel *primary)
 	vmbus_chan_force_close(primary);
 }
 
+/**
+ * vmbus_forget_callbacks() - drop the callbacks a driver set on a device
+ * @primary: the device's primary channel
+ *
+ * After the driver's remove or a failed probe: its module may be unloaded
+ * next, and a later rescind or sub-channel offer must not call into it.
+ * Waits for a rescind callback that is still running.
+ */
+void vmbus_forget_callbacks(struct vmbus_channel *primary)
+{
+	struct vmbus_channel *sc;
+
+	mutex_lock(&vmbus_conn.lock);
+	list_for_each_entry(sc, &primary->subchannels, sc_node)
+		vmbus_set_rescind_callback(sc, NULL);
+	mutex_unlock(&vmbus_conn.lock);
+	vmbus_set_rescind_callback(primary, NULL);
+	vmbus_set_subchannel_callback(primary, NULL);
+}
+
 static void vmbus_send_relid_released(struct vmbus_channel *chan)
 {
 	struct vmbus_msg_relid msg = {
@@ -246,10 +266,7 @@ static void vmbus_chan_rescind(struct vmbus_channel *chan)
 /* A rescinded sub-channel: close it and give the relid back now. */
 static void vmbus_remove_subchannel(struct vmbus_channel *sc)
 {
-	void (*cb)(struct vmbus_channel *chan) = READ_ONCE(sc->rescind_callback);
-
-	if (cb)
-		cb(sc);
+	vmbus_chan_notify_rescind(sc);
 	vmbus_chan_force_close(sc);
 
 	mutex_lock(&vmbus_conn.lock);
@@ -274,7 +291,6 @@ void vmbus_on_rescind(const void *msg, u32 len)
 {
 	const struct vmbus_msg_relid *m = msg;
 	struct vmbus_channel *chan, *sc;
-	void (*cb)(struct vmbus_channel *chan);
 
 	if (!m->child_relid || m->child_relid > VMBUS_MAX_RELID) {
 		pr_err_ratelimited("rescind of bad relid %u\n", m->child_relid);
@@ -299,9 +315,7 @@ void vmbus_on_rescind(const void *msg, u32 len)
 		vmbus_remove_subchannel(chan);
 		return;
 	}
-	cb = READ_ONCE(chan->rescind_callback);
-	if (cb)
-		cb(chan);
+	vmbus_chan_notify_rescind(chan);
 	/* On disconnect, vmbus_remove_all_channels() takes care of it. */
 	if (READ_ONCE(vmbus_conn.state) == VMBUS_CONNECTED)
 		queue_work(vmbus_conn.dev_wq, &chan->remove_work);

@@ -54,10 +54,14 @@ static int vmbus_probe(struct device *dev)
 	struct hv_driver *drv = to_hv_driver(dev->driver);
 	struct hv_device *hdev = to_hv_device(dev);
 	const struct hv_vmbus_device_id *id = vmbus_match_id(drv, hdev);
+	int ret;
 
 	if (!id || !drv->probe)
 		return -ENODEV;
-	return drv->probe(hdev, id);
+	ret = drv->probe(hdev, id);
+	if (ret)
+		vmbus_forget_callbacks(hdev->channel);
+	return ret;
 }
 
 static void vmbus_remove(struct device *dev)
@@ -67,6 +71,8 @@ static void vmbus_remove(struct device *dev)
 
 	if (drv->remove)
 		drv->remove(hdev);
+	/* The driver may be unloaded next: no callback may call it again. */
+	vmbus_forget_callbacks(hdev->channel);
 	/* A driver that forgot to close must not leave rings to the host. */
 	vmbus_close_all(hdev->channel);
 }

@@ -184,7 +184,9 @@ struct vmbus_rqst_slot;
  * @wq: ring space, request ids, close and rescind wake-ups
  * @signal_deferred: a send with VMBUS_SEND_DEFER_SIGNAL needs a signal
  * @sc_callback: primary: called for each new sub-channel
+ * @rescind_lock: protects @rescind_callback and @rescind_task
  * @rescind_callback: called when the host rescinds this channel
+ * @rescind_task: the task running @rescind_callback right now, or NULL
  * @stats: counters
  */
 struct vmbus_channel {
@@ -237,7 +239,9 @@ struct vmbus_channel {
 	bool signal_deferred;
 
 	void (*sc_callback)(struct vmbus_channel *sub);
+	spinlock_t rescind_lock;	/* the rescind callback and its runner */
 	void (*rescind_callback)(struct vmbus_channel *chan);
+	struct task_struct *rescind_task;
 	struct {
 		atomic64_t signals;
 		atomic64_t ring_full;
@@ -251,6 +255,7 @@ void vmbus_chan_put(struct vmbus_channel *chan);
 void vmbus_chan_on_event(struct vmbus_channel *chan);
 void vmbus_chan_kill(struct vmbus_channel *chan);
 void vmbus_chan_force_close(struct vmbus_channel *chan);
+void vmbus_chan_notify_rescind(struct vmbus_channel *chan);
 void vmbus_chan_free(struct vmbus_channel *chan);
 int vmbus_chan_set_cpu(struct vmbus_channel *chan, unsigned int cpu);
 const char *vmbus_chan_state_name(const struct vmbus_channel *chan);
@@ -372,6 +377,7 @@ void vmbus_on_rescind(const void *msg, u32 len);
 void vmbus_on_alloffers(const void *msg, u32 len);
 void vmbus_remove_all_channels(void);
 void vmbus_close_all(struct vmbus_channel *primary);
+void vmbus_forget_callbacks(struct vmbus_channel *primary);
 
 /* ------------------------------------------------------------------ */
 /* Layer 6: bus (vmbus_drv.c)                                         */
