@@ -90,19 +90,24 @@ void vmbus_forget_callbacks(struct vmbus_channel *primary)
 	vmbus_set_subchannel_callback(primary, NULL);
 }
 
-static void vmbus_send_relid_released(struct vmbus_channel *chan)
+static void vmbus_post_relid_released(u32 relid)
 {
 	struct vmbus_msg_relid msg = {
 		.header.msgtype = VMBUS_MSG_RELID_RELEASED,
-		.child_relid = chan->relid,
+		.child_relid = relid,
 	};
 
+	if (READ_ONCE(vmbus_conn.state) == VMBUS_CONNECTED)
+		vmbus_post_msg(&msg, sizeof(msg));
+}
+
+static void vmbus_send_relid_released(struct vmbus_channel *chan)
+{
 	if (chan->relid_released)
 		return;
 	chan->relid_released = true;
-	if (chan->host_rescinded &&
-	    READ_ONCE(vmbus_conn.state) == VMBUS_CONNECTED)
-		vmbus_post_msg(&msg, sizeof(msg));
+	if (chan->host_rescinded)
+		vmbus_post_relid_released(chan->relid);
 }
 
 /* Stop events for @chans; with vmbus_conn.lock held. */
@@ -208,6 +213,18 @@ static bool vmbus_offer_ok(const struct vmbus_msg_offer *offer)
 	return true;
 }
 
+/*
+ * A refused offer leaves no channel behind, but its relid stays the host's
+ * until the guest releases it: remember it, so that the host's rescind of
+ * it is answered with RELID_RELEASED. A bad relid cannot be released, and
+ * one in use belongs to its channel. With vmbus_conn.lock held.
+ */
+static void vmbus_offer_rejected(u32 relid)
+{
+	if (relid && relid <= VMBUS_MAX_RELID && !vmbus_relid_chan(relid))
+		set_bit(relid, vmbus_conn.rejected_relids);
+}
+
 /**
  * vmbus_on_offer() - OFFERCHANNEL: a new channel
  * @msg: the copied message
@@ -215,7 +232,8 @@ static bool vmbus_offer_ok(const struct vmbus_msg_offer *offer)
  *
  * A primary channel becomes a device; a sub-channel joins its primary.
  * Offers with bad relids, duplicates and orphan sub-channels are logged
- * and ignored.
+ * and ignored; the relid of a refused offer is released when the host
+ * rescinds it.
  */
 void vmbus_on_offer(const void *msg, u32 len)
 {
@@ -226,10 +244,10 @@ void vmbus_on_offer(const void *msg, u32 len)
 		return;
 	mutex_lock(&vmbus_conn.lock);
 	if (!vmbus_offer_ok(offer))
-		goto unlock;
+		goto reject;
 	chan = vmbus_chan_alloc(offer);
 	if (!chan)
-		goto unlock;
+		goto reject;
 	if (offer->sub_channel_index) {
 		primary = vmbus_find_primary(&offer->if_type,
 					     &offer->if_instance);
@@ -237,11 +255,13 @@ void vmbus_on_offer(const void *msg, u32 len)
 		list_add_tail(&chan->sc_node, &primary->subchannels);
 	} else if (!vmbus_device_alloc(chan)) {
 		vmbus_chan_put(chan);
-		goto unlock;
+		goto reject;
 	}
 	INIT_WORK(&chan->add_work, vmbus_add_work);
 	INIT_WORK(&chan->remove_work, vmbus_remove_work);
 	list_add_tail(&chan->node, &vmbus_conn.channels);
+	/* A host that reuses a refused offer's relid is done with that one. */
+	clear_bit(chan->relid, vmbus_conn.rejected_relids);
 	vmbus_set_relid(chan->relid, chan);
 	mutex_unlock(&vmbus_conn.lock);
 
@@ -251,7 +271,8 @@ void vmbus_on_offer(const void *msg, u32 len)
 		queue_work(vmbus_conn.dev_wq, &chan->add_work);
 	return;
 
-unlock:
+reject:
+	vmbus_offer_rejected(offer->child_relid);
 	mutex_unlock(&vmbus_conn.lock);
 }
 
@@ -285,7 +306,8 @@ static void vmbus_remove_subchannel(struct vmbus_channel *sc)
  *
  * Waiters and senders on the channel fail at once. A sub-channel is
  * closed and released here; a primary's device is removed on the device
- * workqueue, after any registration still queued there.
+ * workqueue, after any registration still queued there. The relid of an
+ * offer the guest refused is released at once.
  */
 void vmbus_on_rescind(const void *msg, u32 len)
 {
@@ -298,6 +320,14 @@ void vmbus_on_rescind(const void *msg, u32 len)
 	}
 	mutex_lock(&vmbus_conn.lock);
 	chan = vmbus_relid_chan(m->child_relid);
+	if (!chan && test_and_clear_bit(m->child_relid,
+					vmbus_conn.rejected_relids)) {
+		mutex_unlock(&vmbus_conn.lock);
+		pr_info_ratelimited("rescind of refused offer %u: relid released\n",
+				    m->child_relid);
+		vmbus_post_relid_released(m->child_relid);
+		return;
+	}
 	if (!chan || chan->host_rescinded) {
 		mutex_unlock(&vmbus_conn.lock);
 		pr_err_ratelimited("rescind of unknown relid %u\n",

@@ -8,6 +8,7 @@
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/bitmap.h>
 #include <linux/delay.h>
 #include <linux/gfp.h>
 #include <linux/io.h>
@@ -655,6 +656,8 @@ int vmbus_connect(void)
 	if (ret)
 		return ret;
 	reinit_completion(&vmbus_conn.offers_done);
+	/* Relids belong to one connection; no offer is taken before it. */
+	bitmap_zero(vmbus_conn.rejected_relids, VMBUS_MAX_RELID + 1);
 	WRITE_ONCE(vmbus_conn.dead, false);
 	WRITE_ONCE(vmbus_conn.state, VMBUS_CONNECTING);
 	ret = vmbus_negotiate();

@@ -320,6 +320,9 @@ struct vmbus_waiter {
  * @lock: protects @channels, @relids updates and sub-channel lists
  * @channels: every offered channel
  * @relids: relid -> channel, read under RCU from interrupts
+ * @rejected_relids: relids of offers the guest refused, kept (under @lock)
+ *	until the host rescinds them; one bit per relid, so a host cannot
+ *	make it grow
  * @waiter_lock: protects @waiters
  * @waiters: guest requests waiting for an answer
  * @offers_done: ALLOFFERS_DELIVERED arrived
@@ -337,6 +340,7 @@ struct vmbus_connection {
 	struct mutex lock;	/* channel lists, relid updates, sysfs */
 	struct list_head channels;
 	struct vmbus_channel __rcu *relids[VMBUS_MAX_RELID + 1];
+	DECLARE_BITMAP(rejected_relids, VMBUS_MAX_RELID + 1);
 	spinlock_t waiter_lock;	/* the waiters list */
 	struct list_head waiters;
 	struct completion offers_done;
