@@ -123,9 +123,14 @@ int vmbus_chan_open(struct vmbus_channel *chan,
 		    const struct vmbus_chan_config *cfg);
 void vmbus_chan_close(struct vmbus_channel *chan);
 
-/* Flags for the send functions. */
+/*
+ * Flags for the send functions. A signal deferred by
+ * VMBUS_SEND_DEFER_SIGNAL is sent by vmbus_chan_kick(), by the next send
+ * without that flag, or by the first send that finds the ring full,
+ * whichever comes first.
+ */
 #define VMBUS_SEND_NOWAIT	BIT(0)	/* ring or ids full: -EAGAIN, no sleep */
-#define VMBUS_SEND_DEFER_SIGNAL	BIT(1)	/* signal later, in vmbus_chan_kick() */
+#define VMBUS_SEND_DEFER_SIGNAL	BIT(1)	/* signal later (see above) */
 
 /**
  * struct vmbus_page_buf - one piece of a page-buffer send

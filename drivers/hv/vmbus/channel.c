@@ -779,6 +779,31 @@ void vmbus_chan_force_close(struct vmbus_channel *chan)
 
 /* --- sending --------------------------------------------------------- */
 
+/*
+ * Whether a send must signal the host now; with out->lock held. A send
+ * with VMBUS_SEND_DEFER_SIGNAL keeps its signal for later. The signal owed
+ * for such packets goes out with the next send that does not defer, or
+ * with any send that finds the ring full: the host must read what is in
+ * the ring before there can be room.
+ */
+static bool vmbus_chan_take_signal(struct vmbus_channel *chan, int ret,
+				   bool signal, unsigned int flags)
+{
+	bool defer = flags & VMBUS_SEND_DEFER_SIGNAL;
+
+	if (ret == -EIO)
+		return false;
+	if (defer && !ret) {
+		chan->signal_deferred |= signal;
+		return false;
+	}
+	if (!defer || ret == -EAGAIN) {
+		signal |= chan->signal_deferred;
+		chan->signal_deferred = false;
+	}
+	return signal;
+}
+
 /* Put a packet in the ring, sleeping for room unless NOWAIT. */
 static int vmbus_chan_write(struct vmbus_channel *chan, struct kvec *kv,
 			    unsigned int nkv, u32 len, unsigned int flags)
@@ -803,12 +828,11 @@ static int vmbus_chan_write(struct vmbus_channel *chan, struct kvec *kv,
 		if (ret != -EAGAIN && READ_ONCE(out->ctl->pending_send_sz) &&
 		    !wq_has_sleeper(&chan->wq))
 			hv_ring_set_pending(out, 0);
-		if (!ret && signal && (flags & VMBUS_SEND_DEFER_SIGNAL)) {
-			chan->signal_deferred = true;
-			signal = false;
-		}
+		signal = vmbus_chan_take_signal(chan, ret, signal, flags);
 		spin_unlock_irqrestore(&out->lock, irqflags);
 
+		if (signal)
+			vmbus_signal_host(chan);
 		if (ret != -EAGAIN || (flags & VMBUS_SEND_NOWAIT))
 			break;
 		if (!wait_event_timeout(chan->wq, hv_ring_has_space(out, need) ||
@@ -820,8 +844,6 @@ static int vmbus_chan_write(struct vmbus_channel *chan, struct kvec *kv,
 	}
 	if (ret == -EIO)
 		vmbus_chan_kill(chan);
-	if (!ret && signal)
-		vmbus_signal_host(chan);
 	return ret;
 }
 
@@ -881,7 +903,8 @@ static int vmbus_send_desc(struct vmbus_channel *chan,
  * @flags: VMBUS_SEND_NOWAIT: fail with -EAGAIN instead of sleeping when
  *	the ring or the request ids are full (the channel callback runs
  *	once the host has made room); VMBUS_SEND_DEFER_SIGNAL: do not
- *	signal the host now, vmbus_chan_kick() will.
+ *	signal the host now; vmbus_chan_kick(), the next send without this
+ *	flag, or a send that finds the ring full will.
  *
  * Without VMBUS_SEND_NOWAIT it may sleep; with it, any context.
  *
@@ -1048,7 +1071,9 @@ EXPORT_SYMBOL_GPL(vmbus_send_completion);
  * @chan: an open channel
  *
  * Sends with VMBUS_SEND_DEFER_SIGNAL skip the signal; one kick after a
- * batch of them signals at most once. Any context.
+ * batch of them signals at most once. A send without that flag flushes
+ * the pending signal too, and so does a send that finds the ring full.
+ * Any context.
  */
 void vmbus_chan_kick(struct vmbus_channel *chan)
 {
