@@ -589,6 +589,17 @@ static int vmbus_chan_request_open(struct vmbus_channel *chan,
 	return ret;
 }
 
+/* CLOSECHANNEL has no answer; the ring GPADL teardown after it has. */
+static void vmbus_chan_post_close(struct vmbus_channel *chan)
+{
+	struct vmbus_msg_relid msg = {
+		.header.msgtype = VMBUS_MSG_CLOSECHANNEL,
+		.child_relid = chan->relid,
+	};
+
+	vmbus_post_msg(&msg, sizeof(msg));
+}
+
 static int vmbus_chan_check_config(const struct vmbus_chan_config *cfg)
 {
 	if (cfg->send_ring_size < VMBUS_RING_MIN_SIZE ||
@@ -695,14 +706,8 @@ int vmbus_chan_open(struct vmbus_channel *chan,
 		WRITE_ONCE(chan->cb_enabled, false);
 		synchronize_rcu();
 		/* After a timeout the host may have opened after all. */
-		if (ret == -ETIMEDOUT) {
-			struct vmbus_msg_relid close = {
-				.header.msgtype = VMBUS_MSG_CLOSECHANNEL,
-				.child_relid = chan->relid,
-			};
-
-			vmbus_post_msg(&close, sizeof(close));
-		}
+		if (ret == -ETIMEDOUT)
+			vmbus_chan_post_close(chan);
 		leak = vmbus_gpadl_remove(chan, chan->ring_gpadl.handle) != 0;
 		vmbus_chan_free_open_state(chan, leak);
 		goto closed;
@@ -734,14 +739,9 @@ static void vmbus_chan_shutdown(struct vmbus_channel *chan)
 	/* Callbacks run under RCU: none runs once this returns. */
 	synchronize_rcu();
 
-	if (!READ_ONCE(chan->rescinded)) {
-		struct vmbus_msg_relid msg = {
-			.header.msgtype = VMBUS_MSG_CLOSECHANNEL,
-			.child_relid = chan->relid,
-		};
-
-		vmbus_post_msg(&msg, sizeof(msg));
-	}
+	/* The host closed a rescinded channel itself. */
+	if (!READ_ONCE(chan->rescinded))
+		vmbus_chan_post_close(chan);
 	leak = vmbus_gpadl_remove(chan, chan->ring_gpadl.handle) != 0;
 	vmbus_chan_free_open_state(chan, leak);
 	WRITE_ONCE(chan->state, VMBUS_CHAN_OFFERED);
