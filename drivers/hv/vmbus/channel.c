@@ -359,17 +359,13 @@ static int vmbus_gpadl_establish(struct vmbus_channel *chan, const u64 *pfns,
 		return -EINVAL;
 	vmbus_waiter_init(&w, VMBUS_MSG_GPADL_CREATED, chan->relid, h);
 	vmbus_waiter_add(&w);
-	if (READ_ONCE(chan->rescinded)) {
-		vmbus_waiter_cancel(&w);
-		return -ENODEV;
-	}
-	ret = vmbus_gpadl_post(chan, h, pfns, nr_pfns,
-			       nr_pfns * HV_WIRE_PAGE_SIZE);
-	if (ret) {
-		vmbus_waiter_cancel(&w);
-		return ret;
-	}
-	ret = vmbus_waiter_wait(&w, VMBUS_RESPONSE_TIMEOUT);
+	/* Checked once the waiter is added: a later rescind fails it. */
+	if (READ_ONCE(chan->rescinded))
+		ret = -ENODEV;
+	else
+		ret = vmbus_gpadl_post(chan, h, pfns, nr_pfns,
+				       nr_pfns * HV_WIRE_PAGE_SIZE);
+	ret = vmbus_waiter_await(&w, ret, VMBUS_RESPONSE_TIMEOUT);
 	if (ret)
 		return ret;
 	if (w.resp.gpadl_created.creation_status) {
@@ -400,12 +396,8 @@ static int vmbus_gpadl_remove(struct vmbus_channel *chan, u32 handle)
 	vmbus_waiter_init(&w, VMBUS_MSG_GPADL_TORNDOWN, 0, handle);
 	vmbus_waiter_add(&w);
 	ret = vmbus_post_msg(&msg, sizeof(msg));
-	if (ret) {
-		vmbus_waiter_cancel(&w);
-	} else {
-		ret = vmbus_waiter_wait(&w, rescinded ? VMBUS_RESCINDED_TIMEOUT :
-						       VMBUS_RESPONSE_TIMEOUT);
-	}
+	ret = vmbus_waiter_await(&w, ret, rescinded ? VMBUS_RESCINDED_TIMEOUT :
+						      VMBUS_RESPONSE_TIMEOUT);
 	if (ret && (rescinded || READ_ONCE(chan->rescinded)))
 		ret = 0;
 	if (ret)
@@ -571,16 +563,12 @@ static int vmbus_chan_request_open(struct vmbus_channel *chan,
 	vmbus_waiter_init(&w, VMBUS_MSG_OPENCHANNEL_RESULT, chan->relid,
 			  chan->relid);
 	vmbus_waiter_add(&w);
-	if (READ_ONCE(chan->rescinded)) {
-		vmbus_waiter_cancel(&w);
-		return -ENODEV;
-	}
-	ret = vmbus_post_msg(&msg, sizeof(msg));
-	if (ret) {
-		vmbus_waiter_cancel(&w);
-		return ret;
-	}
-	ret = vmbus_waiter_wait(&w, VMBUS_RESPONSE_TIMEOUT);
+	/* Checked once the waiter is added: a later rescind fails it. */
+	if (READ_ONCE(chan->rescinded))
+		ret = -ENODEV;
+	else
+		ret = vmbus_post_msg(&msg, sizeof(msg));
+	ret = vmbus_waiter_await(&w, ret, VMBUS_RESPONSE_TIMEOUT);
 	if (!ret && w.resp.open.status) {
 		pr_err("host refused to open channel %u: %#x\n", chan->relid,
 		       w.resp.open.status);
@@ -1370,13 +1358,13 @@ int vmbus_chan_set_cpu(struct vmbus_channel *chan, unsigned int cpu)
 		goto unlock;
 	msg.target_vp = hv_vp_index_of(cpu);
 	vmbus_waiter_init(&w, VMBUS_MSG_MODIFYCHANNEL_RESPONSE, chan->relid, 0);
-	if (answered)
+	if (answered) {
 		vmbus_waiter_add(&w);
-	ret = vmbus_post_msg(&msg, sizeof(msg));
-	if (ret && answered)
-		vmbus_waiter_cancel(&w);
-	else if (answered)
-		ret = vmbus_waiter_wait(&w, VMBUS_RESPONSE_TIMEOUT);
+		ret = vmbus_post_msg(&msg, sizeof(msg));
+		ret = vmbus_waiter_await(&w, ret, VMBUS_RESPONSE_TIMEOUT);
+	} else {
+		ret = vmbus_post_msg(&msg, sizeof(msg));
+	}
 	if (!ret && answered && w.resp.modify.status) {
 		pr_err("host refused to move channel %u: %#x\n", chan->relid,
 		       w.resp.modify.status);

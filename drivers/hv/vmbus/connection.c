@@ -153,7 +153,7 @@ void vmbus_waiter_add(struct vmbus_waiter *w)
 	spin_unlock_irqrestore(&vmbus_conn.waiter_lock, flags);
 }
 
-void vmbus_waiter_cancel(struct vmbus_waiter *w)
+static void vmbus_waiter_cancel(struct vmbus_waiter *w)
 {
 	unsigned long flags;
 
@@ -162,15 +162,11 @@ void vmbus_waiter_cancel(struct vmbus_waiter *w)
 	spin_unlock_irqrestore(&vmbus_conn.waiter_lock, flags);
 }
 
-/**
- * vmbus_waiter_wait() - wait for the answer a waiter was added for
- * @w: the waiter
- * @timeout: in jiffies
- *
+/*
  * Return: 0 with the answer in @w->resp, -ENODEV when failed by a rescind
  * or a disconnect, -ETIMEDOUT.
  */
-int vmbus_waiter_wait(struct vmbus_waiter *w, unsigned long timeout)
+static int vmbus_waiter_wait(struct vmbus_waiter *w, unsigned long timeout)
 {
 	unsigned long flags;
 	bool waiting;
@@ -188,6 +184,27 @@ int vmbus_waiter_wait(struct vmbus_waiter *w, unsigned long timeout)
 		}
 	}
 	return w->failed ? -ENODEV : 0;
+}
+
+/**
+ * vmbus_waiter_await() - wait for the answer to a request
+ * @w: the waiter, added before the request was posted
+ * @posted: what posting the request returned (0 when it went out)
+ * @timeout: in jiffies
+ *
+ * A request that did not go out gets no answer: its waiter is removed.
+ *
+ * Return: @posted when not 0; else 0 with the answer in @w->resp, -ENODEV
+ * when failed by a rescind or a disconnect, -ETIMEDOUT.
+ */
+int vmbus_waiter_await(struct vmbus_waiter *w, int posted,
+		       unsigned long timeout)
+{
+	if (posted) {
+		vmbus_waiter_cancel(w);
+		return posted;
+	}
+	return vmbus_waiter_wait(w, timeout);
 }
 
 /**
@@ -558,11 +575,7 @@ static int vmbus_initiate_contact(u32 version)
 	ret = vmbus_post(v5 ? VMBUS_MESSAGE_CONNECTION_ID_4 :
 			      VMBUS_MESSAGE_CONNECTION_ID,
 			 &msg, sizeof(msg), true);
-	if (ret) {
-		vmbus_waiter_cancel(&w);
-		return ret;
-	}
-	ret = vmbus_waiter_wait(&w, VMBUS_RESPONSE_TIMEOUT);
+	ret = vmbus_waiter_await(&w, ret, VMBUS_RESPONSE_TIMEOUT);
 	if (ret)
 		return ret;
 	if (!w.resp.version.version_supported)
@@ -694,11 +707,7 @@ static int vmbus_unload(void)
 	vmbus_waiter_init(&w, VMBUS_MSG_UNLOAD_RESPONSE, 0, 0);
 	vmbus_waiter_add(&w);
 	ret = vmbus_post_msg(&msg, sizeof(msg));
-	if (ret) {
-		vmbus_waiter_cancel(&w);
-		return ret;
-	}
-	return vmbus_waiter_wait(&w, VMBUS_UNLOAD_TIMEOUT);
+	return vmbus_waiter_await(&w, ret, VMBUS_UNLOAD_TIMEOUT);
 }
 
 /**

@@ -362,8 +362,8 @@ int vmbus_post_msg(const void *msg, u32 len);
 void vmbus_waiter_init(struct vmbus_waiter *w, u32 msgtype, u32 relid,
 		       u32 key);
 void vmbus_waiter_add(struct vmbus_waiter *w);
-int vmbus_waiter_wait(struct vmbus_waiter *w, unsigned long timeout);
-void vmbus_waiter_cancel(struct vmbus_waiter *w);
+int vmbus_waiter_await(struct vmbus_waiter *w, int posted,
+		       unsigned long timeout);
 void vmbus_waiters_fail(u32 relid);
 void vmbus_on_message_page(struct hv_tlfs_message_page *page,
 			   unsigned int cpu);
