@@ -163,8 +163,9 @@ static void vmbus_waiter_cancel(struct vmbus_waiter *w)
 }
 
 /*
- * Return: 0 with the answer in @w->resp, -ENODEV when failed by a rescind
- * or a disconnect, -ETIMEDOUT.
+ * Sleep until @w is answered or failed, at most @timeout. Return: 0 with
+ * the answer in @w->resp, -ENODEV when failed by a rescind or a
+ * disconnect, -ETIMEDOUT.
  */
 static int vmbus_waiter_wait(struct vmbus_waiter *w, unsigned long timeout)
 {
