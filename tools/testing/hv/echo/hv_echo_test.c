@@ -25,7 +25,14 @@
 #include <linux/wait.h>
 
 #define ECHO_RING_SIZE		(64 * 1024)
-#define ECHO_MAX_PKT_SIZE	(64 * 1024)
+/* Data of one packet: at most half the ring's data area. */
+#define ECHO_MAX_DATA		((ECHO_RING_SIZE - PAGE_SIZE) / 2)
+/*
+ * The longest echo: a GPA-direct packet's inline header and its data,
+ * inband. A longer packet from the host breaks the channel; keeping this
+ * below the ring's data size lets a test host send one.
+ */
+#define ECHO_MAX_PKT_SIZE	(32 * 1024)
 /* Enough small GPA-direct packets in flight to fill the ring. */
 #define ECHO_WINDOW		1024
 #define ECHO_TIMEOUT		(30 * HZ)
@@ -301,7 +308,7 @@ static int echo_send_range(struct echo_dev *e, struct echo_slot *slot,
 			   const struct echo_gpa_hdr *hdr, void *rqst,
 			   unsigned int flags)
 {
-	u64 buf[1 + ECHO_MAX_PKT_SIZE / PAGE_SIZE + 1];
+	u64 buf[1 + DIV_ROUND_UP(PAGE_SIZE - 1 + ECHO_MAX_DATA, PAGE_SIZE)];
 	struct vmbus_gpa_range *r = (void *)buf;
 	u32 n = DIV_ROUND_UP(slot->offset + slot->len, PAGE_SIZE), i;
 
@@ -670,7 +677,10 @@ static int echo_probe(struct hv_device *hdev,
 	spin_lock_init(&e->lock);
 	init_waitqueue_head(&e->wq);
 	/* Half the ring's data area, as the brief of this test asks. */
-	e->max_size = (ECHO_RING_SIZE - PAGE_SIZE) / 2;
+	e->max_size = ECHO_MAX_DATA;
+	BUILD_BUG_ON(sizeof(struct vmbus_packet_desc) +
+		     sizeof(struct echo_gpa_hdr) + ECHO_MAX_DATA >
+		     ECHO_MAX_PKT_SIZE);
 	ret = echo_alloc_pages(e);
 	if (ret)
 		goto free;
