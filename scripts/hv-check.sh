@@ -25,12 +25,18 @@ run_tier() {
 	"$@" 2>&1 | tee -a "$log" | grep --line-buffered -E '^(PASS|FAIL|SKIP|==)' || true
 }
 
+# hvhost's unit tests and the tools' handling of bad input.
+unit_tier() {
+	"$top/tools/testing/hv/unit/run.sh"
+	"$top/tools/testing/hv/cli/run.sh"
+}
+
 case "$tiers" in
 all) run_tier static "$top/tools/testing/hv/static/run.sh" $kvers
-     run_tier unit "$top/tools/testing/hv/unit/run.sh"
+     run_tier unit unit_tier
      run_tier boot "$top/tools/testing/hv/boot/run.sh" $kvers ;;
 static) run_tier static "$top/tools/testing/hv/static/run.sh" $kvers ;;
-unit) run_tier unit "$top/tools/testing/hv/unit/run.sh" ;;
+unit) run_tier unit unit_tier ;;
 boot) run_tier boot "$top/tools/testing/hv/boot/run.sh" $kvers ;;
 *) echo "hv-check: unknown tier '$tiers' (all, static, unit, boot)" >&2
    exit 2 ;;
