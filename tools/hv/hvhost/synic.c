@@ -133,7 +133,7 @@ static bool synic_try_deliver(struct synic *sy, unsigned int vp,
 
 	if (!slot || !synic_slot_claim(slot))
 		return false;
-	slot->payload_size = msg->size;
+	slot->payload_size = msg->claimed;
 	slot->flags = more ? HV_TLFS_MSG_FLAG_PENDING : 0;
 	slot->reserved = 0;
 	shm_write64(&slot->sender, 0);
@@ -184,10 +184,21 @@ void synic_handle_eom(struct synic *sy)
 int synic_post_to_guest(struct synic *sy, unsigned int vp, const void *msg,
 			uint32_t size)
 {
+	return synic_post_to_guest_as(sy, vp, msg, size, size);
+}
+
+/*
+ * The same, but the slot's payload_size says @claimed (at most 255): for
+ * fault injection, a size that does not match the @size bytes copied.
+ */
+int synic_post_to_guest_as(struct synic *sy, unsigned int vp,
+			   const void *msg, uint32_t size, uint32_t claimed)
+{
 	struct synic_vp_state *st;
 	struct synic_msg *m;
 
-	if (vp >= HVEMU_MAX_VPS || size > HV_TLFS_MESSAGE_PAYLOAD_SIZE)
+	if (vp >= HVEMU_MAX_VPS || size > HV_TLFS_MESSAGE_PAYLOAD_SIZE ||
+	    claimed > UINT8_MAX)
 		return -EINVAL;
 	st = &sy->vp[vp];
 	if (st->queued >= SYNIC_MAX_QUEUED) {
@@ -200,6 +211,7 @@ int synic_post_to_guest(struct synic *sy, unsigned int vp, const void *msg,
 	if (!m)
 		return -ENOMEM;
 	m->size = size;
+	m->claimed = claimed;
 	memcpy(m->payload, msg, size);
 	*st->tail = m;
 	st->tail = &m->next;

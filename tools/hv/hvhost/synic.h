@@ -23,6 +23,7 @@
 struct synic_msg {
 	struct synic_msg *next;
 	uint32_t size;
+	uint32_t claimed;	/* payload_size written to the slot */
 	uint8_t payload[HV_TLFS_MESSAGE_PAYLOAD_SIZE];
 };
 
@@ -74,6 +75,8 @@ void synic_destroy(struct synic *sy);
 
 int synic_post_to_guest(struct synic *sy, unsigned int vp, const void *msg,
 			uint32_t size);
+int synic_post_to_guest_as(struct synic *sy, unsigned int vp,
+			   const void *msg, uint32_t size, uint32_t claimed);
 void synic_flush_queues(struct synic *sy);
 void synic_drop_queues(struct synic *sy);
 void synic_handle_eom(struct synic *sy);
