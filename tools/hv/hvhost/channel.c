@@ -120,6 +120,8 @@ int hv_channel_send(struct hv_channel *ch, uint16_t type, uint16_t flags,
 	ret = hvring_send(&ch->in, type, flags, trans_id, iov, n, &signal);
 	if (ret)
 		return ret;
+	if (type == VMBUS_PKT_COMP)
+		ch->last_comp_id = trans_id;
 	for (i = 0; i < n; i++)
 		payload += iov[i].iov_len;
 	ch->stats.tx_packets++;

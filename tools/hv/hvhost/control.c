@@ -121,6 +121,10 @@ static const char *cmd_stats(struct hvhost *h, int argc, char **argv,
 	STAT(out, "", vs, gpadls_created);
 	STAT(out, "", vs, gpadls_failed);
 	STAT(out, "", vs, gpadls_torndown);
+	hv_buf_printf(out, "vmbus.faults_sent=%llu\nvmbus.fault_relids_held=%u\nvmbus.fault_relids_released=%llu\n",
+		      (unsigned long long)h->srv.faults.sent,
+		      vmbus_fault_relids_held(&h->srv),
+		      (unsigned long long)h->srv.faults.relids_released);
 	STAT(out, "synic.", ss, msgs_delivered);
 	STAT(out, "synic.", ss, msgs_queued);
 	STAT(out, "synic.", ss, msgs_dropped);
@@ -279,12 +283,20 @@ static const char *cmd_fault(struct hvhost *h, int argc, char **argv,
 			     struct hv_buf *out)
 {
 	unsigned int count = 1;
+	guid_t target;
 
-	(void)out;
+	if (argc >= 4 && hv_parse_uint(argv[3], 1, 1000000, &count))
+		return "bad count";
+	if (!strcmp(argv[1], "vmbus")) {
+		if (argc == 5 && hv_guid_parse(argv[4], &target))
+			return "bad GUID";
+		return vmbus_fault_inject(&h->srv, argv[2], count,
+					  argc == 5 ? &target : NULL, out);
+	}
 	if (strcmp(argv[1], "storvsc"))
 		return "unknown fault target";
-	if (argc == 4 && hv_parse_uint(argv[3], 1, 1000000, &count))
-		return "bad count";
+	if (argc == 5)
+		return "usage: fault storvsc KIND [COUNT]";
 	if (storvsp_set_fault(&h->stor, argv[2], count))
 		return "unknown fault";
 	return NULL;
@@ -325,7 +337,8 @@ static const struct control_cmd control_cmds[] = {
 	{ "rescind", 1, 1, "rescind GUID", cmd_rescind },
 	{ "disk", 3, 3,
 	  "disk add FILE[,ro][,lun=N] GUID | disk remove GUID LUN", cmd_disk },
-	{ "fault", 2, 3, "fault storvsc bad-length|bad-id|bad-status [COUNT]",
+	{ "fault", 2, 4,
+	  "fault storvsc bad-length|bad-id|bad-status [COUNT] | fault vmbus KIND [COUNT] [GUID]",
 	  cmd_fault },
 	{ "max-version", 1, 1, "max-version X.Y", cmd_max_version },
 	{ "quit", 0, 0, "quit", cmd_quit },

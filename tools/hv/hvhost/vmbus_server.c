@@ -47,6 +47,8 @@ void vmbus_server_init(struct vmbus_server *srv, struct synic *synic,
 int vmbus_server_send(struct vmbus_server *srv, const void *msg,
 		      uint32_t len)
 {
+	if (vmbus_fault_drop(srv, msg, len))
+		return 0;
 	srv->stats.msgs_out++;
 	return synic_post_to_guest(srv->synic, srv->msg_vp, msg, len);
 }
@@ -179,6 +181,7 @@ static void vmbus_reset_connection(struct vmbus_server *srv)
 		ch->offered = false;
 	}
 	vmbus_gpadl_free_all(srv, 0, true);
+	vmbus_fault_reset(srv);
 	synic_drop_queues(srv->synic);
 	srv->version = 0;
 	srv->offers_sent = false;
@@ -381,6 +384,8 @@ static void vmbus_on_relid_released(struct vmbus_server *srv,
 	const struct vmbus_msg_relid *m = rx->msg;
 	struct hv_channel *ch = vmbus_channel_get(srv, m->child_relid);
 
+	if (!ch && vmbus_fault_relid_released(srv, m->child_relid))
+		return;
 	if (!ch || !ch->rescinded) {
 		hv_warn_rl("RELID_RELEASED for relid %u, not rescinded",
 			   m->child_relid);
@@ -631,8 +636,9 @@ static uint32_t vmbus_alloc_relid(struct vmbus_server *srv)
 {
 	uint32_t relid;
 
+	/* A refused offer's relid is the guest's until it releases it. */
 	for (relid = 1; relid <= VMBUS_SERVER_MAX_RELID; relid++)
-		if (!srv->chan[relid])
+		if (!srv->chan[relid] && !srv->faults.reserved[relid])
 			return relid;
 	return 0;
 }

@@ -119,6 +119,7 @@ struct hv_channel_stats {
  * @blocked: a packet waits for space in the inbound ring
  * @broken: the guest broke a ring; stop reading it
  * @warned: the device logged its one-time notice
+ * @last_comp_id: trans_id of the last completion sent (comp-stale fault)
  * @target_vp: VP whose event flags we set, or VMBUS_TARGET_VP_NONE
  * @ring_gpadl: handle of the ring GPADL while open
  * @out: the guest's outbound ring (we read)
@@ -146,6 +147,7 @@ struct hv_channel {
 	bool open;
 	bool blocked;
 	bool warned;
+	uint64_t last_comp_id;
 	uint32_t target_vp;
 	uint32_t ring_gpadl;
 	struct hvring out;
@@ -207,6 +209,25 @@ struct vmbus_server_stats {
 };
 
 /**
+ * struct vmbus_faults - VMBus faults injected for tests (vmbus_fault.c)
+ * @drop_type: message type whose next @drop_count answers are not sent
+ * @drop_count: how many are left to drop
+ * @sent: faults injected so far: messages, ring writes, dropped answers
+ * @reserved: relids of refused offers; kept from real devices until the
+ *	guest releases them
+ * @rescinded: of those, the ones the guest got a RESCIND for
+ * @relids_released: RELID_RELEASED received for such relids
+ */
+struct vmbus_faults {
+	uint32_t drop_type;
+	unsigned int drop_count;
+	uint64_t sent;
+	bool reserved[VMBUS_SERVER_MAX_RELID + 1];
+	bool rescinded[VMBUS_SERVER_MAX_RELID + 1];
+	uint64_t relids_released;
+};
+
+/**
  * struct vmbus_server - the host side of one guest's VMBus connection
  * @synic: where messages and event flags go
  * @gm: guest RAM
@@ -223,6 +244,7 @@ struct vmbus_server_stats {
  * @nr_gpadls: created GPADLs
  * @nr_gpadls_building: GPADLs waiting for body messages
  * @instance_seq: makes default instance GUIDs unique
+ * @faults: fault injection state
  * @stats: counters
  */
 struct vmbus_server {
@@ -242,6 +264,7 @@ struct vmbus_server {
 	unsigned int nr_gpadls;
 	unsigned int nr_gpadls_building;
 	unsigned int instance_seq;
+	struct vmbus_faults faults;
 	struct vmbus_server_stats stats;
 };
 
@@ -286,6 +309,17 @@ void vmbus_gpadl_free_all(struct vmbus_server *srv, uint32_t relid,
 			  bool all);
 unsigned int vmbus_gpadl_count(const struct vmbus_server *srv,
 			       uint32_t relid);
+
+/* vmbus_fault.c: fault injection for tests. */
+struct hv_buf;
+const char *vmbus_fault_inject(struct vmbus_server *srv, const char *kind,
+			       unsigned int count, const guid_t *target,
+			       struct hv_buf *out);
+bool vmbus_fault_drop(struct vmbus_server *srv, const void *msg,
+		      uint32_t len);
+bool vmbus_fault_relid_released(struct vmbus_server *srv, uint32_t relid);
+unsigned int vmbus_fault_relids_held(const struct vmbus_server *srv);
+void vmbus_fault_reset(struct vmbus_server *srv);
 
 /* channel.c: the data path of an open channel. */
 uint32_t hv_channel_open(struct hv_channel *ch, struct hv_gpadl *gpadl,
