@@ -31,6 +31,7 @@ static const struct unit_test *const unit_suites[] = {
 	fuzz_tests,
 	blockio_tests,
 	storvsp_tests,
+	vmbus_fault_tests,
 };
 
 int main(int argc, char **argv)

@@ -44,6 +44,7 @@ extern const struct unit_test control_tests[];
 extern const struct unit_test fuzz_tests[];
 extern const struct unit_test blockio_tests[];
 extern const struct unit_test storvsp_tests[];
+extern const struct unit_test vmbus_fault_tests[];
 
 /* The fake guest. */
 #define FAKE_RAM_SIZE		(32U << 20)
