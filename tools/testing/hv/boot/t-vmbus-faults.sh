@@ -1,0 +1,220 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# A hostile host: hvhost injects VMBus faults (`fault vmbus`) one at a
+# time, at HV-SYNC markers. Bad messages are logged and dropped; refused
+# offers get their relids released when rescinded; bad completions and
+# packet types are dropped and counted while the channel keeps working;
+# a bad ring index or descriptor fails the channel, whose device can still
+# be rescinded; a missing OPENCHANNEL_RESULT times the open out. At the
+# end a fresh echo device works and the modules unload. The kernel never
+# oopses (hv_report checks the console).
+. "$(dirname "$0")/lib.sh"
+
+main=99999999-2222-4333-8444-555555555500
+# Hot-added devices: 99999999-2222-4333-8444-5555555555NN.
+hot=99999999-2222-4333-8444-5555555555
+drop_id=${hot}e0
+final_id=${hot}f0
+# The instance hvhost gives its bad offers (vmbus_fault.c).
+fault_id=fa17fa17-0000-4000-8000-000000000001
+
+# KIND|COUNT|what the guest logs (a fixed string after "hv_vmbus: ").
+msg_faults='msg-too-big|1|host message with bad size 241
+short-offer|1|host message type 1 too short: 100
+short-rescind|1|host message type 2 too short: 8
+unknown-msg|1|unexpected host message type 30
+offer-relid-0|1|offer with bad relid 0
+offer-relid-high|1|offer with bad relid 2048
+offer-relid-used|1|which is in use
+offer-dup|1|second offer of device
+offer-orphan|1|bad sub-channel 1 of fa17fa17
+rescind-unknown|1|rescind of unknown relid
+rescind-refused|2|rescind of refused offer
+gpadl-created|1|unexpected message type 10 
+gpadl-torndown|1|unexpected message type 12 
+open-result|1|unexpected message type 6 
+version-response|1|unexpected message type 15 '
+# Faults the channel survives: KIND|what the guest logs.
+drop_faults='comp-unknown|dropped host packet: unknown completion id
+comp-stale|dropped host packet: unknown completion id
+pkt-type|dropped host packet: unexpected packet type
+xfer-range|dropped host packet: bad transfer-page header'
+# Faults that fail the channel, each on a hot-added device: N|KIND|log.
+break_faults='01|ring-write-index|broken ring: host write index
+02|ring-write-unaligned|broken ring: host write index
+03|pkt-offset|broken ring: bad packet descriptor
+04|pkt-len|broken ring: bad packet descriptor
+05|pkt-overrun|broken ring: bad packet descriptor
+06|pkt-oversize|broken ring: packet larger than max_pkt_size'
+# Every message, ring write and dropped answer above.
+faults_total=27
+
+guest=$(mktemp)
+host=$(mktemp)
+trap 'rm -f "$guest" "$host"' EXIT
+
+{
+	echo "main=$main hot=$hot drop_id=$drop_id final_id=$final_id"
+	echo "fault_id=$fault_id"
+	echo "msg_faults='$msg_faults'"
+	echo "drop_faults='$drop_faults'"
+	echo "break_faults='$break_faults'"
+	cat <<'GUEST'
+# How often the core logged a line containing $1.
+vlog() { dmesg | grep -F "hv_vmbus: " | grep -c -F -- "$1"; }
+logged() { [ "$(vlog "$1")" -ge "$2" ]; }
+above() { [ "$(cat "$1")" -gt "$2" ]; }
+# run_failed RESULT: a run that verified nothing and counted errors.
+run_failed() {
+	[ "$(field errors "$1")" -gt 0 ] && [ "$(field verified "$1")" = 0 ]
+}
+# echo_ok DEV COUNT: a run whose every echo is verified, without errors.
+echo_ok() {
+	r=$(echo_run "$1" "$2" 1 4096 mixed)
+	echo "echo on $(basename "$1"): $r"
+	[ "$(field verified "$r")" = "$2" ] && [ "$(field errors "$r")" = 0 ]
+}
+
+modprobe hv_vmbus
+wait_until 10 dev_present $main
+d=$(dev_by_instance $main)
+modprobe $(cat $d/modalias)
+wait_until 10 test -e $d/run
+relid=$(cat $d/id)
+check "echo works before the faults" echo_ok $d 1000
+ndev=$(ls $VMBUS | wc -l)
+
+# Bad and unsolicited messages: logged and dropped.
+echo "$msg_faults" | while IFS='|' read kind n pat; do
+	before=$(vlog "$pat")
+	sync_host "msg $kind" 0
+	check "$kind: the guest logs '$pat'" \
+		wait_until 20 logged "$pat" $((before + n))
+done
+check "no device appeared for the bad offers" [ "$(ls $VMBUS | wc -l)" = "$ndev" ]
+check "the bad offers' instance has no device" dev_absent $fault_id
+check "echo works after the bad messages" echo_ok $d 1000
+
+# Bad packets the channel survives: dropped, counted, logged.
+echo "$drop_faults" | while IFS='|' read kind pat; do
+	before=$(cat $d/channels/$relid/dropped)
+	logs=$(vlog "$pat")
+	sync_host "ring $kind" 0
+	check "$kind: counted in channels/$relid/dropped" \
+		wait_until 20 above $d/channels/$relid/dropped $before
+	check "$kind: the guest logs '$pat'" logged "$pat" $((logs + 1))
+	check "$kind: the channel still echoes" echo_ok $d 500
+done
+
+# Bad indices and descriptors: the channel fails, its device goes away.
+echo "$break_faults" | while IFS='|' read n kind pat; do
+	id=$hot$n
+	sync_host "hotadd $kind" 0
+	if ! wait_until 30 dev_present $id ||
+	   ! wait_until 30 test -e "$(dev_by_instance $id)/run"; then
+		fail "$kind: a hot-added echo device binds"
+		continue
+	fi
+	k=$(dev_by_instance $id)
+	kr=$(cat $k/id)
+	logs=$(vlog "$pat")
+	failed=$(vlog "channel $kr failed")
+	sync_host "ring $kind" 0
+	check "$kind: the guest logs '$pat'" \
+		wait_until 20 logged "$pat" $((logs + 1))
+	check "$kind: channel $kr failed" \
+		logged "channel $kr failed" $((failed + 1))
+	r=$(echo_run $k 100 1 4096 mixed)
+	echo "echo on the failed channel: $r"
+	check "$kind: an echo run on the failed channel ends with errors" \
+		run_failed "$r"
+	sync_host "rescind $kind" 0
+	check "$kind: the failed device is removed on rescind" \
+		wait_until 30 dev_absent $id
+done
+
+# No OPENCHANNEL_RESULT: the open times out, the probe fails.
+logs=$(vlog "no answer (message type 6,")
+sync_host "drop-open" 0
+check "drop-open-result: the device appears" wait_until 30 dev_present $drop_id
+check "drop-open-result: the open times out, logged" \
+	wait_until 60 logged "no answer (message type 6," $((logs + 1))
+sleep 2
+check "drop-open-result: no driver is bound" \
+	[ ! -e "$(dev_by_instance $drop_id)/driver" ]
+sync_host "rescind drop-open" 0
+check "drop-open-result: the device is removed on rescind" \
+	wait_until 30 dev_absent $drop_id
+
+# The bus still works.
+check "the first echo device still works" echo_ok $d 1000
+sync_host "hotadd final" 0
+check "a fresh echo device appears" wait_until 30 dev_present $final_id
+k=$(dev_by_instance $final_id)
+check "the fresh echo device binds" wait_until 10 test -e $k/run
+check "the fresh echo device echoes 2000 packets" echo_ok $k 2000
+sync_host "final" 2
+check "rmmod hv_echo_test hv_vmbus" rmmod hv_echo_test hv_vmbus
+check "the vmbus bus is gone" [ ! -d /sys/bus/vmbus ]
+GUEST
+} > "$guest"
+
+{
+	echo "main=$main hot=$hot drop_id=$drop_id final_id=$final_id"
+	echo "faults_total=$faults_total"
+	echo "msg_faults='$msg_faults'"
+	echo "drop_faults='$drop_faults'"
+	echo "break_faults='$break_faults'"
+	cat <<'HOST'
+. "$HV_TOP/tools/testing/hv/boot/lib.sh"
+# step MARKER COMMAND...: at the guest's marker, one control command.
+step() {
+	local m=$1 out
+	shift
+	if ! hv_wait_console "HV-SYNC: $m" 300; then
+		echo "FAIL: no marker '$m'"
+		exit 1
+	fi
+	if out=$(hv_ctl "$@" 2>&1); then
+		echo "PASS: $m: $*"
+	else
+		echo "FAIL: $m: $*: $(echo $out)"
+	fi
+}
+hv_stat() { hv_ctl stats | sed -n "s/^$1=//p"; }
+
+echo "$msg_faults" | while IFS='|' read kind n pat; do
+	step "msg $kind" fault vmbus $kind $n
+done
+echo "$drop_faults" | while IFS='|' read kind pat; do
+	step "ring $kind" fault vmbus $kind 1 $main
+done
+echo "$break_faults" | while IFS='|' read n kind pat; do
+	step "hotadd $kind" offer echo $hot$n
+	step "ring $kind" fault vmbus $kind 1 $hot$n
+	step "rescind $kind" rescind $hot$n
+done
+step "drop-open" fault vmbus drop-open-result
+hv_ctl offer echo $drop_id > /dev/null || echo "FAIL: offer echo $drop_id"
+step "rescind drop-open" rescind $drop_id
+step "hotadd final" offer echo $final_id
+hv_wait_console "HV-SYNC: final" 300 || { echo "FAIL: no final marker"; exit 1; }
+released=$(hv_stat vmbus.fault_relids_released)
+held=$(hv_stat vmbus.fault_relids_held)
+sent=$(hv_stat vmbus.faults_sent)
+if [ "$released" = 2 ] && [ "$held" = 0 ]; then
+	echo "PASS: the guest released the relids of both refused offers"
+else
+	echo "FAIL: refused offers' relids: released=$released held=$held"
+fi
+if [ "$sent" = "$faults_total" ]; then
+	echo "PASS: hvhost injected $sent faults"
+else
+	echo "FAIL: hvhost injected $sent faults, not $faults_total"
+fi
+HOST
+} > "$host"
+
+hv_boot vmbus-faults --guest "$guest" --host "$host" --timeout 900 -- \
+	--echo="$main" > /dev/null
+hv_report vmbus-faults
