@@ -121,9 +121,11 @@ static const char *cmd_stats(struct hvhost *h, int argc, char **argv,
 	STAT(out, "", vs, gpadls_created);
 	STAT(out, "", vs, gpadls_failed);
 	STAT(out, "", vs, gpadls_torndown);
-	hv_buf_printf(out, "vmbus.faults_sent=%llu\nvmbus.fault_relids_held=%u\nvmbus.fault_relids_released=%llu\n",
-		      (unsigned long long)h->srv.faults.sent,
-		      vmbus_fault_relids_held(&h->srv),
+	hv_buf_printf(out, "vmbus.faults_sent=%llu\n",
+		      (unsigned long long)h->srv.faults.sent);
+	hv_buf_printf(out, "vmbus.fault_relids_held=%u\n",
+		      vmbus_fault_relids_held(&h->srv));
+	hv_buf_printf(out, "vmbus.fault_relids_released=%llu\n",
 		      (unsigned long long)h->srv.faults.relids_released);
 	STAT(out, "synic.", ss, msgs_delivered);
 	STAT(out, "synic.", ss, msgs_queued);

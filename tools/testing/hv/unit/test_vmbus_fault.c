@@ -318,7 +318,8 @@ static void test_fault_ring(void)
 	CHECK(fc.in.ctl->write_index == fc.in.size);
 	CHECK(stat_of(&fg, "vmbus.faults_sent") == 12);
 
-	CHECK(is_err(ctl(&fg, "fault vmbus pkt-type 1 11111111-2222-4333-8444-000000000000", &out)));
+	CHECK(is_err(ctl(&fg, "fault vmbus pkt-type 1 "
+			 "11111111-2222-4333-8444-000000000000", &out)));
 	CHECK(is_err(ctl(&fg, "fault vmbus pkt-type 1 nonsense", &out)));
 	CHECK(is_err(ctl(&fg, "fault vmbus pkt-type 0", &out)));
 	CHECK(is_err(ctl(&fg, "fault vmbus pkt-type 257", &out)));
