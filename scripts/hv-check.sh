@@ -11,6 +11,11 @@ set -uo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top" || exit 2
 tiers=${1:-all}
+case "$tiers" in
+all | static | unit | boot) ;;
+*) echo "hv-check: unknown tier '$tiers' (all, static, unit, boot)" >&2
+   exit 2 ;;
+esac
 kvers=${HV_KVERS:-6.12 6.1}
 results=$top/out/results
 mkdir -p "$results"
@@ -38,8 +43,6 @@ all) run_tier static "$top/tools/testing/hv/static/run.sh" $kvers
 static) run_tier static "$top/tools/testing/hv/static/run.sh" $kvers ;;
 unit) run_tier unit unit_tier ;;
 boot) run_tier boot "$top/tools/testing/hv/boot/run.sh" $kvers ;;
-*) echo "hv-check: unknown tier '$tiers' (all, static, unit, boot)" >&2
-   exit 2 ;;
 esac
 
 passed=$(grep -c '^PASS:' "$log")
