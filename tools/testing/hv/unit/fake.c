@@ -80,6 +80,18 @@ uint64_t fake_alloc(struct fake_guest *fg, unsigned int pages)
 	return gpa;
 }
 
+/* Run one control command line; the reply stays in *out (caller frees). */
+const char *fake_ctl(struct fake_guest *fg, const char *cmd,
+		     struct hv_buf *out)
+{
+	char line[256];
+
+	hv_buf_free(out);
+	snprintf(line, sizeof(line), "%s", cmd);
+	control_exec(&fg->h, line, out);
+	return out->s ? out->s : "";
+}
+
 void *fake_ptr(struct fake_guest *fg, uint64_t gpa)
 {
 	return fg->ram + gpa;

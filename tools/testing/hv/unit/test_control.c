@@ -8,18 +8,6 @@
 
 #include "unit.h"
 
-/* Run one command line; the reply stays in *out (caller frees). */
-static const char *ctl(struct fake_guest *fg, const char *cmd,
-		       struct hv_buf *out)
-{
-	char line[256];
-
-	hv_buf_free(out);
-	snprintf(line, sizeof(line), "%s", cmd);
-	control_exec(&fg->h, line, out);
-	return out->s ? out->s : "";
-}
-
 static bool ends_with(const char *s, const char *tail)
 {
 	size_t n = strlen(s), t = strlen(tail);
@@ -33,30 +21,30 @@ static void test_control_commands(void)
 	struct fake_guest fg;
 
 	fake_init(&fg);
-	CHECK(!strcmp(ctl(&fg, "offer echo 11111111-2222-4333-8444-555555555501", &out),
+	CHECK(!strcmp(fake_ctl(&fg, "offer echo 11111111-2222-4333-8444-555555555501", &out),
 		      "instance=11111111-2222-4333-8444-555555555501 relid=1\nOK\n"));
-	CHECK(!strncmp(ctl(&fg, "offer echo 11111111-2222-4333-8444-555555555501", &out),
+	CHECK(!strncmp(fake_ctl(&fg, "offer echo 11111111-2222-4333-8444-555555555501", &out),
 		       "ERR ", 4));
-	CHECK(ends_with(ctl(&fg, "offer nic nomonitor", &out), "relid=2\nOK\n"));
-	CHECK(strstr(ctl(&fg, "list", &out), "relid=1 class=echo instance=11111111-2222-4333-8444-555555555501 state=waiting"));
+	CHECK(ends_with(fake_ctl(&fg, "offer nic nomonitor", &out), "relid=2\nOK\n"));
+	CHECK(strstr(fake_ctl(&fg, "list", &out), "relid=1 class=echo instance=11111111-2222-4333-8444-555555555501 state=waiting"));
 	CHECK(strstr(out.s, "relid=2 class=nic") && ends_with(out.s, "OK\n"));
-	CHECK(strstr(ctl(&fg, "stats", &out), "\nchan.1.rx_packets=0\n"));
+	CHECK(strstr(fake_ctl(&fg, "stats", &out), "\nchan.1.rx_packets=0\n"));
 	CHECK(strstr(out.s, "\ngpadls=0\n") && ends_with(out.s, "OK\n"));
-	CHECK(!strcmp(ctl(&fg, "gpadls", &out),
+	CHECK(!strcmp(fake_ctl(&fg, "gpadls", &out),
 		      "chan.1.gpadls=0\nchan.2.gpadls=0\ntotal=0\nOK\n"));
-	CHECK(!strcmp(ctl(&fg, "rescind 11111111-2222-4333-8444-555555555501", &out), "OK\n"));
+	CHECK(!strcmp(fake_ctl(&fg, "rescind 11111111-2222-4333-8444-555555555501", &out), "OK\n"));
 	CHECK(fg.h.srv.chan[1] == NULL);	/* never offered: gone */
-	CHECK(!strncmp(ctl(&fg, "rescind 11111111-2222-4333-8444-555555555501", &out), "ERR ", 4));
-	CHECK(!strncmp(ctl(&fg, "rescind nonsense", &out), "ERR ", 4));
-	CHECK(!strcmp(ctl(&fg, "max-version 4.0", &out), "OK\n"));
+	CHECK(!strncmp(fake_ctl(&fg, "rescind 11111111-2222-4333-8444-555555555501", &out), "ERR ", 4));
+	CHECK(!strncmp(fake_ctl(&fg, "rescind nonsense", &out), "ERR ", 4));
+	CHECK(!strcmp(fake_ctl(&fg, "max-version 4.0", &out), "OK\n"));
 	CHECK(fg.h.srv.max_version == VMBUS_VERSION(4, 0));
-	CHECK(!strncmp(ctl(&fg, "max-version 4.5", &out), "ERR ", 4));
-	CHECK(!strncmp(ctl(&fg, "offer floppy", &out), "ERR ", 4));
-	CHECK(!strncmp(ctl(&fg, "bogus", &out), "ERR ", 4));
-	CHECK(!strncmp(ctl(&fg, "", &out), "ERR ", 4));
-	CHECK(!strncmp(ctl(&fg, "list extra", &out), "ERR usage", 9));
+	CHECK(!strncmp(fake_ctl(&fg, "max-version 4.5", &out), "ERR ", 4));
+	CHECK(!strncmp(fake_ctl(&fg, "offer floppy", &out), "ERR ", 4));
+	CHECK(!strncmp(fake_ctl(&fg, "bogus", &out), "ERR ", 4));
+	CHECK(!strncmp(fake_ctl(&fg, "", &out), "ERR ", 4));
+	CHECK(!strncmp(fake_ctl(&fg, "list extra", &out), "ERR usage", 9));
 	CHECK(!fg.h.quit);
-	CHECK(!strcmp(ctl(&fg, "quit", &out), "OK\n") && fg.h.quit);
+	CHECK(!strcmp(fake_ctl(&fg, "quit", &out), "OK\n") && fg.h.quit);
 	hv_buf_free(&out);
 	fake_destroy(&fg);
 }
@@ -70,7 +58,7 @@ static void test_control_hot_add_offers(void)
 	fake_init(&fg);
 	CHECK(fake_connect(&fg, VMBUS_VERSION(5, 3), true) == 1);
 	CHECK(fake_request_offers(&fg, offers, 2) == 0);
-	CHECK(ends_with(ctl(&fg, "offer echo", &out), "OK\n"));
+	CHECK(ends_with(fake_ctl(&fg, "offer echo", &out), "OK\n"));
 	CHECK(fake_recv_type(&fg, VMBUS_MSG_OFFERCHANNEL, &offer,
 			     sizeof(offer)) == sizeof(offer));
 	CHECK(offer.monitor_allocated == 1);	/* echo default */

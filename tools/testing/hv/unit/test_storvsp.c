@@ -758,13 +758,11 @@ static void test_storvsp_faults(void)
 	struct vstor_packet vp;
 	struct hv_buf out = { 0 };
 	struct stor_env e;
-	char line[64];
 	uint64_t id;
 
 	CHECK(env_init(&e) == 0);
 	CHECK(handshake(&e) == 0);
-	snprintf(line, sizeof(line), "fault storvsc bad-length");
-	control_exec(&e.fg.h, line, &out);
+	fake_ctl(&e.fg, "fault storvsc bad-length", &out);
 	CHECK(out.s && !strcmp(out.s, "OK\n"));
 	mk_srb(&vp, 0, cdb_tur, 6, VSTOR_SRB_UNKNOWN, 0);
 	id = ++e.id;
@@ -773,17 +771,13 @@ static void test_storvsp_faults(void)
 	CHECK(recv_vp(&e.fc, &d, &vp) == 32 && d.trans_id == id &&
 	      d.type == VMBUS_PKT_COMP);
 	CHECK(recv_comp(&e.fc, id, &vp) == 0);
-	hv_buf_free(&out);
-	snprintf(line, sizeof(line), "fault storvsc bad-id 1");
-	control_exec(&e.fg.h, line, &out);
+	fake_ctl(&e.fg, "fault storvsc bad-id 1", &out);
 	mk_srb(&vp, 0, cdb_tur, 6, VSTOR_SRB_UNKNOWN, 0);
 	id = ++e.id;
 	send_srb(&e, &e.fc, id, &vp, 0, 0);
 	CHECK(recv_vp(&e.fc, &d, &vp) == sizeof(vp) && d.trans_id == ~id);
 	CHECK(recv_comp(&e.fc, id, &vp) == 0);
-	hv_buf_free(&out);
-	snprintf(line, sizeof(line), "fault storvsc bad-status 2");
-	control_exec(&e.fg.h, line, &out);
+	fake_ctl(&e.fg, "fault storvsc bad-status 2", &out);
 	mk_srb(&vp, 0, cdb_tur, 6, VSTOR_SRB_UNKNOWN, 0);
 	CHECK(srb(&e, &e.fc, &vp, 0) == 0 &&
 	      vp.srb.srb_status == 0x3f);
@@ -796,9 +790,7 @@ static void test_storvsp_faults(void)
 	      vp.srb.srb_status == VSTOR_SRB_SUCCESS);
 	CHECK(gring_used(&e.fc.in) == 0);
 	CHECK(e.fg.h.stor.faults_sent == 4);
-	hv_buf_free(&out);
-	snprintf(line, sizeof(line), "fault storvsc bad-luck");
-	control_exec(&e.fg.h, line, &out);
+	fake_ctl(&e.fg, "fault storvsc bad-luck", &out);
 	CHECK(!strncmp(out.s, "ERR", 3));
 	hv_buf_free(&out);
 	env_destroy(&e);
@@ -809,10 +801,8 @@ static const char *ctl(struct stor_env *e, const char *fmt, const char *a,
 {
 	char line[256];
 
-	hv_buf_free(out);
 	snprintf(line, sizeof(line), fmt, a, b);
-	control_exec(&e->fg.h, line, out);
-	return out->s ? out->s : "";
+	return fake_ctl(&e->fg, line, out);
 }
 
 static bool got_enumerate(struct stor_env *e)

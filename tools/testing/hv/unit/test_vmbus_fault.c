@@ -11,17 +11,6 @@
 
 #define ECHO_GUID	"11111111-2222-4333-8444-5555555555fa"
 
-static const char *ctl(struct fake_guest *fg, const char *cmd,
-		       struct hv_buf *out)
-{
-	char line[256];
-
-	hv_buf_free(out);
-	snprintf(line, sizeof(line), "%s", cmd);
-	control_exec(&fg->h, line, out);
-	return out->s ? out->s : "";
-}
-
 static bool is_ok(const char *reply)
 {
 	size_t n = strlen(reply);
@@ -42,7 +31,7 @@ static int connect_with_echo(struct fake_guest *fg,
 	int ret;
 
 	fake_init(fg);
-	ret = is_ok(ctl(fg, "offer echo " ECHO_GUID, &out)) ? 0 : -1;
+	ret = is_ok(fake_ctl(fg, "offer echo " ECHO_GUID, &out)) ? 0 : -1;
 	hv_buf_free(&out);
 	if (ret || fake_connect(fg, VMBUS_VERSION(5, 3), true) != 1 ||
 	    fake_request_offers(fg, offer, 1) != 1)
@@ -67,7 +56,7 @@ static uint64_t stat_of(struct fake_guest *fg, const char *key)
 	uint64_t v = ~0ULL;
 
 	snprintf(pat, sizeof(pat), "\n%s=", key);
-	p = strstr(ctl(fg, "stats", &out), pat);
+	p = strstr(fake_ctl(fg, "stats", &out), pat);
 	if (p)
 		v = strtoull(p + strlen(pat), NULL, 10);
 	hv_buf_free(&out);
@@ -84,49 +73,49 @@ static void test_fault_messages(void)
 	uint32_t type;
 
 	fake_init(&fg);
-	CHECK(is_err(ctl(&fg, "fault vmbus unknown-msg", &out)));
+	CHECK(is_err(fake_ctl(&fg, "fault vmbus unknown-msg", &out)));
 	fake_destroy(&fg);
 	CHECK(connect_with_echo(&fg, &offer) == 0);
 
-	CHECK(is_ok(ctl(&fg, "fault vmbus unknown-msg 2", &out)));
+	CHECK(is_ok(fake_ctl(&fg, "fault vmbus unknown-msg 2", &out)));
 	CHECK(recv_msg(&fg, buf, &type) == 12 && type == 30);
 	CHECK(recv_msg(&fg, buf, &type) == 12 && type == 30);
-	CHECK(is_ok(ctl(&fg, "fault vmbus msg-too-big", &out)));
+	CHECK(is_ok(fake_ctl(&fg, "fault vmbus msg-too-big", &out)));
 	CHECK(recv_msg(&fg, buf, &type) == 241 &&
 	      type == VMBUS_MSG_ALLOFFERS_DELIVERED);
-	CHECK(is_ok(ctl(&fg, "fault vmbus short-offer", &out)));
+	CHECK(is_ok(fake_ctl(&fg, "fault vmbus short-offer", &out)));
 	CHECK(recv_msg(&fg, buf, &type) == 100 &&
 	      type == VMBUS_MSG_OFFERCHANNEL);
-	CHECK(is_ok(ctl(&fg, "fault vmbus short-rescind", &out)));
+	CHECK(is_ok(fake_ctl(&fg, "fault vmbus short-rescind", &out)));
 	CHECK(recv_msg(&fg, buf, &type) == 8 &&
 	      type == VMBUS_MSG_RESCIND_CHANNELOFFER);
 
-	CHECK(!strcmp(ctl(&fg, "fault vmbus offer-relid-0", &out),
+	CHECK(!strcmp(fake_ctl(&fg, "fault vmbus offer-relid-0", &out),
 		      "relid=0\nOK\n"));
 	CHECK(recv_msg(&fg, buf, &type) == sizeof(*o) && !o->child_relid);
-	CHECK(!strcmp(ctl(&fg, "fault vmbus offer-relid-high", &out),
+	CHECK(!strcmp(fake_ctl(&fg, "fault vmbus offer-relid-high", &out),
 		      "relid=2048\nOK\n"));
 	CHECK(recv_msg(&fg, buf, &type) == sizeof(*o) &&
 	      o->child_relid == 2048);
-	CHECK(!strcmp(ctl(&fg, "fault vmbus offer-relid-used", &out),
+	CHECK(!strcmp(fake_ctl(&fg, "fault vmbus offer-relid-used", &out),
 		      "relid=1\nOK\n"));
 	CHECK(recv_msg(&fg, buf, &type) == sizeof(*o) &&
 	      o->child_relid == 1 &&
 	      !hv_guid_equal(&o->if_instance, &offer.if_instance));
 
 	/* Refused offers keep their relids from real devices. */
-	CHECK(!strcmp(ctl(&fg, "fault vmbus offer-dup", &out),
+	CHECK(!strcmp(fake_ctl(&fg, "fault vmbus offer-dup", &out),
 		      "relid=2047\nOK\n"));
 	CHECK(recv_msg(&fg, buf, &type) == sizeof(*o) &&
 	      o->child_relid == 2047 && !o->sub_channel_index &&
 	      hv_guid_equal(&o->if_instance, &offer.if_instance) &&
 	      hv_guid_equal(&o->if_type, &offer.if_type));
-	CHECK(!strcmp(ctl(&fg, "fault vmbus offer-orphan", &out),
+	CHECK(!strcmp(fake_ctl(&fg, "fault vmbus offer-orphan", &out),
 		      "relid=2046\nOK\n"));
 	CHECK(recv_msg(&fg, buf, &type) == sizeof(*o) &&
 	      o->child_relid == 2046 && o->sub_channel_index == 1);
 	CHECK(stat_of(&fg, "vmbus.fault_relids_held") == 2);
-	CHECK(!strcmp(ctl(&fg, "fault vmbus rescind-unknown", &out),
+	CHECK(!strcmp(fake_ctl(&fg, "fault vmbus rescind-unknown", &out),
 		      "relid=2045\nOK\n"));
 	CHECK(recv_msg(&fg, buf, &type) == sizeof(*r) &&
 	      type == VMBUS_MSG_RESCIND_CHANNELOFFER && r->child_relid == 2045);
@@ -137,29 +126,29 @@ static void test_fault_messages(void)
 	r->child_relid = 2046;
 	fake_post(&fg, VMBUS_MESSAGE_CONNECTION_ID, r, sizeof(*r));
 	CHECK(stat_of(&fg, "vmbus.fault_relids_held") == 2);
-	CHECK(!strcmp(ctl(&fg, "fault vmbus rescind-refused 2", &out),
+	CHECK(!strcmp(fake_ctl(&fg, "fault vmbus rescind-refused 2", &out),
 		      "relid=2046\nrelid=2047\nOK\n"));
 	CHECK(recv_msg(&fg, buf, &type) == sizeof(*r) &&
 	      r->child_relid == 2046);
 	CHECK(recv_msg(&fg, buf, &type) == sizeof(*r) &&
 	      r->child_relid == 2047);
-	CHECK(is_err(ctl(&fg, "fault vmbus rescind-refused", &out)));
+	CHECK(is_err(fake_ctl(&fg, "fault vmbus rescind-refused", &out)));
 	r->header.msgtype = VMBUS_MSG_RELID_RELEASED;
 	r->child_relid = 2047;
 	fake_post(&fg, VMBUS_MESSAGE_CONNECTION_ID, r, sizeof(*r));
 	CHECK(stat_of(&fg, "vmbus.fault_relids_held") == 1);
 	CHECK(stat_of(&fg, "vmbus.fault_relids_released") == 1);
 
-	CHECK(is_ok(ctl(&fg, "fault vmbus gpadl-created", &out)));
+	CHECK(is_ok(fake_ctl(&fg, "fault vmbus gpadl-created", &out)));
 	CHECK(recv_msg(&fg, buf, &type) == 20 &&
 	      type == VMBUS_MSG_GPADL_CREATED);
-	CHECK(is_ok(ctl(&fg, "fault vmbus gpadl-torndown", &out)));
+	CHECK(is_ok(fake_ctl(&fg, "fault vmbus gpadl-torndown", &out)));
 	CHECK(recv_msg(&fg, buf, &type) == 12 &&
 	      type == VMBUS_MSG_GPADL_TORNDOWN);
-	CHECK(is_ok(ctl(&fg, "fault vmbus open-result", &out)));
+	CHECK(is_ok(fake_ctl(&fg, "fault vmbus open-result", &out)));
 	CHECK(recv_msg(&fg, buf, &type) == 20 &&
 	      type == VMBUS_MSG_OPENCHANNEL_RESULT);
-	CHECK(is_ok(ctl(&fg, "fault vmbus version-response", &out)));
+	CHECK(is_ok(fake_ctl(&fg, "fault vmbus version-response", &out)));
 	CHECK(recv_msg(&fg, buf, &type) == 16 &&
 	      type == VMBUS_MSG_VERSION_RESPONSE);
 	CHECK(fake_recv(&fg, buf, sizeof(buf)) < 0);
@@ -191,15 +180,15 @@ static void test_fault_relid_reserved(void)
 	CHECK(connect_with_echo(&fg, &offer) == 0);
 	/* Reserve every relid but 2..4, then hot-add: they get 2..4. */
 	for (i = 0; i < VMBUS_SERVER_MAX_RELID - 4; i++) {
-		CHECK(is_ok(ctl(&fg, "fault vmbus offer-orphan", &out)));
+		CHECK(is_ok(fake_ctl(&fg, "fault vmbus offer-orphan", &out)));
 		while (fake_recv(&fg, buf, sizeof(buf)) >= 0)
 			;
 	}
-	CHECK(ends_with(ctl(&fg, "offer echo", &out), "relid=2\nOK\n"));
-	CHECK(is_ok(ctl(&fg, "offer echo", &out)));
-	CHECK(is_ok(ctl(&fg, "offer echo", &out)));
-	CHECK(is_err(ctl(&fg, "offer echo", &out)));
-	CHECK(is_err(ctl(&fg, "fault vmbus offer-orphan", &out)));
+	CHECK(ends_with(fake_ctl(&fg, "offer echo", &out), "relid=2\nOK\n"));
+	CHECK(is_ok(fake_ctl(&fg, "offer echo", &out)));
+	CHECK(is_ok(fake_ctl(&fg, "offer echo", &out)));
+	CHECK(is_err(fake_ctl(&fg, "offer echo", &out)));
+	CHECK(is_err(fake_ctl(&fg, "fault vmbus offer-orphan", &out)));
 	hv_buf_free(&out);
 	fake_destroy(&fg);
 }
@@ -220,10 +209,10 @@ static void test_fault_drop(void)
 
 	CHECK(connect_with_echo(&fg, &offer) == 0);
 	gpa = fake_alloc(&fg, 4);
-	CHECK(is_ok(ctl(&fg, "fault vmbus drop-gpadl-created", &out)));
+	CHECK(is_ok(fake_ctl(&fg, "fault vmbus drop-gpadl-created", &out)));
 	CHECK(fake_create_gpadl(&fg, 1, 0x100, gpa, 4) == -1);
 	CHECK(fake_create_gpadl(&fg, 1, 0x101, gpa, 4) == 0);
-	CHECK(is_ok(ctl(&fg, "fault vmbus drop-gpadl-torndown 1", &out)));
+	CHECK(is_ok(fake_ctl(&fg, "fault vmbus drop-gpadl-torndown 1", &out)));
 	td.gpadl = 0x100;
 	fake_post(&fg, VMBUS_MESSAGE_CONNECTION_ID, &td, sizeof(td));
 	CHECK(fake_recv(&fg, buf, sizeof(buf)) < 0);
@@ -232,7 +221,7 @@ static void test_fault_drop(void)
 	CHECK(recv_msg(&fg, buf, &type) == 12 &&
 	      type == VMBUS_MSG_GPADL_TORNDOWN);
 	/* The host opens; only the answer is lost. */
-	CHECK(is_ok(ctl(&fg, "fault vmbus drop-open-result", &out)));
+	CHECK(is_ok(fake_ctl(&fg, "fault vmbus drop-open-result", &out)));
 	CHECK(fake_open(&fg, &offer, &fc, 4, 4) == -1);
 	CHECK(fake_host_channel(&fg, 1)->open);
 	CHECK(stat_of(&fg, "vmbus.faults_sent") == 3);
@@ -269,34 +258,34 @@ static void test_fault_ring(void)
 	bool sig;
 
 	CHECK(connect_with_echo(&fg, &offer) == 0);
-	CHECK(is_err(ctl(&fg, "fault vmbus pkt-type", &out)));
+	CHECK(is_err(fake_ctl(&fg, "fault vmbus pkt-type", &out)));
 	CHECK(fake_open(&fg, &offer, &fc, 4, 4) == 0);
 	ch = fake_host_channel(&fg, 1);
 	signals = ch->stats.host_signals;
 
-	CHECK(is_ok(ctl(&fg, "fault vmbus comp-unknown", &out)));
+	CHECK(is_ok(fake_ctl(&fg, "fault vmbus comp-unknown", &out)));
 	CHECK(ring_take(&fc.in, &d) == 32 && d.type == VMBUS_PKT_COMP &&
 	      d.offset8 == 2 && d.len8 == 3 &&
 	      d.trans_id == 0xfa17fa17fa17fa17ULL);
 	CHECK(ch->stats.host_signals == signals + 1);
-	CHECK(is_ok(ctl(&fg, "fault vmbus pkt-type 2 " ECHO_GUID, &out)));
+	CHECK(is_ok(fake_ctl(&fg, "fault vmbus pkt-type 2 " ECHO_GUID, &out)));
 	CHECK(ring_take(&fc.in, &d) == 64 && d.type == 8 && d.len8 == 3);
-	CHECK(is_ok(ctl(&fg, "fault vmbus xfer-range", &out)));
+	CHECK(is_ok(fake_ctl(&fg, "fault vmbus xfer-range", &out)));
 	CHECK(ring_take(&fc.in, &d) == 40 &&
 	      d.type == VMBUS_PKT_DATA_USING_XFER_PAGES && d.offset8 == 3 &&
 	      d.len8 == 4);
-	CHECK(is_ok(ctl(&fg, "fault vmbus pkt-offset", &out)));
+	CHECK(is_ok(fake_ctl(&fg, "fault vmbus pkt-offset", &out)));
 	CHECK(ring_take(&fc.in, &d) == 32 && d.offset8 == 1 && d.len8 == 3);
-	CHECK(is_ok(ctl(&fg, "fault vmbus pkt-len", &out)));
+	CHECK(is_ok(fake_ctl(&fg, "fault vmbus pkt-len", &out)));
 	CHECK(ring_take(&fc.in, &d) == 32 && d.offset8 == 3 && d.len8 == 2);
-	CHECK(is_ok(ctl(&fg, "fault vmbus pkt-overrun", &out)));
+	CHECK(is_ok(fake_ctl(&fg, "fault vmbus pkt-overrun", &out)));
 	CHECK(ring_take(&fc.in, &d) == 32 && d.offset8 == 2 && d.len8 == 16);
-	CHECK(!strcmp(ctl(&fg, "fault vmbus pkt-oversize", &out),
+	CHECK(!strcmp(fake_ctl(&fg, "fault vmbus pkt-oversize", &out),
 		      "bytes=12272\nOK\n"));
 	CHECK(ring_take(&fc.in, &d) == 12280 && d.len8 * 8 == 12272 &&
 	      d.type == VMBUS_PKT_DATA_INBAND);
 	/* Twice without the guest reading: no room for the second. */
-	CHECK(!strcmp(ctl(&fg, "fault vmbus pkt-oversize 2", &out),
+	CHECK(!strcmp(fake_ctl(&fg, "fault vmbus pkt-oversize 2", &out),
 		      "bytes=12272\nERR inbound ring full\n"));
 	ring_take(&fc.in, &d);
 
@@ -306,26 +295,26 @@ static void test_fault_ring(void)
 			  &word, sizeof(word), &sig) == 0);
 	fake_signal(&fg, &fc);
 	CHECK(gring_read(&fc.in, pkt, sizeof(pkt)) == 24);
-	CHECK(!strcmp(ctl(&fg, "fault vmbus comp-stale", &out),
+	CHECK(!strcmp(fake_ctl(&fg, "fault vmbus comp-stale", &out),
 		      "trans_id=0x4d\nOK\n"));
 	CHECK(ring_take(&fc.in, &d) == 32 && d.type == VMBUS_PKT_COMP &&
 	      d.trans_id == 77);
 
 	w = fc.in.ctl->write_index;
-	CHECK(is_ok(ctl(&fg, "fault vmbus ring-write-unaligned", &out)));
+	CHECK(is_ok(fake_ctl(&fg, "fault vmbus ring-write-unaligned", &out)));
 	CHECK(fc.in.ctl->write_index == w + 4);
-	CHECK(is_ok(ctl(&fg, "fault vmbus ring-write-index", &out)));
+	CHECK(is_ok(fake_ctl(&fg, "fault vmbus ring-write-index", &out)));
 	CHECK(fc.in.ctl->write_index == fc.in.size);
 	CHECK(stat_of(&fg, "vmbus.faults_sent") == 12);
 
-	CHECK(is_err(ctl(&fg, "fault vmbus pkt-type 1 "
+	CHECK(is_err(fake_ctl(&fg, "fault vmbus pkt-type 1 "
 			 "11111111-2222-4333-8444-000000000000", &out)));
-	CHECK(is_err(ctl(&fg, "fault vmbus pkt-type 1 nonsense", &out)));
-	CHECK(is_err(ctl(&fg, "fault vmbus pkt-type 0", &out)));
-	CHECK(is_err(ctl(&fg, "fault vmbus pkt-type 257", &out)));
-	CHECK(is_err(ctl(&fg, "fault vmbus bad-luck", &out)));
-	CHECK(is_err(ctl(&fg, "fault storvsc bad-id 1 " ECHO_GUID, &out)));
-	CHECK(is_err(ctl(&fg, "fault floppy pkt-type", &out)));
+	CHECK(is_err(fake_ctl(&fg, "fault vmbus pkt-type 1 nonsense", &out)));
+	CHECK(is_err(fake_ctl(&fg, "fault vmbus pkt-type 0", &out)));
+	CHECK(is_err(fake_ctl(&fg, "fault vmbus pkt-type 257", &out)));
+	CHECK(is_err(fake_ctl(&fg, "fault vmbus bad-luck", &out)));
+	CHECK(is_err(fake_ctl(&fg, "fault storvsc bad-id 1 " ECHO_GUID, &out)));
+	CHECK(is_err(fake_ctl(&fg, "fault floppy pkt-type", &out)));
 	CHECK(stat_of(&fg, "vmbus.faults_sent") == 12);
 	hv_buf_free(&out);
 	fake_destroy(&fg);

@@ -84,6 +84,8 @@ void fake_init(struct fake_guest *fg);
 void fake_destroy(struct fake_guest *fg);
 uint64_t fake_alloc(struct fake_guest *fg, unsigned int pages);
 void *fake_ptr(struct fake_guest *fg, uint64_t gpa);
+const char *fake_ctl(struct fake_guest *fg, const char *cmd,
+		     struct hv_buf *out);
 struct hvemu_vp *fake_vp(struct fake_guest *fg, unsigned int vp);
 void fake_enable_synic(struct fake_guest *fg, unsigned int vp);
 uint32_t fake_post(struct fake_guest *fg, uint32_t conn_id, const void *msg,
