@@ -65,6 +65,17 @@ guid_modalias() {
 	echo "vmbus:$(echo "$g" | sed 's/^\(..\)\(..\)\(..\)\(..\)\(..\)\(..\)\(..\)\(..\)/\4\3\2\1\6\5\8\7/')"
 }
 
+# echo_bound GUID: wait for the echo device, bind its driver through its
+# modalias and print its folder once it accepts runs.
+echo_bound() {
+	local d
+	wait_until 10 dev_present "$1" || return 1
+	d=$(dev_by_instance "$1")
+	modprobe "$(cat "$d/modalias")" || return 1
+	wait_until 10 test -e "$d/run" || return 1
+	echo "$d"
+}
+
 # echo_run DEV COUNT MIN MAX MODE: run the echo VSC and print its result
 # line ("sent=.. verified=.. ...").
 echo_run() {

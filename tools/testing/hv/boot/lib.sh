@@ -4,6 +4,18 @@
 # boots one or more guests with hv_boot and reports PASS:/FAIL: lines.
 # Set by run.sh: KVER, HV_TOP, HV_INITRD, HV_RUNS.
 
+# hv_scenario_files: a scratch folder for this scenario ($hv_scratch, on
+# disk under HV_RUNS so that image files can be punched and measured),
+# with the paths of its guest and host scripts in $guest and $host;
+# removed when the scenario ends.
+hv_scenario_files() {
+	hv_scratch=$(mktemp -d "$HV_RUNS/scratch.XXXXXX")
+	# shellcheck disable=SC2064
+	trap "rm -rf '$hv_scratch'" EXIT
+	guest=$hv_scratch/guest.sh
+	host=$hv_scratch/host.sh
+}
+
 # hv_boot NAME [hv-boot.sh options] [-- hvhost options]
 hv_boot() {
 	local name=$1

@@ -9,8 +9,7 @@ scsi_id=11111111-2222-4333-8444-555555555502
 ide_id=11111111-2222-4333-8444-555555555503
 nic_id=11111111-2222-4333-8444-555555555504
 
-guest=$(mktemp)
-trap 'rm -f "$guest"' EXIT
+hv_scenario_files
 cat > "$guest" <<GUEST
 modprobe hv_vmbus
 wait_until 10 dev_present $nic_id

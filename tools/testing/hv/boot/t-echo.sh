@@ -10,16 +10,11 @@ echo_id=22222222-2222-4333-8444-555555555501
 # A second device offered without a monitor id: the guest signals it with
 # HvSignalEvent instead of the monitor page.
 plain_id=22222222-2222-4333-8444-555555555502
-guest=$(mktemp)
-host=$(mktemp)
-trap 'rm -f "$guest" "$host"' EXIT
+hv_scenario_files
 
 cat > "$guest" <<GUEST
 modprobe hv_vmbus
-wait_until 10 dev_present $echo_id
-d=\$(dev_by_instance $echo_id)
-modprobe \$(cat \$d/modalias)
-wait_until 10 test -e \$d/run
+d=\$(echo_bound $echo_id)
 ring=\$(cat \$d/ring_size)
 half=\$((ring / 2))
 for mode in inband gpadirect mixed; do

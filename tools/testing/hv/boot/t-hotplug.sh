@@ -6,16 +6,11 @@
 
 old_id=33333333-2222-4333-8444-555555555501
 new_id=33333333-2222-4333-8444-555555555502
-guest=$(mktemp)
-host=$(mktemp)
-trap 'rm -f "$guest" "$host"' EXIT
+hv_scenario_files
 
 cat > "$guest" <<GUEST
 modprobe hv_vmbus
-wait_until 10 dev_present $old_id
-d=\$(dev_by_instance $old_id)
-modprobe \$(cat \$d/modalias)
-wait_until 10 test -e \$d/run
+d=\$(echo_bound $old_id)
 (echo "10000000 1 4096 mixed" > \$d/run; echo "HV-GUEST: run ended \$?") &
 runner=\$!
 sleep 2

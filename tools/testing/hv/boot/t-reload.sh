@@ -5,18 +5,13 @@
 . "$(dirname "$0")/lib.sh"
 
 echo_id=44444444-2222-4333-8444-555555555501
-guest=$(mktemp)
-host=$(mktemp)
-trap 'rm -f "$guest" "$host"' EXIT
+hv_scenario_files
 
 cat > "$guest" <<GUEST
 ok=0
 for i in \$(seq 20); do
 	modprobe hv_vmbus || break
-	wait_until 10 dev_present $echo_id || break
-	d=\$(dev_by_instance $echo_id)
-	modprobe \$(cat \$d/modalias) || break
-	wait_until 10 test -e \$d/run || break
+	d=\$(echo_bound $echo_id) || break
 	r=\$(echo_run \$d 200 1 1024 mixed)
 	[ "\$(field verified "\$r")" = 200 ] || break
 	rmmod hv_echo_test hv_vmbus || break

@@ -5,14 +5,10 @@
 # and the disk keeps working.
 . "$(dirname "$0")/lib.sh"
 
+hv_scenario_files
+
 ctrl=77777777-2222-4333-8444-555555555500
-dir=$HV_RUNS/storvsc-faults-images
-rm -rf "$dir"
-mkdir -p "$dir"
-truncate -s 16M "$dir/lun0.img"
-guest=$(mktemp)
-host=$(mktemp)
-trap 'rm -f "$guest" "$host"' EXIT
+truncate -s 16M "$hv_scratch/lun0.img"
 
 cat > "$guest" <<GUEST
 load_vmbus_drivers
@@ -42,6 +38,5 @@ done
 HOST
 hv_boot storvsc-faults --initrd "$HV_INITRD_STORAGE" --guest "$guest" \
 	--host "$host" --timeout 400 -- --scsi="$ctrl" \
-	--disk="$dir/lun0.img,lun=0" > /dev/null
+	--disk="$hv_scratch/lun0.img,lun=0" > /dev/null
 hv_report storvsc-faults
-rm -rf "$dir"

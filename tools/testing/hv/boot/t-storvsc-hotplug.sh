@@ -5,14 +5,10 @@
 # oopses, the devices leave sysfs.
 . "$(dirname "$0")/lib.sh"
 
+hv_scenario_files
+
 ctrl=66666666-2222-4333-8444-555555555500
-dir=$HV_RUNS/storvsc-hotplug-images
-rm -rf "$dir"
-mkdir -p "$dir"
-truncate -s 32M "$dir/lun0.img" "$dir/lun1.img"
-guest=$(mktemp)
-host=$(mktemp)
-trap 'rm -f "$guest" "$host"' EXIT
+truncate -s 32M "$hv_scratch/lun0.img" "$hv_scratch/lun1.img"
 
 cat > "$guest" <<GUEST
 load_vmbus_drivers
@@ -52,7 +48,7 @@ GUEST
 cat > "$host" <<HOST
 . "$HV_TOP/tools/testing/hv/boot/lib.sh"
 hv_wait_console 'HV-SYNC: add-lun' 120 || { echo "FAIL: no add-lun marker"; exit; }
-hv_ctl disk add "$dir/lun1.img,lun=1" $ctrl && echo "PASS: disk add accepted" || echo "FAIL: disk add"
+hv_ctl disk add "$hv_scratch/lun1.img,lun=1" $ctrl && echo "PASS: disk add accepted" || echo "FAIL: disk add"
 hv_wait_console 'HV-SYNC: remove-lun' 180 || { echo "FAIL: no remove-lun marker"; exit; }
 hv_ctl disk remove $ctrl 1 && echo "PASS: disk remove accepted" || echo "FAIL: disk remove"
 hv_wait_console 'HV-SYNC: rescind' 240 || { echo "FAIL: no rescind marker"; exit; }
@@ -60,6 +56,5 @@ hv_ctl rescind $ctrl && echo "PASS: rescind accepted" || echo "FAIL: rescind"
 HOST
 hv_boot storvsc-hotplug --initrd "$HV_INITRD_STORAGE" --guest "$guest" \
 	--host "$host" --timeout 600 -- --scsi="$ctrl" \
-	--disk="$dir/lun0.img,lun=0" > /dev/null
+	--disk="$hv_scratch/lun0.img,lun=0" > /dev/null
 hv_report storvsc-hotplug
-rm -rf "$dir"

@@ -6,22 +6,18 @@
 # disk, several LUNs and two controllers.
 . "$(dirname "$0")/lib.sh"
 
+hv_scenario_files
+
 ctrl0=55555555-2222-4333-8444-555555555500
 ctrl1=55555555-2222-4333-8444-555555555501
-dir=$HV_RUNS/storvsc-images
-rm -rf "$dir"
-mkdir -p "$dir"
-truncate -s 64M "$dir/fs.img"
-truncate -s 16M "$dir/raw.img"
-truncate -s 96M "$dir/fio.img"
-seq 1 2000000 | head -c 8M > "$dir/ro.img"
-ro_sum=$(sha256sum < "$dir/ro.img")
-disks="--scsi=$ctrl0 --scsi=$ctrl1 --disk=$dir/fs.img,lun=0
-	--disk=$dir/raw.img,lun=1 --disk=$dir/ro.img,ro,lun=2
-	--disk=$dir/fio.img,ctrl=1"
-guest=$(mktemp)
-host=$(mktemp)
-trap 'rm -f "$guest" "$host"' EXIT
+truncate -s 64M "$hv_scratch/fs.img"
+truncate -s 16M "$hv_scratch/raw.img"
+truncate -s 96M "$hv_scratch/fio.img"
+seq 1 2000000 | head -c 8M > "$hv_scratch/ro.img"
+ro_sum=$(sha256sum < "$hv_scratch/ro.img")
+disks="--scsi=$ctrl0 --scsi=$ctrl1 --disk=$hv_scratch/fs.img,lun=0
+	--disk=$hv_scratch/raw.img,lun=1 --disk=$hv_scratch/ro.img,ro,lun=2
+	--disk=$hv_scratch/fio.img,ctrl=1"
 
 cat > "$guest" <<GUEST
 load_vmbus_drivers
@@ -77,9 +73,9 @@ GUEST
 cat > "$host" <<HOST
 . "$HV_TOP/tools/testing/hv/boot/lib.sh"
 hv_wait_console 'HV-SYNC: trim-before' 300 || { echo "FAIL: no trim-before marker"; exit; }
-before=\$(du -k "$dir/fs.img" | cut -f1)
+before=\$(du -k "$hv_scratch/fs.img" | cut -f1)
 hv_wait_console 'HV-SYNC: trim-after' 120 || { echo "FAIL: no trim-after marker"; exit; }
-after=\$(du -k "$dir/fs.img" | cut -f1)
+after=\$(du -k "$hv_scratch/fs.img" | cut -f1)
 if [ "\$after" -lt \$((before - 16384)) ]; then
 	echo "PASS: fstrim freed blocks in the image (\${before}K -> \${after}K)"
 else
@@ -106,17 +102,16 @@ hv_boot storvsc-reboot --initrd "$HV_INITRD_STORAGE" --guest "$guest" \
 	--timeout 300 -- $disks > /dev/null
 hv_report storvsc-reboot
 
-seq 1 200000 | head -c 1048576 > "$dir/pat"
+seq 1 200000 | head -c 1048576 > "$hv_scratch/pat"
 for mib in 1 10; do
-	if dd if="$dir/raw.img" bs=1M skip=$mib count=1 2>/dev/null | cmp -s - "$dir/pat"; then
+	if dd if="$hv_scratch/raw.img" bs=1M skip=$mib count=1 2>/dev/null | cmp -s - "$hv_scratch/pat"; then
 		echo "PASS: $KVER: storvsc: host: the image holds the guest's pattern at $mib MiB"
 	else
 		echo "FAIL: $KVER: storvsc: host: the image lacks the guest's pattern at $mib MiB"
 	fi
 done
-if [ "$(sha256sum < "$dir/ro.img")" = "$ro_sum" ]; then
+if [ "$(sha256sum < "$hv_scratch/ro.img")" = "$ro_sum" ]; then
 	echo "PASS: $KVER: storvsc: host: the read-only image is unchanged"
 else
 	echo "FAIL: $KVER: storvsc: host: the read-only image changed"
 fi
-rm -rf "$dir"

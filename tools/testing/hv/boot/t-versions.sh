@@ -4,8 +4,7 @@
 # each older version it settles there; the guest's max_version caps it too.
 . "$(dirname "$0")/lib.sh"
 
-guest=$(mktemp)
-trap 'rm -f "$guest"' EXIT
+hv_scenario_files
 for cap in 5.3 5.2 5.1 5.0 4.1 4.0 3.0 2.4; do
 	cat > "$guest" <<GUEST
 modprobe hv_vmbus

@@ -49,9 +49,7 @@ break_faults='01|ring-write-index|broken ring: host write index
 # Every message, ring write and dropped answer above.
 faults_total=27
 
-guest=$(mktemp)
-host=$(mktemp)
-trap 'rm -f "$guest" "$host"' EXIT
+hv_scenario_files
 
 {
 	echo "main=$main hot=$hot drop_id=$drop_id final_id=$final_id"
@@ -76,10 +74,7 @@ echo_ok() {
 }
 
 modprobe hv_vmbus
-wait_until 10 dev_present $main
-d=$(dev_by_instance $main)
-modprobe $(cat $d/modalias)
-wait_until 10 test -e $d/run
+d=$(echo_bound $main)
 relid=$(cat $d/id)
 check "echo works before the faults" echo_ok $d 1000
 ndev=$(ls $VMBUS | wc -l)
