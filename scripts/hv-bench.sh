@@ -53,8 +53,7 @@ img=/dev/shm/hvbench-$$.img
 trap 'rm -f "$img"' EXIT
 head -c 256M /dev/urandom > "$img"
 storage_initrd=$run/storage.cpio.gz
-HV_INITRAMFS_BINARIES="/usr/bin/fio" "$top/scripts/hv-initramfs.sh" "$kver" \
-	"$storage_initrd" scsi_mod sd_mod virtio_pci virtio_blk
+"$top/scripts/hv-initramfs.sh" "$kver" "$storage_initrd" --storage
 guest=$run/bench-storage.guest.sh
 cat > "$guest" <<GUEST
 load_vmbus_drivers

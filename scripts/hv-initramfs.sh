@@ -1,21 +1,29 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# hv-initramfs.sh KVER OUTPUT [KERNEL-MODULE ...]
+# hv-initramfs.sh KVER OUTPUT [--storage]
 #
-# HV_INITRAMFS_BINARIES names more host binaries to copy, with the shared
-# libraries they need.
 # Build the base initramfs for the boot tests: busybox, kmod (a real
 # modprobe that resolves modaliases), this tree's modules for KVER
-# installed under /lib/modules/<release>/extra and depmod'ed, the named
-# modules of Debian's kernel with their dependencies, and /init.
-# A scenario is appended later as a second cpio archive (see hv-boot.sh).
+# installed under /lib/modules/<release>/extra and depmod'ed, and /init.
+# --storage adds what disk tests need: Debian's SCSI, ext4, virtio-blk and
+# null_blk modules with their dependencies, fio and mkfs.ext4 (large: fio
+# brings its libraries). A scenario is appended later as a second cpio
+# archive (see hv-boot.sh).
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
-kver=${1:?usage: hv-initramfs.sh KVER OUTPUT [MODULE ...]}
-output=${2:?usage: hv-initramfs.sh KVER OUTPUT [MODULE ...]}
-shift 2
+usage="usage: hv-initramfs.sh KVER OUTPUT [--storage]"
+kver=${1:?$usage}
+output=${2:?$usage}
+kernel_modules=() binaries=()
+case "${3:-}" in
+"") ;;
+--storage)
+	kernel_modules=(scsi_mod sd_mod ext4 virtio_pci virtio_blk null_blk)
+	binaries=(/usr/bin/fio /sbin/mke2fs /sbin/e2fsck) ;;
+*) echo "$usage" >&2; exit 2 ;;
+esac
 
 die() { echo "hv-initramfs: $*" >&2; exit 1; }
 
@@ -48,7 +56,7 @@ copy_binary /usr/bin/kmod
 for tool in modprobe insmod rmmod lsmod modinfo depmod; do
 	ln -sf kmod "$root/sbin/$tool"
 done
-for extra in ${HV_INITRAMFS_BINARIES:-}; do
+for extra in "${binaries[@]}"; do
 	[ -x "$extra" ] || die "$extra: not an executable"
 	copy_binary "$extra"
 done
@@ -61,7 +69,7 @@ fi
 mods=$root/lib/modules/$rel
 find "$build" -name '*.ko' -exec cp {} "$mods/extra/" \;
 cp "$kroot/lib/modules/$rel"/modules.{builtin,builtin.modinfo,order} "$mods/"
-for m in "$@"; do
+for m in "${kernel_modules[@]}"; do
 	modprobe -d "$kroot" -S "$rel" --show-depends "$m" |
 	while read -r cmd path _; do
 		[ "$cmd" = insmod ] || continue

@@ -14,8 +14,7 @@ rm -rf "$run"
 mkdir -p "$run"
 
 truncate -s 64M "$run/scsi-disk.img"
-HV_INITRAMFS_BINARIES="/sbin/mke2fs" "$top/scripts/hv-initramfs.sh" "$kver" \
-	"$run/initrd.cpio.gz" scsi_mod sd_mod ext4
+"$top/scripts/hv-initramfs.sh" "$kver" "$run/initrd.cpio.gz" --storage
 
 echo "Booting Debian's $kver kernel (QEMU TCG) under hvhost; guest console follows."
 "$top/scripts/hv-boot.sh" --kver "$kver" --run "$run" --console \

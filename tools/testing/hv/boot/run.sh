@@ -11,8 +11,6 @@ export HV_TOP
 here=$HV_TOP/tools/testing/hv/boot
 kvers=${*:-6.12 6.1}
 HV_CONFIG=${HV_CONFIG:-$(make -s -C "$HV_TOP" print-config)}
-HV_STORAGE_MODULES="scsi_mod sd_mod ext4 virtio_pci virtio_blk null_blk"
-HV_STORAGE_BINARIES="/usr/bin/fio /sbin/mke2fs /sbin/e2fsck"
 
 if ! make -s -C "$HV_TOP/tools/hv/hvhost" > /dev/null; then
 	echo "FAIL: boot: hvhost does not build"
@@ -34,13 +32,11 @@ for KVER in $kvers; do
 		echo "FAIL: $KVER: boot: initramfs"
 		continue
 	fi
-	# Storage scenarios need Debian's SCSI, ext4 and virtio modules, fio
-	# and mkfs; they make a large image, so only those scenarios use it.
+	# The storage image is large, so only the disk scenarios use it.
 	HV_INITRD_STORAGE=$HV_RUNS/storage.cpio.gz
 	export HV_INITRD_STORAGE
-	if ! HV_INITRAMFS_BINARIES="$HV_STORAGE_BINARIES" \
-	     "$HV_TOP/scripts/hv-initramfs.sh" "$KVER" "$HV_INITRD_STORAGE" \
-		$HV_STORAGE_MODULES; then
+	if ! "$HV_TOP/scripts/hv-initramfs.sh" "$KVER" "$HV_INITRD_STORAGE" \
+	     --storage; then
 		echo "FAIL: $KVER: boot: storage initramfs"
 		continue
 	fi

@@ -71,3 +71,4 @@ expect "hv-boot.sh: bad --smp" "smp" "$top/scripts/hv-boot.sh" --smp zero
 expect "hv-boot.sh: missing scenario" "not found" "$top/scripts/hv-boot.sh" --guest "$tmp/none.sh"
 expect "hv-kernel.sh: unknown kernel" "unknown KVER" "$top/scripts/hv-kernel.sh" 5.4
 expect "hv-check.sh: unknown tier" "unknown tier" "$top/scripts/hv-check.sh" bogus
+expect "hv-initramfs.sh: unknown option" "usage" "$top/scripts/hv-initramfs.sh" 6.12 "$tmp/x.img" --bogus
