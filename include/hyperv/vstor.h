@@ -81,6 +81,8 @@ enum vstor_operation {
 #define VSTOR_SRB_FLAG_DISABLE_SYNCH_TRANSFER	0x00000008
 #define VSTOR_SRB_FLAG_DATA_IN			0x00000040
 #define VSTOR_SRB_FLAG_DATA_OUT			0x00000080
+/* With QUEUE_ACTION_ENABLE: an error does not freeze the LUN's queue. */
+#define VSTOR_SRB_FLAG_NO_QUEUE_FREEZE		0x00000100
 #define VSTOR_SRB_FLAG_NO_DATA_TRANSFER		0x00000000
 
 /**
@@ -100,7 +102,7 @@ enum vstor_operation {
  * @data: the CDB in a request, sense data in a completion
  * @reserve: zero
  * @queue_tag: 0xff
- * @queue_action: 0x20, simple tag
+ * @queue_action: 0x20, simple tag (used with QUEUE_ACTION_ENABLE)
  * @srb_flags: VSTOR_SRB_FLAG_*
  * @time_out_value: seconds
  * @queue_sort_key: zero
@@ -162,7 +164,8 @@ static_assert(sizeof(struct vstor_channel_properties) == 24);
  * struct vstor_packet - every VSTOR request and completion
  * @operation: enum vstor_operation
  * @flags: VSTOR_FLAG_*
- * @status: host: VSTOR_STATUS_*
+ * @status: host: VSTOR_STATUS_*; in an SRB completion, an NT status the
+ *	host derives from the SRB status (informational only)
  * @srb: EXECUTE_SRB / COMPLETE_IO of an SRB
  * @version: QUERY_PROTOCOL_VERSION
  * @properties: QUERY_PROPERTIES reply

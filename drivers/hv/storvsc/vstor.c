@@ -160,8 +160,9 @@ EXPORT_SYMBOL_GPL(vstor_chan_alive);
  * @vc: the VSTOR channel the request was sent on
  * @rqst: the context it was sent with
  *
- * For a channel that is gone: exactly one of this and the request's
- * completion wins.
+ * For a request that is aborted or whose channel is gone: exactly one of
+ * this and the request's completion wins, and a completion the host
+ * sends later is dropped by the core. Any context but hard interrupts.
  *
  * Return: true if the caller now owns @rqst (its completion will never
  * be delivered), false if the completion was or is being delivered.
@@ -355,7 +356,7 @@ EXPORT_SYMBOL_GPL(vstor_create_sub_channels);
 /**
  * vstor_srb_init() - build an EXECUTE_SRB request
  * @pkt: the packet to fill
- * @addr: the LUN it is for
+ * @addr: the LUN it is for, and whether it queues with tags
  * @cdb: the command
  * @cdb_len: its length, 1 to VSTOR_CDB_SIZE
  * @dir: DMA_TO_DEVICE, DMA_FROM_DEVICE or DMA_NONE
@@ -386,6 +387,10 @@ int vstor_srb_init(struct vstor_packet *pkt, const struct vstor_srb_addr *addr,
 	srb->queue_tag = VSTOR_SRB_NO_QUEUE_TAG;
 	srb->queue_action = VSTOR_SRB_SIMPLE_TAG_REQUEST;
 	srb->srb_flags = VSTOR_SRB_FLAG_DISABLE_SYNCH_TRANSFER;
+	/* As Windows guests do: the tag fields count, the queue never stalls. */
+	if (addr->tagged)
+		srb->srb_flags |= VSTOR_SRB_FLAG_QUEUE_ACTION_ENABLE |
+				  VSTOR_SRB_FLAG_NO_QUEUE_FREEZE;
 	srb->time_out_value = timeout_s;
 	srb->data_transfer_length = len;
 
@@ -513,6 +518,17 @@ static bool vstor_srb_status_known(u8 code)
 	       code == VSTOR_SRB_INTERNAL_ERROR;
 }
 
+/*
+ * Only a successful SRB, or a short one (DATA_OVERRUN), says how much it
+ * moved: a Windows host leaves the requested length in place otherwise.
+ */
+static u32 vstor_srb_transferred(const struct vstor_srb *srb, u8 code)
+{
+	if (code == VSTOR_SRB_SUCCESS || code == VSTOR_SRB_DATA_OVERRUN)
+		return srb->data_transfer_length;
+	return 0;
+}
+
 /**
  * vstor_srb_result() - check and decode an EXECUTE_SRB completion
  * @vc: the channel it came on
@@ -520,10 +536,11 @@ static bool vstor_srb_status_known(u8 code)
  * @requested: bytes the request described
  * @res: the decoded result, with the sense data copied out
  *
- * The payload must be a whole COMPLETE_IO vstor_packet with status 0, a
- * known SRB status and no more bytes moved than requested. Anything else
- * is logged (rate-limited) and counted; the caller fails the request.
- * Any context.
+ * The payload must be a whole COMPLETE_IO vstor_packet with a known SRB
+ * status and no more bytes moved than requested. Anything else is logged
+ * (rate-limited) and counted; the caller fails the request. The packet's
+ * status is the host's NT status for a failed SRB: it is reported in
+ * @res for log lines, the SRB and SCSI statuses decide. Any context.
  *
  * Return: 0, or -EPROTO for a malformed completion.
  */
@@ -538,8 +555,6 @@ int vstor_srb_result(struct vstor_chan *vc, const struct vmbus_pkt *pkt,
 	memcpy(&resp, pkt->data, sizeof(resp));
 	if (resp.operation != VSTOR_OP_COMPLETE_IO)
 		return vstor_bad(vc, "completion of operation", resp.operation);
-	if (resp.status != VSTOR_STATUS_SUCCESS)
-		return vstor_bad(vc, "completion with status", resp.status);
 	res->srb_status = VSTOR_SRB_STATUS_CODE(srb->srb_status);
 	if (!vstor_srb_status_known(res->srb_status))
 		return vstor_bad(vc, "unknown SRB status", srb->srb_status);
@@ -547,7 +562,8 @@ int vstor_srb_result(struct vstor_chan *vc, const struct vmbus_pkt *pkt,
 		return vstor_bad(vc, "completion moved more than requested",
 				 srb->data_transfer_length);
 	res->scsi_status = srb->scsi_status;
-	res->transferred = srb->data_transfer_length;
+	res->host_status = resp.status;
+	res->transferred = vstor_srb_transferred(srb, res->srb_status);
 	res->sense_len = 0;
 	if (srb->srb_status & VSTOR_SRB_STATUS_AUTOSENSE_VALID) {
 		res->sense_len = min_t(u8, srb->sense_info_length,

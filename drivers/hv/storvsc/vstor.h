@@ -54,14 +54,18 @@ struct vstor_chan {
 /**
  * struct vstor_srb_result - a validated SRB completion
  * @srb_status: the status code (VSTOR_SRB_*), flag bits removed
- * @scsi_status: the SCSI status byte
- * @transferred: bytes moved, at most what the request described
+ * @scsi_status: the SCSI status byte, as the host sent it
+ * @host_status: vstor_packet.status (an NT status; for log lines only)
+ * @transferred: bytes moved, at most what the request described; 0 for
+ *	a failed request, unless DATA_OVERRUN (a short transfer) says how
+ *	many
  * @sense_len: valid bytes at @sense (0 unless the host sent autosense)
  * @sense: sense data, copied out of the packet
  */
 struct vstor_srb_result {
 	u8 srb_status;
 	u8 scsi_status;
+	u32 host_status;
 	u32 transferred;
 	u8 sense_len;
 	u8 sense[VSTOR_SRB_SENSE_SIZE];
@@ -73,12 +77,15 @@ struct vstor_srb_result {
  * @path: SCSI channel
  * @target: SCSI target
  * @lun: SCSI LUN
+ * @tagged: the LUN queues commands (tagged queuing): ask for simple-tag
+ *	queueing, and that an error not freeze its queue
  */
 struct vstor_srb_addr {
 	u8 port;
 	u8 path;
 	u8 target;
 	u8 lun;
+	bool tagged;
 };
 
 int vstor_chan_open(struct vstor_chan *vc, struct vmbus_channel *chan,
