@@ -16,8 +16,10 @@
 
 #include <linux/blk-mq.h>
 #include <linux/cpumask.h>
+#include <linux/delay.h>
 #include <linux/hyperv.h>
 #include <linux/module.h>
+#include <linux/mutex.h>
 #include <linux/slab.h>
 #include <linux/spinlock.h>
 #include <linux/sysfs.h>
@@ -40,8 +42,14 @@
 /* A rescan asks each LUN with TEST UNIT READY whether it is still there. */
 #define STORVSC_TUR_TIMEOUT	(10 * HZ)
 #define STORVSC_TUR_RETRIES	3
-/* Unit attention "reported LUNs data has changed". */
-#define STORVSC_ASC_LUNS_CHANGED	0x3f
+/* How long remove lets the host finish what it holds before failing it. */
+#define STORVSC_DRAIN_WAIT	(10 * HZ)
+#define STORVSC_DRAIN_POLL_MS	20
+/* The unit attentions acted on: additional sense code and qualifier. */
+#define STORVSC_ASC_PARAMS_CHANGED	0x2a
+#define STORVSC_ASCQ_MODE_CHANGED	0x01
+#define STORVSC_ASCQ_CAPACITY_CHANGED	0x09
+#define STORVSC_ASC_TARGET_CHANGED	0x3f
 #define STORVSC_ASCQ_LUNS_CHANGED	0x0e
 
 static int sub_channels = -1;
@@ -55,10 +63,14 @@ struct storvsc_host;
  * struct storvsc_chan - one channel, and the hardware queue it serves
  * @vc: the VSTOR channel
  * @host: the controller it belongs to
+ * @cb_lock: held by the channel callback while it delivers completions
+ * @closed: vstor_chan_close() was called (under the host's @close_lock)
  */
 struct storvsc_chan {
 	struct vstor_chan vc;
 	struct storvsc_host *host;
+	spinlock_t cb_lock;	/* the callback vs the abort handler */
+	bool closed;
 };
 
 /**
@@ -74,9 +86,11 @@ struct storvsc_chan {
  * @sc_wanted: sub-channels asked for
  * @sc_offered: sub-channels the host offered so far (opened or not)
  * @sc_wait: probe waits here for the sub-channels
+ * @close_lock: serializes closing channels
  * @rescan_lock: guards @rescan_on
  * @rescan_on: rescans may be queued (the host is added, not going away)
- * @rescan_work: drop the LUNs that are gone, then scan for new ones
+ * @rescan_work: drop the LUNs that are gone, rescan those that changed,
+ *	then scan for new ones
  */
 struct storvsc_host {
 	struct hv_device *hdev;
@@ -88,6 +102,7 @@ struct storvsc_host {
 	unsigned int sc_wanted;
 	unsigned int sc_offered;
 	wait_queue_head_t sc_wait;
+	struct mutex close_lock;	/* storvsc_chan.closed */
 	spinlock_t rescan_lock;	/* rescan_on vs queueing the work */
 	bool rescan_on;
 	struct work_struct rescan_work;
@@ -96,19 +111,27 @@ struct storvsc_host {
 /**
  * struct storvsc_lun - per-LUN data (scsi_device.hostdata)
  * @gone: the host answered INVALID_LUN: remove the LUN at the next rescan
+ * @changed: a unit attention said its capacity or parameters changed:
+ *	rescan it at the next rescan
  */
 struct storvsc_lun {
 	bool gone;
+	bool changed;
 };
+
+/* storvsc_cmd.flags */
+#define STORVSC_CMD_ORPHAN	0	/* taken back from the host, to fail */
 
 /**
  * struct storvsc_cmd - per-command data, allocated with the tag set
  * @pkt: the EXECUTE_SRB as sent
  * @sc: the channel it was sent on
+ * @flags: STORVSC_CMD_*
  */
 struct storvsc_cmd {
 	struct vstor_packet pkt;
 	struct storvsc_chan *sc;
+	unsigned long flags;
 };
 
 /* --- rescans --------------------------------------------------------- */
@@ -141,6 +164,18 @@ static void storvsc_lun_gone(struct storvsc_host *host,
 	/* A LUN being probed by a scan is simply not added. */
 	if (sdev->sdev_state == SDEV_RUNNING)
 		storvsc_queue_rescan(host);
+}
+
+/* A unit attention said @sdev changed. Any context. */
+static void storvsc_lun_changed(struct storvsc_host *host,
+				struct scsi_device *sdev)
+{
+	struct storvsc_lun *lun = sdev->hostdata;
+
+	if (lun && sdev->sdev_state == SDEV_RUNNING) {
+		WRITE_ONCE(lun->changed, true);
+		storvsc_queue_rescan(host);
+	}
 }
 
 /*
@@ -176,6 +211,22 @@ static void storvsc_remove_gone_luns(struct Scsi_Host *shost)
 	}
 }
 
+/* Read capacity, VPD and mode pages again: sd picks up the changes. */
+static void storvsc_rescan_changed_luns(struct Scsi_Host *shost)
+{
+	struct scsi_device *sdev;
+
+	shost_for_each_device(sdev, shost) {
+		struct storvsc_lun *lun = sdev->hostdata;
+
+		if (!lun || !READ_ONCE(lun->changed))
+			continue;
+		WRITE_ONCE(lun->changed, false);
+		sdev_printk(KERN_INFO, sdev, "changed by the host: rescanning\n");
+		scsi_rescan_device(sdev);
+	}
+}
+
 static void storvsc_rescan_work(struct work_struct *work)
 {
 	struct storvsc_host *host = container_of(work, struct storvsc_host,
@@ -183,20 +234,16 @@ static void storvsc_rescan_work(struct work_struct *work)
 
 	storvsc_check_luns(host->shost);
 	storvsc_remove_gone_luns(host->shost);
+	storvsc_rescan_changed_luns(host->shost);
 	scsi_scan_host(host->shost);
 }
 
 /* --- completions ----------------------------------------------------- */
 
-/* The host byte for an SRB status; DID_OK ones carry a SCSI status. */
+/* The host byte for an SRB status that brings no SCSI status to judge. */
 static u8 storvsc_host_byte(u8 srb_status)
 {
 	switch (srb_status) {
-	case VSTOR_SRB_SUCCESS:
-	case VSTOR_SRB_ERROR:
-	/* Also how a host reports a transfer shorter than asked for. */
-	case VSTOR_SRB_DATA_OVERRUN:
-		return DID_OK;
 	case VSTOR_SRB_INVALID_LUN:
 	case VSTOR_SRB_INVALID_TARGET_ID:
 	case VSTOR_SRB_INVALID_PATH_ID:
@@ -217,45 +264,136 @@ static u8 storvsc_host_byte(u8 srb_status)
 	}
 }
 
-/* Copy the sense data and act on "reported LUNs data has changed". */
-static void storvsc_take_sense(struct storvsc_host *host,
-			       struct scsi_cmnd *scmd,
-			       const struct vstor_srb_result *res)
+/*
+ * Whether the SCSI status decides: always for SUCCESS, ERROR and
+ * DATA_OVERRUN (a short transfer); for the other failures a disk can
+ * report, when the host passes its CHECK CONDITION and sense on.
+ */
+static bool storvsc_status_decides(const struct vstor_srb_result *res)
 {
-	unsigned int len = min_t(unsigned int, res->sense_len,
-				 SCSI_SENSE_BUFFERSIZE);
-	struct scsi_sense_hdr sshdr;
-
-	memcpy(scmd->sense_buffer, res->sense, len);
-	if (scsi_normalize_sense(scmd->sense_buffer, len, &sshdr) &&
-	    sshdr.sense_key == UNIT_ATTENTION &&
-	    sshdr.asc == STORVSC_ASC_LUNS_CHANGED &&
-	    sshdr.ascq == STORVSC_ASCQ_LUNS_CHANGED)
-		storvsc_queue_rescan(host);
+	switch (res->srb_status) {
+	case VSTOR_SRB_SUCCESS:
+	case VSTOR_SRB_ERROR:
+	case VSTOR_SRB_DATA_OVERRUN:
+		return true;
+	case VSTOR_SRB_ABORTED:
+	case VSTOR_SRB_INVALID_REQUEST:
+	case VSTOR_SRB_INTERNAL_ERROR:
+	case VSTOR_SRB_TIMEOUT:
+	case VSTOR_SRB_SELECTION_TIMEOUT:
+	case VSTOR_SRB_BUS_RESET:
+		return res->sense_len &&
+		       res->scsi_status == SAM_STAT_CHECK_CONDITION;
+	default:
+		return false;
+	}
 }
 
-static void storvsc_set_result(struct storvsc_host *host,
-			       struct scsi_cmnd *scmd, u32 requested,
-			       const struct vstor_srb_result *res)
+/*
+ * The status bytes a disk returns. The midlayer sends any other into
+ * error handling, which a host must not be able to start at will.
+ */
+static bool storvsc_status_valid(u8 status)
 {
-	u8 host_byte = storvsc_host_byte(res->srb_status);
-	u8 status = res->scsi_status;
-
-	if (res->sense_len)
-		storvsc_take_sense(host, scmd, res);
-	if (host_byte == DID_OK) {
-		/* An error the midlayer cannot decide on without sense. */
-		if ((status == SAM_STAT_CHECK_CONDITION && !res->sense_len) ||
-		    (res->srb_status == VSTOR_SRB_ERROR &&
-		     status == SAM_STAT_GOOD))
-			host_byte = DID_ERROR;
-	} else {
-		status = SAM_STAT_GOOD;
+	switch (status) {
+	case SAM_STAT_GOOD:
+	case SAM_STAT_CHECK_CONDITION:
+	case SAM_STAT_CONDITION_MET:
+	case SAM_STAT_BUSY:
+	case SAM_STAT_RESERVATION_CONFLICT:
+	case SAM_STAT_TASK_SET_FULL:
+		return true;
+	default:
+		return false;
 	}
-	if (res->srb_status == VSTOR_SRB_INVALID_LUN)
-		storvsc_lun_gone(host, scmd->device);
-	scmd->result = host_byte << 16 | status;
-	scsi_set_resid(scmd, requested - res->transferred);
+}
+
+static int storvsc_bad_result(struct storvsc_chan *sc, struct scsi_cmnd *scmd,
+			      const char *why, u8 val)
+{
+	atomic_inc(&sc->vc.bad_completions);
+	dev_warn_ratelimited(&scmd->device->sdev_gendev,
+			     "cmd 0x%02x: %s (0x%x)\n", scmd->cmnd[0], why, val);
+	return DID_ERROR << 16;
+}
+
+/*
+ * Unit attentions that change what the guest knows: new or removed LUNs
+ * rescan the controller; a new capacity, new mode parameters or changed
+ * operating conditions (3f/xx, as when the host changes a disk's block
+ * size) rescan the LUN. The midlayer then retries the command.
+ */
+static void storvsc_sense_event(struct storvsc_host *host,
+				struct scsi_device *sdev,
+				const struct scsi_sense_hdr *sshdr)
+{
+	if (sshdr->sense_key != UNIT_ATTENTION)
+		return;
+	if (sshdr->asc == STORVSC_ASC_TARGET_CHANGED &&
+	    sshdr->ascq == STORVSC_ASCQ_LUNS_CHANGED)
+		storvsc_queue_rescan(host);
+	else if (sshdr->asc == STORVSC_ASC_TARGET_CHANGED ||
+		 (sshdr->asc == STORVSC_ASC_PARAMS_CHANGED &&
+		  (sshdr->ascq == STORVSC_ASCQ_MODE_CHANGED ||
+		   sshdr->ascq == STORVSC_ASCQ_CAPACITY_CHANGED)))
+		storvsc_lun_changed(host, sdev);
+}
+
+/* The result of a completion whose SCSI status decides. */
+static int storvsc_status_result(struct storvsc_chan *sc,
+				 struct scsi_cmnd *scmd,
+				 const struct vstor_srb_result *res)
+{
+	u8 status = res->scsi_status;
+	struct scsi_sense_hdr sshdr;
+
+	BUILD_BUG_ON(VSTOR_SRB_SENSE_SIZE > SCSI_SENSE_BUFFERSIZE);
+	if (!storvsc_status_valid(status))
+		return storvsc_bad_result(sc, scmd, "invalid SCSI status",
+					  status);
+	if (status != SAM_STAT_CHECK_CONDITION) {
+		/* An ERROR without a status: nothing to decide on. */
+		if (res->srb_status == VSTOR_SRB_ERROR &&
+		    status == SAM_STAT_GOOD)
+			return DID_ERROR << 16;
+		return status;
+	}
+	if (!res->sense_len)
+		return DID_ERROR << 16;
+	memcpy(scmd->sense_buffer, res->sense, res->sense_len);
+	if (!scsi_normalize_sense(scmd->sense_buffer, res->sense_len, &sshdr)) {
+		memset(scmd->sense_buffer, 0, res->sense_len);
+		return storvsc_bad_result(sc, scmd,
+					  "CHECK CONDITION with invalid sense",
+					  res->sense[0]);
+	}
+	storvsc_sense_event(sc->host, scmd->device, &sshdr);
+	return status;
+}
+
+static int storvsc_result(struct storvsc_chan *sc, struct scsi_cmnd *scmd,
+			  const struct vstor_srb_result *res)
+{
+	if (res->srb_status == VSTOR_SRB_INVALID_LUN) {
+		storvsc_lun_gone(sc->host, scmd->device);
+		return DID_NO_CONNECT << 16;
+	}
+	if (storvsc_status_decides(res))
+		return storvsc_status_result(sc, scmd, res);
+	return storvsc_host_byte(res->srb_status) << 16;
+}
+
+/* The host's packet status is an NT status derived from the SRB status. */
+static void storvsc_log_failure(struct scsi_cmnd *scmd,
+				const struct vstor_srb_result *res)
+{
+	if (res->srb_status == VSTOR_SRB_SUCCESS &&
+	    res->scsi_status == SAM_STAT_GOOD)
+		return;
+	dev_info_ratelimited(&scmd->device->sdev_gendev,
+			     "cmd 0x%02x: SRB status 0x%x, SCSI status 0x%x, host status 0x%x\n",
+			     scmd->cmnd[0], res->srb_status, res->scsi_status,
+			     res->host_status);
 }
 
 static void storvsc_complete(struct storvsc_chan *sc, struct scsi_cmnd *scmd,
@@ -265,10 +403,14 @@ static void storvsc_complete(struct storvsc_chan *sc, struct scsi_cmnd *scmd,
 	u32 requested = cmd->pkt.srb.data_transfer_length;
 	struct vstor_srb_result res;
 
-	if (vstor_srb_result(&sc->vc, pkt, requested, &res))
+	if (vstor_srb_result(&sc->vc, pkt, requested, &res)) {
 		scmd->result = DID_ERROR << 16;
-	else
-		storvsc_set_result(sc->host, scmd, requested, &res);
+		res.transferred = 0;
+	} else {
+		storvsc_log_failure(scmd, &res);
+		scmd->result = storvsc_result(sc, scmd, &res);
+	}
+	scsi_set_resid(scmd, requested - res.transferred);
 	scsi_done(scmd);
 }
 
@@ -300,16 +442,29 @@ static void storvsc_on_channel(void *ctx)
 	struct vmbus_channel *chan = sc->vc.chan;
 	const struct vmbus_pkt *pkt;
 
+	spin_lock(&sc->cb_lock);
 	do {
 		while ((pkt = vmbus_recv_pkt(chan)))
 			storvsc_on_packet(sc, pkt);
 	} while (vmbus_recv_done(chan));
+	spin_unlock(&sc->cb_lock);
 }
 
 /* --- channels going away --------------------------------------------- */
 
+/* Close @sc once: after that the host writes none of its pages. */
+static void storvsc_close_chan(struct storvsc_chan *sc)
+{
+	mutex_lock(&sc->host->close_lock);
+	if (!sc->closed) {
+		vstor_chan_close(&sc->vc);
+		sc->closed = true;
+	}
+	mutex_unlock(&sc->host->close_lock);
+}
+
 /**
- * struct storvsc_fail - what storvsc_fail_cmd() fails, and how
+ * struct storvsc_fail - which commands storvsc_reclaim() takes back
  * @sc: only commands sent on this channel; NULL for all
  * @result: the result they get
  */
@@ -318,25 +473,48 @@ struct storvsc_fail {
 	int result;
 };
 
-static bool storvsc_fail_cmd(struct scsi_cmnd *scmd, void *data)
+/* The channel @scmd went out on, if @fail is about it; or NULL. */
+static struct storvsc_chan *storvsc_fail_chan(struct scsi_cmnd *scmd,
+					      const struct storvsc_fail *fail)
+{
+	struct storvsc_cmd *cmd = scsi_cmd_priv(scmd);
+	struct storvsc_chan *sc = READ_ONCE(cmd->sc);
+
+	return sc && (!fail->sc || sc == fail->sc) ? sc : NULL;
+}
+
+static bool storvsc_take_back_cmd(struct scsi_cmnd *scmd, void *data)
+{
+	struct storvsc_chan *sc = storvsc_fail_chan(scmd, data);
+	struct storvsc_cmd *cmd = scsi_cmd_priv(scmd);
+
+	/* Exactly one of this and the command's completion finishes it. */
+	if (sc && vstor_chan_forget(&sc->vc, scmd))
+		set_bit(STORVSC_CMD_ORPHAN, &cmd->flags);
+	return true;
+}
+
+static bool storvsc_fail_orphan(struct scsi_cmnd *scmd, void *data)
 {
 	struct storvsc_cmd *cmd = scsi_cmd_priv(scmd);
 	const struct storvsc_fail *fail = data;
-	struct storvsc_chan *sc = READ_ONCE(cmd->sc);
 
-	if (!sc || (fail->sc && sc != fail->sc))
-		return true;
-	/* Exactly one of this and the command's completion finishes it. */
-	if (vstor_chan_forget(&sc->vc, scmd)) {
+	if (storvsc_fail_chan(scmd, fail) &&
+	    test_and_clear_bit(STORVSC_CMD_ORPHAN, &cmd->flags)) {
 		scmd->result = fail->result;
 		scsi_done(scmd);
 	}
 	return true;
 }
 
-/* Fail what the host holds on @sc (NULL: every channel); stop sending. */
-static void storvsc_fail_chans(struct storvsc_host *host,
-			       struct storvsc_chan *sc, int result)
+/*
+ * Stop sending on @sc (NULL: every channel), take back what the host
+ * holds there and fail it with @result. With @close (process context),
+ * the channels are closed before the commands are failed: a host that
+ * still has a channel open may write into their pages until then.
+ */
+static void storvsc_reclaim(struct storvsc_host *host, struct storvsc_chan *sc,
+			    bool close, int result)
 {
 	struct storvsc_fail fail = { .sc = sc, .result = result };
 	unsigned int i;
@@ -344,7 +522,22 @@ static void storvsc_fail_chans(struct storvsc_host *host,
 	for (i = 0; i < host->nr_chans; i++)
 		if (!sc || sc == &host->chans[i])
 			vstor_chan_stop(&host->chans[i].vc);
-	scsi_host_busy_iter(host->shost, storvsc_fail_cmd, &fail);
+	scsi_host_busy_iter(host->shost, storvsc_take_back_cmd, &fail);
+	/* Sub-channels first, as the host expects. */
+	for (i = host->nr_chans; close && i--; )
+		if (!sc || sc == &host->chans[i])
+			storvsc_close_chan(&host->chans[i]);
+	scsi_host_busy_iter(host->shost, storvsc_fail_orphan, &fail);
+}
+
+/* The result of a command whose channel is lost. */
+static int storvsc_lost_result(struct storvsc_host *host,
+			       struct storvsc_chan *sc)
+{
+	/* Its queue moves to the primary, if the primary still works. */
+	if (sc != &host->chans[0] && vstor_chan_alive(&host->chans[0].vc))
+		return DID_REQUEUE << 16;
+	return DID_NO_CONNECT << 16;
 }
 
 static struct storvsc_host *storvsc_chan_host(struct vmbus_channel *chan)
@@ -352,11 +545,14 @@ static struct storvsc_host *storvsc_chan_host(struct vmbus_channel *chan)
 	return hv_get_drvdata(vmbus_chan_device(chan));
 }
 
-/* The host removes the controller: nothing sent will be completed. */
+/*
+ * The host removes the controller: nothing sent will be completed, and
+ * the host closed the channels on its side.
+ */
 static void storvsc_on_rescind(struct vmbus_channel *chan)
 {
-	storvsc_fail_chans(storvsc_chan_host(chan), NULL,
-			   DID_NO_CONNECT << 16);
+	storvsc_reclaim(storvsc_chan_host(chan), NULL, false,
+			DID_NO_CONNECT << 16);
 }
 
 /* The host removes one sub-channel: its queue moves to the primary. */
@@ -367,8 +563,9 @@ static void storvsc_on_subchannel_rescind(struct vmbus_channel *chan)
 
 	for (i = 1; i < READ_ONCE(host->nr_chans); i++)
 		if (host->chans[i].vc.chan == chan)
-			storvsc_fail_chans(host, &host->chans[i],
-					   DID_REQUEUE << 16);
+			storvsc_reclaim(host, &host->chans[i], false,
+					storvsc_lost_result(host,
+							    &host->chans[i]));
 }
 
 /* --- the SCSI host --------------------------------------------------- */
@@ -385,6 +582,31 @@ static struct storvsc_chan *storvsc_chan_for(struct storvsc_host *host,
 	return sc;
 }
 
+/*
+ * Send @scmd on *@scp. A sub-channel the host takes away (or whose ring
+ * breaks) after it was chosen leaves the command to the primary; *@scp
+ * is then the primary.
+ */
+static int storvsc_send(struct storvsc_host *host, struct storvsc_chan **scp,
+			struct scsi_cmnd *scmd)
+{
+	struct storvsc_cmd *cmd = scsi_cmd_priv(scmd);
+	struct storvsc_chan *sc = *scp;
+	int ret;
+
+	for (;;) {
+		WRITE_ONCE(cmd->sc, sc);
+		ret = vstor_send_srb(&sc->vc, &cmd->pkt, scsi_sglist(scmd),
+				     scsi_sg_count(scmd), scmd,
+				     VMBUS_SEND_DEFER_SIGNAL);
+		if ((ret != -ENODEV && ret != -EIO) || sc == &host->chans[0])
+			break;
+		sc = &host->chans[0];
+	}
+	*scp = sc;
+	return ret;
+}
+
 static int storvsc_queuecommand(struct Scsi_Host *shost,
 				struct scsi_cmnd *scmd)
 {
@@ -397,7 +619,10 @@ static int storvsc_queuecommand(struct Scsi_Host *shost,
 		.path = sdev->channel,
 		.target = sdev->id,
 		.lun = sdev->lun,
+		.tagged = sdev->tagged_supported,
 	};
+	/* Read now: once completed, the command may be someone else's. */
+	bool last = scmd->flags & SCMD_LAST;
 	struct storvsc_chan *sc;
 	int ret;
 
@@ -416,11 +641,13 @@ static int storvsc_queuecommand(struct Scsi_Host *shost,
 	if (ret)
 		goto fail;
 	/* The last command of a batch signals the host, for all of them. */
-	ret = vstor_send_srb(&sc->vc, &cmd->pkt, scsi_sglist(scmd),
-			     scsi_sg_count(scmd), scmd, VMBUS_SEND_DEFER_SIGNAL);
-	/* A completion makes room, and restarts the queue; commit_rqs kicks. */
+	ret = storvsc_send(host, &sc, scmd);
+	/*
+	 * A completion makes room and restarts the queue (commit_rqs kicks);
+	 * only this LUN waits, as the ring may be full of others' commands.
+	 */
 	if (ret == -EAGAIN)
-		return SCSI_MLQUEUE_HOST_BUSY;
+		return SCSI_MLQUEUE_DEVICE_BUSY;
 fail:
 	if (ret == -EINVAL || ret == -EMSGSIZE) {
 		scmd_printk(KERN_WARNING, scmd, "cannot send this command\n");
@@ -430,7 +657,7 @@ fail:
 	}
 	if (ret)
 		scsi_done(scmd);
-	if (scmd->flags & SCMD_LAST)
+	if (last)
 		vmbus_chan_kick(sc->vc.chan);
 	return 0;
 }
@@ -443,22 +670,37 @@ static void storvsc_commit_rqs(struct Scsi_Host *shost, u16 hwq)
 }
 
 /*
- * The host completes every request it has, however late: keep waiting
- * while it can. Once it cannot (the channel is gone), fail the command,
- * unless its completion is being delivered right now.
+ * A command timed out, or a command of the error handler did: make the
+ * core forget it, so that no late completion can finish the request that
+ * reuses its tag. If the completion got there first, wait until it has
+ * been delivered: then too the host is done with the command.
  */
-static HV_SCSI_TIMEOUT_ACTION storvsc_eh_timed_out(struct scsi_cmnd *scmd)
+static int storvsc_eh_abort(struct scsi_cmnd *scmd)
 {
 	struct storvsc_cmd *cmd = scsi_cmd_priv(scmd);
 	struct storvsc_chan *sc = READ_ONCE(cmd->sc);
+	struct storvsc_host *host;
 
-	if (!sc || vstor_chan_alive(&sc->vc) ||
-	    !vstor_chan_forget(&sc->vc, scmd))
-		return HV_SCSI_EH_RESET_TIMER;
-	scmd->result = DID_NO_CONNECT << 16;
-	scsi_done(scmd);
-	/* Completed: the midlayer sees that and starts no error handling. */
-	return HV_SCSI_EH_NOT_HANDLED;
+	if (!sc)
+		return SUCCESS;
+	if (!vstor_chan_forget(&sc->vc, scmd)) {
+		spin_lock_bh(&sc->cb_lock);
+		spin_unlock_bh(&sc->cb_lock);
+		return SUCCESS;
+	}
+	host = sc->host;
+	dev_warn_ratelimited(&scmd->device->sdev_gendev,
+			     "cmd 0x%02x: no completion from the host: aborted\n",
+			     scmd->cmnd[0]);
+	/* A broken channel the host still has open: close it first. */
+	if (!vstor_chan_alive(&sc->vc) &&
+	    !vmbus_chan_is_rescinded(sc->vc.chan)) {
+		dev_warn(&host->hdev->device,
+			 "channel %u failed: closing it before its commands fail\n",
+			 vmbus_chan_relid(sc->vc.chan));
+		storvsc_reclaim(host, sc, true, storvsc_lost_result(host, sc));
+	}
+	return SUCCESS;
 }
 
 static int storvsc_slave_alloc(struct scsi_device *sdev)
@@ -524,7 +766,7 @@ static HV_CONST_SCSI_HOST_TEMPLATE storvsc_template = {
 	.proc_name		= "hv_storvsc",
 	.queuecommand		= storvsc_queuecommand,
 	.commit_rqs		= storvsc_commit_rqs,
-	.eh_timed_out		= storvsc_eh_timed_out,
+	.eh_abort_handler	= storvsc_eh_abort,
 	.slave_alloc		= storvsc_slave_alloc,
 	.slave_destroy		= storvsc_slave_destroy,
 	.change_queue_depth	= scsi_change_queue_depth,
@@ -546,6 +788,8 @@ static int storvsc_open_chan(struct storvsc_host *host,
 	int ret;
 
 	sc->host = host;
+	spin_lock_init(&sc->cb_lock);
+	sc->closed = false;
 	ret = vstor_chan_open(&sc->vc, chan, &host->hdev->device,
 			      vstor_queue_depth(), storvsc_on_channel, sc);
 	if (!ret)
@@ -561,7 +805,7 @@ static void storvsc_close_chans(struct storvsc_host *host)
 	while (host->nr_chans) {
 		sc = &host->chans[--host->nr_chans];
 		vmbus_set_rescind_callback(sc->vc.chan, NULL);
-		vstor_chan_close(&sc->vc);
+		storvsc_close_chan(sc);
 	}
 }
 
@@ -653,6 +897,7 @@ static int storvsc_probe(struct hv_device *hdev,
 	host->hdev = hdev;
 	host->shost = shost;
 	init_waitqueue_head(&host->sc_wait);
+	mutex_init(&host->close_lock);
 	spin_lock_init(&host->rescan_lock);
 	INIT_WORK(&host->rescan_work, storvsc_rescan_work);
 	hv_set_drvdata(hdev, host);
@@ -701,6 +946,29 @@ err_put:
 	return ret;
 }
 
+/*
+ * Let the host complete what it holds, for STORVSC_DRAIN_WAIT at most,
+ * with no new command sent meanwhile. Then take back what is left, on
+ * closed channels: a host that never answers must not hold up removal.
+ */
+static void storvsc_drain(struct storvsc_host *host)
+{
+	struct Scsi_Host *shost = host->shost;
+	unsigned long end = jiffies + STORVSC_DRAIN_WAIT;
+	int busy;
+
+	scsi_block_requests(shost);
+	while ((busy = scsi_host_busy(shost)) && time_before(jiffies, end))
+		msleep(STORVSC_DRAIN_POLL_MS);
+	if (busy) {
+		dev_warn(&host->hdev->device,
+			 "the host did not complete %d command(s) in %u s: failing them\n",
+			 busy, STORVSC_DRAIN_WAIT / HZ);
+		storvsc_reclaim(host, NULL, true, DID_NO_CONNECT << 16);
+	}
+	scsi_unblock_requests(shost);
+}
+
 static void storvsc_remove(struct hv_device *hdev)
 {
 	struct storvsc_host *host = hv_get_drvdata(hdev);
@@ -710,7 +978,9 @@ static void storvsc_remove(struct hv_device *hdev)
 	storvsc_allow_rescans(host, false);
 	/* A host that took the controller away completes nothing more. */
 	if (!vstor_chan_alive(&host->chans[0].vc))
-		storvsc_fail_chans(host, NULL, DID_NO_CONNECT << 16);
+		storvsc_reclaim(host, NULL, true, DID_NO_CONNECT << 16);
+	else
+		storvsc_drain(host);
 	cancel_work_sync(&host->rescan_work);
 	scsi_remove_host(shost);
 	storvsc_close_chans(host);
