@@ -440,6 +440,42 @@ static void storvsp_notify(struct storvsp_ctrl *ctrl)
 
 /* --- completions ----------------------------------------------------- */
 
+/*
+ * The NTSTATUS of an SRB completion, from its SRB status as Hyper-V's
+ * storvsp derives it (OpenVMM storvsp, convert_srb_status_to_nt_status):
+ * 0 only for SUCCESS.
+ */
+static uint32_t storvsp_nt_status(uint8_t srb_status)
+{
+	switch (VSTOR_SRB_STATUS_CODE(srb_status)) {
+	case VSTOR_SRB_SUCCESS:
+		return VSTOR_STATUS_SUCCESS;
+	case VSTOR_SRB_BUSY:
+		return VSTOR_STATUS_DEVICE_BUSY;
+	case VSTOR_SRB_INVALID_LUN:
+	case VSTOR_SRB_INVALID_TARGET_ID:
+	case VSTOR_SRB_NO_DEVICE:
+	case VSTOR_SRB_NO_HBA:
+		return VSTOR_STATUS_DEVICE_DOES_NOT_EXIST;
+	case VSTOR_SRB_COMMAND_TIMEOUT:
+	case VSTOR_SRB_TIMEOUT:
+		return VSTOR_STATUS_IO_TIMEOUT;
+	case VSTOR_SRB_SELECTION_TIMEOUT:
+		return VSTOR_STATUS_DEVICE_NOT_CONNECTED;
+	case VSTOR_SRB_BAD_FUNCTION:
+	case VSTOR_SRB_BAD_SRB_BLOCK_LENGTH:
+		return VSTOR_STATUS_INVALID_DEVICE_REQUEST;
+	case VSTOR_SRB_DATA_OVERRUN:
+		return VSTOR_STATUS_BUFFER_OVERFLOW;
+	case VSTOR_SRB_REQUEST_FLUSHED:
+		return VSTOR_STATUS_UNSUCCESSFUL;
+	case VSTOR_SRB_ABORTED:
+		return VSTOR_STATUS_CANCELLED;
+	default:
+		return VSTOR_STATUS_IO_DEVICE_ERROR;
+	}
+}
+
 static void storvsp_srb_completion(const struct storvsp_req *req,
 				   struct vstor_packet *pkt)
 {
@@ -550,6 +586,7 @@ static void storvsp_finish(struct storvsp_req *req)
 	if (req->reply && sc->ch) {
 		storvsp_srb_completion(req, &pkt);
 		storvsp_inject_fault(sc, req, &pkt);
+		pkt.status = storvsp_nt_status(pkt.srb.srb_status);
 		storvsp_send(sc, VMBUS_PKT_COMP, req->trans_id, &pkt,
 			     sizeof(pkt));
 	}

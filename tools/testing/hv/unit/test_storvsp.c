@@ -362,20 +362,20 @@ static void test_storvsp_report_luns(void)
 	      vp.srb.data_transfer_length == 36 && p[0] == 0x7f);
 	/* Anything else there, other targets, paths: INVALID_LUN. */
 	mk_srb(&vp, 5, cdb_tur, 6, VSTOR_SRB_UNKNOWN, 0);
-	CHECK(srb(&e, &e.fc, &vp, 0) == 0);
+	CHECK(srb(&e, &e.fc, &vp, 0) == VSTOR_STATUS_DEVICE_DOES_NOT_EXIST);
 	CHECK(vp.srb.srb_status == VSTOR_SRB_INVALID_LUN &&
 	      !vp.srb.scsi_status && !vp.srb.data_transfer_length);
 	mk_srb(&vp, 5, cdb_vpd0, 6, VSTOR_SRB_READ, 64);
-	CHECK(srb(&e, &e.fc, &vp, buf) == 0);
+	CHECK(srb(&e, &e.fc, &vp, buf) == VSTOR_STATUS_DEVICE_DOES_NOT_EXIST);
 	CHECK(vp.srb.srb_status == VSTOR_SRB_INVALID_LUN &&
 	      !vp.srb.data_transfer_length);
 	mk_srb(&vp, 0, cdb_inquiry, 6, VSTOR_SRB_READ, 96);
 	vp.srb.target_id = 1;
-	CHECK(srb(&e, &e.fc, &vp, buf) == 0);
+	CHECK(srb(&e, &e.fc, &vp, buf) == VSTOR_STATUS_DEVICE_DOES_NOT_EXIST);
 	CHECK(vp.srb.srb_status == VSTOR_SRB_INVALID_LUN);
 	mk_srb(&vp, 0, cdb_tur, 6, VSTOR_SRB_UNKNOWN, 0);
 	vp.srb.path_id = 1;
-	CHECK(srb(&e, &e.fc, &vp, 0) == 0);
+	CHECK(srb(&e, &e.fc, &vp, 0) == VSTOR_STATUS_DEVICE_DOES_NOT_EXIST);
 	CHECK(vp.srb.srb_status == VSTOR_SRB_INVALID_LUN);
 	CHECK(e.ctrl->stats.errors == 4);
 	env_destroy(&e);
@@ -389,7 +389,7 @@ static bool refused(struct stor_env *e, struct vstor_packet *vp,
 
 	send_srb(e, &e->fc, id, vp, gpa, range_len);
 	drain_io(e);
-	return recv_comp(&e->fc, id, vp) == 0 &&
+	return recv_comp(&e->fc, id, vp) == VSTOR_STATUS_IO_DEVICE_ERROR &&
 	       vp->srb.srb_status == VSTOR_SRB_INVALID_REQUEST &&
 	       !vp->srb.data_transfer_length;
 }
@@ -429,7 +429,7 @@ static void test_storvsp_srb_validation(void)
 	mk_srb(&vp, 0, r10, 10, VSTOR_SRB_READ, 4096);
 	e.id++;
 	send_vp(&e, &e.fc, e.id, &vp, sizeof(vp));
-	CHECK(recv_comp(&e.fc, e.id, &vp) == 0 &&
+	CHECK(recv_comp(&e.fc, e.id, &vp) == VSTOR_STATUS_IO_DEVICE_ERROR &&
 	      vp.srb.srb_status == VSTOR_SRB_INVALID_REQUEST);
 	/* Two ranges. */
 	mk_srb(&vp, 0, r10, 10, VSTOR_SRB_READ, 4096);
@@ -441,7 +441,7 @@ static void test_storvsp_srb_validation(void)
 	gring_write(&e.fc.out, VMBUS_PKT_DATA_USING_GPA_DIRECT, REQ, ++e.id,
 		    ext, 40, &vp, sizeof(vp), &signal);
 	fake_signal(&e.fg, &e.fc);
-	CHECK(recv_comp(&e.fc, e.id, &vp) == 0 &&
+	CHECK(recv_comp(&e.fc, e.id, &vp) == VSTOR_STATUS_IO_DEVICE_ERROR &&
 	      vp.srb.srb_status == VSTOR_SRB_INVALID_REQUEST);
 	/* Bad SRB length, CDB length, data_in; longer than allowed. */
 	mk_srb(&vp, 0, cdb_tur, 6, VSTOR_SRB_UNKNOWN, 0);
@@ -571,7 +571,7 @@ static void test_storvsp_sense(void)
 	CHECK(handshake(&e) == 0);
 	buf = fake_alloc(&e.fg, 1);
 	mk_srb(&vp, 0, r10_oob, 10, VSTOR_SRB_READ, 1024);
-	CHECK(srb(&e, &e.fc, &vp, buf) == 0);
+	CHECK(srb(&e, &e.fc, &vp, buf) == VSTOR_STATUS_IO_DEVICE_ERROR);
 	CHECK(vp.srb.srb_status ==
 	      (VSTOR_SRB_ERROR | VSTOR_SRB_STATUS_AUTOSENSE_VALID));
 	CHECK(vp.srb.scsi_status == SCSI_STATUS_CHECK_CONDITION);
@@ -582,7 +582,7 @@ static void test_storvsp_sense(void)
 	CHECK(!vp.srb.data_transfer_length);
 	/* The read-only LUN: DATA PROTECT. */
 	mk_srb(&vp, 1, w10, 10, VSTOR_SRB_WRITE, 512);
-	CHECK(srb(&e, &e.fc, &vp, buf) == 0);
+	CHECK(srb(&e, &e.fc, &vp, buf) == VSTOR_STATUS_IO_DEVICE_ERROR);
 	CHECK(vp.srb.scsi_status == SCSI_STATUS_CHECK_CONDITION &&
 	      vp.srb.data.sense_data[2] == SCSI_SENSE_DATA_PROTECT);
 	env_destroy(&e);
@@ -779,7 +779,7 @@ static void test_storvsp_faults(void)
 	CHECK(recv_comp(&e.fc, id, &vp) == 0);
 	fake_ctl(&e.fg, "fault storvsc bad-status 2", &out);
 	mk_srb(&vp, 0, cdb_tur, 6, VSTOR_SRB_UNKNOWN, 0);
-	CHECK(srb(&e, &e.fc, &vp, 0) == 0 &&
+	CHECK(srb(&e, &e.fc, &vp, 0) == VSTOR_STATUS_IO_DEVICE_ERROR &&
 	      vp.srb.srb_status == 0x3f);
 	mk_srb(&vp, 0, cdb_tur, 6, VSTOR_SRB_UNKNOWN, 0);
 	CHECK(srb(&e, &e.fc, &vp, 0) == 0 &&
@@ -849,7 +849,7 @@ static void test_storvsp_disk_add_remove(void)
 	CHECK(!strncmp(ctl(&e, "disk remove %s %s", guid, "2", &out), "ERR",
 		       3));
 	mk_srb(&vp, 2, r10, 10, VSTOR_SRB_READ, 4096);
-	CHECK(srb(&e, &e.fc, &vp, buf) == 0 &&
+	CHECK(srb(&e, &e.fc, &vp, buf) == VSTOR_STATUS_DEVICE_DOES_NOT_EXIST &&
 	      vp.srb.srb_status == VSTOR_SRB_INVALID_LUN);
 	/* In flight while removed: completes, with INVALID_LUN. */
 	mk_srb(&vp, 0, r10, 10, VSTOR_SRB_READ, 4096);
@@ -858,7 +858,7 @@ static void test_storvsp_disk_add_remove(void)
 	CHECK(!strcmp(ctl(&e, "disk remove %s %s", guid, "0", &out), "OK\n"));
 	CHECK(got_enumerate(&e));
 	drain_io(&e);
-	CHECK(recv_comp(&e.fc, id, &vp) == 0 &&
+	CHECK(recv_comp(&e.fc, id, &vp) == VSTOR_STATUS_DEVICE_DOES_NOT_EXIST &&
 	      vp.srb.srb_status == VSTOR_SRB_INVALID_LUN);
 	/* The lowest free LUN by default. */
 	CHECK(!strcmp(ctl(&e, "disk add %s %s", e.img2, guid, &out),
