@@ -106,11 +106,49 @@ void scsi_cmd_fail(struct scsi_cmd *cmd, uint8_t key, uint8_t asc,
 	cmd->io.kind = SCSI_IO_NONE;
 }
 
+/**
+ * scsi_disk_fail() - fail a command of @disk, keeping the sense
+ * @disk: the device
+ * @cmd: the command
+ * @key: sense key
+ * @asc: additional sense code
+ * @ascq: its qualifier
+ *
+ * As scsi_cmd_fail(); the sense is also what REQUEST SENSE returns next.
+ */
+void scsi_disk_fail(struct scsi_disk *disk, struct scsi_cmd *cmd,
+		    uint8_t key, uint8_t asc, uint8_t ascq)
+{
+	scsi_cmd_fail(cmd, key, asc, ascq);
+	memcpy(disk->sense, cmd->sense, sizeof(disk->sense));
+}
+
 static void fail(struct scsi_disk *disk, struct scsi_cmd *cmd, uint8_t key,
 		 uint16_t asc)
 {
-	scsi_cmd_fail(cmd, key, asc >> 8, asc & 0xff);
-	memcpy(disk->sense, cmd->sense, sizeof(disk->sense));
+	scsi_disk_fail(disk, cmd, key, asc >> 8, asc & 0xff);
+}
+
+/**
+ * scsi_disk_unit_attention() - report a unit attention condition
+ * @disk: the device
+ * @cmd: the command it is reported to (decoded later if not failed)
+ * @asc: additional sense code
+ * @ascq: its qualifier
+ *
+ * REQUEST SENSE reports it as its data (scsi_disk_execute() still has to
+ * run it); any other command fails with CHECK CONDITION, UNIT ATTENTION.
+ *
+ * Return: true when @cmd failed.
+ */
+bool scsi_disk_unit_attention(struct scsi_disk *disk, struct scsi_cmd *cmd,
+			      uint8_t asc, uint8_t ascq)
+{
+	scsi_disk_fail(disk, cmd, SCSI_SENSE_UNIT_ATTENTION, asc, ascq);
+	if (cmd->cdb[0] != REQUEST_SENSE)
+		return true;
+	cmd->status = SCSI_STATUS_GOOD;
+	return false;
 }
 
 static void invalid_field(struct scsi_disk *disk, struct scsi_cmd *cmd)

@@ -101,6 +101,10 @@ void scsi_disk_close(struct scsi_disk *disk);
 void scsi_disk_execute(struct scsi_disk *disk, struct scsi_cmd *cmd);
 void scsi_cmd_fail(struct scsi_cmd *cmd, uint8_t key, uint8_t asc,
 		   uint8_t ascq);
+void scsi_disk_fail(struct scsi_disk *disk, struct scsi_cmd *cmd,
+		    uint8_t key, uint8_t asc, uint8_t ascq);
+bool scsi_disk_unit_attention(struct scsi_disk *disk, struct scsi_cmd *cmd,
+			      uint8_t asc, uint8_t ascq);
 uint32_t scsi_inquiry_no_lun(const uint8_t *cdb, uint8_t *buf,
 			     uint32_t buf_len);
 enum scsi_data_dir scsi_cdb_direction(uint8_t opcode);

@@ -30,6 +30,17 @@
 #define STORVSP_HEADER_SIZE	offsetof(struct vstor_packet, body)
 /* An impossible SRB status code, for the bad-status fault. */
 #define STORVSP_BAD_SRB_STATUS	0x3f
+/* An impossible SCSI status byte, for the bad-scsi-status fault. */
+#define STORVSP_BAD_SCSI_STATUS	0x7e
+/* What bad-sense fills its sense bytes with after response code 0. */
+#define STORVSP_BAD_SENSE_BYTE	0xa5
+/* ASC/ASCQ of the unit attentions of the ua-* faults. */
+#define STORVSP_UA_LUNS_CHANGED		0x3f, 0x0e
+#define STORVSP_UA_CAPACITY_CHANGED	0x2a, 0x09
+#define STORVSP_UA_PARAMS_CHANGED	0x2a, 0x01
+/* Medium errors of the medium-error fault: unrecovered read, write error. */
+#define STORVSP_ASC_UNRECOVERED_READ	0x11
+#define STORVSP_ASC_WRITE_ERROR		0x0c
 
 #define container_of(ptr, type, member) \
 	((type *)((char *)(ptr) - offsetof(type, member)))
@@ -57,6 +68,8 @@ struct storvsp_msg {
  * @refs: one while open, one per request
  * @inflight: requests taken from the ring and not finished
  * @queue: packets waiting for inbound room, oldest first; @queue_tail
+ * @held: completions the no-completion fault keeps back, until the
+ *	channel closes
  */
 struct storvsp_chan {
 	struct hv_channel *ch;
@@ -65,6 +78,7 @@ struct storvsp_chan {
 	unsigned int inflight;
 	struct storvsp_msg *queue;
 	struct storvsp_msg **queue_tail;
+	struct storvsp_msg *held;
 };
 
 /**
@@ -132,6 +146,19 @@ struct storvsp_req {
 	uint8_t bounce[STORVSP_BOUNCE_SIZE];
 	unsigned int niov;
 	struct iovec iov[];
+};
+
+static const char *const storvsp_fault_names[STORVSP_FAULT_KINDS] = {
+	[STORVSP_FAULT_BAD_LENGTH] = "bad-length",
+	[STORVSP_FAULT_BAD_ID] = "bad-id",
+	[STORVSP_FAULT_BAD_STATUS] = "bad-status",
+	[STORVSP_FAULT_MEDIUM_ERROR] = "medium-error",
+	[STORVSP_FAULT_UA_LUNS_CHANGED] = "ua-luns-changed",
+	[STORVSP_FAULT_UA_CAPACITY_CHANGED] = "ua-capacity-changed",
+	[STORVSP_FAULT_UA_PARAMS_CHANGED] = "ua-params-changed",
+	[STORVSP_FAULT_BAD_SCSI_STATUS] = "bad-scsi-status",
+	[STORVSP_FAULT_BAD_SENSE] = "bad-sense",
+	[STORVSP_FAULT_NO_COMPLETION] = "no-completion",
 };
 
 static const uint16_t storvsp_versions[] = {
@@ -289,11 +316,25 @@ static void storvsp_queue_drop(struct storvsp_chan *sc)
 	sc->queue_tail = &sc->queue;
 }
 
+/* Completions held back by no-completion are freed, never sent. */
+static void storvsp_held_drop(struct storvsp_chan *sc)
+{
+	struct storvsp *sp = sc->ctrl->sp;
+	struct storvsp_msg *msg;
+
+	while ((msg = sc->held)) {
+		sc->held = msg->next;
+		sp->held--;
+		free(msg);
+	}
+}
+
 static void storvsp_chan_put(struct storvsp_chan *sc)
 {
 	if (--sc->refs)
 		return;
 	storvsp_queue_drop(sc);
+	storvsp_held_drop(sc);
 	storvsp_ctrl_put(sc->ctrl);
 	free(sc);
 }
@@ -377,6 +418,26 @@ static bool storvsp_flush(struct storvsp_chan *sc)
 	return true;
 }
 
+/* A copy of a packet for the guest, to send later. */
+static struct storvsp_msg *storvsp_msg_new(struct storvsp_chan *sc,
+					   uint16_t type, uint64_t trans_id,
+					   const void *data, uint32_t len)
+{
+	struct storvsp_msg *msg = malloc(sizeof(*msg));
+
+	if (!msg) {
+		hv_err("scsi relid %u: out of memory, completion lost",
+		       sc->ch->relid);
+		return NULL;
+	}
+	msg->next = NULL;
+	msg->type = type;
+	msg->trans_id = trans_id;
+	msg->len = len;
+	memcpy(msg->data, data, len);
+	return msg;
+}
+
 /*
  * Send a packet to the guest, in order after those still waiting; if the
  * ring is full it waits in the channel's queue (never dropped). A closed
@@ -392,17 +453,9 @@ static void storvsp_send(struct storvsp_chan *sc, uint16_t type,
 	if (!sc->queue &&
 	    storvsp_send_now(sc, type, trans_id, data, len) != -EAGAIN)
 		return;
-	msg = malloc(sizeof(*msg));
-	if (!msg) {
-		hv_err("scsi relid %u: out of memory, completion lost",
-		       sc->ch->relid);
+	msg = storvsp_msg_new(sc, type, trans_id, data, len);
+	if (!msg)
 		return;
-	}
-	msg->next = NULL;
-	msg->type = type;
-	msg->trans_id = trans_id;
-	msg->len = len;
-	memcpy(msg->data, data, len);
 	*sc->queue_tail = msg;
 	sc->queue_tail = &msg->next;
 }
@@ -506,22 +559,60 @@ static void storvsp_srb_completion(const struct storvsp_req *req,
 	memcpy(srb->data.sense_data, req->cmd.sense, sense_len);
 }
 
+/* Take one injection of @kind, if that is the fault armed. */
+static bool storvsp_fault_take(struct storvsp *sp, enum storvsp_fault kind)
+{
+	if (sp->fault != kind || !sp->fault_count)
+		return false;
+	if (!--sp->fault_count)
+		sp->fault = STORVSP_FAULT_NONE;
+	sp->faults_sent++;
+	sp->faults[kind]++;
+	return true;
+}
+
+/* bad-sense: CHECK CONDITION whose sense has response code 0. */
+static void storvsp_bad_sense(const struct storvsp_req *req,
+			      struct vstor_srb *srb)
+{
+	uint8_t len = req->srb.sense_info_length;
+
+	if (len > VSTOR_SRB_SENSE_SIZE)
+		len = VSTOR_SRB_SENSE_SIZE;
+	srb->srb_status = VSTOR_SRB_ERROR | VSTOR_SRB_STATUS_AUTOSENSE_VALID;
+	srb->scsi_status = SCSI_STATUS_CHECK_CONDITION;
+	srb->data_transfer_length = 0;
+	srb->sense_info_length = len;
+	memset(srb->data.sense_data, STORVSP_BAD_SENSE_BYTE, len);
+	srb->data.sense_data[0] = 0;
+}
+
 /*
- * Fault injection (`fault storvsc`): malform this completion, or send a
- * malformed one before it. Returns false when @pkt must not be sent.
+ * The faults of `fault storvsc` that act on a completion: malform it,
+ * send a malformed one before it, or keep it back.
+ *
+ * Return: false when @pkt is to be held, not sent.
  */
-static void storvsp_inject_fault(struct storvsp_chan *sc,
-				 struct storvsp_req *req,
-				 struct vstor_packet *pkt)
+static bool storvsp_completion_fault(struct storvsp_chan *sc,
+				     const struct storvsp_req *req,
+				     struct vstor_packet *pkt)
 {
 	struct storvsp *sp = sc->ctrl->sp;
 	enum storvsp_fault fault = sp->fault;
 
-	if (!sp->fault_count)
-		return;
-	if (!--sp->fault_count)
-		sp->fault = STORVSP_FAULT_NONE;
-	sp->faults_sent++;
+	switch (fault) {
+	case STORVSP_FAULT_BAD_LENGTH:
+	case STORVSP_FAULT_BAD_ID:
+	case STORVSP_FAULT_BAD_STATUS:
+	case STORVSP_FAULT_BAD_SCSI_STATUS:
+	case STORVSP_FAULT_BAD_SENSE:
+	case STORVSP_FAULT_NO_COMPLETION:
+		if (storvsp_fault_take(sp, fault))
+			break;
+		return true;
+	default:
+		return true;
+	}
 	switch (fault) {
 	case STORVSP_FAULT_BAD_LENGTH:
 		storvsp_send(sc, VMBUS_PKT_COMP, req->trans_id, pkt,
@@ -533,7 +624,7 @@ static void storvsp_inject_fault(struct storvsp_chan *sc,
 		break;
 	case STORVSP_FAULT_BAD_STATUS:
 		/* Alternately an impossible status and an overlong transfer. */
-		if (sp->faults_sent % 2) {
+		if (sp->faults[fault] % 2) {
 			pkt->srb.srb_status = STORVSP_BAD_SRB_STATUS;
 		} else {
 			pkt->srb.srb_status = VSTOR_SRB_SUCCESS;
@@ -541,9 +632,33 @@ static void storvsp_inject_fault(struct storvsp_chan *sc,
 							HV_WIRE_PAGE_SIZE;
 		}
 		break;
-	case STORVSP_FAULT_NONE:
+	case STORVSP_FAULT_BAD_SCSI_STATUS:
+		pkt->srb.srb_status = VSTOR_SRB_SUCCESS;
+		pkt->srb.scsi_status = STORVSP_BAD_SCSI_STATUS;
+		pkt->srb.sense_info_length = 0;
+		memset(&pkt->srb.data, 0, sizeof(pkt->srb.data));
 		break;
+	case STORVSP_FAULT_BAD_SENSE:
+		storvsp_bad_sense(req, &pkt->srb);
+		break;
+	default:
+		return false;	/* no-completion */
 	}
+	return true;
+}
+
+/* no-completion: the finished request's answer waits until the close. */
+static void storvsp_hold(struct storvsp_chan *sc, uint64_t trans_id,
+			 const struct vstor_packet *pkt)
+{
+	struct storvsp_msg *msg;
+
+	msg = storvsp_msg_new(sc, VMBUS_PKT_COMP, trans_id, pkt, sizeof(*pkt));
+	if (!msg)
+		return;
+	msg->next = sc->held;
+	sc->held = msg;
+	sc->ctrl->sp->held++;
 }
 
 static void storvsp_req_free(struct storvsp_req *req)
@@ -579,16 +694,20 @@ static void storvsp_finish(struct storvsp_req *req)
 {
 	struct storvsp_chan *sc = req->sc;
 	struct vstor_packet pkt;
+	bool send;
 
 	if (req->lun && req->lun->removed)
 		req->srb_status = VSTOR_SRB_INVALID_LUN;
 	storvsp_count(req);
 	if (req->reply && sc->ch) {
 		storvsp_srb_completion(req, &pkt);
-		storvsp_inject_fault(sc, req, &pkt);
+		send = storvsp_completion_fault(sc, req, &pkt);
 		pkt.status = storvsp_nt_status(pkt.srb.srb_status);
-		storvsp_send(sc, VMBUS_PKT_COMP, req->trans_id, &pkt,
-			     sizeof(pkt));
+		if (send)
+			storvsp_send(sc, VMBUS_PKT_COMP, req->trans_id, &pkt,
+				     sizeof(pkt));
+		else
+			storvsp_hold(sc, req->trans_id, &pkt);
 	}
 	storvsp_req_free(req);
 }
@@ -752,6 +871,23 @@ static void storvsp_range_step(struct storvsp_req *req)
 	storvsp_submit(req, BLOCKIO_WRITE, r->offset + req->range_done);
 }
 
+/*
+ * medium-error: fail a READ or WRITE as a disk does that cannot read or
+ * write the blocks; nothing is moved. True when it did.
+ */
+static bool storvsp_fault_medium_error(struct storvsp_req *req)
+{
+	bool read = req->cmd.io.kind == SCSI_IO_READ;
+
+	if (!storvsp_fault_take(req->sc->ctrl->sp, STORVSP_FAULT_MEDIUM_ERROR))
+		return false;
+	scsi_disk_fail(&req->lun->disk, &req->cmd, SCSI_SENSE_MEDIUM_ERROR,
+		       read ? STORVSP_ASC_UNRECOVERED_READ :
+			      STORVSP_ASC_WRITE_ERROR, 0);
+	storvsp_finish(req);
+	return true;
+}
+
 /* Start the medium access scsi_disk asked for. */
 static void storvsp_start_io(struct storvsp_req *req)
 {
@@ -761,6 +897,8 @@ static void storvsp_start_io(struct storvsp_req *req)
 	switch (io->kind) {
 	case SCSI_IO_READ:
 	case SCSI_IO_WRITE:
+		if (storvsp_fault_medium_error(req))
+			break;
 		if (io->kind == SCSI_IO_READ)
 			st->reads++;
 		else
@@ -845,6 +983,42 @@ static void storvsp_absent_lun(struct storvsp_req *req)
 	storvsp_finish(req);
 }
 
+/*
+ * ua-*: the first command to each LUN after the fault was armed, but
+ * INQUIRY (and REPORT LUNS, which is the controller's), reports the unit
+ * attention; REQUEST SENSE gets it as its data. True when the command
+ * failed with it.
+ */
+static bool storvsp_fault_unit_attention(struct storvsp_req *req)
+{
+	struct storvsp *sp = req->sc->ctrl->sp;
+	struct storvsp_lun *lun = req->lun;
+	enum storvsp_fault fault = sp->fault;
+	struct scsi_disk *disk = &lun->disk;
+
+	if (lun->ua_gen == sp->ua_gen || req->cdb[0] == SCSI_INQUIRY)
+		return false;
+	switch (fault) {
+	case STORVSP_FAULT_UA_LUNS_CHANGED:
+	case STORVSP_FAULT_UA_CAPACITY_CHANGED:
+	case STORVSP_FAULT_UA_PARAMS_CHANGED:
+		if (storvsp_fault_take(sp, fault))
+			break;
+		return false;
+	default:
+		return false;
+	}
+	lun->ua_gen = sp->ua_gen;
+	if (fault == STORVSP_FAULT_UA_LUNS_CHANGED)
+		return scsi_disk_unit_attention(disk, &req->cmd,
+						STORVSP_UA_LUNS_CHANGED);
+	if (fault == STORVSP_FAULT_UA_CAPACITY_CHANGED)
+		return scsi_disk_unit_attention(disk, &req->cmd,
+						STORVSP_UA_CAPACITY_CHANGED);
+	return scsi_disk_unit_attention(disk, &req->cmd,
+					STORVSP_UA_PARAMS_CHANGED);
+}
+
 /* Run the CDB on its LUN; finish now or when the medium is done. */
 static void storvsp_execute(struct storvsp_req *req)
 {
@@ -878,6 +1052,10 @@ static void storvsp_execute(struct storvsp_req *req)
 	cmd->buf_len = len;
 	if (dir == SCSI_DIR_OUT && !scsi_cdb_medium_rw(op))
 		cmd->buf_len = storvsp_copy_from_guest(req, req->bounce, len);
+	if (storvsp_fault_unit_attention(req)) {
+		storvsp_finish(req);
+		return;
+	}
 	scsi_disk_execute(&req->lun->disk, cmd);
 	if (cmd->status != SCSI_STATUS_GOOD || cmd->io.kind == SCSI_IO_NONE) {
 		if (cmd->status == SCSI_STATUS_GOOD && dir == SCSI_DIR_IN)
@@ -1227,6 +1405,7 @@ static void storvsp_close(struct hv_channel *ch)
 	if (!ch->primary)
 		sc->ctrl->state = STORVSP_WAIT_BEGIN;
 	storvsp_queue_drop(sc);
+	storvsp_held_drop(sc);
 	sc->ch = NULL;
 	ch->priv = NULL;
 	storvsp_chan_put(sc);
@@ -1312,6 +1491,7 @@ int storvsp_disk_add(struct storvsp_ctrl *ctrl,
 	}
 	l->lun = n;
 	l->refs = 1;
+	l->ua_gen = ctrl->sp->ua_gen;	/* armed before it came: not its */
 	ctrl->luns[n] = l;
 	*lun = n;
 	storvsp_notify(ctrl);
@@ -1342,21 +1522,28 @@ int storvsp_disk_remove(struct storvsp_ctrl *ctrl, unsigned int lun)
 	return 0;
 }
 
-/* `fault storvsc KIND COUNT`: malform the next COUNT SRB completions. */
+/**
+ * storvsp_set_fault() - arm `fault storvsc KIND COUNT`
+ * @sp: the StorVSP
+ * @kind: one of STORVSP_FAULT_NAMES
+ * @count: how many SRBs get it (one per LUN for the ua-* kinds)
+ *
+ * Replaces the fault armed before, if any.
+ *
+ * Return: 0, or -EINVAL for an unknown @kind.
+ */
 int storvsp_set_fault(struct storvsp *sp, const char *kind,
 		      unsigned int count)
 {
-	static const char *const names[] = {
-		[STORVSP_FAULT_BAD_LENGTH] = "bad-length",
-		[STORVSP_FAULT_BAD_ID] = "bad-id",
-		[STORVSP_FAULT_BAD_STATUS] = "bad-status",
-	};
 	unsigned int i;
 
-	for (i = STORVSP_FAULT_BAD_LENGTH; i < ARRAY_SIZE(names); i++) {
-		if (!strcmp(kind, names[i])) {
+	for (i = STORVSP_FAULT_BAD_LENGTH; i < STORVSP_FAULT_KINDS; i++) {
+		if (!strcmp(kind, storvsp_fault_names[i])) {
 			sp->fault = i;
 			sp->fault_count = count;
+			if (i >= STORVSP_FAULT_UA_LUNS_CHANGED &&
+			    i <= STORVSP_FAULT_UA_PARAMS_CHANGED)
+				sp->ua_gen++;
 			return 0;
 		}
 	}
@@ -1391,8 +1578,16 @@ void storvsp_stats(struct storvsp *sp, struct hv_buf *out)
 	char guid[HV_GUID_STR_LEN + 1], p[64];
 	struct storvsp_ctrl *ctrl;
 
+	unsigned int i;
+
 	hv_buf_printf(out, "storvsp.faults_sent=%llu\n",
 		      (unsigned long long)sp->faults_sent);
+	for (i = STORVSP_FAULT_BAD_LENGTH; i < STORVSP_FAULT_KINDS; i++)
+		hv_buf_printf(out, "storvsp.fault.%s=%llu\n",
+			      storvsp_fault_names[i],
+			      (unsigned long long)sp->faults[i]);
+	hv_buf_printf(out, "storvsp.held=%llu\n",
+		      (unsigned long long)sp->held);
 	hv_buf_printf(out, "blockio.inflight=%u\n", sp->bio->inflight);
 	STORVSP_STAT(out, "blockio.", bs, submitted);
 	STORVSP_STAT(out, "blockio.", bs, completed);

@@ -796,6 +796,270 @@ static void test_storvsp_faults(void)
 	env_destroy(&e);
 }
 
+/* The completion of a failed SRB, byte by byte: statuses, sense, length. */
+static bool failed_with(const struct vstor_packet *vp, uint8_t srb_status,
+			uint8_t key, uint8_t asc, uint8_t ascq)
+{
+	const uint8_t *sense = vp->srb.data.sense_data;
+
+	return vp->operation == VSTOR_OP_COMPLETE_IO && !vp->flags &&
+	       vp->status == VSTOR_STATUS_IO_DEVICE_ERROR &&
+	       vp->srb.srb_status == (srb_status |
+				      VSTOR_SRB_STATUS_AUTOSENSE_VALID) &&
+	       vp->srb.scsi_status == SCSI_STATUS_CHECK_CONDITION &&
+	       vp->srb.sense_info_length == SCSI_SENSE_SIZE &&
+	       !vp->srb.data_transfer_length && sense[0] == 0x70 &&
+	       sense[2] == key && sense[7] == SCSI_SENSE_SIZE - 8 &&
+	       sense[12] == asc && sense[13] == ascq &&
+	       all_zero(sense + SCSI_SENSE_SIZE,
+			VSTOR_SRB_SENSE_SIZE - SCSI_SENSE_SIZE);
+}
+
+static bool stat_is(struct stor_env *e, const char *line)
+{
+	struct hv_buf out = { 0 };
+	bool ok = strstr(fake_ctl(&e->fg, "stats", &out), line);
+
+	hv_buf_free(&out);
+	return ok;
+}
+
+static const uint8_t cdb_r10[10] = { 0x28, 0, 0, 0, 0, 8, 0, 0, 8, 0 };
+static const uint8_t cdb_w10[10] = { 0x2a, 0, 0, 0, 0, 8, 0, 0, 8, 0 };
+static const uint8_t cdb_sense[6] = { 0x03, 0, 0, 0, 18, 0 };
+
+static void test_storvsp_fault_medium_error(void)
+{
+	static uint8_t file[4096];
+	struct hv_buf out = { 0 };
+	struct vstor_packet vp;
+	struct stor_env e;
+	uint64_t buf;
+	uint8_t *p;
+
+	CHECK(env_init(&e) == 0);
+	CHECK(handshake(&e) == 0);
+	buf = fake_alloc(&e.fg, 1);
+	p = fake_ptr(&e.fg, buf);
+	CHECK(!strcmp(fake_ctl(&e.fg, "fault storvsc medium-error 2", &out),
+		      "OK\n"));
+	/* Not a READ or WRITE: not taken. */
+	mk_srb(&vp, 0, cdb_tur, 6, VSTOR_SRB_UNKNOWN, 0);
+	CHECK(srb(&e, &e.fc, &vp, 0) == 0 &&
+	      vp.srb.srb_status == VSTOR_SRB_SUCCESS);
+	/* READ: MEDIUM ERROR 11/00, no data in the guest's buffer. */
+	memset(p, 0xee, 4096);
+	mk_srb(&vp, 0, cdb_r10, 10, VSTOR_SRB_READ, 4096);
+	CHECK(srb(&e, &e.fc, &vp, buf) == VSTOR_STATUS_IO_DEVICE_ERROR);
+	CHECK(failed_with(&vp, VSTOR_SRB_ERROR, SCSI_SENSE_MEDIUM_ERROR,
+			  0x11, 0x00));
+	CHECK(p[0] == 0xee && p[4095] == 0xee);
+	/* WRITE: MEDIUM ERROR 0c/00, the image unchanged. */
+	mk_srb(&vp, 0, cdb_w10, 10, VSTOR_SRB_WRITE, 4096);
+	CHECK(srb(&e, &e.fc, &vp, buf) == VSTOR_STATUS_IO_DEVICE_ERROR);
+	CHECK(failed_with(&vp, VSTOR_SRB_ERROR, SCSI_SENSE_MEDIUM_ERROR,
+			  0x0c, 0x00));
+	CHECK(image_read(e.img, file, sizeof(file), 8 * 512) == 0 &&
+	      file[0] != 0xee);
+	/* REQUEST SENSE returns the last error. */
+	mk_srb(&vp, 0, cdb_sense, 6, VSTOR_SRB_READ, 18);
+	CHECK(srb(&e, &e.fc, &vp, buf) == 0 &&
+	      vp.srb.data_transfer_length == 18 && p[2] == 3 && p[12] == 0x0c);
+	/* Used up. */
+	mk_srb(&vp, 0, cdb_r10, 10, VSTOR_SRB_READ, 4096);
+	CHECK(srb(&e, &e.fc, &vp, buf) == 0 &&
+	      vp.srb.srb_status == VSTOR_SRB_SUCCESS &&
+	      vp.srb.data_transfer_length == 4096 && !memcmp(p, file, 4096));
+	CHECK(stat_is(&e, "storvsp.fault.medium-error=2\n"));
+	CHECK(e.ctrl->stats.errors == 2 && e.ctrl->stats.bytes_written == 0);
+	hv_buf_free(&out);
+	env_destroy(&e);
+}
+
+/* A TUR to @lun fails with UNIT ATTENTION @asc/@ascq. */
+static bool tur_ua(struct stor_env *e, uint8_t lun, uint8_t asc,
+		   uint8_t ascq)
+{
+	struct vstor_packet vp;
+
+	mk_srb(&vp, lun, cdb_tur, 6, VSTOR_SRB_UNKNOWN, 0);
+	return srb(e, &e->fc, &vp, 0) == VSTOR_STATUS_IO_DEVICE_ERROR &&
+	       failed_with(&vp, VSTOR_SRB_ERROR, SCSI_SENSE_UNIT_ATTENTION,
+			   asc, ascq);
+}
+
+static bool tur_ok(struct stor_env *e, uint8_t lun)
+{
+	struct vstor_packet vp;
+
+	mk_srb(&vp, lun, cdb_tur, 6, VSTOR_SRB_UNKNOWN, 0);
+	return srb(e, &e->fc, &vp, 0) == 0 &&
+	       vp.srb.srb_status == VSTOR_SRB_SUCCESS && !vp.srb.scsi_status;
+}
+
+static void test_storvsp_fault_unit_attention(void)
+{
+	struct hv_buf out = { 0 };
+	struct vstor_packet vp;
+	struct stor_env e;
+	uint64_t buf;
+	uint8_t *p;
+
+	CHECK(env_init(&e) == 0);
+	CHECK(make_image(e.img2, false) == 0);
+	CHECK(add_disk(&e, e.img2, 3, false) == 0);
+	CHECK(handshake(&e) == 0);
+	buf = fake_alloc(&e.fg, 1);
+	p = fake_ptr(&e.fg, buf);
+	CHECK(!strcmp(fake_ctl(&e.fg, "fault storvsc ua-luns-changed 5",
+			       &out), "OK\n"));
+	/* INQUIRY and REPORT LUNS do not report it. */
+	mk_srb(&vp, 0, cdb_inquiry, 6, VSTOR_SRB_READ, 96);
+	CHECK(srb(&e, &e.fc, &vp, buf) == 0 &&
+	      vp.srb.srb_status == VSTOR_SRB_SUCCESS);
+	mk_srb(&vp, 0, cdb_report_luns, 12, VSTOR_SRB_READ, 64);
+	CHECK(srb(&e, &e.fc, &vp, buf) == 0 &&
+	      vp.srb.srb_status == VSTOR_SRB_SUCCESS);
+	/* Once per LUN. */
+	CHECK(tur_ua(&e, 0, 0x3f, 0x0e));
+	CHECK(tur_ok(&e, 0));
+	/* REQUEST SENSE gets it as its data. */
+	mk_srb(&vp, 3, cdb_sense, 6, VSTOR_SRB_READ, 18);
+	CHECK(srb(&e, &e.fc, &vp, buf) == 0 &&
+	      vp.srb.srb_status == VSTOR_SRB_SUCCESS &&
+	      vp.srb.data_transfer_length == 18 && p[0] == 0x70 &&
+	      p[2] == SCSI_SENSE_UNIT_ATTENTION && p[12] == 0x3f &&
+	      p[13] == 0x0e);
+	CHECK(tur_ok(&e, 3));
+	CHECK(e.fg.h.stor.fault_count == 3);
+	/* COUNT commands in all. */
+	fake_ctl(&e.fg, "fault storvsc ua-capacity-changed", &out);
+	CHECK(tur_ua(&e, 3, 0x2a, 0x09));
+	CHECK(tur_ok(&e, 0));
+	fake_ctl(&e.fg, "fault storvsc ua-params-changed 2", &out);
+	CHECK(tur_ua(&e, 0, 0x2a, 0x01));
+	CHECK(tur_ua(&e, 3, 0x2a, 0x01));
+	CHECK(tur_ok(&e, 0) && tur_ok(&e, 3));
+	CHECK(stat_is(&e, "storvsp.fault.ua-luns-changed=2\n"));
+	CHECK(stat_is(&e, "storvsp.fault.ua-capacity-changed=1\n"));
+	CHECK(stat_is(&e, "storvsp.fault.ua-params-changed=2\n"));
+	hv_buf_free(&out);
+	env_destroy(&e);
+}
+
+static void test_storvsp_fault_bad_scsi_status_sense(void)
+{
+	struct hv_buf out = { 0 };
+	struct vstor_packet vp;
+	struct stor_env e;
+	unsigned int i;
+
+	CHECK(env_init(&e) == 0);
+	CHECK(handshake(&e) == 0);
+	fake_ctl(&e.fg, "fault storvsc bad-scsi-status", &out);
+	mk_srb(&vp, 0, cdb_tur, 6, VSTOR_SRB_UNKNOWN, 0);
+	CHECK(srb(&e, &e.fc, &vp, 0) == VSTOR_STATUS_SUCCESS &&
+	      vp.srb.srb_status == VSTOR_SRB_SUCCESS &&
+	      vp.srb.scsi_status == 0x7e && !vp.srb.sense_info_length &&
+	      !vp.srb.data_transfer_length);
+	CHECK(tur_ok(&e, 0));
+	fake_ctl(&e.fg, "fault storvsc bad-sense 2", &out);
+	mk_srb(&vp, 0, cdb_tur, 6, VSTOR_SRB_UNKNOWN, 0);
+	CHECK(srb(&e, &e.fc, &vp, 0) == VSTOR_STATUS_IO_DEVICE_ERROR);
+	CHECK(vp.srb.srb_status ==
+	      (VSTOR_SRB_ERROR | VSTOR_SRB_STATUS_AUTOSENSE_VALID) &&
+	      vp.srb.scsi_status == SCSI_STATUS_CHECK_CONDITION &&
+	      vp.srb.sense_info_length == VSTOR_SRB_SENSE_SIZE &&
+	      !vp.srb.data_transfer_length && !vp.srb.data.sense_data[0]);
+	for (i = 1; i < VSTOR_SRB_SENSE_SIZE; i++)
+		CHECK(vp.srb.data.sense_data[i] == 0xa5);
+	/* No more sense than the guest offered room for. */
+	mk_srb(&vp, 0, cdb_tur, 6, VSTOR_SRB_UNKNOWN, 0);
+	vp.srb.sense_info_length = 8;
+	CHECK(srb(&e, &e.fc, &vp, 0) == VSTOR_STATUS_IO_DEVICE_ERROR &&
+	      vp.srb.sense_info_length == 8 && !vp.srb.data.sense_data[0] &&
+	      vp.srb.data.sense_data[7] == 0xa5 &&
+	      all_zero(vp.srb.data.sense_data + 8, VSTOR_SRB_SENSE_SIZE - 8));
+	CHECK(tur_ok(&e, 0));
+	CHECK(stat_is(&e, "storvsp.fault.bad-scsi-status=1\n"));
+	CHECK(stat_is(&e, "storvsp.fault.bad-sense=2\n"));
+	hv_buf_free(&out);
+	env_destroy(&e);
+}
+
+/* no-completion: the I/O is done, the answer never comes; close frees it. */
+static void test_storvsp_fault_no_completion(void)
+{
+	struct vmbus_msg_relid close = {
+		.header.msgtype = VMBUS_MSG_CLOSECHANNEL,
+	};
+	static uint8_t file[4096];
+	struct hv_buf out = { 0 };
+	struct vmbus_msg_relid resc;
+	struct vstor_packet vp;
+	struct stor_env e;
+	uint64_t buf;
+
+	CHECK(env_init(&e) == 0);
+	CHECK(handshake(&e) == 0);
+	buf = fake_alloc(&e.fg, 1);
+	fake_ctl(&e.fg, "fault storvsc no-completion 2", &out);
+	memset(fake_ptr(&e.fg, buf), 0xee, 4096);
+	mk_srb(&vp, 0, cdb_r10, 10, VSTOR_SRB_READ, 4096);
+	send_srb(&e, &e.fc, 500, &vp, buf, 4096);
+	mk_srb(&vp, 0, cdb_tur, 6, VSTOR_SRB_UNKNOWN, 0);
+	send_srb(&e, &e.fc, 501, &vp, 0, 0);
+	drain_io(&e);
+	CHECK(gring_used(&e.fc.in) == 0);
+	CHECK(e.ctrl->inflight == 0 && e.fg.h.stor.held == 2);
+	CHECK(image_read(e.img, file, sizeof(file), 8 * 512) == 0 &&
+	      !memcmp(fake_ptr(&e.fg, buf), file, sizeof(file)));
+	CHECK(stat_is(&e, "storvsp.held=2\n"));
+	CHECK(tur_ok(&e, 0));
+	/* Resets do not release them, a close does. */
+	CHECK(simple(&e, VSTOR_OP_RESET_BUS) == 0);
+	CHECK(gring_used(&e.fc.in) == 0 && e.fg.h.stor.held == 2);
+	close.child_relid = e.fc.relid;
+	fake_post(&e.fg, 1, &close, sizeof(close));
+	CHECK(e.fg.h.stor.held == 0 && e.ctrl->refs == 1);
+	/* A rescind is not held up by them either. */
+	CHECK(fake_open(&e.fg, &e.offers[0], &e.fc, 8, 8) == 0);
+	CHECK(handshake(&e) == 0);
+	fake_ctl(&e.fg, "fault storvsc no-completion", &out);
+	mk_srb(&vp, 0, cdb_tur, 6, VSTOR_SRB_UNKNOWN, 0);
+	send_srb(&e, &e.fc, 502, &vp, 0, 0);
+	CHECK(e.fg.h.stor.held == 1);
+	CHECK(vmbus_server_rescind(&e.fg.h.srv, &e.offers[0].if_instance) ==
+	      0);
+	CHECK(fake_recv_type(&e.fg, VMBUS_MSG_RESCIND_CHANNELOFFER, &resc,
+			     sizeof(resc)) == sizeof(resc));
+	CHECK(e.fg.h.stor.held == 0);
+	CHECK(stat_is(&e, "storvsp.fault.no-completion=3\n"));
+	hv_buf_free(&out);
+	env_destroy(&e);
+}
+
+/* Bad arguments: a clear error, nothing armed. */
+static void test_storvsp_fault_args(void)
+{
+	struct hv_buf out = { 0 };
+	struct stor_env e;
+
+	CHECK(env_init(&e) == 0);
+	CHECK(strstr(fake_ctl(&e.fg, "fault storvsc medium-errors", &out),
+		     "ERR unknown storvsc fault, expected bad-length|"));
+	CHECK(strstr(fake_ctl(&e.fg, "fault storvsc no-completion 0", &out),
+		     "ERR bad count"));
+	CHECK(strstr(fake_ctl(&e.fg, "fault storvsc bad-sense x", &out),
+		     "ERR bad count"));
+	CHECK(!strncmp(fake_ctl(&e.fg, "fault storvsc ua-luns-changed 1 2",
+				&out), "ERR", 3));
+	CHECK(e.fg.h.stor.fault == STORVSP_FAULT_NONE &&
+	      !e.fg.h.stor.fault_count);
+	hv_buf_free(&out);
+	env_destroy(&e);
+}
+
 static const char *ctl(struct stor_env *e, const char *fmt, const char *a,
 		       const char *b, struct hv_buf *out)
 {
@@ -1029,6 +1293,16 @@ UNIT_SUITE(storvsp_tests) = {
 	  test_storvsp_back_pressure },
 	{ "storvsp: fault injection bad-length, bad-id, bad-status",
 	  test_storvsp_faults },
+	{ "storvsp: fault medium-error: READ 03/11/00, WRITE 03/0c/00",
+	  test_storvsp_fault_medium_error },
+	{ "storvsp: fault ua-*: one UNIT ATTENTION per LUN, COUNT in all",
+	  test_storvsp_fault_unit_attention },
+	{ "storvsp: fault bad-scsi-status, bad-sense",
+	  test_storvsp_fault_bad_scsi_status_sense },
+	{ "storvsp: fault no-completion: held, freed by close or rescind",
+	  test_storvsp_fault_no_completion },
+	{ "storvsp: fault storvsc: bad arguments refused",
+	  test_storvsp_fault_args },
 	{ "storvsp: disk add/remove, ENUMERATE_BUS, list, stats",
 	  test_storvsp_disk_add_remove },
 	{ "storvsp: offer scsi, disk add, rescind before the guest",
