@@ -529,6 +529,23 @@ static uint32_t storvsp_nt_status(uint8_t srb_status)
 	}
 }
 
+/*
+ * The SRB status of a command that ended in CHECK CONDITION, as Hyper-V's
+ * SCSI disk sets it (OpenVMM scsidisk, process_result): INVALID_REQUEST
+ * for an illegal request (unsupported opcode, page, service action, bad
+ * field or LBA), ERROR for the others (medium, write protect, unit
+ * attention); the sense is always valid.
+ */
+static uint8_t storvsp_check_condition_status(const struct scsi_cmd *cmd)
+{
+	uint8_t key = cmd->sense[2] & 0x0f;
+
+	if (key == SCSI_SENSE_ILLEGAL_REQUEST)
+		return VSTOR_SRB_INVALID_REQUEST |
+		       VSTOR_SRB_STATUS_AUTOSENSE_VALID;
+	return VSTOR_SRB_ERROR | VSTOR_SRB_STATUS_AUTOSENSE_VALID;
+}
+
 static void storvsp_srb_completion(const struct storvsp_req *req,
 				   struct vstor_packet *pkt)
 {
@@ -544,6 +561,7 @@ static void storvsp_srb_completion(const struct storvsp_req *req,
 	srb->data_transfer_length = 0;
 	if (req->srb_status) {
 		srb->srb_status = req->srb_status;
+		srb->scsi_status = req->cmd.status;
 		return;
 	}
 	if (req->cmd.status == SCSI_STATUS_GOOD) {
@@ -553,7 +571,7 @@ static void storvsp_srb_completion(const struct storvsp_req *req,
 	}
 	if (req->srb.sense_info_length < sense_len)
 		sense_len = req->srb.sense_info_length;
-	srb->srb_status = VSTOR_SRB_ERROR | VSTOR_SRB_STATUS_AUTOSENSE_VALID;
+	srb->srb_status = storvsp_check_condition_status(&req->cmd);
 	srb->scsi_status = req->cmd.status;
 	srb->sense_info_length = sense_len;
 	memcpy(srb->data.sense_data, req->cmd.sense, sense_len);
@@ -696,8 +714,6 @@ static void storvsp_finish(struct storvsp_req *req)
 	struct vstor_packet pkt;
 	bool send;
 
-	if (req->lun && req->lun->removed)
-		req->srb_status = VSTOR_SRB_INVALID_LUN;
 	storvsp_count(req);
 	if (req->reply && sc->ch) {
 		storvsp_srb_completion(req, &pkt);
@@ -770,7 +786,9 @@ static void storvsp_medium_error(struct storvsp_req *req, int err)
 	hv_warn_rl("disk %s: %s at byte %llu: %s", req->lun->path,
 		   req->io.op == BLOCKIO_READ ? "read" : "write",
 		   (unsigned long long)req->io.offset, strerror(-err));
-	scsi_cmd_fail(&req->cmd, SCSI_SENSE_MEDIUM_ERROR, 0x11, 0x00);
+	/* A backend I/O error: MEDIUM ERROR without an ASC, as Hyper-V. */
+	scsi_disk_fail(&req->lun->disk, &req->cmd, SCSI_SENSE_MEDIUM_ERROR,
+		       0x00, 0x00);
 	req->moved = 0;
 }
 
@@ -931,13 +949,25 @@ static void storvsp_start_io(struct storvsp_req *req)
 
 /* --- SRBs ------------------------------------------------------------ */
 
-static uint32_t get_be32(const uint8_t *p)
+static uint16_t get_be16(const uint8_t *p)
 {
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
-	       (uint32_t)p[2] << 8 | p[3];
+	return (uint16_t)(p[0] << 8 | p[1]);
 }
 
-/* REPORT LUNS is the target's: answered whatever LUN it was sent to. */
+static uint32_t get_be32(const uint8_t *p)
+{
+	return (uint32_t)get_be16(p) << 16 | get_be16(p + 2);
+}
+
+static bool storvsp_target0(const struct storvsp_req *req)
+{
+	return !req->srb.path_id && !req->srb.target_id;
+}
+
+/*
+ * REPORT LUNS is the target's: answered whatever LUN it was sent to. The
+ * LUNs are all at path 0, target 0; other targets have none.
+ */
 static void storvsp_report_luns(struct storvsp_req *req)
 {
 	struct storvsp_ctrl *ctrl = req->sc->ctrl;
@@ -950,7 +980,7 @@ static void storvsp_report_luns(struct storvsp_req *req)
 		scsi_cmd_fail(&req->cmd, SCSI_SENSE_ILLEGAL_REQUEST, 0x20, 0);
 		return;
 	}
-	for (i = 0; i < STORVSP_MAX_LUNS; i++)
+	for (i = 0; i < STORVSP_MAX_LUNS && storvsp_target0(req); i++)
 		if (ctrl->luns[i])
 			luns[n++] = i;
 	if (len > get_be32(req->cdb + 6))
@@ -962,23 +992,34 @@ static void storvsp_report_luns(struct storvsp_req *req)
 }
 
 /*
- * A LUN that is not there: INVALID_LUN, except for a standard INQUIRY,
- * which the target answers with "no device here" (peripheral qualifier
- * 3) so that a scan without LUN 0 still goes on to REPORT LUNS.
+ * No disk at this path, target and LUN; as Hyper-V's storvsp answers
+ * (OpenVMM storvsp, execute_scsi): a standard INQUIRY gets "no device
+ * here" (peripheral qualifier 3), so that a scan without LUN 0 still goes
+ * on to REPORT LUNS; an INQUIRY for a VPD page or with a buffer smaller
+ * than it asks for is an illegal request (24/00); anything else gets
+ * INVALID_LUN with CHECK CONDITION and no sense.
  */
 static void storvsp_absent_lun(struct storvsp_req *req)
 {
-	uint32_t len = req->requested;
+	uint32_t alloc = get_be16(req->cdb + 3), len = req->requested;
 
-	if (req->cdb[0] != SCSI_INQUIRY || req->srb.cdb_length < 6 ||
-	    (req->cdb[1] & 0x01)) {
+	if (req->cdb[0] != SCSI_INQUIRY) {
+		req->cmd.status = SCSI_STATUS_CHECK_CONDITION;
 		storvsp_finish_status(req, VSTOR_SRB_INVALID_LUN);
+		return;
+	}
+	if (req->srb.cdb_length < 6 || (req->cdb[1] & 0x01) || req->cdb[2] ||
+	    alloc < SCSI_INQUIRY_HEADER_SIZE || len < alloc ||
+	    req->srb.data_in != VSTOR_SRB_READ) {
+		scsi_cmd_fail(&req->cmd, SCSI_SENSE_ILLEGAL_REQUEST, 0x24, 0);
+		storvsp_finish(req);
 		return;
 	}
 	if (len > sizeof(req->bounce))
 		len = sizeof(req->bounce);
 	req->cmd.status = SCSI_STATUS_GOOD;
-	req->moved = scsi_inquiry_no_lun(req->cdb, req->bounce, len);
+	req->moved = scsi_inquiry_no_lun(req->cdb, req->srb.lun, req->bounce,
+					 len);
 	storvsp_copy_to_guest(req, req->bounce, req->moved);
 	storvsp_finish(req);
 }
@@ -1028,16 +1069,12 @@ static void storvsp_execute(struct storvsp_req *req)
 	enum scsi_data_dir dir = scsi_cdb_direction(op);
 	uint32_t len = req->requested;
 
-	if (req->srb.path_id || req->srb.target_id) {
-		storvsp_finish_status(req, VSTOR_SRB_INVALID_LUN);
-		return;
-	}
 	if (op == SCSI_REPORT_LUNS) {
 		storvsp_report_luns(req);
 		storvsp_finish(req);
 		return;
 	}
-	req->lun = ctrl->luns[req->srb.lun];
+	req->lun = storvsp_target0(req) ? ctrl->luns[req->srb.lun] : NULL;
 	if (!req->lun) {
 		storvsp_absent_lun(req);
 		return;
@@ -1516,7 +1553,6 @@ int storvsp_disk_remove(struct storvsp_ctrl *ctrl, unsigned int lun)
 		return -ENOENT;
 	l = ctrl->luns[lun];
 	ctrl->luns[lun] = NULL;
-	l->removed = true;
 	storvsp_lun_put(l);
 	storvsp_notify(ctrl);
 	return 0;

@@ -63,7 +63,6 @@ struct storvsp_disk_spec {
  * @disk: the SCSI target logic and the open image
  * @path: the image's path, for `list`
  * @lun: its LUN
- * @removed: hot-removed; requests still in flight finish with INVALID_LUN
  * @refs: the controller's, plus one per request using it
  * @ua_gen: the storvsp.ua_gen whose unit attention it reported
  */
@@ -71,7 +70,6 @@ struct storvsp_lun {
 	struct scsi_disk disk;
 	char *path;
 	uint8_t lun;
-	bool removed;
 	unsigned int refs;
 	unsigned int ua_gen;
 };

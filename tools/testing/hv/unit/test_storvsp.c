@@ -228,6 +228,33 @@ static long long srb(struct stor_env *e, struct fake_channel *fc,
 	return recv_comp(fc, id, vp);
 }
 
+static bool all_zero(const uint8_t *p, size_t n)
+{
+	while (n--)
+		if (*p++)
+			return false;
+	return true;
+}
+
+/* The completion of a failed SRB, byte by byte: statuses, sense, length. */
+static bool failed_with(const struct vstor_packet *vp, uint8_t srb_status,
+			uint8_t key, uint8_t asc, uint8_t ascq)
+{
+	const uint8_t *sense = vp->srb.data.sense_data;
+
+	return vp->operation == VSTOR_OP_COMPLETE_IO && !vp->flags &&
+	       vp->status == VSTOR_STATUS_IO_DEVICE_ERROR &&
+	       vp->srb.srb_status == (srb_status |
+				      VSTOR_SRB_STATUS_AUTOSENSE_VALID) &&
+	       vp->srb.scsi_status == SCSI_STATUS_CHECK_CONDITION &&
+	       vp->srb.sense_info_length == SCSI_SENSE_SIZE &&
+	       !vp->srb.data_transfer_length && sense[0] == 0x70 &&
+	       sense[2] == key && sense[7] == SCSI_SENSE_SIZE - 8 &&
+	       sense[12] == asc && sense[13] == ascq &&
+	       all_zero(sense + SCSI_SENSE_SIZE,
+			VSTOR_SRB_SENSE_SIZE - SCSI_SENSE_SIZE);
+}
+
 static const uint8_t cdb_tur[6];
 static const uint8_t cdb_inquiry[6] = { 0x12, 0, 0, 0, 96, 0 };
 static const uint8_t cdb_vpd0[6] = { 0x12, 1, 0, 0, 64, 0 };
@@ -360,23 +387,40 @@ static void test_storvsp_report_luns(void)
 	CHECK(srb(&e, &e.fc, &vp, buf) == 0);
 	CHECK(vp.srb.srb_status == VSTOR_SRB_SUCCESS &&
 	      vp.srb.data_transfer_length == 36 && p[0] == 0x7f);
-	/* Anything else there, other targets, paths: INVALID_LUN. */
+	/* Vendor and product only at LUN 0. */
+	CHECK(!p[8] && !p[16]);
+	/* Anything else there: INVALID_LUN, CHECK CONDITION, no sense. */
 	mk_srb(&vp, 5, cdb_tur, 6, VSTOR_SRB_UNKNOWN, 0);
 	CHECK(srb(&e, &e.fc, &vp, 0) == VSTOR_STATUS_DEVICE_DOES_NOT_EXIST);
 	CHECK(vp.srb.srb_status == VSTOR_SRB_INVALID_LUN &&
-	      !vp.srb.scsi_status && !vp.srb.data_transfer_length);
+	      vp.srb.scsi_status == SCSI_STATUS_CHECK_CONDITION &&
+	      !vp.srb.sense_info_length && !vp.srb.data_transfer_length);
+	/* A VPD page there: an illegal request, not INVALID_LUN. */
 	mk_srb(&vp, 5, cdb_vpd0, 6, VSTOR_SRB_READ, 64);
-	CHECK(srb(&e, &e.fc, &vp, buf) == VSTOR_STATUS_DEVICE_DOES_NOT_EXIST);
-	CHECK(vp.srb.srb_status == VSTOR_SRB_INVALID_LUN &&
-	      !vp.srb.data_transfer_length);
+	CHECK(srb(&e, &e.fc, &vp, buf) == VSTOR_STATUS_IO_DEVICE_ERROR);
+	CHECK(failed_with(&vp, VSTOR_SRB_INVALID_REQUEST,
+			  SCSI_SENSE_ILLEGAL_REQUEST, 0x24, 0));
+	/* So is a buffer smaller than the allocation length. */
+	mk_srb(&vp, 5, cdb_inquiry, 6, VSTOR_SRB_READ, 36);
+	CHECK(srb(&e, &e.fc, &vp, buf) == VSTOR_STATUS_IO_DEVICE_ERROR);
+	CHECK(failed_with(&vp, VSTOR_SRB_INVALID_REQUEST,
+			  SCSI_SENSE_ILLEGAL_REQUEST, 0x24, 0));
+	/* Other targets and paths have no LUNs: the same answers. */
 	mk_srb(&vp, 0, cdb_inquiry, 6, VSTOR_SRB_READ, 96);
 	vp.srb.target_id = 1;
-	CHECK(srb(&e, &e.fc, &vp, buf) == VSTOR_STATUS_DEVICE_DOES_NOT_EXIST);
-	CHECK(vp.srb.srb_status == VSTOR_SRB_INVALID_LUN);
+	CHECK(srb(&e, &e.fc, &vp, buf) == 0);
+	CHECK(vp.srb.srb_status == VSTOR_SRB_SUCCESS && p[0] == 0x7f &&
+	      !memcmp(p + 8, "Msft", 4));
+	mk_srb(&vp, 0, cdb_report_luns, 12, VSTOR_SRB_READ, 64);
+	vp.srb.target_id = 1;
+	CHECK(srb(&e, &e.fc, &vp, buf) == 0);
+	CHECK(vp.srb.srb_status == VSTOR_SRB_SUCCESS &&
+	      vp.srb.data_transfer_length == 8 && !p[3]);
 	mk_srb(&vp, 0, cdb_tur, 6, VSTOR_SRB_UNKNOWN, 0);
 	vp.srb.path_id = 1;
 	CHECK(srb(&e, &e.fc, &vp, 0) == VSTOR_STATUS_DEVICE_DOES_NOT_EXIST);
-	CHECK(vp.srb.srb_status == VSTOR_SRB_INVALID_LUN);
+	CHECK(vp.srb.srb_status == VSTOR_SRB_INVALID_LUN &&
+	      vp.srb.scsi_status == SCSI_STATUS_CHECK_CONDITION);
 	CHECK(e.ctrl->stats.errors == 4);
 	env_destroy(&e);
 }
@@ -570,30 +614,17 @@ static void test_storvsp_sense(void)
 	CHECK(add_disk(&e, e.img2, 1, true) == 0);
 	CHECK(handshake(&e) == 0);
 	buf = fake_alloc(&e.fg, 1);
+	/* An LBA past the end: an illegal request, 21/00. */
 	mk_srb(&vp, 0, r10_oob, 10, VSTOR_SRB_READ, 1024);
 	CHECK(srb(&e, &e.fc, &vp, buf) == VSTOR_STATUS_IO_DEVICE_ERROR);
-	CHECK(vp.srb.srb_status ==
-	      (VSTOR_SRB_ERROR | VSTOR_SRB_STATUS_AUTOSENSE_VALID));
-	CHECK(vp.srb.scsi_status == SCSI_STATUS_CHECK_CONDITION);
-	CHECK(vp.srb.sense_info_length == 18);
-	CHECK(vp.srb.data.sense_data[0] == 0x70 &&
-	      vp.srb.data.sense_data[2] == SCSI_SENSE_ILLEGAL_REQUEST &&
-	      vp.srb.data.sense_data[12] == 0x21);
-	CHECK(!vp.srb.data_transfer_length);
-	/* The read-only LUN: DATA PROTECT. */
+	CHECK(failed_with(&vp, VSTOR_SRB_INVALID_REQUEST,
+			  SCSI_SENSE_ILLEGAL_REQUEST, 0x21, 0));
+	/* The read-only LUN: DATA PROTECT 27/00 is an ERROR. */
 	mk_srb(&vp, 1, w10, 10, VSTOR_SRB_WRITE, 512);
 	CHECK(srb(&e, &e.fc, &vp, buf) == VSTOR_STATUS_IO_DEVICE_ERROR);
-	CHECK(vp.srb.scsi_status == SCSI_STATUS_CHECK_CONDITION &&
-	      vp.srb.data.sense_data[2] == SCSI_SENSE_DATA_PROTECT);
+	CHECK(failed_with(&vp, VSTOR_SRB_ERROR, SCSI_SENSE_DATA_PROTECT,
+			  0x27, 0));
 	env_destroy(&e);
-}
-
-static bool all_zero(const uint8_t *p, size_t n)
-{
-	while (n--)
-		if (*p++)
-			return false;
-	return true;
 }
 
 static void test_storvsp_unmap_write_same(void)
@@ -796,25 +827,6 @@ static void test_storvsp_faults(void)
 	env_destroy(&e);
 }
 
-/* The completion of a failed SRB, byte by byte: statuses, sense, length. */
-static bool failed_with(const struct vstor_packet *vp, uint8_t srb_status,
-			uint8_t key, uint8_t asc, uint8_t ascq)
-{
-	const uint8_t *sense = vp->srb.data.sense_data;
-
-	return vp->operation == VSTOR_OP_COMPLETE_IO && !vp->flags &&
-	       vp->status == VSTOR_STATUS_IO_DEVICE_ERROR &&
-	       vp->srb.srb_status == (srb_status |
-				      VSTOR_SRB_STATUS_AUTOSENSE_VALID) &&
-	       vp->srb.scsi_status == SCSI_STATUS_CHECK_CONDITION &&
-	       vp->srb.sense_info_length == SCSI_SENSE_SIZE &&
-	       !vp->srb.data_transfer_length && sense[0] == 0x70 &&
-	       sense[2] == key && sense[7] == SCSI_SENSE_SIZE - 8 &&
-	       sense[12] == asc && sense[13] == ascq &&
-	       all_zero(sense + SCSI_SENSE_SIZE,
-			VSTOR_SRB_SENSE_SIZE - SCSI_SENSE_SIZE);
-}
-
 static bool stat_is(struct stor_env *e, const char *line)
 {
 	struct hv_buf out = { 0 };
@@ -987,6 +999,83 @@ static void test_storvsp_fault_bad_scsi_status_sense(void)
 	env_destroy(&e);
 }
 
+/* An illegal request of @len bytes in: INVALID_REQUEST, 05/@asc/00. */
+static bool illegal(struct stor_env *e, const uint8_t *cdb, uint8_t cdb_len,
+		    uint32_t len, uint8_t asc)
+{
+	struct vstor_packet vp;
+	uint64_t buf = fake_alloc(&e->fg, 1);
+
+	mk_srb(&vp, 0, cdb, cdb_len, len ? VSTOR_SRB_READ : VSTOR_SRB_UNKNOWN,
+	       len);
+	return srb(e, &e->fc, &vp, buf) == VSTOR_STATUS_IO_DEVICE_ERROR &&
+	       failed_with(&vp, VSTOR_SRB_INVALID_REQUEST,
+			   SCSI_SENSE_ILLEGAL_REQUEST, asc, 0);
+}
+
+/* What Hyper-V does not support it answers as an illegal request. */
+static void test_storvsp_illegal_requests(void)
+{
+	static const uint8_t opcode[6] = { 0xc7 };
+	static const uint8_t vpd99[6] = { 0x12, 1, 0x99, 0, 64, 0 };
+	static const uint8_t page1c[6] = { 0x1a, 0, 0x1c, 0, 64, 0 };
+	static const uint8_t saved[10] = { 0x5a, 0, 0xc8, [8] = 64 };
+	static const uint8_t sa12[16] = { 0x9e, 0x12, [13] = 32 };
+	static const uint8_t r10_0[10] = { 0x28 };
+	static const uint8_t r16_big[16] = { 0x88, [13] = 16 };
+	struct vstor_packet vp;
+	struct stor_env e;
+	uint64_t buf;
+	uint8_t *p;
+
+	CHECK(env_init(&e) == 0);
+	CHECK(handshake(&e) == 0);
+	CHECK(illegal(&e, opcode, 6, 0, 0x20));	/* invalid opcode */
+	CHECK(illegal(&e, vpd99, 6, 64, 0x24));	/* invalid field in CDB */
+	CHECK(illegal(&e, page1c, 6, 64, 0x24));
+	CHECK(illegal(&e, saved, 10, 64, 0x24));
+	CHECK(illegal(&e, sa12, 16, 32, 0x24));
+	CHECK(illegal(&e, r10_0, 10, 0, 0x21));	/* no blocks */
+	CHECK(illegal(&e, r16_big, 16, 4096, 0x21)); /* buffer too small */
+	/* REQUEST SENSE: the last error, cleared by a command that works. */
+	buf = fake_alloc(&e.fg, 1);
+	p = fake_ptr(&e.fg, buf);
+	mk_srb(&vp, 0, cdb_sense, 6, VSTOR_SRB_READ, 18);
+	CHECK(srb(&e, &e.fc, &vp, buf) == 0);
+	CHECK(p[0] == 0x70 && p[2] == SCSI_SENSE_ILLEGAL_REQUEST &&
+	      p[12] == 0x21);
+	CHECK(tur_ok(&e, 0));
+	mk_srb(&vp, 0, cdb_sense, 6, VSTOR_SRB_READ, 18);
+	CHECK(srb(&e, &e.fc, &vp, buf) == 0);
+	CHECK(p[0] == 0x70 && !p[2] && !p[12]);
+	CHECK(e.ctrl->stats.errors == 7);
+	env_destroy(&e);
+}
+
+/* An error of the image file: MEDIUM ERROR 00/00, as Hyper-V's disk. */
+static void test_storvsp_io_error(void)
+{
+	struct vstor_packet vp;
+	struct stor_env e;
+	uint64_t buf;
+	int fd;
+
+	CHECK(env_init(&e) == 0);
+	CHECK(handshake(&e) == 0);
+	buf = fake_alloc(&e.fg, 1);
+	/* Writes to a read-only descriptor fail with EBADF. */
+	fd = open(e.img, O_RDONLY);
+	CHECK(fd >= 0 && dup2(fd, e.ctrl->luns[0]->disk.fd) >= 0);
+	close(fd);
+	mk_srb(&vp, 0, cdb_w10, 10, VSTOR_SRB_WRITE, 4096);
+	CHECK(srb(&e, &e.fc, &vp, buf) == VSTOR_STATUS_IO_DEVICE_ERROR);
+	CHECK(failed_with(&vp, VSTOR_SRB_ERROR, SCSI_SENSE_MEDIUM_ERROR, 0, 0));
+	mk_srb(&vp, 0, cdb_r10, 10, VSTOR_SRB_READ, 4096);
+	CHECK(srb(&e, &e.fc, &vp, buf) == 0 &&
+	      vp.srb.srb_status == VSTOR_SRB_SUCCESS);
+	env_destroy(&e);
+}
+
 /* no-completion: the I/O is done, the answer never comes; close frees it. */
 static void test_storvsp_fault_no_completion(void)
 {
@@ -1115,19 +1204,24 @@ static void test_storvsp_disk_add_remove(void)
 	mk_srb(&vp, 2, r10, 10, VSTOR_SRB_READ, 4096);
 	CHECK(srb(&e, &e.fc, &vp, buf) == VSTOR_STATUS_DEVICE_DOES_NOT_EXIST &&
 	      vp.srb.srb_status == VSTOR_SRB_INVALID_LUN);
-	/* In flight while removed: completes, with INVALID_LUN. */
+	/* In flight while removed: completes as it ran, as on Hyper-V. */
 	mk_srb(&vp, 0, r10, 10, VSTOR_SRB_READ, 4096);
 	id = ++e.id;
 	send_srb(&e, &e.fc, id, &vp, buf, 4096);
 	CHECK(!strcmp(ctl(&e, "disk remove %s %s", guid, "0", &out), "OK\n"));
 	CHECK(got_enumerate(&e));
 	drain_io(&e);
-	CHECK(recv_comp(&e.fc, id, &vp) == VSTOR_STATUS_DEVICE_DOES_NOT_EXIST &&
+	CHECK(recv_comp(&e.fc, id, &vp) == 0 &&
+	      vp.srb.srb_status == VSTOR_SRB_SUCCESS &&
+	      vp.srb.data_transfer_length == 4096);
+	/* Then it is gone. */
+	mk_srb(&vp, 0, r10, 10, VSTOR_SRB_READ, 4096);
+	CHECK(srb(&e, &e.fc, &vp, buf) == VSTOR_STATUS_DEVICE_DOES_NOT_EXIST &&
 	      vp.srb.srb_status == VSTOR_SRB_INVALID_LUN);
 	/* The lowest free LUN by default. */
 	CHECK(!strcmp(ctl(&e, "disk add %s %s", e.img2, guid, &out),
 		      "lun=0\nOK\n"));
-	CHECK(strstr(ctl(&e, "stats%s%s", "", "", &out), ".srbs=3\n"));
+	CHECK(strstr(ctl(&e, "stats%s%s", "", "", &out), ".srbs=4\n"));
 	hv_buf_free(&out);
 	env_destroy(&e);
 }
@@ -1293,6 +1387,10 @@ UNIT_SUITE(storvsp_tests) = {
 	  test_storvsp_back_pressure },
 	{ "storvsp: fault injection bad-length, bad-id, bad-status",
 	  test_storvsp_faults },
+	{ "storvsp: unsupported opcode, page, service action: 05/20, 05/24",
+	  test_storvsp_illegal_requests },
+	{ "storvsp: an I/O error of the image: MEDIUM ERROR 00/00",
+	  test_storvsp_io_error },
 	{ "storvsp: fault medium-error: READ 03/11/00, WRITE 03/0c/00",
 	  test_storvsp_fault_medium_error },
 	{ "storvsp: fault ua-*: one UNIT ATTENTION per LUN, COUNT in all",
