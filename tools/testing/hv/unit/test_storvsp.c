@@ -1076,6 +1076,37 @@ static void test_storvsp_io_error(void)
 	env_destroy(&e);
 }
 
+/*
+ * Hot-plug as Hyper-V signals it: ENUMERATE_BUS (status 0, no completion
+ * asked) once the handshake is done, never before; no unit attention.
+ */
+static void test_storvsp_hotplug_signal(void)
+{
+	struct vmbus_packet_desc d;
+	struct vstor_packet vp;
+	struct stor_env e;
+
+	CHECK(env_init(&e) == 0);
+	CHECK(make_image(e.img2, false) == 0);
+	CHECK(add_disk(&e, e.img2, 1, false) == 0);	/* before the handshake */
+	CHECK(gring_used(&e.fc.in) == 0);
+	CHECK(handshake(&e) == 0);
+	CHECK(gring_used(&e.fc.in) == 0);
+	CHECK(storvsp_disk_remove(e.ctrl, 1) == 0);
+	CHECK(recv_vp(&e.fc, &d, &vp) == sizeof(vp) &&
+	      d.type == VMBUS_PKT_DATA_INBAND && !d.trans_id && !d.flags &&
+	      vp.operation == VSTOR_OP_ENUMERATE_BUS && !vp.flags &&
+	      vp.status == VSTOR_STATUS_SUCCESS && all_zero(vp.body,
+							    sizeof(vp.body)));
+	CHECK(add_disk(&e, e.img2, 2, false) == 0);
+	CHECK(recv_vp(&e.fc, &d, &vp) == sizeof(vp) &&
+	      vp.operation == VSTOR_OP_ENUMERATE_BUS);
+	CHECK(gring_used(&e.fc.in) == 0);
+	/* The LUNs that stayed and the new one: no UNIT ATTENTION. */
+	CHECK(tur_ok(&e, 0) && tur_ok(&e, 2));
+	env_destroy(&e);
+}
+
 /* no-completion: the I/O is done, the answer never comes; close frees it. */
 static void test_storvsp_fault_no_completion(void)
 {
@@ -1401,6 +1432,8 @@ UNIT_SUITE(storvsp_tests) = {
 	  test_storvsp_fault_no_completion },
 	{ "storvsp: fault storvsc: bad arguments refused",
 	  test_storvsp_fault_args },
+	{ "storvsp: hot-plug: ENUMERATE_BUS once ready, no unit attention",
+	  test_storvsp_hotplug_signal },
 	{ "storvsp: disk add/remove, ENUMERATE_BUS, list, stats",
 	  test_storvsp_disk_add_remove },
 	{ "storvsp: offer scsi, disk add, rescind before the guest",
