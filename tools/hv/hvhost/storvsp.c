@@ -34,10 +34,6 @@
 #define STORVSP_BAD_SCSI_STATUS	0x7e
 /* What bad-sense fills its sense bytes with after response code 0. */
 #define STORVSP_BAD_SENSE_BYTE	0xa5
-/* ASC/ASCQ of the unit attentions of the ua-* faults. */
-#define STORVSP_UA_LUNS_CHANGED		0x3f, 0x0e
-#define STORVSP_UA_CAPACITY_CHANGED	0x2a, 0x09
-#define STORVSP_UA_PARAMS_CHANGED	0x2a, 0x01
 /* Medium errors of the medium-error fault: unrecovered read, write error. */
 #define STORVSP_ASC_UNRECOVERED_READ	0x11
 #define STORVSP_ASC_WRITE_ERROR		0x0c
@@ -159,6 +155,19 @@ static const char *const storvsp_fault_names[STORVSP_FAULT_KINDS] = {
 	[STORVSP_FAULT_BAD_SCSI_STATUS] = "bad-scsi-status",
 	[STORVSP_FAULT_BAD_SENSE] = "bad-sense",
 	[STORVSP_FAULT_NO_COMPLETION] = "no-completion",
+};
+
+/* ASC and ASCQ of the unit attention each ua-* fault reports. */
+static const struct {
+	uint8_t asc;
+	uint8_t ascq;
+} storvsp_ua_codes[STORVSP_FAULT_KINDS] = {
+	/* REPORTED LUNS DATA HAS CHANGED */
+	[STORVSP_FAULT_UA_LUNS_CHANGED] = { 0x3f, 0x0e },
+	/* CAPACITY DATA HAS CHANGED */
+	[STORVSP_FAULT_UA_CAPACITY_CHANGED] = { 0x2a, 0x09 },
+	/* MODE PARAMETERS CHANGED */
+	[STORVSP_FAULT_UA_PARAMS_CHANGED] = { 0x2a, 0x01 },
 };
 
 static const uint16_t storvsp_versions[] = {
@@ -1035,7 +1044,6 @@ static bool storvsp_fault_unit_attention(struct storvsp_req *req)
 	struct storvsp *sp = req->sc->ctrl->sp;
 	struct storvsp_lun *lun = req->lun;
 	enum storvsp_fault fault = sp->fault;
-	struct scsi_disk *disk = &lun->disk;
 
 	if (lun->ua_gen == sp->ua_gen || req->cdb[0] == SCSI_INQUIRY)
 		return false;
@@ -1050,14 +1058,9 @@ static bool storvsp_fault_unit_attention(struct storvsp_req *req)
 		return false;
 	}
 	lun->ua_gen = sp->ua_gen;
-	if (fault == STORVSP_FAULT_UA_LUNS_CHANGED)
-		return scsi_disk_unit_attention(disk, &req->cmd,
-						STORVSP_UA_LUNS_CHANGED);
-	if (fault == STORVSP_FAULT_UA_CAPACITY_CHANGED)
-		return scsi_disk_unit_attention(disk, &req->cmd,
-						STORVSP_UA_CAPACITY_CHANGED);
-	return scsi_disk_unit_attention(disk, &req->cmd,
-					STORVSP_UA_PARAMS_CHANGED);
+	return scsi_disk_unit_attention(&lun->disk, &req->cmd,
+					storvsp_ua_codes[fault].asc,
+					storvsp_ua_codes[fault].ascq);
 }
 
 /* Run the CDB on its LUN; finish now or when the medium is done. */

@@ -202,6 +202,24 @@ static int handshake(struct stor_env *e)
 	return 0;
 }
 
+/* The same, with a second image at @lun, past the handshake. */
+static int env_init_lun(struct stor_env *e, int lun, bool ro)
+{
+	if (env_init(e) || make_image(e->img2, false) ||
+	    add_disk(e, e->img2, lun, ro) || handshake(e))
+		return -1;
+	return 0;
+}
+
+/* A controller past the handshake and a page for data: its address. */
+static uint8_t *env_ready(struct stor_env *e, uint64_t *buf)
+{
+	if (env_init(e) || handshake(e))
+		return NULL;
+	*buf = fake_alloc(&e->fg, 1);
+	return fake_ptr(&e->fg, *buf);
+}
+
 static void mk_srb(struct vstor_packet *vp, uint8_t lun, const uint8_t *cdb,
 		   uint8_t cdb_len, uint8_t data_in, uint32_t len)
 {
@@ -370,10 +388,7 @@ static void test_storvsp_report_luns(void)
 	uint64_t buf;
 	uint8_t *p;
 
-	CHECK(env_init(&e) == 0);
-	CHECK(make_image(e.img2, false) == 0);
-	CHECK(add_disk(&e, e.img2, 3, true) == 0);
-	CHECK(handshake(&e) == 0);
+	CHECK(env_init_lun(&e, 3, true) == 0);
 	buf = fake_alloc(&e.fg, 1);
 	p = fake_ptr(&e.fg, buf);
 	/* Answered by the controller, even at a LUN that is absent. */
@@ -609,10 +624,7 @@ static void test_storvsp_sense(void)
 	struct stor_env e;
 	uint64_t buf;
 
-	CHECK(env_init(&e) == 0);
-	CHECK(make_image(e.img2, false) == 0);
-	CHECK(add_disk(&e, e.img2, 1, true) == 0);
-	CHECK(handshake(&e) == 0);
+	CHECK(env_init_lun(&e, 1, true) == 0);
 	buf = fake_alloc(&e.fg, 1);
 	/* An LBA past the end: an illegal request, 21/00. */
 	mk_srb(&vp, 0, r10_oob, 10, VSTOR_SRB_READ, 1024);
@@ -639,10 +651,8 @@ static void test_storvsp_unmap_write_same(void)
 	uint64_t buf;
 	uint8_t *p;
 
-	CHECK(env_init(&e) == 0);
-	CHECK(handshake(&e) == 0);
-	buf = fake_alloc(&e.fg, 1);
-	p = fake_ptr(&e.fg, buf);
+	p = env_ready(&e, &buf);
+	CHECK(p);
 	/* WRITE SAME: 64 copies of one block at LBA 128. */
 	for (i = 0; i < 512; i++)
 		p[i] = 0xc0 | (i & 0xf);
@@ -849,10 +859,8 @@ static void test_storvsp_fault_medium_error(void)
 	uint64_t buf;
 	uint8_t *p;
 
-	CHECK(env_init(&e) == 0);
-	CHECK(handshake(&e) == 0);
-	buf = fake_alloc(&e.fg, 1);
-	p = fake_ptr(&e.fg, buf);
+	p = env_ready(&e, &buf);
+	CHECK(p);
 	CHECK(!strcmp(fake_ctl(&e.fg, "fault storvsc medium-error 2", &out),
 		      "OK\n"));
 	/* Not a READ or WRITE: not taken. */
@@ -917,10 +925,7 @@ static void test_storvsp_fault_unit_attention(void)
 	uint64_t buf;
 	uint8_t *p;
 
-	CHECK(env_init(&e) == 0);
-	CHECK(make_image(e.img2, false) == 0);
-	CHECK(add_disk(&e, e.img2, 3, false) == 0);
-	CHECK(handshake(&e) == 0);
+	CHECK(env_init_lun(&e, 3, false) == 0);
 	buf = fake_alloc(&e.fg, 1);
 	p = fake_ptr(&e.fg, buf);
 	CHECK(!strcmp(fake_ctl(&e.fg, "fault storvsc ua-luns-changed 5",
