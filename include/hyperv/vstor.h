@@ -34,13 +34,25 @@ enum vstor_operation {
 /* vstor_packet.flags */
 #define VSTOR_FLAG_REQUEST_COMPLETION	0x1
 
-/* NT status values in vstor_packet.status. */
+/*
+ * NTSTATUS values in vstor_packet.status. Every completion carries one:
+ * of the handshake and control operations, and of every SRB, where the
+ * host derives it from the SRB status (0 only for SRB SUCCESS). The
+ * 0x8... values are warnings, the 0xC... values errors.
+ */
 #define VSTOR_STATUS_SUCCESS		0x00000000
+#define VSTOR_STATUS_BUFFER_OVERFLOW	0x80000005
+#define VSTOR_STATUS_DEVICE_BUSY	0x80000011
 #define VSTOR_STATUS_UNSUCCESSFUL	0xc0000001
 #define VSTOR_STATUS_INVALID_PARAMETER	0xc000000d
 #define VSTOR_STATUS_INVALID_DEVICE_REQUEST 0xc0000010
 #define VSTOR_STATUS_REVISION_MISMATCH	0xc0000059
+#define VSTOR_STATUS_DEVICE_NOT_CONNECTED 0xc000009d
+#define VSTOR_STATUS_IO_TIMEOUT		0xc00000b5
+#define VSTOR_STATUS_DEVICE_DOES_NOT_EXIST 0xc00000c0
+#define VSTOR_STATUS_CANCELLED		0xc0000120
 #define VSTOR_STATUS_INVALID_DEVICE_STATE 0xc0000184
+#define VSTOR_STATUS_IO_DEVICE_ERROR	0xc0000185
 
 #define VSTOR_CDB_SIZE			16
 #define VSTOR_SRB_SENSE_SIZE		20	/* 0x14, >= 5.1 */
@@ -66,10 +78,13 @@ enum vstor_operation {
 #define VSTOR_SRB_SELECTION_TIMEOUT	0x0a
 #define VSTOR_SRB_COMMAND_TIMEOUT	0x0b
 #define VSTOR_SRB_BUS_RESET		0x0e
+#define VSTOR_SRB_NO_HBA		0x11
 #define VSTOR_SRB_DATA_OVERRUN		0x12
+#define VSTOR_SRB_BAD_SRB_BLOCK_LENGTH	0x15
 #define VSTOR_SRB_REQUEST_FLUSHED	0x16
 #define VSTOR_SRB_INVALID_LUN		0x20
 #define VSTOR_SRB_INVALID_TARGET_ID	0x21
+#define VSTOR_SRB_BAD_FUNCTION		0x22
 #define VSTOR_SRB_INTERNAL_ERROR	0x30
 
 /* vmscsi_request.queue_tag and queue_action: untagged, simple queueing. */

@@ -288,7 +288,7 @@ static const char *cmd_fault(struct hvhost *h, int argc, char **argv,
 	guid_t target;
 
 	if (argc >= 4 && hv_parse_uint(argv[3], 1, 1000000, &count))
-		return "bad count";
+		return "bad count: COUNT is 1..1000000";
 	if (!strcmp(argv[1], "vmbus")) {
 		if (argc == 5 && hv_guid_parse(argv[4], &target))
 			return "bad GUID";
@@ -300,7 +300,7 @@ static const char *cmd_fault(struct hvhost *h, int argc, char **argv,
 	if (argc == 5)
 		return "usage: fault storvsc KIND [COUNT]";
 	if (storvsp_set_fault(&h->stor, argv[2], count))
-		return "unknown fault";
+		return "unknown storvsc fault, expected " STORVSP_FAULT_NAMES;
 	return NULL;
 }
 
@@ -340,7 +340,7 @@ static const struct control_cmd control_cmds[] = {
 	{ "disk", 3, 3,
 	  "disk add FILE[,ro][,lun=N] GUID | disk remove GUID LUN", cmd_disk },
 	{ "fault", 2, 4,
-	  "fault storvsc bad-length|bad-id|bad-status [COUNT] | fault vmbus KIND [COUNT] [GUID]",
+	  "fault storvsc KIND [COUNT] | fault vmbus KIND [COUNT] [GUID]",
 	  cmd_fault },
 	{ "max-version", 1, 1, "max-version X.Y", cmd_max_version },
 	{ "quit", 0, 0, "quit", cmd_quit },

@@ -55,7 +55,8 @@ static const char hvhost_usage[] =
 "OK, 1 on ERR and 2 if it cannot talk to hvhost. Commands: list, stats,\n"
 "gpadls, offer CLASS [GUID] [monitor|nomonitor], rescind GUID,\n"
 "disk add FILE[,ro][,lun=N] GUID, disk remove GUID LUN,\n"
-"fault storvsc bad-length|bad-id|bad-status [COUNT], max-version X.Y,\n"
+"fault storvsc KIND [COUNT], fault vmbus KIND [COUNT] [GUID],\n"
+"max-version X.Y, "
 "quit, help.\n";
 
 enum {

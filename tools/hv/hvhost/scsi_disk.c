@@ -49,6 +49,7 @@
 
 #define MODE_PAGE_CACHING	0x08
 #define MODE_PAGE_ALL		0x3f
+#define MODE_PC_SAVED		0x3	/* page control: saved values */
 #define MODE_DEVICE_WP		0x80
 
 static uint16_t get_be16(const uint8_t *p)
@@ -106,11 +107,49 @@ void scsi_cmd_fail(struct scsi_cmd *cmd, uint8_t key, uint8_t asc,
 	cmd->io.kind = SCSI_IO_NONE;
 }
 
+/**
+ * scsi_disk_fail() - fail a command of @disk, keeping the sense
+ * @disk: the device
+ * @cmd: the command
+ * @key: sense key
+ * @asc: additional sense code
+ * @ascq: its qualifier
+ *
+ * As scsi_cmd_fail(); the sense is also what REQUEST SENSE returns next.
+ */
+void scsi_disk_fail(struct scsi_disk *disk, struct scsi_cmd *cmd,
+		    uint8_t key, uint8_t asc, uint8_t ascq)
+{
+	scsi_cmd_fail(cmd, key, asc, ascq);
+	memcpy(disk->sense, cmd->sense, sizeof(disk->sense));
+}
+
 static void fail(struct scsi_disk *disk, struct scsi_cmd *cmd, uint8_t key,
 		 uint16_t asc)
 {
-	scsi_cmd_fail(cmd, key, asc >> 8, asc & 0xff);
-	memcpy(disk->sense, cmd->sense, sizeof(disk->sense));
+	scsi_disk_fail(disk, cmd, key, asc >> 8, asc & 0xff);
+}
+
+/**
+ * scsi_disk_unit_attention() - report a unit attention condition
+ * @disk: the device
+ * @cmd: the command it is reported to (decoded later if not failed)
+ * @asc: additional sense code
+ * @ascq: its qualifier
+ *
+ * REQUEST SENSE reports it as its data (scsi_disk_execute() still has to
+ * run it); any other command fails with CHECK CONDITION, UNIT ATTENTION.
+ *
+ * Return: true when @cmd failed.
+ */
+bool scsi_disk_unit_attention(struct scsi_disk *disk, struct scsi_cmd *cmd,
+			      uint8_t asc, uint8_t ascq)
+{
+	scsi_disk_fail(disk, cmd, SCSI_SENSE_UNIT_ATTENTION, asc, ascq);
+	if (cmd->cdb[0] != REQUEST_SENSE)
+		return true;
+	cmd->status = SCSI_STATUS_GOOD;
+	return false;
 }
 
 static void invalid_field(struct scsi_disk *disk, struct scsi_cmd *cmd)
@@ -137,7 +176,7 @@ static void inquiry_standard(struct scsi_cmd *cmd, uint32_t alloc)
 	d[0] = 0x00;			/* direct-access block device */
 	d[2] = 0x06;			/* SPC-4 */
 	d[3] = 0x02;			/* response data format 2 */
-	d[4] = sizeof(d) - 5;
+	d[4] = sizeof(d) - SCSI_INQUIRY_HEADER_SIZE;
 	d[7] = 0x02;			/* CmdQue */
 	memcpy(d + 8, "Msft    ", 8);
 	memcpy(d + 16, "Virtual Disk    ", 16);
@@ -254,7 +293,7 @@ static void read_capacity_16(struct scsi_disk *disk, struct scsi_cmd *cmd)
 	uint8_t d[32] = { 0 };
 
 	if ((cmd->cdb[1] & 0x1f) != SAI_READ_CAPACITY_16) {
-		fail(disk, cmd, SCSI_SENSE_ILLEGAL_REQUEST, ASC_INVALID_OPCODE);
+		invalid_field(disk, cmd);	/* unsupported service action */
 		return;
 	}
 	put_be64(d, disk->blocks - 1);
@@ -278,7 +317,8 @@ static void mode_sense(struct scsi_disk *disk, struct scsi_cmd *cmd)
 	uint8_t page = cmd->cdb[2] & 0x3f;
 	uint8_t d[64] = { 0 };
 
-	if (page != MODE_PAGE_CACHING && page != MODE_PAGE_ALL) {
+	if ((cmd->cdb[2] >> 6) == MODE_PC_SAVED ||
+	    (page != MODE_PAGE_CACHING && page != MODE_PAGE_ALL)) {
 		invalid_field(disk, cmd);
 		return;
 	}
@@ -354,9 +394,12 @@ static void read_write(struct scsi_disk *disk, struct scsi_cmd *cmd,
 	if (write && !writable(disk, cmd))
 		return;
 	bytes = (uint64_t)count * SCSI_BLOCK_SIZE;
-	if (bytes > cmd->buf_len) {
-		/* The initiator described less memory than the CDB asks for. */
-		invalid_field(disk, cmd);
+	if (!count || bytes > cmd->buf_len) {
+		/*
+		 * Nothing to move, or less memory than the CDB asks for:
+		 * Hyper-V reports both as a bad block address.
+		 */
+		fail(disk, cmd, SCSI_SENSE_ILLEGAL_REQUEST, ASC_LBA_OUT_OF_RANGE);
 		return;
 	}
 	cmd->io.kind = write ? SCSI_IO_WRITE : SCSI_IO_READ;
@@ -462,6 +505,9 @@ void scsi_disk_execute(struct scsi_disk *disk, struct scsi_cmd *cmd)
 	memset(&cmd->io, 0, sizeof(cmd->io));
 	cmd->status = SCSI_STATUS_GOOD;
 	cmd->data_len = 0;
+	/* The sense REQUEST SENSE returns is that of the last command. */
+	if (cdb[0] != REQUEST_SENSE)
+		memset(disk->sense, 0, sizeof(disk->sense));
 	if (!cmd->cdb_len || cmd->cdb_len < cdb_size(cdb[0])) {
 		fail(disk, cmd, SCSI_SENSE_ILLEGAL_REQUEST, ASC_INVALID_OPCODE);
 		return;
@@ -516,16 +562,18 @@ void scsi_disk_execute(struct scsi_disk *disk, struct scsi_cmd *cmd)
 /**
  * scsi_inquiry_no_lun() - standard INQUIRY data of a LUN that is absent
  * @cdb: the INQUIRY CDB (at least 6 bytes, EVPD clear)
+ * @lun: the LUN it was sent to
  * @buf: where the reply goes
  * @buf_len: bytes the initiator transfers
  *
  * Peripheral qualifier 3, device type 0x1f: the target exists but offers
  * no device at this LUN (SPC). A scanner that finds LUN 0 missing this
- * way goes on to REPORT LUNS instead of giving up on the target.
+ * way goes on to REPORT LUNS instead of giving up on the target. Vendor,
+ * product and revision are filled in at LUN 0 only, as Hyper-V does.
  *
  * Return: bytes of @buf filled.
  */
-uint32_t scsi_inquiry_no_lun(const uint8_t *cdb, uint8_t *buf,
+uint32_t scsi_inquiry_no_lun(const uint8_t *cdb, uint8_t lun, uint8_t *buf,
 			     uint32_t buf_len)
 {
 	struct scsi_cmd cmd = { .buf = buf, .buf_len = buf_len };
@@ -534,10 +582,12 @@ uint32_t scsi_inquiry_no_lun(const uint8_t *cdb, uint8_t *buf,
 	d[0] = 0x7f;			/* PQ 3, type 0x1f */
 	d[2] = 0x06;			/* SPC-4 */
 	d[3] = 0x02;			/* response data format 2 */
-	d[4] = sizeof(d) - 5;
-	memcpy(d + 8, "Msft    ", 8);
-	memcpy(d + 16, "Virtual Disk    ", 16);
-	memcpy(d + 32, "1.0 ", 4);
+	d[4] = sizeof(d) - SCSI_INQUIRY_HEADER_SIZE;
+	if (!lun) {
+		memcpy(d + 8, "Msft    ", 8);
+		memcpy(d + 16, "Virtual Disk    ", 16);
+		memcpy(d + 32, "1.0 ", 4);
+	}
 	reply(&cmd, d, sizeof(d), get_be16(cdb + 3));
 	return cmd.data_len;
 }

@@ -16,6 +16,7 @@
 
 #define SCSI_BLOCK_SIZE		512
 #define SCSI_SENSE_SIZE		18
+#define SCSI_INQUIRY_HEADER_SIZE 5	/* up to the additional length */
 #define SCSI_MAX_UNMAP_RANGES	64
 #define SCSI_MAX_WRITE_SAME	(8U << 20)	/* bytes, one WRITE SAME */
 
@@ -101,7 +102,11 @@ void scsi_disk_close(struct scsi_disk *disk);
 void scsi_disk_execute(struct scsi_disk *disk, struct scsi_cmd *cmd);
 void scsi_cmd_fail(struct scsi_cmd *cmd, uint8_t key, uint8_t asc,
 		   uint8_t ascq);
-uint32_t scsi_inquiry_no_lun(const uint8_t *cdb, uint8_t *buf,
+void scsi_disk_fail(struct scsi_disk *disk, struct scsi_cmd *cmd,
+		    uint8_t key, uint8_t asc, uint8_t ascq);
+bool scsi_disk_unit_attention(struct scsi_disk *disk, struct scsi_cmd *cmd,
+			      uint8_t asc, uint8_t ascq);
+uint32_t scsi_inquiry_no_lun(const uint8_t *cdb, uint8_t lun, uint8_t *buf,
 			     uint32_t buf_len);
 enum scsi_data_dir scsi_cdb_direction(uint8_t opcode);
 bool scsi_cdb_medium_rw(uint8_t opcode);

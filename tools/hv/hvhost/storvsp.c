@@ -30,6 +30,13 @@
 #define STORVSP_HEADER_SIZE	offsetof(struct vstor_packet, body)
 /* An impossible SRB status code, for the bad-status fault. */
 #define STORVSP_BAD_SRB_STATUS	0x3f
+/* An impossible SCSI status byte, for the bad-scsi-status fault. */
+#define STORVSP_BAD_SCSI_STATUS	0x7e
+/* What bad-sense fills its sense bytes with after response code 0. */
+#define STORVSP_BAD_SENSE_BYTE	0xa5
+/* Medium errors of the medium-error fault: unrecovered read, write error. */
+#define STORVSP_ASC_UNRECOVERED_READ	0x11
+#define STORVSP_ASC_WRITE_ERROR		0x0c
 
 #define container_of(ptr, type, member) \
 	((type *)((char *)(ptr) - offsetof(type, member)))
@@ -57,6 +64,8 @@ struct storvsp_msg {
  * @refs: one while open, one per request
  * @inflight: requests taken from the ring and not finished
  * @queue: packets waiting for inbound room, oldest first; @queue_tail
+ * @held: completions the no-completion fault keeps back, until the
+ *	channel closes
  */
 struct storvsp_chan {
 	struct hv_channel *ch;
@@ -65,6 +74,7 @@ struct storvsp_chan {
 	unsigned int inflight;
 	struct storvsp_msg *queue;
 	struct storvsp_msg **queue_tail;
+	struct storvsp_msg *held;
 };
 
 /**
@@ -132,6 +142,32 @@ struct storvsp_req {
 	uint8_t bounce[STORVSP_BOUNCE_SIZE];
 	unsigned int niov;
 	struct iovec iov[];
+};
+
+static const char *const storvsp_fault_names[STORVSP_FAULT_KINDS] = {
+	[STORVSP_FAULT_BAD_LENGTH] = "bad-length",
+	[STORVSP_FAULT_BAD_ID] = "bad-id",
+	[STORVSP_FAULT_BAD_STATUS] = "bad-status",
+	[STORVSP_FAULT_MEDIUM_ERROR] = "medium-error",
+	[STORVSP_FAULT_UA_LUNS_CHANGED] = "ua-luns-changed",
+	[STORVSP_FAULT_UA_CAPACITY_CHANGED] = "ua-capacity-changed",
+	[STORVSP_FAULT_UA_PARAMS_CHANGED] = "ua-params-changed",
+	[STORVSP_FAULT_BAD_SCSI_STATUS] = "bad-scsi-status",
+	[STORVSP_FAULT_BAD_SENSE] = "bad-sense",
+	[STORVSP_FAULT_NO_COMPLETION] = "no-completion",
+};
+
+/* ASC and ASCQ of the unit attention each ua-* fault reports. */
+static const struct {
+	uint8_t asc;
+	uint8_t ascq;
+} storvsp_ua_codes[STORVSP_FAULT_KINDS] = {
+	/* REPORTED LUNS DATA HAS CHANGED */
+	[STORVSP_FAULT_UA_LUNS_CHANGED] = { 0x3f, 0x0e },
+	/* CAPACITY DATA HAS CHANGED */
+	[STORVSP_FAULT_UA_CAPACITY_CHANGED] = { 0x2a, 0x09 },
+	/* MODE PARAMETERS CHANGED */
+	[STORVSP_FAULT_UA_PARAMS_CHANGED] = { 0x2a, 0x01 },
 };
 
 static const uint16_t storvsp_versions[] = {
@@ -289,11 +325,25 @@ static void storvsp_queue_drop(struct storvsp_chan *sc)
 	sc->queue_tail = &sc->queue;
 }
 
+/* Completions held back by no-completion are freed, never sent. */
+static void storvsp_held_drop(struct storvsp_chan *sc)
+{
+	struct storvsp *sp = sc->ctrl->sp;
+	struct storvsp_msg *msg;
+
+	while ((msg = sc->held)) {
+		sc->held = msg->next;
+		sp->held--;
+		free(msg);
+	}
+}
+
 static void storvsp_chan_put(struct storvsp_chan *sc)
 {
 	if (--sc->refs)
 		return;
 	storvsp_queue_drop(sc);
+	storvsp_held_drop(sc);
 	storvsp_ctrl_put(sc->ctrl);
 	free(sc);
 }
@@ -377,6 +427,26 @@ static bool storvsp_flush(struct storvsp_chan *sc)
 	return true;
 }
 
+/* A copy of a packet for the guest, to send later. */
+static struct storvsp_msg *storvsp_msg_new(struct storvsp_chan *sc,
+					   uint16_t type, uint64_t trans_id,
+					   const void *data, uint32_t len)
+{
+	struct storvsp_msg *msg = malloc(sizeof(*msg));
+
+	if (!msg) {
+		hv_err("scsi relid %u: out of memory, completion lost",
+		       sc->ch->relid);
+		return NULL;
+	}
+	msg->next = NULL;
+	msg->type = type;
+	msg->trans_id = trans_id;
+	msg->len = len;
+	memcpy(msg->data, data, len);
+	return msg;
+}
+
 /*
  * Send a packet to the guest, in order after those still waiting; if the
  * ring is full it waits in the channel's queue (never dropped). A closed
@@ -392,17 +462,9 @@ static void storvsp_send(struct storvsp_chan *sc, uint16_t type,
 	if (!sc->queue &&
 	    storvsp_send_now(sc, type, trans_id, data, len) != -EAGAIN)
 		return;
-	msg = malloc(sizeof(*msg));
-	if (!msg) {
-		hv_err("scsi relid %u: out of memory, completion lost",
-		       sc->ch->relid);
+	msg = storvsp_msg_new(sc, type, trans_id, data, len);
+	if (!msg)
 		return;
-	}
-	msg->next = NULL;
-	msg->type = type;
-	msg->trans_id = trans_id;
-	msg->len = len;
-	memcpy(msg->data, data, len);
 	*sc->queue_tail = msg;
 	sc->queue_tail = &msg->next;
 }
@@ -440,6 +502,59 @@ static void storvsp_notify(struct storvsp_ctrl *ctrl)
 
 /* --- completions ----------------------------------------------------- */
 
+/*
+ * The NTSTATUS of an SRB completion, from its SRB status as Hyper-V's
+ * storvsp derives it (OpenVMM storvsp, convert_srb_status_to_nt_status):
+ * 0 only for SUCCESS.
+ */
+static uint32_t storvsp_nt_status(uint8_t srb_status)
+{
+	switch (VSTOR_SRB_STATUS_CODE(srb_status)) {
+	case VSTOR_SRB_SUCCESS:
+		return VSTOR_STATUS_SUCCESS;
+	case VSTOR_SRB_BUSY:
+		return VSTOR_STATUS_DEVICE_BUSY;
+	case VSTOR_SRB_INVALID_LUN:
+	case VSTOR_SRB_INVALID_TARGET_ID:
+	case VSTOR_SRB_NO_DEVICE:
+	case VSTOR_SRB_NO_HBA:
+		return VSTOR_STATUS_DEVICE_DOES_NOT_EXIST;
+	case VSTOR_SRB_COMMAND_TIMEOUT:
+	case VSTOR_SRB_TIMEOUT:
+		return VSTOR_STATUS_IO_TIMEOUT;
+	case VSTOR_SRB_SELECTION_TIMEOUT:
+		return VSTOR_STATUS_DEVICE_NOT_CONNECTED;
+	case VSTOR_SRB_BAD_FUNCTION:
+	case VSTOR_SRB_BAD_SRB_BLOCK_LENGTH:
+		return VSTOR_STATUS_INVALID_DEVICE_REQUEST;
+	case VSTOR_SRB_DATA_OVERRUN:
+		return VSTOR_STATUS_BUFFER_OVERFLOW;
+	case VSTOR_SRB_REQUEST_FLUSHED:
+		return VSTOR_STATUS_UNSUCCESSFUL;
+	case VSTOR_SRB_ABORTED:
+		return VSTOR_STATUS_CANCELLED;
+	default:
+		return VSTOR_STATUS_IO_DEVICE_ERROR;
+	}
+}
+
+/*
+ * The SRB status of a command that ended in CHECK CONDITION, as Hyper-V's
+ * SCSI disk sets it (OpenVMM scsidisk, process_result): INVALID_REQUEST
+ * for an illegal request (unsupported opcode, page, service action, bad
+ * field or LBA), ERROR for the others (medium, write protect, unit
+ * attention); the sense is always valid.
+ */
+static uint8_t storvsp_check_condition_status(const struct scsi_cmd *cmd)
+{
+	uint8_t key = cmd->sense[2] & 0x0f;
+
+	if (key == SCSI_SENSE_ILLEGAL_REQUEST)
+		return VSTOR_SRB_INVALID_REQUEST |
+		       VSTOR_SRB_STATUS_AUTOSENSE_VALID;
+	return VSTOR_SRB_ERROR | VSTOR_SRB_STATUS_AUTOSENSE_VALID;
+}
+
 static void storvsp_srb_completion(const struct storvsp_req *req,
 				   struct vstor_packet *pkt)
 {
@@ -455,6 +570,7 @@ static void storvsp_srb_completion(const struct storvsp_req *req,
 	srb->data_transfer_length = 0;
 	if (req->srb_status) {
 		srb->srb_status = req->srb_status;
+		srb->scsi_status = req->cmd.status;
 		return;
 	}
 	if (req->cmd.status == SCSI_STATUS_GOOD) {
@@ -464,28 +580,66 @@ static void storvsp_srb_completion(const struct storvsp_req *req,
 	}
 	if (req->srb.sense_info_length < sense_len)
 		sense_len = req->srb.sense_info_length;
-	srb->srb_status = VSTOR_SRB_ERROR | VSTOR_SRB_STATUS_AUTOSENSE_VALID;
+	srb->srb_status = storvsp_check_condition_status(&req->cmd);
 	srb->scsi_status = req->cmd.status;
 	srb->sense_info_length = sense_len;
 	memcpy(srb->data.sense_data, req->cmd.sense, sense_len);
 }
 
+/* Take one injection of @kind, if that is the fault armed. */
+static bool storvsp_fault_take(struct storvsp *sp, enum storvsp_fault kind)
+{
+	if (sp->fault != kind || !sp->fault_count)
+		return false;
+	if (!--sp->fault_count)
+		sp->fault = STORVSP_FAULT_NONE;
+	sp->faults_sent++;
+	sp->faults[kind]++;
+	return true;
+}
+
+/* bad-sense: CHECK CONDITION whose sense has response code 0. */
+static void storvsp_bad_sense(const struct storvsp_req *req,
+			      struct vstor_srb *srb)
+{
+	uint8_t len = req->srb.sense_info_length;
+
+	if (len > VSTOR_SRB_SENSE_SIZE)
+		len = VSTOR_SRB_SENSE_SIZE;
+	srb->srb_status = VSTOR_SRB_ERROR | VSTOR_SRB_STATUS_AUTOSENSE_VALID;
+	srb->scsi_status = SCSI_STATUS_CHECK_CONDITION;
+	srb->data_transfer_length = 0;
+	srb->sense_info_length = len;
+	memset(srb->data.sense_data, STORVSP_BAD_SENSE_BYTE, len);
+	srb->data.sense_data[0] = 0;
+}
+
 /*
- * Fault injection (`fault storvsc`): malform this completion, or send a
- * malformed one before it. Returns false when @pkt must not be sent.
+ * The faults of `fault storvsc` that act on a completion: malform it,
+ * send a malformed one before it, or keep it back.
+ *
+ * Return: false when @pkt is to be held, not sent.
  */
-static void storvsp_inject_fault(struct storvsp_chan *sc,
-				 struct storvsp_req *req,
-				 struct vstor_packet *pkt)
+static bool storvsp_completion_fault(struct storvsp_chan *sc,
+				     const struct storvsp_req *req,
+				     struct vstor_packet *pkt)
 {
 	struct storvsp *sp = sc->ctrl->sp;
 	enum storvsp_fault fault = sp->fault;
 
-	if (!sp->fault_count)
-		return;
-	if (!--sp->fault_count)
-		sp->fault = STORVSP_FAULT_NONE;
-	sp->faults_sent++;
+	switch (fault) {
+	case STORVSP_FAULT_BAD_LENGTH:
+	case STORVSP_FAULT_BAD_ID:
+	case STORVSP_FAULT_BAD_STATUS:
+	case STORVSP_FAULT_BAD_SCSI_STATUS:
+	case STORVSP_FAULT_BAD_SENSE:
+	case STORVSP_FAULT_NO_COMPLETION:
+		if (storvsp_fault_take(sp, fault))
+			break;
+		return true;
+	default:
+		return true;
+	}
 	switch (fault) {
 	case STORVSP_FAULT_BAD_LENGTH:
 		storvsp_send(sc, VMBUS_PKT_COMP, req->trans_id, pkt,
@@ -497,7 +651,7 @@ static void storvsp_inject_fault(struct storvsp_chan *sc,
 		break;
 	case STORVSP_FAULT_BAD_STATUS:
 		/* Alternately an impossible status and an overlong transfer. */
-		if (sp->faults_sent % 2) {
+		if (sp->faults[fault] % 2) {
 			pkt->srb.srb_status = STORVSP_BAD_SRB_STATUS;
 		} else {
 			pkt->srb.srb_status = VSTOR_SRB_SUCCESS;
@@ -505,9 +659,33 @@ static void storvsp_inject_fault(struct storvsp_chan *sc,
 							HV_WIRE_PAGE_SIZE;
 		}
 		break;
-	case STORVSP_FAULT_NONE:
+	case STORVSP_FAULT_BAD_SCSI_STATUS:
+		pkt->srb.srb_status = VSTOR_SRB_SUCCESS;
+		pkt->srb.scsi_status = STORVSP_BAD_SCSI_STATUS;
+		pkt->srb.sense_info_length = 0;
+		memset(&pkt->srb.data, 0, sizeof(pkt->srb.data));
 		break;
+	case STORVSP_FAULT_BAD_SENSE:
+		storvsp_bad_sense(req, &pkt->srb);
+		break;
+	default:
+		return false;	/* no-completion */
 	}
+	return true;
+}
+
+/* no-completion: the finished request's answer waits until the close. */
+static void storvsp_hold(struct storvsp_chan *sc, uint64_t trans_id,
+			 const struct vstor_packet *pkt)
+{
+	struct storvsp_msg *msg;
+
+	msg = storvsp_msg_new(sc, VMBUS_PKT_COMP, trans_id, pkt, sizeof(*pkt));
+	if (!msg)
+		return;
+	msg->next = sc->held;
+	sc->held = msg;
+	sc->ctrl->sp->held++;
 }
 
 static void storvsp_req_free(struct storvsp_req *req)
@@ -543,15 +721,18 @@ static void storvsp_finish(struct storvsp_req *req)
 {
 	struct storvsp_chan *sc = req->sc;
 	struct vstor_packet pkt;
+	bool send;
 
-	if (req->lun && req->lun->removed)
-		req->srb_status = VSTOR_SRB_INVALID_LUN;
 	storvsp_count(req);
 	if (req->reply && sc->ch) {
 		storvsp_srb_completion(req, &pkt);
-		storvsp_inject_fault(sc, req, &pkt);
-		storvsp_send(sc, VMBUS_PKT_COMP, req->trans_id, &pkt,
-			     sizeof(pkt));
+		send = storvsp_completion_fault(sc, req, &pkt);
+		pkt.status = storvsp_nt_status(pkt.srb.srb_status);
+		if (send)
+			storvsp_send(sc, VMBUS_PKT_COMP, req->trans_id, &pkt,
+				     sizeof(pkt));
+		else
+			storvsp_hold(sc, req->trans_id, &pkt);
 	}
 	storvsp_req_free(req);
 }
@@ -614,7 +795,9 @@ static void storvsp_medium_error(struct storvsp_req *req, int err)
 	hv_warn_rl("disk %s: %s at byte %llu: %s", req->lun->path,
 		   req->io.op == BLOCKIO_READ ? "read" : "write",
 		   (unsigned long long)req->io.offset, strerror(-err));
-	scsi_cmd_fail(&req->cmd, SCSI_SENSE_MEDIUM_ERROR, 0x11, 0x00);
+	/* A backend I/O error: MEDIUM ERROR without an ASC, as Hyper-V. */
+	scsi_disk_fail(&req->lun->disk, &req->cmd, SCSI_SENSE_MEDIUM_ERROR,
+		       0x00, 0x00);
 	req->moved = 0;
 }
 
@@ -715,6 +898,23 @@ static void storvsp_range_step(struct storvsp_req *req)
 	storvsp_submit(req, BLOCKIO_WRITE, r->offset + req->range_done);
 }
 
+/*
+ * medium-error: fail a READ or WRITE as a disk does that cannot read or
+ * write the blocks; nothing is moved. True when it did.
+ */
+static bool storvsp_fault_medium_error(struct storvsp_req *req)
+{
+	bool read = req->cmd.io.kind == SCSI_IO_READ;
+
+	if (!storvsp_fault_take(req->sc->ctrl->sp, STORVSP_FAULT_MEDIUM_ERROR))
+		return false;
+	scsi_disk_fail(&req->lun->disk, &req->cmd, SCSI_SENSE_MEDIUM_ERROR,
+		       read ? STORVSP_ASC_UNRECOVERED_READ :
+			      STORVSP_ASC_WRITE_ERROR, 0);
+	storvsp_finish(req);
+	return true;
+}
+
 /* Start the medium access scsi_disk asked for. */
 static void storvsp_start_io(struct storvsp_req *req)
 {
@@ -724,6 +924,8 @@ static void storvsp_start_io(struct storvsp_req *req)
 	switch (io->kind) {
 	case SCSI_IO_READ:
 	case SCSI_IO_WRITE:
+		if (storvsp_fault_medium_error(req))
+			break;
 		if (io->kind == SCSI_IO_READ)
 			st->reads++;
 		else
@@ -756,13 +958,25 @@ static void storvsp_start_io(struct storvsp_req *req)
 
 /* --- SRBs ------------------------------------------------------------ */
 
-static uint32_t get_be32(const uint8_t *p)
+static uint16_t get_be16(const uint8_t *p)
 {
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
-	       (uint32_t)p[2] << 8 | p[3];
+	return (uint16_t)(p[0] << 8 | p[1]);
 }
 
-/* REPORT LUNS is the target's: answered whatever LUN it was sent to. */
+static uint32_t get_be32(const uint8_t *p)
+{
+	return (uint32_t)get_be16(p) << 16 | get_be16(p + 2);
+}
+
+static bool storvsp_target0(const struct storvsp_req *req)
+{
+	return !req->srb.path_id && !req->srb.target_id;
+}
+
+/*
+ * REPORT LUNS is the target's: answered whatever LUN it was sent to. The
+ * LUNs are all at path 0, target 0; other targets have none.
+ */
 static void storvsp_report_luns(struct storvsp_req *req)
 {
 	struct storvsp_ctrl *ctrl = req->sc->ctrl;
@@ -775,7 +989,7 @@ static void storvsp_report_luns(struct storvsp_req *req)
 		scsi_cmd_fail(&req->cmd, SCSI_SENSE_ILLEGAL_REQUEST, 0x20, 0);
 		return;
 	}
-	for (i = 0; i < STORVSP_MAX_LUNS; i++)
+	for (i = 0; i < STORVSP_MAX_LUNS && storvsp_target0(req); i++)
 		if (ctrl->luns[i])
 			luns[n++] = i;
 	if (len > get_be32(req->cdb + 6))
@@ -787,25 +1001,66 @@ static void storvsp_report_luns(struct storvsp_req *req)
 }
 
 /*
- * A LUN that is not there: INVALID_LUN, except for a standard INQUIRY,
- * which the target answers with "no device here" (peripheral qualifier
- * 3) so that a scan without LUN 0 still goes on to REPORT LUNS.
+ * No disk at this path, target and LUN; as Hyper-V's storvsp answers
+ * (OpenVMM storvsp, execute_scsi): a standard INQUIRY gets "no device
+ * here" (peripheral qualifier 3), so that a scan without LUN 0 still goes
+ * on to REPORT LUNS; an INQUIRY for a VPD page or with a buffer smaller
+ * than it asks for is an illegal request (24/00); anything else gets
+ * INVALID_LUN with CHECK CONDITION and no sense.
  */
 static void storvsp_absent_lun(struct storvsp_req *req)
 {
-	uint32_t len = req->requested;
+	uint32_t alloc = get_be16(req->cdb + 3), len = req->requested;
 
-	if (req->cdb[0] != SCSI_INQUIRY || req->srb.cdb_length < 6 ||
-	    (req->cdb[1] & 0x01)) {
+	if (req->cdb[0] != SCSI_INQUIRY) {
+		req->cmd.status = SCSI_STATUS_CHECK_CONDITION;
 		storvsp_finish_status(req, VSTOR_SRB_INVALID_LUN);
+		return;
+	}
+	if (req->srb.cdb_length < 6 || (req->cdb[1] & 0x01) || req->cdb[2] ||
+	    alloc < SCSI_INQUIRY_HEADER_SIZE || len < alloc ||
+	    req->srb.data_in != VSTOR_SRB_READ) {
+		scsi_cmd_fail(&req->cmd, SCSI_SENSE_ILLEGAL_REQUEST, 0x24, 0);
+		storvsp_finish(req);
 		return;
 	}
 	if (len > sizeof(req->bounce))
 		len = sizeof(req->bounce);
 	req->cmd.status = SCSI_STATUS_GOOD;
-	req->moved = scsi_inquiry_no_lun(req->cdb, req->bounce, len);
+	req->moved = scsi_inquiry_no_lun(req->cdb, req->srb.lun, req->bounce,
+					 len);
 	storvsp_copy_to_guest(req, req->bounce, req->moved);
 	storvsp_finish(req);
+}
+
+/*
+ * ua-*: the first command to each LUN after the fault was armed, but
+ * INQUIRY (and REPORT LUNS, which is the controller's), reports the unit
+ * attention; REQUEST SENSE gets it as its data. True when the command
+ * failed with it.
+ */
+static bool storvsp_fault_unit_attention(struct storvsp_req *req)
+{
+	struct storvsp *sp = req->sc->ctrl->sp;
+	struct storvsp_lun *lun = req->lun;
+	enum storvsp_fault fault = sp->fault;
+
+	if (lun->ua_gen == sp->ua_gen || req->cdb[0] == SCSI_INQUIRY)
+		return false;
+	switch (fault) {
+	case STORVSP_FAULT_UA_LUNS_CHANGED:
+	case STORVSP_FAULT_UA_CAPACITY_CHANGED:
+	case STORVSP_FAULT_UA_PARAMS_CHANGED:
+		if (storvsp_fault_take(sp, fault))
+			break;
+		return false;
+	default:
+		return false;
+	}
+	lun->ua_gen = sp->ua_gen;
+	return scsi_disk_unit_attention(&lun->disk, &req->cmd,
+					storvsp_ua_codes[fault].asc,
+					storvsp_ua_codes[fault].ascq);
 }
 
 /* Run the CDB on its LUN; finish now or when the medium is done. */
@@ -817,16 +1072,12 @@ static void storvsp_execute(struct storvsp_req *req)
 	enum scsi_data_dir dir = scsi_cdb_direction(op);
 	uint32_t len = req->requested;
 
-	if (req->srb.path_id || req->srb.target_id) {
-		storvsp_finish_status(req, VSTOR_SRB_INVALID_LUN);
-		return;
-	}
 	if (op == SCSI_REPORT_LUNS) {
 		storvsp_report_luns(req);
 		storvsp_finish(req);
 		return;
 	}
-	req->lun = ctrl->luns[req->srb.lun];
+	req->lun = storvsp_target0(req) ? ctrl->luns[req->srb.lun] : NULL;
 	if (!req->lun) {
 		storvsp_absent_lun(req);
 		return;
@@ -841,6 +1092,10 @@ static void storvsp_execute(struct storvsp_req *req)
 	cmd->buf_len = len;
 	if (dir == SCSI_DIR_OUT && !scsi_cdb_medium_rw(op))
 		cmd->buf_len = storvsp_copy_from_guest(req, req->bounce, len);
+	if (storvsp_fault_unit_attention(req)) {
+		storvsp_finish(req);
+		return;
+	}
 	scsi_disk_execute(&req->lun->disk, cmd);
 	if (cmd->status != SCSI_STATUS_GOOD || cmd->io.kind == SCSI_IO_NONE) {
 		if (cmd->status == SCSI_STATUS_GOOD && dir == SCSI_DIR_IN)
@@ -1190,6 +1445,7 @@ static void storvsp_close(struct hv_channel *ch)
 	if (!ch->primary)
 		sc->ctrl->state = STORVSP_WAIT_BEGIN;
 	storvsp_queue_drop(sc);
+	storvsp_held_drop(sc);
 	sc->ch = NULL;
 	ch->priv = NULL;
 	storvsp_chan_put(sc);
@@ -1275,6 +1531,7 @@ int storvsp_disk_add(struct storvsp_ctrl *ctrl,
 	}
 	l->lun = n;
 	l->refs = 1;
+	l->ua_gen = ctrl->sp->ua_gen;	/* armed before it came: not its */
 	ctrl->luns[n] = l;
 	*lun = n;
 	storvsp_notify(ctrl);
@@ -1299,27 +1556,33 @@ int storvsp_disk_remove(struct storvsp_ctrl *ctrl, unsigned int lun)
 		return -ENOENT;
 	l = ctrl->luns[lun];
 	ctrl->luns[lun] = NULL;
-	l->removed = true;
 	storvsp_lun_put(l);
 	storvsp_notify(ctrl);
 	return 0;
 }
 
-/* `fault storvsc KIND COUNT`: malform the next COUNT SRB completions. */
+/**
+ * storvsp_set_fault() - arm `fault storvsc KIND COUNT`
+ * @sp: the StorVSP
+ * @kind: one of STORVSP_FAULT_NAMES
+ * @count: how many SRBs get it (one per LUN for the ua-* kinds)
+ *
+ * Replaces the fault armed before, if any.
+ *
+ * Return: 0, or -EINVAL for an unknown @kind.
+ */
 int storvsp_set_fault(struct storvsp *sp, const char *kind,
 		      unsigned int count)
 {
-	static const char *const names[] = {
-		[STORVSP_FAULT_BAD_LENGTH] = "bad-length",
-		[STORVSP_FAULT_BAD_ID] = "bad-id",
-		[STORVSP_FAULT_BAD_STATUS] = "bad-status",
-	};
 	unsigned int i;
 
-	for (i = STORVSP_FAULT_BAD_LENGTH; i < ARRAY_SIZE(names); i++) {
-		if (!strcmp(kind, names[i])) {
+	for (i = STORVSP_FAULT_BAD_LENGTH; i < STORVSP_FAULT_KINDS; i++) {
+		if (!strcmp(kind, storvsp_fault_names[i])) {
 			sp->fault = i;
 			sp->fault_count = count;
+			if (i >= STORVSP_FAULT_UA_LUNS_CHANGED &&
+			    i <= STORVSP_FAULT_UA_PARAMS_CHANGED)
+				sp->ua_gen++;
 			return 0;
 		}
 	}
@@ -1354,8 +1617,16 @@ void storvsp_stats(struct storvsp *sp, struct hv_buf *out)
 	char guid[HV_GUID_STR_LEN + 1], p[64];
 	struct storvsp_ctrl *ctrl;
 
+	unsigned int i;
+
 	hv_buf_printf(out, "storvsp.faults_sent=%llu\n",
 		      (unsigned long long)sp->faults_sent);
+	for (i = STORVSP_FAULT_BAD_LENGTH; i < STORVSP_FAULT_KINDS; i++)
+		hv_buf_printf(out, "storvsp.fault.%s=%llu\n",
+			      storvsp_fault_names[i],
+			      (unsigned long long)sp->faults[i]);
+	hv_buf_printf(out, "storvsp.held=%llu\n",
+		      (unsigned long long)sp->held);
 	hv_buf_printf(out, "blockio.inflight=%u\n", sp->bio->inflight);
 	STORVSP_STAT(out, "blockio.", bs, submitted);
 	STORVSP_STAT(out, "blockio.", bs, completed);

@@ -63,15 +63,15 @@ struct storvsp_disk_spec {
  * @disk: the SCSI target logic and the open image
  * @path: the image's path, for `list`
  * @lun: its LUN
- * @removed: hot-removed; requests still in flight finish with INVALID_LUN
  * @refs: the controller's, plus one per request using it
+ * @ua_gen: the storvsp.ua_gen whose unit attention it reported
  */
 struct storvsp_lun {
 	struct scsi_disk disk;
 	char *path;
 	uint8_t lun;
-	bool removed;
 	unsigned int refs;
+	unsigned int ua_gen;
 };
 
 /* Per-controller counters, printed by `stats`. */
@@ -125,12 +125,30 @@ struct storvsp_ctrl {
 	struct storvsp_stats stats;
 };
 
+/*
+ * `fault storvsc KIND [COUNT]`, see Documentation/hv/hvhost.rst. The
+ * first three malform completions, the next four are errors a real host
+ * reports, the last three break the SCSI contract itself.
+ */
 enum storvsp_fault {
 	STORVSP_FAULT_NONE,
 	STORVSP_FAULT_BAD_LENGTH,	/* a short COMP first */
 	STORVSP_FAULT_BAD_ID,		/* a COMP with an unknown id first */
 	STORVSP_FAULT_BAD_STATUS,	/* an impossible status or length */
+	STORVSP_FAULT_MEDIUM_ERROR,	/* READ/WRITE: unrecovered error */
+	STORVSP_FAULT_UA_LUNS_CHANGED,	/* UNIT ATTENTION 3f/0e */
+	STORVSP_FAULT_UA_CAPACITY_CHANGED, /* UNIT ATTENTION 2a/09 */
+	STORVSP_FAULT_UA_PARAMS_CHANGED, /* UNIT ATTENTION 2a/01 */
+	STORVSP_FAULT_BAD_SCSI_STATUS,	/* SUCCESS with scsi_status 0x7e */
+	STORVSP_FAULT_BAD_SENSE,	/* sense with response code 0 */
+	STORVSP_FAULT_NO_COMPLETION,	/* the completion is held back */
+	STORVSP_FAULT_KINDS
 };
+
+#define STORVSP_FAULT_NAMES						\
+	"bad-length|bad-id|bad-status|medium-error|ua-luns-changed|"	\
+	"ua-capacity-changed|ua-params-changed|bad-scsi-status|"	\
+	"bad-sense|no-completion"
 
 /**
  * struct storvsp - every controller of the host
@@ -138,9 +156,13 @@ enum storvsp_fault {
  * @cfg: limits
  * @ctrls: the controllers, oldest first
  * @next_disk: numbers disks for their serial numbers and identifiers
- * @fault: the malformation the next @fault_count SRB completions get
+ * @fault: the fault the next @fault_count SRBs get
  * @fault_count: how many are left
- * @faults_sent: malformed completions sent so far
+ * @ua_gen: bumped by every ua-* fault; a LUN whose @ua_gen differs still
+ *	has that unit attention to report
+ * @faults_sent: faults injected so far, all kinds
+ * @faults: the same, by kind
+ * @held: completions kept back by no-completion, not yet dropped
  */
 struct storvsp {
 	struct blockio *bio;
@@ -149,7 +171,10 @@ struct storvsp {
 	unsigned int next_disk;
 	enum storvsp_fault fault;
 	unsigned int fault_count;
+	unsigned int ua_gen;
 	uint64_t faults_sent;
+	uint64_t faults[STORVSP_FAULT_KINDS];
+	uint64_t held;
 };
 
 void storvsp_config_default(struct storvsp_config *cfg);

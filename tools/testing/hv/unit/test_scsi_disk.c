@@ -209,12 +209,16 @@ static void test_inquiry_no_lun(void)
 	static const uint8_t std[6] = { 0x12, 0, 0, 0, 96, 0 };
 	static const uint8_t small[6] = { 0x12, 0, 0, 0, 8, 0 };
 
-	EXPECT("INQUIRY of an absent LUN: PQ 3, type 0x1f",
-	       scsi_inquiry_no_lun(std, buf, sizeof(buf)) == 36 &&
-	       buf[0] == 0x7f && buf[4] == 31);
+	EXPECT("INQUIRY of an absent LUN 0: PQ 3, type 0x1f, Msft",
+	       scsi_inquiry_no_lun(std, 0, buf, sizeof(buf)) == 36 &&
+	       buf[0] == 0x7f && buf[4] == 31 && !memcmp(buf + 8, "Msft", 4));
+	EXPECT("INQUIRY of an absent LUN 5: PQ 3, no vendor or product",
+	       scsi_inquiry_no_lun(std, 5, buf, sizeof(buf)) == 36 &&
+	       buf[0] == 0x7f && buf[4] == 31 && !buf[8] && !buf[16] &&
+	       !buf[32]);
 	EXPECT("INQUIRY of an absent LUN cut to allocation length",
-	       scsi_inquiry_no_lun(small, buf, sizeof(buf)) == 8 &&
-	       scsi_inquiry_no_lun(std, buf, 4) == 4);
+	       scsi_inquiry_no_lun(small, 0, buf, sizeof(buf)) == 8 &&
+	       scsi_inquiry_no_lun(std, 0, buf, 4) == 4);
 }
 
 static void test_direction(void)

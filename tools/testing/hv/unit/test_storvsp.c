@@ -202,6 +202,24 @@ static int handshake(struct stor_env *e)
 	return 0;
 }
 
+/* The same, with a second image at @lun, past the handshake. */
+static int env_init_lun(struct stor_env *e, int lun, bool ro)
+{
+	if (env_init(e) || make_image(e->img2, false) ||
+	    add_disk(e, e->img2, lun, ro) || handshake(e))
+		return -1;
+	return 0;
+}
+
+/* A controller past the handshake and a page for data: its address. */
+static uint8_t *env_ready(struct stor_env *e, uint64_t *buf)
+{
+	if (env_init(e) || handshake(e))
+		return NULL;
+	*buf = fake_alloc(&e->fg, 1);
+	return fake_ptr(&e->fg, *buf);
+}
+
 static void mk_srb(struct vstor_packet *vp, uint8_t lun, const uint8_t *cdb,
 		   uint8_t cdb_len, uint8_t data_in, uint32_t len)
 {
@@ -226,6 +244,33 @@ static long long srb(struct stor_env *e, struct fake_channel *fc,
 	send_srb(e, fc, id, vp, gpa, vp->srb.data_transfer_length);
 	drain_io(e);
 	return recv_comp(fc, id, vp);
+}
+
+static bool all_zero(const uint8_t *p, size_t n)
+{
+	while (n--)
+		if (*p++)
+			return false;
+	return true;
+}
+
+/* The completion of a failed SRB, byte by byte: statuses, sense, length. */
+static bool failed_with(const struct vstor_packet *vp, uint8_t srb_status,
+			uint8_t key, uint8_t asc, uint8_t ascq)
+{
+	const uint8_t *sense = vp->srb.data.sense_data;
+
+	return vp->operation == VSTOR_OP_COMPLETE_IO && !vp->flags &&
+	       vp->status == VSTOR_STATUS_IO_DEVICE_ERROR &&
+	       vp->srb.srb_status == (srb_status |
+				      VSTOR_SRB_STATUS_AUTOSENSE_VALID) &&
+	       vp->srb.scsi_status == SCSI_STATUS_CHECK_CONDITION &&
+	       vp->srb.sense_info_length == SCSI_SENSE_SIZE &&
+	       !vp->srb.data_transfer_length && sense[0] == 0x70 &&
+	       sense[2] == key && sense[7] == SCSI_SENSE_SIZE - 8 &&
+	       sense[12] == asc && sense[13] == ascq &&
+	       all_zero(sense + SCSI_SENSE_SIZE,
+			VSTOR_SRB_SENSE_SIZE - SCSI_SENSE_SIZE);
 }
 
 static const uint8_t cdb_tur[6];
@@ -343,10 +388,7 @@ static void test_storvsp_report_luns(void)
 	uint64_t buf;
 	uint8_t *p;
 
-	CHECK(env_init(&e) == 0);
-	CHECK(make_image(e.img2, false) == 0);
-	CHECK(add_disk(&e, e.img2, 3, true) == 0);
-	CHECK(handshake(&e) == 0);
+	CHECK(env_init_lun(&e, 3, true) == 0);
 	buf = fake_alloc(&e.fg, 1);
 	p = fake_ptr(&e.fg, buf);
 	/* Answered by the controller, even at a LUN that is absent. */
@@ -360,23 +402,40 @@ static void test_storvsp_report_luns(void)
 	CHECK(srb(&e, &e.fc, &vp, buf) == 0);
 	CHECK(vp.srb.srb_status == VSTOR_SRB_SUCCESS &&
 	      vp.srb.data_transfer_length == 36 && p[0] == 0x7f);
-	/* Anything else there, other targets, paths: INVALID_LUN. */
+	/* Vendor and product only at LUN 0. */
+	CHECK(!p[8] && !p[16]);
+	/* Anything else there: INVALID_LUN, CHECK CONDITION, no sense. */
 	mk_srb(&vp, 5, cdb_tur, 6, VSTOR_SRB_UNKNOWN, 0);
-	CHECK(srb(&e, &e.fc, &vp, 0) == 0);
+	CHECK(srb(&e, &e.fc, &vp, 0) == VSTOR_STATUS_DEVICE_DOES_NOT_EXIST);
 	CHECK(vp.srb.srb_status == VSTOR_SRB_INVALID_LUN &&
-	      !vp.srb.scsi_status && !vp.srb.data_transfer_length);
+	      vp.srb.scsi_status == SCSI_STATUS_CHECK_CONDITION &&
+	      !vp.srb.sense_info_length && !vp.srb.data_transfer_length);
+	/* A VPD page there: an illegal request, not INVALID_LUN. */
 	mk_srb(&vp, 5, cdb_vpd0, 6, VSTOR_SRB_READ, 64);
-	CHECK(srb(&e, &e.fc, &vp, buf) == 0);
-	CHECK(vp.srb.srb_status == VSTOR_SRB_INVALID_LUN &&
-	      !vp.srb.data_transfer_length);
+	CHECK(srb(&e, &e.fc, &vp, buf) == VSTOR_STATUS_IO_DEVICE_ERROR);
+	CHECK(failed_with(&vp, VSTOR_SRB_INVALID_REQUEST,
+			  SCSI_SENSE_ILLEGAL_REQUEST, 0x24, 0));
+	/* So is a buffer smaller than the allocation length. */
+	mk_srb(&vp, 5, cdb_inquiry, 6, VSTOR_SRB_READ, 36);
+	CHECK(srb(&e, &e.fc, &vp, buf) == VSTOR_STATUS_IO_DEVICE_ERROR);
+	CHECK(failed_with(&vp, VSTOR_SRB_INVALID_REQUEST,
+			  SCSI_SENSE_ILLEGAL_REQUEST, 0x24, 0));
+	/* Other targets and paths have no LUNs: the same answers. */
 	mk_srb(&vp, 0, cdb_inquiry, 6, VSTOR_SRB_READ, 96);
 	vp.srb.target_id = 1;
 	CHECK(srb(&e, &e.fc, &vp, buf) == 0);
-	CHECK(vp.srb.srb_status == VSTOR_SRB_INVALID_LUN);
+	CHECK(vp.srb.srb_status == VSTOR_SRB_SUCCESS && p[0] == 0x7f &&
+	      !memcmp(p + 8, "Msft", 4));
+	mk_srb(&vp, 0, cdb_report_luns, 12, VSTOR_SRB_READ, 64);
+	vp.srb.target_id = 1;
+	CHECK(srb(&e, &e.fc, &vp, buf) == 0);
+	CHECK(vp.srb.srb_status == VSTOR_SRB_SUCCESS &&
+	      vp.srb.data_transfer_length == 8 && !p[3]);
 	mk_srb(&vp, 0, cdb_tur, 6, VSTOR_SRB_UNKNOWN, 0);
 	vp.srb.path_id = 1;
-	CHECK(srb(&e, &e.fc, &vp, 0) == 0);
-	CHECK(vp.srb.srb_status == VSTOR_SRB_INVALID_LUN);
+	CHECK(srb(&e, &e.fc, &vp, 0) == VSTOR_STATUS_DEVICE_DOES_NOT_EXIST);
+	CHECK(vp.srb.srb_status == VSTOR_SRB_INVALID_LUN &&
+	      vp.srb.scsi_status == SCSI_STATUS_CHECK_CONDITION);
 	CHECK(e.ctrl->stats.errors == 4);
 	env_destroy(&e);
 }
@@ -389,7 +448,7 @@ static bool refused(struct stor_env *e, struct vstor_packet *vp,
 
 	send_srb(e, &e->fc, id, vp, gpa, range_len);
 	drain_io(e);
-	return recv_comp(&e->fc, id, vp) == 0 &&
+	return recv_comp(&e->fc, id, vp) == VSTOR_STATUS_IO_DEVICE_ERROR &&
 	       vp->srb.srb_status == VSTOR_SRB_INVALID_REQUEST &&
 	       !vp->srb.data_transfer_length;
 }
@@ -429,7 +488,7 @@ static void test_storvsp_srb_validation(void)
 	mk_srb(&vp, 0, r10, 10, VSTOR_SRB_READ, 4096);
 	e.id++;
 	send_vp(&e, &e.fc, e.id, &vp, sizeof(vp));
-	CHECK(recv_comp(&e.fc, e.id, &vp) == 0 &&
+	CHECK(recv_comp(&e.fc, e.id, &vp) == VSTOR_STATUS_IO_DEVICE_ERROR &&
 	      vp.srb.srb_status == VSTOR_SRB_INVALID_REQUEST);
 	/* Two ranges. */
 	mk_srb(&vp, 0, r10, 10, VSTOR_SRB_READ, 4096);
@@ -441,7 +500,7 @@ static void test_storvsp_srb_validation(void)
 	gring_write(&e.fc.out, VMBUS_PKT_DATA_USING_GPA_DIRECT, REQ, ++e.id,
 		    ext, 40, &vp, sizeof(vp), &signal);
 	fake_signal(&e.fg, &e.fc);
-	CHECK(recv_comp(&e.fc, e.id, &vp) == 0 &&
+	CHECK(recv_comp(&e.fc, e.id, &vp) == VSTOR_STATUS_IO_DEVICE_ERROR &&
 	      vp.srb.srb_status == VSTOR_SRB_INVALID_REQUEST);
 	/* Bad SRB length, CDB length, data_in; longer than allowed. */
 	mk_srb(&vp, 0, cdb_tur, 6, VSTOR_SRB_UNKNOWN, 0);
@@ -565,35 +624,19 @@ static void test_storvsp_sense(void)
 	struct stor_env e;
 	uint64_t buf;
 
-	CHECK(env_init(&e) == 0);
-	CHECK(make_image(e.img2, false) == 0);
-	CHECK(add_disk(&e, e.img2, 1, true) == 0);
-	CHECK(handshake(&e) == 0);
+	CHECK(env_init_lun(&e, 1, true) == 0);
 	buf = fake_alloc(&e.fg, 1);
+	/* An LBA past the end: an illegal request, 21/00. */
 	mk_srb(&vp, 0, r10_oob, 10, VSTOR_SRB_READ, 1024);
-	CHECK(srb(&e, &e.fc, &vp, buf) == 0);
-	CHECK(vp.srb.srb_status ==
-	      (VSTOR_SRB_ERROR | VSTOR_SRB_STATUS_AUTOSENSE_VALID));
-	CHECK(vp.srb.scsi_status == SCSI_STATUS_CHECK_CONDITION);
-	CHECK(vp.srb.sense_info_length == 18);
-	CHECK(vp.srb.data.sense_data[0] == 0x70 &&
-	      vp.srb.data.sense_data[2] == SCSI_SENSE_ILLEGAL_REQUEST &&
-	      vp.srb.data.sense_data[12] == 0x21);
-	CHECK(!vp.srb.data_transfer_length);
-	/* The read-only LUN: DATA PROTECT. */
+	CHECK(srb(&e, &e.fc, &vp, buf) == VSTOR_STATUS_IO_DEVICE_ERROR);
+	CHECK(failed_with(&vp, VSTOR_SRB_INVALID_REQUEST,
+			  SCSI_SENSE_ILLEGAL_REQUEST, 0x21, 0));
+	/* The read-only LUN: DATA PROTECT 27/00 is an ERROR. */
 	mk_srb(&vp, 1, w10, 10, VSTOR_SRB_WRITE, 512);
-	CHECK(srb(&e, &e.fc, &vp, buf) == 0);
-	CHECK(vp.srb.scsi_status == SCSI_STATUS_CHECK_CONDITION &&
-	      vp.srb.data.sense_data[2] == SCSI_SENSE_DATA_PROTECT);
+	CHECK(srb(&e, &e.fc, &vp, buf) == VSTOR_STATUS_IO_DEVICE_ERROR);
+	CHECK(failed_with(&vp, VSTOR_SRB_ERROR, SCSI_SENSE_DATA_PROTECT,
+			  0x27, 0));
 	env_destroy(&e);
-}
-
-static bool all_zero(const uint8_t *p, size_t n)
-{
-	while (n--)
-		if (*p++)
-			return false;
-	return true;
 }
 
 static void test_storvsp_unmap_write_same(void)
@@ -608,10 +651,8 @@ static void test_storvsp_unmap_write_same(void)
 	uint64_t buf;
 	uint8_t *p;
 
-	CHECK(env_init(&e) == 0);
-	CHECK(handshake(&e) == 0);
-	buf = fake_alloc(&e.fg, 1);
-	p = fake_ptr(&e.fg, buf);
+	p = env_ready(&e, &buf);
+	CHECK(p);
 	/* WRITE SAME: 64 copies of one block at LBA 128. */
 	for (i = 0; i < 512; i++)
 		p[i] = 0xc0 | (i & 0xf);
@@ -779,7 +820,7 @@ static void test_storvsp_faults(void)
 	CHECK(recv_comp(&e.fc, id, &vp) == 0);
 	fake_ctl(&e.fg, "fault storvsc bad-status 2", &out);
 	mk_srb(&vp, 0, cdb_tur, 6, VSTOR_SRB_UNKNOWN, 0);
-	CHECK(srb(&e, &e.fc, &vp, 0) == 0 &&
+	CHECK(srb(&e, &e.fc, &vp, 0) == VSTOR_STATUS_IO_DEVICE_ERROR &&
 	      vp.srb.srb_status == 0x3f);
 	mk_srb(&vp, 0, cdb_tur, 6, VSTOR_SRB_UNKNOWN, 0);
 	CHECK(srb(&e, &e.fc, &vp, 0) == 0 &&
@@ -792,6 +833,354 @@ static void test_storvsp_faults(void)
 	CHECK(e.fg.h.stor.faults_sent == 4);
 	fake_ctl(&e.fg, "fault storvsc bad-luck", &out);
 	CHECK(!strncmp(out.s, "ERR", 3));
+	hv_buf_free(&out);
+	env_destroy(&e);
+}
+
+static bool stat_is(struct stor_env *e, const char *line)
+{
+	struct hv_buf out = { 0 };
+	bool ok = strstr(fake_ctl(&e->fg, "stats", &out), line);
+
+	hv_buf_free(&out);
+	return ok;
+}
+
+static const uint8_t cdb_r10[10] = { 0x28, 0, 0, 0, 0, 8, 0, 0, 8, 0 };
+static const uint8_t cdb_w10[10] = { 0x2a, 0, 0, 0, 0, 8, 0, 0, 8, 0 };
+static const uint8_t cdb_sense[6] = { 0x03, 0, 0, 0, 18, 0 };
+
+static void test_storvsp_fault_medium_error(void)
+{
+	static uint8_t file[4096];
+	struct hv_buf out = { 0 };
+	struct vstor_packet vp;
+	struct stor_env e;
+	uint64_t buf;
+	uint8_t *p;
+
+	p = env_ready(&e, &buf);
+	CHECK(p);
+	CHECK(!strcmp(fake_ctl(&e.fg, "fault storvsc medium-error 2", &out),
+		      "OK\n"));
+	/* Not a READ or WRITE: not taken. */
+	mk_srb(&vp, 0, cdb_tur, 6, VSTOR_SRB_UNKNOWN, 0);
+	CHECK(srb(&e, &e.fc, &vp, 0) == 0 &&
+	      vp.srb.srb_status == VSTOR_SRB_SUCCESS);
+	/* READ: MEDIUM ERROR 11/00, no data in the guest's buffer. */
+	memset(p, 0xee, 4096);
+	mk_srb(&vp, 0, cdb_r10, 10, VSTOR_SRB_READ, 4096);
+	CHECK(srb(&e, &e.fc, &vp, buf) == VSTOR_STATUS_IO_DEVICE_ERROR);
+	CHECK(failed_with(&vp, VSTOR_SRB_ERROR, SCSI_SENSE_MEDIUM_ERROR,
+			  0x11, 0x00));
+	CHECK(p[0] == 0xee && p[4095] == 0xee);
+	/* WRITE: MEDIUM ERROR 0c/00, the image unchanged. */
+	mk_srb(&vp, 0, cdb_w10, 10, VSTOR_SRB_WRITE, 4096);
+	CHECK(srb(&e, &e.fc, &vp, buf) == VSTOR_STATUS_IO_DEVICE_ERROR);
+	CHECK(failed_with(&vp, VSTOR_SRB_ERROR, SCSI_SENSE_MEDIUM_ERROR,
+			  0x0c, 0x00));
+	CHECK(image_read(e.img, file, sizeof(file), 8 * 512) == 0 &&
+	      file[0] != 0xee);
+	/* REQUEST SENSE returns the last error. */
+	mk_srb(&vp, 0, cdb_sense, 6, VSTOR_SRB_READ, 18);
+	CHECK(srb(&e, &e.fc, &vp, buf) == 0 &&
+	      vp.srb.data_transfer_length == 18 && p[2] == 3 && p[12] == 0x0c);
+	/* Used up. */
+	mk_srb(&vp, 0, cdb_r10, 10, VSTOR_SRB_READ, 4096);
+	CHECK(srb(&e, &e.fc, &vp, buf) == 0 &&
+	      vp.srb.srb_status == VSTOR_SRB_SUCCESS &&
+	      vp.srb.data_transfer_length == 4096 && !memcmp(p, file, 4096));
+	CHECK(stat_is(&e, "storvsp.fault.medium-error=2\n"));
+	CHECK(e.ctrl->stats.errors == 2 && e.ctrl->stats.bytes_written == 0);
+	hv_buf_free(&out);
+	env_destroy(&e);
+}
+
+/* A TUR to @lun fails with UNIT ATTENTION @asc/@ascq. */
+static bool tur_ua(struct stor_env *e, uint8_t lun, uint8_t asc,
+		   uint8_t ascq)
+{
+	struct vstor_packet vp;
+
+	mk_srb(&vp, lun, cdb_tur, 6, VSTOR_SRB_UNKNOWN, 0);
+	return srb(e, &e->fc, &vp, 0) == VSTOR_STATUS_IO_DEVICE_ERROR &&
+	       failed_with(&vp, VSTOR_SRB_ERROR, SCSI_SENSE_UNIT_ATTENTION,
+			   asc, ascq);
+}
+
+static bool tur_ok(struct stor_env *e, uint8_t lun)
+{
+	struct vstor_packet vp;
+
+	mk_srb(&vp, lun, cdb_tur, 6, VSTOR_SRB_UNKNOWN, 0);
+	return srb(e, &e->fc, &vp, 0) == 0 &&
+	       vp.srb.srb_status == VSTOR_SRB_SUCCESS && !vp.srb.scsi_status;
+}
+
+static void test_storvsp_fault_unit_attention(void)
+{
+	struct hv_buf out = { 0 };
+	struct vstor_packet vp;
+	struct stor_env e;
+	uint64_t buf;
+	uint8_t *p;
+
+	CHECK(env_init_lun(&e, 3, false) == 0);
+	buf = fake_alloc(&e.fg, 1);
+	p = fake_ptr(&e.fg, buf);
+	CHECK(!strcmp(fake_ctl(&e.fg, "fault storvsc ua-luns-changed 5",
+			       &out), "OK\n"));
+	/* INQUIRY and REPORT LUNS do not report it. */
+	mk_srb(&vp, 0, cdb_inquiry, 6, VSTOR_SRB_READ, 96);
+	CHECK(srb(&e, &e.fc, &vp, buf) == 0 &&
+	      vp.srb.srb_status == VSTOR_SRB_SUCCESS);
+	mk_srb(&vp, 0, cdb_report_luns, 12, VSTOR_SRB_READ, 64);
+	CHECK(srb(&e, &e.fc, &vp, buf) == 0 &&
+	      vp.srb.srb_status == VSTOR_SRB_SUCCESS);
+	/* Once per LUN. */
+	CHECK(tur_ua(&e, 0, 0x3f, 0x0e));
+	CHECK(tur_ok(&e, 0));
+	/* REQUEST SENSE gets it as its data. */
+	mk_srb(&vp, 3, cdb_sense, 6, VSTOR_SRB_READ, 18);
+	CHECK(srb(&e, &e.fc, &vp, buf) == 0 &&
+	      vp.srb.srb_status == VSTOR_SRB_SUCCESS &&
+	      vp.srb.data_transfer_length == 18 && p[0] == 0x70 &&
+	      p[2] == SCSI_SENSE_UNIT_ATTENTION && p[12] == 0x3f &&
+	      p[13] == 0x0e);
+	CHECK(tur_ok(&e, 3));
+	CHECK(e.fg.h.stor.fault_count == 3);
+	/* COUNT commands in all. */
+	fake_ctl(&e.fg, "fault storvsc ua-capacity-changed", &out);
+	CHECK(tur_ua(&e, 3, 0x2a, 0x09));
+	CHECK(tur_ok(&e, 0));
+	fake_ctl(&e.fg, "fault storvsc ua-params-changed 2", &out);
+	CHECK(tur_ua(&e, 0, 0x2a, 0x01));
+	CHECK(tur_ua(&e, 3, 0x2a, 0x01));
+	CHECK(tur_ok(&e, 0) && tur_ok(&e, 3));
+	CHECK(stat_is(&e, "storvsp.fault.ua-luns-changed=2\n"));
+	CHECK(stat_is(&e, "storvsp.fault.ua-capacity-changed=1\n"));
+	CHECK(stat_is(&e, "storvsp.fault.ua-params-changed=2\n"));
+	hv_buf_free(&out);
+	env_destroy(&e);
+}
+
+static void test_storvsp_fault_bad_scsi_status_sense(void)
+{
+	struct hv_buf out = { 0 };
+	struct vstor_packet vp;
+	struct stor_env e;
+	unsigned int i;
+
+	CHECK(env_init(&e) == 0);
+	CHECK(handshake(&e) == 0);
+	fake_ctl(&e.fg, "fault storvsc bad-scsi-status", &out);
+	mk_srb(&vp, 0, cdb_tur, 6, VSTOR_SRB_UNKNOWN, 0);
+	CHECK(srb(&e, &e.fc, &vp, 0) == VSTOR_STATUS_SUCCESS &&
+	      vp.srb.srb_status == VSTOR_SRB_SUCCESS &&
+	      vp.srb.scsi_status == 0x7e && !vp.srb.sense_info_length &&
+	      !vp.srb.data_transfer_length);
+	CHECK(tur_ok(&e, 0));
+	fake_ctl(&e.fg, "fault storvsc bad-sense 2", &out);
+	mk_srb(&vp, 0, cdb_tur, 6, VSTOR_SRB_UNKNOWN, 0);
+	CHECK(srb(&e, &e.fc, &vp, 0) == VSTOR_STATUS_IO_DEVICE_ERROR);
+	CHECK(vp.srb.srb_status ==
+	      (VSTOR_SRB_ERROR | VSTOR_SRB_STATUS_AUTOSENSE_VALID) &&
+	      vp.srb.scsi_status == SCSI_STATUS_CHECK_CONDITION &&
+	      vp.srb.sense_info_length == VSTOR_SRB_SENSE_SIZE &&
+	      !vp.srb.data_transfer_length && !vp.srb.data.sense_data[0]);
+	for (i = 1; i < VSTOR_SRB_SENSE_SIZE; i++)
+		CHECK(vp.srb.data.sense_data[i] == 0xa5);
+	/* No more sense than the guest offered room for. */
+	mk_srb(&vp, 0, cdb_tur, 6, VSTOR_SRB_UNKNOWN, 0);
+	vp.srb.sense_info_length = 8;
+	CHECK(srb(&e, &e.fc, &vp, 0) == VSTOR_STATUS_IO_DEVICE_ERROR &&
+	      vp.srb.sense_info_length == 8 && !vp.srb.data.sense_data[0] &&
+	      vp.srb.data.sense_data[7] == 0xa5 &&
+	      all_zero(vp.srb.data.sense_data + 8, VSTOR_SRB_SENSE_SIZE - 8));
+	CHECK(tur_ok(&e, 0));
+	CHECK(stat_is(&e, "storvsp.fault.bad-scsi-status=1\n"));
+	CHECK(stat_is(&e, "storvsp.fault.bad-sense=2\n"));
+	hv_buf_free(&out);
+	env_destroy(&e);
+}
+
+/* An illegal request of @len bytes in: INVALID_REQUEST, 05/@asc/00. */
+static bool illegal(struct stor_env *e, const uint8_t *cdb, uint8_t cdb_len,
+		    uint32_t len, uint8_t asc)
+{
+	struct vstor_packet vp;
+	uint64_t buf = fake_alloc(&e->fg, 1);
+
+	mk_srb(&vp, 0, cdb, cdb_len, len ? VSTOR_SRB_READ : VSTOR_SRB_UNKNOWN,
+	       len);
+	return srb(e, &e->fc, &vp, buf) == VSTOR_STATUS_IO_DEVICE_ERROR &&
+	       failed_with(&vp, VSTOR_SRB_INVALID_REQUEST,
+			   SCSI_SENSE_ILLEGAL_REQUEST, asc, 0);
+}
+
+/* What Hyper-V does not support it answers as an illegal request. */
+static void test_storvsp_illegal_requests(void)
+{
+	static const uint8_t opcode[6] = { 0xc7 };
+	static const uint8_t vpd99[6] = { 0x12, 1, 0x99, 0, 64, 0 };
+	static const uint8_t page1c[6] = { 0x1a, 0, 0x1c, 0, 64, 0 };
+	static const uint8_t saved[10] = { 0x5a, 0, 0xc8, [8] = 64 };
+	static const uint8_t sa12[16] = { 0x9e, 0x12, [13] = 32 };
+	static const uint8_t r10_0[10] = { 0x28 };
+	static const uint8_t r16_big[16] = { 0x88, [13] = 16 };
+	struct vstor_packet vp;
+	struct stor_env e;
+	uint64_t buf;
+	uint8_t *p;
+
+	CHECK(env_init(&e) == 0);
+	CHECK(handshake(&e) == 0);
+	CHECK(illegal(&e, opcode, 6, 0, 0x20));	/* invalid opcode */
+	CHECK(illegal(&e, vpd99, 6, 64, 0x24));	/* invalid field in CDB */
+	CHECK(illegal(&e, page1c, 6, 64, 0x24));
+	CHECK(illegal(&e, saved, 10, 64, 0x24));
+	CHECK(illegal(&e, sa12, 16, 32, 0x24));
+	CHECK(illegal(&e, r10_0, 10, 0, 0x21));	/* no blocks */
+	CHECK(illegal(&e, r16_big, 16, 4096, 0x21)); /* buffer too small */
+	/* REQUEST SENSE: the last error, cleared by a command that works. */
+	buf = fake_alloc(&e.fg, 1);
+	p = fake_ptr(&e.fg, buf);
+	mk_srb(&vp, 0, cdb_sense, 6, VSTOR_SRB_READ, 18);
+	CHECK(srb(&e, &e.fc, &vp, buf) == 0);
+	CHECK(p[0] == 0x70 && p[2] == SCSI_SENSE_ILLEGAL_REQUEST &&
+	      p[12] == 0x21);
+	CHECK(tur_ok(&e, 0));
+	mk_srb(&vp, 0, cdb_sense, 6, VSTOR_SRB_READ, 18);
+	CHECK(srb(&e, &e.fc, &vp, buf) == 0);
+	CHECK(p[0] == 0x70 && !p[2] && !p[12]);
+	CHECK(e.ctrl->stats.errors == 7);
+	env_destroy(&e);
+}
+
+/* An error of the image file: MEDIUM ERROR 00/00, as Hyper-V's disk. */
+static void test_storvsp_io_error(void)
+{
+	struct vstor_packet vp;
+	struct stor_env e;
+	uint64_t buf;
+	int fd;
+
+	CHECK(env_init(&e) == 0);
+	CHECK(handshake(&e) == 0);
+	buf = fake_alloc(&e.fg, 1);
+	/* Writes to a read-only descriptor fail with EBADF. */
+	fd = open(e.img, O_RDONLY);
+	CHECK(fd >= 0 && dup2(fd, e.ctrl->luns[0]->disk.fd) >= 0);
+	close(fd);
+	mk_srb(&vp, 0, cdb_w10, 10, VSTOR_SRB_WRITE, 4096);
+	CHECK(srb(&e, &e.fc, &vp, buf) == VSTOR_STATUS_IO_DEVICE_ERROR);
+	CHECK(failed_with(&vp, VSTOR_SRB_ERROR, SCSI_SENSE_MEDIUM_ERROR, 0, 0));
+	mk_srb(&vp, 0, cdb_r10, 10, VSTOR_SRB_READ, 4096);
+	CHECK(srb(&e, &e.fc, &vp, buf) == 0 &&
+	      vp.srb.srb_status == VSTOR_SRB_SUCCESS);
+	env_destroy(&e);
+}
+
+/*
+ * Hot-plug as Hyper-V signals it: ENUMERATE_BUS (status 0, no completion
+ * asked) once the handshake is done, never before; no unit attention.
+ */
+static void test_storvsp_hotplug_signal(void)
+{
+	struct vmbus_packet_desc d;
+	struct vstor_packet vp;
+	struct stor_env e;
+
+	CHECK(env_init(&e) == 0);
+	CHECK(make_image(e.img2, false) == 0);
+	CHECK(add_disk(&e, e.img2, 1, false) == 0);	/* before the handshake */
+	CHECK(gring_used(&e.fc.in) == 0);
+	CHECK(handshake(&e) == 0);
+	CHECK(gring_used(&e.fc.in) == 0);
+	CHECK(storvsp_disk_remove(e.ctrl, 1) == 0);
+	CHECK(recv_vp(&e.fc, &d, &vp) == sizeof(vp) &&
+	      d.type == VMBUS_PKT_DATA_INBAND && !d.trans_id && !d.flags &&
+	      vp.operation == VSTOR_OP_ENUMERATE_BUS && !vp.flags &&
+	      vp.status == VSTOR_STATUS_SUCCESS && all_zero(vp.body,
+							    sizeof(vp.body)));
+	CHECK(add_disk(&e, e.img2, 2, false) == 0);
+	CHECK(recv_vp(&e.fc, &d, &vp) == sizeof(vp) &&
+	      vp.operation == VSTOR_OP_ENUMERATE_BUS);
+	CHECK(gring_used(&e.fc.in) == 0);
+	/* The LUNs that stayed and the new one: no UNIT ATTENTION. */
+	CHECK(tur_ok(&e, 0) && tur_ok(&e, 2));
+	env_destroy(&e);
+}
+
+/* no-completion: the I/O is done, the answer never comes; close frees it. */
+static void test_storvsp_fault_no_completion(void)
+{
+	struct vmbus_msg_relid close = {
+		.header.msgtype = VMBUS_MSG_CLOSECHANNEL,
+	};
+	static uint8_t file[4096];
+	struct hv_buf out = { 0 };
+	struct vmbus_msg_relid resc;
+	struct vstor_packet vp;
+	struct stor_env e;
+	uint64_t buf;
+
+	CHECK(env_init(&e) == 0);
+	CHECK(handshake(&e) == 0);
+	buf = fake_alloc(&e.fg, 1);
+	fake_ctl(&e.fg, "fault storvsc no-completion 2", &out);
+	memset(fake_ptr(&e.fg, buf), 0xee, 4096);
+	mk_srb(&vp, 0, cdb_r10, 10, VSTOR_SRB_READ, 4096);
+	send_srb(&e, &e.fc, 500, &vp, buf, 4096);
+	mk_srb(&vp, 0, cdb_tur, 6, VSTOR_SRB_UNKNOWN, 0);
+	send_srb(&e, &e.fc, 501, &vp, 0, 0);
+	drain_io(&e);
+	CHECK(gring_used(&e.fc.in) == 0);
+	CHECK(e.ctrl->inflight == 0 && e.fg.h.stor.held == 2);
+	CHECK(image_read(e.img, file, sizeof(file), 8 * 512) == 0 &&
+	      !memcmp(fake_ptr(&e.fg, buf), file, sizeof(file)));
+	CHECK(stat_is(&e, "storvsp.held=2\n"));
+	CHECK(tur_ok(&e, 0));
+	/* Resets do not release them, a close does. */
+	CHECK(simple(&e, VSTOR_OP_RESET_BUS) == 0);
+	CHECK(gring_used(&e.fc.in) == 0 && e.fg.h.stor.held == 2);
+	close.child_relid = e.fc.relid;
+	fake_post(&e.fg, 1, &close, sizeof(close));
+	CHECK(e.fg.h.stor.held == 0 && e.ctrl->refs == 1);
+	/* A rescind is not held up by them either. */
+	CHECK(fake_open(&e.fg, &e.offers[0], &e.fc, 8, 8) == 0);
+	CHECK(handshake(&e) == 0);
+	fake_ctl(&e.fg, "fault storvsc no-completion", &out);
+	mk_srb(&vp, 0, cdb_tur, 6, VSTOR_SRB_UNKNOWN, 0);
+	send_srb(&e, &e.fc, 502, &vp, 0, 0);
+	CHECK(e.fg.h.stor.held == 1);
+	CHECK(vmbus_server_rescind(&e.fg.h.srv, &e.offers[0].if_instance) ==
+	      0);
+	CHECK(fake_recv_type(&e.fg, VMBUS_MSG_RESCIND_CHANNELOFFER, &resc,
+			     sizeof(resc)) == sizeof(resc));
+	CHECK(e.fg.h.stor.held == 0);
+	CHECK(stat_is(&e, "storvsp.fault.no-completion=3\n"));
+	hv_buf_free(&out);
+	env_destroy(&e);
+}
+
+/* Bad arguments: a clear error, nothing armed. */
+static void test_storvsp_fault_args(void)
+{
+	struct hv_buf out = { 0 };
+	struct stor_env e;
+
+	CHECK(env_init(&e) == 0);
+	CHECK(strstr(fake_ctl(&e.fg, "fault storvsc medium-errors", &out),
+		     "ERR unknown storvsc fault, expected bad-length|"));
+	CHECK(strstr(fake_ctl(&e.fg, "fault storvsc no-completion 0", &out),
+		     "ERR bad count"));
+	CHECK(strstr(fake_ctl(&e.fg, "fault storvsc bad-sense x", &out),
+		     "ERR bad count"));
+	CHECK(!strncmp(fake_ctl(&e.fg, "fault storvsc ua-luns-changed 1 2",
+				&out), "ERR", 3));
+	CHECK(e.fg.h.stor.fault == STORVSP_FAULT_NONE &&
+	      !e.fg.h.stor.fault_count);
 	hv_buf_free(&out);
 	env_destroy(&e);
 }
@@ -849,9 +1238,9 @@ static void test_storvsp_disk_add_remove(void)
 	CHECK(!strncmp(ctl(&e, "disk remove %s %s", guid, "2", &out), "ERR",
 		       3));
 	mk_srb(&vp, 2, r10, 10, VSTOR_SRB_READ, 4096);
-	CHECK(srb(&e, &e.fc, &vp, buf) == 0 &&
+	CHECK(srb(&e, &e.fc, &vp, buf) == VSTOR_STATUS_DEVICE_DOES_NOT_EXIST &&
 	      vp.srb.srb_status == VSTOR_SRB_INVALID_LUN);
-	/* In flight while removed: completes, with INVALID_LUN. */
+	/* In flight while removed: completes as it ran, as on Hyper-V. */
 	mk_srb(&vp, 0, r10, 10, VSTOR_SRB_READ, 4096);
 	id = ++e.id;
 	send_srb(&e, &e.fc, id, &vp, buf, 4096);
@@ -859,11 +1248,16 @@ static void test_storvsp_disk_add_remove(void)
 	CHECK(got_enumerate(&e));
 	drain_io(&e);
 	CHECK(recv_comp(&e.fc, id, &vp) == 0 &&
+	      vp.srb.srb_status == VSTOR_SRB_SUCCESS &&
+	      vp.srb.data_transfer_length == 4096);
+	/* Then it is gone. */
+	mk_srb(&vp, 0, r10, 10, VSTOR_SRB_READ, 4096);
+	CHECK(srb(&e, &e.fc, &vp, buf) == VSTOR_STATUS_DEVICE_DOES_NOT_EXIST &&
 	      vp.srb.srb_status == VSTOR_SRB_INVALID_LUN);
 	/* The lowest free LUN by default. */
 	CHECK(!strcmp(ctl(&e, "disk add %s %s", e.img2, guid, &out),
 		      "lun=0\nOK\n"));
-	CHECK(strstr(ctl(&e, "stats%s%s", "", "", &out), ".srbs=3\n"));
+	CHECK(strstr(ctl(&e, "stats%s%s", "", "", &out), ".srbs=4\n"));
 	hv_buf_free(&out);
 	env_destroy(&e);
 }
@@ -1029,6 +1423,22 @@ UNIT_SUITE(storvsp_tests) = {
 	  test_storvsp_back_pressure },
 	{ "storvsp: fault injection bad-length, bad-id, bad-status",
 	  test_storvsp_faults },
+	{ "storvsp: unsupported opcode, page, service action: 05/20, 05/24",
+	  test_storvsp_illegal_requests },
+	{ "storvsp: an I/O error of the image: MEDIUM ERROR 00/00",
+	  test_storvsp_io_error },
+	{ "storvsp: fault medium-error: READ 03/11/00, WRITE 03/0c/00",
+	  test_storvsp_fault_medium_error },
+	{ "storvsp: fault ua-*: one UNIT ATTENTION per LUN, COUNT in all",
+	  test_storvsp_fault_unit_attention },
+	{ "storvsp: fault bad-scsi-status, bad-sense",
+	  test_storvsp_fault_bad_scsi_status_sense },
+	{ "storvsp: fault no-completion: held, freed by close or rescind",
+	  test_storvsp_fault_no_completion },
+	{ "storvsp: fault storvsc: bad arguments refused",
+	  test_storvsp_fault_args },
+	{ "storvsp: hot-plug: ENUMERATE_BUS once ready, no unit attention",
+	  test_storvsp_hotplug_signal },
 	{ "storvsp: disk add/remove, ENUMERATE_BUS, list, stats",
 	  test_storvsp_disk_add_remove },
 	{ "storvsp: offer scsi, disk add, rescind before the guest",
