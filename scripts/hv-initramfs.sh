@@ -7,7 +7,8 @@
 # modprobe that resolves modaliases), this tree's modules for KVER
 # installed under /lib/modules/<release>/extra and depmod'ed, and /init.
 # --storage adds what disk tests need: Debian's SCSI, ext4, virtio-blk and
-# null_blk modules with their dependencies, fio and mkfs.ext4 (large: fio
+# null_blk modules with their dependencies, fio, mkfs.ext4, sg3-utils'
+# sg_raw, sg_inq and sg_turs, and blkdiscard (large: fio
 # brings its libraries). A scenario is appended later as a second cpio
 # archive (see hv-boot.sh).
 set -euo pipefail
@@ -21,7 +22,8 @@ case "${3:-}" in
 "") ;;
 --storage)
 	kernel_modules=(scsi_mod sd_mod ext4 virtio_pci virtio_blk null_blk)
-	binaries=(/usr/bin/fio /sbin/mke2fs /sbin/e2fsck) ;;
+	binaries=(/usr/bin/fio /sbin/mke2fs /sbin/e2fsck /usr/bin/sg_raw
+		  /usr/bin/sg_inq /usr/bin/sg_turs /usr/sbin/blkdiscard) ;;
 *) echo "$usage" >&2; exit 2 ;;
 esac
 
