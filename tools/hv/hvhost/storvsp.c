@@ -30,6 +30,9 @@
 #define STORVSP_HEADER_SIZE	offsetof(struct vstor_packet, body)
 /* An impossible SRB status code, for the bad-status fault. */
 #define STORVSP_BAD_SRB_STATUS	0x3f
+/* What a guest asks for a LUN that queues with tags (counted). */
+#define STORVSP_SRB_NO_FREEZE	(VSTOR_SRB_FLAG_QUEUE_ACTION_ENABLE | \
+				 VSTOR_SRB_FLAG_NO_QUEUE_FREEZE)
 /* An impossible SCSI status byte, for the bad-scsi-status fault. */
 #define STORVSP_BAD_SCSI_STATUS	0x7e
 /* What bad-sense fills its sense bytes with after response code 0. */
@@ -1221,6 +1224,9 @@ static int storvsp_on_srb(struct storvsp_chan *sc,
 		return -EINVAL;
 	}
 	ctrl->stats.srbs++;
+	if ((rx->vp.srb.srb_flags & STORVSP_SRB_NO_FREEZE) ==
+	    STORVSP_SRB_NO_FREEZE)
+		ctrl->stats.srbs_no_freeze++;
 	bad = storvsp_check_srb(ctrl->sp, rx);
 	req = storvsp_req_alloc(sc, rx);
 	if (!req) {
@@ -1638,6 +1644,7 @@ void storvsp_stats(struct storvsp *sp, struct hv_buf *out)
 		snprintf(p, sizeof(p), "scsi.%s.", guid);
 		hv_buf_printf(out, "%sinflight=%u\n", p, ctrl->inflight);
 		STORVSP_STAT(out, p, &ctrl->stats, srbs);
+		STORVSP_STAT(out, p, &ctrl->stats, srbs_no_freeze);
 		STORVSP_STAT(out, p, &ctrl->stats, reads);
 		STORVSP_STAT(out, p, &ctrl->stats, writes);
 		STORVSP_STAT(out, p, &ctrl->stats, flushes);

@@ -77,6 +77,7 @@ struct storvsp_lun {
 /* Per-controller counters, printed by `stats`. */
 struct storvsp_stats {
 	uint64_t srbs;
+	uint64_t srbs_no_freeze;	/* QUEUE_ACTION_ENABLE | NO_QUEUE_FREEZE */
 	uint64_t reads;
 	uint64_t writes;
 	uint64_t flushes;

@@ -102,6 +102,7 @@ echo \$id > /sys/bus/vmbus/drivers/hv_storvsc/bind
 check "the controller comes back after bind" wait_until 30 sd_present $ctrl 0
 sd=\$(sd_of $ctrl 0)
 check "the disk still reads back what was written" sh -c "dd if=\$sd bs=1M count=1 iflag=direct 2>/dev/null | cmp -s - /tmp/pat"
+sync_host stats 3
 GUEST
 
 cat > "$host" <<HOST
@@ -116,6 +117,11 @@ for step in medium-error bad-scsi-status bad-sense no-completion \
 	*) hv_ctl fault storvsc \$step 1 ;;
 	esac && echo "PASS: \$step done" || echo "FAIL: \$step"
 done
+hv_wait_console "HV-SYNC: stats" 120 || { echo "FAIL: no stats marker"; exit; }
+n=\$(hv_ctl stats | sed -n 's/^scsi\.$ctrl\.srbs_no_freeze=//p')
+total=\$(hv_ctl stats | sed -n 's/^scsi\.$ctrl\.srbs=//p')
+if [ "\${n:-0}" -gt 0 ]; then res=PASS; else res=FAIL; fi
+echo "\$res: SRBs to the tagged LUNs ask for no queue freeze (\$n of \$total)"
 HOST
 hv_boot storvsc-errors --initrd "$HV_INITRD_STORAGE" --guest "$guest" \
 	--host "$host" --timeout 420 -- --scsi="$ctrl" \
