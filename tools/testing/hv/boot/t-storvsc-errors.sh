@@ -38,6 +38,7 @@ check "sd saw REPORT SUPPORTED OPCODES refused: WRITE SAME by the VPD limit (max
 check "a WRITE SAME (10) the host refuses turns WRITE SAME off (max_write_same_blocks \$(cat \$ws))" [ "\$(cat \$ws)" = 0 ]
 check "the zeroed range reads back zeros" sh -c "dd if=\$sd bs=64k skip=32 count=1 iflag=direct 2>/dev/null | cmp -s - /tmp/zero"
 
+sync_host stats 3
 sync_host medium-error 3
 if dd if=\$sd of=/dev/null bs=4k count=1 skip=5 iflag=direct 2>/dev/null; then
 	fail "a read the host fails with a medium error fails"
@@ -102,11 +103,15 @@ echo \$id > /sys/bus/vmbus/drivers/hv_storvsc/bind
 check "the controller comes back after bind" wait_until 30 sd_present $ctrl 0
 sd=\$(sd_of $ctrl 0)
 check "the disk still reads back what was written" sh -c "dd if=\$sd bs=1M count=1 iflag=direct 2>/dev/null | cmp -s - /tmp/pat"
-sync_host stats 3
 GUEST
 
 cat > "$host" <<HOST
 . "$HV_TOP/tools/testing/hv/boot/lib.sh"
+hv_wait_console "HV-SYNC: stats" 300 || { echo "FAIL: no stats marker"; exit; }
+n=\$(hv_ctl stats | sed -n 's/^scsi\.$ctrl\.srbs_no_freeze=//p')
+total=\$(hv_ctl stats | sed -n 's/^scsi\.$ctrl\.srbs=//p')
+if [ "\${n:-0}" -gt 0 ]; then res=PASS; else res=FAIL; fi
+echo "\$res: SRBs to the tagged LUNs ask for no queue freeze (\$n of \$total)"
 for step in medium-error bad-scsi-status bad-sense no-completion \
 	    ua-luns-changed ua-capacity-changed ua-params-changed remove-lun \
 	    no-completion-at-unbind; do
@@ -117,11 +122,6 @@ for step in medium-error bad-scsi-status bad-sense no-completion \
 	*) hv_ctl fault storvsc \$step 1 ;;
 	esac && echo "PASS: \$step done" || echo "FAIL: \$step"
 done
-hv_wait_console "HV-SYNC: stats" 120 || { echo "FAIL: no stats marker"; exit; }
-n=\$(hv_ctl stats | sed -n 's/^scsi\.$ctrl\.srbs_no_freeze=//p')
-total=\$(hv_ctl stats | sed -n 's/^scsi\.$ctrl\.srbs=//p')
-if [ "\${n:-0}" -gt 0 ]; then res=PASS; else res=FAIL; fi
-echo "\$res: SRBs to the tagged LUNs ask for no queue freeze (\$n of \$total)"
 HOST
 hv_boot storvsc-errors --initrd "$HV_INITRD_STORAGE" --guest "$guest" \
 	--host "$host" --timeout 420 -- --scsi="$ctrl" \
