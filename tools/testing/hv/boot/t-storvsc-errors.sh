@@ -99,10 +99,20 @@ echo \$id > /sys/bus/vmbus/drivers/hv_storvsc/unbind &
 unbind=\$!
 check "unbind with a command the host never completes ends" wait_until 40 sh -c "! kill -0 \$unbind 2>/dev/null"
 check "the guest logged the command it failed at unbind" logged "did not complete 1 command"
+# One channel from here on: the host breaks the primary's ring below.
+echo 0 > /sys/module/hv_storvsc/parameters/sub_channels
 echo \$id > /sys/bus/vmbus/drivers/hv_storvsc/bind
 check "the controller comes back after bind" wait_until 30 sd_present $ctrl 0
 sd=\$(sd_of $ctrl 0)
 check "the disk still reads back what was written" sh -c "dd if=\$sd bs=1M count=1 iflag=direct 2>/dev/null | cmp -s - /tmp/pat"
+
+sync_host no-completion-broken-ring 3
+sg_raw -t 5 -r 4096 \$sd 28 00 00 00 00 06 00 00 08 00 > /tmp/sg-broken 2>&1 &
+sgpid=\$!
+sync_host break-ring 3
+check "a command held on a channel whose ring broke fails" wait_until 40 sh -c "! kill -0 \$sgpid 2>/dev/null"
+check "the guest closed the broken channel before failing it" logged "failed: closing it before its commands fail"
+sync_host closed 3
 GUEST
 
 cat > "$host" <<HOST
@@ -114,14 +124,19 @@ if [ "\${n:-0}" -gt 0 ]; then res=PASS; else res=FAIL; fi
 echo "\$res: SRBs to the tagged LUNs ask for no queue freeze (\$n of \$total)"
 for step in medium-error bad-scsi-status bad-sense no-completion \
 	    ua-luns-changed ua-capacity-changed ua-params-changed remove-lun \
-	    no-completion-at-unbind; do
+	    no-completion-at-unbind no-completion-broken-ring break-ring; do
 	hv_wait_console "HV-SYNC: \$step" 300 || { echo "FAIL: no \$step marker"; exit; }
 	case \$step in
 	remove-lun) hv_ctl disk remove $ctrl 1 ;;
 	no-completion-*) hv_ctl fault storvsc no-completion 1 ;;
+	break-ring) hv_ctl fault vmbus ring-write-index 1 $ctrl ;;
 	*) hv_ctl fault storvsc \$step 1 ;;
 	esac && echo "PASS: \$step done" || echo "FAIL: \$step"
 done
+hv_wait_console "HV-SYNC: closed" 120 || { echo "FAIL: no closed marker"; exit; }
+held=\$(hv_ctl stats | sed -n 's/^storvsp\.held=//p')
+if [ "\$held" = 0 ]; then res=PASS; else res=FAIL; fi
+echo "\$res: the broken channel was closed: the host holds no completion (\$held)"
 HOST
 hv_boot storvsc-errors --initrd "$HV_INITRD_STORAGE" --guest "$guest" \
 	--host "$host" --timeout 420 -- --scsi="$ctrl" \
