@@ -34,8 +34,9 @@ check "an unsupported opcode gets CHECK CONDITION, ILLEGAL REQUEST" grep -q "Ill
 
 ws=\$(ls /sys/block/\$dev/device/scsi_disk/*/max_write_same_blocks)
 check "sd saw REPORT SUPPORTED OPCODES refused: WRITE SAME by the VPD limit (max_write_same_blocks \$(cat \$ws))" [ "\$(cat \$ws)" -gt 0 ]
+ws0=\$(cat \$ws)
 /sbin/blkdiscard -f -z -o 2097152 -l 65536 \$sd
-check "a WRITE SAME (10) the host refuses turns WRITE SAME off (max_write_same_blocks \$(cat \$ws))" [ "\$(cat \$ws)" = 0 ]
+check "a WRITE SAME (10) the host refuses turns WRITE SAME off (max_write_same_blocks \$ws0 -> \$(cat \$ws))" sh -c "[ \$ws0 -gt 0 ] && [ \$(cat \$ws) = 0 ]"
 check "the zeroed range reads back zeros" sh -c "dd if=\$sd bs=64k skip=32 count=1 iflag=direct 2>/dev/null | cmp -s - /tmp/zero"
 
 sync_host stats 3
