@@ -320,6 +320,42 @@ static void test_fault_ring(void)
 	fake_destroy(&fg);
 }
 
+/* offer-dup-class and post-busy (ring-replay needs a guest that reads). */
+static void test_fault_dup_class_and_busy(void)
+{
+	uint8_t buf[HV_TLFS_MESSAGE_PAYLOAD_SIZE];
+	struct vmbus_msg_offer offer, *o = (void *)buf;
+	struct vmbus_msg_header req = { .msgtype = VMBUS_MSG_REQUESTOFFERS };
+	const guid_t ide = VMBUS_CLASS_IDE;
+	struct hv_buf out = { 0 };
+	struct fake_guest fg;
+	uint32_t type;
+
+	CHECK(connect_with_echo(&fg, &offer) == 0);
+	CHECK(!strcmp(fake_ctl(&fg, "fault vmbus offer-dup-class", &out),
+		      "relid=2047\nOK\n"));
+	CHECK(recv_msg(&fg, buf, &type) == sizeof(*o) &&
+	      type == VMBUS_MSG_OFFERCHANNEL && o->child_relid == 2047 &&
+	      !o->sub_channel_index &&
+	      hv_guid_equal(&o->if_instance, &offer.if_instance) &&
+	      hv_guid_equal(&o->if_type, &ide));
+	CHECK(stat_of(&fg, "vmbus.fault_relids_held") == 1);
+
+	CHECK(is_err(fake_ctl(&fg, "fault vmbus post-busy 0", &out)));
+	CHECK(is_ok(fake_ctl(&fg, "fault vmbus post-busy 1", &out)));
+	CHECK(fake_post(&fg, VMBUS_MESSAGE_CONNECTION_ID, &req, sizeof(req)) ==
+	      HV_TLFS_STATUS_INSUFFICIENT_BUFFERS);
+	CHECK(fake_post(&fg, VMBUS_MESSAGE_CONNECTION_ID, &req, sizeof(req)) ==
+	      HV_TLFS_STATUS_INSUFFICIENT_BUFFERS);
+	/* The second refused post took the window's end with it. */
+	CHECK(fake_post(&fg, VMBUS_MESSAGE_CONNECTION_ID, &req, sizeof(req)) ==
+	      HV_TLFS_STATUS_SUCCESS);
+	CHECK(stat_of(&fg, "vmbus.fault_posts_refused") == 2);
+	CHECK(stat_of(&fg, "vmbus.faults_sent") == 2);
+	hv_buf_free(&out);
+	fake_destroy(&fg);
+}
+
 UNIT_SUITE(vmbus_fault_tests) = {
 	{ "vmbus fault: bad, short, unknown and unsolicited messages",
 	  test_fault_messages },
@@ -329,5 +365,7 @@ UNIT_SUITE(vmbus_fault_tests) = {
 	  test_fault_drop },
 	{ "vmbus fault: bad indices, descriptors, types and completions",
 	  test_fault_ring },
+	{ "vmbus fault: another class on a device's instance; a full queue",
+	  test_fault_dup_class_and_busy },
 	{ NULL, NULL },
 };
