@@ -303,6 +303,35 @@ static const char *fault_rescind_unknown(struct vmbus_server *srv,
 	return fault_rescind(srv, relid, out);
 }
 
+/*
+ * Sub-channel 1 of the offered device with the lowest relid, offered on
+ * a free relid and rescinded at once: no driver asked for it, and the
+ * guest must give the relid back and keep nothing of it.
+ */
+static const char *fault_subchannel_cycle(struct vmbus_server *srv,
+					  struct hv_channel *ch,
+					  struct hv_buf *out)
+{
+	struct hv_channel *dev = fault_offered(srv);
+	struct vmbus_msg_offer o;
+	const char *err;
+	uint32_t relid;
+
+	(void)ch;
+	if (!dev)
+		return "no offered device";
+	relid = fault_reserve_relid(srv);
+	if (!relid)
+		return "no free relid";
+	fault_offer(&o, &dev->instance, relid, 1);
+	o.if_type = dev->cls->type;
+	err = fault_send(srv, &o, sizeof(o));
+	if (err)
+		return err;
+	srv->faults.rescinded[relid] = true;
+	return fault_rescind(srv, relid, out);
+}
+
 /* The rescind of a refused offer, which the guest must release. */
 static const char *fault_rescind_refused(struct vmbus_server *srv,
 					 struct hv_channel *ch,
@@ -665,6 +694,7 @@ static const struct vmbus_fault_kind vmbus_fault_kinds[] = {
 	{ "offer-dup", FAULT_MSG, false, 0, fault_offer_dup },
 	{ "offer-dup-class", FAULT_MSG, false, 0, fault_offer_dup_class },
 	{ "offer-orphan", FAULT_MSG, false, 0, fault_offer_orphan },
+	{ "subchannel-cycle", FAULT_MSG, false, 0, fault_subchannel_cycle },
 	{ "rescind-unknown", FAULT_MSG, false, 0, fault_rescind_unknown },
 	{ "rescind-refused", FAULT_MSG, false, 0, fault_rescind_refused },
 	{ "gpadl-created", FAULT_MSG, false, 0, fault_gpadl_created },

@@ -19,9 +19,10 @@ hot=99999999-2222-4333-8444-5555555555
 drop_id=${hot}e0
 leak_id=${hot}d0
 final_id=${hot}f0
-# Seconds of ring-replay and of post-busy.
+# Seconds of ring-replay and of post-busy; sub-channel offer/rescind cycles.
 replay_secs=10
 busy_secs=40
+cycles=100
 # The instance hvhost gives its bad offers (vmbus_fault.c).
 fault_id=fa17fa17-0000-4000-8000-000000000001
 
@@ -55,15 +56,15 @@ break_faults='01|ring-write-index|broken ring: host write index
 05|pkt-overrun|broken ring: bad packet descriptor
 06|pkt-oversize|broken ring: packet larger than max_pkt_size'
 # Every message, ring write and dropped answer above, the replay, the
-# dropped GPADL_TORNDOWN and post-busy.
-faults_total=32
+# dropped GPADL_TORNDOWN, post-busy and the sub-channel cycles.
+faults_total=$((32 + cycles))
 
 hv_scenario_files
 
 {
 	echo "main=$main hot=$hot drop_id=$drop_id final_id=$final_id"
 	echo "fault_id=$fault_id leak_id=$leak_id"
-	echo "replay_secs=$replay_secs busy_secs=$busy_secs"
+	echo "replay_secs=$replay_secs busy_secs=$busy_secs cycles=$cycles"
 	echo "msg_faults='$msg_faults'"
 	echo "drop_faults='$drop_faults'"
 	echo "break_faults='$break_faults'"
@@ -102,6 +103,13 @@ echo "$msg_faults" | while IFS='|' read kind n pat; do
 done
 check "no line of the core has a call trace" sh -c '! dmesg | grep -q "Call Trace"'
 check "no device appeared for the bad offers" [ "$(ls $VMBUS | wc -l)" = "$ndev" ]
+
+# Sub-channels offered and rescinded again and again: each is freed, so
+# the channel structs come back to what they were.
+chans=$(dbg channels)
+sync_host "subchannel-cycle" 3
+check "subchannel-cycle: $cycles rescinded sub-channels freed (channels=$chans)" \
+	wait_until 30 sh -c "[ \"\$(cat /sys/kernel/debug/hv_vmbus/channels)\" = $chans ]"
 check "the bad offers' instance has no device" dev_absent $fault_id
 check "echo works after the bad messages" echo_ok $d 1000
 
@@ -227,7 +235,7 @@ GUEST
 {
 	echo "main=$main hot=$hot drop_id=$drop_id final_id=$final_id"
 	echo "faults_total=$faults_total leak_id=$leak_id"
-	echo "replay_secs=$replay_secs busy_secs=$busy_secs"
+	echo "replay_secs=$replay_secs busy_secs=$busy_secs cycles=$cycles"
 	echo "msg_faults='$msg_faults'"
 	echo "drop_faults='$drop_faults'"
 	echo "break_faults='$break_faults'"
@@ -252,6 +260,7 @@ hv_stat() { hv_ctl stats | sed -n "s/^$1=//p"; }
 echo "$msg_faults" | while IFS='|' read kind n pat; do
 	step "msg $kind" fault vmbus $kind $n
 done
+step "subchannel-cycle" fault vmbus subchannel-cycle $cycles
 echo "$drop_faults" | while IFS='|' read kind pat; do
 	step "ring $kind" fault vmbus $kind 1 $main
 done
@@ -273,8 +282,8 @@ hv_wait_console "HV-SYNC: final" 300 || { echo "FAIL: no final marker"; exit 1; 
 released=$(hv_stat vmbus.fault_relids_released)
 held=$(hv_stat vmbus.fault_relids_held)
 sent=$(hv_stat vmbus.faults_sent)
-if [ "$released" = 3 ] && [ "$held" = 0 ]; then
-	echo "PASS: the guest released the relids of the three refused offers"
+if [ "$released" = $((3 + cycles)) ] && [ "$held" = 0 ]; then
+	echo "PASS: the guest released the relids of the refused offers and cycled sub-channels"
 else
 	echo "FAIL: refused offers' relids: released=$released held=$held"
 fi

@@ -320,7 +320,10 @@ static void test_fault_ring(void)
 	fake_destroy(&fg);
 }
 
-/* offer-dup-class and post-busy (ring-replay needs a guest that reads). */
+/*
+ * offer-dup-class, subchannel-cycle and post-busy (ring-replay needs a
+ * guest that reads).
+ */
 static void test_fault_dup_class_and_busy(void)
 {
 	uint8_t buf[HV_TLFS_MESSAGE_PAYLOAD_SIZE];
@@ -341,6 +344,23 @@ static void test_fault_dup_class_and_busy(void)
 	      hv_guid_equal(&o->if_type, &ide));
 	CHECK(stat_of(&fg, "vmbus.fault_relids_held") == 1);
 
+	CHECK(!strcmp(fake_ctl(&fg, "fault vmbus subchannel-cycle", &out),
+		      "relid=2046\nOK\n"));
+	CHECK(recv_msg(&fg, buf, &type) == sizeof(*o) &&
+	      type == VMBUS_MSG_OFFERCHANNEL && o->child_relid == 2046 &&
+	      o->sub_channel_index == 1 &&
+	      hv_guid_equal(&o->if_instance, &offer.if_instance) &&
+	      hv_guid_equal(&o->if_type, &offer.if_type));
+	CHECK(recv_msg(&fg, buf, &type) == sizeof(struct vmbus_msg_relid) &&
+	      type == VMBUS_MSG_RESCIND_CHANNELOFFER &&
+	      ((struct vmbus_msg_relid *)buf)->child_relid == 2046);
+	((struct vmbus_msg_relid *)buf)->header.msgtype =
+		VMBUS_MSG_RELID_RELEASED;
+	fake_post(&fg, VMBUS_MESSAGE_CONNECTION_ID, buf,
+		  sizeof(struct vmbus_msg_relid));
+	CHECK(stat_of(&fg, "vmbus.fault_relids_released") == 1);
+	CHECK(stat_of(&fg, "vmbus.fault_relids_held") == 1);
+
 	CHECK(is_err(fake_ctl(&fg, "fault vmbus post-busy 0", &out)));
 	CHECK(is_ok(fake_ctl(&fg, "fault vmbus post-busy 1", &out)));
 	CHECK(fake_post(&fg, VMBUS_MESSAGE_CONNECTION_ID, &req, sizeof(req)) ==
@@ -351,7 +371,7 @@ static void test_fault_dup_class_and_busy(void)
 	CHECK(fake_post(&fg, VMBUS_MESSAGE_CONNECTION_ID, &req, sizeof(req)) ==
 	      HV_TLFS_STATUS_SUCCESS);
 	CHECK(stat_of(&fg, "vmbus.fault_posts_refused") == 2);
-	CHECK(stat_of(&fg, "vmbus.faults_sent") == 2);
+	CHECK(stat_of(&fg, "vmbus.faults_sent") == 3);
 	hv_buf_free(&out);
 	fake_destroy(&fg);
 }
