@@ -625,7 +625,9 @@ static const char *fault_replay_tile(struct hv_channel *ch)
 /*
  * For @secs seconds, whenever the guest gives ring space back, move
  * write_index to just behind its read index: the packets it already read
- * appear again, so the ring never becomes empty.
+ * appear again, so the ring never becomes empty. hvhost spins meanwhile:
+ * a guest that reads half a ring before it gives space back must find
+ * more packets before it has read the other half.
  */
 static const char *fault_ring_replay(struct vmbus_server *srv,
 				     struct hv_channel *ch, struct hv_buf *out)
@@ -645,7 +647,7 @@ static const char *fault_ring_replay(struct vmbus_server *srv,
 			hv_channel_signal_guest(ch);
 			moves++;
 		}
-		usleep(FAULT_REPLAY_POLL_US);
+		/* No sleep: the guest must never reach write_index. */
 	}
 	/* Our own writer goes on from where the ring now ends. */
 	ch->in.index = shm_load_acquire32(&ch->in.ctl->write_index);
