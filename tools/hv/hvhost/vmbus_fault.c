@@ -33,6 +33,10 @@
 #define FAULT_REPLAY_PKT	32U
 #define FAULT_REPLAY_POLL_US	100
 #define FAULT_REPLAY_DRAIN_S	10
+/* comp-early: generations tried, and how long the ring stays "full". */
+#define FAULT_EARLY_GENS	4
+#define FAULT_EARLY_HOLD_US	1000000
+#define FAULT_EARLY_START_US	200000
 /* post-busy: how long each refused post takes. */
 #define FAULT_POST_BUSY_US	500000
 
@@ -655,6 +659,55 @@ static const char *fault_ring_replay(struct vmbus_server *srv,
 	return NULL;
 }
 
+/* Wait up to @secs for the guest to ask for space in @ch's outbound ring. */
+static bool fault_guest_waits(struct hv_channel *ch, unsigned int secs)
+{
+	double end = fault_now() + secs;
+
+	while (!shm_load_acquire32(&ch->out.ctl->pending_send_sz)) {
+		if (fault_now() > end)
+			return false;
+		usleep(1000);
+	}
+	return true;
+}
+
+/*
+ * comp-early: make the guest's outbound ring look full (read_index just
+ * past its write_index), wait until a sender blocks on it, then send
+ * completions for the ids it is about to use: the id of the completion
+ * the channel sent last, with the next FAULT_EARLY_GENS generations (the
+ * guest's request ids are LIFO table slots with a generation). After a
+ * second, the real read_index goes back and the guest may send. A guest
+ * that published the id before its packet was in the ring takes one of
+ * these for the request it has not sent yet.
+ */
+static const char *fault_comp_early(struct vmbus_server *srv,
+				    struct hv_channel *ch, struct hv_buf *out)
+{
+	uint32_t w = shm_load_acquire32(&ch->out.ctl->write_index);
+	const char *err = NULL;
+	unsigned int i;
+	uint64_t id;
+
+	shm_store_release32(&ch->out.ctl->read_index,
+			    (w + VMBUS_PKT_ALIGN) % ch->out.size);
+	if (!fault_guest_waits(ch, srv->faults.secs))
+		err = "no guest sender blocked on the ring";
+	/* A NOWAIT try sets pending_send_sz too: let the blocking one start. */
+	usleep(FAULT_EARLY_START_US);
+	for (i = 1; i <= FAULT_EARLY_GENS && !err; i++) {
+		id = ch->last_comp_id + ((uint64_t)i << 32);
+		err = fault_ring_desc(ch, VMBUS_PKT_COMP, 2, 3, id);
+		hv_buf_printf(out, "trans_id=0x%llx\n", (unsigned long long)id);
+	}
+	hv_channel_signal_guest(ch);
+	usleep(FAULT_EARLY_HOLD_US);
+	shm_store_release32(&ch->out.ctl->read_index, ch->out.index);
+	hv_channel_signal_guest(ch);
+	return err;
+}
+
 /*
  * post-busy: for the next @secs seconds, every post the guest makes takes
  * half a second and is refused with HV_STATUS_INSUFFICIENT_BUFFERS, as
@@ -717,6 +770,7 @@ static const struct vmbus_fault_kind vmbus_fault_kinds[] = {
 	{ "comp-unknown", FAULT_RING, false, 0, fault_comp_unknown },
 	{ "comp-stale", FAULT_RING, false, 0, fault_comp_stale },
 	{ "ring-replay", FAULT_RING, true, 0, fault_ring_replay },
+	{ "comp-early", FAULT_RING, true, 0, fault_comp_early },
 	{ "post-busy", FAULT_MSG, true, 0, fault_post_busy },
 };
 
@@ -758,8 +812,8 @@ static const struct vmbus_fault_kind *fault_find(const char *name)
  * vmbus_fault_inject() - `fault vmbus KIND [COUNT] [GUID]`
  * @srv: the server
  * @kind: the fault's name
- * @count: how many times (1..256); for ring-replay and post-busy, how
- *	many seconds
+ * @count: how many times (1..256); for ring-replay, comp-early and
+ *	post-busy, how many seconds
  * @target: ring faults: the device whose primary channel gets them, or
  *	NULL for the open echo channel with the highest relid
  * @out: reply lines (relids and ids used)

@@ -300,12 +300,28 @@ static void test_fault_ring(void)
 	CHECK(ring_take(&fc.in, &d) == 32 && d.type == VMBUS_PKT_COMP &&
 	      d.trans_id == 77);
 
+	/*
+	 * comp-early: with a sender waiting for room (pending_send_sz), the
+	 * next generations of that id come early; read_index comes back.
+	 */
+	w = fc.out.ctl->read_index;
+	CHECK(is_err(fake_ctl(&fg, "fault vmbus comp-early 1", &out)));
+	CHECK(fc.out.ctl->read_index == w);
+	fc.out.ctl->pending_send_sz = 64;
+	CHECK(!strcmp(fake_ctl(&fg, "fault vmbus comp-early 1", &out),
+		      "trans_id=0x10000004d\ntrans_id=0x20000004d\n"
+		      "trans_id=0x30000004d\ntrans_id=0x40000004d\nOK\n"));
+	CHECK(fc.out.ctl->read_index == w);
+	CHECK(ring_take(&fc.in, &d) == 4 * 32 && d.type == VMBUS_PKT_COMP &&
+	      d.trans_id == 0x10000004dULL);
+	fc.out.ctl->pending_send_sz = 0;
+
 	w = fc.in.ctl->write_index;
 	CHECK(is_ok(fake_ctl(&fg, "fault vmbus ring-write-unaligned", &out)));
 	CHECK(fc.in.ctl->write_index == w + 4);
 	CHECK(is_ok(fake_ctl(&fg, "fault vmbus ring-write-index", &out)));
 	CHECK(fc.in.ctl->write_index == fc.in.size);
-	CHECK(stat_of(&fg, "vmbus.faults_sent") == 12);
+	CHECK(stat_of(&fg, "vmbus.faults_sent") == 13);
 
 	CHECK(is_err(fake_ctl(&fg, "fault vmbus pkt-type 1 "
 			 "11111111-2222-4333-8444-000000000000", &out)));
@@ -315,7 +331,7 @@ static void test_fault_ring(void)
 	CHECK(is_err(fake_ctl(&fg, "fault vmbus bad-luck", &out)));
 	CHECK(is_err(fake_ctl(&fg, "fault storvsc bad-id 1 " ECHO_GUID, &out)));
 	CHECK(is_err(fake_ctl(&fg, "fault floppy pkt-type", &out)));
-	CHECK(stat_of(&fg, "vmbus.faults_sent") == 12);
+	CHECK(stat_of(&fg, "vmbus.faults_sent") == 13);
 	hv_buf_free(&out);
 	fake_destroy(&fg);
 }
