@@ -9,8 +9,9 @@
 # the host keeps replaying costs no CPU for ever (no soft lockup, no RCU
 # stall, the shell keeps running); a GPADL the host never confirms torn
 # down is leaked and counted; a host whose message queue stays full fails
-# one post after 20 s. At the end a fresh echo device works and the
-# modules unload. The kernel never oopses (hv_report checks the console).
+# one post after 20 s; completions the host sends for ids before their
+# packets are in the ring are dropped. At the end a fresh echo device
+# works and the modules unload. The kernel never oopses (hv_report checks the console).
 . "$(dirname "$0")/lib.sh"
 
 main=99999999-2222-4333-8444-555555555500
@@ -56,8 +57,8 @@ break_faults='01|ring-write-index|broken ring: host write index
 05|pkt-overrun|broken ring: bad packet descriptor
 06|pkt-oversize|broken ring: packet larger than max_pkt_size'
 # Every message, ring write and dropped answer above, the replay, the
-# dropped GPADL_TORNDOWN, post-busy and the sub-channel cycles.
-faults_total=$((32 + cycles))
+# dropped GPADL_TORNDOWN, post-busy, comp-early and the sub-channel cycles.
+faults_total=$((33 + cycles))
 
 hv_scenario_files
 
@@ -181,6 +182,21 @@ check "ring-replay: the RCU stall detector stayed quiet" \
 	sh -c '! dmesg | grep -qi "rcu.*stall"'
 check "ring-replay: the channel still echoes" echo_ok $d 500
 
+# The host makes the outbound ring look full, a send with a completion
+# blocks, and the host completes the ids that send may be about to use
+# before it is in the ring: those completions are dropped, and the echo
+# of the real send verifies (seed 2: the first packet asks for a
+# completion).
+before=$(cat $d/channels/$relid/dropped)
+sync_host "comp-early" 1
+r=$(echo_run $d 1 64 64 inband 2)
+echo "echo with early completions: $r"
+check "comp-early: the early completions finish no request" \
+	[ "$(field verified "$r")" = 1 ] && [ "$(field mismatches "$r")" = 0 ] &&
+	[ "$(field errors "$r")" = 0 ]
+check "comp-early: they are dropped as unknown ids" \
+	above $d/channels/$relid/dropped $((before + 3))
+
 # RESCIND, then no GPADL_TORNDOWN for the ring: the rings are leaked,
 # logged and counted, never given back to the allocator.
 sync_host "hotadd leak" 0
@@ -274,6 +290,7 @@ echo "$break_faults" | while IFS='|' read n kind pat; do
 	step "rescind $kind" rescind $hot$n
 done
 step "ring ring-replay" fault vmbus ring-replay $replay_secs $main
+step "comp-early" fault vmbus comp-early 10 $main
 step "hotadd leak" offer echo $leak_id
 step "rescind leak" fault vmbus drop-gpadl-torndown 1
 hv_ctl rescind $leak_id > /dev/null || echo "FAIL: rescind $leak_id"
