@@ -22,7 +22,7 @@ leak_id=${hot}d0
 final_id=${hot}f0
 # Seconds of ring-replay and of post-busy; sub-channel offer/rescind cycles.
 replay_secs=10
-busy_secs=40
+busy_secs=25
 cycles=100
 # The instance hvhost gives its bad offers (vmbus_fault.c).
 fault_id=fa17fa17-0000-4000-8000-000000000001
