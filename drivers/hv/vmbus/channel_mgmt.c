@@ -130,7 +130,7 @@ static void vmbus_unlink_channel(struct vmbus_channel *chan)
 /*
  * Take the first sub-channel off @primary's list, with the list's
  * reference, or NULL. A rescinded sub-channel's removal may take it off
- * first (vmbus_unlist_subchannel()).
+ * first (vmbus_remove_subchannel()).
  */
 static struct vmbus_channel *vmbus_take_subchannel(struct vmbus_channel *primary)
 {
