@@ -180,6 +180,9 @@ check "ring-replay: the lockup detector stayed quiet" \
 	sh -c '! dmesg | grep -q "soft lockup"'
 check "ring-replay: the RCU stall detector stayed quiet" \
 	sh -c '! dmesg | grep -qi "rcu.*stall"'
+# A CPU held in softirq delays the clocksource watchdog's timer.
+check "ring-replay: the clocksource watchdog ran on time" \
+	sh -c '! dmesg | grep -q "Long readout interval"'
 check "ring-replay: the channel still echoes" echo_ok $d 500
 
 # The host makes the outbound ring look full, a send with a completion
