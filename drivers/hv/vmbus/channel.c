@@ -28,7 +28,14 @@
 #define VMBUS_MAX_SEND_KVECS	8
 #define VMBUS_PKT_DESC_LEN8	(sizeof(struct vmbus_packet_desc) / 8)
 
+/* Packets one run of a channel callback may take, dropped ones included. */
+#define VMBUS_RECV_BUDGET	128
+/* Outside the callback (a VSC's own poll loop) nothing is counted. */
+#define VMBUS_RECV_UNLIMITED	U32_MAX
+
 static atomic_t vmbus_gpadl_next = ATOMIC_INIT(VMBUS_GPADL_FIRST);
+
+static void vmbus_chan_tasklet(struct tasklet_struct *t);
 
 /**
  * struct vmbus_rqst_slot - one request id
@@ -92,11 +99,14 @@ struct vmbus_channel *vmbus_chan_alloc(const struct vmbus_msg_offer *offer)
 	INIT_LIST_HEAD(&chan->sc_node);
 	INIT_LIST_HEAD(&chan->node);
 	mutex_init(&chan->lock);
+	mutex_init(&chan->sc_cb_lock);
 	spin_lock_init(&chan->rqst_lock);
-	spin_lock_init(&chan->cb_lock);
+	tasklet_setup(&chan->tasklet, vmbus_chan_tasklet);
+	chan->rx_budget = VMBUS_RECV_UNLIMITED;
 	spin_lock_init(&chan->rescind_lock);
 	init_waitqueue_head(&chan->wq);
 	kobject_init(&chan->kobj, &vmbus_chan_ktype);
+	atomic_inc(&vmbus_conn.nr_channels);
 	return chan;
 }
 
@@ -116,6 +126,9 @@ void vmbus_chan_free(struct vmbus_channel *chan)
 		vmbus_chan_put(sc);
 	}
 	WARN_ON(chan->state != VMBUS_CHAN_OFFERED);
+	if (chan->primary)
+		vmbus_chan_put(chan->primary);
+	atomic_dec(&vmbus_conn.nr_channels);
 	kfree(chan);
 }
 
@@ -125,7 +138,7 @@ static bool vmbus_chan_dead(struct vmbus_channel *chan)
 {
 	return READ_ONCE(chan->state) != VMBUS_CHAN_OPEN ||
 	       READ_ONCE(chan->rescinded) || READ_ONCE(chan->out.broken) ||
-	       READ_ONCE(chan->in.broken) || READ_ONCE(vmbus_conn.dead);
+	       READ_ONCE(chan->in.broken);
 }
 
 static void vmbus_chan_leave(struct vmbus_channel *chan)
@@ -146,7 +159,7 @@ static int vmbus_chan_enter(struct vmbus_channel *chan)
 	/* Count ourselves before looking at the state close changes. */
 	smp_mb__after_atomic();
 	if (READ_ONCE(chan->state) != VMBUS_CHAN_OPEN ||
-	    READ_ONCE(chan->rescinded) || READ_ONCE(vmbus_conn.dead)) {
+	    READ_ONCE(chan->rescinded)) {
 		vmbus_chan_leave(chan);
 		return -ENODEV;
 	}
@@ -205,8 +218,13 @@ static void vmbus_rqst_release(struct vmbus_channel *chan,
 	chan->rqst_free = slot - chan->rqst;
 }
 
-static int vmbus_rqst_try_alloc(struct vmbus_channel *chan, void *ctx,
-				bool xact, u64 *id)
+/*
+ * Take a slot off the free list for a request about to be sent. It stays
+ * invisible to completions (no context) until vmbus_rqst_publish(): a
+ * host that guesses the id cannot complete a request whose send fails.
+ */
+static int vmbus_rqst_try_reserve(struct vmbus_channel *chan, bool xact,
+				  u64 *id)
 {
 	struct vmbus_rqst_slot *slot;
 	unsigned long flags;
@@ -216,7 +234,7 @@ static int vmbus_rqst_try_alloc(struct vmbus_channel *chan, void *ctx,
 	if (chan->rqst_free < chan->nr_rqst) {
 		slot = &chan->rqst[chan->rqst_free];
 		chan->rqst_free = slot->next;
-		slot->ctx = ctx;
+		slot->ctx = NULL;
 		slot->xact = xact;
 		slot->gen = slot->gen + 1 ? slot->gen + 1 : 1;
 		*id = vmbus_rqst_id(chan, slot);
@@ -231,16 +249,23 @@ static bool vmbus_rqst_available(struct vmbus_channel *chan)
 	return READ_ONCE(chan->rqst_free) < chan->nr_rqst;
 }
 
-static int vmbus_rqst_alloc(struct vmbus_channel *chan, void *ctx, bool xact,
-			    unsigned int flags, u64 *id)
+/* Jiffies left until @deadline, 0 once it passed. */
+static unsigned long vmbus_time_left(unsigned long deadline)
 {
-	while (vmbus_rqst_try_alloc(chan, ctx, xact, id)) {
+	return time_before(jiffies, deadline) ? deadline - jiffies : 0;
+}
+
+static int vmbus_rqst_reserve(struct vmbus_channel *chan, bool xact,
+			      unsigned int flags, unsigned long deadline,
+			      u64 *id)
+{
+	while (vmbus_rqst_try_reserve(chan, xact, id)) {
 		atomic64_inc(&chan->stats.ring_full);
 		if (flags & VMBUS_SEND_NOWAIT)
 			return -EAGAIN;
 		if (!wait_event_timeout(chan->wq, vmbus_rqst_available(chan) ||
 					vmbus_chan_dead(chan),
-					VMBUS_RESPONSE_TIMEOUT))
+					vmbus_time_left(deadline)))
 			return -ETIMEDOUT;
 		if (vmbus_chan_dead(chan))
 			return -ENODEV;
@@ -248,15 +273,21 @@ static int vmbus_rqst_alloc(struct vmbus_channel *chan, void *ctx, bool xact,
 	return 0;
 }
 
-static void vmbus_rqst_free_id(struct vmbus_channel *chan, u64 id)
+/* Make a reserved id findable; with out->lock held, once the send is sure. */
+static void vmbus_rqst_publish(struct vmbus_channel *chan, u64 id, void *ctx)
 {
-	struct vmbus_rqst_slot *slot;
+	spin_lock(&chan->rqst_lock);
+	chan->rqst[lower_32_bits(id) - 1].ctx = ctx;
+	spin_unlock(&chan->rqst_lock);
+}
+
+/* Give back a reserved id whose send failed: nobody can have seen it. */
+static void vmbus_rqst_unreserve(struct vmbus_channel *chan, u64 id)
+{
 	unsigned long flags;
 
 	spin_lock_irqsave(&chan->rqst_lock, flags);
-	slot = vmbus_rqst_find(chan, id);
-	if (slot)
-		vmbus_rqst_release(chan, slot);
+	vmbus_rqst_release(chan, &chan->rqst[lower_32_bits(id) - 1]);
 	spin_unlock_irqrestore(&chan->rqst_lock, flags);
 }
 
@@ -304,6 +335,18 @@ EXPORT_SYMBOL_GPL(vmbus_rqst_forget);
 
 /* --- GPADL ----------------------------------------------------------- */
 
+/*
+ * Pages the host may still address are never given back to the
+ * allocator: count them, for debugfs (hv_vmbus/leaked_pages).
+ */
+static void vmbus_count_leak(struct vmbus_channel *chan, u32 pages)
+{
+	atomic_inc(&vmbus_conn.leaked_gpadls);
+	atomic_add(pages, &vmbus_conn.leaked_pages);
+	pr_warn_ratelimited("channel %u: %u pages leaked, the host may still hold them\n",
+			    chan->relid, pages);
+}
+
 static u32 vmbus_gpadl_new_handle(void)
 {
 	u32 handle;
@@ -314,8 +357,9 @@ static u32 vmbus_gpadl_new_handle(void)
 	return handle;
 }
 
+/* @sent: set once the header went out, so the host may hold the pages. */
 static int vmbus_gpadl_post(struct vmbus_channel *chan, u32 handle,
-			    const u64 *pfns, u32 nr_pfns, u32 size)
+			    const u64 *pfns, u32 nr_pfns, u32 size, bool *sent)
 {
 	u8 buf[HV_TLFS_MESSAGE_PAYLOAD_SIZE] __aligned(8);
 	struct vmbus_msg_gpadl_header *hdr = (void *)buf;
@@ -335,6 +379,7 @@ static int vmbus_gpadl_post(struct vmbus_channel *chan, u32 handle,
 	range->byte_offset = 0;
 	memcpy(range->pfn_array, pfns, n * 8);
 	ret = vmbus_post_msg(hdr, sizeof(*hdr) + sizeof(*range) + n * 8);
+	*sent = !ret;
 
 	/* The bodies go out back to back; the host answers after the last. */
 	for (done = n; !ret && done < nr_pfns; done += n) {
@@ -348,13 +393,19 @@ static int vmbus_gpadl_post(struct vmbus_channel *chan, u32 handle,
 	return ret;
 }
 
+/*
+ * Return: 0 with the handle in @handle, or an error; then @held says
+ * whether the host may still hold the pages (part of the GPADL went out
+ * and the host never refused it): they must leak.
+ */
 static int vmbus_gpadl_establish(struct vmbus_channel *chan, const u64 *pfns,
-				 u32 nr_pfns, u32 *handle)
+				 u32 nr_pfns, u32 *handle, bool *held)
 {
 	struct vmbus_waiter w;
 	u32 h = vmbus_gpadl_new_handle();
 	int ret;
 
+	*held = false;
 	if (!nr_pfns || nr_pfns > VMBUS_GPADL_MAX_PFNS)
 		return -EINVAL;
 	vmbus_waiter_init(&w, VMBUS_MSG_GPADL_CREATED, chan->relid, h);
@@ -364,10 +415,15 @@ static int vmbus_gpadl_establish(struct vmbus_channel *chan, const u64 *pfns,
 		ret = -ENODEV;
 	else
 		ret = vmbus_gpadl_post(chan, h, pfns, nr_pfns,
-				       nr_pfns * HV_WIRE_PAGE_SIZE);
+				       nr_pfns * HV_WIRE_PAGE_SIZE, held);
 	ret = vmbus_waiter_await(&w, ret, VMBUS_RESPONSE_TIMEOUT);
-	if (ret)
+	if (ret) {
+		if (*held)
+			pr_err_ratelimited("GPADL %#x of channel %u failed half-way (%d): leaking it\n",
+					   h, chan->relid, ret);
 		return ret;
+	}
+	*held = false;
 	if (w.resp.gpadl_created.creation_status) {
 		pr_err("host refused GPADL %#x of channel %u: %#x\n", h,
 		       chan->relid, w.resp.gpadl_created.creation_status);
@@ -378,8 +434,9 @@ static int vmbus_gpadl_establish(struct vmbus_channel *chan, const u64 *pfns,
 }
 
 /*
- * Return: 0 once the host has let go of the memory (or, for a rescinded
- * channel, is taken to have), else an error: the memory must then leak.
+ * Return: 0 once the host confirmed with GPADL_TORNDOWN that it let go of
+ * the memory, else an error: the memory must then leak. A rescinded
+ * channel's host gets VMBUS_RESCINDED_TIMEOUT only.
  */
 static int vmbus_gpadl_remove(struct vmbus_channel *chan, u32 handle)
 {
@@ -398,11 +455,9 @@ static int vmbus_gpadl_remove(struct vmbus_channel *chan, u32 handle)
 	ret = vmbus_post_msg(&msg, sizeof(msg));
 	ret = vmbus_waiter_await(&w, ret, rescinded ? VMBUS_RESCINDED_TIMEOUT :
 						      VMBUS_RESPONSE_TIMEOUT);
-	if (ret && (rescinded || READ_ONCE(chan->rescinded)))
-		ret = 0;
 	if (ret)
-		pr_err("GPADL %#x of channel %u not torn down (%d): leaking it\n",
-		       handle, chan->relid, ret);
+		pr_err_ratelimited("GPADL %#x of channel %u not torn down (%d): leaking it\n",
+				   handle, chan->relid, ret);
 	return ret;
 }
 
@@ -421,15 +476,21 @@ static u64 vmbus_buffer_pfn(void *addr)
  * @gpadl: filled with the handle on success
  *
  * Sleeps until the host confirms. The buffer must stay allocated until
- * vmbus_gpadl_teardown() succeeded.
+ * vmbus_gpadl_teardown() succeeded. If creation fails after part of the
+ * GPADL reached the host (a later post failed, no answer came, or the
+ * channel was rescinded meanwhile), the host may still hold the buffer:
+ * @gpadl->buffer is then set, and the caller must leak the buffer (the
+ * core counts and logs it).
  *
  * Return: 0, -EINVAL for a bad buffer, -ENODEV when the channel is gone,
- * -EIO when the host refused, -ETIMEDOUT when it did not answer.
+ * -EIO when the host refused or a post failed, -EBUSY when the host's
+ * queue stayed full, -ETIMEDOUT when it did not answer.
  */
 int vmbus_gpadl_create(struct vmbus_channel *chan, void *buffer, u32 size,
 		       struct vmbus_gpadl *gpadl)
 {
 	u32 nr_pfns = size >> HV_WIRE_PAGE_SHIFT;
+	bool held;
 	u64 *pfns;
 	u32 i;
 	int ret;
@@ -443,10 +504,16 @@ int vmbus_gpadl_create(struct vmbus_channel *chan, void *buffer, u32 size,
 		return -ENOMEM;
 	for (i = 0; i < nr_pfns; i++)
 		pfns[i] = vmbus_buffer_pfn(buffer + i * PAGE_SIZE);
-	ret = vmbus_gpadl_establish(chan, pfns, nr_pfns, &gpadl->handle);
+	ret = vmbus_gpadl_establish(chan, pfns, nr_pfns, &gpadl->handle, &held);
 	kvfree(pfns);
-	if (ret)
+	if (ret) {
+		gpadl->handle = 0;
+		if (held) {
+			vmbus_count_leak(chan, nr_pfns);
+			gpadl->buffer = buffer;
+		}
 		return ret;
+	}
 	gpadl->buffer = buffer;
 	gpadl->size = size;
 	return 0;
@@ -458,11 +525,11 @@ EXPORT_SYMBOL_GPL(vmbus_gpadl_create);
  * @chan: the channel vmbus_gpadl_create() was called for
  * @gpadl: the GPADL; cleared on success
  *
- * Sleeps until the host confirms (a rescinded channel's host is not
- * waited for long).
+ * Sleeps until the host confirms with GPADL_TORNDOWN (a rescinded
+ * channel's host is not waited for long).
  *
  * Return: 0 when the buffer may be freed. Otherwise the host may still use
- * it and the caller must leak it.
+ * it and the caller must leak it (the core counts and logs it).
  */
 int vmbus_gpadl_teardown(struct vmbus_channel *chan,
 			 struct vmbus_gpadl *gpadl)
@@ -472,7 +539,9 @@ int vmbus_gpadl_teardown(struct vmbus_channel *chan,
 	if (!gpadl->handle)
 		return 0;
 	ret = vmbus_gpadl_remove(chan, gpadl->handle);
-	if (!ret)
+	if (ret)
+		vmbus_count_leak(chan, gpadl->size >> HV_WIRE_PAGE_SHIFT);
+	else
 		memset(gpadl, 0, sizeof(*gpadl));
 	return ret;
 }
@@ -526,7 +595,8 @@ fail:
 	return ret;
 }
 
-static int vmbus_chan_ring_gpadl(struct vmbus_channel *chan)
+/* Return: as vmbus_gpadl_establish(). */
+static int vmbus_chan_ring_gpadl(struct vmbus_channel *chan, bool *held)
 {
 	u64 *pfns;
 	u32 i;
@@ -538,7 +608,7 @@ static int vmbus_chan_ring_gpadl(struct vmbus_channel *chan)
 	for (i = 0; i < chan->nr_ring_pages; i++)
 		pfns[i] = page_to_pfn(chan->ring_pages[i]);
 	ret = vmbus_gpadl_establish(chan, pfns, chan->nr_ring_pages,
-				    &chan->ring_gpadl.handle);
+				    &chan->ring_gpadl.handle, held);
 	kvfree(pfns);
 	return ret;
 }
@@ -607,12 +677,22 @@ static int vmbus_chan_check_config(const struct vmbus_chan_config *cfg)
 
 static void vmbus_chan_free_open_state(struct vmbus_channel *chan, bool leak)
 {
+	struct vmbus_rqst_slot *rqst;
+	unsigned long flags;
+
+	if (leak)
+		vmbus_count_leak(chan, chan->nr_ring_pages);
 	vmbus_chan_free_rings(chan, leak);
 	kvfree(chan->rx_buf);
 	chan->rx_buf = NULL;
-	kvfree(chan->rqst);
+	/* vmbus_rqst_forget() may look at the table until it is gone. */
+	spin_lock_irqsave(&chan->rqst_lock, flags);
+	rqst = chan->rqst;
 	chan->rqst = NULL;
 	chan->nr_rqst = 0;
+	chan->rqst_free = 0;
+	spin_unlock_irqrestore(&chan->rqst_lock, flags);
+	kvfree(rqst);
 	memset(&chan->ring_gpadl, 0, sizeof(chan->ring_gpadl));
 }
 
@@ -621,6 +701,7 @@ static int vmbus_chan_setup(struct vmbus_channel *chan,
 {
 	u32 send_pages = cfg->send_ring_size >> PAGE_SHIFT;
 	u32 recv_pages = cfg->recv_ring_size >> PAGE_SHIFT;
+	bool held;
 	int ret;
 
 	ret = vmbus_chan_alloc_rings(chan, send_pages, recv_pages);
@@ -634,13 +715,24 @@ static int vmbus_chan_setup(struct vmbus_channel *chan,
 		vmbus_chan_free_open_state(chan, false);
 		return -ENOMEM;
 	}
-	ret = vmbus_chan_ring_gpadl(chan);
+	ret = vmbus_chan_ring_gpadl(chan, &held);
 	if (ret) {
-		/* A GPADL that timed out may still be in the host's hands. */
-		vmbus_chan_free_open_state(chan, ret == -ETIMEDOUT);
+		vmbus_chan_free_open_state(chan, held);
 		return ret;
 	}
 	return 0;
+}
+
+/*
+ * Events schedule the tasklet under RCU, and the tasklet schedules itself
+ * only while the callback is enabled: once this returns, the callback
+ * neither runs nor will.
+ */
+static void vmbus_chan_stop_callback(struct vmbus_channel *chan)
+{
+	WRITE_ONCE(chan->cb_enabled, false);
+	synchronize_rcu();
+	tasklet_kill(&chan->tasklet);
 }
 
 /**
@@ -691,8 +783,7 @@ int vmbus_chan_open(struct vmbus_channel *chan,
 	if (ret) {
 		bool leak;
 
-		WRITE_ONCE(chan->cb_enabled, false);
-		synchronize_rcu();
+		vmbus_chan_stop_callback(chan);
 		/* After a timeout the host may have opened after all. */
 		if (ret == -ETIMEDOUT)
 			vmbus_chan_post_close(chan);
@@ -701,6 +792,11 @@ int vmbus_chan_open(struct vmbus_channel *chan,
 		goto closed;
 	}
 	WRITE_ONCE(chan->state, VMBUS_CHAN_OPEN);
+	/* The driver holds an open sub-channel until it closes it. */
+	if (chan->primary && !chan->driver_hold) {
+		kobject_get(&chan->kobj);
+		chan->driver_hold = true;
+	}
 	mutex_unlock(&chan->lock);
 	return 0;
 
@@ -723,16 +819,33 @@ static void vmbus_chan_shutdown(struct vmbus_channel *chan)
 	wake_up_all(&chan->wq);
 	wait_event(chan->wq, !atomic_read(&chan->users));
 
-	WRITE_ONCE(chan->cb_enabled, false);
-	/* Callbacks run under RCU: none runs once this returns. */
-	synchronize_rcu();
-
-	/* The host closed a rescinded channel itself. */
-	if (!READ_ONCE(chan->rescinded))
-		vmbus_chan_post_close(chan);
+	vmbus_chan_stop_callback(chan);
+	/* Also after a rescind, as upstream does and OpenVMM accepts. */
+	vmbus_chan_post_close(chan);
 	leak = vmbus_gpadl_remove(chan, chan->ring_gpadl.handle) != 0;
+	/* A host that broke the ring rules is not believed that it let go. */
+	if (READ_ONCE(chan->in.broken) || READ_ONCE(chan->out.broken))
+		leak = true;
 	vmbus_chan_free_open_state(chan, leak);
 	WRITE_ONCE(chan->state, VMBUS_CHAN_OFFERED);
+}
+
+/*
+ * Closing a primary waits for a sub-channel callback that is running
+ * (it may be opening a sub-channel of this open).
+ */
+static void vmbus_chan_lock_close(struct vmbus_channel *chan)
+{
+	if (!chan->primary)
+		mutex_lock(&chan->sc_cb_lock);
+	mutex_lock(&chan->lock);
+}
+
+static void vmbus_chan_unlock_close(struct vmbus_channel *chan)
+{
+	mutex_unlock(&chan->lock);
+	if (!chan->primary)
+		mutex_unlock(&chan->sc_cb_lock);
 }
 
 /**
@@ -742,27 +855,49 @@ static void vmbus_chan_shutdown(struct vmbus_channel *chan)
  * Blocked senders and waiters fail with -ENODEV; once they are gone the
  * callback is stopped, the host is told and the rings are freed. Process
  * context, never from the channel's own callback. Closing a closed channel
- * does nothing.
+ * does nothing, except for a sub-channel that the core closed after a
+ * rescind: a driver that opened a sub-channel holds it until it calls
+ * this (or its device is removed), and must not use it afterwards, since
+ * a rescinded one is freed then.
  */
 void vmbus_chan_close(struct vmbus_channel *chan)
 {
-	mutex_lock(&chan->lock);
+	bool put;
+
+	vmbus_chan_lock_close(chan);
 	if (chan->state == VMBUS_CHAN_OPEN)
 		vmbus_chan_shutdown(chan);
-	mutex_unlock(&chan->lock);
+	put = chan->driver_hold;
+	chan->driver_hold = false;
+	vmbus_chan_unlock_close(chan);
+	if (put)
+		vmbus_chan_put(chan);
+}
+
+/* The driver of @sc's device is gone: its hold on @sc goes too. */
+void vmbus_chan_drop_driver_hold(struct vmbus_channel *sc)
+{
+	bool put;
+
+	mutex_lock(&sc->lock);
+	put = sc->driver_hold;
+	sc->driver_hold = false;
+	mutex_unlock(&sc->lock);
+	if (put)
+		vmbus_chan_put(sc);
 }
 EXPORT_SYMBOL_GPL(vmbus_chan_close);
 
 void vmbus_chan_force_close(struct vmbus_channel *chan)
 {
-	mutex_lock(&chan->lock);
+	vmbus_chan_lock_close(chan);
 	if (chan->state == VMBUS_CHAN_OPEN) {
 		if (!READ_ONCE(chan->rescinded))
 			pr_warn("channel %u left open, closing it\n",
 				chan->relid);
 		vmbus_chan_shutdown(chan);
 	}
-	mutex_unlock(&chan->lock);
+	vmbus_chan_unlock_close(chan);
 }
 
 /* --- sending --------------------------------------------------------- */
@@ -792,43 +927,110 @@ static bool vmbus_chan_take_signal(struct vmbus_channel *chan, int ret,
 	return signal;
 }
 
-/* Put a packet in the ring, sleeping for room unless NOWAIT. */
-static int vmbus_chan_write(struct vmbus_channel *chan, struct kvec *kv,
-			    unsigned int nkv, u32 len, unsigned int flags)
+/**
+ * struct vmbus_send_req - one packet on its way into the outbound ring
+ * @kv: its pieces, the descriptor first
+ * @nkv: their number
+ * @len: their total length
+ * @flags: VMBUS_SEND_*
+ * @rqst: the context a completion hands back, or NULL
+ * @id: the request id reserved for @rqst
+ * @deadline: in jiffies: a blocking send gives up then, for all its waits
+ */
+struct vmbus_send_req {
+	struct kvec *kv;
+	unsigned int nkv;
+	u32 len;
+	unsigned int flags;
+	void *rqst;
+	u64 id;
+	unsigned long deadline;
+};
+
+/*
+ * One try, with out->lock held: the packet is copied, then its id is
+ * published, then the host may see the packet. From the publication on
+ * the send can no longer fail.
+ */
+static int vmbus_chan_try_write(struct vmbus_channel *chan,
+				const struct vmbus_send_req *req, bool *signal)
 {
-	u32 need = ALIGN(len, VMBUS_PKT_ALIGN) + VMBUS_PKT_TRAILER_SIZE;
+	int ret = hv_ring_copy(&chan->out, req->kv, req->nkv, req->len);
+
+	*signal = false;
+	if (ret)
+		return ret;
+	if (req->rqst)
+		vmbus_rqst_publish(chan, req->id, req->rqst);
+	*signal = hv_ring_publish(&chan->out, req->len);
+	return 0;
+}
+
+/*
+ * Count the senders sleeping for ring space, with out->lock held, and
+ * withdraw pending_send_sz once none is left and this send did not just
+ * find the ring full (a NOWAIT sender keeps it set, so that the host
+ * signals when room appears). A sender counts itself before it unlocks
+ * to sleep, so another one never withdraws the request under it.
+ */
+static void vmbus_space_waiters(struct vmbus_channel *chan, bool *waiting,
+				bool wait, int ret)
+{
+	if (wait != *waiting) {
+		if (wait)
+			chan->space_waiters++;
+		else
+			chan->space_waiters--;
+		*waiting = wait;
+	}
+	if (ret != -EAGAIN && !chan->space_waiters &&
+	    READ_ONCE(chan->out.ctl->pending_send_sz))
+		hv_ring_set_pending(&chan->out, 0);
+}
+
+/* Put a packet in the ring, sleeping for room unless NOWAIT. */
+static int vmbus_chan_write(struct vmbus_channel *chan,
+			    const struct vmbus_send_req *req)
+{
+	u32 need = ALIGN(req->len, VMBUS_PKT_ALIGN) + VMBUS_PKT_TRAILER_SIZE;
+	bool nowait = req->flags & VMBUS_SEND_NOWAIT;
 	struct hv_ring *out = &chan->out;
+	bool waiting = false, signal;
 	unsigned long irqflags;
-	bool signal;
 	int ret;
 
 	for (;;) {
 		spin_lock_irqsave(&out->lock, irqflags);
-		ret = hv_ring_write(out, kv, nkv, len, &signal);
+		ret = vmbus_chan_try_write(chan, req, &signal);
 		if (ret == -EAGAIN) {
 			atomic64_inc(&chan->stats.ring_full);
 			hv_ring_set_pending(out, need);
 			/* The host may have made room before it saw the ask. */
 			if (hv_ring_has_space(out, need))
-				ret = hv_ring_write(out, kv, nkv, len, &signal);
+				ret = vmbus_chan_try_write(chan, req, &signal);
 		}
-		/* Withdraw the request unless another sender still waits. */
-		if (ret != -EAGAIN && READ_ONCE(out->ctl->pending_send_sz) &&
-		    !wq_has_sleeper(&chan->wq))
-			hv_ring_set_pending(out, 0);
-		signal = vmbus_chan_take_signal(chan, ret, signal, flags);
+		vmbus_space_waiters(chan, &waiting, ret == -EAGAIN && !nowait,
+				    ret);
+		signal = vmbus_chan_take_signal(chan, ret, signal, req->flags);
 		spin_unlock_irqrestore(&out->lock, irqflags);
 
 		if (signal)
 			vmbus_signal_host(chan);
-		if (ret != -EAGAIN || (flags & VMBUS_SEND_NOWAIT))
+		if (ret != -EAGAIN || nowait)
 			break;
 		if (!wait_event_timeout(chan->wq, hv_ring_has_space(out, need) ||
 					vmbus_chan_dead(chan),
-					VMBUS_RESPONSE_TIMEOUT))
-			return -ETIMEDOUT;
-		if (vmbus_chan_dead(chan))
-			return -ENODEV;
+					vmbus_time_left(req->deadline)))
+			ret = -ETIMEDOUT;
+		else if (vmbus_chan_dead(chan))
+			ret = -ENODEV;
+		if (ret != -EAGAIN)
+			break;
+	}
+	if (waiting) {
+		spin_lock_irqsave(&out->lock, irqflags);
+		vmbus_space_waiters(chan, &waiting, false, ret);
+		spin_unlock_irqrestore(&out->lock, irqflags);
 	}
 	if (ret == -EIO)
 		vmbus_chan_kill(chan);
@@ -838,32 +1040,44 @@ static int vmbus_chan_write(struct vmbus_channel *chan, struct kvec *kv,
 /*
  * Send one packet whose pieces are in kv[1..nkv-1]; kv[0] must point at
  * the descriptor (plus extended header), which gets its lengths, flags and
- * transaction id here. The caller has entered the channel.
+ * transaction id here. The caller has entered the channel. A blocking
+ * send waits VMBUS_RESPONSE_TIMEOUT at most, for a request id and for
+ * ring space together.
  */
 static int vmbus_chan_send(struct vmbus_channel *chan,
 			   struct vmbus_packet_desc *desc, struct kvec *kv,
 			   unsigned int nkv, void *rqst, bool xact,
 			   unsigned int flags)
 {
-	u32 len = 0;
+	struct vmbus_send_req req = {
+		.kv = kv,
+		.nkv = nkv,
+		.flags = flags,
+		.rqst = rqst,
+		.deadline = jiffies + VMBUS_RESPONSE_TIMEOUT,
+	};
+	u64 len = 0;
 	unsigned int i;
 	int ret;
 
 	for (i = 0; i < nkv; i++)
 		len += kv[i].iov_len;
-	if (ALIGN(len, VMBUS_PKT_ALIGN) / 8 > U16_MAX)
+	/* More than a descriptor can state is refused before any rounding. */
+	if (len > (u64)U16_MAX * 8)
 		return -EMSGSIZE;
-	desc->len8 = ALIGN(len, VMBUS_PKT_ALIGN) / 8;
+	req.len = len;
+	desc->len8 = ALIGN(req.len, VMBUS_PKT_ALIGN) / 8;
 	if (rqst) {
-		ret = vmbus_rqst_alloc(chan, rqst, xact, flags,
-				       &desc->trans_id);
+		ret = vmbus_rqst_reserve(chan, xact, flags, req.deadline,
+					 &req.id);
 		if (ret)
 			return ret;
+		desc->trans_id = req.id;
 		desc->flags |= VMBUS_PKT_FLAG_COMPLETION_REQUESTED;
 	}
-	ret = vmbus_chan_write(chan, kv, nkv, len, flags);
+	ret = vmbus_chan_write(chan, &req);
 	if (ret && rqst)
-		vmbus_rqst_free_id(chan, desc->trans_id);
+		vmbus_rqst_unreserve(chan, req.id);
 	return ret;
 }
 
@@ -1179,8 +1393,14 @@ static bool vmbus_parse_pkt(struct vmbus_channel *chan, u32 len)
  * returned; completions with unknown ids and packets of unknown types are
  * dropped. A packet that breaks the ring rules fails the channel.
  *
+ * One run of the channel callback takes at most VMBUS_RECV_BUDGET (128)
+ * packets, dropped ones included; after that this returns NULL,
+ * vmbus_recv_done() returns false and the core runs the callback again
+ * later, so a host that keeps the ring busy cannot keep a CPU.
+ *
  * Return: the packet, valid until the next call, or NULL when none is left
- * (or the channel failed). Call vmbus_recv_done() after the last one.
+ * (or the budget is used up, or the channel failed). Call
+ * vmbus_recv_done() after the last one.
  */
 const struct vmbus_pkt *vmbus_recv_pkt(struct vmbus_channel *chan)
 {
@@ -1192,7 +1412,7 @@ const struct vmbus_pkt *vmbus_recv_pkt(struct vmbus_channel *chan)
 		hv_ring_mask(in);
 		chan->in_masked = true;
 	}
-	for (;;) {
+	while (chan->rx_budget) {
 		/* Give space back early when a batch is long. */
 		if ((in->index + in->size - in->committed) % in->size >
 		    in->size / 2)
@@ -1204,9 +1424,12 @@ const struct vmbus_pkt *vmbus_recv_pkt(struct vmbus_channel *chan)
 			vmbus_chan_kill(chan);
 			return NULL;
 		}
+		if (chan->rx_budget != VMBUS_RECV_UNLIMITED)
+			chan->rx_budget--;
 		if (vmbus_parse_pkt(chan, len))
 			return &chan->rx_pkt;
 	}
+	return NULL;
 }
 EXPORT_SYMBOL_GPL(vmbus_recv_pkt);
 
@@ -1228,7 +1451,9 @@ EXPORT_SYMBOL_GPL(vmbus_recv_commit);
  * vmbus_recv_done() - end a batch of vmbus_recv_pkt() calls
  * @chan: an open channel
  *
- * Commits what was read and lets the host interrupt again.
+ * Commits what was read and lets the host interrupt again; when the
+ * callback's budget is used up, interrupts stay masked and the core runs
+ * the callback again itself.
  *
  * Return: true if more packets arrived meanwhile: read again, since the
  * host will not signal for them.
@@ -1236,6 +1461,8 @@ EXPORT_SYMBOL_GPL(vmbus_recv_commit);
 bool vmbus_recv_done(struct vmbus_channel *chan)
 {
 	vmbus_recv_commit(chan);
+	if (!chan->rx_budget)
+		return false;
 	chan->in_masked = false;
 	return hv_ring_unmask(&chan->in);
 }
@@ -1306,7 +1533,33 @@ EXPORT_SYMBOL_GPL(vmbus_send_and_wait);
 
 /* --- events, callbacks and accessors --------------------------------- */
 
-/* From the SynIC tasklet, under rcu_read_lock(). */
+/*
+ * The channel's tasklet: one run of the callback, which reads at most
+ * VMBUS_RECV_BUDGET packets. A tasklet never runs on two CPUs at once,
+ * so the callback is serialized wherever the host's events arrive; a
+ * host that keeps the ring busy gets the tasklet scheduled again rather
+ * than a CPU for ever (softirq then hands over to ksoftirqd).
+ */
+static void vmbus_chan_tasklet(struct tasklet_struct *t)
+{
+	struct vmbus_channel *chan = from_tasklet(chan, t, tasklet);
+	bool more;
+
+	/* Pairs with smp_store_release() in open: callback set up first. */
+	if (!smp_load_acquire(&chan->cb_enabled))
+		return;
+	chan->rx_budget = VMBUS_RECV_BUDGET;
+	chan->callback(chan->cb_ctx);
+	more = !chan->rx_budget;
+	chan->rx_budget = VMBUS_RECV_UNLIMITED;
+	if (more && READ_ONCE(chan->cb_enabled))
+		tasklet_schedule(&chan->tasklet);
+}
+
+/*
+ * From the SynIC tasklet, under rcu_read_lock(): only schedules the
+ * channel's own tasklet, so that no host-driven work runs under RCU.
+ */
 void vmbus_chan_on_event(struct vmbus_channel *chan)
 {
 	atomic64_inc(&chan->stats.events);
@@ -1317,11 +1570,8 @@ void vmbus_chan_on_event(struct vmbus_channel *chan)
 	if (wq_has_sleeper(&chan->wq))
 		wake_up(&chan->wq);
 	/* Pairs with smp_store_release() in open: callback set up first. */
-	if (!smp_load_acquire(&chan->cb_enabled))
-		return;
-	spin_lock(&chan->cb_lock);
-	chan->callback(chan->cb_ctx);
-	spin_unlock(&chan->cb_lock);
+	if (smp_load_acquire(&chan->cb_enabled))
+		tasklet_schedule(&chan->tasklet);
 }
 
 /**
@@ -1382,16 +1632,19 @@ unlock:
 /**
  * vmbus_set_subchannel_callback() - learn about new sub-channels
  * @primary: an open primary channel
- * @cb: called for each sub-channel the host offers, in process context,
- *	while @primary is open (serialized with vmbus_chan_close() of it);
- *	typically opens the sub-channel
+ * @cb: called for each sub-channel the host offers, in process context
+ *	(a work item that holds no channel-message lock, so it may wait for
+ *	the host), while @primary is open (serialized with
+ *	vmbus_chan_close() of it and with other sub-channel callbacks);
+ *	typically opens the sub-channel. Not called for a sub-channel the
+ *	host rescinded before the callback ran.
  */
 void vmbus_set_subchannel_callback(struct vmbus_channel *primary,
 				   void (*cb)(struct vmbus_channel *sub))
 {
-	mutex_lock(&primary->lock);
+	mutex_lock(&primary->sc_cb_lock);
 	primary->sc_callback = cb;
-	mutex_unlock(&primary->lock);
+	mutex_unlock(&primary->sc_cb_lock);
 }
 EXPORT_SYMBOL_GPL(vmbus_set_subchannel_callback);
 
@@ -1400,7 +1653,9 @@ EXPORT_SYMBOL_GPL(vmbus_set_subchannel_callback);
  * @chan: the channel
  * @cb: called in process context when the host rescinds @chan, after its
  *	senders and waiters were failed. A rescinded sub-channel is closed
- *	by the core afterwards; a rescinded primary's device is removed.
+ *	by the core afterwards and freed once the driver no longer holds
+ *	it (see vmbus_chan_close()). A rescinded primary's device is
+ *	removed.
  *	It must not wait for anything that clears it (the driver's remove).
  *
  * Process context. Once this returns, the previous callback is no longer
@@ -1527,7 +1782,8 @@ EXPORT_SYMBOL_GPL(vmbus_chan_is_rescinded);
  *
  * For a VSC that decides whether to keep waiting for completions: none
  * will come once the channel is closed, rescinded or failed (a ring broke
- * the rules), or the connection to the host is lost.
+ * the rules). A failed channel is still open on the host side until it is
+ * closed: pages the host was given may still be written until then.
  *
  * Return: true in those cases.
  */

@@ -21,7 +21,11 @@ static struct vmbus_channel *vmbus_relid_chan(u32 relid)
 					 lockdep_is_held(&vmbus_conn.lock));
 }
 
-/* With vmbus_conn.lock held. */
+/*
+ * The primary channel of device @instance; of class @type too, unless
+ * @type is NULL (device names are instance GUIDs, whatever the class).
+ * With vmbus_conn.lock held.
+ */
 static struct vmbus_channel *vmbus_find_primary(const guid_t *type,
 						const guid_t *instance)
 {
@@ -29,7 +33,7 @@ static struct vmbus_channel *vmbus_find_primary(const guid_t *type,
 
 	list_for_each_entry(chan, &vmbus_conn.channels, node)
 		if (!chan->primary &&
-		    guid_equal(&chan->offer.if_type, type) &&
+		    (!type || guid_equal(&chan->offer.if_type, type)) &&
 		    guid_equal(&chan->offer.if_instance, instance))
 			return chan;
 	return NULL;
@@ -37,7 +41,7 @@ static struct vmbus_channel *vmbus_find_primary(const guid_t *type,
 
 /*
  * Whether a live sub-channel of @primary has @index. A rescinded one stays
- * on the list (its driver may still hold it) but gave its index back: the
+ * on the list until its removal is over, but gave its index back: the
  * host offers it again after the primary was closed and reopened.
  * With vmbus_conn.lock held.
  */
@@ -62,7 +66,7 @@ void vmbus_close_all(struct vmbus_channel *primary)
 {
 	struct vmbus_channel *sc;
 
-	/* The list only grows, under the lock; closing never needs it. */
+	/* Under the lock: a sub-channel's removal takes it off the list. */
 	mutex_lock(&vmbus_conn.lock);
 	list_for_each_entry(sc, &primary->subchannels, sc_node)
 		vmbus_chan_force_close(sc);
@@ -101,12 +105,16 @@ static void vmbus_post_relid_released(u32 relid)
 		vmbus_post_msg(&msg, sizeof(msg));
 }
 
+/* Once per channel, whichever of primary and sub-channel removal is first. */
 static void vmbus_send_relid_released(struct vmbus_channel *chan)
 {
-	if (chan->relid_released)
-		return;
+	bool send;
+
+	mutex_lock(&vmbus_conn.lock);
+	send = !chan->relid_released && chan->host_rescinded;
 	chan->relid_released = true;
-	if (chan->host_rescinded)
+	mutex_unlock(&vmbus_conn.lock);
+	if (send)
 		vmbus_post_relid_released(chan->relid);
 }
 
@@ -117,6 +125,24 @@ static void vmbus_unlink_channel(struct vmbus_channel *chan)
 	    vmbus_relid_chan(chan->relid) == chan)
 		vmbus_set_relid(chan->relid, NULL);
 	list_del_init(&chan->node);
+}
+
+/*
+ * Take the first sub-channel off @primary's list, with the list's
+ * reference, or NULL. A rescinded sub-channel's removal may take it off
+ * first (vmbus_remove_subchannel()).
+ */
+static struct vmbus_channel *vmbus_take_subchannel(struct vmbus_channel *primary)
+{
+	struct vmbus_channel *sc;
+
+	mutex_lock(&vmbus_conn.lock);
+	sc = list_first_entry_or_null(&primary->subchannels,
+				      struct vmbus_channel, sc_node);
+	if (sc)
+		list_del_init(&sc->sc_node);
+	mutex_unlock(&vmbus_conn.lock);
+	return sc;
 }
 
 /*
@@ -140,8 +166,11 @@ static void vmbus_remove_primary(struct vmbus_channel *chan)
 	/* No event handler can still see the channels after this. */
 	synchronize_rcu();
 
-	list_for_each_entry(sc, &chan->subchannels, sc_node)
+	while ((sc = vmbus_take_subchannel(chan))) {
 		vmbus_send_relid_released(sc);
+		vmbus_chan_drop_driver_hold(sc);
+		vmbus_chan_put(sc);
+	}
 	vmbus_send_relid_released(chan);
 
 	/* The list's reference, then the device's (which frees the rest). */
@@ -163,23 +192,41 @@ static void vmbus_add_work(struct work_struct *work)
 
 	ret = vmbus_device_add(chan->device);
 	if (ret)
-		pr_err("cannot add device for channel %u: %d\n", chan->relid,
-		       ret);
+		pr_err_ratelimited("cannot add device for channel %u: %d\n",
+				   chan->relid, ret);
 }
 
-/* A new sub-channel: show it in sysfs and tell the primary's driver. */
-static void vmbus_add_subchannel(struct vmbus_channel *primary,
-				 struct vmbus_channel *sc)
+/*
+ * Tell the primary's driver of a new sub-channel. It usually opens it and
+ * so waits for the host: that happens here, on a queue of its own, with
+ * no channel-message lock held and with a reference on the sub-channel
+ * (which holds one on its primary).
+ */
+static void vmbus_subchannel_work(struct work_struct *work)
+{
+	struct vmbus_channel *sc = container_of(work, struct vmbus_channel,
+						add_work);
+	struct vmbus_channel *primary = sc->primary;
+
+	mutex_lock(&primary->sc_cb_lock);
+	if (READ_ONCE(primary->state) == VMBUS_CHAN_OPEN &&
+	    !READ_ONCE(primary->rescinded) && !READ_ONCE(sc->rescinded) &&
+	    primary->sc_callback)
+		primary->sc_callback(sc);
+	mutex_unlock(&primary->sc_cb_lock);
+	vmbus_chan_put(sc);
+}
+
+/* A new sub-channel: show it in sysfs, then tell the primary's driver. */
+static void vmbus_add_subchannel(struct vmbus_channel *sc)
 {
 	mutex_lock(&vmbus_conn.lock);
 	vmbus_chan_sysfs_add(sc);
 	mutex_unlock(&vmbus_conn.lock);
 
-	mutex_lock(&primary->lock);
-	if (primary->state == VMBUS_CHAN_OPEN &&
-	    !READ_ONCE(primary->rescinded) && primary->sc_callback)
-		primary->sc_callback(sc);
-	mutex_unlock(&primary->lock);
+	kobject_get(&sc->kobj);
+	INIT_WORK(&sc->add_work, vmbus_subchannel_work);
+	queue_work(vmbus_conn.sc_wq, &sc->add_work);
 }
 
 static bool vmbus_offer_ok(const struct vmbus_msg_offer *offer)
@@ -196,7 +243,9 @@ static bool vmbus_offer_ok(const struct vmbus_msg_offer *offer)
 				   relid);
 		return false;
 	}
-	primary = vmbus_find_primary(&offer->if_type, &offer->if_instance);
+	primary = vmbus_find_primary(offer->sub_channel_index ?
+				     &offer->if_type : NULL,
+				     &offer->if_instance);
 	if (!offer->sub_channel_index && primary) {
 		pr_err_ratelimited("second offer of device %pUl (relid %u)\n",
 				   &offer->if_instance, relid);
@@ -251,6 +300,8 @@ void vmbus_on_offer(const void *msg, u32 len)
 	if (offer->sub_channel_index) {
 		primary = vmbus_find_primary(&offer->if_type,
 					     &offer->if_instance);
+		/* Dropped when the sub-channel is freed. */
+		kobject_get(&primary->kobj);
 		chan->primary = primary;
 		list_add_tail(&chan->sc_node, &primary->subchannels);
 	} else if (!vmbus_device_alloc(chan)) {
@@ -266,7 +317,7 @@ void vmbus_on_offer(const void *msg, u32 len)
 	mutex_unlock(&vmbus_conn.lock);
 
 	if (primary)
-		vmbus_add_subchannel(primary, chan);
+		vmbus_add_subchannel(chan);
 	else
 		queue_work(vmbus_conn.dev_wq, &chan->add_work);
 	return;
@@ -284,19 +335,31 @@ static void vmbus_chan_rescind(struct vmbus_channel *chan)
 	wake_up_all(&chan->wq);
 }
 
-/* A rescinded sub-channel: close it and give the relid back now. */
+/*
+ * A rescinded sub-channel: close it, give the relid back now and free it.
+ * The caller holds a reference, so a primary's removal running meanwhile
+ * cannot free it under us; whichever takes it off the primary's list
+ * drops the list's reference. Its driver may use it until its rescind
+ * callback returns, no longer.
+ */
 static void vmbus_remove_subchannel(struct vmbus_channel *sc)
 {
+	bool listed;
+
 	vmbus_chan_notify_rescind(sc);
 	vmbus_chan_force_close(sc);
 
 	mutex_lock(&vmbus_conn.lock);
 	vmbus_chan_sysfs_del(sc);
 	vmbus_unlink_channel(sc);
+	listed = !list_empty(&sc->sc_node);
+	list_del_init(&sc->sc_node);
 	mutex_unlock(&vmbus_conn.lock);
 	synchronize_rcu();
-	/* The struct stays with the primary: its driver may still hold it. */
 	vmbus_send_relid_released(sc);
+	if (listed)
+		vmbus_chan_put(sc);
+	vmbus_chan_put(sc);
 }
 
 /**
@@ -339,6 +402,9 @@ void vmbus_on_rescind(const void *msg, u32 len)
 	/* A primary's sub-channels go with it. */
 	list_for_each_entry(sc, &chan->subchannels, sc_node)
 		vmbus_chan_rescind(sc);
+	/* For vmbus_remove_subchannel(). */
+	if (chan->primary)
+		kobject_get(&chan->kobj);
 	mutex_unlock(&vmbus_conn.lock);
 
 	if (chan->primary) {
@@ -387,6 +453,7 @@ void vmbus_remove_all_channels(void)
 	struct vmbus_channel *chan;
 
 	flush_workqueue(vmbus_conn.msg_wq);
+	flush_workqueue(vmbus_conn.sc_wq);
 	flush_workqueue(vmbus_conn.dev_wq);
 	while ((chan = vmbus_first_primary()))
 		vmbus_remove_primary(chan);

@@ -9,6 +9,7 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/bitmap.h>
+#include <linux/debugfs.h>
 #include <linux/delay.h>
 #include <linux/gfp.h>
 #include <linux/io.h>
@@ -21,8 +22,10 @@
 
 /* INITIATE_CONTACT names this CPU's VP as the receiver of messages. */
 #define VMBUS_CONNECT_CPU	0
-#define VMBUS_POST_TRIES	100
 #define VMBUS_POST_MAX_DELAY_MS	256
+/* Host messages waiting on msg_wq; more stay in their SIMP slot. */
+#define VMBUS_MSG_BACKLOG_MAX	256
+#define VMBUS_MSG_RETRY_DELAY	msecs_to_jiffies(10)
 #define VMBUS_OFFERS_TIMEOUT	(30 * HZ)
 #define VMBUS_UNLOAD_TIMEOUT	(10 * HZ)
 /* The send half of the interrupt page starts in its middle. */
@@ -77,14 +80,18 @@ MODULE_PARM_DESC(max_version,
 
 /* --- posting messages ------------------------------------------------ */
 
+/*
+ * Post one message, retrying while the host's queue is full, for
+ * VMBUS_RESPONSE_TIMEOUT at most in all (each try may itself take a while
+ * on the emulated backend). Any failure fails this message only.
+ */
 static int vmbus_post(u32 conn_id, const void *msg, u32 len, bool contact)
 {
-	unsigned int delay = 1, tries;
+	unsigned long deadline = jiffies + VMBUS_RESPONSE_TIMEOUT;
+	unsigned int delay = 1;
 	u16 status;
 
-	for (tries = 0; tries < VMBUS_POST_TRIES; tries++) {
-		if (READ_ONCE(vmbus_conn.dead))
-			return -ENODEV;
+	do {
 		status = hv_post_message(conn_id, msg, len);
 		switch (status) {
 		case HV_TLFS_STATUS_SUCCESS:
@@ -101,16 +108,15 @@ static int vmbus_post(u32 conn_id, const void *msg, u32 len, bool contact)
 			delay = min(delay * 2, VMBUS_POST_MAX_DELAY_MS);
 			continue;
 		case HV_TLFS_STATUS_TIME_OUT:
-			pr_err("host stopped answering: connection is dead\n");
-			WRITE_ONCE(vmbus_conn.dead, true);
-			vmbus_waiters_fail(0);
+			pr_err_ratelimited("host did not take message type %u\n",
+					   *(const u32 *)msg);
 			return -ETIMEDOUT;
 		default:
 			pr_err_ratelimited("post of message type %u failed: %u\n",
 					   *(const u32 *)msg, status);
 			return -EIO;
 		}
-	}
+	} while (time_before(jiffies, deadline));
 	pr_err_ratelimited("host queue stayed full for message type %u\n",
 			   *(const u32 *)msg);
 	return -EBUSY;
@@ -121,7 +127,7 @@ static int vmbus_post(u32 conn_id, const void *msg, u32 len, bool contact)
  * @msg: the message, starting with &struct vmbus_msg_header
  * @len: its length, at most 240
  *
- * Retries while the host's queue is full. Process context.
+ * Retries while the host's queue is full, 20 s at most. Process context.
  *
  * Return: 0 or a negative errno.
  */
@@ -362,6 +368,7 @@ static void vmbus_msg_work_fn(struct work_struct *work)
 
 	mw->handler->handle(mw->msg, mw->len);
 	kfree(mw);
+	atomic_dec(&vmbus_conn.msg_backlog);
 }
 
 /*
@@ -395,9 +402,13 @@ static bool vmbus_dispatch(const struct hv_tlfs_message *m)
 		h->handle(m->payload, len);
 		return true;
 	}
+	/* A full queue leaves the message with the host until it drains. */
+	if (atomic_read(&vmbus_conn.msg_backlog) >= VMBUS_MSG_BACKLOG_MAX)
+		return false;
 	mw = kmalloc(struct_size(mw, msg, len), GFP_ATOMIC);
 	if (!mw)
 		return false;
+	atomic_inc(&vmbus_conn.msg_backlog);
 	INIT_WORK(&mw->work, vmbus_msg_work_fn);
 	mw->handler = h;
 	mw->len = len;
@@ -406,15 +417,54 @@ static bool vmbus_dispatch(const struct hv_tlfs_message *m)
 	return true;
 }
 
+/*
+ * A message that could not be queued (no memory, or the backlog is full)
+ * stays in its VP's slot, without EOM. The retry runs that VP's message
+ * handling again on that very CPU, since EOM is a per-VP register written
+ * by the CPU itself. Disconnecting stops the retry for good: under
+ * vmbus_msg_retry_lock no message handler can arm it again afterwards.
+ */
+static DEFINE_SPINLOCK(vmbus_msg_retry_lock);
+static bool vmbus_msg_retry_on;
+static struct cpumask vmbus_msg_retry_cpus;
+
+static void vmbus_msg_retry_here(void *unused)
+{
+	hv_synic_isr(smp_processor_id());
+}
+
 static void vmbus_msg_retry_fn(struct work_struct *work)
 {
 	unsigned int cpu;
 
-	for_each_online_cpu(cpu)
-		hv_synic_isr(cpu);
+	for_each_cpu(cpu, &vmbus_msg_retry_cpus) {
+		cpumask_clear_cpu(cpu, &vmbus_msg_retry_cpus);
+		smp_call_function_single(cpu, vmbus_msg_retry_here, NULL, 1);
+	}
 }
 
 static DECLARE_DELAYED_WORK(vmbus_msg_retry, vmbus_msg_retry_fn);
+
+static void vmbus_msg_retry_arm(unsigned int cpu)
+{
+	unsigned long flags;
+
+	spin_lock_irqsave(&vmbus_msg_retry_lock, flags);
+	if (vmbus_msg_retry_on) {
+		cpumask_set_cpu(cpu, &vmbus_msg_retry_cpus);
+		schedule_delayed_work(&vmbus_msg_retry, VMBUS_MSG_RETRY_DELAY);
+	}
+	spin_unlock_irqrestore(&vmbus_msg_retry_lock, flags);
+}
+
+static void vmbus_msg_retry_enable(bool on)
+{
+	spin_lock_irq(&vmbus_msg_retry_lock);
+	vmbus_msg_retry_on = on;
+	spin_unlock_irq(&vmbus_msg_retry_lock);
+	if (!on)
+		cancel_delayed_work_sync(&vmbus_msg_retry);
+}
 
 /**
  * vmbus_on_message_page() - handle the message in SINT2's slot, if any
@@ -438,8 +488,8 @@ void vmbus_on_message_page(struct hv_tlfs_message_page *page,
 	virt_rmb();
 	memcpy(&m, slot, sizeof(m));
 	if (type == HV_TLFS_MSG_VMBUS && !vmbus_dispatch(&m)) {
-		/* Out of memory: leave the message there and retry later. */
-		schedule_delayed_work(&vmbus_msg_retry, msecs_to_jiffies(10));
+		/* Leave the message there and retry later, on this CPU. */
+		vmbus_msg_retry_arm(smp_processor_id());
 		return;
 	}
 
@@ -498,8 +548,6 @@ void vmbus_signal_host(struct vmbus_channel *chan)
 	unsigned long *send_bits = vmbus_conn.int_page + VMBUS_INT_PAGE_SEND;
 
 	atomic64_inc(&chan->stats.signals);
-	if (READ_ONCE(vmbus_conn.dead))
-		return;
 	if (chan->monitored) {
 		u8 group = chan->monitor_id / VMBUS_MONITOR_IDS_PER_GROUP;
 		struct vmbus_monitor_trigger_group *tg =
@@ -651,6 +699,7 @@ static int vmbus_request_offers(void)
 		pr_warn("host did not finish its offers; going on\n");
 	/* Devices exist, and drivers already loaded have probed them. */
 	flush_workqueue(vmbus_conn.msg_wq);
+	flush_workqueue(vmbus_conn.sc_wq);
 	flush_workqueue(vmbus_conn.dev_wq);
 	return 0;
 }
@@ -672,8 +721,8 @@ int vmbus_connect(void)
 	reinit_completion(&vmbus_conn.offers_done);
 	/* Relids belong to one connection; no offer is taken before it. */
 	bitmap_zero(vmbus_conn.rejected_relids, VMBUS_MAX_RELID + 1);
-	WRITE_ONCE(vmbus_conn.dead, false);
 	WRITE_ONCE(vmbus_conn.state, VMBUS_CONNECTING);
+	vmbus_msg_retry_enable(true);
 	ret = vmbus_negotiate();
 	if (ret)
 		goto fail;
@@ -692,9 +741,9 @@ int vmbus_connect(void)
 fail:
 	WRITE_ONCE(vmbus_conn.state, VMBUS_DISCONNECTED);
 	vmbus_waiters_fail(0);
-	cancel_delayed_work_sync(&vmbus_msg_retry);
+	vmbus_msg_retry_enable(false);
 	/* A host that never answered may still hold the pages. */
-	if (ret != -ETIMEDOUT && !READ_ONCE(vmbus_conn.dead))
+	if (ret != -ETIMEDOUT)
 		vmbus_free_pages();
 	return ret;
 }
@@ -718,17 +767,16 @@ static int vmbus_unload(void)
  */
 void vmbus_disconnect(void)
 {
-	int ret = -ENODEV;
+	int ret;
 
 	if (READ_ONCE(vmbus_conn.state) == VMBUS_DISCONNECTED)
 		return;
 	WRITE_ONCE(vmbus_conn.state, VMBUS_DISCONNECTING);
 	vmbus_remove_all_channels();
-	if (!READ_ONCE(vmbus_conn.dead))
-		ret = vmbus_unload();
+	ret = vmbus_unload();
 	WRITE_ONCE(vmbus_conn.state, VMBUS_DISCONNECTED);
 	vmbus_waiters_fail(0);
-	cancel_delayed_work_sync(&vmbus_msg_retry);
+	vmbus_msg_retry_enable(false);
 	if (ret)
 		pr_warn("no UNLOAD_RESPONSE (%d): leaking the monitor pages\n",
 			ret);
@@ -737,24 +785,47 @@ void vmbus_disconnect(void)
 	vmbus_conn.version = 0;
 }
 
+static struct dentry *vmbus_debugfs;
+
+/* What a test (and an administrator) may want to see of the core. */
+static void vmbus_debugfs_init(void)
+{
+	vmbus_debugfs = debugfs_create_dir("hv_vmbus", NULL);
+	debugfs_create_atomic_t("channels", 0444, vmbus_debugfs,
+				&vmbus_conn.nr_channels);
+	debugfs_create_atomic_t("leaked_gpadls", 0444, vmbus_debugfs,
+				&vmbus_conn.leaked_gpadls);
+	debugfs_create_atomic_t("leaked_pages", 0444, vmbus_debugfs,
+				&vmbus_conn.leaked_pages);
+	debugfs_create_atomic_t("msg_backlog", 0444, vmbus_debugfs,
+				&vmbus_conn.msg_backlog);
+}
+
 int vmbus_conn_init(void)
 {
 	init_completion(&vmbus_conn.offers_done);
 	vmbus_conn.msg_wq = alloc_ordered_workqueue("hv_vmbus_msg", 0);
 	vmbus_conn.dev_wq = alloc_ordered_workqueue("hv_vmbus_dev", 0);
-	if (!vmbus_conn.msg_wq || !vmbus_conn.dev_wq) {
+	vmbus_conn.sc_wq = alloc_workqueue("hv_vmbus_sc", 0, 0);
+	if (!vmbus_conn.msg_wq || !vmbus_conn.dev_wq || !vmbus_conn.sc_wq) {
 		vmbus_conn_exit();
 		return -ENOMEM;
 	}
+	vmbus_debugfs_init();
 	return 0;
 }
 
 void vmbus_conn_exit(void)
 {
+	debugfs_remove_recursive(vmbus_debugfs);
+	vmbus_debugfs = NULL;
 	if (vmbus_conn.msg_wq)
 		destroy_workqueue(vmbus_conn.msg_wq);
 	if (vmbus_conn.dev_wq)
 		destroy_workqueue(vmbus_conn.dev_wq);
+	if (vmbus_conn.sc_wq)
+		destroy_workqueue(vmbus_conn.sc_wq);
 	vmbus_conn.msg_wq = NULL;
 	vmbus_conn.dev_wq = NULL;
+	vmbus_conn.sc_wq = NULL;
 }

@@ -102,21 +102,21 @@ static int hv_ring_free_bytes(struct hv_ring *ring, u32 *free)
 }
 
 /**
- * hv_ring_write() - put one packet into an outbound ring
+ * hv_ring_copy() - copy one packet into an outbound ring, unpublished
  * @ring: the outbound ring, with @ring->lock held
  * @kv: the packet's pieces (descriptor, headers, payload)
  * @nkv: number of pieces
  * @len: sum of their lengths
- * @signal: set to whether the host must be signalled (empty -> non-empty
- *	while it was not masking interrupts)
  *
- * The packet is padded with zeros to 8 bytes and followed by the trailer.
+ * The packet is padded with zeros to 8 bytes and followed by the trailer,
+ * but the host cannot see it until hv_ring_publish(); once this returned
+ * 0, that can no longer fail, whatever the host does to its indices.
  *
  * Return: 0, -EAGAIN when the ring has no room, -EMSGSIZE when the packet
  * can never fit, -EIO when the ring is broken.
  */
-int hv_ring_write(struct hv_ring *ring, const struct kvec *kv,
-		  unsigned int nkv, u32 len, bool *signal)
+int hv_ring_copy(struct hv_ring *ring, const struct kvec *kv,
+		 unsigned int nkv, u32 len)
 {
 	u32 padded = ALIGN(len, VMBUS_PKT_ALIGN);
 	u32 total = padded + VMBUS_PKT_TRAILER_SIZE;
@@ -124,7 +124,6 @@ int hv_ring_write(struct hv_ring *ring, const struct kvec *kv,
 	u64 trailer = (u64)start << 32;
 	u32 free, off, i;
 
-	*signal = false;
 	if (READ_ONCE(ring->broken))
 		return -EIO;
 	if (total >= ring->size)
@@ -143,8 +142,23 @@ int hv_ring_write(struct hv_ring *ring, const struct kvec *kv,
 	}
 	memset(ring->data + off, 0, padded - len);
 	memcpy(ring->data + start + padded, &trailer, sizeof(trailer));
-	ring->index = (start + total) % ring->size;
+	return 0;
+}
 
+/**
+ * hv_ring_publish() - let the host see the packet hv_ring_copy() wrote
+ * @ring: the outbound ring, with @ring->lock held since the copy
+ * @len: the length given to hv_ring_copy()
+ *
+ * Return: whether the host must be signalled (empty -> non-empty while
+ * it was not masking interrupts).
+ */
+bool hv_ring_publish(struct hv_ring *ring, u32 len)
+{
+	u32 start = ring->index;
+
+	ring->index = (start + ALIGN(len, VMBUS_PKT_ALIGN) +
+		       VMBUS_PKT_TRAILER_SIZE) % ring->size;
 	/* The packet must be in memory before the index that publishes it. */
 	virt_mb();
 	WRITE_ONCE(ring->ctl->write_index, ring->index);
@@ -154,11 +168,10 @@ int hv_ring_write(struct hv_ring *ring, const struct kvec *kv,
 	 */
 	virt_mb();
 	if (READ_ONCE(ring->ctl->interrupt_mask))
-		return 0;
+		return false;
 	/* The mask was read before the read index. */
 	virt_rmb();
-	*signal = READ_ONCE(ring->ctl->read_index) == start;
-	return 0;
+	return READ_ONCE(ring->ctl->read_index) == start;
 }
 
 /**

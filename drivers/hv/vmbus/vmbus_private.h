@@ -114,8 +114,9 @@ struct hv_ring {
 
 int hv_ring_init(struct hv_ring *ring, struct page **pages, u32 nr_pages);
 void hv_ring_cleanup(struct hv_ring *ring);
-int hv_ring_write(struct hv_ring *ring, const struct kvec *kv,
-		  unsigned int nkv, u32 len, bool *signal);
+int hv_ring_copy(struct hv_ring *ring, const struct kvec *kv,
+		 unsigned int nkv, u32 len);
+bool hv_ring_publish(struct hv_ring *ring, u32 len);
 bool hv_ring_has_space(struct hv_ring *ring, u32 bytes);
 void hv_ring_set_pending(struct hv_ring *ring, u32 bytes);
 int hv_ring_read(struct hv_ring *ring, void *buf, u32 buf_size, u32 *len);
@@ -156,10 +157,16 @@ struct vmbus_rqst_slot;
  * @add_work: device registration, on vmbus_conn.dev_wq
  * @remove_work: device removal after a rescind, on vmbus_conn.dev_wq
  * @lock: open/close and everything only they change
+ * @sc_cb_lock: a primary: serializes @sc_callback with close and with
+ *	setting it (a lock of its own, so that the callback may open the
+ *	sub-channel, whose @lock has the same class)
  * @state: enum vmbus_chan_state
  * @rescinded: the channel is going away; nothing new may start
  * @host_rescinded: the host sent RESCIND_CHANNELOFFER for it
- * @relid_released: RELID_RELEASED was sent (or is not needed)
+ * @relid_released: RELID_RELEASED was sent (or is not needed); under
+ *	vmbus_conn.lock
+ * @driver_hold: a sub-channel the driver opened holds a reference until
+ *	the driver closes it (under @lock)
  * @target_cpu: CPU that receives the channel's interrupts
  * @target_vp: its VP index
  * @ring_pages: pages of both rings, send ring first
@@ -167,8 +174,9 @@ struct vmbus_rqst_slot;
  * @ring_gpadl: the GPADL that covers them
  * @out: guest-to-host ring
  * @in: host-to-guest ring
- * @cb_lock: one callback at a time, even from two VPs' tasklets after
- *	the channel moved to another CPU
+ * @tasklet: runs @callback; a tasklet never runs on two CPUs at once, so
+ *	one callback at a time, also after the channel moved to another CPU
+ * @rx_budget: packets the running callback may still read
  * @callback: VSC callback
  * @cb_ctx: its argument
  * @cb_enabled: events may call @callback (read under RCU)
@@ -183,6 +191,7 @@ struct vmbus_rqst_slot;
  * @users: senders and waiters inside the channel; close waits for 0
  * @wq: ring space, request ids, close and rescind wake-ups
  * @signal_deferred: a send with VMBUS_SEND_DEFER_SIGNAL needs a signal
+ * @space_waiters: senders sleeping for ring space (under @out.lock)
  * @sc_callback: primary: called for each new sub-channel
  * @rescind_lock: protects @rescind_callback and @rescind_task
  * @rescind_callback: called when the host rescinds this channel
@@ -207,11 +216,13 @@ struct vmbus_channel {
 	struct work_struct add_work;
 	struct work_struct remove_work;
 
-	struct mutex lock;	/* open, close, sub-channel callbacks */
+	struct mutex lock;	/* open, close */
+	struct mutex sc_cb_lock;	/* sub-channel callbacks */
 	enum vmbus_chan_state state;
 	bool rescinded;
 	bool host_rescinded;
 	bool relid_released;
+	bool driver_hold;
 	unsigned int target_cpu;
 	u32 target_vp;
 
@@ -221,7 +232,8 @@ struct vmbus_channel {
 	struct hv_ring out;
 	struct hv_ring in;
 
-	spinlock_t cb_lock;	/* serializes @callback across CPUs */
+	struct tasklet_struct tasklet;
+	u32 rx_budget;
 	void (*callback)(void *ctx);
 	void *cb_ctx;
 	bool cb_enabled;
@@ -237,6 +249,7 @@ struct vmbus_channel {
 	atomic_t users;
 	wait_queue_head_t wq;
 	bool signal_deferred;
+	u32 space_waiters;
 
 	void (*sc_callback)(struct vmbus_channel *sub);
 	spinlock_t rescind_lock;	/* the rescind callback and its runner */
@@ -255,6 +268,7 @@ void vmbus_chan_put(struct vmbus_channel *chan);
 void vmbus_chan_on_event(struct vmbus_channel *chan);
 void vmbus_chan_kill(struct vmbus_channel *chan);
 void vmbus_chan_force_close(struct vmbus_channel *chan);
+void vmbus_chan_drop_driver_hold(struct vmbus_channel *sc);
 void vmbus_chan_notify_rescind(struct vmbus_channel *chan);
 void vmbus_chan_free(struct vmbus_channel *chan);
 int vmbus_chan_set_cpu(struct vmbus_channel *chan, unsigned int cpu);
@@ -312,7 +326,6 @@ struct vmbus_waiter {
 /**
  * struct vmbus_connection - the guest's one VMBus connection
  * @state: enum vmbus_conn_state
- * @dead: the host stopped answering; fail messages at once
  * @version: negotiated protocol version
  * @msg_conn_id: connection id for guest messages
  * @int_page: interrupt page (send half used for signalling)
@@ -328,11 +341,15 @@ struct vmbus_waiter {
  * @offers_done: ALLOFFERS_DELIVERED arrived
  * @msg_wq: ordered queue for offers, rescinds and other slow messages
  * @dev_wq: ordered queue for device registration and removal
+ * @sc_wq: queue for sub-channel callbacks, which may wait for the host
+ * @msg_backlog: host messages queued on @msg_wq and not handled yet
  * @next_cpu: round-robin cursor for channel target CPUs
+ * @nr_channels: channel structs allocated (for debugfs)
+ * @leaked_gpadls: GPADLs given up on, memory kept from the allocator
+ * @leaked_pages: the pages of those
  */
 struct vmbus_connection {
 	enum vmbus_conn_state state;
-	bool dead;
 	u32 version;
 	u32 msg_conn_id;
 	void *int_page;
@@ -346,12 +363,20 @@ struct vmbus_connection {
 	struct completion offers_done;
 	struct workqueue_struct *msg_wq;
 	struct workqueue_struct *dev_wq;
+	struct workqueue_struct *sc_wq;
+	atomic_t msg_backlog;
 	unsigned int next_cpu;
+	atomic_t nr_channels;
+	atomic_t leaked_gpadls;
+	atomic_t leaked_pages;
 };
 
 extern struct vmbus_connection vmbus_conn;
 
-/* Time the host gets to answer a channel message. */
+/*
+ * Time the host gets to answer a channel message; also all the tries to
+ * post one message, and a blocking send's waits, get this much together.
+ */
 #define VMBUS_RESPONSE_TIMEOUT	(20 * HZ)
 
 int vmbus_conn_init(void);

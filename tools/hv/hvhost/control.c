@@ -127,6 +127,8 @@ static const char *cmd_stats(struct hvhost *h, int argc, char **argv,
 		      vmbus_fault_relids_held(&h->srv));
 	hv_buf_printf(out, "vmbus.fault_relids_released=%llu\n",
 		      (unsigned long long)h->srv.faults.relids_released);
+	hv_buf_printf(out, "vmbus.fault_posts_refused=%llu\n",
+		      (unsigned long long)h->srv.faults.posts_refused);
 	STAT(out, "synic.", ss, msgs_delivered);
 	STAT(out, "synic.", ss, msgs_queued);
 	STAT(out, "synic.", ss, msgs_dropped);

@@ -14,6 +14,8 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "log.h"
 #include "shm.h"
@@ -27,6 +29,16 @@
 #define FAULT_INSTANCE		"fa17fa17-0000-4000-8000-000000000001"
 #define FAULT_SHORT_OFFER	100
 #define FAULT_MAX_COUNT		256
+/* ring-replay: the packet tiled over the ring, and how often to look. */
+#define FAULT_REPLAY_PKT	32U
+#define FAULT_REPLAY_POLL_US	100
+#define FAULT_REPLAY_DRAIN_S	10
+/* comp-early: generations tried, and how long the ring stays "full". */
+#define FAULT_EARLY_GENS	4
+#define FAULT_EARLY_HOLD_US	1000000
+#define FAULT_EARLY_START_US	200000
+/* post-busy: how long each refused post takes. */
+#define FAULT_POST_BUSY_US	500000
 
 enum fault_class {
 	FAULT_MSG,	/* channel messages, sent now */
@@ -34,9 +46,14 @@ enum fault_class {
 	FAULT_RING,	/* bad packets or indices in an open channel's ring */
 };
 
+/*
+ * @timed: COUNT is seconds, and @inject runs once (ring-replay,
+ * post-busy).
+ */
 struct vmbus_fault_kind {
 	const char *name;
 	enum fault_class cls;
+	bool timed;
 	uint32_t drop_type;
 	const char *(*inject)(struct vmbus_server *srv, struct hv_channel *ch,
 			      struct hv_buf *out);
@@ -224,6 +241,30 @@ static const char *fault_offer_dup(struct vmbus_server *srv,
 	return fault_send(srv, &o, sizeof(o));
 }
 
+/*
+ * A primary offer of another class for the instance of a device the
+ * guest has: device names are instance GUIDs, so it must be refused.
+ */
+static const char *fault_offer_dup_class(struct vmbus_server *srv,
+					 struct hv_channel *ch,
+					 struct hv_buf *out)
+{
+	struct hv_channel *dev = fault_offered(srv);
+	struct vmbus_msg_offer o;
+	uint32_t relid;
+
+	(void)ch;
+	if (!dev)
+		return "no offered device";
+	relid = fault_reserve_relid(srv);
+	if (!relid)
+		return "no free relid";
+	fault_offer(&o, &dev->instance, relid, 0);
+	o.if_type = VMBUS_CLASS_IDE;
+	hv_buf_printf(out, "relid=%u\n", relid);
+	return fault_send(srv, &o, sizeof(o));
+}
+
 /* A sub-channel of a device that does not exist. */
 static const char *fault_offer_orphan(struct vmbus_server *srv,
 				      struct hv_channel *ch,
@@ -263,6 +304,35 @@ static const char *fault_rescind_unknown(struct vmbus_server *srv,
 	(void)ch;
 	if (!relid)
 		return "no free relid";
+	return fault_rescind(srv, relid, out);
+}
+
+/*
+ * Sub-channel 1 of the offered device with the lowest relid, offered on
+ * a free relid and rescinded at once: no driver asked for it, and the
+ * guest must give the relid back and keep nothing of it.
+ */
+static const char *fault_subchannel_cycle(struct vmbus_server *srv,
+					  struct hv_channel *ch,
+					  struct hv_buf *out)
+{
+	struct hv_channel *dev = fault_offered(srv);
+	struct vmbus_msg_offer o;
+	const char *err;
+	uint32_t relid;
+
+	(void)ch;
+	if (!dev)
+		return "no offered device";
+	relid = fault_reserve_relid(srv);
+	if (!relid)
+		return "no free relid";
+	fault_offer(&o, &dev->instance, relid, 1);
+	o.if_type = dev->cls->type;
+	err = fault_send(srv, &o, sizeof(o));
+	if (err)
+		return err;
+	srv->faults.rescinded[relid] = true;
 	return fault_rescind(srv, relid, out);
 }
 
@@ -514,35 +584,194 @@ static const char *fault_xfer_range(struct vmbus_server *srv,
 	return fault_ring_write(ch, pkt, sizeof(pkt));
 }
 
+static double fault_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* Wait until the guest has read everything in @ch's inbound ring. */
+static bool fault_ring_drained(struct hv_channel *ch)
+{
+	double end = fault_now() + FAULT_REPLAY_DRAIN_S;
+
+	hv_channel_signal_guest(ch);
+	while (shm_load_acquire32(&ch->in.ctl->read_index) != ch->in.index) {
+		if (fault_now() > end)
+			return false;
+		usleep(FAULT_REPLAY_POLL_US);
+	}
+	return true;
+}
+
+/*
+ * Fill every 32-byte slot of the inbound ring with a completion of an
+ * unknown id: fill the ring, let the guest drain it, then write the one
+ * slot a full ring leaves out.
+ */
+static const char *fault_replay_tile(struct hv_channel *ch)
+{
+	const char *err;
+
+	if (ch->in.size % FAULT_REPLAY_PKT)
+		return "ring size not a multiple of the replayed packet";
+	while (!(err = fault_comp_unknown(NULL, ch, NULL)))
+		;
+	if (strcmp(err, "inbound ring full"))
+		return err;
+	if (!fault_ring_drained(ch))
+		return "the guest did not drain the ring";
+	return fault_comp_unknown(NULL, ch, NULL);
+}
+
+/*
+ * For @secs seconds, whenever the guest gives ring space back, move
+ * write_index to just behind its read index: the packets it already read
+ * appear again, so the ring never becomes empty. hvhost spins meanwhile:
+ * a guest that reads half a ring before it gives space back must find
+ * more packets before it has read the other half.
+ */
+static const char *fault_ring_replay(struct vmbus_server *srv,
+				     struct hv_channel *ch, struct hv_buf *out)
+{
+	double end = fault_now() + srv->faults.secs;
+	uint32_t rd, w = ch->in.index, moves = 0;
+	const char *err = fault_replay_tile(ch);
+
+	if (err)
+		return err;
+	while (fault_now() < end) {
+		rd = shm_load_acquire32(&ch->in.ctl->read_index);
+		if (rd < ch->in.size && rd % VMBUS_PKT_ALIGN == 0 &&
+		    (rd + ch->in.size - FAULT_REPLAY_PKT) % ch->in.size != w) {
+			w = (rd + ch->in.size - FAULT_REPLAY_PKT) % ch->in.size;
+			shm_store_release32(&ch->in.ctl->write_index, w);
+			hv_channel_signal_guest(ch);
+			moves++;
+		}
+		/* No sleep: the guest must never reach write_index. */
+	}
+	/* Our own writer goes on from where the ring now ends. */
+	ch->in.index = shm_load_acquire32(&ch->in.ctl->write_index);
+	hv_buf_printf(out, "moves=%u\n", moves);
+	return NULL;
+}
+
+/* Wait up to @secs for the guest to ask for space in @ch's outbound ring. */
+static bool fault_guest_waits(struct hv_channel *ch, unsigned int secs)
+{
+	double end = fault_now() + secs;
+
+	while (!shm_load_acquire32(&ch->out.ctl->pending_send_sz)) {
+		if (fault_now() > end)
+			return false;
+		usleep(1000);
+	}
+	return true;
+}
+
+/*
+ * comp-early: make the guest's outbound ring look full (read_index just
+ * past its write_index), wait until a sender blocks on it, then send
+ * completions for the ids it is about to use: the id of the completion
+ * the channel sent last, with the next FAULT_EARLY_GENS generations (the
+ * guest's request ids are LIFO table slots with a generation). After a
+ * second, the real read_index goes back and the guest may send. A guest
+ * that published the id before its packet was in the ring takes one of
+ * these for the request it has not sent yet.
+ */
+static const char *fault_comp_early(struct vmbus_server *srv,
+				    struct hv_channel *ch, struct hv_buf *out)
+{
+	uint32_t w = shm_load_acquire32(&ch->out.ctl->write_index);
+	const char *err = NULL;
+	unsigned int i;
+	uint64_t id;
+
+	shm_store_release32(&ch->out.ctl->read_index,
+			    (w + VMBUS_PKT_ALIGN) % ch->out.size);
+	if (!fault_guest_waits(ch, srv->faults.secs))
+		err = "no guest sender blocked on the ring";
+	/* A NOWAIT try sets pending_send_sz too: let the blocking one start. */
+	usleep(FAULT_EARLY_START_US);
+	for (i = 1; i <= FAULT_EARLY_GENS && !err; i++) {
+		id = ch->last_comp_id + ((uint64_t)i << 32);
+		err = fault_ring_desc(ch, VMBUS_PKT_COMP, 2, 3, id);
+		hv_buf_printf(out, "trans_id=0x%llx\n", (unsigned long long)id);
+	}
+	hv_channel_signal_guest(ch);
+	usleep(FAULT_EARLY_HOLD_US);
+	shm_store_release32(&ch->out.ctl->read_index, ch->out.index);
+	hv_channel_signal_guest(ch);
+	return err;
+}
+
+/*
+ * post-busy: for the next @secs seconds, every post the guest makes takes
+ * half a second and is refused with HV_STATUS_INSUFFICIENT_BUFFERS, as
+ * from a host whose message queue stays full.
+ */
+static const char *fault_post_busy(struct vmbus_server *srv,
+				   struct hv_channel *ch, struct hv_buf *out)
+{
+	(void)ch;
+	(void)out;
+	srv->faults.post_busy_until = fault_now() + srv->faults.secs;
+	return NULL;
+}
+
+/**
+ * vmbus_fault_post() - whether a guest post is refused by post-busy
+ * @srv: the server
+ *
+ * Return: HV_TLFS_STATUS_INSUFFICIENT_BUFFERS (after a delay) while a
+ * post-busy fault lasts, else HV_TLFS_STATUS_SUCCESS.
+ */
+uint32_t vmbus_fault_post(struct vmbus_server *srv)
+{
+	if (fault_now() >= srv->faults.post_busy_until)
+		return HV_TLFS_STATUS_SUCCESS;
+	usleep(FAULT_POST_BUSY_US);
+	srv->faults.posts_refused++;
+	return HV_TLFS_STATUS_INSUFFICIENT_BUFFERS;
+}
+
 static const struct vmbus_fault_kind vmbus_fault_kinds[] = {
-	{ "msg-too-big", FAULT_MSG, 0, fault_msg_too_big },
-	{ "short-offer", FAULT_MSG, 0, fault_short_offer },
-	{ "short-rescind", FAULT_MSG, 0, fault_short_rescind },
-	{ "unknown-msg", FAULT_MSG, 0, fault_unknown_msg },
-	{ "offer-relid-0", FAULT_MSG, 0, fault_offer_relid0 },
-	{ "offer-relid-high", FAULT_MSG, 0, fault_offer_relid_high },
-	{ "offer-relid-used", FAULT_MSG, 0, fault_offer_relid_used },
-	{ "offer-dup", FAULT_MSG, 0, fault_offer_dup },
-	{ "offer-orphan", FAULT_MSG, 0, fault_offer_orphan },
-	{ "rescind-unknown", FAULT_MSG, 0, fault_rescind_unknown },
-	{ "rescind-refused", FAULT_MSG, 0, fault_rescind_refused },
-	{ "gpadl-created", FAULT_MSG, 0, fault_gpadl_created },
-	{ "gpadl-torndown", FAULT_MSG, 0, fault_gpadl_torndown },
-	{ "open-result", FAULT_MSG, 0, fault_open_result },
-	{ "version-response", FAULT_MSG, 0, fault_version_response },
-	{ "drop-gpadl-created", FAULT_DROP, VMBUS_MSG_GPADL_CREATED, NULL },
-	{ "drop-gpadl-torndown", FAULT_DROP, VMBUS_MSG_GPADL_TORNDOWN, NULL },
-	{ "drop-open-result", FAULT_DROP, VMBUS_MSG_OPENCHANNEL_RESULT, NULL },
-	{ "ring-write-index", FAULT_RING, 0, fault_write_index },
-	{ "ring-write-unaligned", FAULT_RING, 0, fault_write_unaligned },
-	{ "pkt-offset", FAULT_RING, 0, fault_pkt_offset },
-	{ "pkt-len", FAULT_RING, 0, fault_pkt_len },
-	{ "pkt-overrun", FAULT_RING, 0, fault_pkt_overrun },
-	{ "pkt-oversize", FAULT_RING, 0, fault_pkt_oversize },
-	{ "pkt-type", FAULT_RING, 0, fault_pkt_type },
-	{ "xfer-range", FAULT_RING, 0, fault_xfer_range },
-	{ "comp-unknown", FAULT_RING, 0, fault_comp_unknown },
-	{ "comp-stale", FAULT_RING, 0, fault_comp_stale },
+	{ "msg-too-big", FAULT_MSG, false, 0, fault_msg_too_big },
+	{ "short-offer", FAULT_MSG, false, 0, fault_short_offer },
+	{ "short-rescind", FAULT_MSG, false, 0, fault_short_rescind },
+	{ "unknown-msg", FAULT_MSG, false, 0, fault_unknown_msg },
+	{ "offer-relid-0", FAULT_MSG, false, 0, fault_offer_relid0 },
+	{ "offer-relid-high", FAULT_MSG, false, 0, fault_offer_relid_high },
+	{ "offer-relid-used", FAULT_MSG, false, 0, fault_offer_relid_used },
+	{ "offer-dup", FAULT_MSG, false, 0, fault_offer_dup },
+	{ "offer-dup-class", FAULT_MSG, false, 0, fault_offer_dup_class },
+	{ "offer-orphan", FAULT_MSG, false, 0, fault_offer_orphan },
+	{ "subchannel-cycle", FAULT_MSG, false, 0, fault_subchannel_cycle },
+	{ "rescind-unknown", FAULT_MSG, false, 0, fault_rescind_unknown },
+	{ "rescind-refused", FAULT_MSG, false, 0, fault_rescind_refused },
+	{ "gpadl-created", FAULT_MSG, false, 0, fault_gpadl_created },
+	{ "gpadl-torndown", FAULT_MSG, false, 0, fault_gpadl_torndown },
+	{ "open-result", FAULT_MSG, false, 0, fault_open_result },
+	{ "version-response", FAULT_MSG, false, 0, fault_version_response },
+	{ "drop-gpadl-created", FAULT_DROP, false, VMBUS_MSG_GPADL_CREATED, NULL },
+	{ "drop-gpadl-torndown", FAULT_DROP, false, VMBUS_MSG_GPADL_TORNDOWN, NULL },
+	{ "drop-open-result", FAULT_DROP, false, VMBUS_MSG_OPENCHANNEL_RESULT, NULL },
+	{ "ring-write-index", FAULT_RING, false, 0, fault_write_index },
+	{ "ring-write-unaligned", FAULT_RING, false, 0, fault_write_unaligned },
+	{ "pkt-offset", FAULT_RING, false, 0, fault_pkt_offset },
+	{ "pkt-len", FAULT_RING, false, 0, fault_pkt_len },
+	{ "pkt-overrun", FAULT_RING, false, 0, fault_pkt_overrun },
+	{ "pkt-oversize", FAULT_RING, false, 0, fault_pkt_oversize },
+	{ "pkt-type", FAULT_RING, false, 0, fault_pkt_type },
+	{ "xfer-range", FAULT_RING, false, 0, fault_xfer_range },
+	{ "comp-unknown", FAULT_RING, false, 0, fault_comp_unknown },
+	{ "comp-stale", FAULT_RING, false, 0, fault_comp_stale },
+	{ "ring-replay", FAULT_RING, true, 0, fault_ring_replay },
+	{ "comp-early", FAULT_RING, true, 0, fault_comp_early },
+	{ "post-busy", FAULT_MSG, true, 0, fault_post_busy },
 };
 
 /*
@@ -583,7 +812,8 @@ static const struct vmbus_fault_kind *fault_find(const char *name)
  * vmbus_fault_inject() - `fault vmbus KIND [COUNT] [GUID]`
  * @srv: the server
  * @kind: the fault's name
- * @count: how many times (1..256)
+ * @count: how many times (1..256); for ring-replay, comp-early and
+ *	post-busy, how many seconds
  * @target: ring faults: the device whose primary channel gets them, or
  *	NULL for the open echo channel with the highest relid
  * @out: reply lines (relids and ids used)
@@ -603,6 +833,10 @@ const char *vmbus_fault_inject(struct vmbus_server *srv, const char *kind,
 		return "unknown fault";
 	if (!count || count > FAULT_MAX_COUNT)
 		return "bad count";
+	if (k->timed) {
+		srv->faults.secs = count;
+		count = 1;
+	}
 	if (k->cls == FAULT_DROP) {
 		srv->faults.drop_type = k->drop_type;
 		srv->faults.drop_count = count;

@@ -539,8 +539,13 @@ uint32_t vmbus_server_post(struct vmbus_server *srv, unsigned int vp,
 		.msg = buf, .len = len, .conn_id = conn_id, .vp = vp,
 	};
 
+	uint32_t busy;
+
 	if (len > sizeof(buf))
 		return HV_TLFS_STATUS_INVALID_PARAMETER;
+	busy = vmbus_fault_post(srv);
+	if (busy != HV_TLFS_STATUS_SUCCESS)
+		return busy;
 	if (conn_id == VMBUS_MESSAGE_CONNECTION_ID_4) {
 		if (srv->max_version < VMBUS_VERSION_WIN10_V5)
 			return HV_TLFS_STATUS_INVALID_CONNECTION_ID;

@@ -217,6 +217,9 @@ struct vmbus_server_stats {
  *	guest releases them
  * @rescinded: of those, the ones the guest got a RESCIND for
  * @relids_released: RELID_RELEASED received for such relids
+ * @secs: seconds a timed fault (ring-replay, post-busy) lasts
+ * @post_busy_until: CLOCK_MONOTONIC seconds until which posts are refused
+ * @posts_refused: posts refused by post-busy
  */
 struct vmbus_faults {
 	uint32_t drop_type;
@@ -225,6 +228,9 @@ struct vmbus_faults {
 	bool reserved[VMBUS_SERVER_MAX_RELID + 1];
 	bool rescinded[VMBUS_SERVER_MAX_RELID + 1];
 	uint64_t relids_released;
+	unsigned int secs;
+	double post_busy_until;
+	uint64_t posts_refused;
 };
 
 /**
@@ -320,6 +326,7 @@ bool vmbus_fault_drop(struct vmbus_server *srv, const void *msg,
 bool vmbus_fault_relid_released(struct vmbus_server *srv, uint32_t relid);
 unsigned int vmbus_fault_relids_held(const struct vmbus_server *srv);
 void vmbus_fault_reset(struct vmbus_server *srv);
+uint32_t vmbus_fault_post(struct vmbus_server *srv);
 
 /* channel.c: the data path of an open channel. */
 uint32_t hv_channel_open(struct hv_channel *ch, struct hv_gpadl *gpadl,

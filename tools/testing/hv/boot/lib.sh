@@ -29,7 +29,7 @@ hv_boot() {
 
 # Kernel trouble in a console log: any of these fails the scenario.
 hv_kernel_trouble() {
-	grep -aE 'WARNING:|BUG:|Oops|Call Trace|general protection|KASAN|UBSAN|kernel panic|Kernel panic|hv-boot: guest timed out|INFO: task .* blocked' \
+	grep -aE 'WARNING:|BUG:|Oops|Call Trace|general protection|KASAN|UBSAN|kernel panic|Kernel panic|hv-boot: guest timed out|INFO: task .* blocked|soft lockup|rcu.*stall|detected stalls?' \
 		"$1" | head -n 5
 }
 

@@ -5,16 +5,25 @@
 # offers get their relids released when rescinded; bad completions and
 # packet types are dropped and counted while the channel keeps working;
 # a bad ring index or descriptor fails the channel, whose device can still
-# be rescinded; a missing OPENCHANNEL_RESULT times the open out. At the
-# end a fresh echo device works and the modules unload. The kernel never
-# oopses (hv_report checks the console).
+# be rescinded; a missing OPENCHANNEL_RESULT times the open out; a ring
+# the host keeps replaying costs no CPU for ever (no soft lockup, no RCU
+# stall, the shell keeps running); a GPADL the host never confirms torn
+# down is leaked and counted; a host whose message queue stays full fails
+# one post after 20 s; completions the host sends for ids before their
+# packets are in the ring are dropped. At the end a fresh echo device
+# works and the modules unload. The kernel never oopses (hv_report checks the console).
 . "$(dirname "$0")/lib.sh"
 
 main=99999999-2222-4333-8444-555555555500
 # Hot-added devices: 99999999-2222-4333-8444-5555555555NN.
 hot=99999999-2222-4333-8444-5555555555
 drop_id=${hot}e0
+leak_id=${hot}d0
 final_id=${hot}f0
+# Seconds of ring-replay and of post-busy; sub-channel offer/rescind cycles.
+replay_secs=10
+busy_secs=25
+cycles=100
 # The instance hvhost gives its bad offers (vmbus_fault.c).
 fault_id=fa17fa17-0000-4000-8000-000000000001
 
@@ -27,9 +36,10 @@ offer-relid-0|1|offer with bad relid 0
 offer-relid-high|1|offer with bad relid 2048
 offer-relid-used|1|which is in use
 offer-dup|1|second offer of device
+offer-dup-class|1|second offer of device
 offer-orphan|1|bad sub-channel 1 of fa17fa17
 rescind-unknown|1|rescind of unknown relid
-rescind-refused|2|rescind of refused offer
+rescind-refused|3|rescind of refused offer
 gpadl-created|1|unexpected message type 10 
 gpadl-torndown|1|unexpected message type 12 
 open-result|1|unexpected message type 6 
@@ -46,14 +56,16 @@ break_faults='01|ring-write-index|broken ring: host write index
 04|pkt-len|broken ring: bad packet descriptor
 05|pkt-overrun|broken ring: bad packet descriptor
 06|pkt-oversize|broken ring: packet larger than max_pkt_size'
-# Every message, ring write and dropped answer above.
-faults_total=27
+# Every message, ring write and dropped answer above, the replay, the
+# dropped GPADL_TORNDOWN, post-busy, comp-early and the sub-channel cycles.
+faults_total=$((33 + cycles))
 
 hv_scenario_files
 
 {
 	echo "main=$main hot=$hot drop_id=$drop_id final_id=$final_id"
-	echo "fault_id=$fault_id"
+	echo "fault_id=$fault_id leak_id=$leak_id"
+	echo "replay_secs=$replay_secs busy_secs=$busy_secs cycles=$cycles"
 	echo "msg_faults='$msg_faults'"
 	echo "drop_faults='$drop_faults'"
 	echo "break_faults='$break_faults'"
@@ -66,6 +78,10 @@ above() { [ "$(cat "$1")" -gt "$2" ]; }
 run_failed() {
 	[ "$(field errors "$1")" -gt 0 ] && [ "$(field verified "$1")" = 0 ]
 }
+uptime_s() { cut -d. -f1 /proc/uptime; }
+dev_bound() { test -e "$(dev_by_instance "$1")/run"; }
+# leaked: a value of the core's debugfs folder.
+dbg() { cat /sys/kernel/debug/hv_vmbus/$1; }
 # echo_ok DEV COUNT: a run whose every echo is verified, without errors.
 echo_ok() {
 	r=$(echo_run "$1" "$2" 1 4096 mixed)
@@ -73,6 +89,7 @@ echo_ok() {
 	[ "$(field verified "$r")" = "$2" ] && [ "$(field errors "$r")" = 0 ]
 }
 
+mount -t debugfs none /sys/kernel/debug 2>/dev/null
 modprobe hv_vmbus
 d=$(echo_bound $main)
 relid=$(cat $d/id)
@@ -86,7 +103,15 @@ echo "$msg_faults" | while IFS='|' read kind n pat; do
 	check "$kind: the guest logs '$pat'" \
 		wait_until 20 logged "$pat" $((before + n))
 done
+check "no line of the core has a call trace" sh -c '! dmesg | grep -q "Call Trace"'
 check "no device appeared for the bad offers" [ "$(ls $VMBUS | wc -l)" = "$ndev" ]
+
+# Sub-channels offered and rescinded again and again: each is freed, so
+# the channel structs come back to what they were.
+chans=$(dbg channels)
+sync_host "subchannel-cycle" 3
+check "subchannel-cycle: $cycles rescinded sub-channels freed (channels=$chans)" \
+	wait_until 30 sh -c "[ \"\$(cat /sys/kernel/debug/hv_vmbus/channels)\" = $chans ]"
 check "the bad offers' instance has no device" dev_absent $fault_id
 check "echo works after the bad messages" echo_ok $d 1000
 
@@ -128,6 +153,83 @@ echo "$break_faults" | while IFS='|' read n kind pat; do
 		wait_until 30 dev_absent $id
 done
 
+# The host keeps the inbound ring non-empty: old packets reappear behind
+# the guest's read index for replay_secs. The receive budget keeps every
+# CPU usable: detectors on short thresholds find no soft lockup and no
+# RCU stall, and the shell's one-second sleeps stay on time.
+thresh=$(cat /proc/sys/kernel/watchdog_thresh)
+stall=/sys/module/rcupdate/parameters/rcu_cpu_stall_timeout
+stall_was=$(cat $stall 2>/dev/null)
+echo 3 > /proc/sys/kernel/watchdog_thresh
+echo 4 > $stall 2>/dev/null
+before=$(cat $d/channels/$relid/dropped)
+sync_host "ring ring-replay" 0
+wait_until 20 above $d/channels/$relid/dropped $((before + 1000))
+t0=$(uptime_s)
+for i in 1 2 3 4 5; do sleep 1; done
+t1=$(uptime_s)
+echo "five one-second sleeps during the replay took $((t1 - t0)) s"
+check "ring-replay: the guest's shell keeps running (5 sleeps in $((t1 - t0)) s)" \
+	[ $((t1 - t0)) -le 8 ]
+sleep $((replay_secs - 3))
+echo "dropped during the replay: $(( $(cat $d/channels/$relid/dropped) - before ))"
+echo $thresh > /proc/sys/kernel/watchdog_thresh
+[ -n "$stall_was" ] && echo $stall_was > $stall
+# (Check names that hv_kernel_trouble does not take for the real thing.)
+check "ring-replay: the lockup detector stayed quiet" \
+	sh -c '! dmesg | grep -q "soft lockup"'
+check "ring-replay: the RCU stall detector stayed quiet" \
+	sh -c '! dmesg | grep -qi "rcu.*stall"'
+# A CPU held in softirq delays the clocksource watchdog's timer.
+check "ring-replay: the clocksource watchdog ran on time" \
+	sh -c '! dmesg | grep -q "Long readout interval"'
+check "ring-replay: the channel still echoes" echo_ok $d 500
+
+# The host makes the outbound ring look full, a send with a completion
+# blocks, and the host completes the ids that send may be about to use
+# before it is in the ring: those completions are dropped, and the echo
+# of the real send verifies (seed 2: the first packet asks for a
+# completion).
+before=$(cat $d/channels/$relid/dropped)
+sync_host "comp-early" 1
+echo "1 64 64 inband 2" > $d/run
+r=$(cat $d/result)
+echo "echo with early completions: $r"
+check "comp-early: the early completions finish no request" \
+	[ "$(field verified "$r")" = 1 ] && [ "$(field mismatches "$r")" = 0 ] &&
+	[ "$(field errors "$r")" = 0 ]
+check "comp-early: they are dropped as unknown ids" \
+	above $d/channels/$relid/dropped $((before + 3))
+
+# RESCIND, then no GPADL_TORNDOWN for the ring: the rings are leaked,
+# logged and counted, never given back to the allocator.
+sync_host "hotadd leak" 0
+check "leak: a hot-added echo device binds" wait_until 30 dev_bound $leak_id
+pages=$(dbg leaked_pages)
+logs=$(vlog "not torn down")
+sync_host "rescind leak" 0
+check "leak: the unconfirmed GPADL is logged" \
+	wait_until 30 logged "not torn down" $((logs + 1))
+check "leak: the device is removed on rescind" wait_until 30 dev_absent $leak_id
+check "leak: its ring pages are counted in leaked_pages" \
+	[ "$(dbg leaked_pages)" -ge $((pages + 32)) ]
+echo "leaked_gpadls=$(dbg leaked_gpadls) leaked_pages=$(dbg leaked_pages)"
+
+# The host's message queue stays full: one post fails after 20 s instead
+# of being retried for minutes (MODIFYCHANNEL, from writing a CPU).
+cpu=$(cat $d/channels/$relid/cpu)
+sync_host "post-busy" 2
+t0=$(uptime_s)
+echo $(((cpu + 1) % 2)) > $d/channels/$relid/cpu 2>/dev/null
+ret=$?
+t1=$(uptime_s)
+echo "post-busy: writing the CPU returned $ret after $((t1 - t0)) s"
+check "post-busy: the post fails within 30 s" \
+	[ $ret != 0 ] && [ $((t1 - t0)) -le 30 ]
+check "post-busy: the guest logs it" logged "host queue stayed full" 1
+sleep $((busy_secs - (t1 - t0) + 2))
+check "post-busy: the channel echoes again" echo_ok $d 500
+
 # No OPENCHANNEL_RESULT: the open times out, the probe fails.
 logs=$(vlog "no answer (message type 6,")
 sync_host "drop-open" 0
@@ -156,7 +258,8 @@ GUEST
 
 {
 	echo "main=$main hot=$hot drop_id=$drop_id final_id=$final_id"
-	echo "faults_total=$faults_total"
+	echo "faults_total=$faults_total leak_id=$leak_id"
+	echo "replay_secs=$replay_secs busy_secs=$busy_secs cycles=$cycles"
 	echo "msg_faults='$msg_faults'"
 	echo "drop_faults='$drop_faults'"
 	echo "break_faults='$break_faults'"
@@ -181,6 +284,7 @@ hv_stat() { hv_ctl stats | sed -n "s/^$1=//p"; }
 echo "$msg_faults" | while IFS='|' read kind n pat; do
 	step "msg $kind" fault vmbus $kind $n
 done
+step "subchannel-cycle" fault vmbus subchannel-cycle $cycles
 echo "$drop_faults" | while IFS='|' read kind pat; do
 	step "ring $kind" fault vmbus $kind 1 $main
 done
@@ -189,6 +293,12 @@ echo "$break_faults" | while IFS='|' read n kind pat; do
 	step "ring $kind" fault vmbus $kind 1 $hot$n
 	step "rescind $kind" rescind $hot$n
 done
+step "ring ring-replay" fault vmbus ring-replay $replay_secs $main
+step "comp-early" fault vmbus comp-early 10 $main
+step "hotadd leak" offer echo $leak_id
+step "rescind leak" fault vmbus drop-gpadl-torndown 1
+hv_ctl rescind $leak_id > /dev/null || echo "FAIL: rescind $leak_id"
+step "post-busy" fault vmbus post-busy $busy_secs
 step "drop-open" fault vmbus drop-open-result
 hv_ctl offer echo $drop_id > /dev/null || echo "FAIL: offer echo $drop_id"
 step "rescind drop-open" rescind $drop_id
@@ -197,8 +307,8 @@ hv_wait_console "HV-SYNC: final" 300 || { echo "FAIL: no final marker"; exit 1; 
 released=$(hv_stat vmbus.fault_relids_released)
 held=$(hv_stat vmbus.fault_relids_held)
 sent=$(hv_stat vmbus.faults_sent)
-if [ "$released" = 2 ] && [ "$held" = 0 ]; then
-	echo "PASS: the guest released the relids of both refused offers"
+if [ "$released" = $((3 + cycles)) ] && [ "$held" = 0 ]; then
+	echo "PASS: the guest released the relids of the refused offers and cycled sub-channels"
 else
 	echo "FAIL: refused offers' relids: released=$released held=$held"
 fi

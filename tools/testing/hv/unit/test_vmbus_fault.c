@@ -300,12 +300,28 @@ static void test_fault_ring(void)
 	CHECK(ring_take(&fc.in, &d) == 32 && d.type == VMBUS_PKT_COMP &&
 	      d.trans_id == 77);
 
+	/*
+	 * comp-early: with a sender waiting for room (pending_send_sz), the
+	 * next generations of that id come early; read_index comes back.
+	 */
+	w = fc.out.ctl->read_index;
+	CHECK(is_err(fake_ctl(&fg, "fault vmbus comp-early 1", &out)));
+	CHECK(fc.out.ctl->read_index == w);
+	fc.out.ctl->pending_send_sz = 64;
+	CHECK(!strcmp(fake_ctl(&fg, "fault vmbus comp-early 1", &out),
+		      "trans_id=0x10000004d\ntrans_id=0x20000004d\n"
+		      "trans_id=0x30000004d\ntrans_id=0x40000004d\nOK\n"));
+	CHECK(fc.out.ctl->read_index == w);
+	CHECK(ring_take(&fc.in, &d) == 4 * 32 && d.type == VMBUS_PKT_COMP &&
+	      d.trans_id == 0x10000004dULL);
+	fc.out.ctl->pending_send_sz = 0;
+
 	w = fc.in.ctl->write_index;
 	CHECK(is_ok(fake_ctl(&fg, "fault vmbus ring-write-unaligned", &out)));
 	CHECK(fc.in.ctl->write_index == w + 4);
 	CHECK(is_ok(fake_ctl(&fg, "fault vmbus ring-write-index", &out)));
 	CHECK(fc.in.ctl->write_index == fc.in.size);
-	CHECK(stat_of(&fg, "vmbus.faults_sent") == 12);
+	CHECK(stat_of(&fg, "vmbus.faults_sent") == 13);
 
 	CHECK(is_err(fake_ctl(&fg, "fault vmbus pkt-type 1 "
 			 "11111111-2222-4333-8444-000000000000", &out)));
@@ -315,7 +331,63 @@ static void test_fault_ring(void)
 	CHECK(is_err(fake_ctl(&fg, "fault vmbus bad-luck", &out)));
 	CHECK(is_err(fake_ctl(&fg, "fault storvsc bad-id 1 " ECHO_GUID, &out)));
 	CHECK(is_err(fake_ctl(&fg, "fault floppy pkt-type", &out)));
-	CHECK(stat_of(&fg, "vmbus.faults_sent") == 12);
+	CHECK(stat_of(&fg, "vmbus.faults_sent") == 13);
+	hv_buf_free(&out);
+	fake_destroy(&fg);
+}
+
+/*
+ * offer-dup-class, subchannel-cycle and post-busy (ring-replay needs a
+ * guest that reads).
+ */
+static void test_fault_dup_class_and_busy(void)
+{
+	uint8_t buf[HV_TLFS_MESSAGE_PAYLOAD_SIZE];
+	struct vmbus_msg_offer offer, *o = (void *)buf;
+	struct vmbus_msg_header req = { .msgtype = VMBUS_MSG_REQUESTOFFERS };
+	const guid_t ide = VMBUS_CLASS_IDE;
+	struct hv_buf out = { 0 };
+	struct fake_guest fg;
+	uint32_t type;
+
+	CHECK(connect_with_echo(&fg, &offer) == 0);
+	CHECK(!strcmp(fake_ctl(&fg, "fault vmbus offer-dup-class", &out),
+		      "relid=2047\nOK\n"));
+	CHECK(recv_msg(&fg, buf, &type) == sizeof(*o) &&
+	      type == VMBUS_MSG_OFFERCHANNEL && o->child_relid == 2047 &&
+	      !o->sub_channel_index &&
+	      hv_guid_equal(&o->if_instance, &offer.if_instance) &&
+	      hv_guid_equal(&o->if_type, &ide));
+	CHECK(stat_of(&fg, "vmbus.fault_relids_held") == 1);
+
+	CHECK(!strcmp(fake_ctl(&fg, "fault vmbus subchannel-cycle", &out),
+		      "relid=2046\nOK\n"));
+	CHECK(recv_msg(&fg, buf, &type) == sizeof(*o) &&
+	      type == VMBUS_MSG_OFFERCHANNEL && o->child_relid == 2046 &&
+	      o->sub_channel_index == 1 &&
+	      hv_guid_equal(&o->if_instance, &offer.if_instance) &&
+	      hv_guid_equal(&o->if_type, &offer.if_type));
+	CHECK(recv_msg(&fg, buf, &type) == sizeof(struct vmbus_msg_relid) &&
+	      type == VMBUS_MSG_RESCIND_CHANNELOFFER &&
+	      ((struct vmbus_msg_relid *)buf)->child_relid == 2046);
+	((struct vmbus_msg_relid *)buf)->header.msgtype =
+		VMBUS_MSG_RELID_RELEASED;
+	fake_post(&fg, VMBUS_MESSAGE_CONNECTION_ID, buf,
+		  sizeof(struct vmbus_msg_relid));
+	CHECK(stat_of(&fg, "vmbus.fault_relids_released") == 1);
+	CHECK(stat_of(&fg, "vmbus.fault_relids_held") == 1);
+
+	CHECK(is_err(fake_ctl(&fg, "fault vmbus post-busy 0", &out)));
+	CHECK(is_ok(fake_ctl(&fg, "fault vmbus post-busy 1", &out)));
+	CHECK(fake_post(&fg, VMBUS_MESSAGE_CONNECTION_ID, &req, sizeof(req)) ==
+	      HV_TLFS_STATUS_INSUFFICIENT_BUFFERS);
+	CHECK(fake_post(&fg, VMBUS_MESSAGE_CONNECTION_ID, &req, sizeof(req)) ==
+	      HV_TLFS_STATUS_INSUFFICIENT_BUFFERS);
+	/* The second refused post took the window's end with it. */
+	CHECK(fake_post(&fg, VMBUS_MESSAGE_CONNECTION_ID, &req, sizeof(req)) ==
+	      HV_TLFS_STATUS_SUCCESS);
+	CHECK(stat_of(&fg, "vmbus.fault_posts_refused") == 2);
+	CHECK(stat_of(&fg, "vmbus.faults_sent") == 3);
 	hv_buf_free(&out);
 	fake_destroy(&fg);
 }
@@ -329,5 +401,7 @@ UNIT_SUITE(vmbus_fault_tests) = {
 	  test_fault_drop },
 	{ "vmbus fault: bad indices, descriptors, types and completions",
 	  test_fault_ring },
+	{ "vmbus fault: another class on a device's instance; a full queue",
+	  test_fault_dup_class_and_busy },
 	{ NULL, NULL },
 };
