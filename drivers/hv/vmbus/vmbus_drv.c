@@ -447,6 +447,8 @@ struct hv_device *vmbus_device_alloc(struct vmbus_channel *chan)
 		return NULL;
 	hdev->dev_type = chan->offer.if_type;
 	hdev->dev_instance = chan->offer.if_instance;
+	/* The release below drops this reference, on every path. */
+	kobject_get(&chan->kobj);
 	hdev->channel = chan;
 	device_initialize(&hdev->device);
 	hdev->device.bus = &vmbus_bus;
@@ -456,7 +458,6 @@ struct hv_device *vmbus_device_alloc(struct vmbus_channel *chan)
 		put_device(&hdev->device);
 		return NULL;
 	}
-	kobject_get(&chan->kobj);
 	chan->device = hdev;
 	return hdev;
 }
