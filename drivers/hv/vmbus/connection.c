@@ -19,8 +19,6 @@
 
 #include "vmbus_private.h"
 
-/* INITIATE_CONTACT names this CPU's VP as the receiver of messages. */
-#define VMBUS_CONNECT_CPU	0
 #define VMBUS_POST_TRIES	100
 #define VMBUS_POST_MAX_DELAY_MS	256
 #define VMBUS_OFFERS_TIMEOUT	(30 * HZ)

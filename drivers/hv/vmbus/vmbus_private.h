@@ -351,6 +351,12 @@ struct vmbus_connection {
 
 extern struct vmbus_connection vmbus_conn;
 
+/*
+ * INITIATE_CONTACT names this CPU's VP as the receiver of messages; the
+ * CPU can therefore never go offline while connected (hv.c).
+ */
+#define VMBUS_CONNECT_CPU	0
+
 /* Time the host gets to answer a channel message. */
 #define VMBUS_RESPONSE_TIMEOUT	(20 * HZ)
 
