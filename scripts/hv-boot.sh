@@ -132,10 +132,7 @@ done
 [ -S "$sock" ] || die "hvhost did not create $sock"
 
 : > "$run/console.log"
-# One TCG thread for all vCPUs: with one thread per vCPU, a vCPU can run a
-# stale translation of kernel text another vCPU is live-patching (int3
-# text_poke), and the guest oopses at boot once in a few hundred boots.
-qemu-system-x86_64 -accel tcg,thread=single -cpu max -smp "$smp" -m "$mem" \
+qemu-system-x86_64 -accel tcg -cpu max -smp "$smp" -m "$mem" \
 	-machine pc,memory-backend=ram0 \
 	-object memory-backend-file,id=ram0,size="$mem",mem-path="$ramfile",share=on \
 	-chardev socket,path="$sock",id=ivsh \
