@@ -25,7 +25,8 @@ fio --name=hotplug --filename=\$disk --rw=randwrite --bsrange=4k-256k \
 	--iodepth=16 --ioengine=libaio --direct=1 --size=32M --numjobs=2 \
 	--offset_increment=32M --time_based --runtime=30 \
 	--verify=crc32c --verify_fatal=1 \
-	--verify_backlog=256 --group_reporting --output=/tmp/fio.out &
+	--verify_backlog=256 --group_reporting --eta=never \
+	--output=/tmp/fio.out &
 fio_pid=\$!
 sleep 3
 refused=0 offlined=0 onlined=0 moved_back=0
