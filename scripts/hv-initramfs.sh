@@ -8,8 +8,9 @@
 # installed under /lib/modules/<release>/extra and depmod'ed, and /init.
 # --storage adds what disk tests need: Debian's SCSI, ext4, virtio-blk and
 # null_blk modules with their dependencies, fio, mkfs.ext4, sg3-utils'
-# sg_raw, sg_inq and sg_turs, and blkdiscard (large: fio
-# brings its libraries). A scenario is appended later as a second cpio
+# sg_raw, sg_inq and sg_turs, blkdiscard (large: fio brings its
+# libraries), and kexec with the kernel image as /boot/vmlinuz (for the
+# kexec scenario). A scenario is appended later as a second cpio
 # archive (see hv-boot.sh).
 set -euo pipefail
 
@@ -23,7 +24,8 @@ case "${3:-}" in
 --storage)
 	kernel_modules=(scsi_mod sd_mod ext4 virtio_pci virtio_blk null_blk)
 	binaries=(/usr/bin/fio /sbin/mke2fs /sbin/e2fsck /usr/bin/sg_raw
-		  /usr/bin/sg_inq /usr/bin/sg_turs /usr/sbin/blkdiscard) ;;
+		  /usr/bin/sg_inq /usr/bin/sg_turs /usr/sbin/blkdiscard
+		  /usr/sbin/kexec) ;;
 *) echo "$usage" >&2; exit 2 ;;
 esac
 
@@ -66,6 +68,12 @@ done
 if [ -f "$root/sbin/mke2fs" ]; then
 	ln -sf mke2fs "$root/sbin/mkfs.ext4"
 	[ -f /etc/mke2fs.conf ] && cp /etc/mke2fs.conf "$root/etc/"
+fi
+
+# kexec needs a kernel to load: the one this image boots with.
+if [ -f "$root/sbin/kexec" ]; then
+	mkdir -p "$root/boot"
+	cp "$kroot/boot/vmlinuz-$rel" "$root/boot/vmlinuz"
 fi
 
 mods=$root/lib/modules/$rel

@@ -20,8 +20,6 @@
 
 #include "vmbus_private.h"
 
-/* INITIATE_CONTACT names this CPU's VP as the receiver of messages. */
-#define VMBUS_CONNECT_CPU	0
 #define VMBUS_POST_MAX_DELAY_MS	256
 /* Host messages waiting on msg_wq; more stay in their SIMP slot. */
 #define VMBUS_MSG_BACKLOG_MAX	256

@@ -23,6 +23,9 @@
 
 /* How long the host gets to handle one posted message. */
 #define HV_EMU_POST_TIMEOUT	(5 * HZ)
+#define HV_EMU_POST_TIMEOUT_US	(5 * USEC_PER_SEC)
+/* Polling step of a post from a panicking kernel. */
+#define HV_EMU_POST_POLL_US	10
 /* Busy-wait this long before sleeping between mailbox polls. */
 #define HV_EMU_POST_SPIN_NS	(50 * NSEC_PER_USEC)
 /* SINT2 vector value written for realism; the host ignores it. */
@@ -171,39 +174,43 @@ static bool hv_emu_post_done(struct hvemu_vp *vp, u32 seq)
 	return READ_ONCE(vp->post_done) == seq;
 }
 
-static u16 hv_emu_post_wait(struct hvemu_vp *vp, u32 seq)
+/* Sleeps between polls; the host usually answers within microseconds. */
+static bool hv_emu_post_wait(struct hvemu_vp *vp, u32 seq)
 {
 	unsigned long deadline = jiffies + HV_EMU_POST_TIMEOUT;
 	u64 spin_end = ktime_get_ns() + HV_EMU_POST_SPIN_NS;
 
-	/* The host usually answers within microseconds: spin first. */
 	while (!hv_emu_post_done(vp, seq) && ktime_get_ns() < spin_end)
 		cpu_relax();
 	while (!hv_emu_post_done(vp, seq)) {
 		if (time_after(jiffies, deadline))
-			return HV_TLFS_STATUS_TIME_OUT;
+			return false;
 		usleep_range(20, 100);
 	}
-	/* Read the status only after seeing post_done. */
-	virt_rmb();
-	return READ_ONCE(vp->post_status) & HV_TLFS_STATUS_MASK;
+	return true;
 }
 
-static u16 hv_emu_post_message(struct hv_backend *be, u32 conn_id,
-			       const void *msg, u32 len)
+/* Busy-waits on the delay loop alone: jiffies may stand still in a panic. */
+static bool hv_emu_post_poll(struct hvemu_vp *vp, u32 seq)
 {
-	struct hv_emu *emu = to_emu(be);
-	unsigned int idx = raw_smp_processor_id();
-	struct hvemu_vp *vp;
-	u16 status;
+	unsigned int us;
+
+	for (us = 0; us < HV_EMU_POST_TIMEOUT_US; us += HV_EMU_POST_POLL_US) {
+		if (hv_emu_post_done(vp, seq))
+			return true;
+		udelay(HV_EMU_POST_POLL_US);
+	}
+	return hv_emu_post_done(vp, seq);
+}
+
+/* Post through mailbox @idx, which the caller owns. */
+static u16 hv_emu_post_in(struct hv_emu *emu, unsigned int idx, u32 conn_id,
+			  const void *msg, u32 len, bool atomic)
+{
+	struct hvemu_vp *vp = hv_emu_vp(emu, idx);
+	bool done;
 	u32 seq;
 
-	/* Any mailbox will do; the current CPU's avoids contention. */
-	if (idx >= emu->max_vps)
-		idx = 0;
-	vp = hv_emu_vp(emu, idx);
-
-	mutex_lock(&emu->post_lock[idx]);
 	WRITE_ONCE(vp->post.connection_id, conn_id);
 	WRITE_ONCE(vp->post.reserved, 0);
 	WRITE_ONCE(vp->post.message_type, HV_TLFS_MSG_VMBUS);
@@ -214,13 +221,48 @@ static u16 hv_emu_post_message(struct hv_backend *be, u32 conn_id,
 	virt_wmb();
 	WRITE_ONCE(vp->post_seq, seq);
 	hv_emu_doorbell(emu, HVEMU_DOORBELL_POST);
-	status = hv_emu_post_wait(vp, seq);
-	mutex_unlock(&emu->post_lock[idx]);
-
-	if (status == HV_TLFS_STATUS_TIME_OUT)
+	done = atomic ? hv_emu_post_poll(vp, seq) : hv_emu_post_wait(vp, seq);
+	if (!done) {
 		dev_err_ratelimited(&emu->pdev->dev,
 				    "host did not take message %u on VP %u\n",
 				    seq, idx);
+		return HV_TLFS_STATUS_TIME_OUT;
+	}
+	/* Read the status only after seeing post_done. */
+	virt_rmb();
+	return READ_ONCE(vp->post_status) & HV_TLFS_STATUS_MASK;
+}
+
+/*
+ * A panicking kernel takes a mailbox nobody holds: the other CPUs are
+ * stopped, and one of them may have stopped in the middle of a post.
+ */
+static u16 hv_emu_post_atomic(struct hv_emu *emu, u32 conn_id,
+			      const void *msg, u32 len)
+{
+	unsigned int idx;
+
+	for (idx = 0; idx < emu->max_vps; idx++)
+		if (!mutex_is_locked(&emu->post_lock[idx]))
+			return hv_emu_post_in(emu, idx, conn_id, msg, len, true);
+	return HV_TLFS_STATUS_INSUFFICIENT_BUFFERS;
+}
+
+static u16 hv_emu_post_message(struct hv_backend *be, u32 conn_id,
+			       const void *msg, u32 len, bool atomic)
+{
+	struct hv_emu *emu = to_emu(be);
+	unsigned int idx = raw_smp_processor_id();
+	u16 status;
+
+	if (atomic)
+		return hv_emu_post_atomic(emu, conn_id, msg, len);
+	/* Any mailbox will do; the current CPU's avoids contention. */
+	if (idx >= emu->max_vps)
+		idx = 0;
+	mutex_lock(&emu->post_lock[idx]);
+	status = hv_emu_post_in(emu, idx, conn_id, msg, len, false);
+	mutex_unlock(&emu->post_lock[idx]);
 	return status;
 }
 
@@ -252,6 +294,8 @@ static const struct hv_backend_ops hv_emu_ops = {
 	.irq_teardown	= hv_emu_irq_teardown,
 	.synic_enable	= hv_emu_synic_enable,
 	.synic_disable	= hv_emu_synic_disable,
+	/* Only shared-memory stores: safe from any CPU, in any context. */
+	.crash_synic_disable = hv_emu_synic_disable,
 	.post_message	= hv_emu_post_message,
 	.signal_event	= hv_emu_signal_event,
 	.eom		= hv_emu_eom,
@@ -371,6 +415,27 @@ static void hv_emu_remove(struct pci_dev *pdev)
 	pci_free_irq_vectors(pdev);
 }
 
+/*
+ * Reboot, power-off and kexec: leave the host (UNLOAD, SynICs off), then
+ * stop the device's interrupts, so that the next kernel finds a host
+ * waiting for a new INITIATE_CONTACT and a device without MSI-X enabled.
+ * A panic takes the same UNLOAD path through hv.c's panic notifier; the
+ * MSI-X state then stays as it is, but the masked SINTs keep the host
+ * from raising any vector.
+ */
+static void hv_emu_shutdown(struct pci_dev *pdev)
+{
+	struct hv_emu *emu = pci_get_drvdata(pdev);
+
+	if (!emu)
+		return;
+	hv_backend_quiesce(&emu->be, false);
+	hv_emu_irq_teardown(&emu->be);
+	pci_free_irq_vectors(pdev);
+	pci_clear_master(pdev);
+	WRITE_ONCE(hv_emu_header(emu)->guest_attached, 0);
+}
+
 static const struct pci_device_id hv_emu_ids[] = {
 	{ PCI_DEVICE(HVEMU_PCI_VENDOR_ID, HVEMU_PCI_DEVICE_ID) },
 	{ }
@@ -382,6 +447,7 @@ static struct pci_driver hv_emu_driver = {
 	.id_table	= hv_emu_ids,
 	.probe		= hv_emu_probe,
 	.remove		= hv_emu_remove,
+	.shutdown	= hv_emu_shutdown,
 };
 
 int hv_emu_init(void)

@@ -108,8 +108,17 @@ static void hv_hyperv_synic_disable(struct hv_backend *be, unsigned int cpu)
 	smp_call_function_single(cpu, hv_hyperv_synic_disable_local, NULL, 1);
 }
 
+/* From a panicking CPU only its own VP's MSRs can be written. */
+static void hv_hyperv_crash_synic_disable(struct hv_backend *be,
+					  unsigned int cpu)
+{
+	if (cpu == smp_processor_id())
+		hv_hyperv_synic_disable_local(NULL);
+}
+
+/* Never sleeps: @atomic needs nothing different. */
 static u16 hv_hyperv_post_message(struct hv_backend *be, u32 conn_id,
-				  const void *msg, u32 len)
+				  const void *msg, u32 len, bool atomic)
 {
 	struct hv_tlfs_post_message_input *in;
 	unsigned long flags;
@@ -154,6 +163,7 @@ static const struct hv_backend_ops hv_hyperv_ops = {
 	.irq_teardown	= hv_hyperv_irq_teardown,
 	.synic_enable	= hv_hyperv_synic_enable,
 	.synic_disable	= hv_hyperv_synic_disable,
+	.crash_synic_disable = hv_hyperv_crash_synic_disable,
 	.post_message	= hv_hyperv_post_message,
 	.signal_event	= hv_hyperv_signal_event,
 	.eom		= hv_hyperv_eom,
@@ -182,6 +192,22 @@ static bool hv_hyperv_usable(void)
 	return true;
 }
 
+/*
+ * The platform calls these from machine_shutdown() on kexec (process
+ * context, every CPU still running) and from machine_crash_shutdown()
+ * before a kdump kernel starts (panic context). A panic without kdump
+ * reaches hv_backend_quiesce() through hv.c's panic notifier.
+ */
+static void hv_hyperv_kexec(void)
+{
+	hv_backend_quiesce(&hv_hyperv_backend, false);
+}
+
+static void hv_hyperv_crash(struct pt_regs *regs)
+{
+	hv_backend_quiesce(&hv_hyperv_backend, true);
+}
+
 /**
  * hv_hyperv_init() - attach the Hyper-V backend if running on Hyper-V
  *
@@ -190,15 +216,24 @@ static bool hv_hyperv_usable(void)
  */
 int hv_hyperv_init(void)
 {
+	int ret;
+
 	if (!hv_hyperv_usable())
 		return -ENODEV;
 	hv_hyperv_auto_eoi =
 		!(ms_hyperv.hints & HV_TLFS_HINT_DEPRECATING_AEOI);
 	hv_hyperv_backend.cpus = cpu_possible_mask;
-	return hv_backend_attach(&hv_hyperv_backend);
+	ret = hv_backend_attach(&hv_hyperv_backend);
+	if (ret)
+		return ret;
+	hv_setup_kexec_handler(hv_hyperv_kexec);
+	hv_setup_crash_handler(hv_hyperv_crash);
+	return 0;
 }
 
 void hv_hyperv_exit(void)
 {
+	hv_remove_crash_handler();
+	hv_remove_kexec_handler();
 	hv_backend_detach(&hv_hyperv_backend);
 }

@@ -7,6 +7,7 @@
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/cpu.h>
 #include <linux/device.h>
 #include <linux/kobject.h>
 #include <linux/module.h>
@@ -263,7 +264,10 @@ static ssize_t chan_cpu_show(struct vmbus_channel *chan, char *buf)
 	return sysfs_emit(buf, "%u\n", vmbus_chan_cpu(chan));
 }
 
-/* Moving a channel's interrupts to another CPU (MODIFYCHANNEL). */
+/*
+ * Moving a channel's interrupts to another CPU (MODIFYCHANNEL). The CPU
+ * cannot go offline while the move is under way.
+ */
 static ssize_t chan_cpu_store(struct vmbus_channel *chan, const char *buf,
 			      size_t count)
 {
@@ -271,8 +275,11 @@ static ssize_t chan_cpu_store(struct vmbus_channel *chan, const char *buf,
 	int ret;
 
 	ret = kstrtouint(buf, 0, &cpu);
-	if (!ret)
-		ret = vmbus_chan_set_cpu(chan, cpu);
+	if (ret)
+		return ret;
+	cpus_read_lock();
+	ret = vmbus_chan_set_cpu(chan, cpu);
+	cpus_read_unlock();
 	return ret ? ret : count;
 }
 
@@ -447,6 +454,8 @@ struct hv_device *vmbus_device_alloc(struct vmbus_channel *chan)
 		return NULL;
 	hdev->dev_type = chan->offer.if_type;
 	hdev->dev_instance = chan->offer.if_instance;
+	/* The release below drops this reference, on every path. */
+	kobject_get(&chan->kobj);
 	hdev->channel = chan;
 	device_initialize(&hdev->device);
 	hdev->device.bus = &vmbus_bus;
@@ -456,7 +465,6 @@ struct hv_device *vmbus_device_alloc(struct vmbus_channel *chan)
 		put_device(&hdev->device);
 		return NULL;
 	}
-	kobject_get(&chan->kobj);
 	chan->device = hdev;
 	return hdev;
 }

@@ -35,8 +35,12 @@ struct hv_backend;
  * @synic_enable: point VP @cpu's SIMP/SIEFP at these pages, unmask SINT2
  *	and enable the SynIC; may sleep
  * @synic_disable: undo @synic_enable for VP @cpu; may sleep
+ * @crash_synic_disable: undo @synic_enable for VP @cpu from a panicking
+ *	CPU, in any context, while the other CPUs may be stopped; does
+ *	nothing for a VP it cannot reach from there
  * @post_message: HvPostMessage; returns an HV_TLFS_STATUS_* value; may
- *	sleep
+ *	sleep unless @atomic, which polls and takes no lock another CPU may
+ *	hold (for a panicking kernel)
  * @signal_event: HvSignalEvent(@conn_id); any context; HV status
  * @eom: end of message for VP @cpu, called on the CPU that handled it
  * @vp_index: the hypervisor's VP index of @cpu
@@ -48,8 +52,9 @@ struct hv_backend_ops {
 	int (*synic_enable)(struct hv_backend *be, unsigned int cpu,
 			    phys_addr_t simp, phys_addr_t siefp);
 	void (*synic_disable)(struct hv_backend *be, unsigned int cpu);
+	void (*crash_synic_disable)(struct hv_backend *be, unsigned int cpu);
 	u16 (*post_message)(struct hv_backend *be, u32 conn_id,
-			    const void *msg, u32 len);
+			    const void *msg, u32 len, bool atomic);
 	u16 (*signal_event)(struct hv_backend *be, u32 conn_id);
 	void (*eom)(struct hv_backend *be, unsigned int cpu);
 	u32 (*vp_index)(struct hv_backend *be, unsigned int cpu);
@@ -69,6 +74,7 @@ struct hv_backend {
 
 int hv_backend_attach(struct hv_backend *be);
 void hv_backend_detach(struct hv_backend *be);
+void hv_backend_quiesce(struct hv_backend *be, bool crash);
 void hv_synic_isr(unsigned int cpu);
 bool hv_synic_cpu_enabled(unsigned int cpu);
 u16 hv_post_message(u32 conn_id, const void *msg, u32 len);
@@ -372,6 +378,12 @@ struct vmbus_connection {
 };
 
 extern struct vmbus_connection vmbus_conn;
+
+/*
+ * INITIATE_CONTACT names this CPU's VP as the receiver of messages; the
+ * CPU can therefore never go offline while connected (hv.c).
+ */
+#define VMBUS_CONNECT_CPU	0
 
 /*
  * Time the host gets to answer a channel message; also all the tries to

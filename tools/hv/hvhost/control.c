@@ -121,6 +121,9 @@ static const char *cmd_stats(struct hvhost *h, int argc, char **argv,
 	STAT(out, "", vs, gpadls_created);
 	STAT(out, "", vs, gpadls_failed);
 	STAT(out, "", vs, gpadls_torndown);
+	STAT(out, "", vs, contacts);
+	STAT(out, "", vs, unloads);
+	STAT(out, "", vs, stale_contacts);
 	hv_buf_printf(out, "vmbus.faults_sent=%llu\n",
 		      (unsigned long long)h->srv.faults.sent);
 	hv_buf_printf(out, "vmbus.fault_relids_held=%u\n",

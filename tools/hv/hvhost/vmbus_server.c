@@ -263,14 +263,17 @@ static void vmbus_on_initiate_contact(struct vmbus_server *srv,
 	uint64_t monitor_pfn = ic->monitor_page2 >> HV_WIRE_PAGE_SHIFT;
 	bool ok;
 
+	/* A kernel that left without UNLOAD (OpenVMM: Reconnect). */
 	if (srv->version) {
 		hv_info("guest reconnects: closing the old connection");
+		srv->stats.stale_contacts++;
 		vmbus_reset_connection(srv);
 	}
 	ok = vmbus_contact_ok(srv, rx);
 	srv->msg_vp = ic->target_vcpu < HVEMU_MAX_VPS ? ic->target_vcpu : 0;
 	if (ok) {
 		srv->version = v;
+		srv->stats.contacts++;
 		/* Before 3.0 the host sends everything to VP 0. */
 		if (v < VMBUS_VERSION_WIN8_1)
 			srv->msg_vp = 0;
@@ -404,7 +407,8 @@ static void vmbus_on_unload(struct vmbus_server *srv,
 	};
 
 	(void)rx;
-	hv_info("guest unloads VMBus");
+	hv_info("guest unloads VMBus (%u GPADLs released)", srv->nr_gpadls);
+	srv->stats.unloads++;
 	vmbus_reset_connection(srv);
 	vmbus_server_send(srv, &resp, sizeof(resp));
 }

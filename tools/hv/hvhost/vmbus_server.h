@@ -206,6 +206,9 @@ struct vmbus_server_stats {
 	uint64_t gpadls_created;
 	uint64_t gpadls_failed;
 	uint64_t gpadls_torndown;
+	uint64_t contacts;	/* accepted INITIATE_CONTACTs */
+	uint64_t unloads;	/* UNLOADs answered */
+	uint64_t stale_contacts; /* INITIATE_CONTACT on a live connection */
 };
 
 /**

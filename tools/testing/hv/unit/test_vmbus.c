@@ -431,10 +431,16 @@ static void test_unload(void)
 			     sizeof(resp)) == sizeof(resp));
 	CHECK(fg.h.srv.nr_gpadls == 0 && fg.h.srv.version == 0);
 	CHECK(!fake_host_channel(&fg, 1)->open);
+	CHECK(fg.h.srv.stats.unloads == 1 && fg.h.srv.stats.contacts == 1);
 	/* And the guest can come back. */
 	CHECK(fake_connect(&fg, V(5, 3), true) == 1);
 	CHECK(fake_request_offers(&fg, offers, 2) == 1);
 	CHECK(fake_open(&fg, &offers[0], &fc, 2, 2) == 0);
+	CHECK(fg.h.srv.stats.contacts == 2 && !fg.h.srv.stats.stale_contacts);
+	/* A new kernel without UNLOAD: the old connection ends first. */
+	CHECK(fake_connect(&fg, V(5, 3), true) == 1);
+	CHECK(fg.h.srv.stats.stale_contacts == 1 && fg.h.srv.nr_gpadls == 0);
+	CHECK(!fake_host_channel(&fg, 1)->open);
 	fake_destroy(&fg);
 }
 
