@@ -89,6 +89,9 @@ static int vmbus_post(u32 conn_id, const void *msg, u32 len, bool contact)
 	unsigned int delay = 1;
 	u16 status;
 
+	/* The host has let go of this connection: it answers nothing more. */
+	if (READ_ONCE(vmbus_conn.quiesced))
+		return -ENODEV;
 	do {
 		status = hv_post_message(conn_id, msg, len);
 		switch (status) {

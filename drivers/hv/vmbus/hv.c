@@ -293,7 +293,6 @@ static void hv_unload(struct hv_backend *be, bool crash)
 	u16 status;
 
 	if (READ_ONCE(vmbus_conn.state) != VMBUS_CONNECTED ||
-	    READ_ONCE(vmbus_conn.dead) ||
 	    vmbus_conn.version < VMBUS_VERSION_WIN8_1)
 		return;
 	hv_synic_poll_unload_response();
@@ -339,7 +338,7 @@ void hv_backend_quiesce(struct hv_backend *be, bool crash)
 			tasklet_disable(&hv_synic[cpu].tasklet);
 	}
 	hv_unload(be, crash);
-	WRITE_ONCE(vmbus_conn.dead, true);
+	WRITE_ONCE(vmbus_conn.quiesced, true);
 	for_each_cpu(cpu, &hv_synic_cpus) {
 		if (crash) {
 			be->ops->crash_synic_disable(be, cpu);

@@ -332,6 +332,8 @@ struct vmbus_waiter {
 /**
  * struct vmbus_connection - the guest's one VMBus connection
  * @state: enum vmbus_conn_state
+ * @quiesced: UNLOAD was sent for another kernel (kexec, shutdown, panic):
+ *	no message may be posted any more
  * @version: negotiated protocol version
  * @msg_conn_id: connection id for guest messages
  * @int_page: interrupt page (send half used for signalling)
@@ -356,6 +358,7 @@ struct vmbus_waiter {
  */
 struct vmbus_connection {
 	enum vmbus_conn_state state;
+	bool quiesced;
 	u32 version;
 	u32 msg_conn_id;
 	void *int_page;
