@@ -45,6 +45,22 @@
 	container_of(ptr, type, member)
 #endif
 
+/*
+ * SCSI midlayer (hv_storvsc). 6.2 gave eh_timed_out() its own return type;
+ * before, it returned enum blk_eh_timer_return, whose BLK_EH_DONE meant
+ * what SCSI_EH_NOT_HANDLED means now: "start error handling, unless the
+ * command was completed meanwhile".
+ */
+#if KERNEL_VERSION(6, 2, 0) <= HV_KERNEL_VERSION
+#define HV_SCSI_TIMEOUT_ACTION	enum scsi_timeout_action
+#define HV_SCSI_EH_RESET_TIMER	SCSI_EH_RESET_TIMER
+#define HV_SCSI_EH_NOT_HANDLED	SCSI_EH_NOT_HANDLED
+#else
+#define HV_SCSI_TIMEOUT_ACTION	enum blk_eh_timer_return
+#define HV_SCSI_EH_RESET_TIMER	BLK_EH_RESET_TIMER
+#define HV_SCSI_EH_NOT_HANDLED	BLK_EH_DONE
+#endif
+
 /* 6.4 made scsi_host_alloc() take a const template; before, it writes it. */
 #if KERNEL_VERSION(6, 4, 0) <= HV_KERNEL_VERSION
 #define HV_CONST_SCSI_HOST_TEMPLATE	const struct scsi_host_template

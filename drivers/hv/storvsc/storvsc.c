@@ -670,7 +670,24 @@ static void storvsc_commit_rqs(struct Scsi_Host *shost, u16 hwq)
 }
 
 /*
- * A command timed out, or a command of the error handler did: make the
+ * Hyper-V completes every command it holds, however late, and until then
+ * it may still write into the command's pages: while the channel lives,
+ * keep waiting. Only on a dead channel (rescinded, or its ring broke) does
+ * the error handler take the command back, through storvsc_eh_abort().
+ */
+static HV_SCSI_TIMEOUT_ACTION storvsc_eh_timed_out(struct scsi_cmnd *scmd)
+{
+	struct storvsc_cmd *cmd = scsi_cmd_priv(scmd);
+	struct storvsc_chan *sc = READ_ONCE(cmd->sc);
+
+	if (sc && vstor_chan_alive(&sc->vc))
+		return HV_SCSI_EH_RESET_TIMER;
+	return HV_SCSI_EH_NOT_HANDLED;
+}
+
+/*
+ * A command timed out on a dead channel, or a command of the error
+ * handler did: make the
  * core forget it, so that no late completion can finish the request that
  * reuses its tag. If the completion got there first, wait until it has
  * been delivered: then too the host is done with the command.
@@ -766,6 +783,7 @@ static HV_CONST_SCSI_HOST_TEMPLATE storvsc_template = {
 	.proc_name		= "hv_storvsc",
 	.queuecommand		= storvsc_queuecommand,
 	.commit_rqs		= storvsc_commit_rqs,
+	.eh_timed_out		= storvsc_eh_timed_out,
 	.eh_abort_handler	= storvsc_eh_abort,
 	.slave_alloc		= storvsc_slave_alloc,
 	.slave_destroy		= storvsc_slave_destroy,
