@@ -104,11 +104,17 @@ check "the controller comes back after bind" wait_until 30 sd_present $ctrl 0
 sd=\$(sd_of $ctrl 0)
 check "the disk still reads back what was written" sh -c "dd if=\$sd bs=1M count=1 iflag=direct 2>/dev/null | cmp -s - /tmp/pat"
 
+# sd probes a new disk in the background: let it finish, or one of its
+# commands, not ours, is the one the host keeps.
+sleep 3
 sync_host no-completion-broken-ring 3
 sg_raw -t 5 -r 4096 \$sd 28 00 00 00 00 06 00 00 08 00 > /tmp/sg-broken 2>&1 &
 sgpid=\$!
 sync_host break-ring 3
-check "a command held on a channel whose ring broke fails" wait_until 40 sh -c "! kill -0 \$sgpid 2>/dev/null"
+check "a command held on a channel whose ring broke ends" wait_until 40 sh -c "! kill -0 \$sgpid 2>/dev/null"
+wait \$sgpid
+rc=\$?
+check "and fails (sg_raw exit \$rc)" [ \$rc != 0 ]
 check "the guest closed the broken channel before failing it" logged "failed: closing it before its commands fail"
 sync_host closed 3
 GUEST
