@@ -221,24 +221,31 @@ static const char *fault_offer_relid_used(struct vmbus_server *srv,
 	return fault_offer_relid(srv, used->relid, out);
 }
 
-/* A second primary offer of a device the guest has, on a fresh relid. */
-static const char *fault_offer_dup(struct vmbus_server *srv,
-				   struct hv_channel *ch, struct hv_buf *out)
+/* A primary offer of class @type for the instance of an offered device. */
+static const char *fault_offer_instance(struct vmbus_server *srv,
+					const guid_t *type, struct hv_buf *out)
 {
 	struct hv_channel *dev = fault_offered(srv);
 	struct vmbus_msg_offer o;
 	uint32_t relid;
 
-	(void)ch;
 	if (!dev)
 		return "no offered device";
 	relid = fault_reserve_relid(srv);
 	if (!relid)
 		return "no free relid";
 	fault_offer(&o, &dev->instance, relid, 0);
-	o.if_type = dev->cls->type;
+	o.if_type = type ? *type : dev->cls->type;
 	hv_buf_printf(out, "relid=%u\n", relid);
 	return fault_send(srv, &o, sizeof(o));
+}
+
+/* A second primary offer of a device the guest has, on a fresh relid. */
+static const char *fault_offer_dup(struct vmbus_server *srv,
+				   struct hv_channel *ch, struct hv_buf *out)
+{
+	(void)ch;
+	return fault_offer_instance(srv, NULL, out);
 }
 
 /*
@@ -249,20 +256,10 @@ static const char *fault_offer_dup_class(struct vmbus_server *srv,
 					 struct hv_channel *ch,
 					 struct hv_buf *out)
 {
-	struct hv_channel *dev = fault_offered(srv);
-	struct vmbus_msg_offer o;
-	uint32_t relid;
+	static const guid_t ide = VMBUS_CLASS_IDE;
 
 	(void)ch;
-	if (!dev)
-		return "no offered device";
-	relid = fault_reserve_relid(srv);
-	if (!relid)
-		return "no free relid";
-	fault_offer(&o, &dev->instance, relid, 0);
-	o.if_type = VMBUS_CLASS_IDE;
-	hv_buf_printf(out, "relid=%u\n", relid);
-	return fault_send(srv, &o, sizeof(o));
+	return fault_offer_instance(srv, &ide, out);
 }
 
 /* A sub-channel of a device that does not exist. */
