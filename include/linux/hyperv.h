@@ -104,9 +104,18 @@ void vmbus_driver_unregister(struct hv_driver *drv);
  * @user_data: OPENCHANNEL user data for the host device, or NULL
  * @user_data_len: bytes of @user_data (at most VMBUS_OPEN_USER_DATA_SIZE)
  * @callback: called when the host signals the channel; runs in softirq
- *	context, never concurrently with itself, and should drain the
- *	inbound ring with vmbus_recv_pkt() / vmbus_recv_done()
- * @ctx: passed to @callback
+ *	context, never concurrently with itself, and either drains the
+ *	inbound ring with vmbus_recv_pkt() / vmbus_recv_done(), or calls
+ *	vmbus_chan_disable_cb() and leaves the ring to the driver's poll
+ *	loop (NAPI)
+ * @send_space: optional: called once after vmbus_chan_request_space()
+ *	asked for it, when the outbound ring has that room; softirq
+ *	context, never concurrently with @callback
+ * @detach: optional: called by vmbus_chan_close() for each request still
+ *	waiting for its completion, with the @rqst given to the send, once
+ *	the host was told to close; process context, and it must not call
+ *	back into the channel. Without it those requests are forgotten.
+ * @ctx: passed to @callback, @send_space and @detach
  */
 struct vmbus_chan_config {
 	u32 send_ring_size;
@@ -116,6 +125,8 @@ struct vmbus_chan_config {
 	const void *user_data;
 	u32 user_data_len;
 	void (*callback)(void *ctx);
+	void (*send_space)(void *ctx);
+	void (*detach)(void *ctx, void *rqst);
 	void *ctx;
 };
 
@@ -124,12 +135,14 @@ int vmbus_chan_open(struct vmbus_channel *chan,
 void vmbus_chan_close(struct vmbus_channel *chan);
 
 /*
- * Flags for the send functions. A signal deferred by
- * VMBUS_SEND_DEFER_SIGNAL is sent by vmbus_chan_kick(), by the next send
- * without that flag, or by the first send that finds the ring full,
- * whichever comes first.
+ * Flags for the send functions. Without VMBUS_SEND_MAY_SLEEP a send never
+ * sleeps: a full ring or request table is -EAGAIN, so that callers in
+ * atomic context cannot reach a sleeping path by default. A signal
+ * deferred by VMBUS_SEND_DEFER_SIGNAL is sent by vmbus_chan_kick(), by
+ * the next send without that flag, or by the first send that finds the
+ * ring full, whichever comes first.
  */
-#define VMBUS_SEND_NOWAIT	BIT(0)	/* ring or ids full: -EAGAIN, no sleep */
+#define VMBUS_SEND_MAY_SLEEP	BIT(0)	/* ring or ids full: sleep for room */
 #define VMBUS_SEND_DEFER_SIGNAL	BIT(1)	/* signal later (see above) */
 
 /**
@@ -161,6 +174,33 @@ int vmbus_send_completion(struct vmbus_channel *chan, u64 trans_id,
 			  const void *data, u32 len, unsigned int flags);
 void vmbus_chan_kick(struct vmbus_channel *chan);
 bool vmbus_rqst_forget(struct vmbus_channel *chan, void *rqst);
+u32 vmbus_chan_send_space(struct vmbus_channel *chan);
+bool vmbus_chan_request_space(struct vmbus_channel *chan, u32 bytes);
+
+/**
+ * vmbus_inband_pkt_size() - ring bytes of an inband packet, for flow control
+ * @len: payload bytes
+ *
+ * Return: what vmbus_chan_send_space() must be at least for
+ * vmbus_send_inband() of @len payload bytes to find room.
+ */
+static inline u32 vmbus_inband_pkt_size(u32 len)
+{
+	return sizeof(struct vmbus_packet_desc) + len;
+}
+
+/**
+ * vmbus_pages_pkt_size() - ring bytes of a vmbus_send_pages() packet
+ * @count: page pieces
+ * @len: inline payload bytes
+ *
+ * Return: as vmbus_inband_pkt_size(), for vmbus_send_pages().
+ */
+static inline u32 vmbus_pages_pkt_size(unsigned int count, u32 len)
+{
+	return sizeof(struct vmbus_gpa_direct_header) +
+	       count * (sizeof(struct vmbus_gpa_range) + sizeof(u64)) + len;
+}
 
 /**
  * vmbus_send() - send one buffer as an inband packet
@@ -215,6 +255,8 @@ struct vmbus_pkt {
 const struct vmbus_pkt *vmbus_recv_pkt(struct vmbus_channel *chan);
 bool vmbus_recv_done(struct vmbus_channel *chan);
 void vmbus_recv_commit(struct vmbus_channel *chan);
+void vmbus_chan_disable_cb(struct vmbus_channel *chan);
+bool vmbus_chan_enable_cb(struct vmbus_channel *chan);
 
 void vmbus_set_subchannel_callback(struct vmbus_channel *primary,
 				   void (*cb)(struct vmbus_channel *sub));

@@ -69,7 +69,9 @@ EXPORT_SYMBOL_GPL(vstor_queue_depth);
  * @dev: the device, for log lines
  * @max_requests: requests that may be in flight at once
  * @callback: the channel callback (softirq context)
- * @ctx: its argument
+ * @detach: gets each request still in flight when the channel is closed
+ *	(vmbus_chan_config.detach)
+ * @ctx: their argument
  *
  * Process context.
  *
@@ -77,7 +79,8 @@ EXPORT_SYMBOL_GPL(vstor_queue_depth);
  */
 int vstor_chan_open(struct vstor_chan *vc, struct vmbus_channel *chan,
 		    struct device *dev, u32 max_requests,
-		    void (*callback)(void *ctx), void *ctx)
+		    void (*callback)(void *ctx),
+		    void (*detach)(void *ctx, void *rqst), void *ctx)
 {
 	struct vmbus_chan_config cfg = {
 		.send_ring_size = VSTOR_RING_SIZE,
@@ -85,6 +88,7 @@ int vstor_chan_open(struct vstor_chan *vc, struct vmbus_channel *chan,
 		.max_pkt_size = VSTOR_MAX_PKT_SIZE,
 		.max_requests = max_requests,
 		.callback = callback,
+		.detach = detach,
 		.ctx = ctx,
 	};
 	int ret;
@@ -113,8 +117,9 @@ EXPORT_SYMBOL_GPL(vstor_chan_open);
  * vstor_chan_close() - close a channel opened with vstor_chan_open()
  * @vc: the VSTOR channel
  *
- * Requests still in flight are forgotten with the channel. Process
- * context, not from the channel's callback.
+ * Requests still in flight go to the detach callback of vstor_chan_open()
+ * once the host was told to close. Process context, not from the
+ * channel's callback.
  */
 void vstor_chan_close(struct vstor_chan *vc)
 {
@@ -481,7 +486,7 @@ int vstor_send_srb(struct vstor_chan *vc, const struct vstor_packet *pkt,
 	unsigned long irqflags;
 	int ret;
 
-	flags |= VMBUS_SEND_NOWAIT;
+	/* Without VMBUS_SEND_MAY_SLEEP a send never sleeps. */
 	spin_lock_irqsave(&vc->lock, irqflags);
 	if (vc->stopped) {
 		ret = -ENODEV;

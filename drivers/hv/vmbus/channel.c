@@ -79,6 +79,14 @@ const char *vmbus_chan_state_name(const struct vmbus_channel *chan)
 	return vmbus_chan_state_names[READ_ONCE(chan->state)];
 }
 
+/* The device a channel's log lines name: its hv_device (NULL before one). */
+static struct device *vmbus_chan_dev(const struct vmbus_channel *chan)
+{
+	struct hv_device *hdev = vmbus_chan_device(chan);
+
+	return hdev ? &hdev->device : NULL;
+}
+
 /* --- lifetime -------------------------------------------------------- */
 
 struct vmbus_channel *vmbus_chan_alloc(const struct vmbus_msg_offer *offer)
@@ -180,7 +188,8 @@ static int vmbus_chan_enter(struct vmbus_channel *chan)
 void vmbus_chan_kill(struct vmbus_channel *chan)
 {
 	if (!READ_ONCE(chan->in.broken) || !READ_ONCE(chan->out.broken))
-		pr_err_ratelimited("channel %u failed\n", chan->relid);
+		dev_err_ratelimited(vmbus_chan_dev(chan), "channel %u failed\n",
+				    chan->relid);
 	WRITE_ONCE(chan->in.broken, true);
 	WRITE_ONCE(chan->out.broken, true);
 	wake_up_all(&chan->wq);
@@ -201,6 +210,7 @@ static struct vmbus_rqst_slot *vmbus_rqst_find(struct vmbus_channel *chan,
 	u32 idx = lower_32_bits(id) - 1;
 	struct vmbus_rqst_slot *slot;
 
+	lockdep_assert_held(&chan->rqst_lock);
 	if (idx >= chan->nr_rqst)
 		return NULL;
 	slot = &chan->rqst[idx];
@@ -213,6 +223,7 @@ static struct vmbus_rqst_slot *vmbus_rqst_find(struct vmbus_channel *chan,
 static void vmbus_rqst_release(struct vmbus_channel *chan,
 			       struct vmbus_rqst_slot *slot)
 {
+	lockdep_assert_held(&chan->rqst_lock);
 	slot->ctx = NULL;
 	slot->next = chan->rqst_free;
 	chan->rqst_free = slot - chan->rqst;
@@ -261,7 +272,7 @@ static int vmbus_rqst_reserve(struct vmbus_channel *chan, bool xact,
 {
 	while (vmbus_rqst_try_reserve(chan, xact, id)) {
 		atomic64_inc(&chan->stats.ring_full);
-		if (flags & VMBUS_SEND_NOWAIT)
+		if (!(flags & VMBUS_SEND_MAY_SLEEP))
 			return -EAGAIN;
 		if (!wait_event_timeout(chan->wq, vmbus_rqst_available(chan) ||
 					vmbus_chan_dead(chan),
@@ -276,6 +287,7 @@ static int vmbus_rqst_reserve(struct vmbus_channel *chan, bool xact,
 /* Make a reserved id findable; with out->lock held, once the send is sure. */
 static void vmbus_rqst_publish(struct vmbus_channel *chan, u64 id, void *ctx)
 {
+	lockdep_assert_held(&chan->out.lock);
 	spin_lock(&chan->rqst_lock);
 	chan->rqst[lower_32_bits(id) - 1].ctx = ctx;
 	spin_unlock(&chan->rqst_lock);
@@ -343,8 +355,9 @@ static void vmbus_count_leak(struct vmbus_channel *chan, u32 pages)
 {
 	atomic_inc(&vmbus_conn.leaked_gpadls);
 	atomic_add(pages, &vmbus_conn.leaked_pages);
-	pr_warn_ratelimited("channel %u: %u pages leaked, the host may still hold them\n",
-			    chan->relid, pages);
+	dev_warn_ratelimited(vmbus_chan_dev(chan),
+			     "channel %u: %u pages leaked, the host may still hold them\n",
+			     chan->relid, pages);
 }
 
 static u32 vmbus_gpadl_new_handle(void)
@@ -419,14 +432,17 @@ static int vmbus_gpadl_establish(struct vmbus_channel *chan, const u64 *pfns,
 	ret = vmbus_waiter_await(&w, ret, VMBUS_RESPONSE_TIMEOUT);
 	if (ret) {
 		if (*held)
-			pr_err_ratelimited("GPADL %#x of channel %u failed half-way (%d): leaking it\n",
-					   h, chan->relid, ret);
+			dev_err_ratelimited(vmbus_chan_dev(chan),
+					    "GPADL %#x of channel %u failed half-way (%d): leaking it\n",
+					    h, chan->relid, ret);
 		return ret;
 	}
 	*held = false;
 	if (w.resp.gpadl_created.creation_status) {
-		pr_err("host refused GPADL %#x of channel %u: %#x\n", h,
-		       chan->relid, w.resp.gpadl_created.creation_status);
+		dev_err_ratelimited(vmbus_chan_dev(chan),
+				    "host refused GPADL %#x of channel %u: %#x\n",
+				    h, chan->relid,
+				    w.resp.gpadl_created.creation_status);
 		return -EIO;
 	}
 	*handle = h;
@@ -456,8 +472,9 @@ static int vmbus_gpadl_remove(struct vmbus_channel *chan, u32 handle)
 	ret = vmbus_waiter_await(&w, ret, rescinded ? VMBUS_RESCINDED_TIMEOUT :
 						      VMBUS_RESPONSE_TIMEOUT);
 	if (ret)
-		pr_err_ratelimited("GPADL %#x of channel %u not torn down (%d): leaking it\n",
-				   handle, chan->relid, ret);
+		dev_err_ratelimited(vmbus_chan_dev(chan),
+				    "GPADL %#x of channel %u not torn down (%d): leaking it\n",
+				    handle, chan->relid, ret);
 	return ret;
 }
 
@@ -640,8 +657,9 @@ static int vmbus_chan_request_open(struct vmbus_channel *chan,
 		ret = vmbus_post_msg(&msg, sizeof(msg));
 	ret = vmbus_waiter_await(&w, ret, VMBUS_RESPONSE_TIMEOUT);
 	if (!ret && w.resp.open.status) {
-		pr_err("host refused to open channel %u: %#x\n", chan->relid,
-		       w.resp.open.status);
+		dev_err_ratelimited(vmbus_chan_dev(chan),
+				    "host refused to open channel %u: %#x\n",
+				    chan->relid, w.resp.open.status);
 		ret = -EIO;
 	}
 	return ret;
@@ -771,7 +789,11 @@ int vmbus_chan_open(struct vmbus_channel *chan,
 		goto closed;
 
 	chan->callback = cfg->callback;
+	chan->space_callback = cfg->send_space;
+	chan->detach = cfg->detach;
 	chan->cb_ctx = cfg->ctx;
+	chan->cb_off = false;
+	chan->space_want = 0;
 	chan->in_masked = false;
 	chan->signal_deferred = false;
 	chan->target_cpu = vmbus_pick_cpu();
@@ -808,11 +830,45 @@ unlock:
 }
 EXPORT_SYMBOL_GPL(vmbus_chan_open);
 
-/* With chan->lock held and the channel open. */
-static void vmbus_chan_shutdown(struct vmbus_channel *chan)
+/*
+ * Hand each request still waiting for its completion back to the driver
+ * (vmbus_chan_config.detach), or forget it. No completion can come any
+ * more; vmbus_rqst_forget() may still run, and exactly one of the two
+ * gets a request.
+ */
+static void vmbus_chan_detach_rqsts(struct vmbus_channel *chan, bool to_driver)
+{
+	unsigned long flags;
+	u32 i, forgotten = 0;
+	void *ctx;
+
+	for (i = 0; i < chan->nr_rqst; i++) {
+		spin_lock_irqsave(&chan->rqst_lock, flags);
+		ctx = chan->rqst[i].xact ? NULL : chan->rqst[i].ctx;
+		if (ctx)
+			vmbus_rqst_release(chan, &chan->rqst[i]);
+		spin_unlock_irqrestore(&chan->rqst_lock, flags);
+		if (ctx && to_driver && chan->detach)
+			chan->detach(chan->cb_ctx, ctx);
+		else if (ctx)
+			forgotten++;
+	}
+	if (forgotten)
+		dev_warn(vmbus_chan_dev(chan),
+			 "channel %u: %u request(s) left at close, forgotten\n",
+			 chan->relid, forgotten);
+}
+
+/*
+ * With chan->lock held and the channel open. @detach: the driver closes,
+ * so its detach callback gets what is left (the core closing behind a
+ * driver that is gone, or after the rescind callback, forgets it).
+ */
+static void vmbus_chan_shutdown(struct vmbus_channel *chan, bool detach)
 {
 	bool leak;
 
+	lockdep_assert_held(&chan->lock);
 	WRITE_ONCE(chan->state, VMBUS_CHAN_CLOSING);
 	/* Pairs with vmbus_chan_enter(): new users see the state change. */
 	smp_mb();
@@ -826,6 +882,7 @@ static void vmbus_chan_shutdown(struct vmbus_channel *chan)
 	/* A host that broke the ring rules is not believed that it let go. */
 	if (READ_ONCE(chan->in.broken) || READ_ONCE(chan->out.broken))
 		leak = true;
+	vmbus_chan_detach_rqsts(chan, detach);
 	vmbus_chan_free_open_state(chan, leak);
 	WRITE_ONCE(chan->state, VMBUS_CHAN_OFFERED);
 }
@@ -853,8 +910,10 @@ static void vmbus_chan_unlock_close(struct vmbus_channel *chan)
  * @chan: the channel
  *
  * Blocked senders and waiters fail with -ENODEV; once they are gone the
- * callback is stopped, the host is told and the rings are freed. Process
- * context, never from the channel's own callback. Closing a closed channel
+ * callback is stopped, the host is told and the ring GPADL is torn down.
+ * Then each request still waiting for its completion goes to
+ * vmbus_chan_config.detach (forgotten without one), and the rings are
+ * freed. Process context, never from the channel's own callbacks. Closing a closed channel
  * does nothing, except for a sub-channel that the core closed after a
  * rescind: a driver that opened a sub-channel holds it until it calls
  * this (or its device is removed), and must not use it afterwards, since
@@ -864,9 +923,10 @@ void vmbus_chan_close(struct vmbus_channel *chan)
 {
 	bool put;
 
+	might_sleep();
 	vmbus_chan_lock_close(chan);
 	if (chan->state == VMBUS_CHAN_OPEN)
-		vmbus_chan_shutdown(chan);
+		vmbus_chan_shutdown(chan, true);
 	put = chan->driver_hold;
 	chan->driver_hold = false;
 	vmbus_chan_unlock_close(chan);
@@ -893,9 +953,10 @@ void vmbus_chan_force_close(struct vmbus_channel *chan)
 	vmbus_chan_lock_close(chan);
 	if (chan->state == VMBUS_CHAN_OPEN) {
 		if (!READ_ONCE(chan->rescinded))
-			pr_warn("channel %u left open, closing it\n",
-				chan->relid);
-		vmbus_chan_shutdown(chan);
+			dev_warn(vmbus_chan_dev(chan),
+				 "channel %u left open, closing it\n",
+				 chan->relid);
+		vmbus_chan_shutdown(chan, false);
 	}
 	vmbus_chan_unlock_close(chan);
 }
@@ -914,6 +975,7 @@ static bool vmbus_chan_take_signal(struct vmbus_channel *chan, int ret,
 {
 	bool defer = flags & VMBUS_SEND_DEFER_SIGNAL;
 
+	lockdep_assert_held(&chan->out.lock);
 	if (ret == -EIO)
 		return false;
 	if (defer && !ret) {
@@ -955,8 +1017,10 @@ struct vmbus_send_req {
 static int vmbus_chan_try_write(struct vmbus_channel *chan,
 				const struct vmbus_send_req *req, bool *signal)
 {
-	int ret = hv_ring_copy(&chan->out, req->kv, req->nkv, req->len);
+	int ret;
 
+	lockdep_assert_held(&chan->out.lock);
+	ret = hv_ring_copy(&chan->out, req->kv, req->nkv, req->len);
 	*signal = false;
 	if (ret)
 		return ret;
@@ -967,15 +1031,35 @@ static int vmbus_chan_try_write(struct vmbus_channel *chan,
 }
 
 /*
+ * Ask the host for a signal once @need ring bytes are free, or once the
+ * room vmbus_chan_request_space() waits for is: pending_send_sz covers
+ * both. With out->lock held. When the request's room is there already
+ * (the host crossed a lower value without a signal for it), the tasklet
+ * makes the call.
+ */
+static void vmbus_space_pending(struct vmbus_channel *chan, u32 need)
+{
+	struct hv_ring *out = &chan->out;
+	u32 want = max(need, chan->space_want);
+
+	lockdep_assert_held(&out->lock);
+	if (READ_ONCE(out->ctl->pending_send_sz) != want)
+		hv_ring_set_pending(out, want);
+	if (chan->space_want && hv_ring_has_space(out, chan->space_want))
+		tasklet_schedule(&chan->tasklet);
+}
+
+/*
  * Count the senders sleeping for ring space, with out->lock held, and
- * withdraw pending_send_sz once none is left and this send did not just
- * find the ring full (a NOWAIT sender keeps it set, so that the host
- * signals when room appears). A sender counts itself before it unlocks
- * to sleep, so another one never withdraws the request under it.
+ * withdraw their pending_send_sz once none is left and this send did not
+ * just find the ring full (a non-sleeping sender keeps it set, so that
+ * the host signals when room appears). A sender counts itself before it
+ * unlocks to sleep, so another one never withdraws the request under it.
  */
 static void vmbus_space_waiters(struct vmbus_channel *chan, bool *waiting,
 				bool wait, int ret)
 {
+	lockdep_assert_held(&chan->out.lock);
 	if (wait != *waiting) {
 		if (wait)
 			chan->space_waiters++;
@@ -984,16 +1068,16 @@ static void vmbus_space_waiters(struct vmbus_channel *chan, bool *waiting,
 		*waiting = wait;
 	}
 	if (ret != -EAGAIN && !chan->space_waiters &&
-	    READ_ONCE(chan->out.ctl->pending_send_sz))
-		hv_ring_set_pending(&chan->out, 0);
+	    READ_ONCE(chan->out.ctl->pending_send_sz) != chan->space_want)
+		vmbus_space_pending(chan, 0);
 }
 
-/* Put a packet in the ring, sleeping for room unless NOWAIT. */
+/* Put a packet in the ring, sleeping for room with MAY_SLEEP. */
 static int vmbus_chan_write(struct vmbus_channel *chan,
 			    const struct vmbus_send_req *req)
 {
 	u32 need = ALIGN(req->len, VMBUS_PKT_ALIGN) + VMBUS_PKT_TRAILER_SIZE;
-	bool nowait = req->flags & VMBUS_SEND_NOWAIT;
+	bool nowait = !(req->flags & VMBUS_SEND_MAY_SLEEP);
 	struct hv_ring *out = &chan->out;
 	bool waiting = false, signal;
 	unsigned long irqflags;
@@ -1004,7 +1088,7 @@ static int vmbus_chan_write(struct vmbus_channel *chan,
 		ret = vmbus_chan_try_write(chan, req, &signal);
 		if (ret == -EAGAIN) {
 			atomic64_inc(&chan->stats.ring_full);
-			hv_ring_set_pending(out, need);
+			vmbus_space_pending(chan, need);
 			/* The host may have made room before it saw the ask. */
 			if (hv_ring_has_space(out, need))
 				ret = vmbus_chan_try_write(chan, req, &signal);
@@ -1040,9 +1124,9 @@ static int vmbus_chan_write(struct vmbus_channel *chan,
 /*
  * Send one packet whose pieces are in kv[1..nkv-1]; kv[0] must point at
  * the descriptor (plus extended header), which gets its lengths, flags and
- * transaction id here. The caller has entered the channel. A blocking
- * send waits VMBUS_RESPONSE_TIMEOUT at most, for a request id and for
- * ring space together.
+ * transaction id here. The caller has entered the channel. A send with
+ * VMBUS_SEND_MAY_SLEEP waits VMBUS_RESPONSE_TIMEOUT at most, for a
+ * request id and for ring space together.
  */
 static int vmbus_chan_send(struct vmbus_channel *chan,
 			   struct vmbus_packet_desc *desc, struct kvec *kv,
@@ -1060,6 +1144,8 @@ static int vmbus_chan_send(struct vmbus_channel *chan,
 	unsigned int i;
 	int ret;
 
+	if (flags & VMBUS_SEND_MAY_SLEEP)
+		might_sleep();
 	for (i = 0; i < nkv; i++)
 		len += kv[i].iov_len;
 	/* More than a descriptor can state is refused before any rounding. */
@@ -1102,17 +1188,20 @@ static int vmbus_send_desc(struct vmbus_channel *chan,
  * @rqst: NULL for no completion; otherwise the host is asked for one and
  *	vmbus_recv_pkt() returns @rqst with it. The host sees only a small
  *	request id, never this pointer.
- * @flags: VMBUS_SEND_NOWAIT: fail with -EAGAIN instead of sleeping when
- *	the ring or the request ids are full (the channel callback runs
- *	once the host has made room); VMBUS_SEND_DEFER_SIGNAL: do not
- *	signal the host now; vmbus_chan_kick(), the next send without this
- *	flag, or a send that finds the ring full will.
+ * @flags: VMBUS_SEND_MAY_SLEEP: sleep (20 s at most) while the ring or
+ *	the request ids are full, instead of failing with -EAGAIN;
+ *	VMBUS_SEND_DEFER_SIGNAL: do not signal the host now;
+ *	vmbus_chan_kick(), the next send without this flag, or a send that
+ *	finds the ring full will.
  *
- * Without VMBUS_SEND_NOWAIT it may sleep; with it, any context.
+ * Without VMBUS_SEND_MAY_SLEEP, any context: it never sleeps (a driver
+ * that stops its queue learns of room from a completion, or asks with
+ * vmbus_chan_request_space()). With it, process context only
+ * (might_sleep() checks it on every call).
  *
- * Return: 0, -EAGAIN, -EMSGSIZE if the packet can never fit, -ENODEV if
- * the channel is closed or rescinded, -EIO if it failed, -ETIMEDOUT if
- * the host made no room for a long time.
+ * Return: 0, -EAGAIN (full, without MAY_SLEEP), -EMSGSIZE if the packet
+ * can never fit, -ENODEV if the channel is closed or rescinded, -EIO if it
+ * failed, -ETIMEDOUT if the host made no room for a long time.
  */
 int vmbus_send_inband(struct vmbus_channel *chan, const struct kvec *kv,
 		      unsigned int nkv, void *rqst, unsigned int flags)
@@ -1247,7 +1336,10 @@ EXPORT_SYMBOL_GPL(vmbus_send_pages);
  * @trans_id: the host packet's transaction id
  * @data: the completion payload
  * @len: its length (may be 0)
- * @flags: VMBUS_SEND_NOWAIT / VMBUS_SEND_DEFER_SIGNAL
+ * @flags: as for vmbus_send_inband()
+ *
+ * Any context without VMBUS_SEND_MAY_SLEEP (typically the channel
+ * callback that received the host's packet).
  *
  * Return: as vmbus_send_inband().
  */
@@ -1300,8 +1392,9 @@ static void vmbus_drop_pkt(struct vmbus_channel *chan, const char *why,
 			   u64 val)
 {
 	atomic64_inc(&chan->stats.dropped);
-	pr_err_ratelimited("channel %u: dropped host packet: %s (%#llx)\n",
-			   chan->relid, why, val);
+	dev_err_ratelimited(vmbus_chan_dev(chan),
+			    "channel %u: dropped host packet: %s (%#llx)\n",
+			    chan->relid, why, val);
 }
 
 /* A completion: hand its context back, or finish a send-and-wait. */
@@ -1385,8 +1478,8 @@ static bool vmbus_parse_pkt(struct vmbus_channel *chan, u32 len)
 
 /**
  * vmbus_recv_pkt() - take the next packet the host sent
- * @chan: an open channel, from its callback (or a context serialized
- *	with it)
+ * @chan: an open channel, from its callback, or from the driver's poll
+ *	loop after vmbus_chan_disable_cb() (one reader at a time)
  *
  * The packet is copied out of the ring and checked before it is
  * returned. Completions of vmbus_send_and_wait() are handled here and not
@@ -1398,9 +1491,15 @@ static bool vmbus_parse_pkt(struct vmbus_channel *chan, u32 len)
  * vmbus_recv_done() returns false and the core runs the callback again
  * later, so a host that keeps the ring busy cannot keep a CPU.
  *
+ * In the callback, the first call masks the host's interrupts for the
+ * batch; vmbus_recv_done() unmasks them. A poll loop has masked them with
+ * vmbus_chan_disable_cb() and unmasks with vmbus_chan_enable_cb(); its
+ * reads are not counted against the callback's budget.
+ *
  * Return: the packet, valid until the next call, or NULL when none is left
  * (or the budget is used up, or the channel failed). Call
- * vmbus_recv_done() after the last one.
+ * vmbus_recv_done() (or, in a poll loop, vmbus_chan_enable_cb()) after
+ * the last one.
  */
 const struct vmbus_pkt *vmbus_recv_pkt(struct vmbus_channel *chan)
 {
@@ -1453,7 +1552,8 @@ EXPORT_SYMBOL_GPL(vmbus_recv_commit);
  *
  * Commits what was read and lets the host interrupt again; when the
  * callback's budget is used up, interrupts stay masked and the core runs
- * the callback again itself.
+ * the callback again itself. After vmbus_chan_disable_cb() it only
+ * commits: interrupts stay masked until vmbus_chan_enable_cb().
  *
  * Return: true if more packets arrived meanwhile: read again, since the
  * host will not signal for them.
@@ -1461,12 +1561,166 @@ EXPORT_SYMBOL_GPL(vmbus_recv_commit);
 bool vmbus_recv_done(struct vmbus_channel *chan)
 {
 	vmbus_recv_commit(chan);
-	if (!chan->rx_budget)
+	if (!chan->rx_budget || READ_ONCE(chan->cb_off))
 		return false;
 	chan->in_masked = false;
 	return hv_ring_unmask(&chan->in);
 }
 EXPORT_SYMBOL_GPL(vmbus_recv_done);
+
+/**
+ * vmbus_chan_disable_cb() - mask the host's interrupts and take the ring over
+ * @chan: an open channel
+ *
+ * For a poll loop (NAPI): typically the callback calls this and schedules
+ * the poll, which reads with vmbus_recv_pkt() and vmbus_recv_commit().
+ * From then on the host is asked not to signal for new packets
+ * (interrupt_mask in the inbound ring's control page), the callback is
+ * not scheduled any more, and the reads are the driver's, outside the
+ * callback's budget. A signal of the host still wakes senders and
+ * vmbus_chan_request_space(). Undone by vmbus_chan_enable_cb(). Any
+ * context; from the callback or while it cannot run if the callback
+ * itself reads the ring.
+ */
+void vmbus_chan_disable_cb(struct vmbus_channel *chan)
+{
+	WRITE_ONCE(chan->cb_off, true);
+	/* Reads from now on are the poll loop's, not the callback's. */
+	chan->rx_budget = VMBUS_RECV_UNLIMITED;
+	if (!chan->in_masked) {
+		hv_ring_mask(&chan->in);
+		chan->in_masked = true;
+	}
+}
+EXPORT_SYMBOL_GPL(vmbus_chan_disable_cb);
+
+/**
+ * vmbus_chan_enable_cb() - unmask the host's interrupts, give the callback back
+ * @chan: an open channel, after vmbus_chan_disable_cb()
+ *
+ * Gives the space of the packets read back to the host (signalling it if
+ * it waits for that room), lets the callback be scheduled again and clears
+ * interrupt_mask, with a full barrier before it looks at the ring again.
+ * Packets that arrived while masked brought no signal: if this returns
+ * true, the caller must poll again (vmbus_chan_disable_cb() first, as a
+ * NAPI driver does by rescheduling its poll). Called by the poll loop,
+ * which reads the ring; any context.
+ *
+ * Return: true if packets are waiting to be read.
+ */
+bool vmbus_chan_enable_cb(struct vmbus_channel *chan)
+{
+	vmbus_recv_commit(chan);
+	chan->in_masked = false;
+	/* Before the unmask: a signal after it must find the callback on. */
+	WRITE_ONCE(chan->cb_off, false);
+	smp_mb();
+	return hv_ring_unmask(&chan->in);
+}
+EXPORT_SYMBOL_GPL(vmbus_chan_enable_cb);
+
+/**
+ * vmbus_chan_send_space() - the longest packet the outbound ring takes now
+ * @chan: an open channel
+ *
+ * For flow control: a send of a packet of at most this many bytes
+ * (descriptor and headers included, see vmbus_inband_pkt_size() and
+ * vmbus_pages_pkt_size()) finds room right now, unless another sender
+ * takes it first. The 8-byte alignment, the 8-byte trailer and the rule
+ * that the ring is never filled completely are accounted for. Request ids
+ * are not: they have their own limit (vmbus_chan_config.max_requests).
+ * Any context.
+ *
+ * Return: bytes; 0 if the channel is not open or failed.
+ */
+u32 vmbus_chan_send_space(struct vmbus_channel *chan)
+{
+	unsigned long flags;
+	u32 bytes;
+
+	if (vmbus_chan_enter(chan))
+		return 0;
+	spin_lock_irqsave(&chan->out.lock, flags);
+	bytes = min_t(u32, hv_ring_writable(&chan->out), (u32)U16_MAX * 8);
+	spin_unlock_irqrestore(&chan->out.lock, flags);
+	vmbus_chan_leave(chan);
+	return bytes;
+}
+EXPORT_SYMBOL_GPL(vmbus_chan_send_space);
+
+/* Withdraw a satisfied space request; with out->lock held. */
+static void vmbus_space_withdraw(struct vmbus_channel *chan)
+{
+	lockdep_assert_held(&chan->out.lock);
+	chan->space_want = 0;
+	if (!chan->space_waiters &&
+	    READ_ONCE(chan->out.ctl->pending_send_sz))
+		hv_ring_set_pending(&chan->out, 0);
+}
+
+/**
+ * vmbus_chan_request_space() - ask for a call once a packet would fit
+ * @chan: an open channel whose config has a send_space callback
+ * @bytes: packet bytes, as for vmbus_chan_send_space(); 0 cancels
+ *
+ * For a driver that stops its transmit queue when vmbus_chan_send_space()
+ * gets low: this sets pending_send_sz in the outbound ring so the host
+ * signals once it has read enough, and looks at the ring again after
+ * that (so a host that made room meanwhile is not missed). If the room
+ * is not there, vmbus_chan_config.send_space runs exactly once when it
+ * is, from the channel's tasklet when the host signals; a later call
+ * replaces the request (still one call). Any context.
+ *
+ * Return: true if the callback will run; false if the room is there
+ * already (send now), @bytes is 0 or can never fit, or the channel is
+ * not open: then no callback runs.
+ */
+bool vmbus_chan_request_space(struct vmbus_channel *chan, u32 bytes)
+{
+	u32 need = ALIGN(bytes, VMBUS_PKT_ALIGN) + VMBUS_PKT_TRAILER_SIZE;
+	struct hv_ring *out = &chan->out;
+	unsigned long flags;
+	bool armed = false;
+
+	if (vmbus_chan_enter(chan))
+		return false;
+	if (WARN_ON_ONCE(!chan->space_callback))
+		goto leave;
+	spin_lock_irqsave(&out->lock, flags);
+	if (bytes && need < out->size) {
+		chan->space_want = need;
+		/* Sets pending_send_sz, with the barrier the re-check needs. */
+		hv_ring_set_pending(out, max(need, chan->space_waiters ?
+					     READ_ONCE(out->ctl->pending_send_sz) :
+					     0));
+		armed = !hv_ring_has_space(out, need);
+	}
+	if (!armed)
+		vmbus_space_withdraw(chan);
+	spin_unlock_irqrestore(&out->lock, flags);
+leave:
+	vmbus_chan_leave(chan);
+	return armed;
+}
+EXPORT_SYMBOL_GPL(vmbus_chan_request_space);
+
+/* From the tasklet: make the vmbus_chan_request_space() call, if due. */
+static void vmbus_chan_space_check(struct vmbus_channel *chan)
+{
+	struct hv_ring *out = &chan->out;
+	unsigned long flags;
+	bool due;
+
+	if (!READ_ONCE(chan->space_want))
+		return;
+	spin_lock_irqsave(&out->lock, flags);
+	due = chan->space_want && hv_ring_has_space(out, chan->space_want);
+	if (due)
+		vmbus_space_withdraw(chan);
+	spin_unlock_irqrestore(&out->lock, flags);
+	if (due)
+		chan->space_callback(chan->cb_ctx);
+}
 
 /**
  * vmbus_send_and_wait() - send a request and wait for its completion
@@ -1480,7 +1734,7 @@ EXPORT_SYMBOL_GPL(vmbus_recv_done);
  * @timeout_ms: how long to wait for the completion
  *
  * For the request/response handshakes of VSC initialisation. Process
- * context.
+ * context: it sleeps, for ring space too.
  *
  * Return: 0 with the response copied, -ETIMEDOUT, -ENODEV if the channel
  * was closed or rescinded meanwhile, or an error of vmbus_send_inband().
@@ -1501,10 +1755,12 @@ int vmbus_send_and_wait(struct vmbus_channel *chan, const void *req,
 	unsigned long flags;
 	int ret;
 
+	might_sleep();
 	ret = vmbus_chan_enter(chan);
 	if (ret)
 		return ret;
-	ret = vmbus_chan_send(chan, &desc, kv, 2, &x, true, 0);
+	ret = vmbus_chan_send(chan, &desc, kv, 2, &x, true,
+			      VMBUS_SEND_MAY_SLEEP);
 	if (ret)
 		goto leave;
 	wait_event_timeout(chan->wq, READ_ONCE(x.done) || vmbus_chan_dead(chan),
@@ -1534,9 +1790,10 @@ EXPORT_SYMBOL_GPL(vmbus_send_and_wait);
 /* --- events, callbacks and accessors --------------------------------- */
 
 /*
- * The channel's tasklet: one run of the callback, which reads at most
+ * The channel's tasklet: the send_space call if it is due, then one run
+ * of the callback (unless the driver turned it off), which reads at most
  * VMBUS_RECV_BUDGET packets. A tasklet never runs on two CPUs at once,
- * so the callback is serialized wherever the host's events arrive; a
+ * so the callbacks are serialized wherever the host's events arrive; a
  * host that keeps the ring busy gets the tasklet scheduled again rather
  * than a CPU for ever (softirq then hands over to ksoftirqd).
  */
@@ -1548,8 +1805,14 @@ static void vmbus_chan_tasklet(struct tasklet_struct *t)
 	/* Pairs with smp_store_release() in open: callback set up first. */
 	if (!smp_load_acquire(&chan->cb_enabled))
 		return;
+	vmbus_chan_space_check(chan);
+	if (READ_ONCE(chan->cb_off))
+		return;
 	chan->rx_budget = VMBUS_RECV_BUDGET;
 	chan->callback(chan->cb_ctx);
+	/* Turned off: the ring and the budget now belong to the poll loop. */
+	if (READ_ONCE(chan->cb_off))
+		return;
 	more = !chan->rx_budget;
 	chan->rx_budget = VMBUS_RECV_UNLIMITED;
 	if (more && READ_ONCE(chan->cb_enabled))
@@ -1570,7 +1833,8 @@ void vmbus_chan_on_event(struct vmbus_channel *chan)
 	if (wq_has_sleeper(&chan->wq))
 		wake_up(&chan->wq);
 	/* Pairs with smp_store_release() in open: callback set up first. */
-	if (smp_load_acquire(&chan->cb_enabled))
+	if (smp_load_acquire(&chan->cb_enabled) &&
+	    (!READ_ONCE(chan->cb_off) || READ_ONCE(chan->space_want)))
 		tasklet_schedule(&chan->tasklet);
 }
 
@@ -1616,8 +1880,9 @@ int vmbus_chan_set_cpu(struct vmbus_channel *chan, unsigned int cpu)
 		ret = vmbus_post_msg(&msg, sizeof(msg));
 	}
 	if (!ret && answered && w.resp.modify.status) {
-		pr_err("host refused to move channel %u: %#x\n", chan->relid,
-		       w.resp.modify.status);
+		dev_err_ratelimited(vmbus_chan_dev(chan),
+				    "host refused to move channel %u: %#x\n",
+				    chan->relid, w.resp.modify.status);
 		ret = -EIO;
 	}
 	if (!ret) {

@@ -124,6 +124,7 @@ int hv_ring_copy(struct hv_ring *ring, const struct kvec *kv,
 	u64 trailer = (u64)start << 32;
 	u32 free, off, i;
 
+	lockdep_assert_held(&ring->lock);
 	if (READ_ONCE(ring->broken))
 		return -EIO;
 	if (total >= ring->size)
@@ -157,6 +158,7 @@ bool hv_ring_publish(struct hv_ring *ring, u32 len)
 {
 	u32 start = ring->index;
 
+	lockdep_assert_held(&ring->lock);
 	ring->index = (start + ALIGN(len, VMBUS_PKT_ALIGN) +
 		       VMBUS_PKT_TRAILER_SIZE) % ring->size;
 	/* The packet must be in memory before the index that publishes it. */
@@ -192,12 +194,33 @@ bool hv_ring_has_space(struct hv_ring *ring, u32 bytes)
 }
 
 /**
+ * hv_ring_writable() - the longest packet hv_ring_copy() would take now
+ * @ring: an outbound ring, with @ring->lock held
+ *
+ * Return: packet bytes (descriptor included, before padding): the packet
+ * padded to 8 bytes plus its trailer must leave at least 8 bytes free,
+ * since a full ring would look empty. 0 when the ring is broken.
+ */
+u32 hv_ring_writable(struct hv_ring *ring)
+{
+	u32 free;
+
+	lockdep_assert_held(&ring->lock);
+	if (READ_ONCE(ring->broken) || hv_ring_free_bytes(ring, &free))
+		return 0;
+	if (free <= VMBUS_PKT_TRAILER_SIZE + VMBUS_PKT_ALIGN)
+		return 0;
+	return free - VMBUS_PKT_TRAILER_SIZE - VMBUS_PKT_ALIGN;
+}
+
+/**
  * hv_ring_set_pending() - ask the host to signal once @bytes are free
  * @ring: an outbound ring, with @ring->lock held
  * @bytes: 0 to withdraw the request
  */
 void hv_ring_set_pending(struct hv_ring *ring, u32 bytes)
 {
+	lockdep_assert_held(&ring->lock);
 	WRITE_ONCE(ring->ctl->pending_send_sz, bytes);
 	/*
 	 * The request must be visible before the caller re-checks the free

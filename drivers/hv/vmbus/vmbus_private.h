@@ -124,6 +124,7 @@ int hv_ring_copy(struct hv_ring *ring, const struct kvec *kv,
 		 unsigned int nkv, u32 len);
 bool hv_ring_publish(struct hv_ring *ring, u32 len);
 bool hv_ring_has_space(struct hv_ring *ring, u32 bytes);
+u32 hv_ring_writable(struct hv_ring *ring);
 void hv_ring_set_pending(struct hv_ring *ring, u32 bytes);
 int hv_ring_read(struct hv_ring *ring, void *buf, u32 buf_size, u32 *len);
 bool hv_ring_commit(struct hv_ring *ring);
@@ -184,8 +185,11 @@ struct vmbus_rqst_slot;
  *	one callback at a time, also after the channel moved to another CPU
  * @rx_budget: packets the running callback may still read
  * @callback: VSC callback
- * @cb_ctx: its argument
+ * @space_callback: VSC callback for vmbus_chan_request_space()
+ * @detach: VSC callback for requests left at close
+ * @cb_ctx: their argument
  * @cb_enabled: events may call @callback (read under RCU)
+ * @cb_off: the VSC turned @callback off (vmbus_chan_disable_cb())
  * @rx_buf: where inbound packets are copied before parsing
  * @rx_buf_size: its size
  * @rx_pkt: the packet vmbus_recv_pkt() returns
@@ -198,6 +202,8 @@ struct vmbus_rqst_slot;
  * @wq: ring space, request ids, close and rescind wake-ups
  * @signal_deferred: a send with VMBUS_SEND_DEFER_SIGNAL needs a signal
  * @space_waiters: senders sleeping for ring space (under @out.lock)
+ * @space_want: ring bytes (trailer included) vmbus_chan_request_space()
+ *	waits for, 0 when none (under @out.lock)
  * @sc_callback: primary: called for each new sub-channel
  * @rescind_lock: protects @rescind_callback and @rescind_task
  * @rescind_callback: called when the host rescinds this channel
@@ -241,8 +247,11 @@ struct vmbus_channel {
 	struct tasklet_struct tasklet;
 	u32 rx_budget;
 	void (*callback)(void *ctx);
+	void (*space_callback)(void *ctx);
+	void (*detach)(void *ctx, void *rqst);
 	void *cb_ctx;
 	bool cb_enabled;
+	bool cb_off;
 	void *rx_buf;
 	u32 rx_buf_size;
 	struct vmbus_pkt rx_pkt;
@@ -256,6 +265,7 @@ struct vmbus_channel {
 	wait_queue_head_t wq;
 	bool signal_deferred;
 	u32 space_waiters;
+	u32 space_want;
 
 	void (*sc_callback)(struct vmbus_channel *sub);
 	spinlock_t rescind_lock;	/* the rescind callback and its runner */

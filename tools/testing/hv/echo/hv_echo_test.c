@@ -343,12 +343,12 @@ static int echo_send(struct echo_dev *e, struct echo_slot *slot, bool comp)
 	void *rqst = comp ? slot : NULL;
 	int ret;
 
-	ret = echo_send_slot(e, slot, rqst, VMBUS_SEND_NOWAIT);
+	ret = echo_send_slot(e, slot, rqst, 0);
 	if (ret == -EAGAIN) {
 		spin_lock_bh(&e->lock);
 		e->res.ring_full_waits++;
 		spin_unlock_bh(&e->lock);
-		ret = echo_send_slot(e, slot, rqst, 0);
+		ret = echo_send_slot(e, slot, rqst, VMBUS_SEND_MAY_SLEEP);
 	}
 	return ret;
 }
