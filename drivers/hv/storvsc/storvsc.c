@@ -507,11 +507,20 @@ static bool storvsc_fail_orphan(struct scsi_cmnd *scmd, void *data)
 	return true;
 }
 
+/* The core hands back a command its closed channel still had. */
+static void storvsc_on_detach(void *ctx, void *rqst)
+{
+	struct storvsc_cmd *cmd = scsi_cmd_priv(rqst);
+
+	set_bit(STORVSC_CMD_ORPHAN, &cmd->flags);
+}
+
 /*
  * Stop sending on @sc (NULL: every channel), take back what the host
  * holds there and fail it with @result. With @close (process context),
  * the channels are closed before the commands are failed: a host that
- * still has a channel open may write into their pages until then.
+ * still has a channel open may write into their pages until then. Closing
+ * hands the commands back itself (storvsc_on_detach()).
  */
 static void storvsc_reclaim(struct storvsc_host *host, struct storvsc_chan *sc,
 			    bool close, int result)
@@ -522,7 +531,8 @@ static void storvsc_reclaim(struct storvsc_host *host, struct storvsc_chan *sc,
 	for (i = 0; i < host->nr_chans; i++)
 		if (!sc || sc == &host->chans[i])
 			vstor_chan_stop(&host->chans[i].vc);
-	scsi_host_busy_iter(host->shost, storvsc_take_back_cmd, &fail);
+	if (!close)
+		scsi_host_busy_iter(host->shost, storvsc_take_back_cmd, &fail);
 	/* Sub-channels first, as the host expects. */
 	for (i = host->nr_chans; close && i--; )
 		if (!sc || sc == &host->chans[i])
@@ -809,7 +819,8 @@ static int storvsc_open_chan(struct storvsc_host *host,
 	spin_lock_init(&sc->cb_lock);
 	sc->closed = false;
 	ret = vstor_chan_open(&sc->vc, chan, &host->hdev->device,
-			      vstor_queue_depth(), storvsc_on_channel, sc);
+			      vstor_queue_depth(), storvsc_on_channel,
+			      storvsc_on_detach, sc);
 	if (!ret)
 		WRITE_ONCE(host->nr_chans, host->nr_chans + 1);
 	return ret;

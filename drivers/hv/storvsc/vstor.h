@@ -90,7 +90,8 @@ struct vstor_srb_addr {
 
 int vstor_chan_open(struct vstor_chan *vc, struct vmbus_channel *chan,
 		    struct device *dev, u32 max_requests,
-		    void (*callback)(void *ctx), void *ctx);
+		    void (*callback)(void *ctx),
+		    void (*detach)(void *ctx, void *rqst), void *ctx);
 void vstor_chan_close(struct vstor_chan *vc);
 void vstor_chan_stop(struct vstor_chan *vc);
 bool vstor_chan_alive(struct vstor_chan *vc);
