@@ -26,6 +26,12 @@
  * or a page that is not guest RAM; a reply that could never fit in the
  * inbound ring (descriptor + padded payload + 8 >= ring data size).
  *
+ * An inband packet whose payload is exactly a struct echo_ctl with
+ * ECHO_CTL_MAGIC is a control request (include/hyperv/echo.h): read a
+ * GPADL of this channel back to the guest, or send a packet that asks for
+ * a completion and check the guest's completion. A completion from the
+ * guest that answers no such packet is counted in bad_packets.
+ *
  * When the inbound ring is full the request stays in the outbound ring
  * until the guest makes room: nothing is dropped.
  */
@@ -33,13 +39,24 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <hyperv/echo.h>
+
 #include "log.h"
 #include "vmbus_server.h"
 
-/* Room to assemble GPA-direct data: as big as the inbound ring. */
+/* The first transaction id of the host's own packets (ECHO_CTL_PING). */
+#define ECHO_PING_ID_BASE	0xec400000000ULL
+
+/*
+ * Room to assemble GPA-direct data: as big as the inbound ring; and the
+ * ping whose completion is awaited (@ping_id 0: none).
+ */
 struct echo_state {
 	uint8_t *buf;
 	uint32_t cap;
+	uint64_t next_ping_id;
+	uint64_t ping_id;
+	uint64_t ping_token;
 };
 
 static int echo_open(struct hv_channel *ch)
@@ -54,6 +71,7 @@ static int echo_open(struct hv_channel *ch)
 		free(st);
 		return -ENOMEM;
 	}
+	st->next_ping_id = ECHO_PING_ID_BASE;
 	ch->priv = st;
 	return 0;
 }
@@ -166,18 +184,126 @@ static int echo_gpa_direct(struct hv_channel *ch, const uint8_t *pkt,
 	return echo_reply(ch, desc, iov, 2);
 }
 
+static int echo_send_ctl(struct hv_channel *ch, uint16_t flags,
+			 uint64_t trans_id, const struct echo_ctl *ctl)
+{
+	struct iovec iov = { .iov_base = (void *)ctl, .iov_len = sizeof(*ctl) };
+
+	return hv_channel_send(ch, VMBUS_PKT_DATA_INBAND, flags, trans_id,
+			       &iov, 1);
+}
+
+/* ECHO_CTL_GPADL_READ: the first @len bytes of a GPADL of this channel. */
+static int echo_gpadl_read(struct hv_channel *ch, const struct echo_ctl *req)
+{
+	struct hv_gpadl *g = vmbus_gpadl_find(ch->srv, req->gpadl);
+	struct echo_state *st = ch->priv;
+	struct echo_ctl fail = *req;
+	struct vmbus_gpa_range r = { .byte_count = req->len };
+	struct iovec iov;
+
+	fail.status = 1;
+	if (!g || !g->created || g->relid != ch->relid || !req->len ||
+	    req->len > st->cap ||
+	    req->len > (uint64_t)g->npfns * HV_WIRE_PAGE_SIZE ||
+	    echo_read_range(ch, &r, g->pfns, st->buf)) {
+		hv_warn_rl("echo relid %u: cannot read GPADL 0x%x (%u bytes)",
+			   ch->relid, req->gpadl, req->len);
+		return echo_send_ctl(ch, 0, 0, &fail);
+	}
+	iov.iov_base = st->buf;
+	iov.iov_len = req->len;
+	return hv_channel_send(ch, VMBUS_PKT_DATA_INBAND, 0, 0, &iov, 1);
+}
+
+/* ECHO_CTL_PING: a packet of ours that the guest must complete. */
+static int echo_ping(struct hv_channel *ch, const struct echo_ctl *req)
+{
+	struct echo_state *st = ch->priv;
+	int ret;
+
+	ret = echo_send_ctl(ch, VMBUS_PKT_FLAG_COMPLETION_REQUESTED,
+			    st->next_ping_id, req);
+	if (ret)
+		return ret;
+	st->ping_id = st->next_ping_id++;
+	st->ping_token = req->token;
+	return 0;
+}
+
+/* A completion from the guest: it must answer our ping, id and payload. */
+static int echo_completion(struct hv_channel *ch, const uint8_t *pkt,
+			   uint32_t len)
+{
+	const struct vmbus_packet_desc *desc = (const void *)pkt;
+	struct echo_state *st = ch->priv;
+	uint32_t off = desc->offset8 * 8;
+	struct echo_ctl ctl, res = {
+		.magic = ECHO_CTL_MAGIC,
+		.op = ECHO_CTL_PING_RESULT,
+		.status = 1,
+	};
+	int ret;
+
+	if (!st->ping_id) {
+		hv_warn_rl("echo relid %u: completion 0x%llx answers nothing",
+			   ch->relid, (unsigned long long)desc->trans_id);
+		return -EINVAL;
+	}
+	if (desc->trans_id == st->ping_id && len - off >= sizeof(ctl)) {
+		memcpy(&ctl, pkt + off, sizeof(ctl));
+		if (ctl.magic == ECHO_CTL_MAGIC && ctl.op == ECHO_CTL_PING &&
+		    ctl.token == st->ping_token)
+			res.status = 0;
+	}
+	res.token = st->ping_token;
+	ret = echo_send_ctl(ch, 0, 0, &res);
+	if (!ret)
+		st->ping_id = 0;
+	return ret;
+}
+
+/* Return: 1 if @data is no control request (echo it), else as a reply. */
+static int echo_control(struct hv_channel *ch, const uint8_t *data,
+			uint32_t len)
+{
+	struct echo_ctl req;
+
+	if (len != sizeof(req))
+		return 1;
+	memcpy(&req, data, sizeof(req));
+	if (req.magic != ECHO_CTL_MAGIC)
+		return 1;
+	switch (req.op) {
+	case ECHO_CTL_GPADL_READ:
+		return echo_gpadl_read(ch, &req);
+	case ECHO_CTL_PING:
+		return echo_ping(ch, &req);
+	default:
+		hv_warn_rl("echo relid %u: control op %u ignored", ch->relid,
+			   req.op);
+		return -EINVAL;
+	}
+}
+
 static int echo_packet(struct hv_channel *ch, const uint8_t *pkt,
 		       uint32_t len)
 {
 	const struct vmbus_packet_desc *desc = (const void *)pkt;
 	uint32_t off = desc->offset8 * 8;
 	struct iovec iov;
+	int ret;
 
 	switch (desc->type) {
 	case VMBUS_PKT_DATA_INBAND:
+		ret = echo_control(ch, pkt + off, len - off);
+		if (ret != 1)
+			return ret;
 		iov.iov_base = (void *)(pkt + off);
 		iov.iov_len = len - off;
 		return echo_reply(ch, desc, &iov, 1);
+	case VMBUS_PKT_COMP:
+		return echo_completion(ch, pkt, len);
 	case VMBUS_PKT_DATA_USING_GPA_DIRECT:
 		return echo_gpa_direct(ch, pkt, len);
 	default:
