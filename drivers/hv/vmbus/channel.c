@@ -1612,8 +1612,8 @@ bool vmbus_chan_enable_cb(struct vmbus_channel *chan)
 {
 	vmbus_recv_commit(chan);
 	chan->in_masked = false;
-	/* Before the unmask: a signal after it must find the callback on. */
 	WRITE_ONCE(chan->cb_off, false);
+	/* Callback on before the unmask: a signal after it must find it on. */
 	smp_mb();
 	return hv_ring_unmask(&chan->in);
 }

@@ -10,10 +10,17 @@
  * Writing "COUNT MINSIZE MAXSIZE MODE [SEED]" to the device's "run" file
  * sends COUNT packets of pseudo-random sizes (MODE: inband, gpadirect or
  * mixed), keeps several in flight, checks every echoed byte and returns
- * when all came back; "result" then tells how it went. See
- * Documentation/hv/vmbus.rst.
+ * when all came back; "result" then tells how it went.
+ *
+ * Writing a test name to "selftest" exercises one part of the channel API
+ * against the echo device's control requests (include/hyperv/echo.h) and
+ * the device's back-pressure; reading it prints what was measured, as
+ * "key=value" pairs. See Documentation/hv/vmbus.rst.
  */
 
+#include <hyperv/echo.h>
+#include <linux/bitmap.h>
+#include <linux/delay.h>
 #include <linux/hyperv.h>
 #include <linux/kernel.h>
 #include <linux/ktime.h>
@@ -22,6 +29,7 @@
 #include <linux/slab.h>
 #include <linux/spinlock.h>
 #include <linux/sysfs.h>
+#include <linux/vmalloc.h>
 #include <linux/wait.h>
 
 #define ECHO_RING_SIZE		(64 * 1024)
@@ -101,6 +109,45 @@ struct echo_result {
 	u64 bytes;
 };
 
+/* Self-tests: a GPADL of three pages; requests kept in flight at close. */
+#define ECHO_ST_GPADL_SIZE	(3 * PAGE_SIZE)
+#define ECHO_ST_DETACH		8
+#define ECHO_ST_FLOW_LEN	1000
+#define ECHO_ST_RESULT_SIZE	256
+#define ECHO_ST_WAIT		(5 * HZ)
+/* How long the host gets to do what it should not (signal, drain). */
+#define ECHO_ST_QUIET_MS	300
+
+/**
+ * struct echo_selftest - state of the API self-tests
+ * @active: a self-test owns the channel: the callback hands packets here
+ * @callbacks: runs of the channel callback
+ * @space_calls: runs of the send_space callback
+ * @got: a packet arrived for the self-test
+ * @pkt: its payload (the first ECHO_MAX_PKT_SIZE bytes)
+ * @pkt_len: its length
+ * @detached: requests the detach callback got
+ * @detach_seen: which ones, by index
+ * @gpadl: the GPADL of gpadl_create
+ * @gpadl_buf: its buffer
+ * @old_handle: the handle gpadl_teardown tore down
+ * @result: what "selftest" prints
+ */
+struct echo_selftest {
+	bool active;
+	atomic_t callbacks;
+	atomic_t space_calls;
+	bool got;
+	u8 *pkt;
+	u32 pkt_len;
+	u32 detached;
+	DECLARE_BITMAP(detach_seen, ECHO_ST_DETACH);
+	struct vmbus_gpadl gpadl;
+	void *gpadl_buf;
+	u32 old_handle;
+	char result[ECHO_ST_RESULT_SIZE];
+};
+
 /**
  * struct echo_dev - one echo device
  * @hdev: the VMBus device
@@ -122,6 +169,8 @@ struct echo_result {
  * @max_size: largest data size a run may ask for
  * @txbuf: the payload of the packet being built
  * @res: counters of the current or last run
+ * @cfg: how the channel is opened (the detach self-test reopens it)
+ * @st: API self-tests
  */
 struct echo_dev {
 	struct hv_device *hdev;
@@ -141,6 +190,8 @@ struct echo_dev {
 	u32 max_size;
 	u8 *txbuf;
 	struct echo_result res;
+	struct vmbus_chan_config cfg;
+	struct echo_selftest st;
 };
 
 /* --- payload pattern ------------------------------------------------- */
@@ -244,14 +295,22 @@ static void echo_on_packet(struct echo_dev *e, const struct vmbus_pkt *pkt)
 	wake_up(&e->wq);
 }
 
+static void echo_st_on_packet(struct echo_dev *e,
+			      const struct vmbus_pkt *pkt);
+
 static void echo_callback(void *ctx)
 {
 	struct echo_dev *e = ctx;
 	const struct vmbus_pkt *pkt;
 
+	atomic_inc(&e->st.callbacks);
 	do {
-		while ((pkt = vmbus_recv_pkt(e->chan)))
-			echo_on_packet(e, pkt);
+		while ((pkt = vmbus_recv_pkt(e->chan))) {
+			if (READ_ONCE(e->st.active))
+				echo_st_on_packet(e, pkt);
+			else
+				echo_on_packet(e, pkt);
+		}
 	} while (vmbus_recv_done(e->chan));
 }
 
@@ -543,6 +602,348 @@ static void echo_run(struct echo_dev *e, const struct echo_params *p)
 			seq, ret);
 }
 
+/* --- API self-tests -------------------------------------------------- */
+
+/* A packet for the self-test; a ping from the host is completed here. */
+static void echo_st_on_packet(struct echo_dev *e, const struct vmbus_pkt *pkt)
+{
+	struct echo_selftest *st = &e->st;
+
+	if (pkt->type == VMBUS_PKT_DATA_INBAND &&
+	    (pkt->flags & VMBUS_PKT_FLAG_COMPLETION_REQUESTED)) {
+		/* Softirq context: the default flags never sleep. */
+		if (vmbus_send_completion(e->chan, pkt->trans_id, pkt->data,
+					  min_t(u32, pkt->len,
+						sizeof(struct echo_ctl)), 0))
+			dev_err(&e->hdev->device, "completion not sent\n");
+		return;
+	}
+	spin_lock(&e->lock);
+	st->pkt_len = min_t(u32, pkt->len, ECHO_MAX_PKT_SIZE);
+	memcpy(st->pkt, pkt->data, st->pkt_len);
+	st->got = true;
+	spin_unlock(&e->lock);
+	wake_up(&e->wq);
+}
+
+static bool echo_st_got(struct echo_dev *e)
+{
+	return READ_ONCE(e->st.got) || READ_ONCE(e->stopping);
+}
+
+/* Send a control request and wait for the packet that answers it. */
+static int echo_st_request(struct echo_dev *e, const struct echo_ctl *req)
+{
+	int ret;
+
+	spin_lock_bh(&e->lock);
+	e->st.got = false;
+	spin_unlock_bh(&e->lock);
+	ret = vmbus_send(e->chan, req, sizeof(*req), NULL,
+			 VMBUS_SEND_MAY_SLEEP);
+	if (ret)
+		return ret;
+	if (!wait_event_timeout(e->wq, echo_st_got(e), ECHO_ST_WAIT))
+		return -ETIMEDOUT;
+	return READ_ONCE(e->stopping) ? -ESHUTDOWN : 0;
+}
+
+static __printf(2, 3) void echo_st_result(struct echo_dev *e,
+					   const char *fmt, ...)
+{
+	va_list args;
+
+	va_start(args, fmt);
+	vsnprintf(e->st.result, sizeof(e->st.result), fmt, args);
+	va_end(args);
+}
+
+static int echo_st_gpadl_create(struct echo_dev *e)
+{
+	struct echo_selftest *st = &e->st;
+	int ret;
+
+	if (st->gpadl.handle)
+		return -EBUSY;
+	st->gpadl_buf = vmalloc(ECHO_ST_GPADL_SIZE);
+	if (!st->gpadl_buf)
+		return -ENOMEM;
+	echo_fill(st->gpadl_buf, ECHO_MAGIC, ECHO_ST_GPADL_SIZE);
+	ret = vmbus_gpadl_create(e->chan, st->gpadl_buf, ECHO_ST_GPADL_SIZE,
+				 &st->gpadl);
+	if (ret && !st->gpadl.buffer)
+		vfree(st->gpadl_buf);
+	if (ret)
+		st->gpadl_buf = NULL;
+	echo_st_result(e, "ret=%d handle=%#x size=%u\n", ret,
+		       st->gpadl.handle, st->gpadl.size);
+	return 0;
+}
+
+/* The host reads the GPADL back; after teardown it must refuse. */
+static int echo_st_gpadl_read(struct echo_dev *e, u32 handle)
+{
+	struct echo_ctl req = {
+		.magic = ECHO_CTL_MAGIC,
+		.op = ECHO_CTL_GPADL_READ,
+		.gpadl = handle,
+		.len = ECHO_ST_GPADL_SIZE,
+	};
+	const struct echo_ctl *ans = (const void *)e->st.pkt;
+	bool match = false, refused = false;
+	int ret;
+
+	ret = echo_st_request(e, &req);
+	if (!ret && e->st.pkt_len >= ECHO_ST_GPADL_SIZE)
+		match = echo_check_bytes(e->st.pkt, ECHO_MAGIC,
+					 ECHO_ST_GPADL_SIZE);
+	else if (!ret && e->st.pkt_len == sizeof(*ans))
+		refused = ans->op == ECHO_CTL_GPADL_READ && ans->status;
+	echo_st_result(e, "ret=%d handle=%#x len=%u match=%d refused=%d\n",
+		       ret, handle, e->st.pkt_len, match, refused);
+	return 0;
+}
+
+static int echo_st_gpadl_teardown(struct echo_dev *e)
+{
+	struct echo_selftest *st = &e->st;
+	u32 handle = st->gpadl.handle;
+	int ret;
+
+	if (!handle)
+		return -ENOENT;
+	ret = vmbus_gpadl_teardown(e->chan, &st->gpadl);
+	if (!ret)
+		vfree(st->gpadl_buf);
+	st->gpadl_buf = NULL;
+	echo_st_result(e, "ret=%d handle=%#x cleared=%d\n", ret, handle,
+		       !st->gpadl.handle);
+	/* For gpadl_stale, which the host must now refuse. */
+	st->old_handle = handle;
+	return 0;
+}
+
+/* The host sends a packet asking for a completion; it checks ours. */
+static int echo_st_completion(struct echo_dev *e)
+{
+	struct echo_ctl req = {
+		.magic = ECHO_CTL_MAGIC,
+		.op = ECHO_CTL_PING,
+		.token = get_random_u64(),
+	};
+	const struct echo_ctl *ans = (const void *)e->st.pkt;
+	int ret, status = -1;
+
+	ret = echo_st_request(e, &req);
+	if (!ret && e->st.pkt_len == sizeof(*ans) &&
+	    ans->magic == ECHO_CTL_MAGIC && ans->op == ECHO_CTL_PING_RESULT &&
+	    ans->token == req.token)
+		status = ans->status;
+	echo_st_result(e, "ret=%d status=%d\n", ret, status);
+	return 0;
+}
+
+/* Read what the host sent, as a poll loop does; callbacks are off. */
+static u32 echo_st_poll(struct echo_dev *e)
+{
+	const struct vmbus_pkt *pkt;
+	u32 n = 0;
+
+	local_bh_disable();
+	while ((pkt = vmbus_recv_pkt(e->chan)))
+		n++;
+	vmbus_recv_commit(e->chan);
+	local_bh_enable();
+	return n;
+}
+
+/* Poll until @count packets came, with callbacks off all along. */
+static u32 echo_st_poll_all(struct echo_dev *e, u32 count)
+{
+	unsigned long end = jiffies + ECHO_ST_WAIT;
+	u32 n = 0;
+
+	while (n < count && time_before(jiffies, end)) {
+		n += echo_st_poll(e);
+		if (n < count)
+			msleep(20);
+	}
+	return n;
+}
+
+/*
+ * disable_cb/enable_cb: with callbacks off, an echo arrives without a
+ * callback run, enable_cb says it is there, polling takes it, and then
+ * enable_cb finds nothing.
+ */
+static int echo_st_cb(struct echo_dev *e)
+{
+	int before, during, pending, polled, pending_after, ret;
+
+	before = atomic_read(&e->st.callbacks);
+	vmbus_chan_disable_cb(e->chan);
+	ret = vmbus_send(e->chan, e->txbuf, 64, NULL, VMBUS_SEND_MAY_SLEEP);
+	msleep(ECHO_ST_QUIET_MS);
+	during = atomic_read(&e->st.callbacks) - before;
+	local_bh_disable();
+	pending = vmbus_chan_enable_cb(e->chan);
+	vmbus_chan_disable_cb(e->chan);
+	local_bh_enable();
+	polled = echo_st_poll_all(e, 1);
+	local_bh_disable();
+	pending_after = vmbus_chan_enable_cb(e->chan);
+	local_bh_enable();
+	echo_st_result(e,
+		       "ret=%d callbacks_while_off=%d pending_on_enable=%d polled=%u pending_after=%d\n",
+		       ret, during, pending, polled, pending_after);
+	return 0;
+}
+
+static void echo_st_send_space(void *ctx)
+{
+	struct echo_dev *e = ctx;
+
+	atomic_inc(&e->st.space_calls);
+	wake_up(&e->wq);
+}
+
+static bool echo_st_space_called(struct echo_dev *e)
+{
+	return atomic_read(&e->st.space_calls) || READ_ONCE(e->stopping);
+}
+
+/*
+ * Send until the ring is full and stays full: the host stopped reading
+ * because the inbound ring is full of echoes nobody reads.
+ */
+static int echo_st_fill(struct echo_dev *e, u32 limit, u32 *sent)
+{
+	u32 need = vmbus_inband_pkt_size(ECHO_ST_FLOW_LEN);
+	int ret = 0, tries;
+
+	for (tries = 0; tries < 20; tries++) {
+		while (*sent < limit &&
+		       !(ret = vmbus_send(e->chan, e->txbuf, ECHO_ST_FLOW_LEN,
+					  NULL, 0)))
+			(*sent)++;
+		if (ret != -EAGAIN)
+			break;
+		msleep(100);
+		if (vmbus_chan_send_space(e->chan) < need)
+			break;
+	}
+	return ret;
+}
+
+/*
+ * Flow control: with callbacks off the host's echoes fill the inbound
+ * ring, then the host stops reading and the outbound ring fills. The
+ * space request must not be called while nothing moves, and exactly once
+ * after the guest polled and the host could drain.
+ */
+static int echo_st_flow(struct echo_dev *e)
+{
+	u32 need = vmbus_inband_pkt_size(ECHO_ST_FLOW_LEN);
+	u32 ring = vmbus_chan_ring_size(e->chan, true);
+	u32 empty, full, later, after, sent = 0, polled;
+	int ret = 0, calls_stuck, calls, cbs;
+	bool armed;
+
+	atomic_set(&e->st.space_calls, 0);
+	empty = vmbus_chan_send_space(e->chan);
+	cbs = atomic_read(&e->st.callbacks);
+	vmbus_chan_disable_cb(e->chan);
+	ret = echo_st_fill(e, ring / need * 4, &sent);
+	full = vmbus_chan_send_space(e->chan);
+	armed = vmbus_chan_request_space(e->chan, need);
+	msleep(ECHO_ST_QUIET_MS);
+	later = vmbus_chan_send_space(e->chan);
+	calls_stuck = atomic_read(&e->st.space_calls);
+	cbs = atomic_read(&e->st.callbacks) - cbs;
+
+	polled = echo_st_poll_all(e, sent);
+	wait_event_timeout(e->wq, echo_st_space_called(e), ECHO_ST_WAIT);
+	msleep(ECHO_ST_QUIET_MS);
+	calls = atomic_read(&e->st.space_calls);
+	after = vmbus_chan_send_space(e->chan);
+	local_bh_disable();
+	vmbus_chan_enable_cb(e->chan);
+	local_bh_enable();
+	echo_st_result(e,
+		       "ring=%u empty=%u need=%u sent=%u ret=%d full=%u later=%u armed=%d callbacks_while_off=%d calls_stuck=%d polled=%u calls=%d after=%u\n",
+		       ring, empty, need, sent, ret, full, later, armed, cbs,
+		       calls_stuck, polled, calls, after);
+	return 0;
+}
+
+static void echo_st_detach(void *ctx, void *rqst)
+{
+	struct echo_dev *e = ctx;
+	long i = (u8 *)rqst - e->txbuf;
+
+	e->st.detached++;
+	if (i >= 0 && i < ECHO_ST_DETACH)
+		set_bit(i, e->st.detach_seen);
+}
+
+/*
+ * Requests whose completions the guest never read are handed back, each
+ * once, when the channel closes; then the channel opens again.
+ */
+static int echo_st_close(struct echo_dev *e)
+{
+	int ret = 0, reopen;
+	u32 i, sent = 0;
+
+	e->st.detached = 0;
+	bitmap_zero(e->st.detach_seen, ECHO_ST_DETACH);
+	vmbus_chan_disable_cb(e->chan);
+	/* Distinct contexts: addresses inside txbuf, never dereferenced. */
+	for (i = 0; i < ECHO_ST_DETACH && !ret; i++) {
+		ret = vmbus_send(e->chan, e->txbuf, 8, e->txbuf + i,
+				 VMBUS_SEND_MAY_SLEEP);
+		sent += !ret;
+	}
+	msleep(ECHO_ST_QUIET_MS);
+	vmbus_chan_close(e->chan);
+	reopen = vmbus_chan_open(e->chan, &e->cfg);
+	echo_st_result(e, "ret=%d sent=%u detached=%u distinct=%u reopen=%d\n",
+		       ret, sent, e->st.detached,
+		       bitmap_weight(e->st.detach_seen, ECHO_ST_DETACH),
+		       reopen);
+	return 0;
+}
+
+static int echo_st_run(struct echo_dev *e, const char *name)
+{
+	static const char *const names[] = {
+		"gpadl_create", "gpadl_read", "gpadl_teardown", "gpadl_stale",
+		"completion", "cb", "flow", "close",
+	};
+	int n = sysfs_match_string(names, name);
+
+	switch (n) {
+	case 0:
+		return echo_st_gpadl_create(e);
+	case 1:
+		return echo_st_gpadl_read(e, e->st.gpadl.handle);
+	case 2:
+		return echo_st_gpadl_teardown(e);
+	case 3:
+		return echo_st_gpadl_read(e, e->st.old_handle);
+	case 4:
+		return echo_st_completion(e);
+	case 5:
+		return echo_st_cb(e);
+	case 6:
+		return echo_st_flow(e);
+	case 7:
+		return echo_st_close(e);
+	default:
+		return -EINVAL;
+	}
+}
+
 /* --- sysfs ----------------------------------------------------------- */
 
 static int echo_parse(struct echo_dev *e, const char *buf,
@@ -615,9 +1016,40 @@ static ssize_t ring_size_show(struct device *dev,
 }
 static DEVICE_ATTR_RO(ring_size);
 
+static ssize_t selftest_store(struct device *dev,
+			      struct device_attribute *attr, const char *buf,
+			      size_t count)
+{
+	struct echo_dev *e = dev_get_drvdata(dev);
+	int ret;
+
+	if (!mutex_trylock(&e->run_lock))
+		return -EBUSY;
+	e->st.result[0] = 0;
+	WRITE_ONCE(e->st.active, true);
+	ret = echo_st_run(e, buf);
+	WRITE_ONCE(e->st.active, false);
+	mutex_unlock(&e->run_lock);
+	return ret ?: count;
+}
+
+static ssize_t selftest_show(struct device *dev,
+			     struct device_attribute *attr, char *buf)
+{
+	struct echo_dev *e = dev_get_drvdata(dev);
+	ssize_t ret;
+
+	mutex_lock(&e->run_lock);
+	ret = sysfs_emit(buf, "%s", e->st.result);
+	mutex_unlock(&e->run_lock);
+	return ret;
+}
+static DEVICE_ATTR_RW(selftest);
+
 static struct attribute *echo_attrs[] = {
 	&dev_attr_run.attr,
 	&dev_attr_result.attr,
+	&dev_attr_selftest.attr,
 	&dev_attr_ring_size.attr,
 	NULL,
 };
@@ -641,6 +1073,7 @@ static void echo_free_pages(struct echo_dev *e)
 		kfree(e->slots[i].pages);
 	}
 	kvfree(e->txbuf);
+	kvfree(e->st.pkt);
 }
 
 static int echo_alloc_pages(struct echo_dev *e)
@@ -664,6 +1097,8 @@ static int echo_probe(struct hv_device *hdev,
 		.max_pkt_size = ECHO_MAX_PKT_SIZE,
 		.max_requests = 2 * ECHO_WINDOW,
 		.callback = echo_callback,
+		.send_space = echo_st_send_space,
+		.detach = echo_st_detach,
 	};
 	struct echo_dev *e;
 	int ret;
@@ -671,6 +1106,11 @@ static int echo_probe(struct hv_device *hdev,
 	e = kzalloc(sizeof(*e), GFP_KERNEL);
 	if (!e)
 		return -ENOMEM;
+	e->st.pkt = kvmalloc(ECHO_MAX_PKT_SIZE, GFP_KERNEL);
+	if (!e->st.pkt) {
+		kfree(e);
+		return -ENOMEM;
+	}
 	e->hdev = hdev;
 	e->chan = hdev->channel;
 	mutex_init(&e->run_lock);
@@ -687,7 +1127,8 @@ static int echo_probe(struct hv_device *hdev,
 	hv_set_drvdata(hdev, e);
 
 	cfg.ctx = e;
-	ret = vmbus_chan_open(e->chan, &cfg);
+	e->cfg = cfg;
+	ret = vmbus_chan_open(e->chan, &e->cfg);
 	if (ret)
 		goto free;
 	ret = sysfs_create_group(&hdev->device.kobj, &echo_group);
@@ -711,6 +1152,9 @@ static void echo_remove(struct hv_device *hdev)
 	WRITE_ONCE(e->stopping, true);
 	wake_up_all(&e->wq);
 	sysfs_remove_group(&hdev->device.kobj, &echo_group);
+	/* A GPADL the host may still hold is leaked, never freed. */
+	if (e->st.gpadl.handle && !vmbus_gpadl_teardown(e->chan, &e->st.gpadl))
+		vfree(e->st.gpadl_buf);
 	vmbus_chan_close(e->chan);
 	echo_free_pages(e);
 	kfree(e);
