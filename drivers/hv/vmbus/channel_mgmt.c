@@ -31,6 +31,7 @@ static struct vmbus_channel *vmbus_find_primary(const guid_t *type,
 {
 	struct vmbus_channel *chan;
 
+	lockdep_assert_held(&vmbus_conn.lock);
 	list_for_each_entry(chan, &vmbus_conn.channels, node)
 		if (!chan->primary &&
 		    (!type || guid_equal(&chan->offer.if_type, type)) &&
@@ -49,6 +50,7 @@ static bool vmbus_has_subchannel(struct vmbus_channel *primary, u16 index)
 {
 	struct vmbus_channel *sc;
 
+	lockdep_assert_held(&vmbus_conn.lock);
 	list_for_each_entry(sc, &primary->subchannels, sc_node)
 		if (sc->sub_index == index && !sc->host_rescinded)
 			return true;
@@ -121,6 +123,7 @@ static void vmbus_send_relid_released(struct vmbus_channel *chan)
 /* Stop events for @chans; with vmbus_conn.lock held. */
 static void vmbus_unlink_channel(struct vmbus_channel *chan)
 {
+	lockdep_assert_held(&vmbus_conn.lock);
 	if (!chan->relid_released &&
 	    vmbus_relid_chan(chan->relid) == chan)
 		vmbus_set_relid(chan->relid, NULL);
@@ -270,6 +273,7 @@ static bool vmbus_offer_ok(const struct vmbus_msg_offer *offer)
  */
 static void vmbus_offer_rejected(u32 relid)
 {
+	lockdep_assert_held(&vmbus_conn.lock);
 	if (relid && relid <= VMBUS_MAX_RELID && !vmbus_relid_chan(relid))
 		set_bit(relid, vmbus_conn.rejected_relids);
 }

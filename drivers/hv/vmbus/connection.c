@@ -568,6 +568,7 @@ void vmbus_signal_host(struct vmbus_channel *chan)
 /* With vmbus_conn.lock held; NULL removes. */
 void vmbus_set_relid(u32 relid, struct vmbus_channel *chan)
 {
+	lockdep_assert_held(&vmbus_conn.lock);
 	rcu_assign_pointer(vmbus_conn.relids[relid], chan);
 }
 

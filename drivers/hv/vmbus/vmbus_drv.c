@@ -412,6 +412,7 @@ int vmbus_chan_sysfs_add(struct vmbus_channel *chan)
 	struct hv_device *hdev = vmbus_chan_device(chan);
 	int ret;
 
+	lockdep_assert_held(&vmbus_conn.lock);
 	if (chan->kobj_added || !hdev || !hdev->channels_kobj)
 		return 0;
 	ret = kobject_add(&chan->kobj, hdev->channels_kobj, "%u", chan->relid);
@@ -424,6 +425,7 @@ int vmbus_chan_sysfs_add(struct vmbus_channel *chan)
 /* With vmbus_conn.lock held. */
 void vmbus_chan_sysfs_del(struct vmbus_channel *chan)
 {
+	lockdep_assert_held(&vmbus_conn.lock);
 	if (!chan->kobj_added)
 		return;
 	kobject_del(&chan->kobj);
