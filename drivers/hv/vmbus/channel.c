@@ -1669,7 +1669,9 @@ static void vmbus_space_withdraw(struct vmbus_channel *chan)
  * that (so a host that made room meanwhile is not missed). If the room
  * is not there, vmbus_chan_config.send_space runs exactly once when it
  * is, from the channel's tasklet when the host signals; a later call
- * replaces the request (still one call). Any context.
+ * replaces the request (still one call). Once the channel is closed or
+ * rescinded, no call comes (the driver learns of that otherwise). Any
+ * context.
  *
  * Return: true if the callback will run; false if the room is there
  * already (send now), @bytes is 0 or can never fit, or the channel is
