@@ -27,7 +27,7 @@ cycles=100
 # The instance hvhost gives its bad offers (vmbus_fault.c).
 fault_id=fa17fa17-0000-4000-8000-000000000001
 
-# KIND|COUNT|what the guest logs (a fixed string after "hv_vmbus: ").
+# KIND|COUNT|what the guest logs (a fixed string of a core log line).
 msg_faults='msg-too-big|1|host message with bad size 241
 short-offer|1|host message type 1 too short: 100
 short-rescind|1|host message type 2 too short: 8
@@ -70,8 +70,10 @@ hv_scenario_files
 	echo "drop_faults='$drop_faults'"
 	echo "break_faults='$break_faults'"
 	cat <<'GUEST'
-# How often the core logged a line containing $1.
-vlog() { dmesg | grep -F "hv_vmbus: " | grep -c -F -- "$1"; }
+# How often the core logged a line containing $1. Lines about a channel
+# name its device ("hv_echo_test <GUID>: ..."), the others start with
+# "hv_vmbus: "; the strings looked for are the core's own either way.
+vlog() { dmesg | grep -c -F -- "$1"; }
 logged() { [ "$(vlog "$1")" -ge "$2" ]; }
 above() { [ "$(cat "$1")" -gt "$2" ]; }
 # run_failed RESULT: a run that verified nothing and counted errors.
