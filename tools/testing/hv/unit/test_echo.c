@@ -6,6 +6,8 @@
  */
 #include <string.h>
 
+#include <hyperv/echo.h>
+
 #include "unit.h"
 
 #define V53	VMBUS_VERSION(5, 3)
@@ -274,6 +276,92 @@ static void test_stub_device(void)
 	fake_destroy(&e.fg);
 }
 
+/* Control requests (include/hyperv/echo.h). */
+static int send_ctl(struct echo_env *e, uint32_t op, uint32_t gpadl,
+		    uint32_t len, uint64_t token)
+{
+	struct echo_ctl c = {
+		.magic = ECHO_CTL_MAGIC, .op = op, .gpadl = gpadl, .len = len,
+		.token = token,
+	};
+
+	return send_inband(e, 0, 0, &c, sizeof(c));
+}
+
+static void test_echo_gpadl_read(void)
+{
+	static uint8_t buf[8192];
+	const struct echo_ctl *c = (const void *)(buf + 16);
+	struct echo_env e;
+	uint64_t gpa;
+	uint8_t *p;
+	uint32_t i;
+
+	CHECK(echo_env_init(&e, "echo", false, 4, 4) == 0);
+	gpa = fake_alloc(&e.fg, 2);
+	p = fake_ptr(&e.fg, gpa);
+	for (i = 0; i < 2 * HV_WIRE_PAGE_SIZE; i++)
+		p[i] = (uint8_t)(i * 7 + 3);
+	CHECK(fake_create_gpadl(&e.fg, e.fc.relid, 0x777, gpa, 2) == 0);
+	CHECK(send_ctl(&e, ECHO_CTL_GPADL_READ, 0x777, 5000, 0) == 0);
+	CHECK(gring_read(&e.fc.in, buf, sizeof(buf)) == 16 + 5000);
+	CHECK(!memcmp(buf + 16, p, 5000));
+	/* Unknown handle, and longer than the GPADL: refused. */
+	CHECK(send_ctl(&e, ECHO_CTL_GPADL_READ, 0x778, 16, 0) == 0);
+	CHECK(gring_read(&e.fc.in, buf, sizeof(buf)) == 48);
+	CHECK(c->op == ECHO_CTL_GPADL_READ && c->status == 1);
+	CHECK(send_ctl(&e, ECHO_CTL_GPADL_READ, 0x777, 8193, 0) == 0);
+	CHECK(gring_read(&e.fc.in, buf, sizeof(buf)) == 48);
+	CHECK(c->status == 1);
+	fake_destroy(&e.fg);
+}
+
+/* The host's ping: answered by a completion of the right id only. */
+static void test_echo_ping(void)
+{
+	const struct echo_ctl *c;
+	struct vmbus_packet_desc *d;
+	struct echo_env e;
+	uint8_t buf[128];
+	struct echo_ctl ans;
+	bool signal;
+	uint64_t id;
+
+	CHECK(echo_env_init(&e, "echo", false, 2, 2) == 0);
+	d = (void *)buf;
+	c = (const void *)(buf + 16);
+	CHECK(send_ctl(&e, ECHO_CTL_PING, 0, 0, 0x1122) == 0);
+	CHECK(gring_read(&e.fc.in, buf, sizeof(buf)) == 48);
+	CHECK(d->type == VMBUS_PKT_DATA_INBAND &&
+	      d->flags == VMBUS_PKT_FLAG_COMPLETION_REQUESTED);
+	CHECK(c->op == ECHO_CTL_PING && c->token == 0x1122);
+	id = d->trans_id;
+	ans = *c;
+	CHECK(gring_write(&e.fc.out, VMBUS_PKT_COMP, 0, id, NULL, 0, &ans,
+			  sizeof(ans), &signal) == 0);
+	fake_signal(&e.fg, &e.fc);
+	CHECK(gring_read(&e.fc.in, buf, sizeof(buf)) == 48);
+	CHECK(c->op == ECHO_CTL_PING_RESULT && c->status == 0 &&
+	      c->token == 0x1122);
+	/* A completion with another id fails the ping. */
+	CHECK(send_ctl(&e, ECHO_CTL_PING, 0, 0, 0x3344) == 0);
+	CHECK(gring_read(&e.fc.in, buf, sizeof(buf)) == 48);
+	CHECK(d->trans_id == id + 1);
+	ans = *c;
+	CHECK(gring_write(&e.fc.out, VMBUS_PKT_COMP, 0, id, NULL, 0, &ans,
+			  sizeof(ans), &signal) == 0);
+	fake_signal(&e.fg, &e.fc);
+	CHECK(gring_read(&e.fc.in, buf, sizeof(buf)) == 48);
+	CHECK(c->op == ECHO_CTL_PING_RESULT && c->status == 1);
+	/* With no ping out, a completion answers nothing. */
+	CHECK(gring_write(&e.fc.out, VMBUS_PKT_COMP, 0, id, NULL, 0, &ans,
+			  sizeof(ans), &signal) == 0);
+	fake_signal(&e.fg, &e.fc);
+	CHECK(gring_read(&e.fc.in, buf, sizeof(buf)) == -1);
+	CHECK(host_ch(&e)->stats.bad_packets == 1);
+	fake_destroy(&e.fg);
+}
+
 UNIT_SUITE(echo_tests) = {
 	{ "echo: inband round trip", test_echo_inband },
 	{ "echo: COMPLETION_REQUESTED answered with COMP",
@@ -288,6 +376,10 @@ UNIT_SUITE(echo_tests) = {
 	{ "echo: many packets, one signal each, mask cleared",
 	  test_echo_batch },
 	{ "echo: broken ring stops the channel", test_echo_broken_ring },
+	{ "echo: GPADL_READ reads this channel's GPADL, refuses others",
+	  test_echo_gpadl_read },
+	{ "echo: PING's completion checked by id and payload",
+	  test_echo_ping },
 	{ "stub: ide channel opens and ignores packets", test_stub_device },
 	{ NULL, NULL },
 };
