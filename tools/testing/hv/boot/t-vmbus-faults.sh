@@ -81,7 +81,8 @@ run_failed() {
 	[ "$(field errors "$1")" -gt 0 ] && [ "$(field verified "$1")" = 0 ]
 }
 uptime_s() { cut -d. -f1 /proc/uptime; }
-dev_bound() { test -e "$(dev_by_instance "$1")/run"; }
+# (Not "$(dev_by_instance ...)/run": with no device yet that is /run.)
+dev_bound() { local d; d=$(dev_by_instance "$1") && test -e "$d/run"; }
 # leaked: a value of the core's debugfs folder.
 dbg() { cat /sys/kernel/debug/hv_vmbus/$1; }
 # echo_ok DEV COUNT: a run whose every echo is verified, without errors.
