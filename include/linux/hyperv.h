@@ -180,9 +180,21 @@ static inline int vmbus_send(struct vmbus_channel *chan, const void *data,
 	return vmbus_send_inband(chan, &kv, 1, rqst, flags);
 }
 
-int vmbus_send_and_wait(struct vmbus_channel *chan, const void *req,
-			u32 req_len, void *resp, u32 resp_size, u32 *resp_len,
-			unsigned int timeout_ms);
+/*
+ * Transactions: a request and its one reply, which comes either as the
+ * request's completion (vmbus_xact_send()) or as a packet the driver's
+ * receive path matches and hands in (vmbus_xact_complete()).
+ */
+struct vmbus_xact;
+
+struct vmbus_xact *vmbus_xact_alloc(struct vmbus_channel *chan, u32 resp_size,
+				    gfp_t gfp);
+void vmbus_xact_get(struct vmbus_xact *x);
+void vmbus_xact_put(struct vmbus_xact *x);
+int vmbus_xact_send(struct vmbus_xact *x, const void *req, u32 len);
+bool vmbus_xact_complete(struct vmbus_xact *x, const void *data, u32 len);
+int vmbus_xact_wait(struct vmbus_xact *x, unsigned int timeout_ms);
+const void *vmbus_xact_reply(const struct vmbus_xact *x, u32 *len);
 
 /**
  * struct vmbus_pkt - a packet from the host, copied out of the ring

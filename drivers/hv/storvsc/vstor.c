@@ -196,32 +196,42 @@ static const char *vstor_op_name(u32 op)
 /*
  * Send one handshake request and wait for its completion, which replaces
  * *pkt. Only a whole COMPLETE_IO packet is an answer; its status is for
- * the caller to judge.
+ * the caller to judge. A completion after the timeout finds the
+ * transaction cancelled and is dropped.
  */
 static int vstor_request(struct vstor_chan *vc, struct vstor_packet *pkt,
 			 unsigned int timeout_ms)
 {
 	const char *what = vstor_op_name(pkt->operation);
-	struct vstor_packet resp = {};
-	u32 len = 0;
+	const struct vstor_packet *resp;
+	struct vmbus_xact *x;
+	u32 len;
 	int ret;
 
+	x = vmbus_xact_alloc(vc->chan, sizeof(*resp), GFP_KERNEL);
+	if (!x)
+		return -ENOMEM;
 	pkt->flags = VSTOR_FLAG_REQUEST_COMPLETION;
-	ret = vmbus_send_and_wait(vc->chan, pkt, sizeof(*pkt), &resp,
-				  sizeof(resp), &len, timeout_ms);
+	ret = vmbus_xact_send(x, pkt, sizeof(*pkt));
+	if (!ret)
+		ret = vmbus_xact_wait(x, timeout_ms);
 	if (ret) {
 		dev_err(vc->dev, "VSTOR %s: no answer from the host: %d\n",
 			what, ret);
-		return ret;
+		goto out;
 	}
-	if (len < sizeof(resp) || resp.operation != VSTOR_OP_COMPLETE_IO) {
+	resp = vmbus_xact_reply(x, &len);
+	if (len < sizeof(*resp) || resp->operation != VSTOR_OP_COMPLETE_IO) {
 		dev_err(vc->dev,
 			"VSTOR %s: malformed answer (%u bytes, operation %u)\n",
-			what, len, resp.operation);
-		return -EPROTO;
+			what, len, resp->operation);
+		ret = -EPROTO;
+		goto out;
 	}
-	*pkt = resp;
-	return 0;
+	*pkt = *resp;
+out:
+	vmbus_xact_put(x);
+	return ret;
 }
 
 /* A request whose answer only carries a status. */

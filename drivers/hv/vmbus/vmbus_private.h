@@ -282,6 +282,13 @@ const char *vmbus_chan_state_name(const struct vmbus_channel *chan);
 ssize_t vmbus_chan_ring_show(struct vmbus_channel *chan, bool out,
 			     unsigned int field, char *buf);
 extern const struct kobj_type vmbus_chan_ktype;
+int vmbus_chan_send_xact(struct vmbus_channel *chan, struct vmbus_xact *x,
+			 const void *req, u32 len);
+void vmbus_chan_cancel_xact(struct vmbus_channel *chan, struct vmbus_xact *x);
+
+/* Transactions (xact.c). */
+void vmbus_xact_on_completion(struct vmbus_xact *x,
+			      const struct vmbus_pkt *pkt);
 
 /* Fields vmbus_chan_ring_show() can print. */
 enum {
