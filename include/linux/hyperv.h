@@ -228,8 +228,26 @@ const struct vmbus_pkt *vmbus_recv_pkt(struct vmbus_channel *chan);
 bool vmbus_recv_done(struct vmbus_channel *chan);
 void vmbus_recv_commit(struct vmbus_channel *chan);
 
-void vmbus_set_subchannel_callback(struct vmbus_channel *primary,
-				   void (*cb)(struct vmbus_channel *sub));
+/**
+ * struct vmbus_subchannel_req - a sub-channel bring-up
+ * @count: sub-channels wanted
+ * @timeout_ms: how long to wait for the host's offers once it was asked
+ * @request: asks the host for @count sub-channels in the device's own
+ *	protocol, waiting for its answer if there is one; 0 if it agreed
+ * @open: opens one offered sub-channel (vmbus_chan_open() with the
+ *	driver's config, and its rescind callback); 0 if it took it
+ * @ctx: passed to @request and @open
+ */
+struct vmbus_subchannel_req {
+	unsigned int count;
+	unsigned int timeout_ms;
+	int (*request)(void *ctx, unsigned int count);
+	int (*open)(void *ctx, struct vmbus_channel *sub);
+	void *ctx;
+};
+
+int vmbus_subchannels_open(struct vmbus_channel *primary,
+			   const struct vmbus_subchannel_req *req);
 void vmbus_set_rescind_callback(struct vmbus_channel *chan,
 				void (*cb)(struct vmbus_channel *chan));
 

@@ -85,7 +85,6 @@ struct vmbus_channel *vmbus_chan_alloc(const struct vmbus_msg_offer *offer)
 	INIT_LIST_HEAD(&chan->sc_node);
 	INIT_LIST_HEAD(&chan->node);
 	mutex_init(&chan->lock);
-	mutex_init(&chan->sc_cb_lock);
 	spin_lock_init(&chan->rqst_lock);
 	tasklet_setup(&chan->tasklet, vmbus_chan_tasklet);
 	chan->rx_budget = VMBUS_RECV_UNLIMITED;
@@ -826,24 +825,6 @@ static void vmbus_chan_shutdown(struct vmbus_channel *chan)
 	WRITE_ONCE(chan->state, VMBUS_CHAN_OFFERED);
 }
 
-/*
- * Closing a primary waits for a sub-channel callback that is running
- * (it may be opening a sub-channel of this open).
- */
-static void vmbus_chan_lock_close(struct vmbus_channel *chan)
-{
-	if (!chan->primary)
-		mutex_lock(&chan->sc_cb_lock);
-	mutex_lock(&chan->lock);
-}
-
-static void vmbus_chan_unlock_close(struct vmbus_channel *chan)
-{
-	mutex_unlock(&chan->lock);
-	if (!chan->primary)
-		mutex_unlock(&chan->sc_cb_lock);
-}
-
 /**
  * vmbus_chan_close() - close a channel opened with vmbus_chan_open()
  * @chan: the channel
@@ -860,12 +841,12 @@ void vmbus_chan_close(struct vmbus_channel *chan)
 {
 	bool put;
 
-	vmbus_chan_lock_close(chan);
+	mutex_lock(&chan->lock);
 	if (chan->state == VMBUS_CHAN_OPEN)
 		vmbus_chan_shutdown(chan);
 	put = chan->driver_hold;
 	chan->driver_hold = false;
-	vmbus_chan_unlock_close(chan);
+	mutex_unlock(&chan->lock);
 	if (put)
 		vmbus_chan_put(chan);
 }
@@ -886,14 +867,14 @@ EXPORT_SYMBOL_GPL(vmbus_chan_close);
 
 void vmbus_chan_force_close(struct vmbus_channel *chan)
 {
-	vmbus_chan_lock_close(chan);
+	mutex_lock(&chan->lock);
 	if (chan->state == VMBUS_CHAN_OPEN) {
 		if (!READ_ONCE(chan->rescinded))
 			pr_warn("channel %u left open, closing it\n",
 				chan->relid);
 		vmbus_chan_shutdown(chan);
 	}
-	vmbus_chan_unlock_close(chan);
+	mutex_unlock(&chan->lock);
 }
 
 /* --- sending --------------------------------------------------------- */
@@ -1608,25 +1589,6 @@ unlock:
 	mutex_unlock(&chan->lock);
 	return ret;
 }
-
-/**
- * vmbus_set_subchannel_callback() - learn about new sub-channels
- * @primary: an open primary channel
- * @cb: called for each sub-channel the host offers, in process context
- *	(a work item that holds no channel-message lock, so it may wait for
- *	the host), while @primary is open (serialized with
- *	vmbus_chan_close() of it and with other sub-channel callbacks);
- *	typically opens the sub-channel. Not called for a sub-channel the
- *	host rescinded before the callback ran.
- */
-void vmbus_set_subchannel_callback(struct vmbus_channel *primary,
-				   void (*cb)(struct vmbus_channel *sub))
-{
-	mutex_lock(&primary->sc_cb_lock);
-	primary->sc_callback = cb;
-	mutex_unlock(&primary->sc_cb_lock);
-}
-EXPORT_SYMBOL_GPL(vmbus_set_subchannel_callback);
 
 /**
  * vmbus_set_rescind_callback() - learn early that the host removes a channel

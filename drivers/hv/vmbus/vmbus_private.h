@@ -163,9 +163,6 @@ struct vmbus_rqst_slot;
  * @add_work: device registration, on vmbus_conn.dev_wq
  * @remove_work: device removal after a rescind, on vmbus_conn.dev_wq
  * @lock: open/close and everything only they change
- * @sc_cb_lock: a primary: serializes @sc_callback with close and with
- *	setting it (a lock of its own, so that the callback may open the
- *	sub-channel, whose @lock has the same class)
  * @state: enum vmbus_chan_state
  * @rescinded: the channel is going away; nothing new may start
  * @host_rescinded: the host sent RESCIND_CHANNELOFFER for it
@@ -198,7 +195,9 @@ struct vmbus_rqst_slot;
  * @wq: ring space, request ids, close and rescind wake-ups
  * @signal_deferred: a send with VMBUS_SEND_DEFER_SIGNAL needs a signal
  * @space_waiters: senders sleeping for ring space (under @out.lock)
- * @sc_callback: primary: called for each new sub-channel
+ * @sc_seq: a primary: sub-channel offers so far (under vmbus_conn.lock,
+ *	read without it to wait for a change)
+ * @offer_seq: a sub-channel: its primary's @sc_seq when it was offered
  * @rescind_lock: protects @rescind_callback and @rescind_task
  * @rescind_callback: called when the host rescinds this channel
  * @rescind_task: the task running @rescind_callback right now, or NULL
@@ -223,7 +222,6 @@ struct vmbus_channel {
 	struct work_struct remove_work;
 
 	struct mutex lock;	/* open, close */
-	struct mutex sc_cb_lock;	/* sub-channel callbacks */
 	enum vmbus_chan_state state;
 	bool rescinded;
 	bool host_rescinded;
@@ -257,7 +255,8 @@ struct vmbus_channel {
 	bool signal_deferred;
 	u32 space_waiters;
 
-	void (*sc_callback)(struct vmbus_channel *sub);
+	u32 sc_seq;
+	u32 offer_seq;
 	spinlock_t rescind_lock;	/* the rescind callback and its runner */
 	void (*rescind_callback)(struct vmbus_channel *chan);
 	struct task_struct *rescind_task;
@@ -356,7 +355,6 @@ struct vmbus_waiter {
  * @offers_done: ALLOFFERS_DELIVERED arrived
  * @msg_wq: ordered queue for offers, rescinds and other slow messages
  * @dev_wq: ordered queue for device registration and removal
- * @sc_wq: queue for sub-channel callbacks, which may wait for the host
  * @msg_backlog: host messages queued on @msg_wq and not handled yet
  * @next_cpu: round-robin cursor for channel target CPUs
  * @nr_channels: channel structs allocated (for debugfs)
@@ -379,7 +377,6 @@ struct vmbus_connection {
 	struct completion offers_done;
 	struct workqueue_struct *msg_wq;
 	struct workqueue_struct *dev_wq;
-	struct workqueue_struct *sc_wq;
 	atomic_t msg_backlog;
 	unsigned int next_cpu;
 	atomic_t nr_channels;
@@ -429,6 +426,9 @@ void vmbus_on_alloffers(const void *msg, u32 len);
 void vmbus_remove_all_channels(void);
 void vmbus_close_all(struct vmbus_channel *primary);
 void vmbus_forget_callbacks(struct vmbus_channel *primary);
+
+/* Sub-channel bring-up (subchannel.c). */
+void vmbus_subchannel_offered(struct vmbus_channel *sc);
 
 /* ------------------------------------------------------------------ */
 /* Layer 6: bus (vmbus_drv.c)                                         */
