@@ -601,6 +601,20 @@ static int storvsc_send(struct storvsc_host *host, struct storvsc_chan **scp,
 	return ret;
 }
 
+static struct vstor_chan *storvsc_queue_chan(void *ctx, unsigned int hwq)
+{
+	struct storvsc_host *host = ctx;
+
+	return &host->chans[hwq].vc;
+}
+
+/* Hardware queue i runs on the CPU that channel i interrupts. */
+static void storvsc_map_queues(struct Scsi_Host *shost)
+{
+	vstor_map_queues(&shost->tag_set.map[HCTX_TYPE_DEFAULT],
+			 storvsc_queue_chan, shost_priv(shost));
+}
+
 static int storvsc_queuecommand(struct Scsi_Host *shost,
 				struct scsi_cmnd *scmd)
 {
@@ -777,6 +791,7 @@ static HV_CONST_SCSI_HOST_TEMPLATE storvsc_template = {
 	.proc_name		= "hv_storvsc",
 	.queuecommand		= storvsc_queuecommand,
 	.commit_rqs		= storvsc_commit_rqs,
+	.map_queues		= storvsc_map_queues,
 	.eh_timed_out		= storvsc_eh_timed_out,
 	.eh_abort_handler	= storvsc_eh_abort,
 	.slave_alloc		= storvsc_slave_alloc,

@@ -14,6 +14,7 @@
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/blk-mq.h>
 #include <linux/device.h>
 #include <linux/kernel.h>
 #include <linux/mm.h>
@@ -172,6 +173,33 @@ bool vstor_chan_forget(struct vstor_chan *vc, void *rqst)
 	return vmbus_rqst_forget(vc->chan, rqst);
 }
 EXPORT_SYMBOL_GPL(vstor_chan_forget);
+
+/**
+ * vstor_map_queues() - map each hardware queue to its channel's CPU
+ * @qmap: the blk-mq queue map to fill (its nr_queues hardware queues)
+ * @queue_chan: the open VSTOR channel that serves hardware queue i
+ * @ctx: passed to @queue_chan
+ *
+ * Each channel's target CPU submits to the channel that interrupts it,
+ * so a request is sent and completed on one CPU. The other CPUs keep the
+ * default spread of blk_mq_map_queues(). For a tag set's map_queues; the
+ * map is not redone when a channel is moved to another CPU later.
+ */
+void vstor_map_queues(struct blk_mq_queue_map *qmap,
+		      struct vstor_chan *(*queue_chan)(void *ctx,
+						       unsigned int hwq),
+		      void *ctx)
+{
+	unsigned int hwq, cpu;
+
+	blk_mq_map_queues(qmap);
+	for (hwq = 0; hwq < qmap->nr_queues; hwq++) {
+		cpu = vmbus_chan_cpu(queue_chan(ctx, hwq)->chan);
+		if (cpu < nr_cpu_ids)
+			qmap->mq_map[cpu] = qmap->queue_offset + hwq;
+	}
+}
+EXPORT_SYMBOL_GPL(vstor_map_queues);
 
 /* --- initialisation -------------------------------------------------- */
 

@@ -14,6 +14,8 @@
 #include <linux/spinlock.h>
 #include <hyperv/vstor.h>
 
+struct blk_mq_queue_map;
+
 /* Largest transfer we ever ask for, whatever the host allows. */
 #define VSTOR_MAX_TRANSFER	(2 * 1024 * 1024)
 /* Each direction's ring, control page included. */
@@ -96,6 +98,10 @@ void vstor_chan_stop(struct vstor_chan *vc);
 bool vstor_chan_alive(struct vstor_chan *vc);
 bool vstor_chan_forget(struct vstor_chan *vc, void *rqst);
 u32 vstor_queue_depth(void);
+void vstor_map_queues(struct blk_mq_queue_map *qmap,
+		      struct vstor_chan *(*queue_chan)(void *ctx,
+						       unsigned int hwq),
+		      void *ctx);
 
 int vstor_negotiate(struct vstor_chan *vc, struct vstor_props *props);
 int vstor_create_sub_channels(struct vstor_chan *vc, u16 count);
