@@ -31,7 +31,7 @@
 #include <scsi/scsi_eh.h>
 #include <scsi/scsi_host.h>
 
-#include "vstor.h"
+#include <linux/hv_vstor.h>
 
 /* What a synthetic SCSI controller addresses: one bus, one target. */
 #define STORVSC_MAX_CHANNEL	0

@@ -3,10 +3,11 @@
  * The VSTOR transport shared by the synthetic storage drivers: hv_storvsc
  * (SCSI class, on the SCSI midlayer) and hv_blkvsc (IDE class, a blk-mq
  * disk). It knows VSTOR packets, channels and guest pages; it knows
- * nothing of SCSI hosts or gendisks. The code lives in hv_vstor.ko.
+ * nothing of SCSI hosts or gendisks. The code lives in hv_vstor.ko
+ * (drivers/hv/vstor/); both drivers include this header.
  */
-#ifndef _HV_VSTOR_H
-#define _HV_VSTOR_H
+#ifndef _LINUX_HV_VSTOR_H
+#define _LINUX_HV_VSTOR_H
 
 #include <linux/dma-direction.h>
 #include <linux/hyperv.h>
@@ -116,4 +117,4 @@ int vstor_srb_result(struct vstor_chan *vc, const struct vmbus_pkt *pkt,
 		     u32 requested, struct vstor_srb_result *res);
 int vstor_host_request(struct vstor_chan *vc, const struct vmbus_pkt *pkt);
 
-#endif /* _HV_VSTOR_H */
+#endif /* _LINUX_HV_VSTOR_H */

@@ -22,7 +22,7 @@
 #include <linux/overflow.h>
 #include <linux/slab.h>
 
-#include "vstor.h"
+#include <linux/hv_vstor.h>
 
 /* Each handshake step waits this long for its completion. */
 #define VSTOR_INIT_TIMEOUT_MS		5000
