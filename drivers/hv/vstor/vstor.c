@@ -373,8 +373,9 @@ EXPORT_SYMBOL_GPL(vstor_negotiate);
  * @vc: the primary channel, initialised
  * @count: how many, at most the host's max_sub_channels
  *
- * The host then offers them; the VMBus core hands each to the primary's
- * sub-channel callback. Process context.
+ * The host answers, then offers them; this is the request step of
+ * vmbus_subchannels_open(), which waits for the offers. A completion
+ * that comes after the 10 s wait is dropped. Process context.
  *
  * Return: 0 when the host agreed, or an error as vstor_negotiate().
  */
