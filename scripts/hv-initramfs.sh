@@ -77,7 +77,15 @@ if [ -f "$root/sbin/kexec" ]; then
 fi
 
 mods=$root/lib/modules/$rel
-find "$build" -name '*.ko' -exec cp {} "$mods/extra/" \;
+# The modules of the last build (modules.order, which names .o files on
+# 6.12 and .ko files on 6.1), not every .ko under out/: one left behind by
+# a module that moved folders would shadow the new one.
+sed -n 's/\.o$/.ko/; /\.ko$/p' "$build/modules.order" | while read -r ko; do
+	case "$ko" in /*) ;; *) ko=$build/$ko ;; esac
+	cp "$ko" "$mods/extra/"
+done
+[ -f "$mods/extra/hv_vmbus.ko" ] ||
+	die "$build/modules.order names no hv_vmbus.ko: rebuild the modules"
 cp "$kroot/lib/modules/$rel"/modules.{builtin,builtin.modinfo,order} "$mods/"
 for m in "${kernel_modules[@]}"; do
 	modprobe -d "$kroot" -S "$rel" --show-depends "$m" |

@@ -220,9 +220,21 @@ static inline int vmbus_send(struct vmbus_channel *chan, const void *data,
 	return vmbus_send_inband(chan, &kv, 1, rqst, flags);
 }
 
-int vmbus_send_and_wait(struct vmbus_channel *chan, const void *req,
-			u32 req_len, void *resp, u32 resp_size, u32 *resp_len,
-			unsigned int timeout_ms);
+/*
+ * Transactions: a request and its one reply, which comes either as the
+ * request's completion (vmbus_xact_send()) or as a packet the driver's
+ * receive path matches and hands in (vmbus_xact_complete()).
+ */
+struct vmbus_xact;
+
+struct vmbus_xact *vmbus_xact_alloc(struct vmbus_channel *chan, u32 resp_size,
+				    gfp_t gfp);
+void vmbus_xact_get(struct vmbus_xact *x);
+void vmbus_xact_put(struct vmbus_xact *x);
+int vmbus_xact_send(struct vmbus_xact *x, const void *req, u32 len);
+bool vmbus_xact_complete(struct vmbus_xact *x, const void *data, u32 len);
+int vmbus_xact_wait(struct vmbus_xact *x, unsigned int timeout_ms);
+const void *vmbus_xact_reply(const struct vmbus_xact *x, u32 *len);
 
 /**
  * struct vmbus_pkt - a packet from the host, copied out of the ring
@@ -258,8 +270,26 @@ void vmbus_recv_commit(struct vmbus_channel *chan);
 void vmbus_chan_disable_cb(struct vmbus_channel *chan);
 bool vmbus_chan_enable_cb(struct vmbus_channel *chan);
 
-void vmbus_set_subchannel_callback(struct vmbus_channel *primary,
-				   void (*cb)(struct vmbus_channel *sub));
+/**
+ * struct vmbus_subchannel_req - a sub-channel bring-up
+ * @count: sub-channels wanted
+ * @timeout_ms: how long to wait for the host's offers once it was asked
+ * @request: asks the host for @count sub-channels in the device's own
+ *	protocol, waiting for its answer if there is one; 0 if it agreed
+ * @open: opens one offered sub-channel (vmbus_chan_open() with the
+ *	driver's config, and its rescind callback); 0 if it took it
+ * @ctx: passed to @request and @open
+ */
+struct vmbus_subchannel_req {
+	unsigned int count;
+	unsigned int timeout_ms;
+	int (*request)(void *ctx, unsigned int count);
+	int (*open)(void *ctx, struct vmbus_channel *sub);
+	void *ctx;
+};
+
+int vmbus_subchannels_open(struct vmbus_channel *primary,
+			   const struct vmbus_subchannel_req *req);
 void vmbus_set_rescind_callback(struct vmbus_channel *chan,
 				void (*cb)(struct vmbus_channel *chan));
 

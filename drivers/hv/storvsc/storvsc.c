@@ -31,14 +31,14 @@
 #include <scsi/scsi_eh.h>
 #include <scsi/scsi_host.h>
 
-#include "vstor.h"
+#include <linux/hv_vstor.h>
 
 /* What a synthetic SCSI controller addresses: one bus, one target. */
 #define STORVSC_MAX_CHANNEL	0
 #define STORVSC_MAX_TARGETS	1
 #define STORVSC_MAX_LUN		255
 /* How long probe waits for the sub-channels the host agreed to create. */
-#define STORVSC_SUB_CHANNELS_WAIT	(10 * HZ)
+#define STORVSC_SUB_CHANNELS_WAIT_MS	10000
 /* A rescan asks each LUN with TEST UNIT READY whether it is still there. */
 #define STORVSC_TUR_TIMEOUT	(10 * HZ)
 #define STORVSC_TUR_RETRIES	3
@@ -83,9 +83,6 @@ struct storvsc_chan {
  *	hardware queue i is served by @chans[i]
  * @nr_chans: channels open
  * @max_chans: entries of @chans
- * @sc_wanted: sub-channels asked for
- * @sc_offered: sub-channels the host offered so far (opened or not)
- * @sc_wait: probe waits here for the sub-channels
  * @close_lock: serializes closing channels
  * @rescan_lock: guards @rescan_on
  * @rescan_on: rescans may be queued (the host is added, not going away)
@@ -99,9 +96,6 @@ struct storvsc_host {
 	struct storvsc_chan *chans;
 	unsigned int nr_chans;
 	unsigned int max_chans;
-	unsigned int sc_wanted;
-	unsigned int sc_offered;
-	wait_queue_head_t sc_wait;
 	struct mutex close_lock;	/* storvsc_chan.closed */
 	spinlock_t rescan_lock;	/* rescan_on vs queueing the work */
 	bool rescan_on;
@@ -617,6 +611,20 @@ static int storvsc_send(struct storvsc_host *host, struct storvsc_chan **scp,
 	return ret;
 }
 
+static struct vstor_chan *storvsc_queue_chan(void *ctx, unsigned int hwq)
+{
+	struct storvsc_host *host = ctx;
+
+	return &host->chans[hwq].vc;
+}
+
+/* Hardware queue i runs on the CPU that channel i interrupts. */
+static void storvsc_map_queues(struct Scsi_Host *shost)
+{
+	vstor_map_queues(&shost->tag_set.map[HCTX_TYPE_DEFAULT],
+			 storvsc_queue_chan, shost_priv(shost));
+}
+
 static int storvsc_queuecommand(struct Scsi_Host *shost,
 				struct scsi_cmnd *scmd)
 {
@@ -793,6 +801,7 @@ static HV_CONST_SCSI_HOST_TEMPLATE storvsc_template = {
 	.proc_name		= "hv_storvsc",
 	.queuecommand		= storvsc_queuecommand,
 	.commit_rqs		= storvsc_commit_rqs,
+	.map_queues		= storvsc_map_queues,
 	.eh_timed_out		= storvsc_eh_timed_out,
 	.eh_abort_handler	= storvsc_eh_abort,
 	.slave_alloc		= storvsc_slave_alloc,
@@ -838,21 +847,23 @@ static void storvsc_close_chans(struct storvsc_host *host)
 	}
 }
 
-/* The core's sub-channel callback: process context, one at a time. */
-static void storvsc_on_subchannel(struct vmbus_channel *sub)
+/* vmbus_subchannels_open()'s callbacks: ask the host, open one. */
+static int storvsc_request_subchannels(void *ctx, unsigned int count)
 {
-	struct storvsc_host *host = storvsc_chan_host(sub);
+	struct storvsc_host *host = ctx;
 
-	if (host->nr_chans > host->sc_wanted) {
-		dev_warn(&host->hdev->device,
-			 "ignoring unrequested sub-channel %u\n",
-			 vmbus_chan_subchannel_index(sub));
-		return;
-	}
-	if (!storvsc_open_chan(host, sub))
+	return vstor_create_sub_channels(&host->chans[0].vc, count);
+}
+
+static int storvsc_open_subchannel(void *ctx, struct vmbus_channel *sub)
+{
+	struct storvsc_host *host = ctx;
+	int ret;
+
+	ret = storvsc_open_chan(host, sub);
+	if (!ret)
 		vmbus_set_rescind_callback(sub, storvsc_on_subchannel_rescind);
-	WRITE_ONCE(host->sc_offered, host->sc_offered + 1);
-	wake_up(&host->sc_wait);
+	return ret;
 }
 
 /*
@@ -874,23 +885,22 @@ static unsigned int storvsc_subchannels_wanted(struct storvsc_host *host)
 /* Ask for sub-channels and open those that come: one channel will do. */
 static void storvsc_add_subchannels(struct storvsc_host *host)
 {
-	struct vmbus_channel *primary = host->hdev->channel;
-	unsigned int want = storvsc_subchannels_wanted(host);
+	struct vmbus_subchannel_req req = {
+		.count = storvsc_subchannels_wanted(host),
+		.timeout_ms = STORVSC_SUB_CHANNELS_WAIT_MS,
+		.request = storvsc_request_subchannels,
+		.open = storvsc_open_subchannel,
+		.ctx = host,
+	};
+	int ret;
 
-	if (!want)
+	if (!req.count)
 		return;
-	host->sc_wanted = want;
-	vmbus_set_subchannel_callback(primary, storvsc_on_subchannel);
-	if (!vstor_create_sub_channels(&host->chans[0].vc, want))
-		wait_event_timeout(host->sc_wait,
-				   READ_ONCE(host->sc_offered) >= want,
-				   STORVSC_SUB_CHANNELS_WAIT);
-	/* No callback runs once this returns: the channel count is final. */
-	vmbus_set_subchannel_callback(primary, NULL);
-	if (host->nr_chans != want + 1)
+	ret = vmbus_subchannels_open(host->hdev->channel, &req);
+	if (ret != req.count)
 		dev_warn(&host->hdev->device,
 			 "%u of %u sub-channels opened\n",
-			 host->nr_chans - 1, want);
+			 host->nr_chans - 1, req.count);
 }
 
 static void storvsc_set_limits(struct storvsc_host *host)
@@ -925,7 +935,6 @@ static int storvsc_probe(struct hv_device *hdev,
 	host = shost_priv(shost);
 	host->hdev = hdev;
 	host->shost = shost;
-	init_waitqueue_head(&host->sc_wait);
 	mutex_init(&host->close_lock);
 	spin_lock_init(&host->rescan_lock);
 	INIT_WORK(&host->rescan_work, storvsc_rescan_work);

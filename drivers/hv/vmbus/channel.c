@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Channels: GPADLs, open and close, sending (inband, GPA-direct, page
- * buffers, completions), the receive iterator, request ids and the
- * "send and wait for the completion" helper VSC handshakes use.
+ * buffers, completions), the receive iterator, request ids, and the
+ * request ids of transactions (xact.c) whose reply is their completion.
  *
  * Request ids are small integers from a per-channel table, with a
  * generation in the upper 32 bits: the host never sees a guest pointer,
@@ -42,27 +42,13 @@ static void vmbus_chan_tasklet(struct tasklet_struct *t);
  * @ctx: the sender's context; NULL when free
  * @gen: generation, in the upper half of the id
  * @next: free-list link
- * @xact: @ctx is a &struct vmbus_xact of vmbus_send_and_wait()
+ * @xact: @ctx is a &struct vmbus_xact whose reply is the completion
  */
 struct vmbus_rqst_slot {
 	void *ctx;
 	u32 gen;
 	u32 next;
 	bool xact;
-};
-
-/**
- * struct vmbus_xact - a vmbus_send_and_wait() in progress
- * @resp: where the completion's payload goes
- * @resp_size: room at @resp
- * @resp_len: the completion's payload length (may exceed @resp_size)
- * @done: the completion arrived
- */
-struct vmbus_xact {
-	void *resp;
-	u32 resp_size;
-	u32 resp_len;
-	bool done;
 };
 
 static const char *const vmbus_chan_state_names[] = {
@@ -107,7 +93,6 @@ struct vmbus_channel *vmbus_chan_alloc(const struct vmbus_msg_offer *offer)
 	INIT_LIST_HEAD(&chan->sc_node);
 	INIT_LIST_HEAD(&chan->node);
 	mutex_init(&chan->lock);
-	mutex_init(&chan->sc_cb_lock);
 	spin_lock_init(&chan->rqst_lock);
 	tasklet_setup(&chan->tasklet, vmbus_chan_tasklet);
 	chan->rx_budget = VMBUS_RECV_UNLIMITED;
@@ -317,6 +302,28 @@ static int vmbus_rqst_table_init(struct vmbus_channel *chan, u32 count)
 	return 0;
 }
 
+/*
+ * Release the id that carries @ctx (a transaction's if @xact), if the
+ * host still has it. Return: whether it did.
+ */
+static bool vmbus_rqst_take_back(struct vmbus_channel *chan, void *ctx,
+				 bool xact)
+{
+	unsigned long flags;
+	bool found = false;
+	u32 i;
+
+	spin_lock_irqsave(&chan->rqst_lock, flags);
+	for (i = 0; i < chan->nr_rqst && !found; i++) {
+		if (chan->rqst[i].ctx == ctx && chan->rqst[i].xact == xact) {
+			vmbus_rqst_release(chan, &chan->rqst[i]);
+			found = true;
+		}
+	}
+	spin_unlock_irqrestore(&chan->rqst_lock, flags);
+	return found;
+}
+
 /**
  * vmbus_rqst_forget() - give up waiting for a request's completion
  * @chan: the channel the request was sent on
@@ -329,19 +336,7 @@ static int vmbus_rqst_table_init(struct vmbus_channel *chan, u32 count)
  */
 bool vmbus_rqst_forget(struct vmbus_channel *chan, void *rqst)
 {
-	unsigned long flags;
-	bool found = false;
-	u32 i;
-
-	spin_lock_irqsave(&chan->rqst_lock, flags);
-	for (i = 0; i < chan->nr_rqst && !found; i++) {
-		if (chan->rqst[i].ctx == rqst && !chan->rqst[i].xact) {
-			vmbus_rqst_release(chan, &chan->rqst[i]);
-			found = true;
-		}
-	}
-	spin_unlock_irqrestore(&chan->rqst_lock, flags);
-	return found;
+	return vmbus_rqst_take_back(chan, rqst, false);
 }
 EXPORT_SYMBOL_GPL(vmbus_rqst_forget);
 
@@ -887,24 +882,6 @@ static void vmbus_chan_shutdown(struct vmbus_channel *chan, bool detach)
 	WRITE_ONCE(chan->state, VMBUS_CHAN_OFFERED);
 }
 
-/*
- * Closing a primary waits for a sub-channel callback that is running
- * (it may be opening a sub-channel of this open).
- */
-static void vmbus_chan_lock_close(struct vmbus_channel *chan)
-{
-	if (!chan->primary)
-		mutex_lock(&chan->sc_cb_lock);
-	mutex_lock(&chan->lock);
-}
-
-static void vmbus_chan_unlock_close(struct vmbus_channel *chan)
-{
-	mutex_unlock(&chan->lock);
-	if (!chan->primary)
-		mutex_unlock(&chan->sc_cb_lock);
-}
-
 /**
  * vmbus_chan_close() - close a channel opened with vmbus_chan_open()
  * @chan: the channel
@@ -924,12 +901,12 @@ void vmbus_chan_close(struct vmbus_channel *chan)
 	bool put;
 
 	might_sleep();
-	vmbus_chan_lock_close(chan);
+	mutex_lock(&chan->lock);
 	if (chan->state == VMBUS_CHAN_OPEN)
 		vmbus_chan_shutdown(chan, true);
 	put = chan->driver_hold;
 	chan->driver_hold = false;
-	vmbus_chan_unlock_close(chan);
+	mutex_unlock(&chan->lock);
 	if (put)
 		vmbus_chan_put(chan);
 }
@@ -950,7 +927,7 @@ EXPORT_SYMBOL_GPL(vmbus_chan_close);
 
 void vmbus_chan_force_close(struct vmbus_channel *chan)
 {
-	vmbus_chan_lock_close(chan);
+	mutex_lock(&chan->lock);
 	if (chan->state == VMBUS_CHAN_OPEN) {
 		if (!READ_ONCE(chan->rescinded))
 			dev_warn(vmbus_chan_dev(chan),
@@ -958,7 +935,7 @@ void vmbus_chan_force_close(struct vmbus_channel *chan)
 				 chan->relid);
 		vmbus_chan_shutdown(chan, false);
 	}
-	vmbus_chan_unlock_close(chan);
+	mutex_unlock(&chan->lock);
 }
 
 /* --- sending --------------------------------------------------------- */
@@ -1397,7 +1374,7 @@ static void vmbus_drop_pkt(struct vmbus_channel *chan, const char *why,
 			    chan->relid, why, val);
 }
 
-/* A completion: hand its context back, or finish a send-and-wait. */
+/* A completion: hand its context back, or finish a transaction. */
 static bool vmbus_on_completion(struct vmbus_channel *chan,
 				struct vmbus_pkt *pkt)
 {
@@ -1420,14 +1397,11 @@ static bool vmbus_on_completion(struct vmbus_channel *chan,
 			wake_up(&chan->wq);
 		return true;
 	}
-	/* The waiter cannot leave while we hold the lock. */
+	/* The id's reference on the transaction is ours now. */
 	x = slot->ctx;
-	memcpy(x->resp, pkt->data, min(pkt->len, x->resp_size));
-	x->resp_len = pkt->len;
-	WRITE_ONCE(x->done, true);
 	vmbus_rqst_release(chan, slot);
 	spin_unlock_irqrestore(&chan->rqst_lock, flags);
-	wake_up_all(&chan->wq);
+	vmbus_xact_on_completion(x, pkt);
 	return false;
 }
 
@@ -1482,7 +1456,7 @@ static bool vmbus_parse_pkt(struct vmbus_channel *chan, u32 len)
  *	loop after vmbus_chan_disable_cb() (one reader at a time)
  *
  * The packet is copied out of the ring and checked before it is
- * returned. Completions of vmbus_send_and_wait() are handled here and not
+ * returned. Completions of vmbus_xact_send() are handled here and not
  * returned; completions with unknown ids and packets of unknown types are
  * dropped. A packet that breaks the ring rules fails the channel.
  *
@@ -1725,69 +1699,56 @@ static void vmbus_chan_space_check(struct vmbus_channel *chan)
 }
 
 /**
- * vmbus_send_and_wait() - send a request and wait for its completion
- * @chan: an open channel whose callback drains the ring with
- *	vmbus_recv_pkt()
+ * vmbus_chan_send_xact() - send the request of a transaction
+ * @chan: an open channel
+ * @x: the transaction; its request id holds a reference the caller took
  * @req: the inband payload
- * @req_len: its length
- * @resp: where the completion's payload is copied
- * @resp_size: room at @resp; a longer payload is cut
- * @resp_len: if not NULL, set to the completion's full payload length
- * @timeout_ms: how long to wait for the completion
+ * @len: its length
  *
- * For the request/response handshakes of VSC initialisation. Process
- * context: it sleeps, for ring space too.
+ * On success the caller stays counted as a user of @chan, so that the
+ * request table outlives the wait, until vmbus_chan_cancel_xact().
  *
- * Return: 0 with the response copied, -ETIMEDOUT, -ENODEV if the channel
- * was closed or rescinded meanwhile, or an error of vmbus_send_inband().
+ * Return: 0, or an error of vmbus_send_inband().
  */
-int vmbus_send_and_wait(struct vmbus_channel *chan, const void *req,
-			u32 req_len, void *resp, u32 resp_size, u32 *resp_len,
-			unsigned int timeout_ms)
+int vmbus_chan_send_xact(struct vmbus_channel *chan, struct vmbus_xact *x,
+			 const void *req, u32 len)
 {
-	struct vmbus_xact x = { .resp = resp, .resp_size = resp_size };
 	struct vmbus_packet_desc desc = {
 		.type = VMBUS_PKT_DATA_INBAND,
 		.offset8 = VMBUS_PKT_DESC_LEN8,
 	};
 	struct kvec kv[2] = {
 		{ .iov_base = &desc, .iov_len = sizeof(desc) },
-		{ .iov_base = (void *)req, .iov_len = req_len },
+		{ .iov_base = (void *)req, .iov_len = len },
 	};
-	unsigned long flags;
 	int ret;
 
 	might_sleep();
 	ret = vmbus_chan_enter(chan);
 	if (ret)
 		return ret;
-	ret = vmbus_chan_send(chan, &desc, kv, 2, &x, true,
+	ret = vmbus_chan_send(chan, &desc, kv, 2, x, true,
 			      VMBUS_SEND_MAY_SLEEP);
 	if (ret)
-		goto leave;
-	wait_event_timeout(chan->wq, READ_ONCE(x.done) || vmbus_chan_dead(chan),
-			   msecs_to_jiffies(timeout_ms));
-	/* Under the lock: either the completion is in x, or it never will be. */
-	spin_lock_irqsave(&chan->rqst_lock, flags);
-	if (!x.done) {
-		struct vmbus_rqst_slot *slot;
-
-		slot = vmbus_rqst_find(chan, desc.trans_id);
-		if (slot)
-			vmbus_rqst_release(chan, slot);
-	}
-	spin_unlock_irqrestore(&chan->rqst_lock, flags);
-	if (x.done) {
-		if (resp_len)
-			*resp_len = x.resp_len;
-	} else {
-		ret = vmbus_chan_dead(chan) ? -ENODEV : -ETIMEDOUT;
-	}
-leave:
-	vmbus_chan_leave(chan);
+		vmbus_chan_leave(chan);
 	return ret;
 }
-EXPORT_SYMBOL_GPL(vmbus_send_and_wait);
+
+/**
+ * vmbus_chan_cancel_xact() - the end of a transaction's wait
+ * @chan: the channel of vmbus_chan_send_xact()
+ * @x: the transaction
+ *
+ * A request id still out with the host is given up (a completion with it
+ * is dropped as unknown from now on) and its reference on @x dropped;
+ * then the caller stops being a user of @chan.
+ */
+void vmbus_chan_cancel_xact(struct vmbus_channel *chan, struct vmbus_xact *x)
+{
+	if (vmbus_rqst_take_back(chan, x, true))
+		vmbus_xact_put(x);
+	vmbus_chan_leave(chan);
+}
 
 /* --- events, callbacks and accessors --------------------------------- */
 
@@ -1895,25 +1856,6 @@ unlock:
 	mutex_unlock(&chan->lock);
 	return ret;
 }
-
-/**
- * vmbus_set_subchannel_callback() - learn about new sub-channels
- * @primary: an open primary channel
- * @cb: called for each sub-channel the host offers, in process context
- *	(a work item that holds no channel-message lock, so it may wait for
- *	the host), while @primary is open (serialized with
- *	vmbus_chan_close() of it and with other sub-channel callbacks);
- *	typically opens the sub-channel. Not called for a sub-channel the
- *	host rescinded before the callback ran.
- */
-void vmbus_set_subchannel_callback(struct vmbus_channel *primary,
-				   void (*cb)(struct vmbus_channel *sub))
-{
-	mutex_lock(&primary->sc_cb_lock);
-	primary->sc_callback = cb;
-	mutex_unlock(&primary->sc_cb_lock);
-}
-EXPORT_SYMBOL_GPL(vmbus_set_subchannel_callback);
 
 /**
  * vmbus_set_rescind_callback() - learn early that the host removes a channel

@@ -93,7 +93,6 @@ void vmbus_forget_callbacks(struct vmbus_channel *primary)
 		vmbus_set_rescind_callback(sc, NULL);
 	mutex_unlock(&vmbus_conn.lock);
 	vmbus_set_rescind_callback(primary, NULL);
-	vmbus_set_subchannel_callback(primary, NULL);
 }
 
 static void vmbus_post_relid_released(u32 relid)
@@ -199,39 +198,6 @@ static void vmbus_add_work(struct work_struct *work)
 				   chan->relid, ret);
 }
 
-/*
- * Tell the primary's driver of a new sub-channel. It usually opens it and
- * so waits for the host: that happens here, on a queue of its own, with
- * no channel-message lock held and with a reference on the sub-channel
- * (which holds one on its primary).
- */
-static void vmbus_subchannel_work(struct work_struct *work)
-{
-	struct vmbus_channel *sc = container_of(work, struct vmbus_channel,
-						add_work);
-	struct vmbus_channel *primary = sc->primary;
-
-	mutex_lock(&primary->sc_cb_lock);
-	if (READ_ONCE(primary->state) == VMBUS_CHAN_OPEN &&
-	    !READ_ONCE(primary->rescinded) && !READ_ONCE(sc->rescinded) &&
-	    primary->sc_callback)
-		primary->sc_callback(sc);
-	mutex_unlock(&primary->sc_cb_lock);
-	vmbus_chan_put(sc);
-}
-
-/* A new sub-channel: show it in sysfs, then tell the primary's driver. */
-static void vmbus_add_subchannel(struct vmbus_channel *sc)
-{
-	mutex_lock(&vmbus_conn.lock);
-	vmbus_chan_sysfs_add(sc);
-	mutex_unlock(&vmbus_conn.lock);
-
-	kobject_get(&sc->kobj);
-	INIT_WORK(&sc->add_work, vmbus_subchannel_work);
-	queue_work(vmbus_conn.sc_wq, &sc->add_work);
-}
-
 static bool vmbus_offer_ok(const struct vmbus_msg_offer *offer)
 {
 	u32 relid = offer->child_relid;
@@ -318,11 +284,14 @@ void vmbus_on_offer(const void *msg, u32 len)
 	/* A host that reuses a refused offer's relid is done with that one. */
 	clear_bit(chan->relid, vmbus_conn.rejected_relids);
 	vmbus_set_relid(chan->relid, chan);
+	/* A sub-channel waits for vmbus_subchannels_open() to open it. */
+	if (primary) {
+		vmbus_chan_sysfs_add(chan);
+		vmbus_subchannel_offered(chan);
+	}
 	mutex_unlock(&vmbus_conn.lock);
 
-	if (primary)
-		vmbus_add_subchannel(chan);
-	else
+	if (!primary)
 		queue_work(vmbus_conn.dev_wq, &chan->add_work);
 	return;
 
@@ -457,7 +426,6 @@ void vmbus_remove_all_channels(void)
 	struct vmbus_channel *chan;
 
 	flush_workqueue(vmbus_conn.msg_wq);
-	flush_workqueue(vmbus_conn.sc_wq);
 	flush_workqueue(vmbus_conn.dev_wq);
 	while ((chan = vmbus_first_primary()))
 		vmbus_remove_primary(chan);

@@ -701,7 +701,6 @@ static int vmbus_request_offers(void)
 		pr_warn("host did not finish its offers; going on\n");
 	/* Devices exist, and drivers already loaded have probed them. */
 	flush_workqueue(vmbus_conn.msg_wq);
-	flush_workqueue(vmbus_conn.sc_wq);
 	flush_workqueue(vmbus_conn.dev_wq);
 	return 0;
 }
@@ -808,8 +807,7 @@ int vmbus_conn_init(void)
 	init_completion(&vmbus_conn.offers_done);
 	vmbus_conn.msg_wq = alloc_ordered_workqueue("hv_vmbus_msg", 0);
 	vmbus_conn.dev_wq = alloc_ordered_workqueue("hv_vmbus_dev", 0);
-	vmbus_conn.sc_wq = alloc_workqueue("hv_vmbus_sc", 0, 0);
-	if (!vmbus_conn.msg_wq || !vmbus_conn.dev_wq || !vmbus_conn.sc_wq) {
+	if (!vmbus_conn.msg_wq || !vmbus_conn.dev_wq) {
 		vmbus_conn_exit();
 		return -ENOMEM;
 	}
@@ -825,9 +823,6 @@ void vmbus_conn_exit(void)
 		destroy_workqueue(vmbus_conn.msg_wq);
 	if (vmbus_conn.dev_wq)
 		destroy_workqueue(vmbus_conn.dev_wq);
-	if (vmbus_conn.sc_wq)
-		destroy_workqueue(vmbus_conn.sc_wq);
 	vmbus_conn.msg_wq = NULL;
 	vmbus_conn.dev_wq = NULL;
-	vmbus_conn.sc_wq = NULL;
 }

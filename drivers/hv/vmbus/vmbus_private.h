@@ -164,9 +164,6 @@ struct vmbus_rqst_slot;
  * @add_work: device registration, on vmbus_conn.dev_wq
  * @remove_work: device removal after a rescind, on vmbus_conn.dev_wq
  * @lock: open/close and everything only they change
- * @sc_cb_lock: a primary: serializes @sc_callback with close and with
- *	setting it (a lock of its own, so that the callback may open the
- *	sub-channel, whose @lock has the same class)
  * @state: enum vmbus_chan_state
  * @rescinded: the channel is going away; nothing new may start
  * @host_rescinded: the host sent RESCIND_CHANNELOFFER for it
@@ -204,7 +201,9 @@ struct vmbus_rqst_slot;
  * @space_waiters: senders sleeping for ring space (under @out.lock)
  * @space_want: ring bytes (trailer included) vmbus_chan_request_space()
  *	waits for, 0 when none (under @out.lock)
- * @sc_callback: primary: called for each new sub-channel
+ * @sc_seq: a primary: sub-channel offers so far (under vmbus_conn.lock,
+ *	read without it to wait for a change)
+ * @offer_seq: a sub-channel: its primary's @sc_seq when it was offered
  * @rescind_lock: protects @rescind_callback and @rescind_task
  * @rescind_callback: called when the host rescinds this channel
  * @rescind_task: the task running @rescind_callback right now, or NULL
@@ -229,7 +228,6 @@ struct vmbus_channel {
 	struct work_struct remove_work;
 
 	struct mutex lock;	/* open, close */
-	struct mutex sc_cb_lock;	/* sub-channel callbacks */
 	enum vmbus_chan_state state;
 	bool rescinded;
 	bool host_rescinded;
@@ -267,7 +265,8 @@ struct vmbus_channel {
 	u32 space_waiters;
 	u32 space_want;
 
-	void (*sc_callback)(struct vmbus_channel *sub);
+	u32 sc_seq;
+	u32 offer_seq;
 	spinlock_t rescind_lock;	/* the rescind callback and its runner */
 	void (*rescind_callback)(struct vmbus_channel *chan);
 	struct task_struct *rescind_task;
@@ -292,6 +291,13 @@ const char *vmbus_chan_state_name(const struct vmbus_channel *chan);
 ssize_t vmbus_chan_ring_show(struct vmbus_channel *chan, bool out,
 			     unsigned int field, char *buf);
 extern const struct kobj_type vmbus_chan_ktype;
+int vmbus_chan_send_xact(struct vmbus_channel *chan, struct vmbus_xact *x,
+			 const void *req, u32 len);
+void vmbus_chan_cancel_xact(struct vmbus_channel *chan, struct vmbus_xact *x);
+
+/* Transactions (xact.c). */
+void vmbus_xact_on_completion(struct vmbus_xact *x,
+			      const struct vmbus_pkt *pkt);
 
 /* Fields vmbus_chan_ring_show() can print. */
 enum {
@@ -359,7 +365,6 @@ struct vmbus_waiter {
  * @offers_done: ALLOFFERS_DELIVERED arrived
  * @msg_wq: ordered queue for offers, rescinds and other slow messages
  * @dev_wq: ordered queue for device registration and removal
- * @sc_wq: queue for sub-channel callbacks, which may wait for the host
  * @msg_backlog: host messages queued on @msg_wq and not handled yet
  * @next_cpu: round-robin cursor for channel target CPUs
  * @nr_channels: channel structs allocated (for debugfs)
@@ -382,7 +387,6 @@ struct vmbus_connection {
 	struct completion offers_done;
 	struct workqueue_struct *msg_wq;
 	struct workqueue_struct *dev_wq;
-	struct workqueue_struct *sc_wq;
 	atomic_t msg_backlog;
 	unsigned int next_cpu;
 	atomic_t nr_channels;
@@ -432,6 +436,9 @@ void vmbus_on_alloffers(const void *msg, u32 len);
 void vmbus_remove_all_channels(void);
 void vmbus_close_all(struct vmbus_channel *primary);
 void vmbus_forget_callbacks(struct vmbus_channel *primary);
+
+/* Sub-channel bring-up (subchannel.c). */
+void vmbus_subchannel_offered(struct vmbus_channel *sc);
 
 /* ------------------------------------------------------------------ */
 /* Layer 6: bus (vmbus_drv.c)                                         */

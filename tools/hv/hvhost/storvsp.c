@@ -158,6 +158,7 @@ static const char *const storvsp_fault_names[STORVSP_FAULT_KINDS] = {
 	[STORVSP_FAULT_BAD_SCSI_STATUS] = "bad-scsi-status",
 	[STORVSP_FAULT_BAD_SENSE] = "bad-sense",
 	[STORVSP_FAULT_NO_COMPLETION] = "no-completion",
+	[STORVSP_FAULT_SUBCHANNEL_LATE] = "subchannel-late",
 };
 
 /* ASC and ASCQ of the unit attention each ua-* fault reports. */
@@ -1311,6 +1312,17 @@ static void storvsp_on_end(struct storvsp_chan *sc,
 	storvsp_answer_status(sc, rx, VSTOR_STATUS_SUCCESS);
 }
 
+/* The answer first, then the offers. */
+static void storvsp_create_sub_channels(struct storvsp_chan *sc,
+					const struct storvsp_rx *rx,
+					uint16_t n)
+{
+	storvsp_answer_status(sc, rx, VSTOR_STATUS_SUCCESS);
+	if (n && vmbus_server_add_subchannels(sc->ch->srv, sc->ch, n) < 0)
+		hv_warn_rl("scsi relid %u: no sub-channels created",
+			   sc->ch->relid);
+}
+
 /* Accepted once per open, after QUERY_PROPERTIES, on the primary. */
 static void storvsp_on_sub_channels(struct storvsp_chan *sc,
 				    const struct storvsp_rx *rx)
@@ -1331,11 +1343,31 @@ static void storvsp_on_sub_channels(struct storvsp_chan *sc,
 		return;
 	}
 	ctrl->subchannels = true;
-	/* The answer first, then the offers. */
-	storvsp_answer_status(sc, rx, VSTOR_STATUS_SUCCESS);
-	if (n && vmbus_server_add_subchannels(sc->ch->srv, sc->ch, n) < 0)
-		hv_warn_rl("scsi relid %u: no sub-channels created",
-			   sc->ch->relid);
+	if (storvsp_fault_take(ctrl->sp, STORVSP_FAULT_SUBCHANNEL_LATE)) {
+		ctrl->late = true;
+		ctrl->late_id = rx->trans_id;
+		ctrl->late_reply = rx->reply;
+		ctrl->late_count = n;
+		return;
+	}
+	storvsp_create_sub_channels(sc, rx, n);
+}
+
+/* subchannel-late: the held request is answered now, before @rx. */
+static void storvsp_late_sub_channels(struct storvsp_chan *sc)
+{
+	struct storvsp_ctrl *ctrl = sc->ctrl;
+	struct storvsp_rx rx = {
+		.trans_id = ctrl->late_id,
+		.reply = ctrl->late_reply,
+	};
+
+	if (!ctrl->late || sc->ch->primary)
+		return;
+	ctrl->late = false;
+	hv_info("scsi relid %u: late answer to CREATE_SUB_CHANNELS",
+		sc->ch->relid);
+	storvsp_create_sub_channels(sc, &rx, ctrl->late_count);
 }
 
 /* --- the device ------------------------------------------------------ */
@@ -1384,6 +1416,7 @@ static int storvsp_packet(struct hv_channel *ch, const uint8_t *pkt,
 		storvsp_answer_status(sc, &rx, VSTOR_STATUS_INVALID_PARAMETER);
 		return -EINVAL;
 	}
+	storvsp_late_sub_channels(sc);
 	switch (rx.vp.operation) {
 	case VSTOR_OP_EXECUTE_SRB:
 		return storvsp_on_srb(sc, &rx);
@@ -1436,6 +1469,7 @@ static int storvsp_open(struct hv_channel *ch)
 		ctrl->state = STORVSP_WAIT_BEGIN;
 		ctrl->version = 0;
 		ctrl->subchannels = false;
+		ctrl->late = false;
 	}
 	ch->priv = sc;
 	return 0;

@@ -107,7 +107,10 @@ struct storvsp;
  * @luns: the disks, by LUN
  * @state: where the handshake on the primary channel is
  * @version: the VSTOR version agreed on
- * @subchannels: CREATE_SUB_CHANNELS was answered for this open
+ * @subchannels: CREATE_SUB_CHANNELS was answered (or held) for this open
+ * @late: subchannel-late holds the answer to CREATE_SUB_CHANNELS and its
+ *	offers until the next request on the primary: @late_id, @late_reply
+ *	and @late_count are that request's
  * @inflight: requests not yet finished, on all its channels
  * @refs: one while bound to @primary, one per open channel
  * @stats: counters
@@ -121,6 +124,10 @@ struct storvsp_ctrl {
 	enum storvsp_state state;
 	uint16_t version;
 	bool subchannels;
+	bool late;
+	uint64_t late_id;
+	bool late_reply;
+	uint16_t late_count;
 	unsigned int inflight;
 	unsigned int refs;
 	struct storvsp_stats stats;
@@ -129,7 +136,8 @@ struct storvsp_ctrl {
 /*
  * `fault storvsc KIND [COUNT]`, see Documentation/hv/hvhost.rst. The
  * first three malform completions, the next four are errors a real host
- * reports, the last three break the SCSI contract itself.
+ * reports, the next three break the SCSI contract itself, and the last
+ * one is a host that answers the sub-channel request too late.
  */
 enum storvsp_fault {
 	STORVSP_FAULT_NONE,
@@ -143,13 +151,14 @@ enum storvsp_fault {
 	STORVSP_FAULT_BAD_SCSI_STATUS,	/* SUCCESS with scsi_status 0x7e */
 	STORVSP_FAULT_BAD_SENSE,	/* sense with response code 0 */
 	STORVSP_FAULT_NO_COMPLETION,	/* the completion is held back */
+	STORVSP_FAULT_SUBCHANNEL_LATE,	/* CREATE_SUB_CHANNELS answered late */
 	STORVSP_FAULT_KINDS
 };
 
 #define STORVSP_FAULT_NAMES						\
 	"bad-length|bad-id|bad-status|medium-error|ua-luns-changed|"	\
 	"ua-capacity-changed|ua-params-changed|bad-scsi-status|"	\
-	"bad-sense|no-completion"
+	"bad-sense|no-completion|subchannel-late"
 
 /**
  * struct storvsp - every controller of the host

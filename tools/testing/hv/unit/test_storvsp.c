@@ -1164,6 +1164,46 @@ static void test_storvsp_fault_no_completion(void)
 	env_destroy(&e);
 }
 
+/*
+ * subchannel-late: CREATE_SUB_CHANNELS gets no answer and no offers until
+ * the next request on the primary, which first gets the late answer (with
+ * the old id) and the offers, then its own answer.
+ */
+static void test_storvsp_fault_subchannel_late(void)
+{
+	struct vmbus_msg_offer sub;
+	struct hv_buf out = { 0 };
+	struct vstor_packet vp = { 0 };
+	struct stor_env e;
+	uint64_t late_id;
+
+	CHECK(env_init(&e) == 0);
+	CHECK(handshake(&e) == 0);
+	fake_ctl(&e.fg, "fault storvsc subchannel-late", &out);
+	late_id = ++e.id;
+	vp.operation = VSTOR_OP_CREATE_SUB_CHANNELS;
+	vp.flags = VSTOR_FLAG_REQUEST_COMPLETION;
+	vp.sub_channel_count = 1;
+	send_vp(&e, &e.fc, late_id, &vp, sizeof(vp));
+	CHECK(gring_used(&e.fc.in) == 0);
+	CHECK(fake_recv_type(&e.fg, VMBUS_MSG_OFFERCHANNEL, &sub,
+			     sizeof(sub)) < 0);
+	mk_srb(&vp, 0, cdb_tur, 6, VSTOR_SRB_UNKNOWN, 0);
+	send_srb(&e, &e.fc, ++e.id, &vp, 0, 0);
+	drain_io(&e);
+	CHECK(recv_comp(&e.fc, late_id, &vp) == VSTOR_STATUS_SUCCESS);
+	CHECK(fake_recv_type(&e.fg, VMBUS_MSG_OFFERCHANNEL, &sub,
+			     sizeof(sub)) == sizeof(sub) &&
+	      sub.sub_channel_index == 1);
+	CHECK(recv_comp(&e.fc, e.id, &vp) == 0 &&
+	      vp.srb.srb_status == VSTOR_SRB_SUCCESS);
+	/* Held once per fault: the next request is answered at once. */
+	CHECK(tur_ok(&e, 0));
+	CHECK(stat_is(&e, "storvsp.fault.subchannel-late=1\n"));
+	hv_buf_free(&out);
+	env_destroy(&e);
+}
+
 /* Bad arguments: a clear error, nothing armed. */
 static void test_storvsp_fault_args(void)
 {
@@ -1435,6 +1475,8 @@ UNIT_SUITE(storvsp_tests) = {
 	  test_storvsp_fault_bad_scsi_status_sense },
 	{ "storvsp: fault no-completion: held, freed by close or rescind",
 	  test_storvsp_fault_no_completion },
+	{ "storvsp: fault subchannel-late: answer and offers come late",
+	  test_storvsp_fault_subchannel_late },
 	{ "storvsp: fault storvsc: bad arguments refused",
 	  test_storvsp_fault_args },
 	{ "storvsp: hot-plug: ENUMERATE_BUS once ready, no unit attention",

@@ -14,6 +14,7 @@
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/blk-mq.h>
 #include <linux/device.h>
 #include <linux/kernel.h>
 #include <linux/mm.h>
@@ -21,7 +22,7 @@
 #include <linux/overflow.h>
 #include <linux/slab.h>
 
-#include "vstor.h"
+#include <linux/hv_vstor.h>
 
 /* Each handshake step waits this long for its completion. */
 #define VSTOR_INIT_TIMEOUT_MS		5000
@@ -178,6 +179,33 @@ bool vstor_chan_forget(struct vstor_chan *vc, void *rqst)
 }
 EXPORT_SYMBOL_GPL(vstor_chan_forget);
 
+/**
+ * vstor_map_queues() - map each hardware queue to its channel's CPU
+ * @qmap: the blk-mq queue map to fill (its nr_queues hardware queues)
+ * @queue_chan: the open VSTOR channel that serves hardware queue i
+ * @ctx: passed to @queue_chan
+ *
+ * Each channel's target CPU submits to the channel that interrupts it,
+ * so a request is sent and completed on one CPU. The other CPUs keep the
+ * default spread of blk_mq_map_queues(). For a tag set's map_queues; the
+ * map is not redone when a channel is moved to another CPU later.
+ */
+void vstor_map_queues(struct blk_mq_queue_map *qmap,
+		      struct vstor_chan *(*queue_chan)(void *ctx,
+						       unsigned int hwq),
+		      void *ctx)
+{
+	unsigned int hwq, cpu;
+
+	blk_mq_map_queues(qmap);
+	for (hwq = 0; hwq < qmap->nr_queues; hwq++) {
+		cpu = vmbus_chan_cpu(queue_chan(ctx, hwq)->chan);
+		if (cpu < nr_cpu_ids)
+			qmap->mq_map[cpu] = qmap->queue_offset + hwq;
+	}
+}
+EXPORT_SYMBOL_GPL(vstor_map_queues);
+
 /* --- initialisation -------------------------------------------------- */
 
 static const char *vstor_op_name(u32 op)
@@ -201,32 +229,42 @@ static const char *vstor_op_name(u32 op)
 /*
  * Send one handshake request and wait for its completion, which replaces
  * *pkt. Only a whole COMPLETE_IO packet is an answer; its status is for
- * the caller to judge.
+ * the caller to judge. A completion after the timeout finds the
+ * transaction cancelled and is dropped.
  */
 static int vstor_request(struct vstor_chan *vc, struct vstor_packet *pkt,
 			 unsigned int timeout_ms)
 {
 	const char *what = vstor_op_name(pkt->operation);
-	struct vstor_packet resp = {};
-	u32 len = 0;
+	const struct vstor_packet *resp;
+	struct vmbus_xact *x;
+	u32 len;
 	int ret;
 
+	x = vmbus_xact_alloc(vc->chan, sizeof(*resp), GFP_KERNEL);
+	if (!x)
+		return -ENOMEM;
 	pkt->flags = VSTOR_FLAG_REQUEST_COMPLETION;
-	ret = vmbus_send_and_wait(vc->chan, pkt, sizeof(*pkt), &resp,
-				  sizeof(resp), &len, timeout_ms);
+	ret = vmbus_xact_send(x, pkt, sizeof(*pkt));
+	if (!ret)
+		ret = vmbus_xact_wait(x, timeout_ms);
 	if (ret) {
 		dev_err(vc->dev, "VSTOR %s: no answer from the host: %d\n",
 			what, ret);
-		return ret;
+		goto out;
 	}
-	if (len < sizeof(resp) || resp.operation != VSTOR_OP_COMPLETE_IO) {
+	resp = vmbus_xact_reply(x, &len);
+	if (len < sizeof(*resp) || resp->operation != VSTOR_OP_COMPLETE_IO) {
 		dev_err(vc->dev,
 			"VSTOR %s: malformed answer (%u bytes, operation %u)\n",
-			what, len, resp.operation);
-		return -EPROTO;
+			what, len, resp->operation);
+		ret = -EPROTO;
+		goto out;
 	}
-	*pkt = resp;
-	return 0;
+	*pkt = *resp;
+out:
+	vmbus_xact_put(x);
+	return ret;
 }
 
 /* A request whose answer only carries a status. */
@@ -340,8 +378,9 @@ EXPORT_SYMBOL_GPL(vstor_negotiate);
  * @vc: the primary channel, initialised
  * @count: how many, at most the host's max_sub_channels
  *
- * The host then offers them; the VMBus core hands each to the primary's
- * sub-channel callback. Process context.
+ * The host answers, then offers them; this is the request step of
+ * vmbus_subchannels_open(), which waits for the offers. A completion
+ * that comes after the 10 s wait is dropped. Process context.
  *
  * Return: 0 when the host agreed, or an error as vstor_negotiate().
  */

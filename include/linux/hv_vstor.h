@@ -3,16 +3,19 @@
  * The VSTOR transport shared by the synthetic storage drivers: hv_storvsc
  * (SCSI class, on the SCSI midlayer) and hv_blkvsc (IDE class, a blk-mq
  * disk). It knows VSTOR packets, channels and guest pages; it knows
- * nothing of SCSI hosts or gendisks. The code lives in hv_vstor.ko.
+ * nothing of SCSI hosts or gendisks. The code lives in hv_vstor.ko
+ * (drivers/hv/vstor/); both drivers include this header.
  */
-#ifndef _HV_VSTOR_H
-#define _HV_VSTOR_H
+#ifndef _LINUX_HV_VSTOR_H
+#define _LINUX_HV_VSTOR_H
 
 #include <linux/dma-direction.h>
 #include <linux/hyperv.h>
 #include <linux/scatterlist.h>
 #include <linux/spinlock.h>
 #include <hyperv/vstor.h>
+
+struct blk_mq_queue_map;
 
 /* Largest transfer we ever ask for, whatever the host allows. */
 #define VSTOR_MAX_TRANSFER	(2 * 1024 * 1024)
@@ -97,6 +100,10 @@ void vstor_chan_stop(struct vstor_chan *vc);
 bool vstor_chan_alive(struct vstor_chan *vc);
 bool vstor_chan_forget(struct vstor_chan *vc, void *rqst);
 u32 vstor_queue_depth(void);
+void vstor_map_queues(struct blk_mq_queue_map *qmap,
+		      struct vstor_chan *(*queue_chan)(void *ctx,
+						       unsigned int hwq),
+		      void *ctx);
 
 int vstor_negotiate(struct vstor_chan *vc, struct vstor_props *props);
 int vstor_create_sub_channels(struct vstor_chan *vc, u16 count);
@@ -111,4 +118,4 @@ int vstor_srb_result(struct vstor_chan *vc, const struct vmbus_pkt *pkt,
 		     u32 requested, struct vstor_srb_result *res);
 int vstor_host_request(struct vstor_chan *vc, const struct vmbus_pkt *pkt);
 
-#endif /* _HV_VSTOR_H */
+#endif /* _LINUX_HV_VSTOR_H */
