@@ -17,7 +17,7 @@ mkdir -p "$run"
 guest=$run/bench.guest.sh
 
 cat > "$guest" <<'GUEST'
-modprobe hv_vmbus
+vmbus_up
 wait_until 10 sh -c "ls $VMBUS | grep -q ."
 for d in "$VMBUS"/*; do modprobe -q "$(cat "$d/modalias")" 2>/dev/null; done
 d=$(for x in "$VMBUS"/*; do [ -e "$x/run" ] && echo "$x"; done | head -n 1)

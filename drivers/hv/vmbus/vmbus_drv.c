@@ -17,7 +17,6 @@
 #include "vmbus_private.h"
 
 static struct device *vmbus_root;
-static bool vmbus_on_emu;
 static HV_CONST_BUS_TYPE vmbus_bus;
 
 /* --- devices and drivers --------------------------------------------- */
@@ -536,13 +535,12 @@ static int __init vmbus_init(void)
 		ret = PTR_ERR(vmbus_root);
 		goto bus;
 	}
+	/*
+	 * Not on Hyper-V: the bus stays empty until a backend module (QEMU +
+	 * hvhost: hv_vmbus_emu) attaches through hv_backend_attach().
+	 */
 	ret = hv_hyperv_init();
-	if (ret == -ENODEV) {
-		/* Not on Hyper-V: wait for the emulated host's PCI device. */
-		vmbus_on_emu = true;
-		ret = hv_emu_init();
-	}
-	if (ret)
+	if (ret && ret != -ENODEV)
 		goto root;
 	return 0;
 
@@ -557,10 +555,7 @@ conn:
 
 static void __exit vmbus_exit(void)
 {
-	if (vmbus_on_emu)
-		hv_emu_exit();
-	else
-		hv_hyperv_exit();
+	hv_hyperv_exit();
 	root_device_unregister(vmbus_root);
 	bus_unregister(&vmbus_bus);
 	vmbus_conn_exit();
@@ -569,5 +564,5 @@ static void __exit vmbus_exit(void)
 module_init(vmbus_init);
 module_exit(vmbus_exit);
 
-MODULE_DESCRIPTION("Hyper-V VMBus core (Hyper-V or emulated host)");
+MODULE_DESCRIPTION("Hyper-V VMBus core");
 MODULE_LICENSE("GPL");

@@ -86,10 +86,23 @@ echo_run() {
 # field NAME LINE: a key=value field of a result line.
 field() { echo "$2" | tr ' ' '\n' | sed -n "s/^$1=//p"; }
 
+# vmbus_up [hv_vmbus parameters]: load the VMBus core and its backend for
+# hvhost (hv_vmbus_emu, which udev would load by the ivshmem device's PCI
+# alias); returns once the host's offers are devices.
+vmbus_up() {
+	modprobe hv_vmbus "$@" && modprobe hv_vmbus_emu
+}
+
+# vmbus_down [MODULE...]: unload the modules named (the drivers on the
+# bus), then the backend and the core.
+vmbus_down() {
+	rmmod "$@" hv_vmbus_emu hv_vmbus
+}
+
 # Load the drivers of every device on the bus through their modaliases.
 load_vmbus_drivers() {
 	local d
-	modprobe hv_vmbus
+	vmbus_up
 	wait_until 10 sh -c "ls $VMBUS | grep -q ."
 	for d in "$VMBUS"/*; do
 		modprobe -q "$(cat "$d/modalias")" 2>/dev/null

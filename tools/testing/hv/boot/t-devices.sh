@@ -11,7 +11,7 @@ nic_id=11111111-2222-4333-8444-555555555504
 
 hv_scenario_files
 cat > "$guest" <<GUEST
-modprobe hv_vmbus
+vmbus_up
 wait_until 10 dev_present $nic_id
 for pair in $echo_id:\$ECHO_CLASS $scsi_id:\$SCSI_CLASS $ide_id:\$IDE_CLASS $nic_id:\$NET_CLASS; do
 	id=\${pair%%:*}

@@ -13,7 +13,7 @@ plain_id=22222222-2222-4333-8444-555555555502
 hv_scenario_files
 
 cat > "$guest" <<GUEST
-modprobe hv_vmbus
+vmbus_up
 d=\$(echo_bound $echo_id)
 ring=\$(cat \$d/ring_size)
 half=\$((ring / 2))

@@ -9,7 +9,7 @@ new_id=33333333-2222-4333-8444-555555555502
 hv_scenario_files
 
 cat > "$guest" <<GUEST
-modprobe hv_vmbus
+vmbus_up
 d=\$(echo_bound $old_id)
 (echo "10000000 1 4096 mixed" > \$d/run; echo "HV-GUEST: run ended \$?") &
 runner=\$!

@@ -79,7 +79,7 @@ fi
 
 # panic: the UNLOAD must reach the host before the guest is gone.
 cat > "$guest" <<GUEST
-modprobe hv_vmbus
+vmbus_up
 d=\$(echo_bound $echo_id)
 check "echo works before the crash" [ "\$(field verified "\$(echo_run \$d 200 1 1024 mixed)")" = 200 ]
 echo "HV-GUEST: crashing"

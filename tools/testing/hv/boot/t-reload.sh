@@ -10,11 +10,11 @@ hv_scenario_files
 cat > "$guest" <<GUEST
 ok=0
 for i in \$(seq 20); do
-	modprobe hv_vmbus || break
+	vmbus_up || break
 	d=\$(echo_bound $echo_id) || break
 	r=\$(echo_run \$d 200 1 1024 mixed)
 	[ "\$(field verified "\$r")" = 200 ] || break
-	rmmod hv_echo_test hv_vmbus || break
+	vmbus_down hv_echo_test || break
 	ok=\$i
 done
 check "20 load/echo/unload cycles (completed \$ok)" [ "\$ok" = 20 ]

@@ -90,7 +90,7 @@ echo_ok() {
 }
 
 mount -t debugfs none /sys/kernel/debug 2>/dev/null
-modprobe hv_vmbus
+vmbus_up
 d=$(echo_bound $main)
 relid=$(cat $d/id)
 check "echo works before the faults" echo_ok $d 1000
@@ -251,7 +251,7 @@ k=$(dev_by_instance $final_id)
 check "the fresh echo device binds" wait_until 10 test -e $k/run
 check "the fresh echo device echoes 2000 packets" echo_ok $k 2000
 sync_host "final" 2
-check "rmmod hv_echo_test hv_vmbus" rmmod hv_echo_test hv_vmbus
+check "rmmod hv_echo_test hv_vmbus_emu hv_vmbus" vmbus_down hv_echo_test
 check "the vmbus bus is gone" [ ! -d /sys/bus/vmbus ]
 GUEST
 } > "$guest"
