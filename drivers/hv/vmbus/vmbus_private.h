@@ -327,6 +327,8 @@ struct vmbus_connection {
 };
 
 extern struct vmbus_connection vmbus_conn;
+/* debugfs hv_vmbus/channel/, for the bus's per-channel folders */
+extern struct dentry *vmbus_debugfs_chan;
 
 /*
  * INITIATE_CONTACT names this CPU's VP as the receiver of messages; the

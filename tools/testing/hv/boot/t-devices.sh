@@ -33,7 +33,13 @@ d=\$(dev_by_instance $echo_id)
 check "modprobe resolves the echo modalias to hv_echo_test" sh -c "/sbin/modprobe -R \$(cat \$d/modalias) | grep -qx hv_echo_test"
 modprobe \$(cat \$d/modalias)
 check "the echo driver binds through its modalias" wait_until 10 test -e \$d/driver
-check "ring indices in sysfs" cat \$d/out_read_index \$d/in_write_index
+c=\$d/channels/\$(cat \$d/id)
+check "ring state in the channel's sysfs folder" cat \$c/out_read_index \$c/in_write_index \$c/out_read_bytes_avail \$c/in_read_bytes_avail
+check "no ring file in the device's sysfs folder" sh -c "! ls \$d | grep -qE '^(in|out)_'"
+check "no debug counter in the channel's sysfs folder" sh -c "! ls \$c | grep -qE '^(signals|events|ring_full|dropped)\\\$'"
+check "the channel's counters in debugfs" cat \$(chan_dbg \$(cat \$d/id))/signals \$(chan_dbg \$(cat \$d/id))/dropped
+check "echo's run file in debugfs" echo_ready \$d
+check "echo's files not in sysfs" sh -c "! ls \$d | grep -qE '^(run|result|ring_size)\\\$'"
 check "channel cpu in sysfs" cat \$d/cpu
 GUEST
 hv_boot devices --guest "$guest" --timeout 150 -- \

@@ -15,7 +15,7 @@ hv_scenario_files
 cat > "$guest" <<GUEST
 vmbus_up
 d=\$(echo_bound $echo_id)
-ring=\$(cat \$d/ring_size)
+ring=\$(cat \$(echo_dbg \$d)/ring_size)
 half=\$((ring / 2))
 for mode in inband gpadirect mixed; do
 	r=\$(echo_run \$d 100000 1 \$half \$mode)
@@ -33,7 +33,7 @@ for mode in inband gpadirect mixed; do
 	check "echo \$mode: fewer signals than packets" [ "\$(field signals "\$r")" -lt "\$sent" ]
 done
 d=\$(dev_by_instance $plain_id)
-wait_until 10 test -e \$d/run
+wait_until 10 echo_ready \$d
 r=\$(echo_run \$d 30000 1 \$half mixed)
 echo "echo without monitor: \$r"
 check "echo without monitor page: every echo verified" [ "\$(field verified "\$r")" = 30000 ]

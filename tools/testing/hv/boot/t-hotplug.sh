@@ -11,7 +11,7 @@ hv_scenario_files
 cat > "$guest" <<GUEST
 vmbus_up
 d=\$(echo_bound $old_id)
-(echo "10000000 1 4096 mixed" > \$d/run; echo "HV-GUEST: run ended \$?") &
+(echo "10000000 1 4096 mixed" > \$(echo_dbg \$d)/run; echo "HV-GUEST: run ended \$?") &
 runner=\$!
 sleep 2
 echo "HV-SYNC: busy"
@@ -20,7 +20,7 @@ check "the busy run ends after the rescind" wait_until 60 sh -c "! kill -0 \$run
 echo "HV-SYNC: gone"
 check "hot-added device appears" wait_until 60 dev_present $new_id
 d=\$(dev_by_instance $new_id)
-check "hot-added device binds" wait_until 10 test -e \$d/run
+check "hot-added device binds" wait_until 10 echo_ready \$d
 r=\$(echo_run \$d 2000 1 2048 mixed)
 check "hot-added device echoes 2000 packets (\$r)" [ "\$(field verified "\$r")" = 2000 ]
 GUEST

@@ -79,7 +79,7 @@ run_failed() {
 	[ "$(field errors "$1")" -gt 0 ] && [ "$(field verified "$1")" = 0 ]
 }
 uptime_s() { cut -d. -f1 /proc/uptime; }
-dev_bound() { test -e "$(dev_by_instance "$1")/run"; }
+dev_bound() { echo_ready "$(dev_by_instance "$1")"; }
 # leaked: a value of the core's debugfs folder.
 dbg() { cat /sys/kernel/debug/hv_vmbus/$1; }
 # echo_ok DEV COUNT: a run whose every echo is verified, without errors.
@@ -117,11 +117,11 @@ check "echo works after the bad messages" echo_ok $d 1000
 
 # Bad packets the channel survives: dropped, counted, logged.
 echo "$drop_faults" | while IFS='|' read kind pat; do
-	before=$(cat $d/channels/$relid/dropped)
+	before=$(cat $(chan_dbg $relid)/dropped)
 	logs=$(vlog "$pat")
 	sync_host "ring $kind" 0
-	check "$kind: counted in channels/$relid/dropped" \
-		wait_until 20 above $d/channels/$relid/dropped $before
+	check "$kind: counted in debugfs channel/$relid/dropped" \
+		wait_until 20 above $(chan_dbg $relid)/dropped $before
 	check "$kind: the guest logs '$pat'" logged "$pat" $((logs + 1))
 	check "$kind: the channel still echoes" echo_ok $d 500
 done
@@ -131,7 +131,7 @@ echo "$break_faults" | while IFS='|' read n kind pat; do
 	id=$hot$n
 	sync_host "hotadd $kind" 0
 	if ! wait_until 30 dev_present $id ||
-	   ! wait_until 30 test -e "$(dev_by_instance $id)/run"; then
+	   ! wait_until 30 echo_ready "$(dev_by_instance $id)"; then
 		fail "$kind: a hot-added echo device binds"
 		continue
 	fi
@@ -162,9 +162,9 @@ stall=/sys/module/rcupdate/parameters/rcu_cpu_stall_timeout
 stall_was=$(cat $stall 2>/dev/null)
 echo 3 > /proc/sys/kernel/watchdog_thresh
 echo 4 > $stall 2>/dev/null
-before=$(cat $d/channels/$relid/dropped)
+before=$(cat $(chan_dbg $relid)/dropped)
 sync_host "ring ring-replay" 0
-wait_until 20 above $d/channels/$relid/dropped $((before + 1000))
+wait_until 20 above $(chan_dbg $relid)/dropped $((before + 1000))
 t0=$(uptime_s)
 for i in 1 2 3 4 5; do sleep 1; done
 t1=$(uptime_s)
@@ -172,7 +172,7 @@ echo "five one-second sleeps during the replay took $((t1 - t0)) s"
 check "ring-replay: the guest's shell keeps running (5 sleeps in $((t1 - t0)) s)" \
 	[ $((t1 - t0)) -le 8 ]
 sleep $((replay_secs - 3))
-echo "dropped during the replay: $(( $(cat $d/channels/$relid/dropped) - before ))"
+echo "dropped during the replay: $(( $(cat $(chan_dbg $relid)/dropped) - before ))"
 echo $thresh > /proc/sys/kernel/watchdog_thresh
 [ -n "$stall_was" ] && echo $stall_was > $stall
 # (Check names that hv_kernel_trouble does not take for the real thing.)
@@ -190,16 +190,15 @@ check "ring-replay: the channel still echoes" echo_ok $d 500
 # before it is in the ring: those completions are dropped, and the echo
 # of the real send verifies (seed 2: the first packet asks for a
 # completion).
-before=$(cat $d/channels/$relid/dropped)
+before=$(cat $(chan_dbg $relid)/dropped)
 sync_host "comp-early" 1
-echo "1 64 64 inband 2" > $d/run
-r=$(cat $d/result)
+r=$(echo_run $d 1 64 64 "inband 2")
 echo "echo with early completions: $r"
 check "comp-early: the early completions finish no request" \
 	[ "$(field verified "$r")" = 1 ] && [ "$(field mismatches "$r")" = 0 ] &&
 	[ "$(field errors "$r")" = 0 ]
 check "comp-early: they are dropped as unknown ids" \
-	above $d/channels/$relid/dropped $((before + 3))
+	above $(chan_dbg $relid)/dropped $((before + 3))
 
 # RESCIND, then no GPADL_TORNDOWN for the ring: the rings are leaked,
 # logged and counted, never given back to the allocator.
@@ -248,7 +247,7 @@ check "the first echo device still works" echo_ok $d 1000
 sync_host "hotadd final" 0
 check "a fresh echo device appears" wait_until 30 dev_present $final_id
 k=$(dev_by_instance $final_id)
-check "the fresh echo device binds" wait_until 10 test -e $k/run
+check "the fresh echo device binds" wait_until 10 echo_ready $k
 check "the fresh echo device echoes 2000 packets" echo_ok $k 2000
 sync_host "final" 2
 check "rmmod hv_echo_test hv_vmbus_emu hv_vmbus" vmbus_down hv_echo_test
