@@ -12,7 +12,8 @@
 echo_id=66666666-2222-4333-8444-555555555501
 hv_scenario_files
 
-cat > "$guest" <<GUEST
+hv_vars echo_id > "$guest"
+cat >> "$guest" <<'GUEST'
 echo_id=$echo_id
 GUEST
 cat >> "$guest" <<'GUEST'

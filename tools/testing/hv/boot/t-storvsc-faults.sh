@@ -10,30 +10,31 @@ hv_scenario_files
 ctrl=77777777-2222-4333-8444-555555555500
 truncate -s 16M "$hv_scratch/lun0.img"
 
-cat > "$guest" <<GUEST
+hv_vars ctrl > "$guest"
+cat >> "$guest" <<'GUEST'
 load_vmbus_drivers
 wait_until 30 sd_present $ctrl 0
-sd=\$(sd_of $ctrl 0)
+sd=$(sd_of $ctrl 0)
 pattern_mib > /tmp/pat
-dd if=/tmp/pat of=\$sd bs=1M oflag=direct 2>/dev/null
+dd if=/tmp/pat of=$sd bs=1M oflag=direct 2>/dev/null
 for fault in bad-length bad-id bad-status; do
-	echo "HV-SYNC: fault \$fault"
+	echo "HV-SYNC: fault $fault"
 	sleep 3
 	for i in 1 2 3 4; do
-		dd if=\$sd of=/dev/null bs=4k count=1 skip=\$i iflag=direct 2>/dev/null
+		dd if=$sd of=/dev/null bs=4k count=1 skip=$i iflag=direct 2>/dev/null
 	done
 done
 sleep 1
 dmesg > /tmp/dmesg
 check "the guest logged the bad completions" sh -c "grep -i storvsc /tmp/dmesg | grep -qiE 'bad|invalid|unknown|malformed|short'"
-check "the disk still reads back what was written" sh -c "dd if=\$sd bs=1M count=1 iflag=direct 2>/dev/null | cmp -s - /tmp/pat"
+check "the disk still reads back what was written" sh -c "dd if=$sd bs=1M count=1 iflag=direct 2>/dev/null | cmp -s - /tmp/pat"
 GUEST
 
-cat > "$host" <<HOST
+cat > "$host" <<'HOST'
 . "$HV_TOP/tools/testing/hv/boot/lib.sh"
 for fault in bad-length bad-id bad-status; do
-	hv_wait_console "HV-SYNC: fault \$fault" 180 || { echo "FAIL: no \$fault marker"; exit; }
-	hv_ctl fault storvsc \$fault 1 && echo "PASS: fault \$fault armed" || echo "FAIL: fault \$fault"
+	hv_marker "fault $fault" 180 || exit
+	check "fault $fault armed" hv_ctl fault storvsc $fault 1
 done
 HOST
 hv_boot storvsc-faults --initrd "$HV_INITRD_STORAGE" --guest "$guest" \

@@ -6,10 +6,11 @@
 
 hv_scenario_files
 for cap in 5.3 5.2 5.1 5.0 4.1 4.0 3.0 2.4; do
-	cat > "$guest" <<GUEST
+	hv_vars cap > "$guest"
+	cat >> "$guest" <<'GUEST'
 vmbus_up
-v=\$(vmbus_version)
-check "host capped at $cap: guest settles at $cap (got \$v)" [ "\$v" = "$cap" ]
+v=$(vmbus_version)
+check "host capped at $cap: guest settles at $cap (got $v)" [ "$v" = "$cap" ]
 GUEST
 	if [ "$cap" = 5.3 ]; then
 		cat >> "$guest" <<'GUEST'

@@ -63,12 +63,8 @@ faults_total=$((33 + cycles))
 hv_scenario_files
 
 {
-	echo "main=$main hot=$hot drop_id=$drop_id final_id=$final_id"
-	echo "fault_id=$fault_id leak_id=$leak_id"
-	echo "replay_secs=$replay_secs busy_secs=$busy_secs cycles=$cycles"
-	echo "msg_faults='$msg_faults'"
-	echo "drop_faults='$drop_faults'"
-	echo "break_faults='$break_faults'"
+	hv_vars main hot drop_id final_id fault_id leak_id replay_secs \
+		busy_secs cycles msg_faults drop_faults break_faults
 	cat <<'GUEST'
 # How often the core logged a line containing $1.
 vlog() { dmesg | grep -F "hv_vmbus: " | grep -c -F -- "$1"; }
@@ -256,26 +252,19 @@ GUEST
 } > "$guest"
 
 {
-	echo "main=$main hot=$hot drop_id=$drop_id final_id=$final_id"
-	echo "faults_total=$faults_total leak_id=$leak_id"
-	echo "replay_secs=$replay_secs busy_secs=$busy_secs cycles=$cycles"
-	echo "msg_faults='$msg_faults'"
-	echo "drop_faults='$drop_faults'"
-	echo "break_faults='$break_faults'"
+	hv_vars main hot drop_id final_id faults_total leak_id replay_secs \
+		busy_secs cycles msg_faults drop_faults break_faults
 	cat <<'HOST'
 . "$HV_TOP/tools/testing/hv/boot/lib.sh"
 # step MARKER COMMAND...: at the guest's marker, one control command.
 step() {
 	local m=$1 out
 	shift
-	if ! hv_wait_console "HV-SYNC: $m" 300; then
-		echo "FAIL: no marker '$m'"
-		exit 1
-	fi
+	hv_marker "$m" 300 || exit 1
 	if out=$(hv_ctl "$@" 2>&1); then
-		echo "PASS: $m: $*"
+		hv_pass "$m: $*"
 	else
-		echo "FAIL: $m: $*: $(echo $out)"
+		hv_fail "$m: $*: $(echo $out)"
 	fi
 }
 hv_stat() { hv_ctl stats | sed -n "s/^$1=//p"; }
@@ -296,26 +285,20 @@ step "ring ring-replay" fault vmbus ring-replay $replay_secs $main
 step "comp-early" fault vmbus comp-early 10 $main
 step "hotadd leak" offer echo $leak_id
 step "rescind leak" fault vmbus drop-gpadl-torndown 1
-hv_ctl rescind $leak_id > /dev/null || echo "FAIL: rescind $leak_id"
+hv_ctl rescind $leak_id > /dev/null || hv_fail "rescind $leak_id"
 step "post-busy" fault vmbus post-busy $busy_secs
 step "drop-open" fault vmbus drop-open-result
-hv_ctl offer echo $drop_id > /dev/null || echo "FAIL: offer echo $drop_id"
+hv_ctl offer echo $drop_id > /dev/null || hv_fail "offer echo $drop_id"
 step "rescind drop-open" rescind $drop_id
 step "hotadd final" offer echo $final_id
-hv_wait_console "HV-SYNC: final" 300 || { echo "FAIL: no final marker"; exit 1; }
+hv_marker final 300 || exit 1
 released=$(hv_stat vmbus.fault_relids_released)
 held=$(hv_stat vmbus.fault_relids_held)
 sent=$(hv_stat vmbus.faults_sent)
-if [ "$released" = $((3 + cycles)) ] && [ "$held" = 0 ]; then
-	echo "PASS: the guest released the relids of the refused offers and cycled sub-channels"
-else
-	echo "FAIL: refused offers' relids: released=$released held=$held"
-fi
-if [ "$sent" = "$faults_total" ]; then
-	echo "PASS: hvhost injected $sent faults"
-else
-	echo "FAIL: hvhost injected $sent faults, not $faults_total"
-fi
+check_eq "the guest released the relids of the refused offers and cycled sub-channels: released" \
+	$((3 + cycles)) "$released"
+check_eq "refused offers' relids still held" 0 "$held"
+check_eq "faults hvhost injected" "$faults_total" "$sent"
 HOST
 } > "$host"
 
