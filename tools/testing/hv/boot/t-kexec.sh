@@ -88,7 +88,9 @@ GUEST
 hv_boot panic --guest "$guest" --timeout 120 -- --echo=$echo_id > /dev/null
 console=$HV_RUN/console.log
 grep -a '^\(PASS\|FAIL\): ' "$console" | sed "s/^\(PASS\|FAIL\): /\1: $KVER: panic: /"
-before=$(sed -n '/HV-GUEST: crashing/q;p' "$console" > "$HV_RUN/before-crash.log"
+# The console is cut where the crash begins: at the guest's marker, or at
+# the kernel's own line when the panic reaches the serial port first.
+before=$(sed -n '/HV-GUEST: crashing\|sysrq: Trigger a crash/q;p' "$console" > "$HV_RUN/before-crash.log"
 	hv_kernel_trouble "$HV_RUN/before-crash.log")
 HV_CHECK_PREFIX="$KVER: panic: "
 if [ -n "$before" ]; then
