@@ -17,11 +17,11 @@ mkdir -p "$run"
 guest=$run/bench.guest.sh
 
 cat > "$guest" <<'GUEST'
-modprobe hv_vmbus
+vmbus_up
 wait_until 10 sh -c "ls $VMBUS | grep -q ."
 for d in "$VMBUS"/*; do modprobe -q "$(cat "$d/modalias")" 2>/dev/null; done
-d=$(for x in "$VMBUS"/*; do [ -e "$x/run" ] && echo "$x"; done | head -n 1)
-wait_until 10 test -e "$d/run"
+d=$(for x in "$VMBUS"/*; do echo_ready "$x" && echo "$x"; done | head -n 1)
+wait_until 10 echo_ready "$d"
 for mode in inband gpadirect; do
 	for size in 64 512 4096 16384; do
 		r=$(echo_run "$d" 20000 $size $size $mode)

@@ -2,7 +2,9 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # hv-install.sh KVER CONFIG_X=m...: modules_install of the drivers (not the
-# test modules) for Debian's KVER kernel, then depmod. INSTALL_MOD_PATH
+# test modules) for Debian's KVER kernel, then depmod. The Makefile passes
+# CONFIG_HV_VMBUS_EMU=m too: hv_vmbus_emu binds only hvhost's ivshmem
+# device, and a Hyper-V-only install leaves that symbol out. INSTALL_MOD_PATH
 # (default /) is where /lib/modules lives. Modules are not signed: Debian's
 # signing key is not available outside Debian's build.
 set -euo pipefail

@@ -787,6 +787,8 @@ void vmbus_disconnect(void)
 }
 
 static struct dentry *vmbus_debugfs;
+/* hv_vmbus/channel/: one folder of counters per channel in sysfs. */
+struct dentry *vmbus_debugfs_chan;
 
 /* What a test (and an administrator) may want to see of the core. */
 static void vmbus_debugfs_init(void)
@@ -800,6 +802,7 @@ static void vmbus_debugfs_init(void)
 				&vmbus_conn.leaked_pages);
 	debugfs_create_atomic_t("msg_backlog", 0444, vmbus_debugfs,
 				&vmbus_conn.msg_backlog);
+	vmbus_debugfs_chan = debugfs_create_dir("channel", vmbus_debugfs);
 }
 
 int vmbus_conn_init(void)
@@ -819,6 +822,7 @@ void vmbus_conn_exit(void)
 {
 	debugfs_remove_recursive(vmbus_debugfs);
 	vmbus_debugfs = NULL;
+	vmbus_debugfs_chan = NULL;
 	if (vmbus_conn.msg_wq)
 		destroy_workqueue(vmbus_conn.msg_wq);
 	if (vmbus_conn.dev_wq)

@@ -12,6 +12,7 @@
 #include <linux/cpuhotplug.h>
 #include <linux/cpumask.h>
 #include <linux/delay.h>
+#include <linux/export.h>
 #include <linux/gfp.h>
 #include <linux/interrupt.h>
 #include <linux/io.h>
@@ -78,6 +79,7 @@ void hv_synic_isr(unsigned int cpu)
 		return;
 	tasklet_schedule(&synic[cpu].tasklet);
 }
+EXPORT_SYMBOL_GPL(hv_synic_isr);
 
 /* A CPU that may become a channel's target. */
 bool hv_synic_cpu_enabled(unsigned int cpu)
@@ -353,6 +355,7 @@ void hv_backend_quiesce(struct hv_backend *be, bool crash)
 	/* Whoever still waits for the host gives up now. */
 	vmbus_waiters_fail(0);
 }
+EXPORT_SYMBOL_GPL(hv_backend_quiesce);
 
 static int hv_panic_notify(struct notifier_block *nb, unsigned long event,
 			   void *data)
@@ -426,6 +429,7 @@ unlock:
 	mutex_unlock(&hv_backend_mutex);
 	return ret;
 }
+EXPORT_SYMBOL_GPL(hv_backend_attach);
 
 /**
  * hv_backend_detach() - take VMBus down before a backend goes away
@@ -448,3 +452,4 @@ void hv_backend_detach(struct hv_backend *be)
 	}
 	mutex_unlock(&hv_backend_mutex);
 }
+EXPORT_SYMBOL_GPL(hv_backend_detach);

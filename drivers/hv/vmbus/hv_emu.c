@@ -6,6 +6,10 @@
  * is a bit in BAR2's signal bitmap, and doorbells tell the host to look.
  * Interrupts arrive as MSI-X vectors: vector v stands for SINT2 of every
  * VP with vp % nr_vectors == v. The VP index is the CPU number.
+ *
+ * This is the module hv_vmbus_emu, for QEMU + hvhost only: it registers
+ * with hv_vmbus as its backend, and it claims an ivshmem device only when
+ * BAR2 carries the hvhost magic, leaving any other ivshmem user alone.
  */
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
@@ -18,8 +22,11 @@
 #include <linux/module.h>
 #include <linux/mutex.h>
 #include <linux/pci.h>
+#include <linux/hv_compat.h>
+#include <hyperv/hvemu.h>
+#include <hyperv/tlfs.h>
 
-#include "vmbus_private.h"
+#include "hv_backend.h"
 
 /* How long the host gets to handle one posted message. */
 #define HV_EMU_POST_TIMEOUT	(5 * HZ)
@@ -302,12 +309,31 @@ static const struct hv_backend_ops hv_emu_ops = {
 	.vp_index	= hv_emu_vp_index,
 };
 
+/*
+ * Is this ivshmem device hvhost's? Only the header page is mapped, and
+ * only for the look: a device of another user is left as it was found.
+ */
+static bool hv_emu_is_hvhost(struct pci_dev *pdev)
+{
+	struct hvemu_header *hdr;
+	u32 magic;
+
+	if (pci_resource_len(pdev, HVEMU_BAR_SHMEM) < HVEMU_BAR2_SIZE ||
+	    !(pci_resource_flags(pdev, HVEMU_BAR_SHMEM) & IORESOURCE_MEM))
+		return false;
+	hdr = memremap(pci_resource_start(pdev, HVEMU_BAR_SHMEM) +
+		       HVEMU_HEADER_OFFSET, sizeof(*hdr), MEMREMAP_WB);
+	if (!hdr)
+		return false;
+	magic = READ_ONCE(hdr->magic);
+	memunmap(hdr);
+	return magic == HVEMU_MAGIC;
+}
+
 static int hv_emu_map(struct hv_emu *emu)
 {
 	struct pci_dev *pdev = emu->pdev;
 
-	if (pci_resource_len(pdev, HVEMU_BAR_SHMEM) < HVEMU_BAR2_SIZE)
-		return -ENODEV;
 	emu->regs = pcim_iomap(pdev, HVEMU_BAR_REGS, 0);
 	if (!emu->regs)
 		return -ENOMEM;
@@ -327,10 +353,6 @@ static int hv_emu_check_header(struct hv_emu *emu)
 	struct device *dev = &emu->pdev->dev;
 	int msix = pci_msix_vec_count(emu->pdev);
 
-	if (READ_ONCE(hdr->magic) != HVEMU_MAGIC) {
-		dev_info(dev, "ivshmem device without the hvhost magic\n");
-		return -ENODEV;
-	}
 	if (READ_ONCE(hdr->layout_version) != HVEMU_LAYOUT_VERSION) {
 		dev_err(dev, "hvhost layout version %u, expected %u\n",
 			READ_ONCE(hdr->layout_version), HVEMU_LAYOUT_VERSION);
@@ -368,13 +390,18 @@ static int hv_emu_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	struct hv_emu *emu;
 	int ret;
 
+	ret = pcim_enable_device(pdev);
+	if (ret)
+		return ret;
+	if (!hv_emu_is_hvhost(pdev)) {
+		dev_info(&pdev->dev,
+			 "ivshmem device without the hvhost magic: left to other drivers\n");
+		return -ENODEV;
+	}
 	emu = devm_kzalloc(&pdev->dev, sizeof(*emu), GFP_KERNEL);
 	if (!emu)
 		return -ENOMEM;
 	emu->pdev = pdev;
-	ret = pcim_enable_device(pdev);
-	if (ret)
-		return ret;
 	ret = hv_emu_map(emu);
 	if (ret)
 		return ret;
@@ -449,13 +476,7 @@ static struct pci_driver hv_emu_driver = {
 	.remove		= hv_emu_remove,
 	.shutdown	= hv_emu_shutdown,
 };
+module_pci_driver(hv_emu_driver);
 
-int hv_emu_init(void)
-{
-	return pci_register_driver(&hv_emu_driver);
-}
-
-void hv_emu_exit(void)
-{
-	pci_unregister_driver(&hv_emu_driver);
-}
+MODULE_DESCRIPTION("Hyper-V VMBus: emulated-host backend (QEMU + hvhost)");
+MODULE_LICENSE("GPL");

@@ -1,13 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The vmbus bus: devices for the host's offers, driver registration,
- * matching by class GUID, uevents for module autoloading, sysfs, and the
- * module's init and exit.
+ * matching by class GUID, uevents for module autoloading, sysfs (what a
+ * user needs, Documentation/ABI/testing/sysfs-bus-vmbus), the channels'
+ * debug counters in debugfs, and the module's init and exit.
  */
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/cpu.h>
+#include <linux/debugfs.h>
 #include <linux/device.h>
 #include <linux/kobject.h>
 #include <linux/module.h>
@@ -17,7 +19,6 @@
 #include "vmbus_private.h"
 
 static struct device *vmbus_root;
-static bool vmbus_on_emu;
 static HV_CONST_BUS_TYPE vmbus_bus;
 
 /* --- devices and drivers --------------------------------------------- */
@@ -172,23 +173,7 @@ static ssize_t cpu_show(struct device *dev,
 }
 static DEVICE_ATTR_RO(cpu);
 
-#define VMBUS_DEV_RING_ATTR(name, out, field)				\
-static ssize_t name##_show(struct device *dev,				\
-			   struct device_attribute *attr, char *buf)	\
-{									\
-	return vmbus_chan_ring_show(dev_chan(dev), out, field, buf);	\
-}									\
-static DEVICE_ATTR_RO(name)
-
-VMBUS_DEV_RING_ATTR(out_read_index, true, VMBUS_RING_READ_INDEX);
-VMBUS_DEV_RING_ATTR(out_write_index, true, VMBUS_RING_WRITE_INDEX);
-VMBUS_DEV_RING_ATTR(out_intr_mask, true, VMBUS_RING_INTR_MASK);
-VMBUS_DEV_RING_ATTR(out_read_bytes_avail, true, VMBUS_RING_BYTES_AVAIL);
-VMBUS_DEV_RING_ATTR(in_read_index, false, VMBUS_RING_READ_INDEX);
-VMBUS_DEV_RING_ATTR(in_write_index, false, VMBUS_RING_WRITE_INDEX);
-VMBUS_DEV_RING_ATTR(in_intr_mask, false, VMBUS_RING_INTR_MASK);
-VMBUS_DEV_RING_ATTR(in_read_bytes_avail, false, VMBUS_RING_BYTES_AVAIL);
-
+/* The ring state is in channels/<relid>/, once per channel. */
 static struct attribute *vmbus_dev_attrs[] = {
 	&dev_attr_class_id.attr,
 	&dev_attr_device_id.attr,
@@ -196,14 +181,6 @@ static struct attribute *vmbus_dev_attrs[] = {
 	&dev_attr_state.attr,
 	&dev_attr_id.attr,
 	&dev_attr_cpu.attr,
-	&dev_attr_out_read_index.attr,
-	&dev_attr_out_write_index.attr,
-	&dev_attr_out_intr_mask.attr,
-	&dev_attr_out_read_bytes_avail.attr,
-	&dev_attr_in_read_index.attr,
-	&dev_attr_in_write_index.attr,
-	&dev_attr_in_intr_mask.attr,
-	&dev_attr_in_read_bytes_avail.attr,
 	NULL,
 };
 ATTRIBUTE_GROUPS(vmbus_dev);
@@ -307,28 +284,6 @@ static ssize_t chan_monitor_id_show(struct vmbus_channel *chan, char *buf)
 }
 VMBUS_CHAN_ATTR(monitor_id);
 
-static ssize_t chan_stats_show(struct vmbus_channel *chan, char *buf,
-			       size_t field)
-{
-	struct vmbus_chan_stats st;
-
-	vmbus_chan_get_stats(chan, &st);
-	return sysfs_emit(buf, "%llu\n", *(u64 *)((u8 *)&st + field));
-}
-
-#define VMBUS_CHAN_STAT_ATTR(_name, field)				\
-static ssize_t chan_##_name##_show(struct vmbus_channel *chan, char *buf) \
-{									\
-	return chan_stats_show(chan, buf,				\
-			       offsetof(struct vmbus_chan_stats, field));	\
-}									\
-VMBUS_CHAN_ATTR(_name)
-
-VMBUS_CHAN_STAT_ATTR(signals, signals);
-VMBUS_CHAN_STAT_ATTR(events, events);
-VMBUS_CHAN_STAT_ATTR(ring_full, ring_full);
-VMBUS_CHAN_STAT_ATTR(dropped, dropped);
-
 #define VMBUS_CHAN_RING_ATTR(name, out, field)				\
 static ssize_t chan_##name##_show(struct vmbus_channel *chan, char *buf) \
 {									\
@@ -340,28 +295,28 @@ VMBUS_CHAN_RING_ATTR(out_read_index, true, VMBUS_RING_READ_INDEX);
 VMBUS_CHAN_RING_ATTR(out_write_index, true, VMBUS_RING_WRITE_INDEX);
 VMBUS_CHAN_RING_ATTR(out_intr_mask, true, VMBUS_RING_INTR_MASK);
 VMBUS_CHAN_RING_ATTR(out_pending_send_sz, true, VMBUS_RING_PENDING_SEND_SZ);
+VMBUS_CHAN_RING_ATTR(out_read_bytes_avail, true, VMBUS_RING_BYTES_AVAIL);
 VMBUS_CHAN_RING_ATTR(in_read_index, false, VMBUS_RING_READ_INDEX);
 VMBUS_CHAN_RING_ATTR(in_write_index, false, VMBUS_RING_WRITE_INDEX);
 VMBUS_CHAN_RING_ATTR(in_intr_mask, false, VMBUS_RING_INTR_MASK);
 VMBUS_CHAN_RING_ATTR(in_pending_send_sz, false, VMBUS_RING_PENDING_SEND_SZ);
+VMBUS_CHAN_RING_ATTR(in_read_bytes_avail, false, VMBUS_RING_BYTES_AVAIL);
 
 static struct attribute *vmbus_chan_attrs[] = {
 	&chan_attr_cpu.attr,
 	&chan_attr_subchannel_id.attr,
 	&chan_attr_state.attr,
 	&chan_attr_monitor_id.attr,
-	&chan_attr_signals.attr,
-	&chan_attr_events.attr,
-	&chan_attr_ring_full.attr,
-	&chan_attr_dropped.attr,
 	&chan_attr_out_read_index.attr,
 	&chan_attr_out_write_index.attr,
 	&chan_attr_out_intr_mask.attr,
 	&chan_attr_out_pending_send_sz.attr,
+	&chan_attr_out_read_bytes_avail.attr,
 	&chan_attr_in_read_index.attr,
 	&chan_attr_in_write_index.attr,
 	&chan_attr_in_intr_mask.attr,
 	&chan_attr_in_pending_send_sz.attr,
+	&chan_attr_in_read_bytes_avail.attr,
 	NULL,
 };
 ATTRIBUTE_GROUPS(vmbus_chan);
@@ -399,6 +354,43 @@ const struct kobj_type vmbus_chan_ktype = {
 	.default_groups	= vmbus_chan_groups,
 };
 
+/* --- channel debugfs: hv_vmbus/channel/<relid>/ --------------------- */
+
+static int vmbus_debugfs_atomic64_get(void *data, u64 *val)
+{
+	*val = atomic64_read(data);
+	return 0;
+}
+DEFINE_DEBUGFS_ATTRIBUTE(vmbus_debugfs_atomic64_fops,
+			 vmbus_debugfs_atomic64_get, NULL, "%llu\n");
+
+/* The channel's counters; they go with its channels/<relid>/ folder. */
+static void vmbus_chan_debugfs_add(struct vmbus_channel *chan)
+{
+	struct dentry *dir;
+	char name[12];
+
+	snprintf(name, sizeof(name), "%u", chan->relid);
+	dir = debugfs_create_dir(name, vmbus_debugfs_chan);
+	debugfs_create_file_unsafe("signals", 0444, dir, &chan->stats.signals,
+				   &vmbus_debugfs_atomic64_fops);
+	debugfs_create_file_unsafe("events", 0444, dir, &chan->stats.events,
+				   &vmbus_debugfs_atomic64_fops);
+	debugfs_create_file_unsafe("ring_full", 0444, dir,
+				   &chan->stats.ring_full,
+				   &vmbus_debugfs_atomic64_fops);
+	debugfs_create_file_unsafe("dropped", 0444, dir, &chan->stats.dropped,
+				   &vmbus_debugfs_atomic64_fops);
+}
+
+static void vmbus_chan_debugfs_del(struct vmbus_channel *chan)
+{
+	char name[12];
+
+	snprintf(name, sizeof(name), "%u", chan->relid);
+	debugfs_lookup_and_remove(name, vmbus_debugfs_chan);
+}
+
 /**
  * vmbus_chan_sysfs_add() - show a channel under its device's channels/
  * @chan: the channel; with vmbus_conn.lock held
@@ -419,6 +411,7 @@ int vmbus_chan_sysfs_add(struct vmbus_channel *chan)
 	if (ret)
 		return ret;
 	chan->kobj_added = true;
+	vmbus_chan_debugfs_add(chan);
 	return 0;
 }
 
@@ -428,6 +421,7 @@ void vmbus_chan_sysfs_del(struct vmbus_channel *chan)
 	lockdep_assert_held(&vmbus_conn.lock);
 	if (!chan->kobj_added)
 		return;
+	vmbus_chan_debugfs_del(chan);
 	kobject_del(&chan->kobj);
 	chan->kobj_added = false;
 }
@@ -538,13 +532,12 @@ static int __init vmbus_init(void)
 		ret = PTR_ERR(vmbus_root);
 		goto bus;
 	}
+	/*
+	 * Not on Hyper-V: the bus stays empty until a backend module (QEMU +
+	 * hvhost: hv_vmbus_emu) attaches through hv_backend_attach().
+	 */
 	ret = hv_hyperv_init();
-	if (ret == -ENODEV) {
-		/* Not on Hyper-V: wait for the emulated host's PCI device. */
-		vmbus_on_emu = true;
-		ret = hv_emu_init();
-	}
-	if (ret)
+	if (ret && ret != -ENODEV)
 		goto root;
 	return 0;
 
@@ -559,10 +552,7 @@ conn:
 
 static void __exit vmbus_exit(void)
 {
-	if (vmbus_on_emu)
-		hv_emu_exit();
-	else
-		hv_hyperv_exit();
+	hv_hyperv_exit();
 	root_device_unregister(vmbus_root);
 	bus_unregister(&vmbus_bus);
 	vmbus_conn_exit();
@@ -571,5 +561,5 @@ static void __exit vmbus_exit(void)
 module_init(vmbus_init);
 module_exit(vmbus_exit);
 
-MODULE_DESCRIPTION("Hyper-V VMBus core (Hyper-V or emulated host)");
+MODULE_DESCRIPTION("Hyper-V VMBus core");
 MODULE_LICENSE("GPL");

@@ -16,66 +16,15 @@
 #include <linux/spinlock.h>
 #include <linux/wait.h>
 #include <linux/workqueue.h>
-#include <hyperv/hvemu.h>
+#include "hv_backend.h"
 #include <hyperv/tlfs.h>
 #include <hyperv/vmbus_msg.h>
 #include <hyperv/vmbus_ring.h>
 
 /* ------------------------------------------------------------------ */
-/* Layer 1: hypervisor access (hv.c, hv_hyperv.c, hv_emu.c)           */
+/* Layer 1: hypervisor access (hv.c, hv_hyperv.c; see hv_backend.h)   */
 /* ------------------------------------------------------------------ */
 
-struct hv_backend;
-
-/**
- * struct hv_backend_ops - how messages and signals physically move
- * @name: for logs
- * @irq_setup: start delivering SINT2 interrupts to hv_synic_isr()
- * @irq_teardown: stop it; no hv_synic_isr() call runs after return
- * @synic_enable: point VP @cpu's SIMP/SIEFP at these pages, unmask SINT2
- *	and enable the SynIC; may sleep
- * @synic_disable: undo @synic_enable for VP @cpu; may sleep
- * @crash_synic_disable: undo @synic_enable for VP @cpu from a panicking
- *	CPU, in any context, while the other CPUs may be stopped; does
- *	nothing for a VP it cannot reach from there
- * @post_message: HvPostMessage; returns an HV_TLFS_STATUS_* value; may
- *	sleep unless @atomic, which polls and takes no lock another CPU may
- *	hold (for a panicking kernel)
- * @signal_event: HvSignalEvent(@conn_id); any context; HV status
- * @eom: end of message for VP @cpu, called on the CPU that handled it
- * @vp_index: the hypervisor's VP index of @cpu
- */
-struct hv_backend_ops {
-	const char *name;
-	int (*irq_setup)(struct hv_backend *be);
-	void (*irq_teardown)(struct hv_backend *be);
-	int (*synic_enable)(struct hv_backend *be, unsigned int cpu,
-			    phys_addr_t simp, phys_addr_t siefp);
-	void (*synic_disable)(struct hv_backend *be, unsigned int cpu);
-	void (*crash_synic_disable)(struct hv_backend *be, unsigned int cpu);
-	u16 (*post_message)(struct hv_backend *be, u32 conn_id,
-			    const void *msg, u32 len, bool atomic);
-	u16 (*signal_event)(struct hv_backend *be, u32 conn_id);
-	void (*eom)(struct hv_backend *be, unsigned int cpu);
-	u32 (*vp_index)(struct hv_backend *be, unsigned int cpu);
-};
-
-/**
- * struct hv_backend - one attached hypervisor backend
- * @ops: its operations
- * @dev: device for logging (the PCI device, or NULL)
- * @cpus: CPUs whose SynIC the backend can serve (VP areas, MSRs)
- */
-struct hv_backend {
-	const struct hv_backend_ops *ops;
-	struct device *dev;
-	const struct cpumask *cpus;
-};
-
-int hv_backend_attach(struct hv_backend *be);
-void hv_backend_detach(struct hv_backend *be);
-void hv_backend_quiesce(struct hv_backend *be, bool crash);
-void hv_synic_isr(unsigned int cpu);
 bool hv_synic_cpu_enabled(unsigned int cpu);
 u16 hv_post_message(u32 conn_id, const void *msg, u32 len);
 void hv_signal_event(u32 conn_id);
@@ -89,9 +38,6 @@ void hv_hyperv_exit(void);
 static inline int hv_hyperv_init(void) { return -ENODEV; }
 static inline void hv_hyperv_exit(void) { }
 #endif
-
-int hv_emu_init(void);
-void hv_emu_exit(void);
 
 /* ------------------------------------------------------------------ */
 /* Layer 2: ring buffer (ring_buffer.c)                               */
@@ -395,6 +341,8 @@ struct vmbus_connection {
 };
 
 extern struct vmbus_connection vmbus_conn;
+/* debugfs hv_vmbus/channel/, for the bus's per-channel folders */
+extern struct dentry *vmbus_debugfs_chan;
 
 /*
  * INITIATE_CONTACT names this CPU's VP as the receiver of messages; the

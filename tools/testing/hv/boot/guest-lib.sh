@@ -65,6 +65,17 @@ guid_modalias() {
 	echo "vmbus:$(echo "$g" | sed 's/^\(..\)\(..\)\(..\)\(..\)\(..\)\(..\)\(..\)\(..\)/\4\3\2\1\6\5\8\7/')"
 }
 
+# The debugfs folder of an echo device DEV (a folder in $VMBUS): its
+# run, result and ring_size files.
+echo_dbg() { echo "/sys/kernel/debug/hv_echo_test/${1##*/}"; }
+
+# echo_ready DEV: the echo driver is bound to DEV and accepts runs.
+echo_ready() { test -e "$(echo_dbg "$1")/run"; }
+
+# The debugfs folder of a channel's counters (signals, events, ring_full,
+# dropped), by relid.
+chan_dbg() { echo "/sys/kernel/debug/hv_vmbus/channel/$1"; }
+
 # echo_bound GUID: wait for the echo device, bind its driver through its
 # modalias and print its folder once it accepts runs.
 echo_bound() {
@@ -72,24 +83,37 @@ echo_bound() {
 	wait_until 10 dev_present "$1" || return 1
 	d=$(dev_by_instance "$1")
 	modprobe "$(cat "$d/modalias")" || return 1
-	wait_until 10 test -e "$d/run" || return 1
+	wait_until 10 echo_ready "$d" || return 1
 	echo "$d"
 }
 
 # echo_run DEV COUNT MIN MAX MODE: run the echo VSC and print its result
 # line ("sent=.. verified=.. ...").
 echo_run() {
-	echo "$2 $3 $4 $5" > "$1/run" || return 1
-	cat "$1/result"
+	echo "$2 $3 $4 $5" > "$(echo_dbg "$1")/run" || return 1
+	cat "$(echo_dbg "$1")/result"
 }
 
 # field NAME LINE: a key=value field of a result line.
 field() { echo "$2" | tr ' ' '\n' | sed -n "s/^$1=//p"; }
 
+# vmbus_up [hv_vmbus parameters]: load the VMBus core and its backend for
+# hvhost (hv_vmbus_emu, which udev would load by the ivshmem device's PCI
+# alias); returns once the host's offers are devices.
+vmbus_up() {
+	modprobe hv_vmbus "$@" && modprobe hv_vmbus_emu
+}
+
+# vmbus_down [MODULE...]: unload the modules named (the drivers on the
+# bus), then the backend and the core.
+vmbus_down() {
+	rmmod "$@" hv_vmbus_emu hv_vmbus
+}
+
 # Load the drivers of every device on the bus through their modaliases.
 load_vmbus_drivers() {
 	local d
-	modprobe hv_vmbus
+	vmbus_up
 	wait_until 10 sh -c "ls $VMBUS | grep -q ."
 	for d in "$VMBUS"/*; do
 		modprobe -q "$(cat "$d/modalias")" 2>/dev/null

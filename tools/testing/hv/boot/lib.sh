@@ -65,3 +65,42 @@ hv_wait_console() {
 hv_ctl() {
 	"$HV_HVHOST" ctl "$HV_CTL" "$@"
 }
+
+# hv_vars NAME...: assignments of these variables of the scenario, to put
+# before a guest or host script whose body is a quoted heredoc.
+hv_vars() {
+	local v q="'"
+	for v in "$@"; do
+		printf "%s='%s'\n" "$v" "${!v//$q/$q\\$q$q}"
+	done
+}
+
+# Host-side checks (host scripts and the scenario itself): one PASS: or
+# FAIL: line each. hv_report puts "$KVER: NAME: host: " before a host
+# script's lines; the scenario sets HV_CHECK_PREFIX for its own.
+hv_pass() { echo "PASS: ${HV_CHECK_PREFIX:-}$*"; }
+hv_fail() { echo "FAIL: ${HV_CHECK_PREFIX:-}$*"; }
+
+# check NAME COMMAND...: PASS or FAIL by the command's status.
+check() {
+	local name=$1
+	shift
+	if "$@"; then hv_pass "$name"; else hv_fail "$name"; fi
+}
+
+# check_eq NAME EXPECTED ACTUAL: PASS, or FAIL with both values.
+check_eq() {
+	if [ "$2" = "$3" ]; then
+		hv_pass "$1 ($3)"
+	else
+		hv_fail "$1: expected '$2', got '$3'"
+	fi
+}
+
+# hv_marker NAME [SECONDS]: wait for the guest's "HV-SYNC: NAME" (default
+# 120 s); FAIL and a non-zero status if it does not come.
+hv_marker() {
+	hv_wait_console "HV-SYNC: $1" "${2:-120}" && return 0
+	hv_fail "no $1 marker"
+	return 1
+}

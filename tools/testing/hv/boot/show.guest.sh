@@ -23,7 +23,7 @@ for b in /sys/block/sd*; do
 	umount /mnt 2>/dev/null
 done
 for d in "$VMBUS"/*; do
-	[ -e "$d/run" ] || continue
+	echo_ready "$d" || continue
 	echo "echo test device $(basename "$d"): 10000 packets, 1..4096 bytes:"
 	echo_run "$d" 10000 1 4096 mixed
 done

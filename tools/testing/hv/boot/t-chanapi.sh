@@ -9,11 +9,12 @@
 
 hv_scenario_files
 
-cat > "$guest" <<'GUEST'
 echo_id=55555555-2222-4333-8444-555555555501
-modprobe hv_vmbus
+hv_vars echo_id > "$guest"
+cat >> "$guest" <<'GUEST'
+vmbus_up
 d=$(echo_bound $echo_id)
-st() { echo "$1" > "$d/selftest" && cat "$d/selftest"; }
+st() { echo "$1" > "$(echo_dbg $d)/selftest" && cat "$(echo_dbg $d)/selftest"; }
 is() { [ "$(field "$1" "$r")" = "$2" ]; }
 
 sync_host gpadl-before 3
@@ -24,8 +25,8 @@ sync_host gpadl-held 3
 r=$(st gpadl_read); echo "gpadl_read: $r"
 check "gpadl: the host reads the buffer back byte for byte" is match 1
 r=$(st gpadl_teardown); echo "gpadl_teardown: $r"
-check "gpadl: vmbus_gpadl_teardown() succeeds and clears the handle" \
-	sh -c "[ '$(field ret "$r")' = 0 ] && [ '$(field cleared "$r")' = 1 ]"
+check "gpadl: vmbus_gpadl_teardown() succeeds" is ret 0
+check "gpadl: and clears the handle" is cleared 1
 sync_host gpadl-gone 3
 r=$(st gpadl_stale); echo "gpadl_stale: $r"
 check "gpadl: the host refuses the torn-down handle" is refused 1
@@ -66,24 +67,15 @@ GUEST
 cat > "$host" <<'HOST'
 . "$HV_TOP/tools/testing/hv/boot/lib.sh"
 total() { hv_ctl gpadls | sed -n 's/^total=//p'; }
-hv_wait_console 'HV-SYNC: gpadl-before' 300 || { echo "FAIL: no gpadl-before marker"; exit; }
+hv_marker gpadl-before 300 || exit
 before=$(total)
-hv_wait_console 'HV-SYNC: gpadl-held' 60 || { echo "FAIL: no gpadl-held marker"; exit; }
-held=$(total)
-hv_wait_console 'HV-SYNC: gpadl-gone' 60 || { echo "FAIL: no gpadl-gone marker"; exit; }
-gone=$(total)
-if [ "$held" = $((before + 1)) ] && [ "$gone" = "$before" ]; then
-	echo "PASS: the host holds the GPADL until its teardown ($before, $held, $gone)"
-else
-	echo "FAIL: host GPADLs before/held/gone: $before/$held/$gone"
-fi
-hv_wait_console 'HV-SYNC: chanapi-done' 300 || { echo "FAIL: no chanapi-done marker"; exit; }
+hv_marker gpadl-held 60 || exit
+check_eq "the host holds the GPADL after its creation" $((before + 1)) "$(total)"
+hv_marker gpadl-gone 60 || exit
+check_eq "the host forgets the GPADL on its teardown" "$before" "$(total)"
+hv_marker chanapi-done 300 || exit
 bad=$(hv_ctl stats | sed -n 's/^chan\.[0-9]*\.bad_packets=//p' | awk '{ s += $1 } END { print s + 0 }')
-if [ "$bad" = 0 ]; then
-	echo "PASS: the host took every guest packet (completion included)"
-else
-	echo "FAIL: the host counted $bad bad packets"
-fi
+check_eq "the host took every guest packet (completion included)" 0 "$bad"
 HOST
 hv_boot chanapi --guest "$guest" --host "$host" --timeout 600 -- \
 	--echo=55555555-2222-4333-8444-555555555501 > /dev/null

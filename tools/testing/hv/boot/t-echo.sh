@@ -12,55 +12,50 @@ echo_id=22222222-2222-4333-8444-555555555501
 plain_id=22222222-2222-4333-8444-555555555502
 hv_scenario_files
 
-cat > "$guest" <<GUEST
-modprobe hv_vmbus
-d=\$(echo_bound $echo_id)
-ring=\$(cat \$d/ring_size)
-half=\$((ring / 2))
+hv_vars echo_id plain_id > "$guest"
+cat >> "$guest" <<'GUEST'
+vmbus_up
+d=$(echo_bound $echo_id)
+ring=$(cat $(echo_dbg $d)/ring_size)
+half=$((ring / 2))
 for mode in inband gpadirect mixed; do
-	r=\$(echo_run \$d 100000 1 \$half \$mode)
-	echo "echo \$mode: \$r"
-	sent=\$(field sent "\$r")
-	check "echo \$mode: 100000 packets sent" [ "\$sent" = 100000 ]
-	check "echo \$mode: every echo verified" [ "\$(field verified "\$r")" = 100000 ]
-	check "echo \$mode: no mismatch" [ "\$(field mismatches "\$r")" = 0 ]
-	check "echo \$mode: no error" [ "\$(field errors "\$r")" = 0 ]
-	check "echo \$mode: ring wrapped many times" [ \$((\$(field bytes "\$r") / ring)) -ge 10 ]
+	r=$(echo_run $d 100000 1 $half $mode)
+	echo "echo $mode: $r"
+	sent=$(field sent "$r")
+	check "echo $mode: 100000 packets sent" [ "$sent" = 100000 ]
+	check "echo $mode: every echo verified" [ "$(field verified "$r")" = 100000 ]
+	check "echo $mode: no mismatch" [ "$(field mismatches "$r")" = 0 ]
+	check "echo $mode: no error" [ "$(field errors "$r")" = 0 ]
+	check "echo $mode: ring wrapped many times" [ $(($(field bytes "$r") / ring)) -ge 10 ]
 	# GPA-direct data stays in guest pages: only inband fills the ring.
-	if [ \$mode != gpadirect ]; then
-		check "echo \$mode: a full ring blocked the sender" [ "\$(field ring_full_waits "\$r")" -gt 0 ]
+	if [ $mode != gpadirect ]; then
+		check "echo $mode: a full ring blocked the sender" [ "$(field ring_full_waits "$r")" -gt 0 ]
 	fi
-	check "echo \$mode: fewer signals than packets" [ "\$(field signals "\$r")" -lt "\$sent" ]
+	check "echo $mode: fewer signals than packets" [ "$(field signals "$r")" -lt "$sent" ]
 done
-d=\$(dev_by_instance $plain_id)
-wait_until 10 test -e \$d/run
-r=\$(echo_run \$d 30000 1 \$half mixed)
-echo "echo without monitor: \$r"
-check "echo without monitor page: every echo verified" [ "\$(field verified "\$r")" = 30000 ]
-check "echo without monitor page: no error" [ "\$(field errors "\$r")" = 0 ]
+d=$(dev_by_instance $plain_id)
+wait_until 10 echo_ready $d
+r=$(echo_run $d 30000 1 $half mixed)
+echo "echo without monitor: $r"
+check "echo without monitor page: every echo verified" [ "$(field verified "$r")" = 30000 ]
+check "echo without monitor page: no error" [ "$(field errors "$r")" = 0 ]
 sync_host echo-done 3
 GUEST
 
-cat > "$host" <<HOST
+cat > "$host" <<'HOST'
 . "$HV_TOP/tools/testing/hv/boot/lib.sh"
-hv_wait_console 'HV-SYNC: echo-done' 600 || { echo "FAIL: no echo-done marker"; exit; }
-stats=\$(hv_ctl stats)
-echo "\$stats"
-sum() { echo "\$stats" | sed -n "s/^chan\.[0-9]*\.\$1=//p" | awk '{ s += \$1 } END { print s + 0 }'; }
-rx=\$(sum rx_packets)
-sig=\$(sum guest_signals)
-if [ "\$rx" -ge 330000 ] && [ "\$sig" -lt \$((rx / 2)) ]; then
-	echo "PASS: hvhost saw \$rx packets and only \$sig guest signals"
-else
-	echo "FAIL: hvhost counters: rx_packets=\$rx guest_signals=\$sig"
-fi
-mon=\$(sum monitor_signals)
-evt=\$(sum event_signals)
-if [ "\$mon" -gt 0 ] && [ "\$evt" -gt 0 ]; then
-	echo "PASS: both signal paths used (monitor page \$mon, HvSignalEvent \$evt)"
-else
-	echo "FAIL: signal paths: monitor page \$mon, HvSignalEvent \$evt"
-fi
+hv_marker echo-done 600 || exit
+stats=$(hv_ctl stats)
+echo "$stats"
+sum() { echo "$stats" | sed -n "s/^chan\.[0-9]*\.$1=//p" | awk '{ s += $1 } END { print s + 0 }'; }
+rx=$(sum rx_packets)
+sig=$(sum guest_signals)
+check "hvhost saw $rx packets (330000 or more)" [ "$rx" -ge 330000 ]
+check "only $sig guest signals (fewer than $((rx / 2)))" [ "$sig" -lt $((rx / 2)) ]
+mon=$(sum monitor_signals)
+evt=$(sum event_signals)
+check "signal path used: monitor page ($mon)" [ "$mon" -gt 0 ]
+check "signal path used: HvSignalEvent ($evt)" [ "$evt" -gt 0 ]
 HOST
 hv_boot echo --guest "$guest" --host "$host" --timeout 900 -- \
 	--echo="$echo_id" --echo="$plain_id,nomonitor" > /dev/null

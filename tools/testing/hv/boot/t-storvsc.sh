@@ -19,24 +19,25 @@ disks="--scsi=$ctrl0 --scsi=$ctrl1 --disk=$hv_scratch/fs.img,lun=0
 	--disk=$hv_scratch/raw.img,lun=1 --disk=$hv_scratch/ro.img,ro,lun=2
 	--disk=$hv_scratch/fio.img,ctrl=1"
 
-cat > "$guest" <<GUEST
+hv_vars ctrl0 ctrl1 > "$guest"
+cat >> "$guest" <<'GUEST'
 load_vmbus_drivers
 wait_until 30 sd_present $ctrl0 2
 wait_until 30 sd_present $ctrl1 0
-fs=\$(sd_of $ctrl0 0); raw=\$(sd_of $ctrl0 1); ro=\$(sd_of $ctrl0 2)
-fio=\$(sd_of $ctrl1 0)
-check "four LUNs on two controllers appear (\$fs \$raw \$ro \$fio)" [ -b "\$fs" -a -b "\$raw" -a -b "\$ro" -a -b "\$fio" ]
-for pair in \$fs:64 \$raw:16 \$ro:8 \$fio:96; do
-	b=\${pair%%:*}
-	check "\$b has the image's exact capacity" [ \$(cat /sys/block/\${b#/dev/}/size) -eq \$((\${pair#*:} * 2048)) ]
+fs=$(sd_of $ctrl0 0); raw=$(sd_of $ctrl0 1); ro=$(sd_of $ctrl0 2)
+fio=$(sd_of $ctrl1 0)
+check "four LUNs on two controllers appear ($fs $raw $ro $fio)" [ -b "$fs" -a -b "$raw" -a -b "$ro" -a -b "$fio" ]
+for pair in $fs:64 $raw:16 $ro:8 $fio:96; do
+	b=${pair%%:*}
+	check "$b has the image's exact capacity" [ $(cat /sys/block/${b#/dev/}/size) -eq $((${pair#*:} * 2048)) ]
 done
-d=\$(dev_by_instance $ctrl1)
-ch=\$(ls \$d/channels | wc -l)
-hq=\$(ls -d /sys/block/\${fio#/dev/}/mq/* | wc -l)
-check "hardware queues (\$hq) match channels (\$ch), more than one" [ "\$hq" = "\$ch" -a "\$ch" -gt 1 ]
+d=$(dev_by_instance $ctrl1)
+ch=$(ls $d/channels | wc -l)
+hq=$(ls -d /sys/block/${fio#/dev/}/mq/* | wc -l)
+check "hardware queues ($hq) match channels ($ch), more than one" [ "$hq" = "$ch" -a "$ch" -gt 1 ]
 
 modprobe ext4
-mkfs.ext4 -q \$fs && mount \$fs /mnt
+mkfs.ext4 -q $fs && mount $fs /mnt
 check "mkfs.ext4 and mount" grep -q " /mnt ext4" /proc/mounts
 dd if=/dev/urandom of=/mnt/f1 bs=1k count=1000 2>/dev/null
 dd if=/dev/urandom of=/mnt/f2 bs=1k count=5000 2>/dev/null
@@ -54,33 +55,31 @@ umount /mnt
 check "unmount" sh -c "! grep -q ' /mnt ' /proc/mounts"
 
 pattern_mib > /tmp/pat
-dd if=/tmp/pat of=\$raw bs=1M seek=1 oflag=direct conv=fsync 2>/dev/null
-dd if=/tmp/pat of=\$raw bs=1M seek=10 oflag=direct conv=fsync 2>/dev/null
-check "raw pattern reads back" sh -c "dd if=\$raw bs=1M skip=10 count=1 iflag=direct 2>/dev/null | cmp -s - /tmp/pat"
+dd if=/tmp/pat of=$raw bs=1M seek=1 oflag=direct conv=fsync 2>/dev/null
+dd if=/tmp/pat of=$raw bs=1M seek=10 oflag=direct conv=fsync 2>/dev/null
+check "raw pattern reads back" sh -c "dd if=$raw bs=1M skip=10 count=1 iflag=direct 2>/dev/null | cmp -s - /tmp/pat"
 
-check "read-only disk is read-only" [ "\$(cat /sys/block/\${ro#/dev/}/ro)" = 1 ]
-check "a write to the read-only disk fails" sh -c "! dd if=/dev/zero of=\$ro bs=4k count=1 oflag=direct 2>/dev/null"
+check "read-only disk is read-only" [ "$(cat /sys/block/${ro#/dev/}/ro)" = 1 ]
+check "a write to the read-only disk fails" sh -c "! dd if=/dev/zero of=$ro bs=4k count=1 oflag=direct 2>/dev/null"
 
-fio --name=verify --filename=\$fio --rw=randwrite --bsrange=4k-1m --iodepth=32 \
+fio --name=verify --filename=$fio --rw=randwrite --bsrange=4k-1m --iodepth=32 \
 	--ioengine=libaio --direct=1 --size=96M --verify=crc32c --verify_fatal=1 \
 	--numjobs=1 --output=/tmp/fio.out
-rc=\$?
+rc=$?
 grep -E "err=|verify" /tmp/fio.out | head -n 5
-check "fio randwrite+verify crc32c QD32: no error (exit \$rc)" [ \$rc = 0 ]
+check "fio randwrite+verify crc32c QD32: no error (exit $rc)" [ $rc = 0 ]
 check "fio reports err=0" grep -q "err= 0" /tmp/fio.out
 GUEST
 
-cat > "$host" <<HOST
+hv_vars hv_scratch > "$host"
+cat >> "$host" <<'HOST'
 . "$HV_TOP/tools/testing/hv/boot/lib.sh"
-hv_wait_console 'HV-SYNC: trim-before' 300 || { echo "FAIL: no trim-before marker"; exit; }
-before=\$(du -k "$hv_scratch/fs.img" | cut -f1)
-hv_wait_console 'HV-SYNC: trim-after' 120 || { echo "FAIL: no trim-after marker"; exit; }
-after=\$(du -k "$hv_scratch/fs.img" | cut -f1)
-if [ "\$after" -lt \$((before - 16384)) ]; then
-	echo "PASS: fstrim freed blocks in the image (\${before}K -> \${after}K)"
-else
-	echo "FAIL: fstrim did not shrink the image (\${before}K -> \${after}K)"
-fi
+hv_marker trim-before 300 || exit
+before=$(du -k "$hv_scratch/fs.img" | cut -f1)
+hv_marker trim-after 120 || exit
+after=$(du -k "$hv_scratch/fs.img" | cut -f1)
+check "fstrim freed blocks in the image (${before}K -> ${after}K)" \
+	[ "$after" -lt $((before - 16384)) ]
 HOST
 # shellcheck disable=SC2086
 hv_boot storvsc --initrd "$HV_INITRD_STORAGE" --guest "$guest" \
@@ -88,11 +87,12 @@ hv_boot storvsc --initrd "$HV_INITRD_STORAGE" --guest "$guest" \
 hv_report storvsc
 
 # The "reboot": a new guest on the same images.
-cat > "$guest" <<GUEST
+hv_vars ctrl0 > "$guest"
+cat >> "$guest" <<'GUEST'
 load_vmbus_drivers
 wait_until 30 sd_present $ctrl0 0
 modprobe ext4
-mount \$(sd_of $ctrl0 0) /mnt
+mount $(sd_of $ctrl0 0) /mnt
 check "ext4 mounts again after the reboot" grep -q " /mnt ext4" /proc/mounts
 check "every checksum matches after the reboot" sh -c "cd /mnt && sha256sum -c sums"
 umount /mnt
@@ -102,16 +102,15 @@ hv_boot storvsc-reboot --initrd "$HV_INITRD_STORAGE" --guest "$guest" \
 	--timeout 300 -- $disks > /dev/null
 hv_report storvsc-reboot
 
+HV_CHECK_PREFIX="$KVER: storvsc: host: "
 seq 1 200000 | head -c 1048576 > "$hv_scratch/pat"
+# image_has MIB: the guest's pattern is at MIB MiB of the raw image.
+image_has() {
+	dd if="$hv_scratch/raw.img" bs=1M skip="$1" count=1 2>/dev/null |
+		cmp -s - "$hv_scratch/pat"
+}
 for mib in 1 10; do
-	if dd if="$hv_scratch/raw.img" bs=1M skip=$mib count=1 2>/dev/null | cmp -s - "$hv_scratch/pat"; then
-		echo "PASS: $KVER: storvsc: host: the image holds the guest's pattern at $mib MiB"
-	else
-		echo "FAIL: $KVER: storvsc: host: the image lacks the guest's pattern at $mib MiB"
-	fi
+	check "the image holds the guest's pattern at $mib MiB" image_has $mib
 done
-if [ "$(sha256sum < "$hv_scratch/ro.img")" = "$ro_sum" ]; then
-	echo "PASS: $KVER: storvsc: host: the read-only image is unchanged"
-else
-	echo "FAIL: $KVER: storvsc: host: the read-only image changed"
-fi
+check_eq "the read-only image is unchanged (sha256)" "$ro_sum" \
+	"$(sha256sum < "$hv_scratch/ro.img")"

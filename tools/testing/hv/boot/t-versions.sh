@@ -6,16 +6,17 @@
 
 hv_scenario_files
 for cap in 5.3 5.2 5.1 5.0 4.1 4.0 3.0 2.4; do
-	cat > "$guest" <<GUEST
-modprobe hv_vmbus
-v=\$(vmbus_version)
-check "host capped at $cap: guest settles at $cap (got \$v)" [ "\$v" = "$cap" ]
+	hv_vars cap > "$guest"
+	cat >> "$guest" <<'GUEST'
+vmbus_up
+v=$(vmbus_version)
+check "host capped at $cap: guest settles at $cap (got $v)" [ "$v" = "$cap" ]
 GUEST
 	if [ "$cap" = 5.3 ]; then
 		cat >> "$guest" <<'GUEST'
 for max in 5.0 4.0 2.4; do
-	rmmod hv_vmbus
-	modprobe hv_vmbus max_version=$max
+	vmbus_down
+	vmbus_up max_version=$max
 	v=$(vmbus_version)
 	check "guest max_version=$max: connects at $max (got $v)" [ "$v" = "$max" ]
 done

@@ -63,12 +63,8 @@ faults_total=$((33 + cycles))
 hv_scenario_files
 
 {
-	echo "main=$main hot=$hot drop_id=$drop_id final_id=$final_id"
-	echo "fault_id=$fault_id leak_id=$leak_id"
-	echo "replay_secs=$replay_secs busy_secs=$busy_secs cycles=$cycles"
-	echo "msg_faults='$msg_faults'"
-	echo "drop_faults='$drop_faults'"
-	echo "break_faults='$break_faults'"
+	hv_vars main hot drop_id final_id fault_id leak_id replay_secs \
+		busy_secs cycles msg_faults drop_faults break_faults
 	cat <<'GUEST'
 # How often the core logged a line containing $1. Lines about a channel
 # name its device ("hv_echo_test <GUID>: ..."), the others start with
@@ -81,8 +77,8 @@ run_failed() {
 	[ "$(field errors "$1")" -gt 0 ] && [ "$(field verified "$1")" = 0 ]
 }
 uptime_s() { cut -d. -f1 /proc/uptime; }
-# (Not "$(dev_by_instance ...)/run": with no device yet that is /run.)
-dev_bound() { local d; d=$(dev_by_instance "$1") && test -e "$d/run"; }
+# (Not "$(dev_by_instance ...)" unchecked: with no device yet that is empty.)
+dev_bound() { local d; d=$(dev_by_instance "$1") && echo_ready "$d"; }
 # leaked: a value of the core's debugfs folder.
 dbg() { cat /sys/kernel/debug/hv_vmbus/$1; }
 # echo_ok DEV COUNT: a run whose every echo is verified, without errors.
@@ -93,7 +89,7 @@ echo_ok() {
 }
 
 mount -t debugfs none /sys/kernel/debug 2>/dev/null
-modprobe hv_vmbus
+vmbus_up
 d=$(echo_bound $main)
 relid=$(cat $d/id)
 check "echo works before the faults" echo_ok $d 1000
@@ -120,11 +116,11 @@ check "echo works after the bad messages" echo_ok $d 1000
 
 # Bad packets the channel survives: dropped, counted, logged.
 echo "$drop_faults" | while IFS='|' read kind pat; do
-	before=$(cat $d/channels/$relid/dropped)
+	before=$(cat $(chan_dbg $relid)/dropped)
 	logs=$(vlog "$pat")
 	sync_host "ring $kind" 0
-	check "$kind: counted in channels/$relid/dropped" \
-		wait_until 20 above $d/channels/$relid/dropped $before
+	check "$kind: counted in debugfs channel/$relid/dropped" \
+		wait_until 20 above $(chan_dbg $relid)/dropped $before
 	check "$kind: the guest logs '$pat'" logged "$pat" $((logs + 1))
 	check "$kind: the channel still echoes" echo_ok $d 500
 done
@@ -134,7 +130,7 @@ echo "$break_faults" | while IFS='|' read n kind pat; do
 	id=$hot$n
 	sync_host "hotadd $kind" 0
 	if ! wait_until 30 dev_present $id ||
-	   ! wait_until 30 test -e "$(dev_by_instance $id)/run"; then
+	   ! wait_until 30 echo_ready "$(dev_by_instance $id)"; then
 		fail "$kind: a hot-added echo device binds"
 		continue
 	fi
@@ -165,9 +161,9 @@ stall=/sys/module/rcupdate/parameters/rcu_cpu_stall_timeout
 stall_was=$(cat $stall 2>/dev/null)
 echo 3 > /proc/sys/kernel/watchdog_thresh
 echo 4 > $stall 2>/dev/null
-before=$(cat $d/channels/$relid/dropped)
+before=$(cat $(chan_dbg $relid)/dropped)
 sync_host "ring ring-replay" 0
-wait_until 20 above $d/channels/$relid/dropped $((before + 1000))
+wait_until 20 above $(chan_dbg $relid)/dropped $((before + 1000))
 t0=$(uptime_s)
 for i in 1 2 3 4 5; do sleep 1; done
 t1=$(uptime_s)
@@ -175,7 +171,7 @@ echo "five one-second sleeps during the replay took $((t1 - t0)) s"
 check "ring-replay: the guest's shell keeps running (5 sleeps in $((t1 - t0)) s)" \
 	[ $((t1 - t0)) -le 8 ]
 sleep $((replay_secs - 3))
-echo "dropped during the replay: $(( $(cat $d/channels/$relid/dropped) - before ))"
+echo "dropped during the replay: $(( $(cat $(chan_dbg $relid)/dropped) - before ))"
 echo $thresh > /proc/sys/kernel/watchdog_thresh
 [ -n "$stall_was" ] && echo $stall_was > $stall
 # (Check names that hv_kernel_trouble does not take for the real thing.)
@@ -193,16 +189,15 @@ check "ring-replay: the channel still echoes" echo_ok $d 500
 # before it is in the ring: those completions are dropped, and the echo
 # of the real send verifies (seed 2: the first packet asks for a
 # completion).
-before=$(cat $d/channels/$relid/dropped)
+before=$(cat $(chan_dbg $relid)/dropped)
 sync_host "comp-early" 1
-echo "1 64 64 inband 2" > $d/run
-r=$(cat $d/result)
+r=$(echo_run $d 1 64 64 "inband 2")
 echo "echo with early completions: $r"
 check "comp-early: the early completions finish no request" \
 	[ "$(field verified "$r")" = 1 ] && [ "$(field mismatches "$r")" = 0 ] &&
 	[ "$(field errors "$r")" = 0 ]
 check "comp-early: they are dropped as unknown ids" \
-	above $d/channels/$relid/dropped $((before + 3))
+	above $(chan_dbg $relid)/dropped $((before + 3))
 
 # RESCIND, then no GPADL_TORNDOWN for the ring: the rings are leaked,
 # logged and counted, never given back to the allocator.
@@ -251,35 +246,28 @@ check "the first echo device still works" echo_ok $d 1000
 sync_host "hotadd final" 0
 check "a fresh echo device appears" wait_until 30 dev_present $final_id
 k=$(dev_by_instance $final_id)
-check "the fresh echo device binds" wait_until 10 test -e $k/run
+check "the fresh echo device binds" wait_until 10 echo_ready $k
 check "the fresh echo device echoes 2000 packets" echo_ok $k 2000
 sync_host "final" 2
-check "rmmod hv_echo_test hv_vmbus" rmmod hv_echo_test hv_vmbus
+check "rmmod hv_echo_test hv_vmbus_emu hv_vmbus" vmbus_down hv_echo_test
 check "the vmbus bus is gone" [ ! -d /sys/bus/vmbus ]
 GUEST
 } > "$guest"
 
 {
-	echo "main=$main hot=$hot drop_id=$drop_id final_id=$final_id"
-	echo "faults_total=$faults_total leak_id=$leak_id"
-	echo "replay_secs=$replay_secs busy_secs=$busy_secs cycles=$cycles"
-	echo "msg_faults='$msg_faults'"
-	echo "drop_faults='$drop_faults'"
-	echo "break_faults='$break_faults'"
+	hv_vars main hot drop_id final_id faults_total leak_id replay_secs \
+		busy_secs cycles msg_faults drop_faults break_faults
 	cat <<'HOST'
 . "$HV_TOP/tools/testing/hv/boot/lib.sh"
 # step MARKER COMMAND...: at the guest's marker, one control command.
 step() {
 	local m=$1 out
 	shift
-	if ! hv_wait_console "HV-SYNC: $m" 300; then
-		echo "FAIL: no marker '$m'"
-		exit 1
-	fi
+	hv_marker "$m" 300 || exit 1
 	if out=$(hv_ctl "$@" 2>&1); then
-		echo "PASS: $m: $*"
+		hv_pass "$m: $*"
 	else
-		echo "FAIL: $m: $*: $(echo $out)"
+		hv_fail "$m: $*: $(echo $out)"
 	fi
 }
 hv_stat() { hv_ctl stats | sed -n "s/^$1=//p"; }
@@ -300,26 +288,20 @@ step "ring ring-replay" fault vmbus ring-replay $replay_secs $main
 step "comp-early" fault vmbus comp-early 10 $main
 step "hotadd leak" offer echo $leak_id
 step "rescind leak" fault vmbus drop-gpadl-torndown 1
-hv_ctl rescind $leak_id > /dev/null || echo "FAIL: rescind $leak_id"
+hv_ctl rescind $leak_id > /dev/null || hv_fail "rescind $leak_id"
 step "post-busy" fault vmbus post-busy $busy_secs
 step "drop-open" fault vmbus drop-open-result
-hv_ctl offer echo $drop_id > /dev/null || echo "FAIL: offer echo $drop_id"
+hv_ctl offer echo $drop_id > /dev/null || hv_fail "offer echo $drop_id"
 step "rescind drop-open" rescind $drop_id
 step "hotadd final" offer echo $final_id
-hv_wait_console "HV-SYNC: final" 300 || { echo "FAIL: no final marker"; exit 1; }
+hv_marker final 300 || exit 1
 released=$(hv_stat vmbus.fault_relids_released)
 held=$(hv_stat vmbus.fault_relids_held)
 sent=$(hv_stat vmbus.faults_sent)
-if [ "$released" = $((3 + cycles)) ] && [ "$held" = 0 ]; then
-	echo "PASS: the guest released the relids of the refused offers and cycled sub-channels"
-else
-	echo "FAIL: refused offers' relids: released=$released held=$held"
-fi
-if [ "$sent" = "$faults_total" ]; then
-	echo "PASS: hvhost injected $sent faults"
-else
-	echo "FAIL: hvhost injected $sent faults, not $faults_total"
-fi
+check_eq "the guest released the relids of the refused offers and cycled sub-channels: released" \
+	$((3 + cycles)) "$released"
+check_eq "refused offers' relids still held" 0 "$held"
+check_eq "faults hvhost injected" "$faults_total" "$sent"
 HOST
 } > "$host"
 

@@ -8,9 +8,10 @@
  * packet asked for a completion, the echo comes as that completion.
  *
  * Writing "COUNT MINSIZE MAXSIZE MODE [SEED]" to the device's "run" file
- * sends COUNT packets of pseudo-random sizes (MODE: inband, gpadirect or
- * mixed), keeps several in flight, checks every echoed byte and returns
- * when all came back; "result" then tells how it went.
+ * (debugfs hv_echo_test/<device>/run) sends COUNT packets of
+ * pseudo-random sizes (MODE: inband, gpadirect or mixed), keeps several
+ * in flight, checks every echoed byte and returns when all came back;
+ * "result" then tells how it went.
  *
  * Writing a test name to "selftest" exercises one part of the channel API
  * against the echo device's control requests (include/hyperv/echo.h) and
@@ -20,15 +21,19 @@
 
 #include <hyperv/echo.h>
 #include <linux/bitmap.h>
+#include <linux/debugfs.h>
 #include <linux/delay.h>
+#include <linux/fs.h>
 #include <linux/hyperv.h>
 #include <linux/kernel.h>
 #include <linux/ktime.h>
 #include <linux/mm.h>
 #include <linux/module.h>
 #include <linux/slab.h>
+#include <linux/seq_file.h>
 #include <linux/spinlock.h>
-#include <linux/sysfs.h>
+#include <linux/string.h>
+#include <linux/uaccess.h>
 #include <linux/vmalloc.h>
 #include <linux/wait.h>
 
@@ -944,7 +949,9 @@ static int echo_st_run(struct echo_dev *e, const char *name)
 	}
 }
 
-/* --- sysfs ----------------------------------------------------------- */
+/* --- debugfs: hv_echo_test/<device>/ --------------------------------- */
+
+static struct dentry *echo_debugfs;
 
 static int echo_parse(struct echo_dev *e, const char *buf,
 		      struct echo_params *p)
@@ -972,13 +979,20 @@ static void echo_reset(struct echo_dev *e)
 	spin_unlock_bh(&e->lock);
 }
 
-static ssize_t run_store(struct device *dev, struct device_attribute *attr,
-			 const char *buf, size_t count)
+/* "run": a write is one run, and returns when the run ended. */
+static ssize_t echo_run_write(struct file *file, const char __user *ubuf,
+			      size_t count, loff_t *ppos)
 {
-	struct echo_dev *e = dev_get_drvdata(dev);
+	struct echo_dev *e = file->private_data;
 	struct echo_params p;
+	char buf[64];
 	int ret;
 
+	if (count >= sizeof(buf))
+		return -EINVAL;
+	if (copy_from_user(buf, ubuf, count))
+		return -EFAULT;
+	buf[count] = '\0';
 	ret = echo_parse(e, buf, &p);
 	if (ret)
 		return ret;
@@ -989,40 +1003,51 @@ static ssize_t run_store(struct device *dev, struct device_attribute *attr,
 	mutex_unlock(&e->run_lock);
 	return count;
 }
-static DEVICE_ATTR_WO(run);
 
-static ssize_t result_show(struct device *dev, struct device_attribute *attr,
-			   char *buf)
+static const struct file_operations echo_run_fops = {
+	.owner	= THIS_MODULE,
+	.open	= simple_open,
+	.write	= echo_run_write,
+};
+
+static int echo_result_show(struct seq_file *m, void *v)
 {
-	struct echo_dev *e = dev_get_drvdata(dev);
+	struct echo_dev *e = m->private;
 	struct echo_result r;
 
 	spin_lock_bh(&e->lock);
 	r = e->res;
 	spin_unlock_bh(&e->lock);
-	return sysfs_emit(buf,
-			  "sent=%llu verified=%llu mismatches=%llu errors=%llu ring_full_waits=%llu signals=%llu elapsed_ns=%llu bytes=%llu\n",
-			  r.sent, r.verified, r.mismatches, r.errors,
-			  r.ring_full_waits, r.signals, r.elapsed_ns, r.bytes);
+	seq_printf(m,
+		   "sent=%llu verified=%llu mismatches=%llu errors=%llu ring_full_waits=%llu signals=%llu elapsed_ns=%llu bytes=%llu\n",
+		   r.sent, r.verified, r.mismatches, r.errors,
+		   r.ring_full_waits, r.signals, r.elapsed_ns, r.bytes);
+	return 0;
 }
-static DEVICE_ATTR_RO(result);
+DEFINE_SHOW_ATTRIBUTE(echo_result);
 
-static ssize_t ring_size_show(struct device *dev,
-			      struct device_attribute *attr, char *buf)
+static int echo_ring_size_show(struct seq_file *m, void *v)
 {
-	struct echo_dev *e = dev_get_drvdata(dev);
+	struct echo_dev *e = m->private;
 
-	return sysfs_emit(buf, "%u\n", vmbus_chan_ring_size(e->chan, true));
+	seq_printf(m, "%u\n", vmbus_chan_ring_size(e->chan, true));
+	return 0;
 }
-static DEVICE_ATTR_RO(ring_size);
+DEFINE_SHOW_ATTRIBUTE(echo_ring_size);
 
-static ssize_t selftest_store(struct device *dev,
-			      struct device_attribute *attr, const char *buf,
-			      size_t count)
+/* "selftest": a write runs one self-test, a read shows its result. */
+static ssize_t echo_selftest_write(struct file *file, const char __user *ubuf,
+				   size_t count, loff_t *ppos)
 {
-	struct echo_dev *e = dev_get_drvdata(dev);
+	struct echo_dev *e = ((struct seq_file *)file->private_data)->private;
+	char buf[32];
 	int ret;
 
+	if (count >= sizeof(buf))
+		return -EINVAL;
+	if (copy_from_user(buf, ubuf, count))
+		return -EFAULT;
+	buf[count] = '\0';
 	if (!mutex_trylock(&e->run_lock))
 		return -EBUSY;
 	e->st.result[0] = 0;
@@ -1033,30 +1058,46 @@ static ssize_t selftest_store(struct device *dev,
 	return ret ?: count;
 }
 
-static ssize_t selftest_show(struct device *dev,
-			     struct device_attribute *attr, char *buf)
+static int echo_selftest_show(struct seq_file *m, void *v)
 {
-	struct echo_dev *e = dev_get_drvdata(dev);
-	ssize_t ret;
+	struct echo_dev *e = m->private;
 
 	mutex_lock(&e->run_lock);
-	ret = sysfs_emit(buf, "%s", e->st.result);
+	seq_printf(m, "%s", e->st.result);
 	mutex_unlock(&e->run_lock);
-	return ret;
+	return 0;
 }
-static DEVICE_ATTR_RW(selftest);
 
-static struct attribute *echo_attrs[] = {
-	&dev_attr_run.attr,
-	&dev_attr_result.attr,
-	&dev_attr_selftest.attr,
-	&dev_attr_ring_size.attr,
-	NULL,
+static int echo_selftest_open(struct inode *inode, struct file *file)
+{
+	return single_open(file, echo_selftest_show, inode->i_private);
+}
+
+static const struct file_operations echo_selftest_fops = {
+	.owner		= THIS_MODULE,
+	.open		= echo_selftest_open,
+	.read		= seq_read,
+	.write		= echo_selftest_write,
+	.llseek		= seq_lseek,
+	.release	= single_release,
 };
 
-static const struct attribute_group echo_group = {
-	.attrs = echo_attrs,
-};
+static void echo_debugfs_add(struct echo_dev *e)
+{
+	struct dentry *dir;
+
+	dir = debugfs_create_dir(dev_name(&e->hdev->device), echo_debugfs);
+	debugfs_create_file("run", 0200, dir, e, &echo_run_fops);
+	debugfs_create_file("result", 0444, dir, e, &echo_result_fops);
+	debugfs_create_file("ring_size", 0444, dir, e, &echo_ring_size_fops);
+	debugfs_create_file("selftest", 0600, dir, e, &echo_selftest_fops);
+}
+
+/* Waits for a write to "run" in progress. */
+static void echo_debugfs_del(struct echo_dev *e)
+{
+	debugfs_lookup_and_remove(dev_name(&e->hdev->device), echo_debugfs);
+}
 
 /* --- probe and remove ------------------------------------------------ */
 
@@ -1131,13 +1172,9 @@ static int echo_probe(struct hv_device *hdev,
 	ret = vmbus_chan_open(e->chan, &e->cfg);
 	if (ret)
 		goto free;
-	ret = sysfs_create_group(&hdev->device.kobj, &echo_group);
-	if (ret)
-		goto close;
+	echo_debugfs_add(e);
 	return 0;
 
-close:
-	vmbus_chan_close(e->chan);
 free:
 	echo_free_pages(e);
 	kfree(e);
@@ -1151,7 +1188,7 @@ static void echo_remove(struct hv_device *hdev)
 	/* End a run in progress; removing the files waits for it. */
 	WRITE_ONCE(e->stopping, true);
 	wake_up_all(&e->wq);
-	sysfs_remove_group(&hdev->device.kobj, &echo_group);
+	echo_debugfs_del(e);
 	/* A GPADL the host may still hold is leaked, never freed. */
 	if (e->st.gpadl.handle && !vmbus_gpadl_teardown(e->chan, &e->st.gpadl))
 		vfree(e->st.gpadl_buf);
@@ -1172,7 +1209,26 @@ static struct hv_driver echo_driver = {
 	.probe		= echo_probe,
 	.remove		= echo_remove,
 };
-module_hv_driver(echo_driver);
+
+static int __init echo_init(void)
+{
+	int ret;
+
+	echo_debugfs = debugfs_create_dir("hv_echo_test", NULL);
+	ret = vmbus_driver_register(&echo_driver);
+	if (ret)
+		debugfs_remove(echo_debugfs);
+	return ret;
+}
+
+static void __exit echo_exit(void)
+{
+	vmbus_driver_unregister(&echo_driver);
+	debugfs_remove(echo_debugfs);
+}
+
+module_init(echo_init);
+module_exit(echo_exit);
 
 MODULE_DESCRIPTION("VMBus echo test client (for the emulated host only)");
 MODULE_LICENSE("GPL");

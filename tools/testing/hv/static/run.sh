@@ -48,6 +48,23 @@ build_checks() {	# KVER
 		"$kver" $HV_CONFIG > /dev/null 2> "$tmp/sparse.log"
 	grep -E 'warning:|error:' "$tmp/sparse.log" > "$tmp/sp" || true
 	report "static: sparse C=2, $kver" "$tmp/sp"
+	no_emu_build "$kver"
+}
+
+# A production kernel leaves the emulated backend out: hv_vmbus must build
+# without CONFIG_HV_VMBUS_EMU, and no hv_vmbus_emu.ko may come out.
+no_emu_build() {	# KVER
+	local out
+	out=$(HV_OUT_TAG=static-noemu "$top/scripts/hv-build.sh" "$1" \
+		CONFIG_HV_VMBUS=m 2> "$tmp/noemu.log" | tail -n 1)
+	if [ $? -ne 0 ] || ! [ -f "$out/drivers/hv/vmbus/hv_vmbus.ko" ] ||
+	   [ -e "$out/drivers/hv/vmbus/hv_vmbus_emu.ko" ] ||
+	   grep -qE 'warning:|error:' "$tmp/noemu.log"; then
+		echo "FAIL: static: hv_vmbus without HV_VMBUS_EMU, $1"
+		grep -E 'warning:|error:' "$tmp/noemu.log" | head -n 5 | sed 's/^/    /'
+	else
+		echo "PASS: static: hv_vmbus without HV_VMBUS_EMU, $1"
+	fi
 }
 
 checkpatch() {
