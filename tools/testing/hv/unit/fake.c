@@ -72,6 +72,16 @@ void fake_destroy(struct fake_guest *fg)
 	free(fg->bar2);
 }
 
+void fake_setup(void *ctx)
+{
+	fake_init(ctx);
+}
+
+void fake_teardown(void *ctx)
+{
+	fake_destroy(ctx);
+}
+
 uint64_t fake_alloc(struct fake_guest *fg, unsigned int pages)
 {
 	uint64_t gpa = fg->next_gpa;
