@@ -6,4 +6,4 @@
 HVHOST_LIB_SRCS := core.c log.c guestmem.c synic.c ring.c vmbus_server.c \
 		   gpadl.c channel.c device.c echo.c stub.c util.c \
 		   options.c ivshmem.c control.c scsi_disk.c blockio.c \
-		   storvsp.c vmbus_fault.c
+		   storvsp.c storvsp_class.c vmbus_fault.c

@@ -189,11 +189,29 @@ void storvsp_config_default(struct storvsp_config *cfg)
 }
 
 void storvsp_init(struct storvsp *sp, struct blockio *bio,
-		  const struct storvsp_config *cfg)
+		  const struct storvsp_config *cfg,
+		  const struct storvsp_profile *profile)
 {
 	memset(sp, 0, sizeof(*sp));
 	sp->bio = bio;
+	sp->profile = profile;
 	sp->cfg = *cfg;
+	if (!profile->multi_channel)
+		sp->cfg.max_channels = 0;
+}
+
+/* The synthetic SCSI controller: one target of 256 LUNs, multi-channel. */
+const struct storvsp_profile storvsp_scsi_profile = {
+	.name = "scsi",
+	.disk_option = "disk",
+	.max_luns = STORVSP_MAX_LUNS,
+	.max_targets = 1,
+	.multi_channel = true,
+};
+
+bool storvsp_lun_valid(const struct storvsp *sp, unsigned int lun)
+{
+	return lun < sp->profile->max_luns;
 }
 
 /* "5.1", "6.0" or "6.2". */
@@ -1494,9 +1512,9 @@ const struct hv_device_ops hv_storvsp_ops = {
 
 static int storvsp_free_lun(const struct storvsp_ctrl *ctrl)
 {
-	int i;
+	unsigned int i;
 
-	for (i = 0; i < STORVSP_MAX_LUNS; i++)
+	for (i = 0; storvsp_lun_valid(ctrl->sp, i); i++)
 		if (!ctrl->luns[i])
 			return i;
 	return -1;
@@ -1522,7 +1540,7 @@ int storvsp_disk_add(struct storvsp_ctrl *ctrl,
 
 	if (n < 0)
 		return -ENOSPC;
-	if (n >= STORVSP_MAX_LUNS || ctrl->luns[n])
+	if (!storvsp_lun_valid(ctrl->sp, n) || ctrl->luns[n])
 		return -EEXIST;
 	l = calloc(1, sizeof(*l));
 	if (!l)
@@ -1558,7 +1576,7 @@ int storvsp_disk_remove(struct storvsp_ctrl *ctrl, unsigned int lun)
 {
 	struct storvsp_lun *l;
 
-	if (lun >= STORVSP_MAX_LUNS || !ctrl->luns[lun])
+	if (!storvsp_lun_valid(ctrl->sp, lun) || !ctrl->luns[lun])
 		return -ENOENT;
 	l = ctrl->luns[lun];
 	ctrl->luns[lun] = NULL;
@@ -1607,15 +1625,12 @@ void storvsp_list(struct storvsp *sp, struct hv_buf *out)
 		hv_guid_format(&ctrl->instance, guid);
 		for (i = 0; i < STORVSP_MAX_LUNS; i++)
 			if (ctrl->luns[i])
-				hv_buf_printf(out, "scsi %s lun=%u file=%s ro=%d\n",
-					      guid, i, ctrl->luns[i]->path,
+				hv_buf_printf(out, "%s %s lun=%u file=%s ro=%d\n",
+					      sp->profile->name, guid, i,
+					      ctrl->luns[i]->path,
 					      ctrl->luns[i]->disk.read_only);
 	}
 }
-
-#define STORVSP_STAT(b, prefix, s, field)				\
-	hv_buf_printf(b, "%s" #field "=%llu\n", prefix,			\
-		      (unsigned long long)(s)->field)
 
 void storvsp_stats(struct storvsp *sp, struct hv_buf *out)
 {
@@ -1634,23 +1649,23 @@ void storvsp_stats(struct storvsp *sp, struct hv_buf *out)
 	hv_buf_printf(out, "storvsp.held=%llu\n",
 		      (unsigned long long)sp->held);
 	hv_buf_printf(out, "blockio.inflight=%u\n", sp->bio->inflight);
-	STORVSP_STAT(out, "blockio.", bs, submitted);
-	STORVSP_STAT(out, "blockio.", bs, completed);
-	STORVSP_STAT(out, "blockio.", bs, pieces);
-	STORVSP_STAT(out, "blockio.", bs, errors);
-	STORVSP_STAT(out, "blockio.", bs, backlogged);
+	HV_BUF_STAT(out, "blockio.", bs, submitted);
+	HV_BUF_STAT(out, "blockio.", bs, completed);
+	HV_BUF_STAT(out, "blockio.", bs, pieces);
+	HV_BUF_STAT(out, "blockio.", bs, errors);
+	HV_BUF_STAT(out, "blockio.", bs, backlogged);
 	for (ctrl = sp->ctrls; ctrl; ctrl = ctrl->next) {
 		hv_guid_format(&ctrl->instance, guid);
-		snprintf(p, sizeof(p), "scsi.%s.", guid);
+		snprintf(p, sizeof(p), "%s.%s.", sp->profile->name, guid);
 		hv_buf_printf(out, "%sinflight=%u\n", p, ctrl->inflight);
-		STORVSP_STAT(out, p, &ctrl->stats, srbs);
-		STORVSP_STAT(out, p, &ctrl->stats, srbs_no_freeze);
-		STORVSP_STAT(out, p, &ctrl->stats, reads);
-		STORVSP_STAT(out, p, &ctrl->stats, writes);
-		STORVSP_STAT(out, p, &ctrl->stats, flushes);
-		STORVSP_STAT(out, p, &ctrl->stats, unmaps);
-		STORVSP_STAT(out, p, &ctrl->stats, bytes_read);
-		STORVSP_STAT(out, p, &ctrl->stats, bytes_written);
-		STORVSP_STAT(out, p, &ctrl->stats, errors);
+		HV_BUF_STAT(out, p, &ctrl->stats, srbs);
+		HV_BUF_STAT(out, p, &ctrl->stats, srbs_no_freeze);
+		HV_BUF_STAT(out, p, &ctrl->stats, reads);
+		HV_BUF_STAT(out, p, &ctrl->stats, writes);
+		HV_BUF_STAT(out, p, &ctrl->stats, flushes);
+		HV_BUF_STAT(out, p, &ctrl->stats, unmaps);
+		HV_BUF_STAT(out, p, &ctrl->stats, bytes_read);
+		HV_BUF_STAT(out, p, &ctrl->stats, bytes_written);
+		HV_BUF_STAT(out, p, &ctrl->stats, errors);
 	}
 }

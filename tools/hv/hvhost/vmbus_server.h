@@ -66,18 +66,45 @@ struct hv_device_ops {
 	void (*release)(struct hv_channel *ch);
 };
 
+struct hvhost_class_ops;
+
+/**
+ * struct hv_device_class - a kind of device hvhost can offer
+ * @name: its name on the command line (--NAME) and in `offer NAME`
+ * @type: the class GUID of its offers
+ * @monitor_default: offer it with a monitor id unless told otherwise
+ * @ops: what it does with its channels (the VMBus server's side)
+ * @host: optional; what it adds to the host program: options, control
+ *	commands, counters, fds (struct hvhost_class_ops, hvhost.h)
+ * @profile: configuration @host is instantiated with, so that one
+ *	implementation serves several classes (StorVSP: SCSI now, IDE next,
+ *	each a struct storvsp_profile)
+ * @fault_name: the target of `fault NAME KIND [COUNT]`, with @host->fault
+ */
 struct hv_device_class {
 	const char *name;
 	guid_t type;
-	bool monitor_default;	/* offer with a monitor id by default */
+	bool monitor_default;
 	const struct hv_device_ops *ops;
+	const struct hvhost_class_ops *host;
+	const void *profile;
+	const char *fault_name;
 };
+
+/* Room for this many entries in the class table (device.c). */
+#define HV_DEVICE_CLASSES_MAX	8
 
 extern const struct hv_device_ops hv_echo_ops;
 extern const struct hv_device_ops hv_stub_ops;
 extern const struct hv_device_ops hv_storvsp_ops;
+extern const struct hvhost_class_ops storvsp_class_ops;
+struct storvsp_profile;
+extern const struct storvsp_profile storvsp_scsi_profile;
 
 const struct hv_device_class *hv_device_class_find(const char *name);
+unsigned int hv_device_class_count(void);
+const struct hv_device_class *hv_device_class_at(unsigned int id);
+unsigned int hv_device_class_id(const struct hv_device_class *cls);
 
 /* Per-channel counters, printed by the control socket's `stats`. */
 struct hv_channel_stats {

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "blockio.h"
 #include "unit.h"
 
 struct bio_env {

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "storvsp.h"
 #include "unit.h"
 
 #define IMG_SIZE	(1024U * 1024)
@@ -70,7 +71,7 @@ static int env_init_rings(struct stor_env *e, uint32_t out_pages,
 					     NULL, false);
 	if (!e->primary)
 		return -1;
-	e->ctrl = storvsp_ctrl_bind(&e->fg.h.stor, e->primary);
+	e->ctrl = storvsp_ctrl_bind(e->fg.stor, e->primary);
 	if (!e->ctrl || make_image(e->img, true) || add_disk(e, e->img, 0, false))
 		return -1;
 	if (fake_connect(&e->fg, VMBUS_VERSION(5, 3), true) != 1 ||
@@ -94,8 +95,8 @@ static void env_destroy(struct stor_env *e)
 
 static void drain_io(struct stor_env *e)
 {
-	while (!blockio_idle(&e->fg.h.bio))
-		if (blockio_wait(&e->fg.h.bio))
+	while (!blockio_idle(e->fg.bio))
+		if (blockio_wait(e->fg.bio))
 			return;
 }
 
@@ -330,7 +331,7 @@ TEST(test_storvsp_version_cap,
 	struct stor_env e;
 
 	ASSERT_EQ(0, env_init(&e));
-	e.fg.h.stor.cfg.max_version = VSTOR_VERSION_WIN8;
+	e.fg.stor->cfg.max_version = VSTOR_VERSION_WIN8;
 	ASSERT_EQ(0, simple(&e, VSTOR_OP_BEGIN_INITIALIZATION));
 	CHECK(version(&e, VSTOR_VERSION_WIN10) ==
 	      VSTOR_STATUS_REVISION_MISMATCH);
@@ -513,7 +514,7 @@ TEST(test_storvsp_srb_validation, "storvsp: malformed SRBs get INVALID_REQUEST")
 	CHECK(refused(&e, &vp, 0, 0));
 	mk_srb(&vp, 0, cdb_tur, 6, 7, 0);
 	CHECK(refused(&e, &vp, 0, 0));
-	e.fg.h.stor.cfg.max_transfer = 4096;
+	e.fg.stor->cfg.max_transfer = 4096;
 	mk_srb(&vp, 0, r10, 10, VSTOR_SRB_READ, 8192);
 	CHECK(refused(&e, &vp, buf, 8192));
 	ASSERT_EQ(12, ch->stats.bad_packets);
@@ -835,7 +836,7 @@ TEST(test_storvsp_faults,
 	CHECK(srb(&e, &e.fc, &vp, 0) == 0 &&
 	      vp.srb.srb_status == VSTOR_SRB_SUCCESS);
 	ASSERT_EQ(0, gring_used(&e.fc.in));
-	ASSERT_EQ(4, e.fg.h.stor.faults_sent);
+	ASSERT_EQ(4, e.fg.stor->faults_sent);
 	fake_ctl(&e.fg, "fault storvsc bad-luck", &out);
 	CHECK(!strncmp(out.s, "ERR", 3));
 	hv_buf_free(&out);
@@ -955,7 +956,7 @@ TEST(test_storvsp_fault_unit_attention,
 	      p[2] == SCSI_SENSE_UNIT_ATTENTION && p[12] == 0x3f &&
 	      p[13] == 0x0e);
 	CHECK(tur_ok(&e, 3));
-	ASSERT_EQ(3, e.fg.h.stor.fault_count);
+	ASSERT_EQ(3, e.fg.stor->fault_count);
 	/* COUNT commands in all. */
 	fake_ctl(&e.fg, "fault storvsc ua-capacity-changed", &out);
 	CHECK(tur_ua(&e, 3, 0x2a, 0x09));
@@ -1148,29 +1149,29 @@ TEST(test_storvsp_fault_no_completion,
 	send_srb(&e, &e.fc, 501, &vp, 0, 0);
 	drain_io(&e);
 	ASSERT_EQ(0, gring_used(&e.fc.in));
-	CHECK(e.ctrl->inflight == 0 && e.fg.h.stor.held == 2);
+	CHECK(e.ctrl->inflight == 0 && e.fg.stor->held == 2);
 	CHECK(image_read(e.img, file, sizeof(file), 8 * 512) == 0 &&
 	      !memcmp(fake_ptr(&e.fg, buf), file, sizeof(file)));
 	CHECK(stat_is(&e, "storvsp.held=2\n"));
 	CHECK(tur_ok(&e, 0));
 	/* Resets do not release them, a close does. */
 	ASSERT_EQ(0, simple(&e, VSTOR_OP_RESET_BUS));
-	CHECK(gring_used(&e.fc.in) == 0 && e.fg.h.stor.held == 2);
+	CHECK(gring_used(&e.fc.in) == 0 && e.fg.stor->held == 2);
 	close.child_relid = e.fc.relid;
 	fake_post(&e.fg, 1, &close, sizeof(close));
-	CHECK(e.fg.h.stor.held == 0 && e.ctrl->refs == 1);
+	CHECK(e.fg.stor->held == 0 && e.ctrl->refs == 1);
 	/* A rescind is not held up by them either. */
 	ASSERT_EQ(0, fake_open(&e.fg, &e.offers[0], &e.fc, 8, 8));
 	ASSERT_EQ(0, handshake(&e));
 	fake_ctl(&e.fg, "fault storvsc no-completion", &out);
 	mk_srb(&vp, 0, cdb_tur, 6, VSTOR_SRB_UNKNOWN, 0);
 	send_srb(&e, &e.fc, 502, &vp, 0, 0);
-	ASSERT_EQ(1, e.fg.h.stor.held);
+	ASSERT_EQ(1, e.fg.stor->held);
 	CHECK(vmbus_server_rescind(&e.fg.h.srv, &e.offers[0].if_instance) ==
 	      0);
 	CHECK(fake_recv_type(&e.fg, VMBUS_MSG_RESCIND_CHANNELOFFER, &resc,
 			     sizeof(resc)) == sizeof(resc));
-	ASSERT_EQ(0, e.fg.h.stor.held);
+	ASSERT_EQ(0, e.fg.stor->held);
 	CHECK(stat_is(&e, "storvsp.fault.no-completion=3\n"));
 	hv_buf_free(&out);
 	env_destroy(&e);
@@ -1191,8 +1192,8 @@ TEST(test_storvsp_fault_args, "storvsp: fault storvsc: bad arguments refused")
 		     "ERR bad count"));
 	CHECK(!strncmp(fake_ctl(&e.fg, "fault storvsc ua-luns-changed 1 2",
 				&out), "ERR", 3));
-	CHECK(e.fg.h.stor.fault == STORVSP_FAULT_NONE &&
-	      !e.fg.h.stor.fault_count);
+	CHECK(e.fg.stor->fault == STORVSP_FAULT_NONE &&
+	      !e.fg.stor->fault_count);
 	hv_buf_free(&out);
 	env_destroy(&e);
 }
@@ -1289,14 +1290,14 @@ TEST(test_storvsp_offer_scsi,
 	ASSERT_EQ(0, make_image(e.img, false));
 	CHECK(!strcmp(ctl(&e, "offer scsi %s%s", guid, "", &out),
 		      "instance=88888888-2222-4333-8444-555555555500 relid=1\nOK\n"));
-	CHECK(e.fg.h.stor.ctrls && !e.fg.h.stor.ctrls->luns[0]);
+	CHECK(e.fg.stor->ctrls && !e.fg.stor->ctrls->luns[0]);
 	CHECK(!strcmp(ctl(&e, "disk add %s,lun=4 %s", e.img, guid, &out),
 		      "lun=4\nOK\n"));
 	CHECK(strstr(ctl(&e, "list%s%s", "", "", &out),
 		     "scsi 88888888-2222-4333-8444-555555555500 lun=4 file="));
 	/* Never offered to a guest: a rescind frees it at once. */
 	CHECK(!strcmp(ctl(&e, "rescind %s%s", guid, "", &out), "OK\n"));
-	CHECK(!e.fg.h.stor.ctrls);
+	CHECK(!e.fg.stor->ctrls);
 	CHECK(!strncmp(ctl(&e, "disk add %s %s", e.img, guid, &out), "ERR", 3));
 	ASSERT_EQ(1, fake_connect(&e.fg, VMBUS_VERSION(5, 3), true));
 	ASSERT_EQ(0, fake_request_offers(&e.fg, offers, 2));
@@ -1333,7 +1334,7 @@ TEST(test_storvsp_rescind_inflight,
 	ASSERT_EQ(0, gring_used(&e.fc.in));	/* into nothing */
 	rel.child_relid = e.fc.relid;
 	fake_post(&e.fg, 1, &rel, sizeof(rel));
-	CHECK(!e.fg.h.stor.ctrls);
+	CHECK(!e.fg.stor->ctrls);
 	env_destroy(&e);
 }
 
@@ -1378,25 +1379,29 @@ static int parse(struct hvhost_options *opt, const char *args)
 		argv[argc++] = tok;
 	argv[argc] = NULL;
 	optind = 1;
+	hvhost_options_free(opt);
 	return hvhost_parse_options(opt, argc, argv);
 }
 
+/* The SCSI class's part of the command line. */
+#define SO(opt)		storvsp_options_of(opt, "scsi")
+
 TEST(test_storvsp_options, "storvsp: --disk and --storvsc-* options")
 {
-	struct hvhost_options *opt = malloc(sizeof(*opt));
+	struct hvhost_options *opt = calloc(1, sizeof(*opt));
 	const char *args;
 
 	CHECK(opt);
 	ASSERT_EQ(0, parse(opt, "--disk=a --disk=b,lun=0 --disk=c,ro"));
-	CHECK(opt->nr_devices == 1 && opt->nr_disks == 3);
+	CHECK(opt->nr_devices == 1 && SO(opt)->nr_disks == 3);
 	CHECK(!strcmp(opt->devices[0].cls->name, "scsi"));
 	/* Explicit LUNs first, then the lowest free ones in order. */
-	CHECK(opt->disks[0].lun == 1 && opt->disks[1].lun == 0 &&
-	      opt->disks[2].lun == 2 && opt->disks[2].read_only);
+	CHECK(SO(opt)->disks[0].lun == 1 && SO(opt)->disks[1].lun == 0 &&
+	      SO(opt)->disks[2].lun == 2 && SO(opt)->disks[2].read_only);
 	args = "--echo --scsi --scsi --disk=a,ctrl=1,lun=5 --disk=b,ctrl=1";
 	ASSERT_EQ(0, parse(opt, args));
-	CHECK(opt->nr_devices == 3 && opt->disks[0].ctrl == 1 &&
-	      opt->disks[1].lun == 0);
+	CHECK(opt->nr_devices == 3 && SO(opt)->disks[0].ctrl == 1 &&
+	      SO(opt)->disks[1].lun == 0);
 	CHECK(parse(opt, "--scsi --disk=a,ctrl=1") < 0);
 	CHECK(parse(opt, "--disk=a,lun=3 --disk=b,lun=3") < 0);
 	CHECK(parse(opt, "--disk=a,lun=3 --disk=b,lun=3,ctrl=0") < 0);
@@ -1404,10 +1409,11 @@ TEST(test_storvsp_options, "storvsp: --disk and --storvsc-* options")
 	CHECK(parse(opt, "--disk=a,lun=256") < 0);
 	args = "--storvsc-max-version 6.0 --storvsc-channels 0 --storvsc-max-transfer 256K";
 	ASSERT_EQ(0, parse(opt, args));
-	CHECK(opt->storvsc.max_version == VSTOR_VERSION_WIN8_1 &&
-	      opt->storvsc.max_channels == 0 &&
-	      opt->storvsc.max_transfer == 256 * 1024);
+	CHECK(SO(opt)->cfg.max_version == VSTOR_VERSION_WIN8_1 &&
+	      SO(opt)->cfg.max_channels == 0 &&
+	      SO(opt)->cfg.max_transfer == 256 * 1024);
 	CHECK(parse(opt, "--storvsc-max-version 4.2") < 0);
 	CHECK(parse(opt, "--storvsc-max-transfer 16M") < 0);
+	hvhost_options_free(opt);
 	free(opt);
 }

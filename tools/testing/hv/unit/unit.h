@@ -110,6 +110,8 @@ bool unit_failed(void);
 
 struct fake_guest {
 	struct hvhost h;
+	struct storvsp *stor;	/* the SCSI class's instance */
+	struct blockio *bio;
 	uint8_t *ram;
 	uint8_t *bar2;
 	uint64_t next_gpa;
