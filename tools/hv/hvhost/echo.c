@@ -67,8 +67,7 @@ static void echo_close(struct hv_channel *ch)
 	ch->priv = NULL;
 }
 
-static int echo_reply(struct hv_channel *ch,
-		      const struct vmbus_packet_desc *req,
+static int echo_reply(struct hv_channel *ch, const struct hv_packet *req,
 		      const struct iovec *iov, unsigned int n)
 {
 	uint16_t type = VMBUS_PKT_DATA_INBAND;
@@ -83,106 +82,66 @@ static int echo_reply(struct hv_channel *ch,
 	return ret;
 }
 
-/* Copy the bytes of one GPA range into @dst; -EFAULT if not RAM. */
-static int echo_read_range(struct hv_channel *ch,
-			   const struct vmbus_gpa_range *r,
-			   const uint64_t *pfns, uint8_t *dst)
-{
-	uint32_t off = r->byte_offset, left = r->byte_count, chunk;
-	const uint8_t *page;
-
-	for (; left; pfns++, off = 0) {
-		page = guestmem_page(ch->srv->gm, *pfns);
-		if (!page)
-			return -EFAULT;
-		chunk = HV_WIRE_PAGE_SIZE - off;
-		if (chunk > left)
-			chunk = left;
-		memcpy(dst, page + off, chunk);
-		dst += chunk;
-		left -= chunk;
-	}
-	return 0;
-}
-
 /*
- * Gather the data of every range of a GPA-direct packet into the scratch
- * buffer. @hdr_end is offset8 * 8: the ranges must end before it.
+ * Gather the data of every range of a GPA-direct packet (checked by the
+ * server) into the scratch buffer.
  */
-static int echo_gather(struct hv_channel *ch, const uint8_t *pkt,
-		       uint32_t hdr_end, uint32_t *gathered)
+static int echo_gather(struct hv_channel *ch, const struct hv_packet *pkt,
+		       uint32_t *gathered)
 {
-	const struct vmbus_gpa_direct_header *gh = (const void *)pkt;
 	struct echo_state *st = ch->priv;
-	uint32_t off = sizeof(*gh), npfn, i;
-	struct vmbus_gpa_range r;
+	const struct hv_gpa_span *r;
+	uint32_t i;
 
 	*gathered = 0;
-	if (!gh->range_cnt)
+	if (pkt->range_err)
 		return -EINVAL;
-	for (i = 0; i < gh->range_cnt; i++) {
-		if (hdr_end - off < sizeof(r))
+	for (i = 0; i < pkt->nranges; i++) {
+		r = &pkt->ranges[i];
+		if (r->byte_count > st->cap - *gathered)
 			return -EINVAL;
-		memcpy(&r, pkt + off, sizeof(r));
-		off += sizeof(r);
-		if (!r.byte_count || r.byte_offset >= HV_WIRE_PAGE_SIZE)
-			return -EINVAL;
-		npfn = ((uint64_t)r.byte_offset + r.byte_count +
-			HV_WIRE_PAGE_SIZE - 1) / HV_WIRE_PAGE_SIZE;
-		if ((hdr_end - off) / sizeof(uint64_t) < npfn ||
-		    r.byte_count > st->cap - *gathered)
-			return -EINVAL;
-		/* pkt is our private copy, 8-byte aligned at every range. */
-		if (echo_read_range(ch, &r, (const uint64_t *)(pkt + off),
-				    st->buf + *gathered))
+		if (hv_gpa_read(ch->srv->gm, r, st->buf + *gathered))
 			return -EFAULT;
-		off += npfn * sizeof(uint64_t);
-		*gathered += r.byte_count;
+		*gathered += r->byte_count;
 	}
 	return 0;
 }
 
-static int echo_gpa_direct(struct hv_channel *ch, const uint8_t *pkt,
-			   uint32_t len)
+static int echo_gpa_direct(struct hv_channel *ch, const struct hv_packet *pkt)
 {
-	const struct vmbus_packet_desc *desc = (const void *)pkt;
 	struct echo_state *st = ch->priv;
-	uint32_t hdr_end = desc->offset8 * 8, gathered;
 	struct iovec iov[2];
+	uint32_t gathered;
 	int ret;
 
-	if (hdr_end < sizeof(struct vmbus_gpa_direct_header))
-		return -EINVAL;
-	ret = echo_gather(ch, pkt, hdr_end, &gathered);
+	ret = echo_gather(ch, pkt, &gathered);
 	if (ret) {
-		hv_warn_rl("echo relid %u: bad GPA-direct packet (%d)",
-			   ch->relid, ret);
+		hv_warn_rl("echo relid %u: bad GPA-direct packet (%s)",
+			   ch->relid, pkt->range_err ? pkt->range_err :
+			   ret == -EFAULT ? "not guest RAM" : "too large");
 		return ret;
 	}
-	iov[0].iov_base = (void *)(pkt + hdr_end);
-	iov[0].iov_len = len - hdr_end;
+	iov[0].iov_base = (void *)pkt->data;
+	iov[0].iov_len = pkt->data_len;
 	iov[1].iov_base = st->buf;
 	iov[1].iov_len = gathered;
-	return echo_reply(ch, desc, iov, 2);
+	return echo_reply(ch, pkt, iov, 2);
 }
 
-static int echo_packet(struct hv_channel *ch, const uint8_t *pkt,
-		       uint32_t len)
+static int echo_packet(struct hv_channel *ch, const struct hv_packet *pkt)
 {
-	const struct vmbus_packet_desc *desc = (const void *)pkt;
-	uint32_t off = desc->offset8 * 8;
 	struct iovec iov;
 
-	switch (desc->type) {
+	switch (pkt->type) {
 	case VMBUS_PKT_DATA_INBAND:
-		iov.iov_base = (void *)(pkt + off);
-		iov.iov_len = len - off;
-		return echo_reply(ch, desc, &iov, 1);
+		iov.iov_base = (void *)pkt->data;
+		iov.iov_len = pkt->data_len;
+		return echo_reply(ch, pkt, &iov, 1);
 	case VMBUS_PKT_DATA_USING_GPA_DIRECT:
-		return echo_gpa_direct(ch, pkt, len);
+		return echo_gpa_direct(ch, pkt);
 	default:
 		hv_warn_rl("echo relid %u: packet type %u ignored", ch->relid,
-			   desc->type);
+			   pkt->type);
 		return -EINVAL;
 	}
 }

@@ -677,12 +677,10 @@ TEST(test_subchannel_reset, "vmbus: unload drops sub-channels")
 static bool busy_device;
 static unsigned int busy_released;
 
-static int busy_packet(struct hv_channel *ch, const uint8_t *pkt,
-		       uint32_t len)
+static int busy_packet(struct hv_channel *ch, const struct hv_packet *pkt)
 {
 	(void)ch;
 	(void)pkt;
-	(void)len;
 	return 0;
 }
 
