@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "storvsp.h"
 #include "unit.h"
 
 static bool ends_with(const char *s, const char *tail)
@@ -118,4 +119,37 @@ TEST(test_guestmem_layout, "guestmem: GPA to file offset, holes refused")
 	CHECK(!guestmem_ptr(&gm, 0xc0000000ULL, 4096));	/* PCI hole */
 	CHECK(!guestmem_ptr(&gm, 0x140000000ULL, 4096));	/* past RAM */
 	CHECK(guestmem_ptr(&gm, 0x13ffff000ULL, 4096) != NULL);
+}
+
+TEST_F(fake, test_control_class_commands,
+       "control: the device classes' commands, in help and dispatch")
+{
+	struct hv_buf out = { 0 };
+
+	CHECK(!strcmp(fake_ctl(f, "help", &out),
+		      "list\nstats\ngpadls\n"
+		      "offer echo|scsi|ide|nic [GUID] [monitor|nomonitor]\n"
+		      "rescind GUID\n"
+		      "disk add FILE[,ro][,lun=N] GUID | disk remove GUID LUN\n"
+		      "fault storvsc KIND [COUNT] | fault vmbus KIND [COUNT] [GUID]\n"
+		      "max-version X.Y\nquit\nhelp\nOK\n"));
+	CHECK(!strcmp(fake_ctl(f, "disk add x", &out),
+		      "ERR usage: disk add FILE[,ro][,lun=N] GUID | disk remove GUID LUN\n"));
+	CHECK(!strcmp(fake_ctl(f, "disk eject a b", &out),
+		      "ERR usage: disk add FILE[,ro][,lun=N] GUID | disk remove GUID LUN\n"));
+	CHECK(!strcmp(fake_ctl(f, "disk remove 11111111-2222-4333-8444-555555555501 0",
+			       &out), "ERR no such SCSI controller\n"));
+	CHECK(!strcmp(fake_ctl(f, "fault", &out),
+		      "ERR usage: fault storvsc KIND [COUNT] | fault vmbus KIND [COUNT] [GUID]\n"));
+	CHECK(!strcmp(fake_ctl(f, "fault storvsc bad-id 2 11111111-2222-4333-8444-555555555501",
+			       &out), "ERR usage: fault storvsc KIND [COUNT]\n"));
+	CHECK(!strcmp(fake_ctl(f, "fault floppy bad-id", &out),
+		      "ERR unknown fault target\n"));
+	CHECK(!strcmp(fake_ctl(f, "fault storvsc bad-id 2", &out), "OK\n"));
+	ASSERT_EQ(2, f->stor->fault_count);
+	CHECK(!strncmp(fake_ctl(f, "fault storvsc nonsense", &out),
+		       "ERR unknown storvsc fault, expected bad-length|", 47));
+	CHECK(!strcmp(fake_ctl(f, "floppy", &out),
+		      "ERR unknown command floppy\n"));
+	hv_buf_free(&out);
 }
