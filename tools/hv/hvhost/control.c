@@ -41,8 +41,7 @@ static void control_classes(struct hvhost *h, struct hv_buf *out, bool stats)
 	void *inst;
 	unsigned int id;
 
-	for (id = 0; id < hv_device_class_count(); id++) {
-		cls = hv_device_class_at(id);
+	hv_for_each_device_class(id, cls) {
 		inst = hvhost_class_inst(h, cls);
 		if (!inst)
 			continue;
@@ -240,8 +239,7 @@ static const char *control_class_fault(struct hvhost *h, int argc,
 	const struct hv_device_class *cls;
 	unsigned int id;
 
-	for (id = 0; id < hv_device_class_count(); id++) {
-		cls = hv_device_class_at(id);
+	hv_for_each_device_class(id, cls) {
 		if (!cls->fault_name || strcmp(cls->fault_name, argv[1]) ||
 		    !hvhost_class_inst(h, cls))
 			continue;
@@ -325,8 +323,7 @@ static const char *control_fault_usage(void)
 
 	if (usage[0])
 		return usage;
-	for (id = 0; id < hv_device_class_count(); id++) {
-		cls = hv_device_class_at(id);
+	hv_for_each_device_class(id, cls) {
 		if (cls->fault_name && len < sizeof(usage))
 			len += snprintf(usage + len, sizeof(usage) - len,
 					"fault %s KIND [COUNT] | ",
@@ -349,8 +346,7 @@ static void control_class_help(struct hvhost *h, struct hv_buf *out)
 	const struct hv_device_class *cls;
 	unsigned int id;
 
-	for (id = 0; id < hv_device_class_count(); id++) {
-		cls = hv_device_class_at(id);
+	hv_for_each_device_class(id, cls) {
 		if (!hvhost_class_inst(h, cls) || !cls->host->cmds)
 			continue;
 		for (cc = cls->host->cmds; cc->name; cc++)
@@ -381,8 +377,7 @@ control_find_class_cmd(struct hvhost *h, const char *name, void **inst)
 	const struct hv_device_class *cls;
 	unsigned int id;
 
-	for (id = 0; id < hv_device_class_count(); id++) {
-		cls = hv_device_class_at(id);
+	hv_for_each_device_class(id, cls) {
 		*inst = hvhost_class_inst(h, cls);
 		if (!*inst || !cls->host->cmds)
 			continue;

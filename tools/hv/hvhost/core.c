@@ -115,8 +115,7 @@ int hvhost_classes_start(struct hvhost *h)
 	const struct hv_device_class *cls;
 	unsigned int id;
 
-	for (id = 0; id < hv_device_class_count(); id++) {
-		cls = hv_device_class_at(id);
+	hv_for_each_device_class(id, cls) {
 		if (!cls->host || !cls->host->start)
 			continue;
 		h->cls_inst[id] = cls->host->start(cls, h->opt.class_cfg[id]);
@@ -162,8 +161,7 @@ int hvhost_classes_watch(struct hvhost *h)
 	const struct hv_device_class *cls;
 	unsigned int id;
 
-	for (id = 0; id < hv_device_class_count(); id++) {
-		cls = hv_device_class_at(id);
+	hv_for_each_device_class(id, cls) {
 		if (h->cls_inst[id] && cls->host->fds && cls->host->on_fd &&
 		    hvhost_class_watch(h, cls))
 			return -1;
@@ -176,8 +174,7 @@ void hvhost_classes_round_end(struct hvhost *h)
 	const struct hv_device_class *cls;
 	unsigned int id;
 
-	for (id = 0; id < hv_device_class_count(); id++) {
-		cls = hv_device_class_at(id);
+	hv_for_each_device_class(id, cls) {
 		if (h->cls_inst[id] && cls->host->round_end)
 			cls->host->round_end(h->cls_inst[id]);
 	}
@@ -189,8 +186,7 @@ void hvhost_classes_stop(struct hvhost *h)
 	const struct hv_device_class *cls;
 	unsigned int id;
 
-	for (id = 0; id < hv_device_class_count(); id++) {
-		cls = hv_device_class_at(id);
+	hv_for_each_device_class(id, cls) {
 		if (h->cls_inst[id] && cls->host->stop)
 			cls->host->stop(h->cls_inst[id]);
 		h->cls_inst[id] = NULL;

@@ -234,8 +234,7 @@ static struct option *hvhost_all_options(void)
 
 	memcpy(all, hvhost_long_options, sizeof(hvhost_long_options));
 	n = ARRAY_SIZE(hvhost_long_options);
-	for (id = 0; id < hv_device_class_count(); id++) {
-		cls = hv_device_class_at(id);
+	hv_for_each_device_class(id, cls) {
 		for (j = 0; cls->host && cls->host->options &&
 		     cls->host->options[j].name; j++) {
 			assert(j < OPT_CLASS_SPAN);
@@ -254,8 +253,7 @@ static void hvhost_print_usage(void)
 	unsigned int id;
 
 	fputs(hvhost_usage, stdout);
-	for (id = 0; id < hv_device_class_count(); id++) {
-		cls = hv_device_class_at(id);
+	hv_for_each_device_class(id, cls) {
 		if (cls->host && cls->host->usage)
 			fputs(cls->host->usage, stdout);
 	}
@@ -272,8 +270,7 @@ int hvhost_options_init(struct hvhost_options *opt)
 	opt->vectors = HVHOST_DEFAULT_VECTORS;
 	opt->max_version = VMBUS_VERSION_WIN10_V5_3;
 	opt->log_level = HV_LOG_INFO;
-	for (id = 0; id < hv_device_class_count(); id++) {
-		cls = hv_device_class_at(id);
+	hv_for_each_device_class(id, cls) {
 		if (!cls->host || !cls->host->config_new)
 			continue;
 		opt->class_cfg[id] = cls->host->config_new(cls);
@@ -290,8 +287,7 @@ void hvhost_options_free(struct hvhost_options *opt)
 	const struct hv_device_class *cls;
 	unsigned int id;
 
-	for (id = 0; id < hv_device_class_count(); id++) {
-		cls = hv_device_class_at(id);
+	hv_for_each_device_class(id, cls) {
 		if (opt->class_cfg[id])
 			cls->host->config_free(opt->class_cfg[id]);
 		opt->class_cfg[id] = NULL;
@@ -304,8 +300,7 @@ static int hvhost_check_classes(struct hvhost_options *opt)
 	const struct hv_device_class *cls;
 	unsigned int id;
 
-	for (id = 0; id < hv_device_class_count(); id++) {
-		cls = hv_device_class_at(id);
+	hv_for_each_device_class(id, cls) {
 		if (cls->host && cls->host->check &&
 		    cls->host->check(opt->class_cfg[id], cls, opt))
 			return -1;

@@ -1154,14 +1154,17 @@ static bool storvsp_step(struct storvsp_chan *sc, enum storvsp_state from)
 	return !sc->ch->primary && sc->ctrl->state == from;
 }
 
-static void storvsp_on_begin(struct storvsp_chan *sc,
-			     const struct storvsp_rx *rx)
+/* BEGIN_INITIALIZATION, END_INITIALIZATION: a step without a body. */
+static void storvsp_on_plain_step(struct storvsp_chan *sc,
+				  const struct storvsp_rx *rx,
+				  enum storvsp_state from,
+				  enum storvsp_state to)
 {
-	if (!storvsp_step(sc, STORVSP_WAIT_BEGIN)) {
+	if (!storvsp_step(sc, from)) {
 		storvsp_answer_status(sc, rx, VSTOR_STATUS_INVALID_DEVICE_STATE);
 		return;
 	}
-	sc->ctrl->state = STORVSP_WAIT_VERSION;
+	sc->ctrl->state = to;
 	storvsp_answer_status(sc, rx, VSTOR_STATUS_SUCCESS);
 }
 
@@ -1200,17 +1203,6 @@ static void storvsp_on_properties(struct storvsp_chan *sc,
 		resp.properties.flags = VSTOR_PROPERTY_MULTI_CHANNEL;
 	resp.properties.max_transfer_bytes = cfg->max_transfer;
 	storvsp_answer(sc, rx, &resp);
-}
-
-static void storvsp_on_end(struct storvsp_chan *sc,
-			   const struct storvsp_rx *rx)
-{
-	if (!storvsp_step(sc, STORVSP_WAIT_END)) {
-		storvsp_answer_status(sc, rx, VSTOR_STATUS_INVALID_DEVICE_STATE);
-		return;
-	}
-	sc->ctrl->state = STORVSP_READY;
-	storvsp_answer_status(sc, rx, VSTOR_STATUS_SUCCESS);
 }
 
 /* Accepted once per open, after QUERY_PROPERTIES, on the primary. */
@@ -1281,7 +1273,8 @@ static int storvsp_packet(struct hv_channel *ch, const struct hv_packet *pkt)
 	case VSTOR_OP_EXECUTE_SRB:
 		return storvsp_on_srb(sc, &rx);
 	case VSTOR_OP_BEGIN_INITIALIZATION:
-		storvsp_on_begin(sc, &rx);
+		storvsp_on_plain_step(sc, &rx, STORVSP_WAIT_BEGIN,
+				      STORVSP_WAIT_VERSION);
 		return 0;
 	case VSTOR_OP_QUERY_PROTOCOL_VERSION:
 		storvsp_on_version(sc, &rx);
@@ -1290,7 +1283,8 @@ static int storvsp_packet(struct hv_channel *ch, const struct hv_packet *pkt)
 		storvsp_on_properties(sc, &rx);
 		return 0;
 	case VSTOR_OP_END_INITIALIZATION:
-		storvsp_on_end(sc, &rx);
+		storvsp_on_plain_step(sc, &rx, STORVSP_WAIT_END,
+				      STORVSP_READY);
 		return 0;
 	case VSTOR_OP_CREATE_SUB_CHANNELS:
 		storvsp_on_sub_channels(sc, &rx);

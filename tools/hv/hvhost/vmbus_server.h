@@ -173,6 +173,10 @@ unsigned int hv_device_class_count(void);
 const struct hv_device_class *hv_device_class_at(unsigned int id);
 unsigned int hv_device_class_id(const struct hv_device_class *cls);
 
+/* Every entry of the class table, with its id. */
+#define hv_for_each_device_class(id, cls)				\
+	for ((id) = 0; ((cls) = hv_device_class_at(id)); (id)++)
+
 /* Per-channel counters, printed by the control socket's `stats`. */
 struct hv_channel_stats {
 	uint64_t rx_packets;	/* packets read from the outbound ring */

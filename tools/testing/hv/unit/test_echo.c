@@ -92,14 +92,7 @@ TEST(test_echo_completion, "echo: COMPLETION_REQUESTED answered with COMP")
 static int send_gpa_direct(struct echo_env *e, uint64_t data_gpa,
 			   uint64_t bad_pfn)
 {
-	struct {
-		uint32_t reserved;
-		uint32_t range_cnt;
-		uint32_t r1_count, r1_offset;
-		uint64_t r1_pfn[2];
-		uint32_t r2_count, r2_offset;
-		uint64_t r2_pfn[1];
-	} __packed ext = {
+	struct gpa_ext2 ext = {
 		.range_cnt = 2,
 		.r1_count = 5000, .r1_offset = 100,
 		.r1_pfn = { data_gpa >> 12, (data_gpa >> 12) + 1 },

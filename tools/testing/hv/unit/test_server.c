@@ -75,16 +75,7 @@ static int srv_open(struct srv_env *e, uint32_t out_pages, uint32_t in_pages)
 	return fake_open(&e->fg, &e->offer, &e->fc, out_pages, in_pages);
 }
 
-struct gpa_ext {
-	uint32_t reserved;
-	uint32_t range_cnt;
-	uint32_t r1_count, r1_offset;
-	uint64_t r1_pfn[2];
-	uint32_t r2_count, r2_offset;
-	uint64_t r2_pfn[1];
-} __packed;
-
-static int srv_send_gpa(struct srv_env *e, const struct gpa_ext *ext,
+static int srv_send_gpa(struct srv_env *e, const struct gpa_ext2 *ext,
 			uint32_t ext_len)
 {
 	bool signal;
@@ -101,7 +92,7 @@ TEST_F(srv, test_server_packet_parsed,
        "server: the device gets type, flags, id, payload and checked ranges")
 {
 	uint64_t data = fake_alloc(&f->fg, 3);
-	struct gpa_ext ext = {
+	struct gpa_ext2 ext = {
 		.range_cnt = 2,
 		.r1_count = 5000, .r1_offset = 100,
 		.r1_pfn = { data >> 12, (data >> 12) + 1 },
@@ -139,7 +130,7 @@ TEST_F(srv, test_server_packet_parsed,
 TEST_F(srv, test_server_packet_bad_ranges,
        "server: bad GPA ranges are named to the device, never used")
 {
-	struct gpa_ext ext = {
+	struct gpa_ext2 ext = {
 		.range_cnt = 1, .r1_count = 5000, .r1_offset = 100,
 	};
 

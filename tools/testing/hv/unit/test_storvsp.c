@@ -203,6 +203,20 @@ static int handshake(struct stor_env *e)
 	return 0;
 }
 
+/* TEST_F(stor, ...): a controller with one LUN, its handshake done. */
+static void stor_setup(void *ctx)
+{
+	if (env_init(ctx) || handshake(ctx))
+		unit_fail(__FILE__, __LINE__, "controller set-up failed");
+}
+
+static void stor_teardown(void *ctx)
+{
+	env_destroy(ctx);
+}
+
+UNIT_FIXTURE(stor, struct stor_env, stor_setup, stor_teardown);
+
 /* The same, with a second image at @lun, past the handshake. */
 static int env_init_lun(struct stor_env *e, int lun, bool ro)
 {
@@ -342,45 +356,38 @@ TEST(test_storvsp_version_cap,
 }
 
 /* A reopened primary starts the handshake again. */
-TEST(test_storvsp_reopen, "storvsp: a reopened primary starts over")
+TEST_F(stor, test_storvsp_reopen, "storvsp: a reopened primary starts over")
 {
 	struct vmbus_msg_relid close = {
 		.header.msgtype = VMBUS_MSG_CLOSECHANNEL,
 	};
-	struct stor_env e;
 
-	ASSERT_EQ(0, env_init(&e));
-	ASSERT_EQ(0, handshake(&e));
-	close.child_relid = e.fc.relid;
-	fake_post(&e.fg, 1, &close, sizeof(close));
-	ASSERT_EQ(0, fake_open(&e.fg, &e.offers[0], &e.fc, 8, 8));
-	ASSERT_EQ(STORVSP_WAIT_BEGIN, e.ctrl->state);
-	ASSERT_EQ(0, handshake(&e));
-	env_destroy(&e);
+	close.child_relid = f->fc.relid;
+	fake_post(&f->fg, 1, &close, sizeof(close));
+	ASSERT_EQ(0, fake_open(&f->fg, &f->offers[0], &f->fc, 8, 8));
+	ASSERT_EQ(STORVSP_WAIT_BEGIN, f->ctrl->state);
+	ASSERT_EQ(0, handshake(f));
 }
 
-TEST(test_storvsp_inquiry_tur, "storvsp: TUR inband, INQUIRY across pages")
+TEST_F(stor, test_storvsp_inquiry_tur,
+       "storvsp: TUR inband, INQUIRY across pages")
 {
 	struct vstor_packet vp;
-	struct stor_env e;
 	uint64_t buf;
 	uint8_t *p;
 
-	ASSERT_EQ(0, env_init(&e));
-	ASSERT_EQ(0, handshake(&e));
 	mk_srb(&vp, 0, cdb_tur, 6, VSTOR_SRB_UNKNOWN, 0);
-	ASSERT_EQ(0, srb(&e, &e.fc, &vp, 0));
+	ASSERT_EQ(0, srb(f, &f->fc, &vp, 0));
 	CHECK(vp.srb.srb_status == VSTOR_SRB_SUCCESS && !vp.srb.scsi_status);
-	buf = fake_alloc(&e.fg, 1) + 4000;	/* across a page boundary */
-	fake_alloc(&e.fg, 1);
+	buf = fake_alloc(&f->fg, 1) + 4000;	/* across a page boundary */
+	fake_alloc(&f->fg, 1);
 	mk_srb(&vp, 0, cdb_inquiry, 6, VSTOR_SRB_READ, 96);
-	ASSERT_EQ(0, srb(&e, &e.fc, &vp, buf));
+	ASSERT_EQ(0, srb(f, &f->fc, &vp, buf));
 	ASSERT_EQ(VSTOR_SRB_SUCCESS, vp.srb.srb_status);
 	ASSERT_EQ(36, vp.srb.data_transfer_length);
-	p = fake_ptr(&e.fg, buf);
+	p = fake_ptr(&f->fg, buf);
 	CHECK(!memcmp(p + 8, "Msft    Virtual Disk", 20));
-	CHECK(e.ctrl->stats.srbs == 2 && e.ctrl->stats.errors == 0);
-	env_destroy(&e);
+	CHECK(f->ctrl->stats.srbs == 2 && f->ctrl->stats.errors == 0);
 }
 
 TEST(test_storvsp_report_luns,
@@ -456,42 +463,40 @@ static bool refused(struct stor_env *e, struct vstor_packet *vp,
 	       !vp->srb.data_transfer_length;
 }
 
-TEST(test_storvsp_srb_validation, "storvsp: malformed SRBs get INVALID_REQUEST")
+TEST_F(stor, test_storvsp_srb_validation,
+       "storvsp: malformed SRBs get INVALID_REQUEST")
 {
 	static const uint8_t w10[10] = { 0x2a, [8] = 8 };
 	static const uint8_t r10[10] = { 0x28, [8] = 8 };
 	struct hv_channel *ch;
 	struct vstor_packet vp;
-	struct stor_env e;
 	uint64_t buf, bad;
 	bool signal;
 	uint8_t ext[40] = { 0 };
 
-	ASSERT_EQ(0, env_init(&e));
-	ASSERT_EQ(0, handshake(&e));
-	ch = fake_host_channel(&e.fg, e.fc.relid);
-	buf = fake_alloc(&e.fg, 2);
+	ch = fake_host_channel(&f->fg, f->fc.relid);
+	buf = fake_alloc(&f->fg, 2);
 	/* byte_count differs from data_transfer_length. */
 	mk_srb(&vp, 0, w10, 10, VSTOR_SRB_WRITE, 4096);
-	CHECK(refused(&e, &vp, buf, 2048));
+	CHECK(refused(f, &vp, buf, 2048));
 	/* A page outside guest RAM. */
 	mk_srb(&vp, 0, w10, 10, VSTOR_SRB_WRITE, 4096);
 	bad = (uint64_t)FAKE_RAM_SIZE;
-	CHECK(refused(&e, &vp, bad, 4096));
+	CHECK(refused(f, &vp, bad, 4096));
 	mk_srb(&vp, 0, r10, 10, VSTOR_SRB_READ, 4096);
-	CHECK(refused(&e, &vp, 0xa0000, 4096));	/* VGA hole */
+	CHECK(refused(f, &vp, 0xa0000, 4096));	/* VGA hole */
 	/* Direction against the CDB, and data without a direction. */
 	mk_srb(&vp, 0, r10, 10, VSTOR_SRB_WRITE, 4096);
-	CHECK(refused(&e, &vp, buf, 4096));
+	CHECK(refused(f, &vp, buf, 4096));
 	mk_srb(&vp, 0, w10, 10, VSTOR_SRB_UNKNOWN, 4096);
-	CHECK(refused(&e, &vp, buf, 4096));
+	CHECK(refused(f, &vp, buf, 4096));
 	mk_srb(&vp, 0, cdb_tur, 6, VSTOR_SRB_READ, 4096);
-	CHECK(refused(&e, &vp, buf, 4096));
+	CHECK(refused(f, &vp, buf, 4096));
 	/* Data announced but sent inband. */
 	mk_srb(&vp, 0, r10, 10, VSTOR_SRB_READ, 4096);
-	e.id++;
-	send_vp(&e, &e.fc, e.id, &vp, sizeof(vp));
-	CHECK(recv_comp(&e.fc, e.id, &vp) == VSTOR_STATUS_IO_DEVICE_ERROR &&
+	f->id++;
+	send_vp(f, &f->fc, f->id, &vp, sizeof(vp));
+	CHECK(recv_comp(&f->fc, f->id, &vp) == VSTOR_STATUS_IO_DEVICE_ERROR &&
 	      vp.srb.srb_status == VSTOR_SRB_INVALID_REQUEST);
 	/* Two ranges. */
 	mk_srb(&vp, 0, r10, 10, VSTOR_SRB_READ, 4096);
@@ -500,33 +505,32 @@ TEST(test_storvsp_srb_validation, "storvsp: malformed SRBs get INVALID_REQUEST")
 	memcpy(ext + 16, &(uint64_t){ buf / 4096 }, 8);
 	memcpy(ext + 24, &(uint32_t){ 4096 }, 4);
 	memcpy(ext + 32, &(uint64_t){ buf / 4096 + 1 }, 8);
-	gring_write(&e.fc.out, VMBUS_PKT_DATA_USING_GPA_DIRECT, REQ, ++e.id,
+	gring_write(&f->fc.out, VMBUS_PKT_DATA_USING_GPA_DIRECT, REQ, ++f->id,
 		    ext, 40, &vp, sizeof(vp), &signal);
-	fake_signal(&e.fg, &e.fc);
-	CHECK(recv_comp(&e.fc, e.id, &vp) == VSTOR_STATUS_IO_DEVICE_ERROR &&
+	fake_signal(&f->fg, &f->fc);
+	CHECK(recv_comp(&f->fc, f->id, &vp) == VSTOR_STATUS_IO_DEVICE_ERROR &&
 	      vp.srb.srb_status == VSTOR_SRB_INVALID_REQUEST);
 	/* Bad SRB length, CDB length, data_in; longer than allowed. */
 	mk_srb(&vp, 0, cdb_tur, 6, VSTOR_SRB_UNKNOWN, 0);
 	vp.srb.length = 0x24;
-	CHECK(refused(&e, &vp, 0, 0));
+	CHECK(refused(f, &vp, 0, 0));
 	mk_srb(&vp, 0, cdb_tur, 6, VSTOR_SRB_UNKNOWN, 0);
 	vp.srb.cdb_length = 17;
-	CHECK(refused(&e, &vp, 0, 0));
+	CHECK(refused(f, &vp, 0, 0));
 	mk_srb(&vp, 0, cdb_tur, 6, 7, 0);
-	CHECK(refused(&e, &vp, 0, 0));
-	e.fg.stor->cfg.max_transfer = 4096;
+	CHECK(refused(f, &vp, 0, 0));
+	f->fg.stor->cfg.max_transfer = 4096;
 	mk_srb(&vp, 0, r10, 10, VSTOR_SRB_READ, 8192);
-	CHECK(refused(&e, &vp, buf, 8192));
+	CHECK(refused(f, &vp, buf, 8192));
 	ASSERT_EQ(12, ch->stats.bad_packets);
-	CHECK(e.ctrl->stats.writes == 0 && e.ctrl->stats.reads == 0);
+	CHECK(f->ctrl->stats.writes == 0 && f->ctrl->stats.reads == 0);
 	/* A short vstor_packet: INVALID_PARAMETER. */
-	send_vp(&e, &e.fc, ++e.id, &vp, 8);
-	ASSERT_EQ(VSTOR_STATUS_INVALID_PARAMETER, recv_comp(&e.fc, e.id, &vp));
+	send_vp(f, &f->fc, ++f->id, &vp, 8);
+	ASSERT_EQ(VSTOR_STATUS_INVALID_PARAMETER, recv_comp(&f->fc, f->id, &vp));
 	/* And the channel still works. */
 	mk_srb(&vp, 0, cdb_tur, 6, VSTOR_SRB_UNKNOWN, 0);
-	CHECK(srb(&e, &e.fc, &vp, 0) == 0 &&
+	CHECK(srb(f, &f->fc, &vp, 0) == 0 &&
 	      vp.srb.srb_status == VSTOR_SRB_SUCCESS);
-	env_destroy(&e);
 }
 
 static int image_read(const char *path, void *buf, uint32_t len,
@@ -539,84 +543,78 @@ static int image_read(const char *path, void *buf, uint32_t len,
 	return ret;
 }
 
-TEST(test_storvsp_read_write, "storvsp: read and write through io_uring, flush")
+TEST_F(stor, test_storvsp_read_write,
+       "storvsp: read and write through io_uring, flush")
 {
 	static const uint8_t r10[10] = { 0x28, 0, 0, 0, 0, 16, 0, 0, 24, 0 };
 	static const uint8_t w16[16] = { 0x8a, [9] = 64, [13] = 16 };
 	static const uint8_t sync10[10] = { 0x35 };
 	static uint8_t file[24 * 512];
 	struct vstor_packet vp;
-	struct stor_env e;
 	uint64_t buf;
 	unsigned int i;
 	uint8_t *p;
 
-	ASSERT_EQ(0, env_init(&e));
-	ASSERT_EQ(0, handshake(&e));
 	/* Read 24 blocks at LBA 16 into pages starting mid-page. */
-	buf = fake_alloc(&e.fg, 5) + 100;
-	p = fake_ptr(&e.fg, buf);
+	buf = fake_alloc(&f->fg, 5) + 100;
+	p = fake_ptr(&f->fg, buf);
 	mk_srb(&vp, 0, r10, 10, VSTOR_SRB_READ, sizeof(file));
-	ASSERT_EQ(0, srb(&e, &e.fc, &vp, buf));
+	ASSERT_EQ(0, srb(f, &f->fc, &vp, buf));
 	ASSERT_EQ(VSTOR_SRB_SUCCESS, vp.srb.srb_status);
 	ASSERT_EQ(sizeof(file), vp.srb.data_transfer_length);
-	ASSERT_EQ(0, image_read(e.img, file, sizeof(file), 16 * 512));
+	ASSERT_EQ(0, image_read(f->img, file, sizeof(file), 16 * 512));
 	CHECK(!memcmp(p, file, sizeof(file)));
-	CHECK(e.ctrl->stats.reads == 1 &&
-	      e.ctrl->stats.bytes_read == sizeof(file));
+	CHECK(f->ctrl->stats.reads == 1 &&
+	      f->ctrl->stats.bytes_read == sizeof(file));
 	/* Write 16 blocks at LBA 64 from the guest, then flush. */
 	for (i = 0; i < 16 * 512; i++)
 		p[i] = i ^ 0x5c;
 	mk_srb(&vp, 0, w16, 16, VSTOR_SRB_WRITE, 16 * 512);
-	ASSERT_EQ(0, srb(&e, &e.fc, &vp, buf));
+	ASSERT_EQ(0, srb(f, &f->fc, &vp, buf));
 	CHECK(vp.srb.srb_status == VSTOR_SRB_SUCCESS &&
 	      vp.srb.data_transfer_length == 16 * 512);
-	ASSERT_EQ(0, image_read(e.img, file, 16 * 512, 64 * 512));
+	ASSERT_EQ(0, image_read(f->img, file, 16 * 512, 64 * 512));
 	CHECK(!memcmp(p, file, 16 * 512));
 	mk_srb(&vp, 0, sync10, 10, VSTOR_SRB_UNKNOWN, 0);
-	CHECK(srb(&e, &e.fc, &vp, 0) == 0 &&
+	CHECK(srb(f, &f->fc, &vp, 0) == 0 &&
 	      vp.srb.srb_status == VSTOR_SRB_SUCCESS);
-	CHECK(e.ctrl->stats.writes == 1 && e.ctrl->stats.flushes == 1 &&
-	      e.ctrl->stats.bytes_written == 16 * 512);
+	CHECK(f->ctrl->stats.writes == 1 && f->ctrl->stats.flushes == 1 &&
+	      f->ctrl->stats.bytes_written == 16 * 512);
 	/* A buffer larger than the command: only the command's bytes. */
 	mk_srb(&vp, 0, r10, 10, VSTOR_SRB_READ, sizeof(file) + 4096);
-	ASSERT_EQ(0, srb(&e, &e.fc, &vp, buf));
+	ASSERT_EQ(0, srb(f, &f->fc, &vp, buf));
 	ASSERT_EQ(sizeof(file), vp.srb.data_transfer_length);
-	env_destroy(&e);
 }
 
 /* Many requests in flight at once, completed out of the loop. */
-TEST(test_storvsp_queue_depth, "storvsp: 32 requests in flight on one channel")
+TEST_F(stor, test_storvsp_queue_depth,
+       "storvsp: 32 requests in flight on one channel")
 {
 	enum { N = 32 };
 	struct vstor_packet vp;
-	struct stor_env e;
 	uint8_t cdb[10] = { 0x28, [8] = 8 }, seen[N] = { 0 };
 	uint64_t buf;
 	unsigned int i;
 
-	ASSERT_EQ(0, env_init(&e));
-	ASSERT_EQ(0, handshake(&e));
-	buf = fake_alloc(&e.fg, N);
+	buf = fake_alloc(&f->fg, N);
 	for (i = 0; i < N; i++) {
 		cdb[5] = i * 8;
 		mk_srb(&vp, 0, cdb, 10, VSTOR_SRB_READ, 4096);
-		send_srb(&e, &e.fc, 1000 + i, &vp, buf + i * 4096, 4096);
+		send_srb(f, &f->fc, 1000 + i, &vp, buf + i * 4096, 4096);
 	}
-	ASSERT_EQ(N, e.ctrl->inflight);
-	drain_io(&e);
-	ASSERT_EQ(0, e.ctrl->inflight);
+	ASSERT_EQ(N, f->ctrl->inflight);
+	drain_io(f);
+	ASSERT_EQ(0, f->ctrl->inflight);
 	for (i = 0; i < N; i++) {
 		struct vmbus_packet_desc d;
 
-		ASSERT_EQ(sizeof(vp), recv_vp(&e.fc, &d, &vp));
+		ASSERT_EQ(sizeof(vp), recv_vp(&f->fc, &d, &vp));
 		CHECK(d.trans_id >= 1000 && d.trans_id < 1000 + N);
 		ASSERT_EQ(VSTOR_SRB_SUCCESS, vp.srb.srb_status);
 		seen[d.trans_id - 1000]++;
 	}
 	for (i = 0; i < N; i++)
 		ASSERT_EQ(1, seen[i]);
-	env_destroy(&e);
 }
 
 TEST(test_storvsp_sense, "storvsp: CHECK CONDITION with autosense; read-only")
@@ -798,49 +796,45 @@ TEST(test_storvsp_back_pressure,
 	env_destroy(&e);
 }
 
-TEST(test_storvsp_faults,
+TEST_F(stor, test_storvsp_faults,
      "storvsp: fault injection bad-length, bad-id, bad-status")
 {
 	struct vmbus_packet_desc d;
 	struct vstor_packet vp;
 	struct hv_buf out = { 0 };
-	struct stor_env e;
 	uint64_t id;
 
-	ASSERT_EQ(0, env_init(&e));
-	ASSERT_EQ(0, handshake(&e));
-	fake_ctl(&e.fg, "fault storvsc bad-length", &out);
+	fake_ctl(&f->fg, "fault storvsc bad-length", &out);
 	CHECK(out.s && !strcmp(out.s, "OK\n"));
 	mk_srb(&vp, 0, cdb_tur, 6, VSTOR_SRB_UNKNOWN, 0);
-	id = ++e.id;
-	send_srb(&e, &e.fc, id, &vp, 0, 0);
+	id = ++f->id;
+	send_srb(f, &f->fc, id, &vp, 0, 0);
 	/* A short COMP for the request, then the real one. */
-	CHECK(recv_vp(&e.fc, &d, &vp) == 32 && d.trans_id == id &&
+	CHECK(recv_vp(&f->fc, &d, &vp) == 32 && d.trans_id == id &&
 	      d.type == VMBUS_PKT_COMP);
-	ASSERT_EQ(0, recv_comp(&e.fc, id, &vp));
-	fake_ctl(&e.fg, "fault storvsc bad-id 1", &out);
+	ASSERT_EQ(0, recv_comp(&f->fc, id, &vp));
+	fake_ctl(&f->fg, "fault storvsc bad-id 1", &out);
 	mk_srb(&vp, 0, cdb_tur, 6, VSTOR_SRB_UNKNOWN, 0);
-	id = ++e.id;
-	send_srb(&e, &e.fc, id, &vp, 0, 0);
-	CHECK(recv_vp(&e.fc, &d, &vp) == sizeof(vp) && d.trans_id == ~id);
-	ASSERT_EQ(0, recv_comp(&e.fc, id, &vp));
-	fake_ctl(&e.fg, "fault storvsc bad-status 2", &out);
+	id = ++f->id;
+	send_srb(f, &f->fc, id, &vp, 0, 0);
+	CHECK(recv_vp(&f->fc, &d, &vp) == sizeof(vp) && d.trans_id == ~id);
+	ASSERT_EQ(0, recv_comp(&f->fc, id, &vp));
+	fake_ctl(&f->fg, "fault storvsc bad-status 2", &out);
 	mk_srb(&vp, 0, cdb_tur, 6, VSTOR_SRB_UNKNOWN, 0);
-	CHECK(srb(&e, &e.fc, &vp, 0) == VSTOR_STATUS_IO_DEVICE_ERROR &&
+	CHECK(srb(f, &f->fc, &vp, 0) == VSTOR_STATUS_IO_DEVICE_ERROR &&
 	      vp.srb.srb_status == 0x3f);
 	mk_srb(&vp, 0, cdb_tur, 6, VSTOR_SRB_UNKNOWN, 0);
-	CHECK(srb(&e, &e.fc, &vp, 0) == 0 &&
+	CHECK(srb(f, &f->fc, &vp, 0) == 0 &&
 	      vp.srb.data_transfer_length > 0);
 	/* Used up: back to normal. */
 	mk_srb(&vp, 0, cdb_tur, 6, VSTOR_SRB_UNKNOWN, 0);
-	CHECK(srb(&e, &e.fc, &vp, 0) == 0 &&
+	CHECK(srb(f, &f->fc, &vp, 0) == 0 &&
 	      vp.srb.srb_status == VSTOR_SRB_SUCCESS);
-	ASSERT_EQ(0, gring_used(&e.fc.in));
-	ASSERT_EQ(4, e.fg.stor->faults_sent);
-	fake_ctl(&e.fg, "fault storvsc bad-luck", &out);
+	ASSERT_EQ(0, gring_used(&f->fc.in));
+	ASSERT_EQ(4, f->fg.stor->faults_sent);
+	fake_ctl(&f->fg, "fault storvsc bad-luck", &out);
 	CHECK(!strncmp(out.s, "ERR", 3));
 	hv_buf_free(&out);
-	env_destroy(&e);
 }
 
 static bool stat_is(struct stor_env *e, const char *line)
@@ -972,26 +966,23 @@ TEST(test_storvsp_fault_unit_attention,
 	env_destroy(&e);
 }
 
-TEST(test_storvsp_fault_bad_scsi_status_sense,
+TEST_F(stor, test_storvsp_fault_bad_scsi_status_sense,
      "storvsp: fault bad-scsi-status, bad-sense")
 {
 	struct hv_buf out = { 0 };
 	struct vstor_packet vp;
-	struct stor_env e;
 	unsigned int i;
 
-	ASSERT_EQ(0, env_init(&e));
-	ASSERT_EQ(0, handshake(&e));
-	fake_ctl(&e.fg, "fault storvsc bad-scsi-status", &out);
+	fake_ctl(&f->fg, "fault storvsc bad-scsi-status", &out);
 	mk_srb(&vp, 0, cdb_tur, 6, VSTOR_SRB_UNKNOWN, 0);
-	CHECK(srb(&e, &e.fc, &vp, 0) == VSTOR_STATUS_SUCCESS &&
+	CHECK(srb(f, &f->fc, &vp, 0) == VSTOR_STATUS_SUCCESS &&
 	      vp.srb.srb_status == VSTOR_SRB_SUCCESS &&
 	      vp.srb.scsi_status == 0x7e && !vp.srb.sense_info_length &&
 	      !vp.srb.data_transfer_length);
-	CHECK(tur_ok(&e, 0));
-	fake_ctl(&e.fg, "fault storvsc bad-sense 2", &out);
+	CHECK(tur_ok(f, 0));
+	fake_ctl(&f->fg, "fault storvsc bad-sense 2", &out);
 	mk_srb(&vp, 0, cdb_tur, 6, VSTOR_SRB_UNKNOWN, 0);
-	ASSERT_EQ(VSTOR_STATUS_IO_DEVICE_ERROR, srb(&e, &e.fc, &vp, 0));
+	ASSERT_EQ(VSTOR_STATUS_IO_DEVICE_ERROR, srb(f, &f->fc, &vp, 0));
 	CHECK(vp.srb.srb_status ==
 	      (VSTOR_SRB_ERROR | VSTOR_SRB_STATUS_AUTOSENSE_VALID) &&
 	      vp.srb.scsi_status == SCSI_STATUS_CHECK_CONDITION &&
@@ -1002,15 +993,14 @@ TEST(test_storvsp_fault_bad_scsi_status_sense,
 	/* No more sense than the guest offered room for. */
 	mk_srb(&vp, 0, cdb_tur, 6, VSTOR_SRB_UNKNOWN, 0);
 	vp.srb.sense_info_length = 8;
-	CHECK(srb(&e, &e.fc, &vp, 0) == VSTOR_STATUS_IO_DEVICE_ERROR &&
+	CHECK(srb(f, &f->fc, &vp, 0) == VSTOR_STATUS_IO_DEVICE_ERROR &&
 	      vp.srb.sense_info_length == 8 && !vp.srb.data.sense_data[0] &&
 	      vp.srb.data.sense_data[7] == 0xa5 &&
 	      all_zero(vp.srb.data.sense_data + 8, VSTOR_SRB_SENSE_SIZE - 8));
-	CHECK(tur_ok(&e, 0));
-	CHECK(stat_is(&e, "storvsp.fault.bad-scsi-status=1\n"));
-	CHECK(stat_is(&e, "storvsp.fault.bad-sense=2\n"));
+	CHECK(tur_ok(f, 0));
+	CHECK(stat_is(f, "storvsp.fault.bad-scsi-status=1\n"));
+	CHECK(stat_is(f, "storvsp.fault.bad-sense=2\n"));
 	hv_buf_free(&out);
-	env_destroy(&e);
 }
 
 /* An illegal request of @len bytes in: INVALID_REQUEST, 05/@asc/00. */
@@ -1028,7 +1018,7 @@ static bool illegal(struct stor_env *e, const uint8_t *cdb, uint8_t cdb_len,
 }
 
 /* What Hyper-V does not support it answers as an illegal request. */
-TEST(test_storvsp_illegal_requests,
+TEST_F(stor, test_storvsp_illegal_requests,
      "storvsp: unsupported opcode, page, service action: 05/20, 05/24")
 {
 	static const uint8_t opcode[6] = { 0xc7 };
@@ -1039,57 +1029,49 @@ TEST(test_storvsp_illegal_requests,
 	static const uint8_t r10_0[10] = { 0x28 };
 	static const uint8_t r16_big[16] = { 0x88, [13] = 16 };
 	struct vstor_packet vp;
-	struct stor_env e;
 	uint64_t buf;
 	uint8_t *p;
 
-	ASSERT_EQ(0, env_init(&e));
-	ASSERT_EQ(0, handshake(&e));
-	CHECK(illegal(&e, opcode, 6, 0, 0x20));	/* invalid opcode */
-	CHECK(illegal(&e, vpd99, 6, 64, 0x24));	/* invalid field in CDB */
-	CHECK(illegal(&e, page1c, 6, 64, 0x24));
-	CHECK(illegal(&e, saved, 10, 64, 0x24));
-	CHECK(illegal(&e, sa12, 16, 32, 0x24));
-	CHECK(illegal(&e, r10_0, 10, 0, 0x21));	/* no blocks */
-	CHECK(illegal(&e, r16_big, 16, 4096, 0x21)); /* buffer too small */
+	CHECK(illegal(f, opcode, 6, 0, 0x20));	/* invalid opcode */
+	CHECK(illegal(f, vpd99, 6, 64, 0x24));	/* invalid field in CDB */
+	CHECK(illegal(f, page1c, 6, 64, 0x24));
+	CHECK(illegal(f, saved, 10, 64, 0x24));
+	CHECK(illegal(f, sa12, 16, 32, 0x24));
+	CHECK(illegal(f, r10_0, 10, 0, 0x21));	/* no blocks */
+	CHECK(illegal(f, r16_big, 16, 4096, 0x21)); /* buffer too small */
 	/* REQUEST SENSE: the last error, cleared by a command that works. */
-	buf = fake_alloc(&e.fg, 1);
-	p = fake_ptr(&e.fg, buf);
+	buf = fake_alloc(&f->fg, 1);
+	p = fake_ptr(&f->fg, buf);
 	mk_srb(&vp, 0, cdb_sense, 6, VSTOR_SRB_READ, 18);
-	ASSERT_EQ(0, srb(&e, &e.fc, &vp, buf));
+	ASSERT_EQ(0, srb(f, &f->fc, &vp, buf));
 	CHECK(p[0] == 0x70 && p[2] == SCSI_SENSE_ILLEGAL_REQUEST &&
 	      p[12] == 0x21);
-	CHECK(tur_ok(&e, 0));
+	CHECK(tur_ok(f, 0));
 	mk_srb(&vp, 0, cdb_sense, 6, VSTOR_SRB_READ, 18);
-	ASSERT_EQ(0, srb(&e, &e.fc, &vp, buf));
+	ASSERT_EQ(0, srb(f, &f->fc, &vp, buf));
 	CHECK(p[0] == 0x70 && !p[2] && !p[12]);
-	ASSERT_EQ(7, e.ctrl->stats.errors);
-	env_destroy(&e);
+	ASSERT_EQ(7, f->ctrl->stats.errors);
 }
 
 /* An error of the image file: MEDIUM ERROR 00/00, as Hyper-V's disk. */
-TEST(test_storvsp_io_error,
+TEST_F(stor, test_storvsp_io_error,
      "storvsp: an I/O error of the image: MEDIUM ERROR 00/00")
 {
 	struct vstor_packet vp;
-	struct stor_env e;
 	uint64_t buf;
 	int fd;
 
-	ASSERT_EQ(0, env_init(&e));
-	ASSERT_EQ(0, handshake(&e));
-	buf = fake_alloc(&e.fg, 1);
+	buf = fake_alloc(&f->fg, 1);
 	/* Writes to a read-only descriptor fail with EBADF. */
-	fd = open(e.img, O_RDONLY);
-	CHECK(fd >= 0 && dup2(fd, e.ctrl->luns[0]->disk.fd) >= 0);
+	fd = open(f->img, O_RDONLY);
+	CHECK(fd >= 0 && dup2(fd, f->ctrl->luns[0]->disk.fd) >= 0);
 	close(fd);
 	mk_srb(&vp, 0, cdb_w10, 10, VSTOR_SRB_WRITE, 4096);
-	ASSERT_EQ(VSTOR_STATUS_IO_DEVICE_ERROR, srb(&e, &e.fc, &vp, buf));
+	ASSERT_EQ(VSTOR_STATUS_IO_DEVICE_ERROR, srb(f, &f->fc, &vp, buf));
 	CHECK(failed_with(&vp, VSTOR_SRB_ERROR, SCSI_SENSE_MEDIUM_ERROR, 0, 0));
 	mk_srb(&vp, 0, cdb_r10, 10, VSTOR_SRB_READ, 4096);
-	CHECK(srb(&e, &e.fc, &vp, buf) == 0 &&
+	CHECK(srb(f, &f->fc, &vp, buf) == 0 &&
 	      vp.srb.srb_status == VSTOR_SRB_SUCCESS);
-	env_destroy(&e);
 }
 
 /*
@@ -1125,7 +1107,7 @@ TEST(test_storvsp_hotplug_signal,
 }
 
 /* no-completion: the I/O is done, the answer never comes; close frees it. */
-TEST(test_storvsp_fault_no_completion,
+TEST_F(stor, test_storvsp_fault_no_completion,
      "storvsp: fault no-completion: held, freed by close or rescind")
 {
 	struct vmbus_msg_relid close = {
@@ -1135,46 +1117,42 @@ TEST(test_storvsp_fault_no_completion,
 	struct hv_buf out = { 0 };
 	struct vmbus_msg_relid resc;
 	struct vstor_packet vp;
-	struct stor_env e;
 	uint64_t buf;
 
-	ASSERT_EQ(0, env_init(&e));
-	ASSERT_EQ(0, handshake(&e));
-	buf = fake_alloc(&e.fg, 1);
-	fake_ctl(&e.fg, "fault storvsc no-completion 2", &out);
-	memset(fake_ptr(&e.fg, buf), 0xee, 4096);
+	buf = fake_alloc(&f->fg, 1);
+	fake_ctl(&f->fg, "fault storvsc no-completion 2", &out);
+	memset(fake_ptr(&f->fg, buf), 0xee, 4096);
 	mk_srb(&vp, 0, cdb_r10, 10, VSTOR_SRB_READ, 4096);
-	send_srb(&e, &e.fc, 500, &vp, buf, 4096);
+	send_srb(f, &f->fc, 500, &vp, buf, 4096);
 	mk_srb(&vp, 0, cdb_tur, 6, VSTOR_SRB_UNKNOWN, 0);
-	send_srb(&e, &e.fc, 501, &vp, 0, 0);
-	drain_io(&e);
-	ASSERT_EQ(0, gring_used(&e.fc.in));
-	CHECK(e.ctrl->inflight == 0 && e.fg.stor->held == 2);
-	CHECK(image_read(e.img, file, sizeof(file), 8 * 512) == 0 &&
-	      !memcmp(fake_ptr(&e.fg, buf), file, sizeof(file)));
-	CHECK(stat_is(&e, "storvsp.held=2\n"));
-	CHECK(tur_ok(&e, 0));
+	send_srb(f, &f->fc, 501, &vp, 0, 0);
+	drain_io(f);
+	ASSERT_EQ(0, gring_used(&f->fc.in));
+	CHECK(f->ctrl->inflight == 0 && f->fg.stor->held == 2);
+	CHECK(image_read(f->img, file, sizeof(file), 8 * 512) == 0 &&
+	      !memcmp(fake_ptr(&f->fg, buf), file, sizeof(file)));
+	CHECK(stat_is(f, "storvsp.held=2\n"));
+	CHECK(tur_ok(f, 0));
 	/* Resets do not release them, a close does. */
-	ASSERT_EQ(0, simple(&e, VSTOR_OP_RESET_BUS));
-	CHECK(gring_used(&e.fc.in) == 0 && e.fg.stor->held == 2);
-	close.child_relid = e.fc.relid;
-	fake_post(&e.fg, 1, &close, sizeof(close));
-	CHECK(e.fg.stor->held == 0 && e.ctrl->refs == 1);
+	ASSERT_EQ(0, simple(f, VSTOR_OP_RESET_BUS));
+	CHECK(gring_used(&f->fc.in) == 0 && f->fg.stor->held == 2);
+	close.child_relid = f->fc.relid;
+	fake_post(&f->fg, 1, &close, sizeof(close));
+	CHECK(f->fg.stor->held == 0 && f->ctrl->refs == 1);
 	/* A rescind is not held up by them either. */
-	ASSERT_EQ(0, fake_open(&e.fg, &e.offers[0], &e.fc, 8, 8));
-	ASSERT_EQ(0, handshake(&e));
-	fake_ctl(&e.fg, "fault storvsc no-completion", &out);
+	ASSERT_EQ(0, fake_open(&f->fg, &f->offers[0], &f->fc, 8, 8));
+	ASSERT_EQ(0, handshake(f));
+	fake_ctl(&f->fg, "fault storvsc no-completion", &out);
 	mk_srb(&vp, 0, cdb_tur, 6, VSTOR_SRB_UNKNOWN, 0);
-	send_srb(&e, &e.fc, 502, &vp, 0, 0);
-	ASSERT_EQ(1, e.fg.stor->held);
-	CHECK(vmbus_server_rescind(&e.fg.h.srv, &e.offers[0].if_instance) ==
+	send_srb(f, &f->fc, 502, &vp, 0, 0);
+	ASSERT_EQ(1, f->fg.stor->held);
+	CHECK(vmbus_server_rescind(&f->fg.h.srv, &f->offers[0].if_instance) ==
 	      0);
-	CHECK(fake_recv_type(&e.fg, VMBUS_MSG_RESCIND_CHANNELOFFER, &resc,
+	CHECK(fake_recv_type(&f->fg, VMBUS_MSG_RESCIND_CHANNELOFFER, &resc,
 			     sizeof(resc)) == sizeof(resc));
-	ASSERT_EQ(0, e.fg.stor->held);
-	CHECK(stat_is(&e, "storvsp.fault.no-completion=3\n"));
+	ASSERT_EQ(0, f->fg.stor->held);
+	CHECK(stat_is(f, "storvsp.fault.no-completion=3\n"));
 	hv_buf_free(&out);
-	env_destroy(&e);
 }
 
 /* Bad arguments: a clear error, nothing armed. */
@@ -1217,63 +1195,59 @@ static bool got_enumerate(struct stor_env *e)
 	       vp.operation == VSTOR_OP_ENUMERATE_BUS;
 }
 
-TEST(test_storvsp_disk_add_remove,
+TEST_F(stor, test_storvsp_disk_add_remove,
      "storvsp: disk add/remove, ENUMERATE_BUS, list, stats")
 {
 	static const uint8_t r10[10] = { 0x28, [8] = 8 };
 	char guid[HV_GUID_STR_LEN + 1], spec[64];
 	struct hv_buf out = { 0 };
 	struct vstor_packet vp;
-	struct stor_env e;
 	uint64_t buf, id;
 
-	ASSERT_EQ(0, env_init(&e));
-	ASSERT_EQ(0, handshake(&e));
-	ASSERT_EQ(0, make_image(e.img2, false));
-	hv_guid_format(&e.offers[0].if_instance, guid);
-	snprintf(spec, sizeof(spec), "%s,ro,lun=2", e.img2);
-	CHECK(!strcmp(ctl(&e, "disk add %s %s", spec, guid, &out),
+	ASSERT_EQ(0, make_image(f->img2, false));
+	hv_guid_format(&f->offers[0].if_instance, guid);
+	snprintf(spec, sizeof(spec), "%s,ro,lun=2", f->img2);
+	CHECK(!strcmp(ctl(f, "disk add %s %s", spec, guid, &out),
 		      "lun=2\nOK\n"));
-	CHECK(got_enumerate(&e));
-	CHECK(!strncmp(ctl(&e, "disk add %s %s", spec, guid, &out), "ERR", 3));
-	CHECK(!strncmp(ctl(&e, "disk add %s %s", "/nonexistent", guid, &out),
+	CHECK(got_enumerate(f));
+	CHECK(!strncmp(ctl(f, "disk add %s %s", spec, guid, &out), "ERR", 3));
+	CHECK(!strncmp(ctl(f, "disk add %s %s", "/nonexistent", guid, &out),
 		       "/nonexistent: No such file", 26));
-	CHECK(!strncmp(ctl(&e, "disk add %s %s", e.img2,
+	CHECK(!strncmp(ctl(f, "disk add %s %s", f->img2,
 			   "11111111-2222-4333-8444-555555555555", &out),
 		       "ERR", 3));
-	CHECK(strstr(ctl(&e, "list%s%s", "", "", &out), "lun=2 file="));
+	CHECK(strstr(ctl(f, "list%s%s", "", "", &out), "lun=2 file="));
 	CHECK(strstr(out.s, " ro=1\n") && strstr(out.s, "lun=0 file="));
-	buf = fake_alloc(&e.fg, 1);
+	buf = fake_alloc(&f->fg, 1);
 	mk_srb(&vp, 2, r10, 10, VSTOR_SRB_READ, 4096);
-	CHECK(srb(&e, &e.fc, &vp, buf) == 0 &&
+	CHECK(srb(f, &f->fc, &vp, buf) == 0 &&
 	      vp.srb.srb_status == VSTOR_SRB_SUCCESS);
-	CHECK(!strcmp(ctl(&e, "disk remove %s %s", guid, "2", &out), "OK\n"));
-	CHECK(got_enumerate(&e));
-	CHECK(!strncmp(ctl(&e, "disk remove %s %s", guid, "2", &out), "ERR",
+	CHECK(!strcmp(ctl(f, "disk remove %s %s", guid, "2", &out), "OK\n"));
+	CHECK(got_enumerate(f));
+	CHECK(!strncmp(ctl(f, "disk remove %s %s", guid, "2", &out), "ERR",
 		       3));
 	mk_srb(&vp, 2, r10, 10, VSTOR_SRB_READ, 4096);
-	CHECK(srb(&e, &e.fc, &vp, buf) == VSTOR_STATUS_DEVICE_DOES_NOT_EXIST &&
+	CHECK(srb(f, &f->fc, &vp, buf) == VSTOR_STATUS_DEVICE_DOES_NOT_EXIST &&
 	      vp.srb.srb_status == VSTOR_SRB_INVALID_LUN);
 	/* In flight while removed: completes as it ran, as on Hyper-V. */
 	mk_srb(&vp, 0, r10, 10, VSTOR_SRB_READ, 4096);
-	id = ++e.id;
-	send_srb(&e, &e.fc, id, &vp, buf, 4096);
-	CHECK(!strcmp(ctl(&e, "disk remove %s %s", guid, "0", &out), "OK\n"));
-	CHECK(got_enumerate(&e));
-	drain_io(&e);
-	CHECK(recv_comp(&e.fc, id, &vp) == 0 &&
+	id = ++f->id;
+	send_srb(f, &f->fc, id, &vp, buf, 4096);
+	CHECK(!strcmp(ctl(f, "disk remove %s %s", guid, "0", &out), "OK\n"));
+	CHECK(got_enumerate(f));
+	drain_io(f);
+	CHECK(recv_comp(&f->fc, id, &vp) == 0 &&
 	      vp.srb.srb_status == VSTOR_SRB_SUCCESS &&
 	      vp.srb.data_transfer_length == 4096);
 	/* Then it is gone. */
 	mk_srb(&vp, 0, r10, 10, VSTOR_SRB_READ, 4096);
-	CHECK(srb(&e, &e.fc, &vp, buf) == VSTOR_STATUS_DEVICE_DOES_NOT_EXIST &&
+	CHECK(srb(f, &f->fc, &vp, buf) == VSTOR_STATUS_DEVICE_DOES_NOT_EXIST &&
 	      vp.srb.srb_status == VSTOR_SRB_INVALID_LUN);
 	/* The lowest free LUN by default. */
-	CHECK(!strcmp(ctl(&e, "disk add %s %s", e.img2, guid, &out),
+	CHECK(!strcmp(ctl(f, "disk add %s %s", f->img2, guid, &out),
 		      "lun=0\nOK\n"));
-	CHECK(strstr(ctl(&e, "stats%s%s", "", "", &out), ".srbs=4\n"));
+	CHECK(strstr(ctl(f, "stats%s%s", "", "", &out), ".srbs=4\n"));
 	hv_buf_free(&out);
-	env_destroy(&e);
 }
 
 /* `offer scsi` makes an empty controller that `disk add` fills. */
@@ -1306,7 +1280,7 @@ TEST(test_storvsp_offer_scsi,
 }
 
 /* Rescind with I/O in flight: the guest is told once it is done. */
-TEST(test_storvsp_rescind_inflight,
+TEST_F(stor, test_storvsp_rescind_inflight,
      "storvsp: rescind with I/O in flight waits, then completes")
 {
 	static const uint8_t r10[10] = { 0x28, [8] = 8 };
@@ -1315,56 +1289,49 @@ TEST(test_storvsp_rescind_inflight,
 	};
 	struct vmbus_msg_relid resc;
 	struct vstor_packet vp;
-	struct stor_env e;
 	uint64_t buf;
 
-	ASSERT_EQ(0, env_init(&e));
-	ASSERT_EQ(0, handshake(&e));
-	buf = fake_alloc(&e.fg, 1);
+	buf = fake_alloc(&f->fg, 1);
 	mk_srb(&vp, 0, r10, 10, VSTOR_SRB_READ, 4096);
-	send_srb(&e, &e.fc, 77, &vp, buf, 4096);
-	ASSERT_EQ(1, e.ctrl->inflight);
-	CHECK(vmbus_server_rescind(&e.fg.h.srv, &e.offers[0].if_instance) ==
+	send_srb(f, &f->fc, 77, &vp, buf, 4096);
+	ASSERT_EQ(1, f->ctrl->inflight);
+	CHECK(vmbus_server_rescind(&f->fg.h.srv, &f->offers[0].if_instance) ==
 	      0);
-	CHECK(!e.primary->open);
-	CHECK(fake_recv(&e.fg, &resc, sizeof(resc)) < 0);
-	drain_io(&e);
-	CHECK(fake_recv_type(&e.fg, VMBUS_MSG_RESCIND_CHANNELOFFER, &resc,
+	CHECK(!f->primary->open);
+	CHECK(fake_recv(&f->fg, &resc, sizeof(resc)) < 0);
+	drain_io(f);
+	CHECK(fake_recv_type(&f->fg, VMBUS_MSG_RESCIND_CHANNELOFFER, &resc,
 			     sizeof(resc)) == sizeof(resc));
-	ASSERT_EQ(0, gring_used(&e.fc.in));	/* into nothing */
-	rel.child_relid = e.fc.relid;
-	fake_post(&e.fg, 1, &rel, sizeof(rel));
-	CHECK(!e.fg.stor->ctrls);
-	env_destroy(&e);
+	ASSERT_EQ(0, gring_used(&f->fc.in));	/* into nothing */
+	rel.child_relid = f->fc.relid;
+	fake_post(&f->fg, 1, &rel, sizeof(rel));
+	CHECK(!f->fg.stor->ctrls);
 }
 
 /* The guest closes with I/O in flight: it finishes into nothing. */
-TEST(test_storvsp_close_inflight, "storvsp: guest close with I/O in flight")
+TEST_F(stor, test_storvsp_close_inflight,
+       "storvsp: guest close with I/O in flight")
 {
 	static const uint8_t r10[10] = { 0x28, [8] = 8 };
 	struct vmbus_msg_relid close = {
 		.header.msgtype = VMBUS_MSG_CLOSECHANNEL,
 	};
 	struct vstor_packet vp;
-	struct stor_env e;
 	uint64_t buf;
 	int i;
 
-	ASSERT_EQ(0, env_init(&e));
-	ASSERT_EQ(0, handshake(&e));
-	buf = fake_alloc(&e.fg, 1);
+	buf = fake_alloc(&f->fg, 1);
 	for (i = 0; i < 8; i++) {
 		mk_srb(&vp, 0, r10, 10, VSTOR_SRB_READ, 4096);
-		send_srb(&e, &e.fc, 50 + i, &vp, buf, 4096);
+		send_srb(f, &f->fc, 50 + i, &vp, buf, 4096);
 	}
-	close.child_relid = e.fc.relid;
-	fake_post(&e.fg, 1, &close, sizeof(close));
-	ASSERT_EQ(8, e.ctrl->inflight);
-	drain_io(&e);
-	CHECK(e.ctrl->inflight == 0 && e.ctrl->refs == 1);
-	ASSERT_EQ(0, fake_open(&e.fg, &e.offers[0], &e.fc, 8, 8));
-	ASSERT_EQ(0, handshake(&e));
-	env_destroy(&e);
+	close.child_relid = f->fc.relid;
+	fake_post(&f->fg, 1, &close, sizeof(close));
+	ASSERT_EQ(8, f->ctrl->inflight);
+	drain_io(f);
+	CHECK(f->ctrl->inflight == 0 && f->ctrl->refs == 1);
+	ASSERT_EQ(0, fake_open(&f->fg, &f->offers[0], &f->fc, 8, 8));
+	ASSERT_EQ(0, handshake(f));
 }
 
 static int parse(struct hvhost_options *opt, const char *args)

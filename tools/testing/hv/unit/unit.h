@@ -167,6 +167,19 @@ int fake_open(struct fake_guest *fg, const struct vmbus_msg_offer *offer,
 void fake_signal(struct fake_guest *fg, const struct fake_channel *fc);
 struct hv_channel *fake_host_channel(struct fake_guest *fg, uint32_t relid);
 
+/*
+ * What follows the descriptor of a GPA-direct packet with two ranges: the
+ * first of up to two pages, the second of one.
+ */
+struct gpa_ext2 {
+	uint32_t reserved;
+	uint32_t range_cnt;
+	uint32_t r1_count, r1_offset;
+	uint64_t r1_pfn[2];
+	uint32_t r2_count, r2_offset;
+	uint64_t r2_pfn[1];
+} __packed;
+
 void gring_init(struct gring *r, void *base, uint32_t pages);
 int gring_write(struct gring *r, uint16_t type, uint16_t flags,
 		uint64_t trans_id, const void *ext, uint32_t ext_len,
