@@ -5,7 +5,10 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
+#include <unistd.h>
 
+#include "blockio.h"
 #include "storvsp.h"
 #include "unit.h"
 
@@ -152,4 +155,22 @@ TEST_F(fake, test_control_class_commands,
 	CHECK(!strcmp(fake_ctl(f, "floppy", &out),
 		      "ERR unknown command floppy\n"));
 	hv_buf_free(&out);
+}
+
+TEST_F(fake, test_core_class_fds,
+       "core: the event loop watches the fds the device classes ask for")
+{
+	struct epoll_event ev;
+
+	f->h.epfd = epoll_create1(EPOLL_CLOEXEC);
+	CHECK(f->h.epfd >= 0);
+	ASSERT_EQ(0, hvhost_classes_watch(&f->h));
+	/* StorVSP's io_uring eventfd, and nothing from the others. */
+	ASSERT_EQ(1, f->h.nr_cls_watches);
+	ASSERT_EQ(blockio_fd(f->bio), f->h.cls_watches[0].watch.fd);
+	CHECK(f->h.cls_watches[0].cls == hv_device_class_find("scsi"));
+	/* Not ready while no disk I/O completed. */
+	ASSERT_EQ(0, epoll_wait(f->h.epfd, &ev, 1, 0));
+	hvhost_classes_round_end(&f->h);	/* nothing queued: harmless */
+	close(f->h.epfd);
 }
