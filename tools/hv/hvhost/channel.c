@@ -48,8 +48,21 @@ static void hv_channel_unmap(struct hv_channel *ch)
 {
 	free(ch->pkt);
 	free(ch->pages);
+	free(ch->spans);
 	ch->pkt = NULL;
 	ch->pages = NULL;
+	ch->spans = NULL;
+	ch->max_spans = 0;
+}
+
+/* Room for a copy of any packet of the outbound ring, and its ranges. */
+static int hv_channel_alloc_rx(struct hv_channel *ch)
+{
+	ch->pkt = malloc(ch->out.size);
+	/* A range takes 24 bytes of the packet at least. */
+	ch->max_spans = ch->out.size / sizeof(struct vmbus_gpa_range) + 1;
+	ch->spans = calloc(ch->max_spans, sizeof(*ch->spans));
+	return ch->pkt && ch->spans ? 0 : -ENOMEM;
 }
 
 /* OPENCHANNEL: returns the status for OPENCHANNEL_RESULT. */
@@ -60,9 +73,10 @@ uint32_t hv_channel_open(struct hv_channel *ch, struct hv_gpadl *g,
 
 	if (hv_channel_map_rings(ch, g, downstream))
 		goto fail;
-	ch->pkt = malloc(ch->out.size);
-	if (!ch->pkt)
+	if (hv_channel_alloc_rx(ch))
 		goto fail;
+	ch->sendq = NULL;
+	ch->sendq_tail = &ch->sendq;
 	ch->target_vp = target_vp;
 	ch->ring_gpadl = g->handle;
 	ch->blocked = false;
@@ -89,6 +103,7 @@ void hv_channel_close(struct hv_channel *ch)
 	g = vmbus_gpadl_find(ch->srv, ch->ring_gpadl);
 	if (g)
 		g->in_use = false;
+	hv_send_msg_free_all(&ch->sendq);
 	hv_channel_unmap(ch);
 	ch->open = false;
 	ch->blocked = false;
@@ -131,13 +146,189 @@ int hv_channel_send(struct hv_channel *ch, uint16_t type, uint16_t flags,
 	return 0;
 }
 
+/* --- the send queue -------------------------------------------------- */
+
+/* A copy of a packet for the guest; NULL without memory. */
+struct hv_send_msg *hv_send_msg_new(uint16_t type, uint16_t flags,
+				    uint64_t trans_id, const void *data,
+				    uint32_t len)
+{
+	struct hv_send_msg *msg = malloc(sizeof(*msg) + len);
+
+	if (!msg)
+		return NULL;
+	msg->next = NULL;
+	msg->type = type;
+	msg->flags = flags;
+	msg->trans_id = trans_id;
+	msg->len = len;
+	memcpy(msg->data, data, len);
+	return msg;
+}
+
+void hv_send_msg_free_all(struct hv_send_msg **list)
+{
+	struct hv_send_msg *msg;
+
+	while ((msg = *list)) {
+		*list = msg->next;
+		free(msg);
+	}
+}
+
+static int hv_channel_send_msg(struct hv_channel *ch,
+			       const struct hv_send_msg *msg)
+{
+	struct iovec iov = { .iov_base = (void *)msg->data,
+			     .iov_len = msg->len };
+
+	return hv_channel_send(ch, msg->type, msg->flags, msg->trans_id, &iov,
+			       1);
+}
+
+/*
+ * Send what waited for inbound room, oldest first; true once nothing
+ * waits. A packet the ring can never take is dropped (logged), so that
+ * it cannot stop the queue for good.
+ */
+bool hv_channel_flush(struct hv_channel *ch)
+{
+	struct hv_send_msg *msg;
+	int ret;
+
+	while ((msg = ch->sendq)) {
+		ret = hv_channel_send_msg(ch, msg);
+		if (ret == -EAGAIN)
+			return false;
+		if (ret)
+			hv_warn_rl("relid %u: packet for the guest lost: %s",
+				   ch->relid, strerror(-ret));
+		ch->sendq = msg->next;
+		if (!ch->sendq)
+			ch->sendq_tail = &ch->sendq;
+		free(msg);
+	}
+	return true;
+}
+
+/**
+ * hv_channel_send_queued() - send a packet, or queue it while the ring is full
+ * @ch: an open channel
+ * @type: VMBUS_PKT_*
+ * @flags: VMBUS_PKT_FLAG_*
+ * @trans_id: its transaction id
+ * @data: the payload
+ * @len: its bytes
+ *
+ * In order after the packets still queued; a queued one goes out when
+ * the guest signals (inbound room may be free) or hv_channel_flush().
+ * While any wait, the channel hands the device no new packets: that is
+ * the back-pressure on the guest.
+ *
+ * Return: 0 (sent or queued), -ENOTCONN if @ch is not open, -ENOMEM, or
+ * hv_channel_send()'s error other than -EAGAIN.
+ */
+int hv_channel_send_queued(struct hv_channel *ch, uint16_t type,
+			   uint16_t flags, uint64_t trans_id,
+			   const void *data, uint32_t len)
+{
+	struct iovec iov = { .iov_base = (void *)data, .iov_len = len };
+	struct hv_send_msg *msg;
+	int ret;
+
+	if (!ch->open)
+		return -ENOTCONN;
+	if (!ch->sendq) {
+		ret = hv_channel_send(ch, type, flags, trans_id, &iov, 1);
+		if (ret != -EAGAIN)
+			return ret;
+	}
+	msg = hv_send_msg_new(type, flags, trans_id, data, len);
+	if (!msg)
+		return -ENOMEM;
+	*ch->sendq_tail = msg;
+	ch->sendq_tail = &msg->next;
+	return 0;
+}
+
+/* --- guest packets --------------------------------------------------- */
+
+/*
+ * The ranges of a GPA-direct packet: each must have its header and all
+ * its PFNs before offset8 * 8, at least one byte, and start in its
+ * first page.
+ */
+static const char *hv_packet_ranges(struct hv_channel *ch,
+				    struct hv_packet *p)
+{
+	const struct vmbus_gpa_direct_header *gh = (const void *)p->raw;
+	uint32_t hdr_end = p->data - p->raw, off = sizeof(*gh), i;
+	struct vmbus_gpa_range r;
+	struct hv_gpa_span *sp;
+
+	if (hdr_end < sizeof(*gh))
+		return "no room for the range header";
+	if (!gh->range_cnt)
+		return "no ranges";
+	if (gh->range_cnt > ch->max_spans)
+		return "more ranges than the packet can hold";
+	for (i = 0; i < gh->range_cnt; i++) {
+		if (hdr_end - off < sizeof(r))
+			return "no room for the range";
+		memcpy(&r, p->raw + off, sizeof(r));
+		off += sizeof(r);
+		if (!r.byte_count)
+			return "empty range";
+		if (r.byte_offset >= HV_WIRE_PAGE_SIZE)
+			return "byte_offset past the first page";
+		sp = &ch->spans[i];
+		sp->byte_count = r.byte_count;
+		sp->byte_offset = r.byte_offset;
+		sp->npfns = hv_gpa_pages(r.byte_offset, r.byte_count);
+		if ((hdr_end - off) / sizeof(uint64_t) < sp->npfns)
+			return "PFNs past the range header";
+		/* Our private copy: 8-byte aligned at every range. */
+		sp->pfns = (const uint64_t *)(p->raw + off);
+		off += sp->npfns * sizeof(uint64_t);
+	}
+	p->nranges = gh->range_cnt;
+	return NULL;
+}
+
+/* The ring layer checked offset8 and len8 against the packet's length. */
+static void hv_packet_parse(struct hv_channel *ch, uint32_t len,
+			    struct hv_packet *p)
+{
+	const struct vmbus_packet_desc *desc = (const void *)ch->pkt;
+	uint32_t hdr_end = desc->offset8 * 8;
+
+	memset(p, 0, sizeof(*p));
+	p->type = desc->type;
+	p->flags = desc->flags;
+	p->trans_id = desc->trans_id;
+	p->raw = ch->pkt;
+	p->raw_len = len;
+	p->data = ch->pkt + hdr_end;
+	p->data_len = len - hdr_end;
+	p->ranges = ch->spans;
+	if (p->type == VMBUS_PKT_DATA_USING_GPA_DIRECT)
+		p->range_err = hv_packet_ranges(ch, p);
+}
+
 /* Hand packets to the device until the ring is empty or it must wait. */
 static uint32_t hv_channel_drain(struct hv_channel *ch)
 {
 	uint32_t len, bytes = 0;
+	struct hv_packet p;
 	int ret;
 
 	while (!ch->blocked) {
+		/* Back-pressure: nothing new while answers wait for room. */
+		if (ch->sendq && !hv_channel_flush(ch)) {
+			ch->blocked = true;
+			ch->stats.ring_full_waits++;
+			break;
+		}
 		ret = hvring_peek(&ch->out, ch->pkt, ch->out.size, &len);
 		if (ret == -ENODATA)
 			break;
@@ -145,7 +336,8 @@ static uint32_t hv_channel_drain(struct hv_channel *ch)
 			ch->stats.bad_packets++;
 			break;
 		}
-		ret = ch->cls->ops->packet(ch, ch->pkt, len);
+		hv_packet_parse(ch, len, &p);
+		ret = ch->cls->ops->packet(ch, &p);
 		if (ret == -EAGAIN) {
 			ch->blocked = true;
 			ch->stats.ring_full_waits++;
@@ -200,6 +392,7 @@ void hv_channel_on_signal(struct hv_channel *ch, bool monitor)
 	else
 		ch->stats.wake_empty++;
 	/* A waiting device retries: the signal may mean inbound space. */
+	hv_channel_flush(ch);
 	if (ch->cls->ops->resume)
 		ch->cls->ops->resume(ch);
 	ch->blocked = false;
@@ -216,4 +409,72 @@ void hv_channel_unblock(struct hv_channel *ch)
 		return;
 	ch->blocked = false;
 	hv_channel_process(ch);
+}
+
+/* --- guest memory of a GPA range ------------------------------------- */
+
+/* Page @i of @r: where its bytes are in guest RAM, and how many. */
+static uint8_t *hv_gpa_page(const struct guestmem *gm,
+			    const struct hv_gpa_span *r, uint32_t i,
+			    uint32_t *done, uint32_t *chunk)
+{
+	uint32_t off = i ? 0 : r->byte_offset;
+	uint8_t *page = guestmem_page(gm, r->pfns[i]);
+
+	*chunk = HV_WIRE_PAGE_SIZE - off;
+	if (*chunk > r->byte_count - *done)
+		*chunk = r->byte_count - *done;
+	*done += *chunk;
+	return page ? page + off : NULL;
+}
+
+/**
+ * hv_gpa_map() - map a GPA range as iovecs into guest RAM
+ * @gm: guest RAM
+ * @r: the range (checked by the server: offset, count, PFNs in the packet)
+ * @iov: the iovecs; pages adjacent in our mapping share one
+ * @max: entries of @iov
+ * @niov: in: entries already used; out: entries used
+ *
+ * Return: 0, -EFAULT if a page is not guest RAM, -ENOSPC if @max is short.
+ */
+int hv_gpa_map(const struct guestmem *gm, const struct hv_gpa_span *r,
+	       struct iovec *iov, unsigned int max, unsigned int *niov)
+{
+	uint32_t i, done = 0, chunk;
+	struct iovec *last;
+	uint8_t *p;
+
+	for (i = 0; i < r->npfns && done < r->byte_count; i++) {
+		p = hv_gpa_page(gm, r, i, &done, &chunk);
+		if (!p)
+			return -EFAULT;
+		last = *niov ? &iov[*niov - 1] : NULL;
+		if (last && (uint8_t *)last->iov_base + last->iov_len == p) {
+			last->iov_len += chunk;
+			continue;
+		}
+		if (*niov == max)
+			return -ENOSPC;
+		iov[*niov].iov_base = p;
+		iov[(*niov)++].iov_len = chunk;
+	}
+	return 0;
+}
+
+/* Copy the @r->byte_count bytes of @r to @dst; -EFAULT if not RAM. */
+int hv_gpa_read(const struct guestmem *gm, const struct hv_gpa_span *r,
+		void *dst)
+{
+	uint32_t i, done = 0, chunk;
+	uint8_t *d = dst, *p;
+
+	for (i = 0; i < r->npfns && done < r->byte_count; i++) {
+		p = hv_gpa_page(gm, r, i, &done, &chunk);
+		if (!p)
+			return -EFAULT;
+		memcpy(d, p, chunk);
+		d += chunk;
+	}
+	return 0;
 }

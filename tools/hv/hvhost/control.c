@@ -34,6 +34,24 @@ static const char *control_state(const struct hv_channel *ch)
 	return ch->offered ? "offered" : "waiting";
 }
 
+/* The lines of `list` (or `stats`) of every device class. */
+static void control_classes(struct hvhost *h, struct hv_buf *out, bool stats)
+{
+	const struct hv_device_class *cls;
+	void *inst;
+	unsigned int id;
+
+	hv_for_each_device_class(id, cls) {
+		inst = hvhost_class_inst(h, cls);
+		if (!inst)
+			continue;
+		if (stats && cls->host->stats)
+			cls->host->stats(inst, out);
+		else if (!stats && cls->host->list)
+			cls->host->list(inst, out);
+	}
+}
+
 static const char *cmd_list(struct hvhost *h, int argc, char **argv,
 			    struct hv_buf *out)
 {
@@ -60,13 +78,9 @@ static const char *cmd_list(struct hvhost *h, int argc, char **argv,
 			hv_buf_printf(out, " sub=%u", ch->sub_index);
 		hv_buf_printf(out, "\n");
 	}
-	storvsp_list(&h->stor, out);
+	control_classes(h, out, false);
 	return NULL;
 }
-
-#define STAT(b, prefix, s, field)					\
-	hv_buf_printf(b, "%s" #field "=%llu\n", prefix,			\
-		      (unsigned long long)(s)->field)
 
 static void control_channel_stats(const struct hv_channel *ch,
 				  struct hv_buf *out)
@@ -78,22 +92,22 @@ static void control_channel_stats(const struct hv_channel *ch,
 	hv_buf_printf(out, "%sclass=%s\n%sstate=%s\n%sbroken=%d\n", p,
 		      ch->cls->name, p, control_state(ch), p,
 		      ch->out.broken || ch->in.broken);
-	STAT(out, p, s, rx_packets);
-	STAT(out, p, s, tx_packets);
-	STAT(out, p, s, rx_bytes);
-	STAT(out, p, s, tx_bytes);
+	HV_BUF_STAT(out, p, s, rx_packets);
+	HV_BUF_STAT(out, p, s, tx_packets);
+	HV_BUF_STAT(out, p, s, rx_bytes);
+	HV_BUF_STAT(out, p, s, tx_bytes);
 	hv_buf_printf(out, "%sguest_signals=%llu\n", p,
 		      (unsigned long long)(s->event_signals +
 					   s->monitor_signals));
-	STAT(out, p, s, event_signals);
-	STAT(out, p, s, monitor_signals);
-	STAT(out, p, s, host_signals);
-	STAT(out, p, s, host_irqs);
-	STAT(out, p, s, wake_nonempty);
-	STAT(out, p, s, wake_empty);
-	STAT(out, p, s, ring_full_waits);
-	STAT(out, p, s, bad_packets);
-	STAT(out, p, s, opens);
+	HV_BUF_STAT(out, p, s, event_signals);
+	HV_BUF_STAT(out, p, s, monitor_signals);
+	HV_BUF_STAT(out, p, s, host_signals);
+	HV_BUF_STAT(out, p, s, host_irqs);
+	HV_BUF_STAT(out, p, s, wake_nonempty);
+	HV_BUF_STAT(out, p, s, wake_empty);
+	HV_BUF_STAT(out, p, s, ring_full_waits);
+	HV_BUF_STAT(out, p, s, bad_packets);
+	HV_BUF_STAT(out, p, s, opens);
 	hv_buf_printf(out, "%sgpadls=%u\n", p,
 		      vmbus_gpadl_count(ch->srv, ch->relid));
 }
@@ -113,17 +127,17 @@ static const char *cmd_stats(struct hvhost *h, int argc, char **argv,
 		      VMBUS_VERSION_MAJOR(h->srv.max_version),
 		      VMBUS_VERSION_MINOR(h->srv.max_version),
 		      h->srv.nr_gpadls);
-	STAT(out, "", vs, msgs_in);
-	STAT(out, "", vs, msgs_out);
-	STAT(out, "", vs, msgs_bad);
-	STAT(out, "", vs, unknown_signals);
-	STAT(out, "", vs, monitor_polls);
-	STAT(out, "", vs, gpadls_created);
-	STAT(out, "", vs, gpadls_failed);
-	STAT(out, "", vs, gpadls_torndown);
-	STAT(out, "", vs, contacts);
-	STAT(out, "", vs, unloads);
-	STAT(out, "", vs, stale_contacts);
+	HV_BUF_STAT(out, "", vs, msgs_in);
+	HV_BUF_STAT(out, "", vs, msgs_out);
+	HV_BUF_STAT(out, "", vs, msgs_bad);
+	HV_BUF_STAT(out, "", vs, unknown_signals);
+	HV_BUF_STAT(out, "", vs, monitor_polls);
+	HV_BUF_STAT(out, "", vs, gpadls_created);
+	HV_BUF_STAT(out, "", vs, gpadls_failed);
+	HV_BUF_STAT(out, "", vs, gpadls_torndown);
+	HV_BUF_STAT(out, "", vs, contacts);
+	HV_BUF_STAT(out, "", vs, unloads);
+	HV_BUF_STAT(out, "", vs, stale_contacts);
 	hv_buf_printf(out, "vmbus.faults_sent=%llu\n",
 		      (unsigned long long)h->srv.faults.sent);
 	hv_buf_printf(out, "vmbus.fault_relids_held=%u\n",
@@ -132,18 +146,18 @@ static const char *cmd_stats(struct hvhost *h, int argc, char **argv,
 		      (unsigned long long)h->srv.faults.relids_released);
 	hv_buf_printf(out, "vmbus.fault_posts_refused=%llu\n",
 		      (unsigned long long)h->srv.faults.posts_refused);
-	STAT(out, "synic.", ss, msgs_delivered);
-	STAT(out, "synic.", ss, msgs_queued);
-	STAT(out, "synic.", ss, msgs_dropped);
-	STAT(out, "synic.", ss, irqs);
-	STAT(out, "synic.", ss, eoms);
-	STAT(out, "synic.", ss, posts);
-	STAT(out, "synic.", ss, posts_failed);
-	STAT(out, "synic.", ss, signals);
+	HV_BUF_STAT(out, "synic.", ss, msgs_delivered);
+	HV_BUF_STAT(out, "synic.", ss, msgs_queued);
+	HV_BUF_STAT(out, "synic.", ss, msgs_dropped);
+	HV_BUF_STAT(out, "synic.", ss, irqs);
+	HV_BUF_STAT(out, "synic.", ss, eoms);
+	HV_BUF_STAT(out, "synic.", ss, posts);
+	HV_BUF_STAT(out, "synic.", ss, posts_failed);
+	HV_BUF_STAT(out, "synic.", ss, signals);
 	for (relid = 1; relid <= VMBUS_SERVER_MAX_RELID; relid++)
 		if (h->srv.chan[relid])
 			control_channel_stats(h->srv.chan[relid], out);
-	storvsp_stats(&h->stor, out);
+	control_classes(h, out, true);
 	return NULL;
 }
 
@@ -188,8 +202,8 @@ static const char *cmd_offer(struct hvhost *h, int argc, char **argv,
 				     d.monitor);
 	if (!ch)
 		return errno == EEXIST ? "instance exists" : "no free relid";
-	/* A SCSI controller starts without LUNs: see `disk add`. */
-	if (cls->ops == &hv_storvsp_ops && !storvsp_ctrl_bind(&h->stor, ch)) {
+	/* Its class binds it, without what the command line gives. */
+	if (hvhost_class_bind(h, ch, -1)) {
 		vmbus_server_rescind(&h->srv, &ch->instance);
 		return "out of memory";
 	}
@@ -217,73 +231,27 @@ static const char *cmd_rescind(struct hvhost *h, int argc, char **argv,
 	}
 }
 
-static const char *disk_add(struct hvhost *h, const char *spec,
-			    const char *guid, struct hv_buf *out)
+/* `fault NAME KIND [COUNT]` for the device class NAME. */
+static const char *control_class_fault(struct hvhost *h, int argc,
+				       char **argv, unsigned int count)
 {
-	struct storvsp_disk_spec d;
-	struct storvsp_ctrl *ctrl;
-	unsigned int lun;
-	const char *err;
-	guid_t g;
-	int ret;
+	static char usage[64];
+	const struct hv_device_class *cls;
+	unsigned int id;
 
-	if (hv_guid_parse(guid, &g))
-		return "bad GUID";
-	ctrl = storvsp_ctrl_find(&h->stor, &g);
-	if (!ctrl)
-		return "no such SCSI controller";
-	err = storvsp_parse_disk(spec, false, &d);
-	if (err)
-		return err;
-	ret = storvsp_disk_add(ctrl, &d, &lun);
-	switch (ret) {
-	case 0:
-		hv_info("scsi %s lun %u: %s added%s", guid, lun, d.path,
-			d.read_only ? " (read-only)" : "");
-		hv_buf_printf(out, "lun=%u\n", lun);
-		return NULL;
-	case -EEXIST:
-		return "LUN in use";
-	case -ENOSPC:
-		return "no free LUN";
-	case -EINVAL:
-		return "not a regular file of a positive multiple of 512 bytes";
-	default:
-		hv_buf_printf(out, "%s: %s\n", d.path, strerror(-ret));
-		return "cannot open the image";
+	hv_for_each_device_class(id, cls) {
+		if (!cls->fault_name || strcmp(cls->fault_name, argv[1]) ||
+		    !hvhost_class_inst(h, cls))
+			continue;
+		if (argc == 5) {
+			snprintf(usage, sizeof(usage),
+				 "usage: fault %s KIND [COUNT]", cls->fault_name);
+			return usage;
+		}
+		return cls->host->fault(hvhost_class_inst(h, cls), argv[2],
+					count);
 	}
-}
-
-static const char *disk_remove(struct hvhost *h, const char *guid,
-			       const char *lun)
-{
-	struct storvsp_ctrl *ctrl;
-	unsigned int n;
-	guid_t g;
-
-	if (hv_guid_parse(guid, &g))
-		return "bad GUID";
-	ctrl = storvsp_ctrl_find(&h->stor, &g);
-	if (!ctrl)
-		return "no such SCSI controller";
-	if (hv_parse_uint(lun, 0, STORVSP_MAX_LUNS - 1, &n))
-		return "bad LUN";
-	if (storvsp_disk_remove(ctrl, n))
-		return "no such LUN";
-	hv_info("scsi %s lun %u removed", guid, n);
-	return NULL;
-}
-
-static const char *cmd_disk(struct hvhost *h, int argc, char **argv,
-			    struct hv_buf *out)
-{
-	if (argc != 4)
-		return "usage: disk add FILE[,ro][,lun=N] GUID | disk remove GUID LUN";
-	if (!strcmp(argv[1], "add"))
-		return disk_add(h, argv[2], argv[3], out);
-	if (!strcmp(argv[1], "remove"))
-		return disk_remove(h, argv[2], argv[3]);
-	return "usage: disk add FILE[,ro][,lun=N] GUID | disk remove GUID LUN";
+	return "unknown fault target";
 }
 
 static const char *cmd_fault(struct hvhost *h, int argc, char **argv,
@@ -300,13 +268,7 @@ static const char *cmd_fault(struct hvhost *h, int argc, char **argv,
 		return vmbus_fault_inject(&h->srv, argv[2], count,
 					  argc == 5 ? &target : NULL, out);
 	}
-	if (strcmp(argv[1], "storvsc"))
-		return "unknown fault target";
-	if (argc == 5)
-		return "usage: fault storvsc KIND [COUNT]";
-	if (storvsp_set_fault(&h->stor, argv[2], count))
-		return "unknown storvsc fault, expected " STORVSP_FAULT_NAMES;
-	return NULL;
+	return control_class_fault(h, argc, argv, count);
 }
 
 static const char *cmd_max_version(struct hvhost *h, int argc, char **argv,
@@ -335,6 +297,7 @@ static const char *cmd_quit(struct hvhost *h, int argc, char **argv,
 static const char *cmd_help(struct hvhost *h, int argc, char **argv,
 			    struct hv_buf *out);
 
+/* The core's commands; those of the device classes come after rescind. */
 static const struct control_cmd control_cmds[] = {
 	{ "list", 0, 0, "list", cmd_list },
 	{ "stats", 0, 0, "stats", cmd_stats },
@@ -342,27 +305,115 @@ static const struct control_cmd control_cmds[] = {
 	{ "offer", 1, 3, "offer echo|scsi|ide|nic [GUID] [monitor|nomonitor]",
 	  cmd_offer },
 	{ "rescind", 1, 1, "rescind GUID", cmd_rescind },
-	{ "disk", 3, 3,
-	  "disk add FILE[,ro][,lun=N] GUID | disk remove GUID LUN", cmd_disk },
-	{ "fault", 2, 4,
-	  "fault storvsc KIND [COUNT] | fault vmbus KIND [COUNT] [GUID]",
-	  cmd_fault },
+	{ "fault", 2, 4, NULL, cmd_fault },
 	{ "max-version", 1, 1, "max-version X.Y", cmd_max_version },
 	{ "quit", 0, 0, "quit", cmd_quit },
 	{ "help", 0, 0, "help", cmd_help },
 };
+
+#define CONTROL_CLASS_CMDS_AFTER	"rescind"
+
+/* "fault NAME KIND [COUNT] | ... | fault vmbus KIND [COUNT] [GUID]" */
+static const char *control_fault_usage(void)
+{
+	static char usage[256];
+	const struct hv_device_class *cls;
+	size_t len = 0;
+	unsigned int id;
+
+	if (usage[0])
+		return usage;
+	hv_for_each_device_class(id, cls) {
+		if (cls->fault_name && len < sizeof(usage))
+			len += snprintf(usage + len, sizeof(usage) - len,
+					"fault %s KIND [COUNT] | ",
+					cls->fault_name);
+	}
+	if (len < sizeof(usage))
+		snprintf(usage + len, sizeof(usage) - len,
+			 "fault vmbus KIND [COUNT] [GUID]");
+	return usage;
+}
+
+static const char *control_usage(const struct control_cmd *cmd)
+{
+	return cmd->usage ? cmd->usage : control_fault_usage();
+}
+
+static void control_class_help(struct hvhost *h, struct hv_buf *out)
+{
+	const struct hvhost_class_cmd *cc;
+	const struct hv_device_class *cls;
+	unsigned int id;
+
+	hv_for_each_device_class(id, cls) {
+		if (!hvhost_class_inst(h, cls) || !cls->host->cmds)
+			continue;
+		for (cc = cls->host->cmds; cc->name; cc++)
+			hv_buf_printf(out, "%s\n", cc->usage);
+	}
+}
 
 static const char *cmd_help(struct hvhost *h, int argc, char **argv,
 			    struct hv_buf *out)
 {
 	size_t i;
 
-	(void)h;
 	(void)argc;
 	(void)argv;
-	for (i = 0; i < ARRAY_SIZE(control_cmds); i++)
-		hv_buf_printf(out, "%s\n", control_cmds[i].usage);
+	for (i = 0; i < ARRAY_SIZE(control_cmds); i++) {
+		hv_buf_printf(out, "%s\n", control_usage(&control_cmds[i]));
+		if (!strcmp(control_cmds[i].name, CONTROL_CLASS_CMDS_AFTER))
+			control_class_help(h, out);
+	}
 	return NULL;
+}
+
+/* A command of a device class, and the instance it runs on. */
+static const struct hvhost_class_cmd *
+control_find_class_cmd(struct hvhost *h, const char *name, void **inst)
+{
+	const struct hvhost_class_cmd *cc;
+	const struct hv_device_class *cls;
+	unsigned int id;
+
+	hv_for_each_device_class(id, cls) {
+		*inst = hvhost_class_inst(h, cls);
+		if (!*inst || !cls->host->cmds)
+			continue;
+		for (cc = cls->host->cmds; cc->name; cc++)
+			if (!strcmp(cc->name, name))
+				return cc;
+	}
+	return NULL;
+}
+
+static bool control_argc_ok(int argc, unsigned int min, unsigned int max)
+{
+	return (unsigned int)argc - 1 >= min && (unsigned int)argc - 1 <= max;
+}
+
+static void control_reply(struct hv_buf *out, const char *err)
+{
+	if (err)
+		hv_buf_printf(out, "ERR %s\n", err);
+	else
+		hv_buf_printf(out, "OK\n");
+}
+
+static void control_exec_class(struct hvhost *h, int argc, char **argv,
+			       struct hv_buf *out)
+{
+	const struct hvhost_class_cmd *cc;
+	void *inst;
+
+	cc = control_find_class_cmd(h, argv[0], &inst);
+	if (!cc)
+		hv_buf_printf(out, "ERR unknown command %.64s\n", argv[0]);
+	else if (!control_argc_ok(argc, cc->min_args, cc->max_args))
+		hv_buf_printf(out, "ERR usage: %s\n", cc->usage);
+	else
+		control_reply(out, cc->run(inst, argc, argv, out));
 }
 
 static int control_split(char *line, char **argv)
@@ -384,7 +435,6 @@ void control_exec(struct hvhost *h, char *line, struct hv_buf *out)
 {
 	const struct control_cmd *cmd = NULL;
 	char *argv[CONTROL_MAX_ARGS];
-	const char *err;
 	int argc;
 	size_t i;
 
@@ -397,20 +447,12 @@ void control_exec(struct hvhost *h, char *line, struct hv_buf *out)
 	for (i = 0; i < ARRAY_SIZE(control_cmds); i++)
 		if (!strcmp(control_cmds[i].name, argv[0]))
 			cmd = &control_cmds[i];
-	if (!cmd) {
-		hv_buf_printf(out, "ERR unknown command %.64s\n", argv[0]);
-		return;
-	}
-	if ((unsigned int)argc - 1 < cmd->min_args ||
-	    (unsigned int)argc - 1 > cmd->max_args) {
-		hv_buf_printf(out, "ERR usage: %s\n", cmd->usage);
-		return;
-	}
-	err = cmd->run(h, argc, argv, out);
-	if (err)
-		hv_buf_printf(out, "ERR %s\n", err);
+	if (!cmd)
+		control_exec_class(h, argc, argv, out);
+	else if (!control_argc_ok(argc, cmd->min_args, cmd->max_args))
+		hv_buf_printf(out, "ERR usage: %s\n", control_usage(cmd));
 	else
-		hv_buf_printf(out, "OK\n");
+		control_reply(out, cmd->run(h, argc, argv, out));
 }
 
 static void control_client_free(struct hvhost *h, struct control_client *c)

@@ -101,3 +101,106 @@ void hvhost_doorbell(struct hvhost *h, unsigned int doorbell)
 	vmbus_server_poll_monitor(&h->srv);
 }
 
+
+/* --- the device classes' host side ----------------------------------- */
+
+void *hvhost_class_inst(struct hvhost *h, const struct hv_device_class *cls)
+{
+	return h->cls_inst[hv_device_class_id(cls)];
+}
+
+/* An instance of every class that has one, on its configuration. */
+int hvhost_classes_start(struct hvhost *h)
+{
+	const struct hv_device_class *cls;
+	unsigned int id;
+
+	hv_for_each_device_class(id, cls) {
+		if (!cls->host || !cls->host->start)
+			continue;
+		h->cls_inst[id] = cls->host->start(cls, h->opt.class_cfg[id]);
+		if (!h->cls_inst[id]) {
+			hv_err("cannot start the %s devices", cls->name);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static void hvhost_on_class_fd(struct hvhost *h, struct hv_watch *w,
+			       uint32_t events)
+{
+	struct hvhost_class_watch *cw = (struct hvhost_class_watch *)w;
+
+	cw->cls->host->on_fd(hvhost_class_inst(h, cw->cls), w->fd, events);
+}
+
+static int hvhost_class_watch(struct hvhost *h,
+			      const struct hv_device_class *cls)
+{
+	int fds[HVHOST_MAX_CLASS_FDS];
+	struct hvhost_class_watch *cw;
+	unsigned int n, i;
+
+	n = cls->host->fds(hvhost_class_inst(h, cls), fds,
+			   HVHOST_MAX_CLASS_FDS - h->nr_cls_watches);
+	for (i = 0; i < n; i++) {
+		cw = &h->cls_watches[h->nr_cls_watches++];
+		cw->watch.fd = fds[i];
+		cw->watch.fn = hvhost_on_class_fd;
+		cw->cls = cls;
+		if (hvhost_watch(h, &cw->watch, EPOLLIN))
+			return -1;
+	}
+	return 0;
+}
+
+/* The event loop watches the fds of every started class. */
+int hvhost_classes_watch(struct hvhost *h)
+{
+	const struct hv_device_class *cls;
+	unsigned int id;
+
+	hv_for_each_device_class(id, cls) {
+		if (h->cls_inst[id] && cls->host->fds && cls->host->on_fd &&
+		    hvhost_class_watch(h, cls))
+			return -1;
+	}
+	return 0;
+}
+
+void hvhost_classes_round_end(struct hvhost *h)
+{
+	const struct hv_device_class *cls;
+	unsigned int id;
+
+	hv_for_each_device_class(id, cls) {
+		if (h->cls_inst[id] && cls->host->round_end)
+			cls->host->round_end(h->cls_inst[id]);
+	}
+}
+
+/* After the VMBus server let go of every channel. */
+void hvhost_classes_stop(struct hvhost *h)
+{
+	const struct hv_device_class *cls;
+	unsigned int id;
+
+	hv_for_each_device_class(id, cls) {
+		if (h->cls_inst[id] && cls->host->stop)
+			cls->host->stop(h->cls_inst[id]);
+		h->cls_inst[id] = NULL;
+	}
+	h->nr_cls_watches = 0;
+}
+
+/* A primary channel of @ch's class was just offered: the class binds it. */
+int hvhost_class_bind(struct hvhost *h, struct hv_channel *ch, int nth)
+{
+	const struct hv_device_class *cls = ch->cls;
+	void *inst = hvhost_class_inst(h, cls);
+
+	if (!inst || !cls->host->bind)
+		return 0;
+	return cls->host->bind(inst, ch, nth);
+}

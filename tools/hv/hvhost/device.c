@@ -2,6 +2,7 @@
 /*
  * The device classes hvhost can offer, and GUID text conversion.
  */
+#include <assert.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -19,6 +20,9 @@ static const struct hv_device_class hv_device_classes[] = {
 		.name = "scsi",
 		.type = VMBUS_CLASS_SCSI,
 		.ops = &hv_storvsp_ops,
+		.host = &storvsp_class_ops,
+		.profile = &storvsp_scsi_profile,
+		.fault_name = "storvsc",
 	},
 	/* Their protocols come later; until then they only open and close. */
 	{
@@ -41,6 +45,25 @@ const struct hv_device_class *hv_device_class_find(const char *name)
 		if (!strcmp(hv_device_classes[i].name, name))
 			return &hv_device_classes[i];
 	return NULL;
+}
+
+static_assert(ARRAY_SIZE(hv_device_classes) <= HV_DEVICE_CLASSES_MAX,
+	      "HV_DEVICE_CLASSES_MAX is too small");
+
+unsigned int hv_device_class_count(void)
+{
+	return ARRAY_SIZE(hv_device_classes);
+}
+
+const struct hv_device_class *hv_device_class_at(unsigned int id)
+{
+	return id < ARRAY_SIZE(hv_device_classes) ? &hv_device_classes[id] :
+						    NULL;
+}
+
+unsigned int hv_device_class_id(const struct hv_device_class *cls)
+{
+	return cls - hv_device_classes;
 }
 
 /*

@@ -85,8 +85,7 @@ static void echo_close(struct hv_channel *ch)
 	ch->priv = NULL;
 }
 
-static int echo_reply(struct hv_channel *ch,
-		      const struct vmbus_packet_desc *req,
+static int echo_reply(struct hv_channel *ch, const struct hv_packet *req,
 		      const struct iovec *iov, unsigned int n)
 {
 	uint16_t type = VMBUS_PKT_DATA_INBAND;
@@ -101,87 +100,50 @@ static int echo_reply(struct hv_channel *ch,
 	return ret;
 }
 
-/* Copy the bytes of one GPA range into @dst; -EFAULT if not RAM. */
-static int echo_read_range(struct hv_channel *ch,
-			   const struct vmbus_gpa_range *r,
-			   const uint64_t *pfns, uint8_t *dst)
-{
-	uint32_t off = r->byte_offset, left = r->byte_count, chunk;
-	const uint8_t *page;
-
-	for (; left; pfns++, off = 0) {
-		page = guestmem_page(ch->srv->gm, *pfns);
-		if (!page)
-			return -EFAULT;
-		chunk = HV_WIRE_PAGE_SIZE - off;
-		if (chunk > left)
-			chunk = left;
-		memcpy(dst, page + off, chunk);
-		dst += chunk;
-		left -= chunk;
-	}
-	return 0;
-}
-
 /*
- * Gather the data of every range of a GPA-direct packet into the scratch
- * buffer. @hdr_end is offset8 * 8: the ranges must end before it.
+ * Gather the data of every range of a GPA-direct packet (checked by the
+ * server) into the scratch buffer.
  */
-static int echo_gather(struct hv_channel *ch, const uint8_t *pkt,
-		       uint32_t hdr_end, uint32_t *gathered)
+static int echo_gather(struct hv_channel *ch, const struct hv_packet *pkt,
+		       uint32_t *gathered)
 {
-	const struct vmbus_gpa_direct_header *gh = (const void *)pkt;
 	struct echo_state *st = ch->priv;
-	uint32_t off = sizeof(*gh), npfn, i;
-	struct vmbus_gpa_range r;
+	const struct hv_gpa_span *r;
+	uint32_t i;
 
 	*gathered = 0;
-	if (!gh->range_cnt)
+	if (pkt->range_err)
 		return -EINVAL;
-	for (i = 0; i < gh->range_cnt; i++) {
-		if (hdr_end - off < sizeof(r))
+	for (i = 0; i < pkt->nranges; i++) {
+		r = &pkt->ranges[i];
+		if (r->byte_count > st->cap - *gathered)
 			return -EINVAL;
-		memcpy(&r, pkt + off, sizeof(r));
-		off += sizeof(r);
-		if (!r.byte_count || r.byte_offset >= HV_WIRE_PAGE_SIZE)
-			return -EINVAL;
-		npfn = ((uint64_t)r.byte_offset + r.byte_count +
-			HV_WIRE_PAGE_SIZE - 1) / HV_WIRE_PAGE_SIZE;
-		if ((hdr_end - off) / sizeof(uint64_t) < npfn ||
-		    r.byte_count > st->cap - *gathered)
-			return -EINVAL;
-		/* pkt is our private copy, 8-byte aligned at every range. */
-		if (echo_read_range(ch, &r, (const uint64_t *)(pkt + off),
-				    st->buf + *gathered))
+		if (hv_gpa_read(ch->srv->gm, r, st->buf + *gathered))
 			return -EFAULT;
-		off += npfn * sizeof(uint64_t);
-		*gathered += r.byte_count;
+		*gathered += r->byte_count;
 	}
 	return 0;
 }
 
-static int echo_gpa_direct(struct hv_channel *ch, const uint8_t *pkt,
-			   uint32_t len)
+static int echo_gpa_direct(struct hv_channel *ch, const struct hv_packet *pkt)
 {
-	const struct vmbus_packet_desc *desc = (const void *)pkt;
 	struct echo_state *st = ch->priv;
-	uint32_t hdr_end = desc->offset8 * 8, gathered;
 	struct iovec iov[2];
+	uint32_t gathered;
 	int ret;
 
-	if (hdr_end < sizeof(struct vmbus_gpa_direct_header))
-		return -EINVAL;
-	ret = echo_gather(ch, pkt, hdr_end, &gathered);
+	ret = echo_gather(ch, pkt, &gathered);
 	if (ret) {
-		hv_warn_rl("echo relid %u: bad GPA-direct packet (%d)",
-			   ch->relid, ret);
+		hv_warn_rl("echo relid %u: bad GPA-direct packet (%s)",
+			   ch->relid, pkt->range_err ? pkt->range_err :
+			   ret == -EFAULT ? "not guest RAM" : "too large");
 		return ret;
 	}
-	iov[0].iov_base = (void *)(pkt + hdr_end);
-	iov[0].iov_len = len - hdr_end;
+	iov[0].iov_base = (void *)pkt->data;
+	iov[0].iov_len = pkt->data_len;
 	iov[1].iov_base = st->buf;
 	iov[1].iov_len = gathered;
-	return echo_reply(ch, desc, iov, 2);
+	return echo_reply(ch, pkt, iov, 2);
 }
 
 static int echo_send_ctl(struct hv_channel *ch, uint16_t flags,
@@ -196,17 +158,16 @@ static int echo_send_ctl(struct hv_channel *ch, uint16_t flags,
 /* ECHO_CTL_GPADL_READ: the first @len bytes of a GPADL of this channel. */
 static int echo_gpadl_read(struct hv_channel *ch, const struct echo_ctl *req)
 {
-	struct hv_gpadl *g = vmbus_gpadl_find(ch->srv, req->gpadl);
 	struct echo_state *st = ch->priv;
 	struct echo_ctl fail = *req;
-	struct vmbus_gpa_range r = { .byte_count = req->len };
+	struct hv_gpa_span span;
 	struct iovec iov;
 
 	fail.status = 1;
-	if (!g || !g->created || g->relid != ch->relid || !req->len ||
-	    req->len > st->cap ||
-	    req->len > (uint64_t)g->npfns * HV_WIRE_PAGE_SIZE ||
-	    echo_read_range(ch, &r, g->pfns, st->buf)) {
+	if (req->len > st->cap ||
+	    vmbus_gpadl_span(ch->srv, ch->relid, req->gpadl, 0, req->len,
+			     &span) ||
+	    hv_gpa_read(ch->srv->gm, &span, st->buf)) {
 		hv_warn_rl("echo relid %u: cannot read GPADL 0x%x (%u bytes)",
 			   ch->relid, req->gpadl, req->len);
 		return echo_send_ctl(ch, 0, 0, &fail);
@@ -232,12 +193,9 @@ static int echo_ping(struct hv_channel *ch, const struct echo_ctl *req)
 }
 
 /* A completion from the guest: it must answer our ping, id and payload. */
-static int echo_completion(struct hv_channel *ch, const uint8_t *pkt,
-			   uint32_t len)
+static int echo_completion(struct hv_channel *ch, const struct hv_packet *pkt)
 {
-	const struct vmbus_packet_desc *desc = (const void *)pkt;
 	struct echo_state *st = ch->priv;
-	uint32_t off = desc->offset8 * 8;
 	struct echo_ctl ctl, res = {
 		.magic = ECHO_CTL_MAGIC,
 		.op = ECHO_CTL_PING_RESULT,
@@ -247,11 +205,11 @@ static int echo_completion(struct hv_channel *ch, const uint8_t *pkt,
 
 	if (!st->ping_id) {
 		hv_warn_rl("echo relid %u: completion 0x%llx answers nothing",
-			   ch->relid, (unsigned long long)desc->trans_id);
+			   ch->relid, (unsigned long long)pkt->trans_id);
 		return -EINVAL;
 	}
-	if (desc->trans_id == st->ping_id && len - off >= sizeof(ctl)) {
-		memcpy(&ctl, pkt + off, sizeof(ctl));
+	if (pkt->trans_id == st->ping_id && pkt->data_len >= sizeof(ctl)) {
+		memcpy(&ctl, pkt->data, sizeof(ctl));
 		if (ctl.magic == ECHO_CTL_MAGIC && ctl.op == ECHO_CTL_PING &&
 		    ctl.token == st->ping_token)
 			res.status = 0;
@@ -286,29 +244,26 @@ static int echo_control(struct hv_channel *ch, const uint8_t *data,
 	}
 }
 
-static int echo_packet(struct hv_channel *ch, const uint8_t *pkt,
-		       uint32_t len)
+static int echo_packet(struct hv_channel *ch, const struct hv_packet *pkt)
 {
-	const struct vmbus_packet_desc *desc = (const void *)pkt;
-	uint32_t off = desc->offset8 * 8;
 	struct iovec iov;
 	int ret;
 
-	switch (desc->type) {
+	switch (pkt->type) {
 	case VMBUS_PKT_DATA_INBAND:
-		ret = echo_control(ch, pkt + off, len - off);
+		ret = echo_control(ch, pkt->data, pkt->data_len);
 		if (ret != 1)
 			return ret;
-		iov.iov_base = (void *)(pkt + off);
-		iov.iov_len = len - off;
-		return echo_reply(ch, desc, &iov, 1);
+		iov.iov_base = (void *)pkt->data;
+		iov.iov_len = pkt->data_len;
+		return echo_reply(ch, pkt, &iov, 1);
 	case VMBUS_PKT_COMP:
-		return echo_completion(ch, pkt, len);
+		return echo_completion(ch, pkt);
 	case VMBUS_PKT_DATA_USING_GPA_DIRECT:
-		return echo_gpa_direct(ch, pkt, len);
+		return echo_gpa_direct(ch, pkt);
 	default:
 		hv_warn_rl("echo relid %u: packet type %u ignored", ch->relid,
-			   desc->type);
+			   pkt->type);
 		return -EINVAL;
 	}
 }

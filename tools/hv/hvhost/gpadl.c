@@ -4,6 +4,7 @@
  * range description; once range_buflen bytes arrived it is checked page by
  * page against guest RAM and answered with GPADL_CREATED.
  */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -244,15 +245,24 @@ void vmbus_gpadl_on_body(struct vmbus_server *srv, const void *msg,
 			   len - sizeof(*b));
 }
 
+/* GPADL_TORNDOWN for @g, which is freed. */
+static void vmbus_gpadl_torn_down(struct vmbus_server *srv, struct hv_gpadl *g)
+{
+	struct vmbus_msg_gpadl_torndown resp = {
+		.header.msgtype = VMBUS_MSG_GPADL_TORNDOWN,
+		.gpadl = g->handle,
+	};
+
+	vmbus_gpadl_unlink(srv, g);
+	srv->stats.gpadls_torndown++;
+	vmbus_server_send(srv, &resp, sizeof(resp));
+}
+
 void vmbus_gpadl_on_teardown(struct vmbus_server *srv, const void *msg,
 			     uint32_t len)
 {
 	const struct vmbus_msg_gpadl_teardown *t = msg;
 	struct hv_gpadl *g = vmbus_gpadl_find(srv, t->gpadl);
-	struct vmbus_msg_gpadl_torndown resp = {
-		.header.msgtype = VMBUS_MSG_GPADL_TORNDOWN,
-		.gpadl = t->gpadl,
-	};
 
 	(void)len;
 	if (!g || !g->created || g->relid != t->child_relid) {
@@ -266,7 +276,134 @@ void vmbus_gpadl_on_teardown(struct vmbus_server *srv, const void *msg,
 			   t->gpadl);
 		vmbus_server_guest_closed(srv, srv->chan[g->relid]);
 	}
-	vmbus_gpadl_unlink(srv, g);
-	srv->stats.gpadls_torndown++;
-	vmbus_server_send(srv, &resp, sizeof(resp));
+	/* The host stops using the memory first (reference §4.4). */
+	if (g->pins) {
+		g->teardown_pending = true;
+		return;
+	}
+	vmbus_gpadl_torn_down(srv, g);
+}
+
+/* --- GPADLs a device maps ------------------------------------------- */
+
+/* A created GPADL of channel @relid that is not being torn down. */
+static struct hv_gpadl *vmbus_gpadl_usable(struct vmbus_server *srv,
+					   uint32_t relid, uint32_t handle)
+{
+	struct hv_gpadl *g = vmbus_gpadl_find(srv, handle);
+
+	if (!g || !g->created || g->relid != relid || g->teardown_pending)
+		return NULL;
+	return g;
+}
+
+/**
+ * vmbus_gpadl_pin() - keep a GPADL's pages for a device
+ * @srv: the server
+ * @relid: the device's channel, which the GPADL must belong to
+ * @handle: the guest's handle (e.g. from a NetVSP SEND_RECV_BUF message)
+ *
+ * Until the device unpins it, a GPADL_TEARDOWN of it is answered only
+ * once the last pin is gone, as a real host answers when it stopped
+ * using the memory. Devices unpin in their close callback at the latest.
+ *
+ * Return: 0, or -ENOENT if there is no such usable GPADL.
+ */
+int vmbus_gpadl_pin(struct vmbus_server *srv, uint32_t relid,
+		    uint32_t handle)
+{
+	struct hv_gpadl *g = vmbus_gpadl_usable(srv, relid, handle);
+
+	if (!g)
+		return -ENOENT;
+	g->pins++;
+	return 0;
+}
+
+/* Drop a pin; a teardown that waited for it is answered now. */
+void vmbus_gpadl_unpin(struct vmbus_server *srv, uint32_t handle)
+{
+	struct hv_gpadl *g = vmbus_gpadl_find(srv, handle);
+
+	if (!g || !g->pins || --g->pins || !g->teardown_pending)
+		return;
+	vmbus_gpadl_torn_down(srv, g);
+}
+
+/**
+ * vmbus_gpadl_span() - bytes @offset .. @offset + @len of a GPADL as a range
+ * @srv: the server
+ * @relid: the channel the GPADL must belong to
+ * @handle: its handle
+ * @offset: first byte, from the start of its first page
+ * @len: bytes, at least one
+ * @span: the result, for hv_gpa_map() or hv_gpa_read()
+ *
+ * Only GPADLs of whole pages (what rings and NetVSP buffers are) can be
+ * addressed this way: their bytes are their pages, in order.
+ *
+ * Return: 0, -ENOENT (no such usable GPADL), -EINVAL (not whole pages) or
+ * -ERANGE (outside the GPADL).
+ */
+int vmbus_gpadl_span(struct vmbus_server *srv, uint32_t relid,
+		     uint32_t handle, uint64_t offset, uint64_t len,
+		     struct hv_gpa_span *span)
+{
+	struct hv_gpadl *g = vmbus_gpadl_usable(srv, relid, handle);
+	uint64_t size;
+
+	if (!g)
+		return -ENOENT;
+	if (!g->whole_pages)
+		return -EINVAL;
+	size = (uint64_t)g->npfns * HV_WIRE_PAGE_SIZE;
+	if (!len || len > UINT32_MAX || offset > size || len > size - offset)
+		return -ERANGE;
+	span->byte_offset = offset % HV_WIRE_PAGE_SIZE;
+	span->byte_count = len;
+	span->pfns = g->pfns + offset / HV_WIRE_PAGE_SIZE;
+	span->npfns = hv_gpa_pages(span->byte_offset, span->byte_count);
+	return 0;
+}
+
+/**
+ * vmbus_gpadl_map() - map bytes of a GPADL as iovecs into guest RAM
+ * @srv: the server
+ * @relid: the channel the GPADL must belong to
+ * @handle: its handle
+ * @offset: first byte
+ * @len: bytes
+ * @iov: the iovecs; pages adjacent in our mapping share one
+ * @max: entries of @iov
+ * @niov: set to the entries used
+ *
+ * Return: 0, vmbus_gpadl_span()'s errors, or hv_gpa_map()'s (-EFAULT,
+ * -ENOSPC).
+ */
+int vmbus_gpadl_map(struct vmbus_server *srv, uint32_t relid,
+		    uint32_t handle, uint64_t offset, uint64_t len,
+		    struct iovec *iov, unsigned int max, unsigned int *niov)
+{
+	struct hv_gpa_span span;
+	int ret;
+
+	*niov = 0;
+	ret = vmbus_gpadl_span(srv, relid, handle, offset, len, &span);
+	return ret ? ret : hv_gpa_map(srv->gm, &span, iov, max, niov);
+}
+
+/*
+ * The same bytes as one pointer, when they are contiguous in our mapping
+ * of guest RAM (they are unless the guest scattered the pages); NULL if
+ * not, or on any error of vmbus_gpadl_map().
+ */
+void *vmbus_gpadl_view(struct vmbus_server *srv, uint32_t relid,
+		       uint32_t handle, uint64_t offset, uint64_t len)
+{
+	struct iovec iov;
+	unsigned int n;
+
+	if (vmbus_gpadl_map(srv, relid, handle, offset, len, &iov, 1, &n))
+		return NULL;
+	return iov.iov_base;
 }

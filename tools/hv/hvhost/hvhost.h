@@ -12,15 +12,14 @@
 
 #include <hyperv/hvemu.h>
 
-#include "blockio.h"
 #include "guestmem.h"
-#include "storvsp.h"
 #include "synic.h"
 #include "util.h"
 #include "vmbus_server.h"
 
 #define HVHOST_MAX_DEVICES	64
-#define HVHOST_MAX_DISKS	64
+/* fds all device classes together may have the event loop watch. */
+#define HVHOST_MAX_CLASS_FDS	16
 #define HVHOST_DEFAULT_VECTORS	4
 /* Monitor page polling period while a monitored channel is open. */
 #define HVHOST_MONITOR_POLL_NS	1000000
@@ -52,9 +51,83 @@ struct hvhost_options {
 	int log_level;
 	unsigned int nr_devices;
 	struct hvhost_device_opt devices[HVHOST_MAX_DEVICES];
-	struct storvsp_config storvsc;
-	unsigned int nr_disks;
-	struct storvsp_disk_spec disks[HVHOST_MAX_DISKS];
+	void *class_cfg[HV_DEVICE_CLASSES_MAX];
+};
+
+struct option;
+
+/**
+ * struct hvhost_class_cmd - a control command a device class adds
+ * @name: the first word
+ * @min_args: words after it, at least
+ * @max_args: ... and at most
+ * @usage: for `help` and for ERR usage
+ * @run: runs it on the class instance; NULL (OK) or the ERR reason
+ */
+struct hvhost_class_cmd {
+	const char *name;
+	unsigned int min_args;
+	unsigned int max_args;
+	const char *usage;
+	const char *(*run)(void *inst, int argc, char **argv,
+			   struct hv_buf *out);
+};
+
+/**
+ * struct hvhost_class_ops - what a device class adds to the host program
+ *
+ * Every member is optional. A class has a configuration (@config_new,
+ * filled by @parse_option, checked by @check) from the command line, and
+ * an instance (@start ... @stop) while hvhost runs; both are the class's
+ * own types, hvhost keeps them as void pointers, one per class.
+ *
+ * @options: long options it adds, getopt_long style ({ NULL } ends it;
+ *	.flag and .val are not used)
+ * @usage: their lines of --help
+ * @config_new: the default configuration of class @cls (NULL: no memory)
+ * @config_free: frees it
+ * @parse_option: one of @options (by @name) with its value; 0 or -1 after
+ *	a message naming the option
+ * @check: after the command line, with every device of it in @opt: the
+ *	last word on the configuration; may add devices to @opt
+ * @start: the instance, on the configuration (NULL: failed, logged)
+ * @stop: ends it, after the VMBus server let go of every channel
+ * @bind: a primary channel of the class was just offered: @nth is its
+ *	place among the command line's devices of the class, or -1 when
+ *	offered by `offer`; 0 or a negative errno
+ * @cmds: its control commands, { NULL } ending the list
+ * @fault: `fault NAME KIND COUNT` (hv_device_class.fault_name); NULL or
+ *	the ERR reason
+ * @list: its lines of `list`
+ * @stats: its lines of `stats`
+ * @fds: up to @max fds the event loop watches for it (EPOLLIN)
+ * @on_fd: one of them is ready
+ * @round_end: the event loop finished a round of events (batch work)
+ */
+struct hvhost_class_ops {
+	const struct option *options;
+	const char *usage;
+	void *(*config_new)(const struct hv_device_class *cls);
+	void (*config_free)(void *cfg);
+	int (*parse_option)(void *cfg, const char *name, const char *value);
+	int (*check)(void *cfg, const struct hv_device_class *cls,
+		     struct hvhost_options *opt);
+	void *(*start)(const struct hv_device_class *cls, const void *cfg);
+	void (*stop)(void *inst);
+	int (*bind)(void *inst, struct hv_channel *primary, int nth);
+	const struct hvhost_class_cmd *cmds;
+	const char *(*fault)(void *inst, const char *kind, unsigned int count);
+	void (*list)(void *inst, struct hv_buf *out);
+	void (*stats)(void *inst, struct hv_buf *out);
+	unsigned int (*fds)(void *inst, int *fds, unsigned int max);
+	void (*on_fd)(void *inst, int fd, uint32_t events);
+	void (*round_end)(void *inst);
+};
+
+/* An fd a device class asked the event loop to watch. */
+struct hvhost_class_watch {
+	struct hv_watch watch;
+	const struct hv_device_class *cls;
 };
 
 /**
@@ -102,9 +175,9 @@ struct hvhost {
 	struct ivshmem_server ivs;
 	struct synic synic;
 	struct vmbus_server srv;
-	struct blockio bio;
-	struct hv_watch bio_watch;
-	struct storvsp stor;
+	void *cls_inst[HV_DEVICE_CLASSES_MAX];
+	unsigned int nr_cls_watches;
+	struct hvhost_class_watch cls_watches[HVHOST_MAX_CLASS_FDS];
 	struct control_server ctl;
 	struct hv_watch signals;
 	struct hv_watch timer;
@@ -117,6 +190,12 @@ void hvhost_unwatch(struct hvhost *h, struct hv_watch *w);
 extern const struct synic_ops hvhost_synic_ops;
 extern const struct vmbus_server_ops hvhost_server_ops;
 void hvhost_doorbell(struct hvhost *h, unsigned int doorbell);
+void *hvhost_class_inst(struct hvhost *h, const struct hv_device_class *cls);
+int hvhost_classes_start(struct hvhost *h);
+int hvhost_classes_watch(struct hvhost *h);
+void hvhost_classes_round_end(struct hvhost *h);
+void hvhost_classes_stop(struct hvhost *h);
+int hvhost_class_bind(struct hvhost *h, struct hv_channel *ch, int nth);
 
 /* ivshmem.c */
 void ivshmem_reset(struct ivshmem_server *ivs);
@@ -132,6 +211,8 @@ void control_exec(struct hvhost *h, char *line, struct hv_buf *out);
 int hvhost_ctl_main(int argc, char **argv);
 
 /* options.c */
+int hvhost_options_init(struct hvhost_options *opt);
+void hvhost_options_free(struct hvhost_options *opt);
 int hvhost_parse_options(struct hvhost_options *opt, int argc, char **argv);
 int hvhost_parse_device(struct hvhost_device_opt *d,
 			const struct hv_device_class *cls, const char *spec);

@@ -40,14 +40,6 @@ static void hvhost_on_signal(struct hvhost *h, struct hv_watch *w,
 	h->quit = true;
 }
 
-static void hvhost_on_bio(struct hvhost *h, struct hv_watch *w,
-			  uint32_t events)
-{
-	(void)w;
-	(void)events;
-	blockio_reap(&h->bio);
-}
-
 static int hvhost_init_loop(struct hvhost *h)
 {
 	sigset_t mask;
@@ -73,51 +65,16 @@ static int hvhost_init_loop(struct hvhost *h)
 		hv_err("signalfd/timerfd: %s", strerror(errno));
 		return -1;
 	}
-	if (hvhost_watch(h, &h->signals, EPOLLIN) ||
-	    hvhost_watch(h, &h->timer, EPOLLIN))
-		return -1;
-	/* Disk completions arrive through the loop like everything else. */
-	if (blockio_init(&h->bio))
-		return -1;
-	h->bio_watch.fd = blockio_fd(&h->bio);
-	h->bio_watch.fn = hvhost_on_bio;
-	return hvhost_watch(h, &h->bio_watch, EPOLLIN);
-}
-
-/* The disks of SCSI controller @k, on its new primary channel. */
-static int hvhost_add_disks(struct hvhost *h, struct hv_channel *ch,
-			    unsigned int k)
-{
-	const struct storvsp_disk_spec *d;
-	char guid[HV_GUID_STR_LEN + 1];
-	struct storvsp_ctrl *ctrl;
-	unsigned int i, lun;
-
-	ctrl = storvsp_ctrl_bind(&h->stor, ch);
-	if (!ctrl)
-		return -1;
-	hv_guid_format(&ch->instance, guid);
-	for (i = 0; i < h->opt.nr_disks; i++) {
-		d = &h->opt.disks[i];
-		if (d->ctrl != k)
-			continue;
-		/* scsi_disk_open() said why it failed. */
-		if (storvsp_disk_add(ctrl, d, &lun)) {
-			hv_err("--disk %s: cannot attach it", d->path);
-			return -1;
-		}
-		hv_info("scsi %s lun %u: %s%s", guid, lun, d->path,
-			d->read_only ? " (read-only)" : "");
-	}
-	return 0;
+	return hvhost_watch(h, &h->signals, EPOLLIN) ||
+	       hvhost_watch(h, &h->timer, EPOLLIN) ? -1 : 0;
 }
 
 static int hvhost_add_devices(struct hvhost *h)
 {
+	unsigned int nth[HV_DEVICE_CLASSES_MAX] = { 0 }, i;
 	const struct hvhost_device_opt *d;
-	struct hv_channel *ch;
 	char guid[HV_GUID_STR_LEN + 1];
-	unsigned int i, scsi = 0;
+	struct hv_channel *ch;
 
 	for (i = 0; i < h->opt.nr_devices; i++) {
 		d = &h->opt.devices[i];
@@ -132,8 +89,8 @@ static int hvhost_add_devices(struct hvhost *h)
 		hv_guid_format(&ch->instance, guid);
 		hv_info("offering %s %s as relid %u", d->cls->name, guid,
 			ch->relid);
-		if (d->cls->ops == &hv_storvsp_ops &&
-		    hvhost_add_disks(h, ch, scsi++))
+		/* The class said why it failed. */
+		if (hvhost_class_bind(h, ch, nth[hv_device_class_id(d->cls)]++))
 			return -1;
 	}
 	return 0;
@@ -155,8 +112,8 @@ static int hvhost_start(struct hvhost *h)
 		   &hvhost_synic_ops, h);
 	vmbus_server_init(&h->srv, &h->synic, &h->gm, &hvhost_server_ops, h);
 	h->srv.max_version = h->opt.max_version;
-	storvsp_init(&h->stor, &h->bio, &h->opt.storvsc);
-	if (hvhost_add_devices(h) || control_init(h))
+	if (hvhost_classes_start(h) || hvhost_classes_watch(h) ||
+	    hvhost_add_devices(h) || control_init(h))
 		return -1;
 	return ivshmem_listen(h);
 }
@@ -165,9 +122,7 @@ static void hvhost_stop(struct hvhost *h)
 {
 	if (h->srv.synic)
 		vmbus_server_destroy(&h->srv);
-	/* I/O still in flight completes into closed channels. */
-	blockio_destroy(&h->bio);
-	storvsp_destroy(&h->stor);
+	hvhost_classes_stop(h);
 	synic_destroy(&h->synic);
 	control_destroy(h);
 	ivshmem_destroy(&h->ivs);
@@ -196,8 +151,7 @@ static void hvhost_run(struct hvhost *h)
 			w = ev[i].data.ptr;
 			w->fn(h, w, ev[i].events);
 		}
-		/* The disk requests of this round, in one system call. */
-		blockio_kick(&h->bio);
+		hvhost_classes_round_end(h);
 	}
 }
 
@@ -216,24 +170,22 @@ int main(int argc, char **argv)
 	h->ctl.listen.fd = -1;
 	h->signals.fd = -1;
 	h->timer.fd = -1;
-	h->bio.efd = -1;
 	ivshmem_reset(&h->ivs);
 	ret = hvhost_parse_options(&h->opt, argc, argv);
 	if (ret) {
-		free(h);
-		return ret > 0 ? 0 : HVHOST_EXIT_USAGE;
-	}
-	if (hv_log_open(h->opt.log_path, h->opt.log_level)) {
+		ret = ret > 0 ? 0 : HVHOST_EXIT_USAGE;
+	} else if (hv_log_open(h->opt.log_path, h->opt.log_level)) {
 		hv_err("cannot open log file %s: %s", h->opt.log_path,
 		       strerror(errno));
-		free(h);
-		return 1;
+		ret = 1;
+	} else {
+		ret = hvhost_start(h) ? 1 : 0;
+		if (!ret)
+			hvhost_run(h);
+		hvhost_stop(h);
+		hv_log_close();
 	}
-	ret = hvhost_start(h);
-	if (!ret)
-		hvhost_run(h);
-	hvhost_stop(h);
-	hv_log_close();
+	hvhost_options_free(&h->opt);
 	free(h);
-	return ret ? 1 : 0;
+	return ret;
 }

@@ -3,6 +3,7 @@
  * Command line of hvhost. Bad values end the program with a message
  * naming the option, before anything is created.
  */
+#include <assert.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -34,18 +35,10 @@ static const char hvhost_usage[] =
 "                      SPEC is [GUID][,monitor|,nomonitor]: the instance\n"
 "                      GUID (default: generated) and whether the channel\n"
 "                      uses monitored notification (default: on for echo,\n"
-"                      off for the others)\n"
-"  --disk FILE[,ro][,lun=N][,ctrl=K]\n"
-"                      a raw image (a multiple of 512 bytes) as LUN N\n"
-"                      (default: the lowest free) of SCSI controller K\n"
-"                      (default 0; created if there is no --scsi);\n"
-"                      repeatable\n"
-"  --storvsc-max-version X.Y  newest VSTOR version accepted: 5.1, 6.0 or\n"
-"                      6.2 (default)\n"
-"  --storvsc-channels N       sub-channels a controller offers (0..64,\n"
-"                      default 4)\n"
-"  --storvsc-max-transfer BYTES  largest SRB (4K..8M, a multiple of 4K,\n"
-"                      default 1M)\n"
+"                      off for the others)\n";
+
+/* After the options of the device classes. */
+static const char hvhost_usage_tail[] =
 "  --log FILE          log to FILE instead of standard error\n"
 "  -v, --verbose       debug logging\n"
 "  -q, --quiet         warnings and errors only\n"
@@ -54,10 +47,9 @@ static const char hvhost_usage[] =
 "hvhost ctl sends one control command and prints the reply; it exits 0 on\n"
 "OK, 1 on ERR and 2 if it cannot talk to hvhost. Commands: list, stats,\n"
 "gpadls, offer CLASS [GUID] [monitor|nomonitor], rescind GUID,\n"
-"disk add FILE[,ro][,lun=N] GUID, disk remove GUID LUN,\n"
-"fault storvsc KIND [COUNT], fault vmbus KIND [COUNT] [GUID],\n"
-"max-version X.Y, "
-"quit, help.\n";
+"fault vmbus KIND [COUNT] [GUID], max-version X.Y, quit, help, and those\n"
+"of the device classes (disk ..., fault storvsc ...): `hvhost ctl PATH\n"
+"help` lists them all.\n";
 
 enum {
 	OPT_SOCKET = 256,
@@ -71,11 +63,11 @@ enum {
 	OPT_SCSI,
 	OPT_IDE,
 	OPT_NIC,
-	OPT_DISK,
-	OPT_STORVSC_MAX_VERSION,
-	OPT_STORVSC_CHANNELS,
-	OPT_STORVSC_MAX_TRANSFER,
+	/* Class k's option j is OPT_CLASS + k * OPT_CLASS_SPAN + j. */
+	OPT_CLASS = 512,
 };
+
+#define OPT_CLASS_SPAN		32
 
 static const struct option hvhost_long_options[] = {
 	{ "socket", required_argument, NULL, OPT_SOCKET },
@@ -89,16 +81,9 @@ static const struct option hvhost_long_options[] = {
 	{ "scsi", optional_argument, NULL, OPT_SCSI },
 	{ "ide", optional_argument, NULL, OPT_IDE },
 	{ "nic", optional_argument, NULL, OPT_NIC },
-	{ "disk", required_argument, NULL, OPT_DISK },
-	{ "storvsc-max-version", required_argument, NULL,
-	  OPT_STORVSC_MAX_VERSION },
-	{ "storvsc-channels", required_argument, NULL, OPT_STORVSC_CHANNELS },
-	{ "storvsc-max-transfer", required_argument, NULL,
-	  OPT_STORVSC_MAX_TRANSFER },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "help", no_argument, NULL, 'h' },
-	{ NULL, 0, NULL, 0 },
 };
 
 static const char *const hvhost_device_opts[] = {
@@ -164,55 +149,18 @@ static int hvhost_add_device_opt(struct hvhost_options *opt, int code,
 	return 0;
 }
 
-static int hvhost_add_disk_opt(struct hvhost_options *opt, const char *spec)
+/* An option of a device class: the class parses it. */
+static int hvhost_parse_class_option(struct hvhost_options *opt, int c,
+				     const char *arg)
 {
-	const char *err;
+	unsigned int id = (c - OPT_CLASS) / OPT_CLASS_SPAN;
+	const struct hv_device_class *cls = hv_device_class_at(id);
 
-	if (opt->nr_disks == HVHOST_MAX_DISKS) {
-		hv_err("more than %u disks", HVHOST_MAX_DISKS);
+	if (c < OPT_CLASS || !cls)
 		return -1;
-	}
-	err = storvsp_parse_disk(spec, true, &opt->disks[opt->nr_disks]);
-	if (err) {
-		hv_err("--disk %s: %s (FILE[,ro][,lun=N][,ctrl=K])", spec, err);
-		return -1;
-	}
-	opt->nr_disks++;
-	return 0;
-}
-
-static int hvhost_parse_storvsc(struct hvhost_options *opt, int c,
-				const char *arg)
-{
-	struct storvsp_config *cfg = &opt->storvsc;
-	unsigned int n;
-	uint64_t size;
-
-	switch (c) {
-	case OPT_STORVSC_MAX_VERSION:
-		if (!storvsp_parse_version(arg, &cfg->max_version))
-			return 0;
-		hv_err("--storvsc-max-version %s: expected 5.1, 6.0 or 6.2",
-		       arg);
-		return -1;
-	case OPT_STORVSC_CHANNELS:
-		if (!hv_parse_uint(arg, 0, STORVSP_MAX_CHANNELS, &n)) {
-			cfg->max_channels = n;
-			return 0;
-		}
-		hv_err("--storvsc-channels %s: expected 0..%u", arg,
-		       STORVSP_MAX_CHANNELS);
-		return -1;
-	default:
-		if (!hv_parse_size(arg, &size) &&
-		    size <= STORVSP_MAX_TRANSFER) {
-			cfg->max_transfer = size;
-			return 0;
-		}
-		hv_err("--storvsc-max-transfer %s: expected a multiple of 4 KiB up to 8M",
-		       arg);
-		return -1;
-	}
+	return cls->host->parse_option(opt->class_cfg[id],
+		cls->host->options[(c - OPT_CLASS) % OPT_CLASS_SPAN].name,
+		arg);
 }
 
 static int hvhost_parse_one(struct hvhost_options *opt, int c,
@@ -256,12 +204,6 @@ static int hvhost_parse_one(struct hvhost_options *opt, int c,
 	case OPT_IDE:
 	case OPT_NIC:
 		return hvhost_add_device_opt(opt, c, arg);
-	case OPT_DISK:
-		return hvhost_add_disk_opt(opt, arg);
-	case OPT_STORVSC_MAX_VERSION:
-	case OPT_STORVSC_CHANNELS:
-	case OPT_STORVSC_MAX_TRANSFER:
-		return hvhost_parse_storvsc(opt, c, arg);
 	case 'v':
 		opt->log_level = HV_LOG_DEBUG;
 		return 0;
@@ -269,82 +211,8 @@ static int hvhost_parse_one(struct hvhost_options *opt, int c,
 		opt->log_level = HV_LOG_WARN;
 		return 0;
 	default:
-		return -1;
+		return hvhost_parse_class_option(opt, c, arg);
 	}
-}
-
-static unsigned int hvhost_scsi_controllers(const struct hvhost_options *opt)
-{
-	unsigned int i, n = 0;
-
-	for (i = 0; i < opt->nr_devices; i++)
-		n += opt->devices[i].cls->ops == &hv_storvsp_ops;
-	return n;
-}
-
-/* Disks without --scsi: controller 0, with a generated GUID, last. */
-static int hvhost_implicit_controller(struct hvhost_options *opt)
-{
-	const struct hv_device_class *cls = hv_device_class_find("scsi");
-
-	if (!opt->nr_disks || hvhost_scsi_controllers(opt))
-		return 0;
-	if (opt->nr_devices == HVHOST_MAX_DEVICES) {
-		hv_err("more than %u devices", HVHOST_MAX_DEVICES);
-		return -1;
-	}
-	return hvhost_parse_device(&opt->devices[opt->nr_devices++], cls,
-				   NULL);
-}
-
-/* Is LUN @lun of controller @ctrl given to one of the first @n disks? */
-static bool hvhost_lun_taken(const struct hvhost_options *opt, unsigned int n,
-			     unsigned int ctrl, int lun)
-{
-	unsigned int i;
-
-	for (i = 0; i < n; i++)
-		if (opt->disks[i].ctrl == ctrl && opt->disks[i].lun == lun)
-			return true;
-	return false;
-}
-
-/*
- * Controllers must exist and explicit LUNs be unique; then the others
- * get the lowest LUN still free on their controller, in order.
- */
-static int hvhost_check_disks(struct hvhost_options *opt)
-{
-	unsigned int ctrls = hvhost_scsi_controllers(opt), i;
-	struct storvsp_disk_spec *d;
-	int lun;
-
-	for (i = 0; i < opt->nr_disks; i++) {
-		d = &opt->disks[i];
-		if (d->ctrl >= ctrls) {
-			hv_err("--disk %s: ctrl=%u, but there %s %u SCSI controller%s",
-			       d->path, d->ctrl, ctrls == 1 ? "is" : "are",
-			       ctrls, ctrls == 1 ? "" : "s");
-			return -1;
-		}
-		if (d->lun >= 0 && hvhost_lun_taken(opt, i, d->ctrl, d->lun)) {
-			hv_err("--disk %s: LUN %d of controller %u is given twice",
-			       d->path, d->lun, d->ctrl);
-			return -1;
-		}
-	}
-	for (i = 0; i < opt->nr_disks; i++) {
-		d = &opt->disks[i];
-		for (lun = 0; d->lun < 0 && lun < STORVSP_MAX_LUNS; lun++)
-			if (!hvhost_lun_taken(opt, opt->nr_disks, d->ctrl, lun))
-				d->lun = lun;
-		if (d->lun < 0) {
-			hv_err("--disk %s: no LUN left on controller %u",
-			       d->path, d->ctrl);
-			return -1;
-		}
-	}
-	return 0;
 }
 
 static int hvhost_check_required(const struct hvhost_options *opt)
@@ -356,24 +224,107 @@ static int hvhost_check_required(const struct hvhost_options *opt)
 	return 0;
 }
 
-/*
- * Returns 0 to run, 1 when --help was printed, -1 on a bad command line
- * (after a message).
- */
-int hvhost_parse_options(struct hvhost_options *opt, int argc, char **argv)
+/* The core's options, then those of every device class. */
+static struct option *hvhost_all_options(void)
 {
-	int c;
+	static struct option all[ARRAY_SIZE(hvhost_long_options) +
+				 HV_DEVICE_CLASSES_MAX * OPT_CLASS_SPAN + 1];
+	const struct hv_device_class *cls;
+	unsigned int n = 0, id, j;
+
+	memcpy(all, hvhost_long_options, sizeof(hvhost_long_options));
+	n = ARRAY_SIZE(hvhost_long_options);
+	hv_for_each_device_class(id, cls) {
+		for (j = 0; cls->host && cls->host->options &&
+		     cls->host->options[j].name; j++) {
+			assert(j < OPT_CLASS_SPAN);
+			all[n] = cls->host->options[j];
+			all[n].flag = NULL;
+			all[n++].val = OPT_CLASS + id * OPT_CLASS_SPAN + j;
+		}
+	}
+	memset(&all[n], 0, sizeof(all[n]));
+	return all;
+}
+
+static void hvhost_print_usage(void)
+{
+	const struct hv_device_class *cls;
+	unsigned int id;
+
+	fputs(hvhost_usage, stdout);
+	hv_for_each_device_class(id, cls) {
+		if (cls->host && cls->host->usage)
+			fputs(cls->host->usage, stdout);
+	}
+	fputs(hvhost_usage_tail, stdout);
+}
+
+/* The defaults, and a default configuration of every device class. */
+int hvhost_options_init(struct hvhost_options *opt)
+{
+	const struct hv_device_class *cls;
+	unsigned int id;
 
 	memset(opt, 0, sizeof(*opt));
 	opt->vectors = HVHOST_DEFAULT_VECTORS;
 	opt->max_version = VMBUS_VERSION_WIN10_V5_3;
 	opt->log_level = HV_LOG_INFO;
-	storvsp_config_default(&opt->storvsc);
+	hv_for_each_device_class(id, cls) {
+		if (!cls->host || !cls->host->config_new)
+			continue;
+		opt->class_cfg[id] = cls->host->config_new(cls);
+		if (!opt->class_cfg[id]) {
+			hv_err("out of memory");
+			return -1;
+		}
+	}
+	return 0;
+}
+
+void hvhost_options_free(struct hvhost_options *opt)
+{
+	const struct hv_device_class *cls;
+	unsigned int id;
+
+	hv_for_each_device_class(id, cls) {
+		if (opt->class_cfg[id])
+			cls->host->config_free(opt->class_cfg[id]);
+		opt->class_cfg[id] = NULL;
+	}
+}
+
+/* Each class has the last word on its configuration. */
+static int hvhost_check_classes(struct hvhost_options *opt)
+{
+	const struct hv_device_class *cls;
+	unsigned int id;
+
+	hv_for_each_device_class(id, cls) {
+		if (cls->host && cls->host->check &&
+		    cls->host->check(opt->class_cfg[id], cls, opt))
+			return -1;
+	}
+	return 0;
+}
+
+/*
+ * Returns 0 to run, 1 when --help was printed, -1 on a bad command line
+ * (after a message). @opt is the caller's to free
+ * (hvhost_options_free()) in every case.
+ */
+int hvhost_parse_options(struct hvhost_options *opt, int argc, char **argv)
+{
+	const struct option *options;
+	int c;
+
+	if (hvhost_options_init(opt))
+		return -1;
+	options = hvhost_all_options();
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":vqh", hvhost_long_options,
-				NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":vqh", options, NULL)) != -1) {
 		if (c == 'h') {
-			fputs(hvhost_usage, stdout);
+			hvhost_print_usage();
 			return 1;
 		}
 		if (c == '?' || c == ':') {
@@ -389,7 +340,7 @@ int hvhost_parse_options(struct hvhost_options *opt, int argc, char **argv)
 		hv_err("unexpected argument %s (see --help)", argv[optind]);
 		return -1;
 	}
-	if (hvhost_implicit_controller(opt) || hvhost_check_disks(opt))
+	if (hvhost_check_classes(opt))
 		return -1;
 	return hvhost_check_required(opt);
 }

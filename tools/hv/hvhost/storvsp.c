@@ -45,28 +45,11 @@
 	((type *)((char *)(ptr) - offsetof(type, member)))
 
 /**
- * struct storvsp_msg - a packet waiting for room in the inbound ring
- * @next: queue link
- * @type: VMBUS_PKT_COMP or VMBUS_PKT_DATA_INBAND
- * @trans_id: its transaction id
- * @len: payload bytes
- * @data: the payload, a vstor_packet or less
- */
-struct storvsp_msg {
-	struct storvsp_msg *next;
-	uint16_t type;
-	uint64_t trans_id;
-	uint32_t len;
-	uint8_t data[sizeof(struct vstor_packet)];
-};
-
-/**
  * struct storvsp_chan - an open channel of a controller (hv_channel.priv)
  * @ch: the channel; NULL once it closed
  * @ctrl: the controller
  * @refs: one while open, one per request
  * @inflight: requests taken from the ring and not finished
- * @queue: packets waiting for inbound room, oldest first; @queue_tail
  * @held: completions the no-completion fault keeps back, until the
  *	channel closes
  */
@@ -75,16 +58,12 @@ struct storvsp_chan {
 	struct storvsp_ctrl *ctrl;
 	unsigned int refs;
 	unsigned int inflight;
-	struct storvsp_msg *queue;
-	struct storvsp_msg **queue_tail;
-	struct storvsp_msg *held;
+	struct hv_send_msg *held;
 };
 
 /**
  * struct storvsp_rx - a guest packet, checked and copied
- * @pkt: the packet (our private copy), descriptor included
- * @len: its bytes
- * @hdr_end: offset8 * 8: where the vstor_packet starts
+ * @pkt: the packet, as the VMBus server parsed it
  * @type: the VMBus packet type
  * @trans_id: its transaction id
  * @reply: the guest asked for a completion
@@ -92,9 +71,7 @@ struct storvsp_chan {
  * @vp_len: bytes of it the guest sent
  */
 struct storvsp_rx {
-	const uint8_t *pkt;
-	uint32_t len;
-	uint32_t hdr_end;
+	const struct hv_packet *pkt;
 	uint16_t type;
 	uint64_t trans_id;
 	bool reply;
@@ -190,11 +167,29 @@ void storvsp_config_default(struct storvsp_config *cfg)
 }
 
 void storvsp_init(struct storvsp *sp, struct blockio *bio,
-		  const struct storvsp_config *cfg)
+		  const struct storvsp_config *cfg,
+		  const struct storvsp_profile *profile)
 {
 	memset(sp, 0, sizeof(*sp));
 	sp->bio = bio;
+	sp->profile = profile;
 	sp->cfg = *cfg;
+	if (!profile->multi_channel)
+		sp->cfg.max_channels = 0;
+}
+
+/* The synthetic SCSI controller: one target of 256 LUNs, multi-channel. */
+const struct storvsp_profile storvsp_scsi_profile = {
+	.name = "scsi",
+	.disk_option = "disk",
+	.max_luns = STORVSP_MAX_LUNS,
+	.max_targets = 1,
+	.multi_channel = true,
+};
+
+bool storvsp_lun_valid(const struct storvsp *sp, unsigned int lun)
+{
+	return lun < sp->profile->max_luns;
 }
 
 /* "5.1", "6.0" or "6.2". */
@@ -318,35 +313,21 @@ static void storvsp_ctrl_put(struct storvsp_ctrl *ctrl)
 	free(ctrl);
 }
 
-static void storvsp_queue_drop(struct storvsp_chan *sc)
-{
-	struct storvsp_msg *msg;
-
-	while ((msg = sc->queue)) {
-		sc->queue = msg->next;
-		free(msg);
-	}
-	sc->queue_tail = &sc->queue;
-}
-
 /* Completions held back by no-completion are freed, never sent. */
 static void storvsp_held_drop(struct storvsp_chan *sc)
 {
 	struct storvsp *sp = sc->ctrl->sp;
-	struct storvsp_msg *msg;
+	struct hv_send_msg *msg;
 
-	while ((msg = sc->held)) {
-		sc->held = msg->next;
+	for (msg = sc->held; msg; msg = msg->next)
 		sp->held--;
-		free(msg);
-	}
+	hv_send_msg_free_all(&sc->held);
 }
 
 static void storvsp_chan_put(struct storvsp_chan *sc)
 {
 	if (--sc->refs)
 		return;
-	storvsp_queue_drop(sc);
 	storvsp_held_drop(sc);
 	storvsp_ctrl_put(sc->ctrl);
 	free(sc);
@@ -400,77 +381,22 @@ void storvsp_destroy(struct storvsp *sp)
 
 /* --- sending --------------------------------------------------------- */
 
-/* -EAGAIN: the ring is full; anything else is final. */
-static int storvsp_send_now(struct storvsp_chan *sc, uint16_t type,
-			    uint64_t trans_id, const void *data, uint32_t len)
-{
-	struct iovec iov = { .iov_base = (void *)data, .iov_len = len };
-	int ret;
-
-	ret = hv_channel_send(sc->ch, type, 0, trans_id, &iov, 1);
-	if (ret && ret != -EAGAIN)
-		hv_warn_rl("scsi relid %u: packet for the guest lost: %s",
-			   sc->ch->relid, strerror(-ret));
-	return ret;
-}
-
-/* Send what waited for room; true once nothing waits. */
-static bool storvsp_flush(struct storvsp_chan *sc)
-{
-	struct storvsp_msg *msg;
-
-	while ((msg = sc->queue)) {
-		if (storvsp_send_now(sc, msg->type, msg->trans_id, msg->data,
-				     msg->len) == -EAGAIN)
-			return false;
-		sc->queue = msg->next;
-		if (!sc->queue)
-			sc->queue_tail = &sc->queue;
-		free(msg);
-	}
-	return true;
-}
-
-/* A copy of a packet for the guest, to send later. */
-static struct storvsp_msg *storvsp_msg_new(struct storvsp_chan *sc,
-					   uint16_t type, uint64_t trans_id,
-					   const void *data, uint32_t len)
-{
-	struct storvsp_msg *msg = malloc(sizeof(*msg));
-
-	if (!msg) {
-		hv_err("scsi relid %u: out of memory, completion lost",
-		       sc->ch->relid);
-		return NULL;
-	}
-	msg->next = NULL;
-	msg->type = type;
-	msg->trans_id = trans_id;
-	msg->len = len;
-	memcpy(msg->data, data, len);
-	return msg;
-}
-
 /*
  * Send a packet to the guest, in order after those still waiting; if the
- * ring is full it waits in the channel's queue (never dropped). A closed
- * channel takes nothing.
+ * ring is full it waits in the channel's send queue (never dropped). A
+ * closed channel takes nothing.
  */
 static void storvsp_send(struct storvsp_chan *sc, uint16_t type,
 			 uint64_t trans_id, const void *data, uint32_t len)
 {
-	struct storvsp_msg *msg;
+	int ret;
 
 	if (!sc->ch)
 		return;
-	if (!sc->queue &&
-	    storvsp_send_now(sc, type, trans_id, data, len) != -EAGAIN)
-		return;
-	msg = storvsp_msg_new(sc, type, trans_id, data, len);
-	if (!msg)
-		return;
-	*sc->queue_tail = msg;
-	sc->queue_tail = &msg->next;
+	ret = hv_channel_send_queued(sc->ch, type, 0, trans_id, data, len);
+	if (ret)
+		hv_warn_rl("scsi relid %u: packet for the guest lost: %s",
+			   sc->ch->relid, strerror(-ret));
 }
 
 /* Answer a request with @resp (operation and flags are set here). */
@@ -682,11 +608,14 @@ static bool storvsp_completion_fault(struct storvsp_chan *sc,
 static void storvsp_hold(struct storvsp_chan *sc, uint64_t trans_id,
 			 const struct vstor_packet *pkt)
 {
-	struct storvsp_msg *msg;
+	struct hv_send_msg *msg;
 
-	msg = storvsp_msg_new(sc, VMBUS_PKT_COMP, trans_id, pkt, sizeof(*pkt));
-	if (!msg)
+	msg = hv_send_msg_new(VMBUS_PKT_COMP, 0, trans_id, pkt, sizeof(*pkt));
+	if (!msg) {
+		hv_err("scsi relid %u: out of memory, completion lost",
+		       sc->ch->relid);
 		return;
+	}
 	msg->next = sc->held;
 	sc->held = msg;
 	sc->ctrl->sp->held++;
@@ -707,7 +636,7 @@ static void storvsp_req_free(struct storvsp_req *req)
 	if (!ctrl->inflight && ctrl->primary)
 		vmbus_server_device_idle(ctrl->primary->srv, ctrl->primary);
 	/* The channel may have stopped reading for us. */
-	if (sc->ch && !sc->queue)
+	if (sc->ch && !sc->ch->sendq)
 		hv_channel_unblock(sc->ch);
 	storvsp_chan_put(sc);
 }
@@ -1120,45 +1049,18 @@ static const char *storvsp_map_range(struct hv_channel *ch,
 				     const struct storvsp_rx *rx,
 				     struct storvsp_req *req)
 {
-	const struct vmbus_gpa_direct_header *gh = (const void *)rx->pkt;
-	uint32_t first = sizeof(*gh) + sizeof(struct vmbus_gpa_range);
-	struct vmbus_gpa_range r;
-	uint32_t off, left, chunk, npfn, i;
-	struct iovec *last;
-	uint64_t pfn;
-	uint8_t *page;
+	const struct hv_packet *p = rx->pkt;
+	const struct hv_gpa_span *r = p->ranges;
+	unsigned int max = req->requested / HV_WIRE_PAGE_SIZE + 2;
 
-	if (gh->range_cnt != 1)
+	if (p->range_err)
+		return p->range_err;
+	if (p->nranges != 1)
 		return "range count is not 1";
-	if (rx->hdr_end < first)
-		return "no room for the range";
-	memcpy(&r, rx->pkt + sizeof(*gh), sizeof(r));
-	if (r.byte_count != req->requested)
+	if (r->byte_count != req->requested)
 		return "byte_count differs from data_transfer_length";
-	if (r.byte_offset >= HV_WIRE_PAGE_SIZE)
-		return "byte_offset past the first page";
-	npfn = ((uint64_t)r.byte_offset + r.byte_count + HV_WIRE_PAGE_SIZE -
-		1) / HV_WIRE_PAGE_SIZE;
-	if ((rx->hdr_end - first) / sizeof(pfn) < npfn)
-		return "PFNs past the range header";
-	off = r.byte_offset;
-	left = r.byte_count;
-	for (i = 0; i < npfn; i++, off = 0, left -= chunk) {
-		memcpy(&pfn, rx->pkt + first + i * sizeof(pfn), sizeof(pfn));
-		page = guestmem_page(ch->srv->gm, pfn);
-		if (!page)
-			return "PFN outside guest RAM";
-		chunk = HV_WIRE_PAGE_SIZE - off < left ?
-			HV_WIRE_PAGE_SIZE - off : left;
-		last = req->niov ? &req->iov[req->niov - 1] : NULL;
-		if (last && (uint8_t *)last->iov_base + last->iov_len ==
-		    page + off) {
-			last->iov_len += chunk;
-			continue;
-		}
-		req->iov[req->niov].iov_base = page + off;
-		req->iov[req->niov++].iov_len = chunk;
-	}
+	if (hv_gpa_map(ch->srv->gm, r, req->iov, max, &req->niov))
+		return "PFN outside guest RAM";
 	return NULL;
 }
 
@@ -1253,14 +1155,17 @@ static bool storvsp_step(struct storvsp_chan *sc, enum storvsp_state from)
 	return !sc->ch->primary && sc->ctrl->state == from;
 }
 
-static void storvsp_on_begin(struct storvsp_chan *sc,
-			     const struct storvsp_rx *rx)
+/* BEGIN_INITIALIZATION, END_INITIALIZATION: a step without a body. */
+static void storvsp_on_plain_step(struct storvsp_chan *sc,
+				  const struct storvsp_rx *rx,
+				  enum storvsp_state from,
+				  enum storvsp_state to)
 {
-	if (!storvsp_step(sc, STORVSP_WAIT_BEGIN)) {
+	if (!storvsp_step(sc, from)) {
 		storvsp_answer_status(sc, rx, VSTOR_STATUS_INVALID_DEVICE_STATE);
 		return;
 	}
-	sc->ctrl->state = STORVSP_WAIT_VERSION;
+	sc->ctrl->state = to;
 	storvsp_answer_status(sc, rx, VSTOR_STATUS_SUCCESS);
 }
 
@@ -1299,17 +1204,6 @@ static void storvsp_on_properties(struct storvsp_chan *sc,
 		resp.properties.flags = VSTOR_PROPERTY_MULTI_CHANNEL;
 	resp.properties.max_transfer_bytes = cfg->max_transfer;
 	storvsp_answer(sc, rx, &resp);
-}
-
-static void storvsp_on_end(struct storvsp_chan *sc,
-			   const struct storvsp_rx *rx)
-{
-	if (!storvsp_step(sc, STORVSP_WAIT_END)) {
-		storvsp_answer_status(sc, rx, VSTOR_STATUS_INVALID_DEVICE_STATE);
-		return;
-	}
-	sc->ctrl->state = STORVSP_READY;
-	storvsp_answer_status(sc, rx, VSTOR_STATUS_SUCCESS);
 }
 
 /* The answer first, then the offers. */
@@ -1372,40 +1266,31 @@ static void storvsp_late_sub_channels(struct storvsp_chan *sc)
 
 /* --- the device ------------------------------------------------------ */
 
-/* Copy the vstor_packet out of a checked VMBus packet. */
-static int storvsp_parse(const uint8_t *pkt, uint32_t len,
-			 struct storvsp_rx *rx)
+/* Copy the vstor_packet out of a parsed VMBus packet. */
+static int storvsp_parse(const struct hv_packet *pkt, struct storvsp_rx *rx)
 {
-	const struct vmbus_packet_desc *desc = (const void *)pkt;
-
 	memset(rx, 0, sizeof(*rx));
 	rx->pkt = pkt;
-	rx->len = len;
-	rx->type = desc->type;
-	rx->trans_id = desc->trans_id;
-	rx->reply = desc->flags & VMBUS_PKT_FLAG_COMPLETION_REQUESTED;
-	rx->hdr_end = desc->offset8 * 8;
+	rx->type = pkt->type;
+	rx->trans_id = pkt->trans_id;
+	rx->reply = pkt->flags & VMBUS_PKT_FLAG_COMPLETION_REQUESTED;
 	if (rx->type != VMBUS_PKT_DATA_INBAND &&
 	    rx->type != VMBUS_PKT_DATA_USING_GPA_DIRECT)
 		return -EINVAL;
-	rx->vp_len = len - rx->hdr_end;
-	memcpy(&rx->vp, pkt + rx->hdr_end,
+	rx->vp_len = pkt->data_len;
+	memcpy(&rx->vp, pkt->data,
 	       rx->vp_len < sizeof(rx->vp) ? rx->vp_len : sizeof(rx->vp));
 	return 0;
 }
 
-static int storvsp_packet(struct hv_channel *ch, const uint8_t *pkt,
-			  uint32_t len)
+static int storvsp_packet(struct hv_channel *ch, const struct hv_packet *pkt)
 {
 	struct storvsp_chan *sc = ch->priv;
 	struct storvsp_rx rx;
 
-	/* Back-pressure: nothing new while answers wait for room. */
-	if (sc->queue && !storvsp_flush(sc))
-		return -EAGAIN;
 	if (sc->inflight >= STORVSP_MAX_INFLIGHT)
 		return -EAGAIN;
-	if (storvsp_parse(pkt, len, &rx)) {
+	if (storvsp_parse(pkt, &rx)) {
 		hv_warn_rl("scsi relid %u: packet type %u ignored", ch->relid,
 			   rx.type);
 		return -EINVAL;
@@ -1421,7 +1306,8 @@ static int storvsp_packet(struct hv_channel *ch, const uint8_t *pkt,
 	case VSTOR_OP_EXECUTE_SRB:
 		return storvsp_on_srb(sc, &rx);
 	case VSTOR_OP_BEGIN_INITIALIZATION:
-		storvsp_on_begin(sc, &rx);
+		storvsp_on_plain_step(sc, &rx, STORVSP_WAIT_BEGIN,
+				      STORVSP_WAIT_VERSION);
 		return 0;
 	case VSTOR_OP_QUERY_PROTOCOL_VERSION:
 		storvsp_on_version(sc, &rx);
@@ -1430,7 +1316,8 @@ static int storvsp_packet(struct hv_channel *ch, const uint8_t *pkt,
 		storvsp_on_properties(sc, &rx);
 		return 0;
 	case VSTOR_OP_END_INITIALIZATION:
-		storvsp_on_end(sc, &rx);
+		storvsp_on_plain_step(sc, &rx, STORVSP_WAIT_END,
+				      STORVSP_READY);
 		return 0;
 	case VSTOR_OP_CREATE_SUB_CHANNELS:
 		storvsp_on_sub_channels(sc, &rx);
@@ -1463,7 +1350,6 @@ static int storvsp_open(struct hv_channel *ch)
 	sc->ch = ch;
 	sc->ctrl = ctrl;
 	sc->refs = 1;
-	sc->queue_tail = &sc->queue;
 	ctrl->refs++;
 	if (!ch->primary) {
 		ctrl->state = STORVSP_WAIT_BEGIN;
@@ -1475,7 +1361,7 @@ static int storvsp_open(struct hv_channel *ch)
 	return 0;
 }
 
-/* Requests in flight finish into nothing; queued answers are dropped. */
+/* Requests in flight finish into nothing; the channel drops queued answers. */
 static void storvsp_close(struct hv_channel *ch)
 {
 	struct storvsp_chan *sc = ch->priv;
@@ -1484,17 +1370,10 @@ static void storvsp_close(struct hv_channel *ch)
 		return;
 	if (!ch->primary)
 		sc->ctrl->state = STORVSP_WAIT_BEGIN;
-	storvsp_queue_drop(sc);
 	storvsp_held_drop(sc);
 	sc->ch = NULL;
 	ch->priv = NULL;
 	storvsp_chan_put(sc);
-}
-
-static void storvsp_resume(struct hv_channel *ch)
-{
-	if (ch->priv)
-		storvsp_flush(ch->priv);
 }
 
 static bool storvsp_busy(struct hv_channel *ch)
@@ -1519,7 +1398,6 @@ const struct hv_device_ops hv_storvsp_ops = {
 	.open = storvsp_open,
 	.close = storvsp_close,
 	.packet = storvsp_packet,
-	.resume = storvsp_resume,
 	.busy = storvsp_busy,
 	.release = storvsp_release,
 };
@@ -1528,9 +1406,9 @@ const struct hv_device_ops hv_storvsp_ops = {
 
 static int storvsp_free_lun(const struct storvsp_ctrl *ctrl)
 {
-	int i;
+	unsigned int i;
 
-	for (i = 0; i < STORVSP_MAX_LUNS; i++)
+	for (i = 0; storvsp_lun_valid(ctrl->sp, i); i++)
 		if (!ctrl->luns[i])
 			return i;
 	return -1;
@@ -1556,7 +1434,7 @@ int storvsp_disk_add(struct storvsp_ctrl *ctrl,
 
 	if (n < 0)
 		return -ENOSPC;
-	if (n >= STORVSP_MAX_LUNS || ctrl->luns[n])
+	if (!storvsp_lun_valid(ctrl->sp, n) || ctrl->luns[n])
 		return -EEXIST;
 	l = calloc(1, sizeof(*l));
 	if (!l)
@@ -1592,7 +1470,7 @@ int storvsp_disk_remove(struct storvsp_ctrl *ctrl, unsigned int lun)
 {
 	struct storvsp_lun *l;
 
-	if (lun >= STORVSP_MAX_LUNS || !ctrl->luns[lun])
+	if (!storvsp_lun_valid(ctrl->sp, lun) || !ctrl->luns[lun])
 		return -ENOENT;
 	l = ctrl->luns[lun];
 	ctrl->luns[lun] = NULL;
@@ -1641,15 +1519,12 @@ void storvsp_list(struct storvsp *sp, struct hv_buf *out)
 		hv_guid_format(&ctrl->instance, guid);
 		for (i = 0; i < STORVSP_MAX_LUNS; i++)
 			if (ctrl->luns[i])
-				hv_buf_printf(out, "scsi %s lun=%u file=%s ro=%d\n",
-					      guid, i, ctrl->luns[i]->path,
+				hv_buf_printf(out, "%s %s lun=%u file=%s ro=%d\n",
+					      sp->profile->name, guid, i,
+					      ctrl->luns[i]->path,
 					      ctrl->luns[i]->disk.read_only);
 	}
 }
-
-#define STORVSP_STAT(b, prefix, s, field)				\
-	hv_buf_printf(b, "%s" #field "=%llu\n", prefix,			\
-		      (unsigned long long)(s)->field)
 
 void storvsp_stats(struct storvsp *sp, struct hv_buf *out)
 {
@@ -1668,23 +1543,23 @@ void storvsp_stats(struct storvsp *sp, struct hv_buf *out)
 	hv_buf_printf(out, "storvsp.held=%llu\n",
 		      (unsigned long long)sp->held);
 	hv_buf_printf(out, "blockio.inflight=%u\n", sp->bio->inflight);
-	STORVSP_STAT(out, "blockio.", bs, submitted);
-	STORVSP_STAT(out, "blockio.", bs, completed);
-	STORVSP_STAT(out, "blockio.", bs, pieces);
-	STORVSP_STAT(out, "blockio.", bs, errors);
-	STORVSP_STAT(out, "blockio.", bs, backlogged);
+	HV_BUF_STAT(out, "blockio.", bs, submitted);
+	HV_BUF_STAT(out, "blockio.", bs, completed);
+	HV_BUF_STAT(out, "blockio.", bs, pieces);
+	HV_BUF_STAT(out, "blockio.", bs, errors);
+	HV_BUF_STAT(out, "blockio.", bs, backlogged);
 	for (ctrl = sp->ctrls; ctrl; ctrl = ctrl->next) {
 		hv_guid_format(&ctrl->instance, guid);
-		snprintf(p, sizeof(p), "scsi.%s.", guid);
+		snprintf(p, sizeof(p), "%s.%s.", sp->profile->name, guid);
 		hv_buf_printf(out, "%sinflight=%u\n", p, ctrl->inflight);
-		STORVSP_STAT(out, p, &ctrl->stats, srbs);
-		STORVSP_STAT(out, p, &ctrl->stats, srbs_no_freeze);
-		STORVSP_STAT(out, p, &ctrl->stats, reads);
-		STORVSP_STAT(out, p, &ctrl->stats, writes);
-		STORVSP_STAT(out, p, &ctrl->stats, flushes);
-		STORVSP_STAT(out, p, &ctrl->stats, unmaps);
-		STORVSP_STAT(out, p, &ctrl->stats, bytes_read);
-		STORVSP_STAT(out, p, &ctrl->stats, bytes_written);
-		STORVSP_STAT(out, p, &ctrl->stats, errors);
+		HV_BUF_STAT(out, p, &ctrl->stats, srbs);
+		HV_BUF_STAT(out, p, &ctrl->stats, srbs_no_freeze);
+		HV_BUF_STAT(out, p, &ctrl->stats, reads);
+		HV_BUF_STAT(out, p, &ctrl->stats, writes);
+		HV_BUF_STAT(out, p, &ctrl->stats, flushes);
+		HV_BUF_STAT(out, p, &ctrl->stats, unmaps);
+		HV_BUF_STAT(out, p, &ctrl->stats, bytes_read);
+		HV_BUF_STAT(out, p, &ctrl->stats, bytes_written);
+		HV_BUF_STAT(out, p, &ctrl->stats, errors);
 	}
 }

@@ -45,6 +45,26 @@ struct storvsp_config {
 };
 
 /**
+ * struct storvsp_profile - what makes a class of StorVSP controllers
+ * @name: the class name, in log lines, `list` and `stats` ("scsi")
+ * @disk_option: the long option of its disks ("disk": --disk FILE...)
+ * @max_luns: LUNs a controller has (LUN numbers 0..@max_luns - 1)
+ * @max_targets: targets a controller answers for (target 0 .. this - 1)
+ * @multi_channel: it may offer sub-channels (--storvsc-channels)
+ *
+ * The synthetic SCSI controller is one profile; the IDE controller
+ * (its own offer GUID, two targets of one LUN, no sub-channels) is to
+ * be another, served by the same code.
+ */
+struct storvsp_profile {
+	const char *name;
+	const char *disk_option;
+	unsigned int max_luns;
+	unsigned int max_targets;
+	bool multi_channel;
+};
+
+/**
  * struct storvsp_disk_spec - FILE[,ro][,lun=N][,ctrl=K]
  * @path: the image
  * @read_only: writes fail with DATA PROTECT
@@ -161,8 +181,9 @@ enum storvsp_fault {
 	"bad-sense|no-completion|subchannel-late"
 
 /**
- * struct storvsp - every controller of the host
+ * struct storvsp - every controller of one class
  * @bio: the I/O engine
+ * @profile: the class
  * @cfg: limits
  * @ctrls: the controllers, oldest first
  * @next_disk: numbers disks for their serial numbers and identifiers
@@ -176,6 +197,7 @@ enum storvsp_fault {
  */
 struct storvsp {
 	struct blockio *bio;
+	const struct storvsp_profile *profile;
 	struct storvsp_config cfg;
 	struct storvsp_ctrl *ctrls;
 	unsigned int next_disk;
@@ -189,11 +211,13 @@ struct storvsp {
 
 void storvsp_config_default(struct storvsp_config *cfg);
 void storvsp_init(struct storvsp *sp, struct blockio *bio,
-		  const struct storvsp_config *cfg);
+		  const struct storvsp_config *cfg,
+		  const struct storvsp_profile *profile);
 void storvsp_destroy(struct storvsp *sp);
 int storvsp_parse_version(const char *s, uint16_t *version);
 const char *storvsp_parse_disk(const char *spec, bool with_ctrl,
 			       struct storvsp_disk_spec *d);
+bool storvsp_lun_valid(const struct storvsp *sp, unsigned int lun);
 
 struct storvsp_ctrl *storvsp_ctrl_bind(struct storvsp *sp,
 				       struct hv_channel *primary);
@@ -206,5 +230,36 @@ int storvsp_set_fault(struct storvsp *sp, const char *kind,
 		      unsigned int count);
 void storvsp_list(struct storvsp *sp, struct hv_buf *out);
 void storvsp_stats(struct storvsp *sp, struct hv_buf *out);
+
+/* storvsp_class.c: StorVSP as a device class of the host program. */
+#define STORVSP_MAX_DISKS	64
+
+/**
+ * struct storvsp_options - a StorVSP class's part of the command line
+ * @cfg: --storvsc-* limits
+ * @nr_disks: entries of @disks
+ * @disks: --disk FILE[,ro][,lun=N][,ctrl=K], in order
+ */
+struct storvsp_options {
+	struct storvsp_config cfg;
+	unsigned int nr_disks;
+	struct storvsp_disk_spec disks[STORVSP_MAX_DISKS];
+};
+
+/**
+ * struct storvsp_host - the instance of a StorVSP class
+ * @sp: its controllers
+ * @bio: their I/O engine
+ * @opt: the command line's part, for the disks of the first controllers
+ */
+struct storvsp_host {
+	struct storvsp sp;
+	struct blockio bio;
+	const struct storvsp_options *opt;
+};
+
+struct hvhost_options;
+struct storvsp_options *storvsp_options_of(const struct hvhost_options *opt,
+					   const char *cls);
 
 #endif /* _HVHOST_STORVSP_H */

@@ -7,11 +7,9 @@
 #include "log.h"
 #include "vmbus_server.h"
 
-static int stub_packet(struct hv_channel *ch, const uint8_t *pkt,
-		       uint32_t len)
+static int stub_packet(struct hv_channel *ch, const struct hv_packet *pkt)
 {
 	(void)pkt;
-	(void)len;
 	if (!ch->warned) {
 		hv_info("%s relid %u: device protocol not implemented, ignoring packets",
 			ch->cls->name, ch->relid);

@@ -35,6 +35,10 @@ struct hv_buf {
 
 __printf(2, 3) void hv_buf_printf(struct hv_buf *b, const char *fmt, ...);
 void hv_buf_consume(struct hv_buf *b, size_t n);
+/* "<prefix><field>=<value>\n" of the counter (s)->field, for `stats`. */
+#define HV_BUF_STAT(b, prefix, s, field)				\
+	hv_buf_printf(b, "%s" #field "=%llu\n", prefix,			\
+		      (unsigned long long)(s)->field)
 void hv_buf_free(struct hv_buf *b);
 
 int hv_unix_listen(const char *path, const char *what);

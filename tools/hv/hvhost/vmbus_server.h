@@ -41,16 +41,83 @@ static_assert(VMBUS_CHANNEL_CONN_BASE + VMBUS_SERVER_MAX_RELID <
 struct hv_channel;
 
 /**
+ * struct hv_gpa_span - one GPA range of a guest packet or GPADL, checked
+ * @byte_count: bytes, at least one
+ * @byte_offset: where they start in the first page, below the page size
+ * @npfns: pages they cover
+ * @pfns: those pages' numbers (inside the channel's copy of the packet,
+ *	or the GPADL's page list); not yet checked to be guest RAM
+ */
+struct hv_gpa_span {
+	uint32_t byte_count;
+	uint32_t byte_offset;
+	uint32_t npfns;
+	const uint64_t *pfns;
+};
+
+/**
+ * struct hv_packet - a guest packet as the server hands it to a device
+ * @type: VMBUS_PKT_*
+ * @flags: VMBUS_PKT_FLAG_*
+ * @trans_id: the guest's transaction id
+ * @raw: the whole packet, descriptor included (the channel's private copy,
+ *	valid during the call)
+ * @raw_len: its bytes, without the trailer
+ * @data: the payload, from offset8 * 8 to the end
+ * @data_len: its bytes
+ * @nranges: GPA-direct: the ranges at @ranges, all checked against the
+ *	packet (room, counts, offsets), when @range_err is NULL
+ * @ranges: those ranges
+ * @range_err: GPA-direct: why its ranges are unusable, or NULL
+ *
+ * The ring layer checked offset8 and len8; the server checks the ranges.
+ * Nothing here is trusted beyond that: the payload is the guest's.
+ */
+struct hv_packet {
+	uint16_t type;
+	uint16_t flags;
+	uint64_t trans_id;
+	const uint8_t *raw;
+	uint32_t raw_len;
+	const uint8_t *data;
+	uint32_t data_len;
+	uint32_t nranges;
+	const struct hv_gpa_span *ranges;
+	const char *range_err;
+};
+
+/**
+ * struct hv_send_msg - a packet for the guest, copied to be sent later
+ * @next: queue link
+ * @type: VMBUS_PKT_*
+ * @flags: VMBUS_PKT_FLAG_*
+ * @trans_id: its transaction id
+ * @len: payload bytes at @data
+ * @data: the payload
+ */
+struct hv_send_msg {
+	struct hv_send_msg *next;
+	uint16_t type;
+	uint16_t flags;
+	uint64_t trans_id;
+	uint32_t len;
+	uint8_t data[];
+};
+
+/**
  * struct hv_device_ops - what a device class does with its channel
  * @open: the guest opened the channel; return 0 or a negative errno
  * @close: the channel is closing; the rings are still mapped
- * @packet: one packet from the guest, copied out of the ring (descriptor
- *	included). Return 0 when done with it (also for a packet the device
- *	rejects), or -EAGAIN to leave it in the ring until the guest frees
- *	inbound space (hv_channel_send() returned -EAGAIN) or the device
- *	can take more work
+ * @packet: one packet from the guest, parsed (struct hv_packet). Return
+ *	0 when done with it (also for a packet the device rejects: it is
+ *	counted in bad_packets if the return is another negative errno), or
+ *	-EAGAIN to leave it in the ring until the guest frees inbound space
+ *	(hv_channel_send() returned -EAGAIN) or the device can take more
+ *	work (then it calls hv_channel_unblock()). While packets wait in the
+ *	channel's send queue (hv_channel_send_queued()), the device gets no
+ *	new ones
  * @resume: optional; the guest signalled an open channel, so inbound space
- *	may have been freed: send what waited for it
+ *	may have been freed (the send queue was flushed before this)
  * @busy: optional, on a primary channel; work that reads or writes guest
  *	memory is still in flight, so a host-initiated rescind must wait (the
  *	device then calls vmbus_server_device_idle())
@@ -60,24 +127,55 @@ struct hv_channel;
 struct hv_device_ops {
 	int (*open)(struct hv_channel *ch);
 	void (*close)(struct hv_channel *ch);
-	int (*packet)(struct hv_channel *ch, const uint8_t *pkt, uint32_t len);
+	int (*packet)(struct hv_channel *ch, const struct hv_packet *pkt);
 	void (*resume)(struct hv_channel *ch);
 	bool (*busy)(struct hv_channel *ch);
 	void (*release)(struct hv_channel *ch);
 };
 
+struct hvhost_class_ops;
+
+/**
+ * struct hv_device_class - a kind of device hvhost can offer
+ * @name: its name on the command line (--NAME) and in `offer NAME`
+ * @type: the class GUID of its offers
+ * @monitor_default: offer it with a monitor id unless told otherwise
+ * @ops: what it does with its channels (the VMBus server's side)
+ * @host: optional; what it adds to the host program: options, control
+ *	commands, counters, fds (struct hvhost_class_ops, hvhost.h)
+ * @profile: configuration @host is instantiated with, so that one
+ *	implementation serves several classes (StorVSP: SCSI now, IDE next,
+ *	each a struct storvsp_profile)
+ * @fault_name: the target of `fault NAME KIND [COUNT]`, with @host->fault
+ */
 struct hv_device_class {
 	const char *name;
 	guid_t type;
-	bool monitor_default;	/* offer with a monitor id by default */
+	bool monitor_default;
 	const struct hv_device_ops *ops;
+	const struct hvhost_class_ops *host;
+	const void *profile;
+	const char *fault_name;
 };
+
+/* Room for this many entries in the class table (device.c). */
+#define HV_DEVICE_CLASSES_MAX	8
 
 extern const struct hv_device_ops hv_echo_ops;
 extern const struct hv_device_ops hv_stub_ops;
 extern const struct hv_device_ops hv_storvsp_ops;
+extern const struct hvhost_class_ops storvsp_class_ops;
+struct storvsp_profile;
+extern const struct storvsp_profile storvsp_scsi_profile;
 
 const struct hv_device_class *hv_device_class_find(const char *name);
+unsigned int hv_device_class_count(void);
+const struct hv_device_class *hv_device_class_at(unsigned int id);
+unsigned int hv_device_class_id(const struct hv_device_class *cls);
+
+/* Every entry of the class table, with its id. */
+#define hv_for_each_device_class(id, cls)				\
+	for ((id) = 0; ((cls) = hv_device_class_at(id)); (id)++)
 
 /* Per-channel counters, printed by the control socket's `stats`. */
 struct hv_channel_stats {
@@ -126,6 +224,10 @@ struct hv_channel_stats {
  * @in: the guest's inbound ring (we write)
  * @pages: host pointers of the ring GPADL's pages
  * @pkt: room for the largest packet the outbound ring can hold
+ * @spans: room for the most GPA ranges such a packet can describe
+ * @max_spans: entries of @spans
+ * @sendq: packets for the guest waiting for inbound room, oldest first;
+ *	@sendq_tail
  * @priv: device data
  * @stats: counters
  */
@@ -154,6 +256,10 @@ struct hv_channel {
 	struct hvring in;
 	uint8_t **pages;
 	uint8_t *pkt;
+	struct hv_gpa_span *spans;
+	uint32_t max_spans;
+	struct hv_send_msg *sendq;
+	struct hv_send_msg **sendq_tail;
 	void *priv;
 	struct hv_channel_stats stats;
 };
@@ -169,6 +275,9 @@ struct hv_channel {
  * @created: all data arrived and checked out
  * @whole_pages: every range is whole pages (usable for rings)
  * @in_use: holds the rings of an open channel
+ * @pins: devices using its pages (vmbus_gpadl_pin())
+ * @teardown_pending: the guest tore it down while pinned; GPADL_TORNDOWN
+ *	is sent when the last pin goes
  * @ranges: the raw range data
  * @pfns: all page numbers, in order, once created
  * @npfns: entries in @pfns
@@ -183,6 +292,8 @@ struct hv_gpadl {
 	bool created;
 	bool whole_pages;
 	bool in_use;
+	unsigned int pins;
+	bool teardown_pending;
 	uint8_t *ranges;
 	uint64_t *pfns;
 	uint32_t npfns;
@@ -318,6 +429,30 @@ void vmbus_gpadl_free_all(struct vmbus_server *srv, uint32_t relid,
 			  bool all);
 unsigned int vmbus_gpadl_count(const struct vmbus_server *srv,
 			       uint32_t relid);
+int vmbus_gpadl_pin(struct vmbus_server *srv, uint32_t relid,
+		    uint32_t handle);
+void vmbus_gpadl_unpin(struct vmbus_server *srv, uint32_t handle);
+int vmbus_gpadl_span(struct vmbus_server *srv, uint32_t relid,
+		     uint32_t handle, uint64_t offset, uint64_t len,
+		     struct hv_gpa_span *span);
+int vmbus_gpadl_map(struct vmbus_server *srv, uint32_t relid,
+		    uint32_t handle, uint64_t offset, uint64_t len,
+		    struct iovec *iov, unsigned int max, unsigned int *niov);
+void *vmbus_gpadl_view(struct vmbus_server *srv, uint32_t relid,
+		       uint32_t handle, uint64_t offset, uint64_t len);
+
+/* The pages a range of @byte_count bytes from @byte_offset covers. */
+static inline uint32_t hv_gpa_pages(uint32_t byte_offset, uint32_t byte_count)
+{
+	return ((uint64_t)byte_offset + byte_count + HV_WIRE_PAGE_SIZE - 1) /
+	       HV_WIRE_PAGE_SIZE;
+}
+
+/* channel.c: guest memory a GPA range names. */
+int hv_gpa_map(const struct guestmem *gm, const struct hv_gpa_span *r,
+	       struct iovec *iov, unsigned int max, unsigned int *niov);
+int hv_gpa_read(const struct guestmem *gm, const struct hv_gpa_span *r,
+		void *dst);
 
 /* vmbus_fault.c: fault injection for tests. */
 struct hv_buf;
@@ -340,6 +475,14 @@ void hv_channel_process(struct hv_channel *ch);
 int hv_channel_send(struct hv_channel *ch, uint16_t type, uint16_t flags,
 		    uint64_t trans_id, const struct iovec *iov,
 		    unsigned int n);
+int hv_channel_send_queued(struct hv_channel *ch, uint16_t type,
+			   uint16_t flags, uint64_t trans_id,
+			   const void *data, uint32_t len);
+bool hv_channel_flush(struct hv_channel *ch);
+struct hv_send_msg *hv_send_msg_new(uint16_t type, uint16_t flags,
+				    uint64_t trans_id, const void *data,
+				    uint32_t len);
+void hv_send_msg_free_all(struct hv_send_msg **list);
 void hv_channel_signal_guest(struct hv_channel *ch);
 void hv_channel_unblock(struct hv_channel *ch);
 

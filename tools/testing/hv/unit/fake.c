@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "shm.h"
+#include "storvsp.h"
 #include "unit.h"
 
 static void fake_raise_irq(void *ctx, unsigned int vector)
@@ -41,7 +42,7 @@ static const struct synic_ops fake_synic_ops = {
 
 void fake_init(struct fake_guest *fg)
 {
-	struct storvsp_config cfg;
+	struct storvsp_host *sh;
 
 	memset(fg, 0, sizeof(*fg));
 	fg->ram = aligned_alloc(HV_WIRE_PAGE_SIZE, FAKE_RAM_SIZE);
@@ -51,10 +52,11 @@ void fake_init(struct fake_guest *fg)
 	guestmem_attach(&fg->h.gm, fg->ram, FAKE_RAM_SIZE);
 	synic_init(&fg->h.synic, fg->bar2, &fg->h.gm, 4, &fake_synic_ops, fg);
 	vmbus_server_init(&fg->h.srv, &fg->h.synic, &fg->h.gm, NULL, NULL);
-	if (blockio_init(&fg->h.bio))
+	if (hvhost_options_init(&fg->h.opt) || hvhost_classes_start(&fg->h))
 		abort();
-	storvsp_config_default(&cfg);
-	storvsp_init(&fg->h.stor, &fg->h.bio, &cfg);
+	sh = hvhost_class_inst(&fg->h, hv_device_class_find("scsi"));
+	fg->stor = &sh->sp;
+	fg->bio = &sh->bio;
 	fg->simp = fake_alloc(fg, 1);
 	fg->siefp = fake_alloc(fg, 1);
 	fg->monitor[0] = fake_alloc(fg, 1);
@@ -65,11 +67,21 @@ void fake_init(struct fake_guest *fg)
 void fake_destroy(struct fake_guest *fg)
 {
 	vmbus_server_destroy(&fg->h.srv);
-	blockio_destroy(&fg->h.bio);
-	storvsp_destroy(&fg->h.stor);
+	hvhost_classes_stop(&fg->h);
 	synic_destroy(&fg->h.synic);
+	hvhost_options_free(&fg->h.opt);
 	free(fg->ram);
 	free(fg->bar2);
+}
+
+void fake_setup(void *ctx)
+{
+	fake_init(ctx);
+}
+
+void fake_teardown(void *ctx)
+{
+	fake_destroy(ctx);
 }
 
 uint64_t fake_alloc(struct fake_guest *fg, unsigned int pages)

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "blockio.h"
 #include "unit.h"
 
 struct bio_env {
@@ -62,14 +63,14 @@ static void prep(struct blockio_req *req, enum blockio_op op, int fd,
 	req->done = count_done;
 }
 
-static void test_blockio_write_read(void)
+TEST(test_blockio_write_read, "blockio: write and read back through iovecs")
 {
 	static uint8_t a[3000], b[5192], back[8192];
 	struct blockio_req w, r;
 	struct iovec wv[2], rv[1];
 	struct bio_env e;
 
-	CHECK(bio_env_init(&e, 1 << 20) == 0);
+	ASSERT_EQ(0, bio_env_init(&e, 1 << 20));
 	memset(a, 0xa5, sizeof(a));
 	memset(b, 0x5a, sizeof(b));
 	wv[0] = (struct iovec){ a, sizeof(a) };
@@ -77,7 +78,7 @@ static void test_blockio_write_read(void)
 	prep(&w, BLOCKIO_WRITE, e.fd, 4096, wv, 2);
 	blockio_submit(&e.b, &w);
 	/* Nothing happens before the kick (the loop's, here drain's). */
-	CHECK(done_calls == 0);
+	ASSERT_EQ(0, done_calls);
 	drain(&e.b);
 	CHECK(done_calls == 1 && w.result == 0 && w.moved == 8192);
 	rv[0] = (struct iovec){ back, sizeof(back) };
@@ -92,7 +93,7 @@ static void test_blockio_write_read(void)
 }
 
 /* More iovecs than one SQE carries: one request, several pieces. */
-static void test_blockio_many_iovecs(void)
+TEST(test_blockio_many_iovecs, "blockio: more iovecs than one SQE, in pieces")
 {
 	enum { N = BLOCKIO_MAX_IOV + 476, SZ = 512 };
 	struct iovec *iov = calloc(N, sizeof(*iov));
@@ -102,7 +103,7 @@ static void test_blockio_many_iovecs(void)
 	unsigned int i;
 
 	CHECK(iov && buf && back);
-	CHECK(bio_env_init(&e, N * SZ) == 0);
+	ASSERT_EQ(0, bio_env_init(&e, N * SZ));
 	for (i = 0; i < N * SZ; i++)
 		buf[i] = i * 7 + i / 4096;
 	for (i = 0; i < N; i++)
@@ -112,7 +113,7 @@ static void test_blockio_many_iovecs(void)
 	drain(&e.b);
 	CHECK(done_calls == 1 && w.result == 0 && w.moved == N * SZ);
 	CHECK(e.b.stats.pieces >= 1);
-	CHECK(pread(e.fd, back, N * SZ, 0) == N * SZ);
+	ASSERT_EQ(N * SZ, pread(e.fd, back, N * SZ, 0));
 	CHECK(!memcmp(back, buf, N * SZ));
 	memset(back, 0, N * SZ);
 	for (i = 0; i < N; i++)
@@ -129,7 +130,8 @@ static void test_blockio_many_iovecs(void)
 }
 
 /* More requests than the ring holds wait, in order, and all finish. */
-static void test_blockio_backlog(void)
+TEST(test_blockio_backlog,
+     "blockio: requests beyond the ring depth wait and finish")
 {
 	enum { N = BLOCKIO_DEPTH + 60 };
 	struct blockio_req *reqs = calloc(N, sizeof(*reqs));
@@ -139,7 +141,7 @@ static void test_blockio_backlog(void)
 	unsigned int i;
 
 	CHECK(reqs && iov && vals);
-	CHECK(bio_env_init(&e, N * 4) == 0);
+	ASSERT_EQ(0, bio_env_init(&e, N * 4));
 	for (i = 0; i < N; i++) {
 		vals[i] = 0x1000 + i;
 		iov[i] = (struct iovec){ &vals[i], 4 };
@@ -157,29 +159,29 @@ static void test_blockio_backlog(void)
 	free(vals);
 }
 
-static void test_blockio_punch_flush(void)
+TEST(test_blockio_punch_flush, "blockio: hole punch keeps the size; flush")
 {
 	static uint8_t data[65536], back[65536], zero[32768];
 	struct blockio_req p, f;
 	struct bio_env e;
 
-	CHECK(bio_env_init(&e, 1 << 20) == 0);
+	ASSERT_EQ(0, bio_env_init(&e, 1 << 20));
 	memset(data, 0x77, sizeof(data));
-	CHECK(pwrite(e.fd, data, sizeof(data), 0) == sizeof(data));
+	ASSERT_EQ(sizeof(data), pwrite(e.fd, data, sizeof(data), 0));
 	prep(&p, BLOCKIO_PUNCH, e.fd, 16384, NULL, 0);
 	p.len = 32768;
 	blockio_submit(&e.b, &p);
 	prep(&f, BLOCKIO_FLUSH, e.fd, 0, NULL, 0);
 	blockio_submit(&e.b, &f);
 	drain(&e.b);
-	CHECK(f.result == 0);
+	ASSERT_EQ(0, f.result);
 	/* Some file systems cannot punch holes; then there is no more. */
 	CHECK(p.result == 0 || p.result == -EOPNOTSUPP);
 	if (p.result) {
 		bio_env_destroy(&e);
 		return;
 	}
-	CHECK(pread(e.fd, back, sizeof(back), 0) == sizeof(back));
+	ASSERT_EQ(sizeof(back), pread(e.fd, back, sizeof(back), 0));
 	CHECK(!memcmp(back, data, 16384));
 	CHECK(!memcmp(back + 16384, zero, 32768));
 	CHECK(!memcmp(back + 49152, data, 16384));
@@ -187,14 +189,14 @@ static void test_blockio_punch_flush(void)
 	bio_env_destroy(&e);
 }
 
-static void test_blockio_errors(void)
+TEST(test_blockio_errors, "blockio: short read at EOF and a bad fd fail")
 {
 	static uint8_t buf[8192];
 	struct blockio_req r, bad;
 	struct iovec iov = { buf, sizeof(buf) }, iov2 = iov;
 	struct bio_env e;
 
-	CHECK(bio_env_init(&e, 4096) == 0);
+	ASSERT_EQ(0, bio_env_init(&e, 4096));
 	/* Past the end of the file: short, then nothing: EIO. */
 	prep(&r, BLOCKIO_READ, e.fd, 0, &iov, 1);
 	blockio_submit(&e.b, &r);
@@ -202,21 +204,8 @@ static void test_blockio_errors(void)
 	blockio_submit(&e.b, &bad);
 	drain(&e.b);
 	CHECK(r.result == -EIO && r.moved == 4096);
-	CHECK(bad.result == -EBADF);
+	ASSERT_EQ(-EBADF, bad.result);
 	CHECK(e.b.stats.errors == 2 && done_calls == 2);
-	CHECK(blockio_wait(&e.b) == -ENOENT);
+	ASSERT_EQ(-ENOENT, blockio_wait(&e.b));
 	bio_env_destroy(&e);
 }
-
-UNIT_SUITE(blockio_tests) = {
-	{ "blockio: write and read back through iovecs",
-	  test_blockio_write_read },
-	{ "blockio: more iovecs than one SQE, in pieces",
-	  test_blockio_many_iovecs },
-	{ "blockio: requests beyond the ring depth wait and finish",
-	  test_blockio_backlog },
-	{ "blockio: hole punch keeps the size; flush",
-	  test_blockio_punch_flush },
-	{ "blockio: short read at EOF and a bad fd fail", test_blockio_errors },
-	{ NULL, NULL },
-};

@@ -50,40 +50,40 @@ static int send_inband(struct echo_env *e, uint16_t flags, uint64_t id,
 	return 0;
 }
 
-static void test_echo_inband(void)
+TEST(test_echo_inband, "echo: inband round trip")
 {
 	struct vmbus_packet_desc *d;
 	struct echo_env e;
 	uint8_t buf[512];
 	unsigned int irqs;
 
-	CHECK(echo_env_init(&e, "echo", false, 2, 2) == 0);
+	ASSERT_EQ(0, echo_env_init(&e, "echo", false, 2, 2));
 	irqs = e.fg.nr_irqs;
-	CHECK(send_inband(&e, 0, 0x1234, "0123456789abc", 13) == 0);
-	CHECK(gring_read(&e.fc.in, buf, sizeof(buf)) == 32);
+	ASSERT_EQ(0, send_inband(&e, 0, 0x1234, "0123456789abc", 13));
+	ASSERT_EQ(32, gring_read(&e.fc.in, buf, sizeof(buf)));
 	d = (void *)buf;
 	CHECK(d->type == VMBUS_PKT_DATA_INBAND && d->trans_id == 0x1234);
 	CHECK(d->offset8 == 2 && d->flags == 0);
 	CHECK(!memcmp(buf + 16, "0123456789abc\0\0", 16));
-	CHECK(e.fg.nr_irqs == irqs + 1);	/* event flag + MSI-X */
-	CHECK(host_ch(&e)->stats.rx_packets == 1);
-	CHECK(host_ch(&e)->stats.tx_packets == 1);
-	CHECK(host_ch(&e)->stats.event_signals == 1);
-	CHECK(host_ch(&e)->stats.wake_nonempty == 1);
-	CHECK(host_ch(&e)->stats.host_irqs == 1);
+	ASSERT_EQ(irqs + 1, e.fg.nr_irqs);	/* event flag + MSI-X */
+	ASSERT_EQ(1, host_ch(&e)->stats.rx_packets);
+	ASSERT_EQ(1, host_ch(&e)->stats.tx_packets);
+	ASSERT_EQ(1, host_ch(&e)->stats.event_signals);
+	ASSERT_EQ(1, host_ch(&e)->stats.wake_nonempty);
+	ASSERT_EQ(1, host_ch(&e)->stats.host_irqs);
 	fake_destroy(&e.fg);
 }
 
-static void test_echo_completion(void)
+TEST(test_echo_completion, "echo: COMPLETION_REQUESTED answered with COMP")
 {
 	struct vmbus_packet_desc *d;
 	struct echo_env e;
 	uint8_t buf[512];
 
-	CHECK(echo_env_init(&e, "echo", false, 2, 2) == 0);
+	ASSERT_EQ(0, echo_env_init(&e, "echo", false, 2, 2));
 	CHECK(send_inband(&e, VMBUS_PKT_FLAG_COMPLETION_REQUESTED, 99,
 			  "ping", 4) == 0);
-	CHECK(gring_read(&e.fc.in, buf, sizeof(buf)) == 24);
+	ASSERT_EQ(24, gring_read(&e.fc.in, buf, sizeof(buf)));
 	d = (void *)buf;
 	CHECK(d->type == VMBUS_PKT_COMP && d->trans_id == 99 && !d->flags);
 	CHECK(!memcmp(buf + 16, "ping", 4));
@@ -94,14 +94,7 @@ static void test_echo_completion(void)
 static int send_gpa_direct(struct echo_env *e, uint64_t data_gpa,
 			   uint64_t bad_pfn)
 {
-	struct {
-		uint32_t reserved;
-		uint32_t range_cnt;
-		uint32_t r1_count, r1_offset;
-		uint64_t r1_pfn[2];
-		uint32_t r2_count, r2_offset;
-		uint64_t r2_pfn[1];
-	} __packed ext = {
+	struct gpa_ext2 ext = {
 		.range_cnt = 2,
 		.r1_count = 5000, .r1_offset = 100,
 		.r1_pfn = { data_gpa >> 12, (data_gpa >> 12) + 1 },
@@ -117,7 +110,8 @@ static int send_gpa_direct(struct echo_env *e, uint64_t data_gpa,
 	return 0;
 }
 
-static void test_echo_gpa_direct(void)
+TEST(test_echo_gpa_direct,
+     "echo: GPA-direct data appended after the inline payload")
 {
 	static uint8_t buf[8192];
 	struct vmbus_packet_desc *d;
@@ -126,13 +120,13 @@ static void test_echo_gpa_direct(void)
 	uint8_t *p;
 	int i;
 
-	CHECK(echo_env_init(&e, "echo", false, 4, 4) == 0);
+	ASSERT_EQ(0, echo_env_init(&e, "echo", false, 4, 4));
 	data = fake_alloc(&e.fg, 3);
 	p = fake_ptr(&e.fg, data);
 	for (i = 0; i < 3 * 4096; i++)
 		p[i] = i * 13 + 1;
-	CHECK(send_gpa_direct(&e, data, 0) == 0);
-	CHECK(gring_read(&e.fc.in, buf, sizeof(buf)) == 16 + 5024);
+	ASSERT_EQ(0, send_gpa_direct(&e, data, 0));
+	ASSERT_EQ(16 + 5024, gring_read(&e.fc.in, buf, sizeof(buf)));
 	d = (void *)buf;
 	CHECK(d->type == VMBUS_PKT_DATA_INBAND && d->trans_id == 7);
 	CHECK(!memcmp(buf + 16, "INLINE!!", 8));
@@ -142,21 +136,22 @@ static void test_echo_gpa_direct(void)
 	fake_destroy(&e.fg);
 }
 
-static void test_echo_gpa_direct_bad_pfn(void)
+TEST(test_echo_gpa_direct_bad_pfn,
+     "echo: GPA-direct page outside RAM not answered")
 {
 	struct echo_env e;
 	uint8_t buf[512];
 	uint64_t data;
 
-	CHECK(echo_env_init(&e, "echo", false, 4, 4) == 0);
+	ASSERT_EQ(0, echo_env_init(&e, "echo", false, 4, 4));
 	data = fake_alloc(&e.fg, 3);
-	CHECK(send_gpa_direct(&e, data, FAKE_RAM_SIZE >> 12) == 0);
-	CHECK(gring_read(&e.fc.in, buf, sizeof(buf)) == -1);	/* no reply */
-	CHECK(host_ch(&e)->stats.bad_packets == 1);
-	CHECK(host_ch(&e)->stats.rx_packets == 1);	/* consumed */
+	ASSERT_EQ(0, send_gpa_direct(&e, data, FAKE_RAM_SIZE >> 12));
+	ASSERT_EQ(-1, gring_read(&e.fc.in, buf, sizeof(buf)));	/* no reply */
+	ASSERT_EQ(1, host_ch(&e)->stats.bad_packets);
+	ASSERT_EQ(1, host_ch(&e)->stats.rx_packets);	/* consumed */
 	/* The channel still works. */
-	CHECK(send_inband(&e, 0, 1, "ok", 2) == 0);
-	CHECK(gring_read(&e.fc.in, buf, sizeof(buf)) == 24);
+	ASSERT_EQ(0, send_inband(&e, 0, 1, "ok", 2));
+	ASSERT_EQ(24, gring_read(&e.fc.in, buf, sizeof(buf)));
 	fake_destroy(&e.fg);
 }
 
@@ -164,7 +159,8 @@ static void test_echo_gpa_direct_bad_pfn(void)
  * 40 requests into an inbound ring that holds 18 replies: the host stops
  * reading, waits for the guest to make room, and loses nothing.
  */
-static void test_echo_backpressure(void)
+TEST(test_echo_backpressure,
+     "echo: full inbound ring blocks reading, nothing lost")
 {
 	uint8_t payload[200], buf[512];
 	struct vmbus_packet_desc *d;
@@ -173,7 +169,7 @@ static void test_echo_backpressure(void)
 	bool signal;
 	int n;
 
-	CHECK(echo_env_init(&e, "echo", false, 8, 2) == 0);
+	ASSERT_EQ(0, echo_env_init(&e, "echo", false, 8, 2));
 	for (sent = 0; sent < 40; sent++) {
 		memset(payload, sent, sizeof(payload));
 		CHECK(gring_write(&e.fc.out, VMBUS_PKT_DATA_INBAND, 0, sent,
@@ -184,7 +180,7 @@ static void test_echo_backpressure(void)
 	}
 	CHECK(host_ch(&e)->stats.ring_full_waits >= 1);
 	CHECK(host_ch(&e)->blocked);
-	CHECK(e.fc.in.ctl->pending_send_sz == 224);
+	ASSERT_EQ(224, e.fc.in.ctl->pending_send_sz);
 	CHECK(gring_used(&e.fc.out) > 0);	/* requests left unread */
 	while (got < 40) {
 		n = gring_read(&e.fc.in, buf, sizeof(buf));
@@ -199,80 +195,80 @@ static void test_echo_backpressure(void)
 		CHECK(buf[16] == got && buf[215] == got);
 		got++;
 	}
-	CHECK(host_ch(&e)->stats.rx_packets == 40);
-	CHECK(host_ch(&e)->stats.tx_packets == 40);
+	ASSERT_EQ(40, host_ch(&e)->stats.rx_packets);
+	ASSERT_EQ(40, host_ch(&e)->stats.tx_packets);
 	CHECK(!host_ch(&e)->blocked);
 	fake_destroy(&e.fg);
 }
 
 /* Monitored notification: the pending bit is the signal. */
-static void test_echo_monitor(void)
+TEST(test_echo_monitor, "echo: monitor page pending bit is a signal")
 {
 	struct vmbus_monitor_page *mp;
 	struct echo_env e;
 	uint8_t buf[64];
 
-	CHECK(echo_env_init(&e, "echo", true, 2, 2) == 0);
+	ASSERT_EQ(0, echo_env_init(&e, "echo", true, 2, 2));
 	CHECK(e.fc.monitor_id != VMBUS_NO_MONITOR_ID);
-	CHECK(send_inband(&e, 0, 5, "mnf", 3) == 0);
+	ASSERT_EQ(0, send_inband(&e, 0, 5, "mnf", 3));
 	mp = fake_ptr(&e.fg, e.fg.monitor[1]);
-	CHECK(mp->trigger_group[0].pending == 0);	/* taken */
-	CHECK(gring_read(&e.fc.in, buf, sizeof(buf)) == 24);
-	CHECK(host_ch(&e)->stats.monitor_signals == 1);
-	CHECK(host_ch(&e)->stats.event_signals == 0);
+	ASSERT_EQ(0, mp->trigger_group[0].pending);	/* taken */
+	ASSERT_EQ(24, gring_read(&e.fc.in, buf, sizeof(buf)));
+	ASSERT_EQ(1, host_ch(&e)->stats.monitor_signals);
+	ASSERT_EQ(0, host_ch(&e)->stats.event_signals);
 	/* A poll with nothing pending does nothing. */
 	vmbus_server_poll_monitor(&e.fg.h.srv);
-	CHECK(host_ch(&e)->stats.monitor_signals == 1);
+	ASSERT_EQ(1, host_ch(&e)->stats.monitor_signals);
 	fake_destroy(&e.fg);
 }
 
 /* The batched read: packets written while masked are not left behind. */
-static void test_echo_batch(void)
+TEST(test_echo_batch, "echo: many packets, one signal each, mask cleared")
 {
 	struct echo_env e;
 	uint8_t buf[64];
 	int i;
 
-	CHECK(echo_env_init(&e, "echo", false, 4, 4) == 0);
+	ASSERT_EQ(0, echo_env_init(&e, "echo", false, 4, 4));
 	for (i = 0; i < 10; i++)
-		CHECK(send_inband(&e, 0, i, "batch", 5) == 0);
+		ASSERT_EQ(0, send_inband(&e, 0, i, "batch", 5));
 	for (i = 0; i < 10; i++)
-		CHECK(gring_read(&e.fc.in, buf, sizeof(buf)) == 24);
-	CHECK(host_ch(&e)->stats.rx_packets == 10);
-	CHECK(host_ch(&e)->stats.event_signals == 10);
-	CHECK(e.fc.out.ctl->interrupt_mask == 0);
+		ASSERT_EQ(24, gring_read(&e.fc.in, buf, sizeof(buf)));
+	ASSERT_EQ(10, host_ch(&e)->stats.rx_packets);
+	ASSERT_EQ(10, host_ch(&e)->stats.event_signals);
+	ASSERT_EQ(0, e.fc.out.ctl->interrupt_mask);
 	fake_destroy(&e.fg);
 }
 
-static void test_echo_broken_ring(void)
+TEST(test_echo_broken_ring, "echo: broken ring stops the channel")
 {
 	struct echo_env e;
 	uint8_t buf[64];
 
-	CHECK(echo_env_init(&e, "echo", false, 2, 2) == 0);
+	ASSERT_EQ(0, echo_env_init(&e, "echo", false, 2, 2));
 	e.fc.out.ctl->write_index = 12;
 	fake_signal(&e.fg, &e.fc);
 	CHECK(host_ch(&e)->out.broken);
-	CHECK(host_ch(&e)->stats.rx_packets == 0);
+	ASSERT_EQ(0, host_ch(&e)->stats.rx_packets);
 	e.fc.out.ctl->write_index = 0;		/* too late */
-	CHECK(send_inband(&e, 0, 1, "x", 1) == 0);
+	ASSERT_EQ(0, send_inband(&e, 0, 1, "x", 1));
 	fake_signal(&e.fg, &e.fc);
-	CHECK(gring_read(&e.fc.in, buf, sizeof(buf)) == -1);
+	ASSERT_EQ(-1, gring_read(&e.fc.in, buf, sizeof(buf)));
 	fake_destroy(&e.fg);
 }
 
-static void test_stub_device(void)
+TEST(test_stub_device, "stub: ide channel opens and ignores packets")
 {
 	struct echo_env e;
 	uint8_t buf[64];
 
-	CHECK(echo_env_init(&e, "ide", false, 2, 2) == 0);
+	ASSERT_EQ(0, echo_env_init(&e, "ide", false, 2, 2));
 	CHECK(send_inband(&e, VMBUS_PKT_FLAG_COMPLETION_REQUESTED, 1, "cdb",
 			  3) == 0);
-	CHECK(send_inband(&e, 0, 2, "cdb", 3) == 0);
-	CHECK(gring_read(&e.fc.in, buf, sizeof(buf)) == -1);
-	CHECK(host_ch(&e)->stats.rx_packets == 2);
-	CHECK(gring_used(&e.fc.out) == 0);
+	ASSERT_EQ(0, send_inband(&e, 0, 2, "cdb", 3));
+	ASSERT_EQ(-1, gring_read(&e.fc.in, buf, sizeof(buf)));
+	ASSERT_EQ(2, host_ch(&e)->stats.rx_packets);
+	ASSERT_EQ(0, gring_used(&e.fc.out));
 	fake_destroy(&e.fg);
 }
 
@@ -288,7 +284,8 @@ static int send_ctl(struct echo_env *e, uint32_t op, uint32_t gpadl,
 	return send_inband(e, 0, 0, &c, sizeof(c));
 }
 
-static void test_echo_gpadl_read(void)
+TEST(test_echo_gpadl_read,
+     "echo: GPADL_READ reads this channel's GPADL, refuses others")
 {
 	static uint8_t buf[8192];
 	const struct echo_ctl *c = (const void *)(buf + 16);
@@ -297,7 +294,7 @@ static void test_echo_gpadl_read(void)
 	uint8_t *p;
 	uint32_t i;
 
-	CHECK(echo_env_init(&e, "echo", false, 4, 4) == 0);
+	ASSERT_EQ(0, echo_env_init(&e, "echo", false, 4, 4));
 	gpa = fake_alloc(&e.fg, 2);
 	p = fake_ptr(&e.fg, gpa);
 	for (i = 0; i < 2 * HV_WIRE_PAGE_SIZE; i++)
@@ -317,7 +314,7 @@ static void test_echo_gpadl_read(void)
 }
 
 /* The host's ping: answered by a completion of the right id only. */
-static void test_echo_ping(void)
+TEST(test_echo_ping, "echo: PING's completion checked by id and payload")
 {
 	const struct echo_ctl *c;
 	struct vmbus_packet_desc *d;
@@ -327,7 +324,7 @@ static void test_echo_ping(void)
 	bool signal;
 	uint64_t id;
 
-	CHECK(echo_env_init(&e, "echo", false, 2, 2) == 0);
+	ASSERT_EQ(0, echo_env_init(&e, "echo", false, 2, 2));
 	d = (void *)buf;
 	c = (const void *)(buf + 16);
 	CHECK(send_ctl(&e, ECHO_CTL_PING, 0, 0, 0x1122) == 0);
@@ -361,25 +358,3 @@ static void test_echo_ping(void)
 	CHECK(host_ch(&e)->stats.bad_packets == 1);
 	fake_destroy(&e.fg);
 }
-
-UNIT_SUITE(echo_tests) = {
-	{ "echo: inband round trip", test_echo_inband },
-	{ "echo: COMPLETION_REQUESTED answered with COMP",
-	  test_echo_completion },
-	{ "echo: GPA-direct data appended after the inline payload",
-	  test_echo_gpa_direct },
-	{ "echo: GPA-direct page outside RAM not answered",
-	  test_echo_gpa_direct_bad_pfn },
-	{ "echo: full inbound ring blocks reading, nothing lost",
-	  test_echo_backpressure },
-	{ "echo: monitor page pending bit is a signal", test_echo_monitor },
-	{ "echo: many packets, one signal each, mask cleared",
-	  test_echo_batch },
-	{ "echo: broken ring stops the channel", test_echo_broken_ring },
-	{ "echo: GPADL_READ reads this channel's GPADL, refuses others",
-	  test_echo_gpadl_read },
-	{ "echo: PING's completion checked by id and payload",
-	  test_echo_ping },
-	{ "stub: ide channel opens and ignores packets", test_stub_device },
-	{ NULL, NULL },
-};

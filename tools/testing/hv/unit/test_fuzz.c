@@ -128,24 +128,22 @@ static void drain_messages(struct fake_guest *fg)
 		;
 }
 
-static void test_fuzz_messages(void)
+TEST_F(fake, test_fuzz_messages, "fuzz: 50000 random channel messages")
 {
 	struct vmbus_msg_header unload = { .msgtype = VMBUS_MSG_UNLOAD };
 	uint8_t buf[HV_TLFS_MESSAGE_PAYLOAD_SIZE];
 	struct vmbus_msg_offer offers[4];
 	struct fake_channel fc;
-	struct fake_guest fg;
 	uint32_t len, type;
 	int i;
 
 	fuzz_state = 0x1234567;
-	fake_init(&fg);
-	CHECK(vmbus_server_add_device(&fg.h.srv, hv_device_class_find("echo"),
+	CHECK(vmbus_server_add_device(&f->h.srv, hv_device_class_find("echo"),
 				      NULL, true));
-	CHECK(vmbus_server_add_device(&fg.h.srv, hv_device_class_find("nic"),
+	CHECK(vmbus_server_add_device(&f->h.srv, hv_device_class_find("nic"),
 				      NULL, false));
-	CHECK(fake_connect(&fg, VMBUS_VERSION(5, 3), true) == 1);
-	CHECK(fake_request_offers(&fg, offers, 4) == 2);
+	ASSERT_EQ(1, fake_connect(f, VMBUS_VERSION(5, 3), true));
+	ASSERT_EQ(2, fake_request_offers(f, offers, 4));
 	for (i = 0; i < 50000; i++) {
 		fuzz_message(buf, &len);
 		/* Keep the connection alive most of the time. */
@@ -153,25 +151,24 @@ static void test_fuzz_messages(void)
 		if ((type == VMBUS_MSG_INITIATE_CONTACT ||
 		     type == VMBUS_MSG_UNLOAD) && fuzz_next() % 32)
 			continue;
-		fake_post(&fg, fuzz_next() % 8 ? 1 : 4, buf, len);
-		drain_messages(&fg);
-		if (!fg.h.srv.version) {
-			CHECK(fake_connect(&fg, VMBUS_VERSION(5, 3), true) == 1);
-			CHECK(fake_request_offers(&fg, offers, 4) == 2);
+		fake_post(f, fuzz_next() % 8 ? 1 : 4, buf, len);
+		drain_messages(f);
+		if (!f->h.srv.version) {
+			ASSERT_EQ(1, fake_connect(f, VMBUS_VERSION(5, 3), true));
+			ASSERT_EQ(2, fake_request_offers(f, offers, 4));
 		}
 	}
-	CHECK(fg.h.srv.stats.gpadls_created > 100);
-	CHECK(fg.h.srv.stats.gpadls_failed > 1000);
-	CHECK(fg.h.srv.stats.gpadls_torndown > 10);
-	CHECK(fg.h.srv.stats.msgs_bad > 100);
+	CHECK(f->h.srv.stats.gpadls_created > 100);
+	CHECK(f->h.srv.stats.gpadls_failed > 1000);
+	CHECK(f->h.srv.stats.gpadls_torndown > 10);
+	CHECK(f->h.srv.stats.msgs_bad > 100);
 	/* A real guest still gets served. */
-	fake_post(&fg, 1, &unload, sizeof(unload));
-	drain_messages(&fg);
-	CHECK(fg.h.srv.nr_gpadls == 0);
-	CHECK(fake_connect(&fg, VMBUS_VERSION(5, 3), true) == 1);
-	CHECK(fake_request_offers(&fg, offers, 4) == 2);
-	CHECK(fake_open(&fg, &offers[0], &fc, 2, 2) == 0);
-	fake_destroy(&fg);
+	fake_post(f, 1, &unload, sizeof(unload));
+	drain_messages(f);
+	ASSERT_EQ(0, f->h.srv.nr_gpadls);
+	ASSERT_EQ(1, fake_connect(f, VMBUS_VERSION(5, 3), true));
+	ASSERT_EQ(2, fake_request_offers(f, offers, 4));
+	ASSERT_EQ(0, fake_open(f, &offers[0], &fc, 2, 2));
 }
 
 /* A GPA-direct extension header with ranges of plausible pages. */
@@ -239,7 +236,7 @@ static void fuzz_ring_step(struct fake_guest *fg, struct fake_channel *fc)
 	fake_signal(fg, fc);
 }
 
-static void test_fuzz_rings(void)
+TEST_F(fake, test_fuzz_rings, "fuzz: random ring contents and indices")
 {
 	struct vmbus_msg_relid close = {
 		.header.msgtype = VMBUS_MSG_CLOSECHANNEL,
@@ -247,37 +244,28 @@ static void test_fuzz_rings(void)
 	struct vmbus_msg_offer offers[4];
 	uint64_t rx = 0, tx = 0, bad = 0;
 	struct fake_channel fc;
-	struct fake_guest fg;
 	struct hv_channel *ch;
 	int round, i;
 
 	fuzz_state = 0xabcdef;
-	fake_init(&fg);
-	CHECK(vmbus_server_add_device(&fg.h.srv, hv_device_class_find("echo"),
+	CHECK(vmbus_server_add_device(&f->h.srv, hv_device_class_find("echo"),
 				      NULL, false));
-	CHECK(fake_connect(&fg, VMBUS_VERSION(5, 3), true) == 1);
-	CHECK(fake_request_offers(&fg, offers, 4) == 1);
+	ASSERT_EQ(1, fake_connect(f, VMBUS_VERSION(5, 3), true));
+	ASSERT_EQ(1, fake_request_offers(f, offers, 4));
 	close.child_relid = offers[0].child_relid;
 	for (round = 0; round < 200; round++) {
-		CHECK(fake_open(&fg, &offers[0], &fc, 3, 3) == 0);
-		ch = fake_host_channel(&fg, fc.relid);
+		ASSERT_EQ(0, fake_open(f, &offers[0], &fc, 3, 3));
+		ch = fake_host_channel(f, fc.relid);
 		for (i = 0; i < 200; i++)
-			fuzz_ring_step(&fg, &fc);
+			fuzz_ring_step(f, &fc);
 		rx += ch->stats.rx_packets;
 		tx += ch->stats.tx_packets;
 		bad += ch->stats.bad_packets;
 		memset(&ch->stats, 0, sizeof(ch->stats));
-		fake_post(&fg, 1, &close, sizeof(close));
+		fake_post(f, 1, &close, sizeof(close));
 	}
 	CHECK(rx > 1000 && tx > 500 && bad > 200);
 	/* Clean rings work after all that. */
-	CHECK(fake_open(&fg, &offers[0], &fc, 2, 2) == 0);
-	CHECK(!fake_host_channel(&fg, fc.relid)->out.broken);
-	fake_destroy(&fg);
+	ASSERT_EQ(0, fake_open(f, &offers[0], &fc, 2, 2));
+	CHECK(!fake_host_channel(f, fc.relid)->out.broken);
 }
-
-UNIT_SUITE(fuzz_tests) = {
-	{ "fuzz: 50000 random channel messages", test_fuzz_messages },
-	{ "fuzz: random ring contents and indices", test_fuzz_rings },
-	{ NULL, NULL },
-};

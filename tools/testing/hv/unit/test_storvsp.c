@@ -10,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "storvsp.h"
 #include "unit.h"
 
 #define IMG_SIZE	(1024U * 1024)
@@ -70,7 +71,7 @@ static int env_init_rings(struct stor_env *e, uint32_t out_pages,
 					     NULL, false);
 	if (!e->primary)
 		return -1;
-	e->ctrl = storvsp_ctrl_bind(&e->fg.h.stor, e->primary);
+	e->ctrl = storvsp_ctrl_bind(e->fg.stor, e->primary);
 	if (!e->ctrl || make_image(e->img, true) || add_disk(e, e->img, 0, false))
 		return -1;
 	if (fake_connect(&e->fg, VMBUS_VERSION(5, 3), true) != 1 ||
@@ -94,8 +95,8 @@ static void env_destroy(struct stor_env *e)
 
 static void drain_io(struct stor_env *e)
 {
-	while (!blockio_idle(&e->fg.h.bio))
-		if (blockio_wait(&e->fg.h.bio))
+	while (!blockio_idle(e->fg.bio))
+		if (blockio_wait(e->fg.bio))
 			return;
 }
 
@@ -202,6 +203,20 @@ static int handshake(struct stor_env *e)
 	return 0;
 }
 
+/* TEST_F(stor, ...): a controller with one LUN, its handshake done. */
+static void stor_setup(void *ctx)
+{
+	if (env_init(ctx) || handshake(ctx))
+		unit_fail(__FILE__, __LINE__, "controller set-up failed");
+}
+
+static void stor_teardown(void *ctx)
+{
+	env_destroy(ctx);
+}
+
+UNIT_FIXTURE(stor, struct stor_env, stor_setup, stor_teardown);
+
 /* The same, with a second image at @lun, past the handshake. */
 static int env_init_lun(struct stor_env *e, int lun, bool ro)
 {
@@ -278,165 +293,160 @@ static const uint8_t cdb_inquiry[6] = { 0x12, 0, 0, 0, 96, 0 };
 static const uint8_t cdb_vpd0[6] = { 0x12, 1, 0, 0, 64, 0 };
 static const uint8_t cdb_report_luns[12] = { 0xa0, [9] = 64 };
 
-static void test_storvsp_init_order(void)
+TEST(test_storvsp_init_order, "storvsp: handshake order, versions, properties")
 {
 	struct vstor_packet vp = { 0 };
 	struct stor_env e;
 
-	CHECK(env_init(&e) == 0);
+	ASSERT_EQ(0, env_init(&e));
 	/* Out of order: refused, nothing changes. */
 	CHECK(request(&e, VSTOR_OP_QUERY_PROPERTIES, &vp) ==
 	      VSTOR_STATUS_INVALID_DEVICE_STATE);
 	CHECK(version(&e, VSTOR_VERSION_WIN10) ==
 	      VSTOR_STATUS_INVALID_DEVICE_STATE);
 	mk_srb(&vp, 0, cdb_tur, 6, VSTOR_SRB_UNKNOWN, 0);
-	CHECK(srb(&e, &e.fc, &vp, 0) == VSTOR_STATUS_INVALID_DEVICE_STATE);
-	CHECK(simple(&e, VSTOR_OP_BEGIN_INITIALIZATION) == 0);
+	ASSERT_EQ(VSTOR_STATUS_INVALID_DEVICE_STATE, srb(&e, &e.fc, &vp, 0));
+	ASSERT_EQ(0, simple(&e, VSTOR_OP_BEGIN_INITIALIZATION));
 	CHECK(simple(&e, VSTOR_OP_BEGIN_INITIALIZATION) ==
 	      VSTOR_STATUS_INVALID_DEVICE_STATE);
 	CHECK(simple(&e, VSTOR_OP_END_INITIALIZATION) ==
 	      VSTOR_STATUS_INVALID_DEVICE_STATE);
 	/* Versions: unknown ones and 4.2 refused, the version echoed. */
-	CHECK(version(&e, 0x0700) == VSTOR_STATUS_REVISION_MISMATCH);
-	CHECK(version(&e, 0x0402) == VSTOR_STATUS_REVISION_MISMATCH);
+	ASSERT_EQ(VSTOR_STATUS_REVISION_MISMATCH, version(&e, 0x0700));
+	ASSERT_EQ(VSTOR_STATUS_REVISION_MISMATCH, version(&e, 0x0402));
 	memset(&vp, 0, sizeof(vp));
 	vp.version.major_minor = VSTOR_VERSION_WIN10;
-	CHECK(request(&e, VSTOR_OP_QUERY_PROTOCOL_VERSION, &vp) == 0);
-	CHECK(vp.version.major_minor == VSTOR_VERSION_WIN10);
-	CHECK(e.ctrl->version == VSTOR_VERSION_WIN10);
+	ASSERT_EQ(0, request(&e, VSTOR_OP_QUERY_PROTOCOL_VERSION, &vp));
+	ASSERT_EQ(VSTOR_VERSION_WIN10, vp.version.major_minor);
+	ASSERT_EQ(VSTOR_VERSION_WIN10, e.ctrl->version);
 	memset(&vp, 0, sizeof(vp));
-	CHECK(request(&e, VSTOR_OP_QUERY_PROPERTIES, &vp) == 0);
-	CHECK(vp.properties.max_channel_cnt == 4);
-	CHECK(vp.properties.flags == VSTOR_PROPERTY_MULTI_CHANNEL);
+	ASSERT_EQ(0, request(&e, VSTOR_OP_QUERY_PROPERTIES, &vp));
+	ASSERT_EQ(4, vp.properties.max_channel_cnt);
+	ASSERT_EQ(VSTOR_PROPERTY_MULTI_CHANNEL, vp.properties.flags);
 	CHECK(vp.properties.max_transfer_bytes == 1U << 20);
 	mk_srb(&vp, 0, cdb_tur, 6, VSTOR_SRB_UNKNOWN, 0);
-	CHECK(srb(&e, &e.fc, &vp, 0) == VSTOR_STATUS_INVALID_DEVICE_STATE);
-	CHECK(simple(&e, VSTOR_OP_END_INITIALIZATION) == 0);
-	CHECK(e.ctrl->state == STORVSP_READY);
+	ASSERT_EQ(VSTOR_STATUS_INVALID_DEVICE_STATE, srb(&e, &e.fc, &vp, 0));
+	ASSERT_EQ(0, simple(&e, VSTOR_OP_END_INITIALIZATION));
+	ASSERT_EQ(STORVSP_READY, e.ctrl->state);
 	CHECK(simple(&e, VSTOR_OP_BEGIN_INITIALIZATION) ==
 	      VSTOR_STATUS_INVALID_DEVICE_STATE);
 	/* Resets are no-ops; host-to-guest operations are refused. */
-	CHECK(simple(&e, VSTOR_OP_RESET_BUS) == 0);
-	CHECK(simple(&e, VSTOR_OP_RESET_LUN) == 0);
+	ASSERT_EQ(0, simple(&e, VSTOR_OP_RESET_BUS));
+	ASSERT_EQ(0, simple(&e, VSTOR_OP_RESET_LUN));
 	CHECK(simple(&e, VSTOR_OP_ENUMERATE_BUS) ==
 	      VSTOR_STATUS_INVALID_DEVICE_REQUEST);
-	CHECK(simple(&e, 99) == VSTOR_STATUS_INVALID_DEVICE_REQUEST);
+	ASSERT_EQ(VSTOR_STATUS_INVALID_DEVICE_REQUEST, simple(&e, 99));
 	env_destroy(&e);
 }
 
-static void test_storvsp_version_cap(void)
+TEST(test_storvsp_version_cap,
+     "storvsp: --storvsc-max-version caps the version")
 {
 	struct stor_env e;
 
-	CHECK(env_init(&e) == 0);
-	e.fg.h.stor.cfg.max_version = VSTOR_VERSION_WIN8;
-	CHECK(simple(&e, VSTOR_OP_BEGIN_INITIALIZATION) == 0);
+	ASSERT_EQ(0, env_init(&e));
+	e.fg.stor->cfg.max_version = VSTOR_VERSION_WIN8;
+	ASSERT_EQ(0, simple(&e, VSTOR_OP_BEGIN_INITIALIZATION));
 	CHECK(version(&e, VSTOR_VERSION_WIN10) ==
 	      VSTOR_STATUS_REVISION_MISMATCH);
 	CHECK(version(&e, VSTOR_VERSION_WIN8_1) ==
 	      VSTOR_STATUS_REVISION_MISMATCH);
-	CHECK(version(&e, VSTOR_VERSION_WIN8) == 0);
+	ASSERT_EQ(0, version(&e, VSTOR_VERSION_WIN8));
 	env_destroy(&e);
 }
 
 /* A reopened primary starts the handshake again. */
-static void test_storvsp_reopen(void)
+TEST_F(stor, test_storvsp_reopen, "storvsp: a reopened primary starts over")
 {
 	struct vmbus_msg_relid close = {
 		.header.msgtype = VMBUS_MSG_CLOSECHANNEL,
 	};
-	struct stor_env e;
 
-	CHECK(env_init(&e) == 0);
-	CHECK(handshake(&e) == 0);
-	close.child_relid = e.fc.relid;
-	fake_post(&e.fg, 1, &close, sizeof(close));
-	CHECK(fake_open(&e.fg, &e.offers[0], &e.fc, 8, 8) == 0);
-	CHECK(e.ctrl->state == STORVSP_WAIT_BEGIN);
-	CHECK(handshake(&e) == 0);
-	env_destroy(&e);
+	close.child_relid = f->fc.relid;
+	fake_post(&f->fg, 1, &close, sizeof(close));
+	ASSERT_EQ(0, fake_open(&f->fg, &f->offers[0], &f->fc, 8, 8));
+	ASSERT_EQ(STORVSP_WAIT_BEGIN, f->ctrl->state);
+	ASSERT_EQ(0, handshake(f));
 }
 
-static void test_storvsp_inquiry_tur(void)
+TEST_F(stor, test_storvsp_inquiry_tur,
+       "storvsp: TUR inband, INQUIRY across pages")
 {
 	struct vstor_packet vp;
-	struct stor_env e;
 	uint64_t buf;
 	uint8_t *p;
 
-	CHECK(env_init(&e) == 0);
-	CHECK(handshake(&e) == 0);
 	mk_srb(&vp, 0, cdb_tur, 6, VSTOR_SRB_UNKNOWN, 0);
-	CHECK(srb(&e, &e.fc, &vp, 0) == 0);
+	ASSERT_EQ(0, srb(f, &f->fc, &vp, 0));
 	CHECK(vp.srb.srb_status == VSTOR_SRB_SUCCESS && !vp.srb.scsi_status);
-	buf = fake_alloc(&e.fg, 1) + 4000;	/* across a page boundary */
-	fake_alloc(&e.fg, 1);
+	buf = fake_alloc(&f->fg, 1) + 4000;	/* across a page boundary */
+	fake_alloc(&f->fg, 1);
 	mk_srb(&vp, 0, cdb_inquiry, 6, VSTOR_SRB_READ, 96);
-	CHECK(srb(&e, &e.fc, &vp, buf) == 0);
-	CHECK(vp.srb.srb_status == VSTOR_SRB_SUCCESS);
-	CHECK(vp.srb.data_transfer_length == 36);
-	p = fake_ptr(&e.fg, buf);
+	ASSERT_EQ(0, srb(f, &f->fc, &vp, buf));
+	ASSERT_EQ(VSTOR_SRB_SUCCESS, vp.srb.srb_status);
+	ASSERT_EQ(36, vp.srb.data_transfer_length);
+	p = fake_ptr(&f->fg, buf);
 	CHECK(!memcmp(p + 8, "Msft    Virtual Disk", 20));
-	CHECK(e.ctrl->stats.srbs == 2 && e.ctrl->stats.errors == 0);
-	env_destroy(&e);
+	CHECK(f->ctrl->stats.srbs == 2 && f->ctrl->stats.errors == 0);
 }
 
-static void test_storvsp_report_luns(void)
+TEST(test_storvsp_report_luns,
+     "storvsp: REPORT LUNS by the controller; INVALID_LUN, PQ 3")
 {
 	struct vstor_packet vp;
 	struct stor_env e;
 	uint64_t buf;
 	uint8_t *p;
 
-	CHECK(env_init_lun(&e, 3, true) == 0);
+	ASSERT_EQ(0, env_init_lun(&e, 3, true));
 	buf = fake_alloc(&e.fg, 1);
 	p = fake_ptr(&e.fg, buf);
 	/* Answered by the controller, even at a LUN that is absent. */
 	mk_srb(&vp, 7, cdb_report_luns, 12, VSTOR_SRB_READ, 64);
-	CHECK(srb(&e, &e.fc, &vp, buf) == 0);
-	CHECK(vp.srb.srb_status == VSTOR_SRB_SUCCESS);
-	CHECK(vp.srb.data_transfer_length == 24);
+	ASSERT_EQ(0, srb(&e, &e.fc, &vp, buf));
+	ASSERT_EQ(VSTOR_SRB_SUCCESS, vp.srb.srb_status);
+	ASSERT_EQ(24, vp.srb.data_transfer_length);
 	CHECK(p[3] == 16 && p[8 + 1] == 0 && p[16 + 1] == 3);
 	/* Standard INQUIRY at an absent LUN: "no device here" (PQ 3). */
 	mk_srb(&vp, 5, cdb_inquiry, 6, VSTOR_SRB_READ, 96);
-	CHECK(srb(&e, &e.fc, &vp, buf) == 0);
+	ASSERT_EQ(0, srb(&e, &e.fc, &vp, buf));
 	CHECK(vp.srb.srb_status == VSTOR_SRB_SUCCESS &&
 	      vp.srb.data_transfer_length == 36 && p[0] == 0x7f);
 	/* Vendor and product only at LUN 0. */
 	CHECK(!p[8] && !p[16]);
 	/* Anything else there: INVALID_LUN, CHECK CONDITION, no sense. */
 	mk_srb(&vp, 5, cdb_tur, 6, VSTOR_SRB_UNKNOWN, 0);
-	CHECK(srb(&e, &e.fc, &vp, 0) == VSTOR_STATUS_DEVICE_DOES_NOT_EXIST);
+	ASSERT_EQ(VSTOR_STATUS_DEVICE_DOES_NOT_EXIST, srb(&e, &e.fc, &vp, 0));
 	CHECK(vp.srb.srb_status == VSTOR_SRB_INVALID_LUN &&
 	      vp.srb.scsi_status == SCSI_STATUS_CHECK_CONDITION &&
 	      !vp.srb.sense_info_length && !vp.srb.data_transfer_length);
 	/* A VPD page there: an illegal request, not INVALID_LUN. */
 	mk_srb(&vp, 5, cdb_vpd0, 6, VSTOR_SRB_READ, 64);
-	CHECK(srb(&e, &e.fc, &vp, buf) == VSTOR_STATUS_IO_DEVICE_ERROR);
+	ASSERT_EQ(VSTOR_STATUS_IO_DEVICE_ERROR, srb(&e, &e.fc, &vp, buf));
 	CHECK(failed_with(&vp, VSTOR_SRB_INVALID_REQUEST,
 			  SCSI_SENSE_ILLEGAL_REQUEST, 0x24, 0));
 	/* So is a buffer smaller than the allocation length. */
 	mk_srb(&vp, 5, cdb_inquiry, 6, VSTOR_SRB_READ, 36);
-	CHECK(srb(&e, &e.fc, &vp, buf) == VSTOR_STATUS_IO_DEVICE_ERROR);
+	ASSERT_EQ(VSTOR_STATUS_IO_DEVICE_ERROR, srb(&e, &e.fc, &vp, buf));
 	CHECK(failed_with(&vp, VSTOR_SRB_INVALID_REQUEST,
 			  SCSI_SENSE_ILLEGAL_REQUEST, 0x24, 0));
 	/* Other targets and paths have no LUNs: the same answers. */
 	mk_srb(&vp, 0, cdb_inquiry, 6, VSTOR_SRB_READ, 96);
 	vp.srb.target_id = 1;
-	CHECK(srb(&e, &e.fc, &vp, buf) == 0);
+	ASSERT_EQ(0, srb(&e, &e.fc, &vp, buf));
 	CHECK(vp.srb.srb_status == VSTOR_SRB_SUCCESS && p[0] == 0x7f &&
 	      !memcmp(p + 8, "Msft", 4));
 	mk_srb(&vp, 0, cdb_report_luns, 12, VSTOR_SRB_READ, 64);
 	vp.srb.target_id = 1;
-	CHECK(srb(&e, &e.fc, &vp, buf) == 0);
+	ASSERT_EQ(0, srb(&e, &e.fc, &vp, buf));
 	CHECK(vp.srb.srb_status == VSTOR_SRB_SUCCESS &&
 	      vp.srb.data_transfer_length == 8 && !p[3]);
 	mk_srb(&vp, 0, cdb_tur, 6, VSTOR_SRB_UNKNOWN, 0);
 	vp.srb.path_id = 1;
-	CHECK(srb(&e, &e.fc, &vp, 0) == VSTOR_STATUS_DEVICE_DOES_NOT_EXIST);
+	ASSERT_EQ(VSTOR_STATUS_DEVICE_DOES_NOT_EXIST, srb(&e, &e.fc, &vp, 0));
 	CHECK(vp.srb.srb_status == VSTOR_SRB_INVALID_LUN &&
 	      vp.srb.scsi_status == SCSI_STATUS_CHECK_CONDITION);
-	CHECK(e.ctrl->stats.errors == 4);
+	ASSERT_EQ(4, e.ctrl->stats.errors);
 	env_destroy(&e);
 }
 
@@ -453,42 +463,40 @@ static bool refused(struct stor_env *e, struct vstor_packet *vp,
 	       !vp->srb.data_transfer_length;
 }
 
-static void test_storvsp_srb_validation(void)
+TEST_F(stor, test_storvsp_srb_validation,
+       "storvsp: malformed SRBs get INVALID_REQUEST")
 {
 	static const uint8_t w10[10] = { 0x2a, [8] = 8 };
 	static const uint8_t r10[10] = { 0x28, [8] = 8 };
 	struct hv_channel *ch;
 	struct vstor_packet vp;
-	struct stor_env e;
 	uint64_t buf, bad;
 	bool signal;
 	uint8_t ext[40] = { 0 };
 
-	CHECK(env_init(&e) == 0);
-	CHECK(handshake(&e) == 0);
-	ch = fake_host_channel(&e.fg, e.fc.relid);
-	buf = fake_alloc(&e.fg, 2);
+	ch = fake_host_channel(&f->fg, f->fc.relid);
+	buf = fake_alloc(&f->fg, 2);
 	/* byte_count differs from data_transfer_length. */
 	mk_srb(&vp, 0, w10, 10, VSTOR_SRB_WRITE, 4096);
-	CHECK(refused(&e, &vp, buf, 2048));
+	CHECK(refused(f, &vp, buf, 2048));
 	/* A page outside guest RAM. */
 	mk_srb(&vp, 0, w10, 10, VSTOR_SRB_WRITE, 4096);
 	bad = (uint64_t)FAKE_RAM_SIZE;
-	CHECK(refused(&e, &vp, bad, 4096));
+	CHECK(refused(f, &vp, bad, 4096));
 	mk_srb(&vp, 0, r10, 10, VSTOR_SRB_READ, 4096);
-	CHECK(refused(&e, &vp, 0xa0000, 4096));	/* VGA hole */
+	CHECK(refused(f, &vp, 0xa0000, 4096));	/* VGA hole */
 	/* Direction against the CDB, and data without a direction. */
 	mk_srb(&vp, 0, r10, 10, VSTOR_SRB_WRITE, 4096);
-	CHECK(refused(&e, &vp, buf, 4096));
+	CHECK(refused(f, &vp, buf, 4096));
 	mk_srb(&vp, 0, w10, 10, VSTOR_SRB_UNKNOWN, 4096);
-	CHECK(refused(&e, &vp, buf, 4096));
+	CHECK(refused(f, &vp, buf, 4096));
 	mk_srb(&vp, 0, cdb_tur, 6, VSTOR_SRB_READ, 4096);
-	CHECK(refused(&e, &vp, buf, 4096));
+	CHECK(refused(f, &vp, buf, 4096));
 	/* Data announced but sent inband. */
 	mk_srb(&vp, 0, r10, 10, VSTOR_SRB_READ, 4096);
-	e.id++;
-	send_vp(&e, &e.fc, e.id, &vp, sizeof(vp));
-	CHECK(recv_comp(&e.fc, e.id, &vp) == VSTOR_STATUS_IO_DEVICE_ERROR &&
+	f->id++;
+	send_vp(f, &f->fc, f->id, &vp, sizeof(vp));
+	CHECK(recv_comp(&f->fc, f->id, &vp) == VSTOR_STATUS_IO_DEVICE_ERROR &&
 	      vp.srb.srb_status == VSTOR_SRB_INVALID_REQUEST);
 	/* Two ranges. */
 	mk_srb(&vp, 0, r10, 10, VSTOR_SRB_READ, 4096);
@@ -497,33 +505,32 @@ static void test_storvsp_srb_validation(void)
 	memcpy(ext + 16, &(uint64_t){ buf / 4096 }, 8);
 	memcpy(ext + 24, &(uint32_t){ 4096 }, 4);
 	memcpy(ext + 32, &(uint64_t){ buf / 4096 + 1 }, 8);
-	gring_write(&e.fc.out, VMBUS_PKT_DATA_USING_GPA_DIRECT, REQ, ++e.id,
+	gring_write(&f->fc.out, VMBUS_PKT_DATA_USING_GPA_DIRECT, REQ, ++f->id,
 		    ext, 40, &vp, sizeof(vp), &signal);
-	fake_signal(&e.fg, &e.fc);
-	CHECK(recv_comp(&e.fc, e.id, &vp) == VSTOR_STATUS_IO_DEVICE_ERROR &&
+	fake_signal(&f->fg, &f->fc);
+	CHECK(recv_comp(&f->fc, f->id, &vp) == VSTOR_STATUS_IO_DEVICE_ERROR &&
 	      vp.srb.srb_status == VSTOR_SRB_INVALID_REQUEST);
 	/* Bad SRB length, CDB length, data_in; longer than allowed. */
 	mk_srb(&vp, 0, cdb_tur, 6, VSTOR_SRB_UNKNOWN, 0);
 	vp.srb.length = 0x24;
-	CHECK(refused(&e, &vp, 0, 0));
+	CHECK(refused(f, &vp, 0, 0));
 	mk_srb(&vp, 0, cdb_tur, 6, VSTOR_SRB_UNKNOWN, 0);
 	vp.srb.cdb_length = 17;
-	CHECK(refused(&e, &vp, 0, 0));
+	CHECK(refused(f, &vp, 0, 0));
 	mk_srb(&vp, 0, cdb_tur, 6, 7, 0);
-	CHECK(refused(&e, &vp, 0, 0));
-	e.fg.h.stor.cfg.max_transfer = 4096;
+	CHECK(refused(f, &vp, 0, 0));
+	f->fg.stor->cfg.max_transfer = 4096;
 	mk_srb(&vp, 0, r10, 10, VSTOR_SRB_READ, 8192);
-	CHECK(refused(&e, &vp, buf, 8192));
-	CHECK(ch->stats.bad_packets == 12);
-	CHECK(e.ctrl->stats.writes == 0 && e.ctrl->stats.reads == 0);
+	CHECK(refused(f, &vp, buf, 8192));
+	ASSERT_EQ(12, ch->stats.bad_packets);
+	CHECK(f->ctrl->stats.writes == 0 && f->ctrl->stats.reads == 0);
 	/* A short vstor_packet: INVALID_PARAMETER. */
-	send_vp(&e, &e.fc, ++e.id, &vp, 8);
-	CHECK(recv_comp(&e.fc, e.id, &vp) == VSTOR_STATUS_INVALID_PARAMETER);
+	send_vp(f, &f->fc, ++f->id, &vp, 8);
+	ASSERT_EQ(VSTOR_STATUS_INVALID_PARAMETER, recv_comp(&f->fc, f->id, &vp));
 	/* And the channel still works. */
 	mk_srb(&vp, 0, cdb_tur, 6, VSTOR_SRB_UNKNOWN, 0);
-	CHECK(srb(&e, &e.fc, &vp, 0) == 0 &&
+	CHECK(srb(f, &f->fc, &vp, 0) == 0 &&
 	      vp.srb.srb_status == VSTOR_SRB_SUCCESS);
-	env_destroy(&e);
 }
 
 static int image_read(const char *path, void *buf, uint32_t len,
@@ -536,87 +543,81 @@ static int image_read(const char *path, void *buf, uint32_t len,
 	return ret;
 }
 
-static void test_storvsp_read_write(void)
+TEST_F(stor, test_storvsp_read_write,
+       "storvsp: read and write through io_uring, flush")
 {
 	static const uint8_t r10[10] = { 0x28, 0, 0, 0, 0, 16, 0, 0, 24, 0 };
 	static const uint8_t w16[16] = { 0x8a, [9] = 64, [13] = 16 };
 	static const uint8_t sync10[10] = { 0x35 };
 	static uint8_t file[24 * 512];
 	struct vstor_packet vp;
-	struct stor_env e;
 	uint64_t buf;
 	unsigned int i;
 	uint8_t *p;
 
-	CHECK(env_init(&e) == 0);
-	CHECK(handshake(&e) == 0);
 	/* Read 24 blocks at LBA 16 into pages starting mid-page. */
-	buf = fake_alloc(&e.fg, 5) + 100;
-	p = fake_ptr(&e.fg, buf);
+	buf = fake_alloc(&f->fg, 5) + 100;
+	p = fake_ptr(&f->fg, buf);
 	mk_srb(&vp, 0, r10, 10, VSTOR_SRB_READ, sizeof(file));
-	CHECK(srb(&e, &e.fc, &vp, buf) == 0);
-	CHECK(vp.srb.srb_status == VSTOR_SRB_SUCCESS);
-	CHECK(vp.srb.data_transfer_length == sizeof(file));
-	CHECK(image_read(e.img, file, sizeof(file), 16 * 512) == 0);
+	ASSERT_EQ(0, srb(f, &f->fc, &vp, buf));
+	ASSERT_EQ(VSTOR_SRB_SUCCESS, vp.srb.srb_status);
+	ASSERT_EQ(sizeof(file), vp.srb.data_transfer_length);
+	ASSERT_EQ(0, image_read(f->img, file, sizeof(file), 16 * 512));
 	CHECK(!memcmp(p, file, sizeof(file)));
-	CHECK(e.ctrl->stats.reads == 1 &&
-	      e.ctrl->stats.bytes_read == sizeof(file));
+	CHECK(f->ctrl->stats.reads == 1 &&
+	      f->ctrl->stats.bytes_read == sizeof(file));
 	/* Write 16 blocks at LBA 64 from the guest, then flush. */
 	for (i = 0; i < 16 * 512; i++)
 		p[i] = i ^ 0x5c;
 	mk_srb(&vp, 0, w16, 16, VSTOR_SRB_WRITE, 16 * 512);
-	CHECK(srb(&e, &e.fc, &vp, buf) == 0);
+	ASSERT_EQ(0, srb(f, &f->fc, &vp, buf));
 	CHECK(vp.srb.srb_status == VSTOR_SRB_SUCCESS &&
 	      vp.srb.data_transfer_length == 16 * 512);
-	CHECK(image_read(e.img, file, 16 * 512, 64 * 512) == 0);
+	ASSERT_EQ(0, image_read(f->img, file, 16 * 512, 64 * 512));
 	CHECK(!memcmp(p, file, 16 * 512));
 	mk_srb(&vp, 0, sync10, 10, VSTOR_SRB_UNKNOWN, 0);
-	CHECK(srb(&e, &e.fc, &vp, 0) == 0 &&
+	CHECK(srb(f, &f->fc, &vp, 0) == 0 &&
 	      vp.srb.srb_status == VSTOR_SRB_SUCCESS);
-	CHECK(e.ctrl->stats.writes == 1 && e.ctrl->stats.flushes == 1 &&
-	      e.ctrl->stats.bytes_written == 16 * 512);
+	CHECK(f->ctrl->stats.writes == 1 && f->ctrl->stats.flushes == 1 &&
+	      f->ctrl->stats.bytes_written == 16 * 512);
 	/* A buffer larger than the command: only the command's bytes. */
 	mk_srb(&vp, 0, r10, 10, VSTOR_SRB_READ, sizeof(file) + 4096);
-	CHECK(srb(&e, &e.fc, &vp, buf) == 0);
-	CHECK(vp.srb.data_transfer_length == sizeof(file));
-	env_destroy(&e);
+	ASSERT_EQ(0, srb(f, &f->fc, &vp, buf));
+	ASSERT_EQ(sizeof(file), vp.srb.data_transfer_length);
 }
 
 /* Many requests in flight at once, completed out of the loop. */
-static void test_storvsp_queue_depth(void)
+TEST_F(stor, test_storvsp_queue_depth,
+       "storvsp: 32 requests in flight on one channel")
 {
 	enum { N = 32 };
 	struct vstor_packet vp;
-	struct stor_env e;
 	uint8_t cdb[10] = { 0x28, [8] = 8 }, seen[N] = { 0 };
 	uint64_t buf;
 	unsigned int i;
 
-	CHECK(env_init(&e) == 0);
-	CHECK(handshake(&e) == 0);
-	buf = fake_alloc(&e.fg, N);
+	buf = fake_alloc(&f->fg, N);
 	for (i = 0; i < N; i++) {
 		cdb[5] = i * 8;
 		mk_srb(&vp, 0, cdb, 10, VSTOR_SRB_READ, 4096);
-		send_srb(&e, &e.fc, 1000 + i, &vp, buf + i * 4096, 4096);
+		send_srb(f, &f->fc, 1000 + i, &vp, buf + i * 4096, 4096);
 	}
-	CHECK(e.ctrl->inflight == N);
-	drain_io(&e);
-	CHECK(e.ctrl->inflight == 0);
+	ASSERT_EQ(N, f->ctrl->inflight);
+	drain_io(f);
+	ASSERT_EQ(0, f->ctrl->inflight);
 	for (i = 0; i < N; i++) {
 		struct vmbus_packet_desc d;
 
-		CHECK(recv_vp(&e.fc, &d, &vp) == sizeof(vp));
+		ASSERT_EQ(sizeof(vp), recv_vp(&f->fc, &d, &vp));
 		CHECK(d.trans_id >= 1000 && d.trans_id < 1000 + N);
-		CHECK(vp.srb.srb_status == VSTOR_SRB_SUCCESS);
+		ASSERT_EQ(VSTOR_SRB_SUCCESS, vp.srb.srb_status);
 		seen[d.trans_id - 1000]++;
 	}
 	for (i = 0; i < N; i++)
-		CHECK(seen[i] == 1);
-	env_destroy(&e);
+		ASSERT_EQ(1, seen[i]);
 }
 
-static void test_storvsp_sense(void)
+TEST(test_storvsp_sense, "storvsp: CHECK CONDITION with autosense; read-only")
 {
 	static const uint8_t r10_oob[10] = { 0x28, 0, 0, 0, 0x07, 0xff, 0, 0, 2 };
 	static const uint8_t w10[10] = { 0x2a, [8] = 1 };
@@ -624,22 +625,22 @@ static void test_storvsp_sense(void)
 	struct stor_env e;
 	uint64_t buf;
 
-	CHECK(env_init_lun(&e, 1, true) == 0);
+	ASSERT_EQ(0, env_init_lun(&e, 1, true));
 	buf = fake_alloc(&e.fg, 1);
 	/* An LBA past the end: an illegal request, 21/00. */
 	mk_srb(&vp, 0, r10_oob, 10, VSTOR_SRB_READ, 1024);
-	CHECK(srb(&e, &e.fc, &vp, buf) == VSTOR_STATUS_IO_DEVICE_ERROR);
+	ASSERT_EQ(VSTOR_STATUS_IO_DEVICE_ERROR, srb(&e, &e.fc, &vp, buf));
 	CHECK(failed_with(&vp, VSTOR_SRB_INVALID_REQUEST,
 			  SCSI_SENSE_ILLEGAL_REQUEST, 0x21, 0));
 	/* The read-only LUN: DATA PROTECT 27/00 is an ERROR. */
 	mk_srb(&vp, 1, w10, 10, VSTOR_SRB_WRITE, 512);
-	CHECK(srb(&e, &e.fc, &vp, buf) == VSTOR_STATUS_IO_DEVICE_ERROR);
+	ASSERT_EQ(VSTOR_STATUS_IO_DEVICE_ERROR, srb(&e, &e.fc, &vp, buf));
 	CHECK(failed_with(&vp, VSTOR_SRB_ERROR, SCSI_SENSE_DATA_PROTECT,
 			  0x27, 0));
 	env_destroy(&e);
 }
 
-static void test_storvsp_unmap_write_same(void)
+TEST(test_storvsp_unmap_write_same, "storvsp: WRITE SAME, its UNMAP bit, UNMAP")
 {
 	static const uint8_t ws[16] = { 0x93, [9] = 128, [13] = 64 };
 	static const uint8_t ws_unmap[16] = { 0x93, 0x08, [9] = 128, [13] = 8 };
@@ -657,18 +658,18 @@ static void test_storvsp_unmap_write_same(void)
 	for (i = 0; i < 512; i++)
 		p[i] = 0xc0 | (i & 0xf);
 	mk_srb(&vp, 0, ws, 16, VSTOR_SRB_WRITE, 512);
-	CHECK(srb(&e, &e.fc, &vp, buf) == 0);
-	CHECK(vp.srb.srb_status == VSTOR_SRB_SUCCESS);
-	CHECK(image_read(e.img, back, sizeof(back), 128 * 512) == 0);
+	ASSERT_EQ(0, srb(&e, &e.fc, &vp, buf));
+	ASSERT_EQ(VSTOR_SRB_SUCCESS, vp.srb.srb_status);
+	ASSERT_EQ(0, image_read(e.img, back, sizeof(back), 128 * 512));
 	for (i = 0; i < 64; i++)
 		CHECK(!memcmp(back + i * 512, p, 512));
 	/* WRITE SAME with UNMAP: the blocks read zero. */
 	mk_srb(&vp, 0, ws_unmap, 16, VSTOR_SRB_WRITE, 512);
-	CHECK(srb(&e, &e.fc, &vp, buf) == 0);
-	CHECK(vp.srb.srb_status == VSTOR_SRB_SUCCESS);
-	CHECK(image_read(e.img, back, 8 * 512, 128 * 512) == 0);
+	ASSERT_EQ(0, srb(&e, &e.fc, &vp, buf));
+	ASSERT_EQ(VSTOR_SRB_SUCCESS, vp.srb.srb_status);
+	ASSERT_EQ(0, image_read(e.img, back, 8 * 512, 128 * 512));
 	CHECK(all_zero(back, 8 * 512));
-	CHECK(image_read(e.img, back, 512, 136 * 512) == 0);
+	ASSERT_EQ(0, image_read(e.img, back, 512, 136 * 512));
 	CHECK(!memcmp(back, p, 512));
 	/* UNMAP of two ranges. */
 	memset(p, 0, 40);
@@ -680,18 +681,19 @@ static void test_storvsp_unmap_write_same(void)
 	p[24 + 11] = 8;
 	mk_srb(&vp, 0, unmap, 10, VSTOR_SRB_WRITE, 40);
 	vp.srb.data.cdb[8] = 40;
-	CHECK(srb(&e, &e.fc, &vp, buf) == 0);
-	CHECK(vp.srb.srb_status == VSTOR_SRB_SUCCESS);
-	CHECK(image_read(e.img, back, 16 * 512, 200 * 512) == 0);
+	ASSERT_EQ(0, srb(&e, &e.fc, &vp, buf));
+	ASSERT_EQ(VSTOR_SRB_SUCCESS, vp.srb.srb_status);
+	ASSERT_EQ(0, image_read(e.img, back, 16 * 512, 200 * 512));
 	CHECK(all_zero(back, 16 * 512));
-	CHECK(image_read(e.img, back, 9 * 512, 256 * 512) == 0);
+	ASSERT_EQ(0, image_read(e.img, back, 9 * 512, 256 * 512));
 	CHECK(all_zero(back, 8 * 512) && !all_zero(back + 8 * 512, 512));
 	CHECK(e.ctrl->stats.unmaps == 2 && e.ctrl->stats.writes == 1);
 	env_destroy(&e);
 }
 
 /* Sub-channels: asked on the primary, served like it. */
-static void test_storvsp_sub_channels(void)
+TEST(test_storvsp_sub_channels,
+     "storvsp: CREATE_SUB_CHANNELS offers, SRBs on a sub-channel")
 {
 	static const uint8_t r10[10] = { 0x28, [8] = 1 };
 	struct vmbus_msg_offer subs[4];
@@ -701,42 +703,42 @@ static void test_storvsp_sub_channels(void)
 	uint64_t buf;
 	int n = 0;
 
-	CHECK(env_init(&e) == 0);
-	CHECK(simple(&e, VSTOR_OP_BEGIN_INITIALIZATION) == 0);
+	ASSERT_EQ(0, env_init(&e));
+	ASSERT_EQ(0, simple(&e, VSTOR_OP_BEGIN_INITIALIZATION));
 	vp.sub_channel_count = 2;
 	CHECK(request(&e, VSTOR_OP_CREATE_SUB_CHANNELS, &vp) ==
 	      VSTOR_STATUS_INVALID_DEVICE_STATE);
-	CHECK(version(&e, VSTOR_VERSION_WIN10) == 0);
-	CHECK(request(&e, VSTOR_OP_QUERY_PROPERTIES, &vp) == 0);
-	CHECK(simple(&e, VSTOR_OP_END_INITIALIZATION) == 0);
+	ASSERT_EQ(0, version(&e, VSTOR_VERSION_WIN10));
+	ASSERT_EQ(0, request(&e, VSTOR_OP_QUERY_PROPERTIES, &vp));
+	ASSERT_EQ(0, simple(&e, VSTOR_OP_END_INITIALIZATION));
 	memset(&vp, 0, sizeof(vp));
 	vp.sub_channel_count = 5;
 	CHECK(request(&e, VSTOR_OP_CREATE_SUB_CHANNELS, &vp) ==
 	      VSTOR_STATUS_INVALID_PARAMETER);
 	vp.sub_channel_count = 2;
-	CHECK(request(&e, VSTOR_OP_CREATE_SUB_CHANNELS, &vp) == 0);
+	ASSERT_EQ(0, request(&e, VSTOR_OP_CREATE_SUB_CHANNELS, &vp));
 	while (n < 4 && fake_recv_type(&e.fg, VMBUS_MSG_OFFERCHANNEL, &subs[n],
 				       sizeof(subs[n])) == sizeof(subs[n]))
 		n++;
-	CHECK(n == 2);
+	ASSERT_EQ(2, n);
 	CHECK(subs[0].sub_channel_index == 1 && subs[1].sub_channel_index == 2);
 	CHECK(hv_guid_equal(&subs[0].if_instance, &e.offers[0].if_instance));
 	vp.sub_channel_count = 1;
 	CHECK(request(&e, VSTOR_OP_CREATE_SUB_CHANNELS, &vp) ==
 	      VSTOR_STATUS_INVALID_DEVICE_STATE);
-	CHECK(fake_open(&e.fg, &subs[1], &sc, 8, 8) == 0);
+	ASSERT_EQ(0, fake_open(&e.fg, &subs[1], &sc, 8, 8));
 	/* The handshake belongs to the primary. */
 	e.id++;
 	memset(&vp, 0, sizeof(vp));
 	vp.operation = VSTOR_OP_BEGIN_INITIALIZATION;
 	send_vp(&e, &sc, e.id, &vp, sizeof(vp));
-	CHECK(recv_comp(&sc, e.id, &vp) == VSTOR_STATUS_INVALID_DEVICE_STATE);
+	ASSERT_EQ(VSTOR_STATUS_INVALID_DEVICE_STATE, recv_comp(&sc, e.id, &vp));
 	buf = fake_alloc(&e.fg, 1);
 	mk_srb(&vp, 0, r10, 10, VSTOR_SRB_READ, 512);
 	CHECK(srb(&e, &sc, &vp, buf) == 0 &&
 	      vp.srb.srb_status == VSTOR_SRB_SUCCESS);
-	CHECK(gring_used(&e.fc.in) == 0);	/* answered where asked */
-	CHECK(fake_host_channel(&e.fg, sc.relid)->stats.rx_packets == 2);
+	ASSERT_EQ(0, gring_used(&e.fc.in));	/* answered where asked */
+	ASSERT_EQ(2, fake_host_channel(&e.fg, sc.relid)->stats.rx_packets);
 	env_destroy(&e);
 }
 
@@ -744,7 +746,8 @@ static void test_storvsp_sub_channels(void)
  * A full inbound ring: answers wait, the channel stops taking requests,
  * and once the guest reads and signals everything is answered, in order.
  */
-static void test_storvsp_back_pressure(void)
+TEST(test_storvsp_back_pressure,
+     "storvsp: full inbound ring: answers wait, none dropped")
 {
 	enum { N = 60, READS = 4 };
 	static const uint8_t r10[10] = { 0x28, [8] = 1 };
@@ -756,8 +759,8 @@ static void test_storvsp_back_pressure(void)
 	uint64_t buf, next = 1;
 
 	/* 4 KiB inbound: 46 answers of 88 bytes fit. */
-	CHECK(env_init_rings(&e, 8, 2) == 0);
-	CHECK(handshake(&e) == 0);
+	ASSERT_EQ(0, env_init_rings(&e, 8, 2));
+	ASSERT_EQ(0, handshake(&e));
 	ch = fake_host_channel(&e.fg, e.fc.relid);
 	buf = fake_alloc(&e.fg, 1);
 	for (i = 0; i < READS; i++) {
@@ -778,12 +781,12 @@ static void test_storvsp_back_pressure(void)
 			if (recv_vp(&e.fc, &d, &vp) < 0)
 				break;
 		}
-		CHECK(vp.srb.srb_status == VSTOR_SRB_SUCCESS);
+		ASSERT_EQ(VSTOR_SRB_SUCCESS, vp.srb.srb_status);
 		if (d.trans_id >= 5000) {
 			reads++;
 			continue;
 		}
-		CHECK(d.trans_id == next);
+		ASSERT_EQ(next, d.trans_id);
 		next++;
 		got++;
 	}
@@ -793,48 +796,45 @@ static void test_storvsp_back_pressure(void)
 	env_destroy(&e);
 }
 
-static void test_storvsp_faults(void)
+TEST_F(stor, test_storvsp_faults,
+     "storvsp: fault injection bad-length, bad-id, bad-status")
 {
 	struct vmbus_packet_desc d;
 	struct vstor_packet vp;
 	struct hv_buf out = { 0 };
-	struct stor_env e;
 	uint64_t id;
 
-	CHECK(env_init(&e) == 0);
-	CHECK(handshake(&e) == 0);
-	fake_ctl(&e.fg, "fault storvsc bad-length", &out);
+	fake_ctl(&f->fg, "fault storvsc bad-length", &out);
 	CHECK(out.s && !strcmp(out.s, "OK\n"));
 	mk_srb(&vp, 0, cdb_tur, 6, VSTOR_SRB_UNKNOWN, 0);
-	id = ++e.id;
-	send_srb(&e, &e.fc, id, &vp, 0, 0);
+	id = ++f->id;
+	send_srb(f, &f->fc, id, &vp, 0, 0);
 	/* A short COMP for the request, then the real one. */
-	CHECK(recv_vp(&e.fc, &d, &vp) == 32 && d.trans_id == id &&
+	CHECK(recv_vp(&f->fc, &d, &vp) == 32 && d.trans_id == id &&
 	      d.type == VMBUS_PKT_COMP);
-	CHECK(recv_comp(&e.fc, id, &vp) == 0);
-	fake_ctl(&e.fg, "fault storvsc bad-id 1", &out);
+	ASSERT_EQ(0, recv_comp(&f->fc, id, &vp));
+	fake_ctl(&f->fg, "fault storvsc bad-id 1", &out);
 	mk_srb(&vp, 0, cdb_tur, 6, VSTOR_SRB_UNKNOWN, 0);
-	id = ++e.id;
-	send_srb(&e, &e.fc, id, &vp, 0, 0);
-	CHECK(recv_vp(&e.fc, &d, &vp) == sizeof(vp) && d.trans_id == ~id);
-	CHECK(recv_comp(&e.fc, id, &vp) == 0);
-	fake_ctl(&e.fg, "fault storvsc bad-status 2", &out);
+	id = ++f->id;
+	send_srb(f, &f->fc, id, &vp, 0, 0);
+	CHECK(recv_vp(&f->fc, &d, &vp) == sizeof(vp) && d.trans_id == ~id);
+	ASSERT_EQ(0, recv_comp(&f->fc, id, &vp));
+	fake_ctl(&f->fg, "fault storvsc bad-status 2", &out);
 	mk_srb(&vp, 0, cdb_tur, 6, VSTOR_SRB_UNKNOWN, 0);
-	CHECK(srb(&e, &e.fc, &vp, 0) == VSTOR_STATUS_IO_DEVICE_ERROR &&
+	CHECK(srb(f, &f->fc, &vp, 0) == VSTOR_STATUS_IO_DEVICE_ERROR &&
 	      vp.srb.srb_status == 0x3f);
 	mk_srb(&vp, 0, cdb_tur, 6, VSTOR_SRB_UNKNOWN, 0);
-	CHECK(srb(&e, &e.fc, &vp, 0) == 0 &&
+	CHECK(srb(f, &f->fc, &vp, 0) == 0 &&
 	      vp.srb.data_transfer_length > 0);
 	/* Used up: back to normal. */
 	mk_srb(&vp, 0, cdb_tur, 6, VSTOR_SRB_UNKNOWN, 0);
-	CHECK(srb(&e, &e.fc, &vp, 0) == 0 &&
+	CHECK(srb(f, &f->fc, &vp, 0) == 0 &&
 	      vp.srb.srb_status == VSTOR_SRB_SUCCESS);
-	CHECK(gring_used(&e.fc.in) == 0);
-	CHECK(e.fg.h.stor.faults_sent == 4);
-	fake_ctl(&e.fg, "fault storvsc bad-luck", &out);
+	ASSERT_EQ(0, gring_used(&f->fc.in));
+	ASSERT_EQ(4, f->fg.stor->faults_sent);
+	fake_ctl(&f->fg, "fault storvsc bad-luck", &out);
 	CHECK(!strncmp(out.s, "ERR", 3));
 	hv_buf_free(&out);
-	env_destroy(&e);
 }
 
 static bool stat_is(struct stor_env *e, const char *line)
@@ -850,7 +850,8 @@ static const uint8_t cdb_r10[10] = { 0x28, 0, 0, 0, 0, 8, 0, 0, 8, 0 };
 static const uint8_t cdb_w10[10] = { 0x2a, 0, 0, 0, 0, 8, 0, 0, 8, 0 };
 static const uint8_t cdb_sense[6] = { 0x03, 0, 0, 0, 18, 0 };
 
-static void test_storvsp_fault_medium_error(void)
+TEST(test_storvsp_fault_medium_error,
+     "storvsp: fault medium-error: READ 03/11/00, WRITE 03/0c/00")
 {
 	static uint8_t file[4096];
 	struct hv_buf out = { 0 };
@@ -870,13 +871,13 @@ static void test_storvsp_fault_medium_error(void)
 	/* READ: MEDIUM ERROR 11/00, no data in the guest's buffer. */
 	memset(p, 0xee, 4096);
 	mk_srb(&vp, 0, cdb_r10, 10, VSTOR_SRB_READ, 4096);
-	CHECK(srb(&e, &e.fc, &vp, buf) == VSTOR_STATUS_IO_DEVICE_ERROR);
+	ASSERT_EQ(VSTOR_STATUS_IO_DEVICE_ERROR, srb(&e, &e.fc, &vp, buf));
 	CHECK(failed_with(&vp, VSTOR_SRB_ERROR, SCSI_SENSE_MEDIUM_ERROR,
 			  0x11, 0x00));
 	CHECK(p[0] == 0xee && p[4095] == 0xee);
 	/* WRITE: MEDIUM ERROR 0c/00, the image unchanged. */
 	mk_srb(&vp, 0, cdb_w10, 10, VSTOR_SRB_WRITE, 4096);
-	CHECK(srb(&e, &e.fc, &vp, buf) == VSTOR_STATUS_IO_DEVICE_ERROR);
+	ASSERT_EQ(VSTOR_STATUS_IO_DEVICE_ERROR, srb(&e, &e.fc, &vp, buf));
 	CHECK(failed_with(&vp, VSTOR_SRB_ERROR, SCSI_SENSE_MEDIUM_ERROR,
 			  0x0c, 0x00));
 	CHECK(image_read(e.img, file, sizeof(file), 8 * 512) == 0 &&
@@ -917,7 +918,8 @@ static bool tur_ok(struct stor_env *e, uint8_t lun)
 	       vp.srb.srb_status == VSTOR_SRB_SUCCESS && !vp.srb.scsi_status;
 }
 
-static void test_storvsp_fault_unit_attention(void)
+TEST(test_storvsp_fault_unit_attention,
+     "storvsp: fault ua-*: one UNIT ATTENTION per LUN, COUNT in all")
 {
 	struct hv_buf out = { 0 };
 	struct vstor_packet vp;
@@ -925,7 +927,7 @@ static void test_storvsp_fault_unit_attention(void)
 	uint64_t buf;
 	uint8_t *p;
 
-	CHECK(env_init_lun(&e, 3, false) == 0);
+	ASSERT_EQ(0, env_init_lun(&e, 3, false));
 	buf = fake_alloc(&e.fg, 1);
 	p = fake_ptr(&e.fg, buf);
 	CHECK(!strcmp(fake_ctl(&e.fg, "fault storvsc ua-luns-changed 5",
@@ -948,7 +950,7 @@ static void test_storvsp_fault_unit_attention(void)
 	      p[2] == SCSI_SENSE_UNIT_ATTENTION && p[12] == 0x3f &&
 	      p[13] == 0x0e);
 	CHECK(tur_ok(&e, 3));
-	CHECK(e.fg.h.stor.fault_count == 3);
+	ASSERT_EQ(3, e.fg.stor->fault_count);
 	/* COUNT commands in all. */
 	fake_ctl(&e.fg, "fault storvsc ua-capacity-changed", &out);
 	CHECK(tur_ua(&e, 3, 0x2a, 0x09));
@@ -964,44 +966,41 @@ static void test_storvsp_fault_unit_attention(void)
 	env_destroy(&e);
 }
 
-static void test_storvsp_fault_bad_scsi_status_sense(void)
+TEST_F(stor, test_storvsp_fault_bad_scsi_status_sense,
+     "storvsp: fault bad-scsi-status, bad-sense")
 {
 	struct hv_buf out = { 0 };
 	struct vstor_packet vp;
-	struct stor_env e;
 	unsigned int i;
 
-	CHECK(env_init(&e) == 0);
-	CHECK(handshake(&e) == 0);
-	fake_ctl(&e.fg, "fault storvsc bad-scsi-status", &out);
+	fake_ctl(&f->fg, "fault storvsc bad-scsi-status", &out);
 	mk_srb(&vp, 0, cdb_tur, 6, VSTOR_SRB_UNKNOWN, 0);
-	CHECK(srb(&e, &e.fc, &vp, 0) == VSTOR_STATUS_SUCCESS &&
+	CHECK(srb(f, &f->fc, &vp, 0) == VSTOR_STATUS_SUCCESS &&
 	      vp.srb.srb_status == VSTOR_SRB_SUCCESS &&
 	      vp.srb.scsi_status == 0x7e && !vp.srb.sense_info_length &&
 	      !vp.srb.data_transfer_length);
-	CHECK(tur_ok(&e, 0));
-	fake_ctl(&e.fg, "fault storvsc bad-sense 2", &out);
+	CHECK(tur_ok(f, 0));
+	fake_ctl(&f->fg, "fault storvsc bad-sense 2", &out);
 	mk_srb(&vp, 0, cdb_tur, 6, VSTOR_SRB_UNKNOWN, 0);
-	CHECK(srb(&e, &e.fc, &vp, 0) == VSTOR_STATUS_IO_DEVICE_ERROR);
+	ASSERT_EQ(VSTOR_STATUS_IO_DEVICE_ERROR, srb(f, &f->fc, &vp, 0));
 	CHECK(vp.srb.srb_status ==
 	      (VSTOR_SRB_ERROR | VSTOR_SRB_STATUS_AUTOSENSE_VALID) &&
 	      vp.srb.scsi_status == SCSI_STATUS_CHECK_CONDITION &&
 	      vp.srb.sense_info_length == VSTOR_SRB_SENSE_SIZE &&
 	      !vp.srb.data_transfer_length && !vp.srb.data.sense_data[0]);
 	for (i = 1; i < VSTOR_SRB_SENSE_SIZE; i++)
-		CHECK(vp.srb.data.sense_data[i] == 0xa5);
+		ASSERT_EQ(0xa5, vp.srb.data.sense_data[i]);
 	/* No more sense than the guest offered room for. */
 	mk_srb(&vp, 0, cdb_tur, 6, VSTOR_SRB_UNKNOWN, 0);
 	vp.srb.sense_info_length = 8;
-	CHECK(srb(&e, &e.fc, &vp, 0) == VSTOR_STATUS_IO_DEVICE_ERROR &&
+	CHECK(srb(f, &f->fc, &vp, 0) == VSTOR_STATUS_IO_DEVICE_ERROR &&
 	      vp.srb.sense_info_length == 8 && !vp.srb.data.sense_data[0] &&
 	      vp.srb.data.sense_data[7] == 0xa5 &&
 	      all_zero(vp.srb.data.sense_data + 8, VSTOR_SRB_SENSE_SIZE - 8));
-	CHECK(tur_ok(&e, 0));
-	CHECK(stat_is(&e, "storvsp.fault.bad-scsi-status=1\n"));
-	CHECK(stat_is(&e, "storvsp.fault.bad-sense=2\n"));
+	CHECK(tur_ok(f, 0));
+	CHECK(stat_is(f, "storvsp.fault.bad-scsi-status=1\n"));
+	CHECK(stat_is(f, "storvsp.fault.bad-sense=2\n"));
 	hv_buf_free(&out);
-	env_destroy(&e);
 }
 
 /* An illegal request of @len bytes in: INVALID_REQUEST, 05/@asc/00. */
@@ -1019,7 +1018,8 @@ static bool illegal(struct stor_env *e, const uint8_t *cdb, uint8_t cdb_len,
 }
 
 /* What Hyper-V does not support it answers as an illegal request. */
-static void test_storvsp_illegal_requests(void)
+TEST_F(stor, test_storvsp_illegal_requests,
+     "storvsp: unsupported opcode, page, service action: 05/20, 05/24")
 {
 	static const uint8_t opcode[6] = { 0xc7 };
 	static const uint8_t vpd99[6] = { 0x12, 1, 0x99, 0, 64, 0 };
@@ -1029,91 +1029,86 @@ static void test_storvsp_illegal_requests(void)
 	static const uint8_t r10_0[10] = { 0x28 };
 	static const uint8_t r16_big[16] = { 0x88, [13] = 16 };
 	struct vstor_packet vp;
-	struct stor_env e;
 	uint64_t buf;
 	uint8_t *p;
 
-	CHECK(env_init(&e) == 0);
-	CHECK(handshake(&e) == 0);
-	CHECK(illegal(&e, opcode, 6, 0, 0x20));	/* invalid opcode */
-	CHECK(illegal(&e, vpd99, 6, 64, 0x24));	/* invalid field in CDB */
-	CHECK(illegal(&e, page1c, 6, 64, 0x24));
-	CHECK(illegal(&e, saved, 10, 64, 0x24));
-	CHECK(illegal(&e, sa12, 16, 32, 0x24));
-	CHECK(illegal(&e, r10_0, 10, 0, 0x21));	/* no blocks */
-	CHECK(illegal(&e, r16_big, 16, 4096, 0x21)); /* buffer too small */
+	CHECK(illegal(f, opcode, 6, 0, 0x20));	/* invalid opcode */
+	CHECK(illegal(f, vpd99, 6, 64, 0x24));	/* invalid field in CDB */
+	CHECK(illegal(f, page1c, 6, 64, 0x24));
+	CHECK(illegal(f, saved, 10, 64, 0x24));
+	CHECK(illegal(f, sa12, 16, 32, 0x24));
+	CHECK(illegal(f, r10_0, 10, 0, 0x21));	/* no blocks */
+	CHECK(illegal(f, r16_big, 16, 4096, 0x21)); /* buffer too small */
 	/* REQUEST SENSE: the last error, cleared by a command that works. */
-	buf = fake_alloc(&e.fg, 1);
-	p = fake_ptr(&e.fg, buf);
+	buf = fake_alloc(&f->fg, 1);
+	p = fake_ptr(&f->fg, buf);
 	mk_srb(&vp, 0, cdb_sense, 6, VSTOR_SRB_READ, 18);
-	CHECK(srb(&e, &e.fc, &vp, buf) == 0);
+	ASSERT_EQ(0, srb(f, &f->fc, &vp, buf));
 	CHECK(p[0] == 0x70 && p[2] == SCSI_SENSE_ILLEGAL_REQUEST &&
 	      p[12] == 0x21);
-	CHECK(tur_ok(&e, 0));
+	CHECK(tur_ok(f, 0));
 	mk_srb(&vp, 0, cdb_sense, 6, VSTOR_SRB_READ, 18);
-	CHECK(srb(&e, &e.fc, &vp, buf) == 0);
+	ASSERT_EQ(0, srb(f, &f->fc, &vp, buf));
 	CHECK(p[0] == 0x70 && !p[2] && !p[12]);
-	CHECK(e.ctrl->stats.errors == 7);
-	env_destroy(&e);
+	ASSERT_EQ(7, f->ctrl->stats.errors);
 }
 
 /* An error of the image file: MEDIUM ERROR 00/00, as Hyper-V's disk. */
-static void test_storvsp_io_error(void)
+TEST_F(stor, test_storvsp_io_error,
+     "storvsp: an I/O error of the image: MEDIUM ERROR 00/00")
 {
 	struct vstor_packet vp;
-	struct stor_env e;
 	uint64_t buf;
 	int fd;
 
-	CHECK(env_init(&e) == 0);
-	CHECK(handshake(&e) == 0);
-	buf = fake_alloc(&e.fg, 1);
+	buf = fake_alloc(&f->fg, 1);
 	/* Writes to a read-only descriptor fail with EBADF. */
-	fd = open(e.img, O_RDONLY);
-	CHECK(fd >= 0 && dup2(fd, e.ctrl->luns[0]->disk.fd) >= 0);
+	fd = open(f->img, O_RDONLY);
+	CHECK(fd >= 0 && dup2(fd, f->ctrl->luns[0]->disk.fd) >= 0);
 	close(fd);
 	mk_srb(&vp, 0, cdb_w10, 10, VSTOR_SRB_WRITE, 4096);
-	CHECK(srb(&e, &e.fc, &vp, buf) == VSTOR_STATUS_IO_DEVICE_ERROR);
+	ASSERT_EQ(VSTOR_STATUS_IO_DEVICE_ERROR, srb(f, &f->fc, &vp, buf));
 	CHECK(failed_with(&vp, VSTOR_SRB_ERROR, SCSI_SENSE_MEDIUM_ERROR, 0, 0));
 	mk_srb(&vp, 0, cdb_r10, 10, VSTOR_SRB_READ, 4096);
-	CHECK(srb(&e, &e.fc, &vp, buf) == 0 &&
+	CHECK(srb(f, &f->fc, &vp, buf) == 0 &&
 	      vp.srb.srb_status == VSTOR_SRB_SUCCESS);
-	env_destroy(&e);
 }
 
 /*
  * Hot-plug as Hyper-V signals it: ENUMERATE_BUS (status 0, no completion
  * asked) once the handshake is done, never before; no unit attention.
  */
-static void test_storvsp_hotplug_signal(void)
+TEST(test_storvsp_hotplug_signal,
+     "storvsp: hot-plug: ENUMERATE_BUS once ready, no unit attention")
 {
 	struct vmbus_packet_desc d;
 	struct vstor_packet vp;
 	struct stor_env e;
 
-	CHECK(env_init(&e) == 0);
-	CHECK(make_image(e.img2, false) == 0);
-	CHECK(add_disk(&e, e.img2, 1, false) == 0);	/* before the handshake */
-	CHECK(gring_used(&e.fc.in) == 0);
-	CHECK(handshake(&e) == 0);
-	CHECK(gring_used(&e.fc.in) == 0);
-	CHECK(storvsp_disk_remove(e.ctrl, 1) == 0);
+	ASSERT_EQ(0, env_init(&e));
+	ASSERT_EQ(0, make_image(e.img2, false));
+	ASSERT_EQ(0, add_disk(&e, e.img2, 1, false));	/* before the handshake */
+	ASSERT_EQ(0, gring_used(&e.fc.in));
+	ASSERT_EQ(0, handshake(&e));
+	ASSERT_EQ(0, gring_used(&e.fc.in));
+	ASSERT_EQ(0, storvsp_disk_remove(e.ctrl, 1));
 	CHECK(recv_vp(&e.fc, &d, &vp) == sizeof(vp) &&
 	      d.type == VMBUS_PKT_DATA_INBAND && !d.trans_id && !d.flags &&
 	      vp.operation == VSTOR_OP_ENUMERATE_BUS && !vp.flags &&
 	      vp.status == VSTOR_STATUS_SUCCESS && all_zero(vp.body,
 							    sizeof(vp.body)));
-	CHECK(add_disk(&e, e.img2, 2, false) == 0);
+	ASSERT_EQ(0, add_disk(&e, e.img2, 2, false));
 	CHECK(recv_vp(&e.fc, &d, &vp) == sizeof(vp) &&
 	      vp.operation == VSTOR_OP_ENUMERATE_BUS);
-	CHECK(gring_used(&e.fc.in) == 0);
+	ASSERT_EQ(0, gring_used(&e.fc.in));
 	/* The LUNs that stayed and the new one: no UNIT ATTENTION. */
 	CHECK(tur_ok(&e, 0) && tur_ok(&e, 2));
 	env_destroy(&e);
 }
 
 /* no-completion: the I/O is done, the answer never comes; close frees it. */
-static void test_storvsp_fault_no_completion(void)
+TEST_F(stor, test_storvsp_fault_no_completion,
+     "storvsp: fault no-completion: held, freed by close or rescind")
 {
 	struct vmbus_msg_relid close = {
 		.header.msgtype = VMBUS_MSG_CLOSECHANNEL,
@@ -1122,46 +1117,42 @@ static void test_storvsp_fault_no_completion(void)
 	struct hv_buf out = { 0 };
 	struct vmbus_msg_relid resc;
 	struct vstor_packet vp;
-	struct stor_env e;
 	uint64_t buf;
 
-	CHECK(env_init(&e) == 0);
-	CHECK(handshake(&e) == 0);
-	buf = fake_alloc(&e.fg, 1);
-	fake_ctl(&e.fg, "fault storvsc no-completion 2", &out);
-	memset(fake_ptr(&e.fg, buf), 0xee, 4096);
+	buf = fake_alloc(&f->fg, 1);
+	fake_ctl(&f->fg, "fault storvsc no-completion 2", &out);
+	memset(fake_ptr(&f->fg, buf), 0xee, 4096);
 	mk_srb(&vp, 0, cdb_r10, 10, VSTOR_SRB_READ, 4096);
-	send_srb(&e, &e.fc, 500, &vp, buf, 4096);
+	send_srb(f, &f->fc, 500, &vp, buf, 4096);
 	mk_srb(&vp, 0, cdb_tur, 6, VSTOR_SRB_UNKNOWN, 0);
-	send_srb(&e, &e.fc, 501, &vp, 0, 0);
-	drain_io(&e);
-	CHECK(gring_used(&e.fc.in) == 0);
-	CHECK(e.ctrl->inflight == 0 && e.fg.h.stor.held == 2);
-	CHECK(image_read(e.img, file, sizeof(file), 8 * 512) == 0 &&
-	      !memcmp(fake_ptr(&e.fg, buf), file, sizeof(file)));
-	CHECK(stat_is(&e, "storvsp.held=2\n"));
-	CHECK(tur_ok(&e, 0));
+	send_srb(f, &f->fc, 501, &vp, 0, 0);
+	drain_io(f);
+	ASSERT_EQ(0, gring_used(&f->fc.in));
+	CHECK(f->ctrl->inflight == 0 && f->fg.stor->held == 2);
+	CHECK(image_read(f->img, file, sizeof(file), 8 * 512) == 0 &&
+	      !memcmp(fake_ptr(&f->fg, buf), file, sizeof(file)));
+	CHECK(stat_is(f, "storvsp.held=2\n"));
+	CHECK(tur_ok(f, 0));
 	/* Resets do not release them, a close does. */
-	CHECK(simple(&e, VSTOR_OP_RESET_BUS) == 0);
-	CHECK(gring_used(&e.fc.in) == 0 && e.fg.h.stor.held == 2);
-	close.child_relid = e.fc.relid;
-	fake_post(&e.fg, 1, &close, sizeof(close));
-	CHECK(e.fg.h.stor.held == 0 && e.ctrl->refs == 1);
+	ASSERT_EQ(0, simple(f, VSTOR_OP_RESET_BUS));
+	CHECK(gring_used(&f->fc.in) == 0 && f->fg.stor->held == 2);
+	close.child_relid = f->fc.relid;
+	fake_post(&f->fg, 1, &close, sizeof(close));
+	CHECK(f->fg.stor->held == 0 && f->ctrl->refs == 1);
 	/* A rescind is not held up by them either. */
-	CHECK(fake_open(&e.fg, &e.offers[0], &e.fc, 8, 8) == 0);
-	CHECK(handshake(&e) == 0);
-	fake_ctl(&e.fg, "fault storvsc no-completion", &out);
+	ASSERT_EQ(0, fake_open(&f->fg, &f->offers[0], &f->fc, 8, 8));
+	ASSERT_EQ(0, handshake(f));
+	fake_ctl(&f->fg, "fault storvsc no-completion", &out);
 	mk_srb(&vp, 0, cdb_tur, 6, VSTOR_SRB_UNKNOWN, 0);
-	send_srb(&e, &e.fc, 502, &vp, 0, 0);
-	CHECK(e.fg.h.stor.held == 1);
-	CHECK(vmbus_server_rescind(&e.fg.h.srv, &e.offers[0].if_instance) ==
+	send_srb(f, &f->fc, 502, &vp, 0, 0);
+	ASSERT_EQ(1, f->fg.stor->held);
+	CHECK(vmbus_server_rescind(&f->fg.h.srv, &f->offers[0].if_instance) ==
 	      0);
-	CHECK(fake_recv_type(&e.fg, VMBUS_MSG_RESCIND_CHANNELOFFER, &resc,
+	CHECK(fake_recv_type(&f->fg, VMBUS_MSG_RESCIND_CHANNELOFFER, &resc,
 			     sizeof(resc)) == sizeof(resc));
-	CHECK(e.fg.h.stor.held == 0);
-	CHECK(stat_is(&e, "storvsp.fault.no-completion=3\n"));
+	ASSERT_EQ(0, f->fg.stor->held);
+	CHECK(stat_is(f, "storvsp.fault.no-completion=3\n"));
 	hv_buf_free(&out);
-	env_destroy(&e);
 }
 
 /*
@@ -1169,48 +1160,45 @@ static void test_storvsp_fault_no_completion(void)
  * the next request on the primary, which first gets the late answer (with
  * the old id) and the offers, then its own answer.
  */
-static void test_storvsp_fault_subchannel_late(void)
+TEST_F(stor, test_storvsp_fault_subchannel_late,
+       "storvsp: fault subchannel-late: answer and offers come late")
 {
 	struct vmbus_msg_offer sub;
 	struct hv_buf out = { 0 };
 	struct vstor_packet vp = { 0 };
-	struct stor_env e;
 	uint64_t late_id;
 
-	CHECK(env_init(&e) == 0);
-	CHECK(handshake(&e) == 0);
-	fake_ctl(&e.fg, "fault storvsc subchannel-late", &out);
-	late_id = ++e.id;
+	fake_ctl(&f->fg, "fault storvsc subchannel-late", &out);
+	late_id = ++f->id;
 	vp.operation = VSTOR_OP_CREATE_SUB_CHANNELS;
 	vp.flags = VSTOR_FLAG_REQUEST_COMPLETION;
 	vp.sub_channel_count = 1;
-	send_vp(&e, &e.fc, late_id, &vp, sizeof(vp));
-	CHECK(gring_used(&e.fc.in) == 0);
-	CHECK(fake_recv_type(&e.fg, VMBUS_MSG_OFFERCHANNEL, &sub,
+	send_vp(f, &f->fc, late_id, &vp, sizeof(vp));
+	ASSERT_EQ(0, gring_used(&f->fc.in));
+	CHECK(fake_recv_type(&f->fg, VMBUS_MSG_OFFERCHANNEL, &sub,
 			     sizeof(sub)) < 0);
 	mk_srb(&vp, 0, cdb_tur, 6, VSTOR_SRB_UNKNOWN, 0);
-	send_srb(&e, &e.fc, ++e.id, &vp, 0, 0);
-	drain_io(&e);
-	CHECK(recv_comp(&e.fc, late_id, &vp) == VSTOR_STATUS_SUCCESS);
-	CHECK(fake_recv_type(&e.fg, VMBUS_MSG_OFFERCHANNEL, &sub,
+	send_srb(f, &f->fc, ++f->id, &vp, 0, 0);
+	drain_io(f);
+	CHECK(recv_comp(&f->fc, late_id, &vp) == VSTOR_STATUS_SUCCESS);
+	CHECK(fake_recv_type(&f->fg, VMBUS_MSG_OFFERCHANNEL, &sub,
 			     sizeof(sub)) == sizeof(sub) &&
 	      sub.sub_channel_index == 1);
-	CHECK(recv_comp(&e.fc, e.id, &vp) == 0 &&
+	CHECK(recv_comp(&f->fc, f->id, &vp) == 0 &&
 	      vp.srb.srb_status == VSTOR_SRB_SUCCESS);
 	/* Held once per fault: the next request is answered at once. */
-	CHECK(tur_ok(&e, 0));
-	CHECK(stat_is(&e, "storvsp.fault.subchannel-late=1\n"));
+	CHECK(tur_ok(f, 0));
+	CHECK(stat_is(f, "storvsp.fault.subchannel-late=1\n"));
 	hv_buf_free(&out);
-	env_destroy(&e);
 }
 
 /* Bad arguments: a clear error, nothing armed. */
-static void test_storvsp_fault_args(void)
+TEST(test_storvsp_fault_args, "storvsp: fault storvsc: bad arguments refused")
 {
 	struct hv_buf out = { 0 };
 	struct stor_env e;
 
-	CHECK(env_init(&e) == 0);
+	ASSERT_EQ(0, env_init(&e));
 	CHECK(strstr(fake_ctl(&e.fg, "fault storvsc medium-errors", &out),
 		     "ERR unknown storvsc fault, expected bad-length|"));
 	CHECK(strstr(fake_ctl(&e.fg, "fault storvsc no-completion 0", &out),
@@ -1219,8 +1207,8 @@ static void test_storvsp_fault_args(void)
 		     "ERR bad count"));
 	CHECK(!strncmp(fake_ctl(&e.fg, "fault storvsc ua-luns-changed 1 2",
 				&out), "ERR", 3));
-	CHECK(e.fg.h.stor.fault == STORVSP_FAULT_NONE &&
-	      !e.fg.h.stor.fault_count);
+	CHECK(e.fg.stor->fault == STORVSP_FAULT_NONE &&
+	      !e.fg.stor->fault_count);
 	hv_buf_free(&out);
 	env_destroy(&e);
 }
@@ -1244,66 +1232,64 @@ static bool got_enumerate(struct stor_env *e)
 	       vp.operation == VSTOR_OP_ENUMERATE_BUS;
 }
 
-static void test_storvsp_disk_add_remove(void)
+TEST_F(stor, test_storvsp_disk_add_remove,
+     "storvsp: disk add/remove, ENUMERATE_BUS, list, stats")
 {
 	static const uint8_t r10[10] = { 0x28, [8] = 8 };
 	char guid[HV_GUID_STR_LEN + 1], spec[64];
 	struct hv_buf out = { 0 };
 	struct vstor_packet vp;
-	struct stor_env e;
 	uint64_t buf, id;
 
-	CHECK(env_init(&e) == 0);
-	CHECK(handshake(&e) == 0);
-	CHECK(make_image(e.img2, false) == 0);
-	hv_guid_format(&e.offers[0].if_instance, guid);
-	snprintf(spec, sizeof(spec), "%s,ro,lun=2", e.img2);
-	CHECK(!strcmp(ctl(&e, "disk add %s %s", spec, guid, &out),
+	ASSERT_EQ(0, make_image(f->img2, false));
+	hv_guid_format(&f->offers[0].if_instance, guid);
+	snprintf(spec, sizeof(spec), "%s,ro,lun=2", f->img2);
+	CHECK(!strcmp(ctl(f, "disk add %s %s", spec, guid, &out),
 		      "lun=2\nOK\n"));
-	CHECK(got_enumerate(&e));
-	CHECK(!strncmp(ctl(&e, "disk add %s %s", spec, guid, &out), "ERR", 3));
-	CHECK(!strncmp(ctl(&e, "disk add %s %s", "/nonexistent", guid, &out),
+	CHECK(got_enumerate(f));
+	CHECK(!strncmp(ctl(f, "disk add %s %s", spec, guid, &out), "ERR", 3));
+	CHECK(!strncmp(ctl(f, "disk add %s %s", "/nonexistent", guid, &out),
 		       "/nonexistent: No such file", 26));
-	CHECK(!strncmp(ctl(&e, "disk add %s %s", e.img2,
+	CHECK(!strncmp(ctl(f, "disk add %s %s", f->img2,
 			   "11111111-2222-4333-8444-555555555555", &out),
 		       "ERR", 3));
-	CHECK(strstr(ctl(&e, "list%s%s", "", "", &out), "lun=2 file="));
+	CHECK(strstr(ctl(f, "list%s%s", "", "", &out), "lun=2 file="));
 	CHECK(strstr(out.s, " ro=1\n") && strstr(out.s, "lun=0 file="));
-	buf = fake_alloc(&e.fg, 1);
+	buf = fake_alloc(&f->fg, 1);
 	mk_srb(&vp, 2, r10, 10, VSTOR_SRB_READ, 4096);
-	CHECK(srb(&e, &e.fc, &vp, buf) == 0 &&
+	CHECK(srb(f, &f->fc, &vp, buf) == 0 &&
 	      vp.srb.srb_status == VSTOR_SRB_SUCCESS);
-	CHECK(!strcmp(ctl(&e, "disk remove %s %s", guid, "2", &out), "OK\n"));
-	CHECK(got_enumerate(&e));
-	CHECK(!strncmp(ctl(&e, "disk remove %s %s", guid, "2", &out), "ERR",
+	CHECK(!strcmp(ctl(f, "disk remove %s %s", guid, "2", &out), "OK\n"));
+	CHECK(got_enumerate(f));
+	CHECK(!strncmp(ctl(f, "disk remove %s %s", guid, "2", &out), "ERR",
 		       3));
 	mk_srb(&vp, 2, r10, 10, VSTOR_SRB_READ, 4096);
-	CHECK(srb(&e, &e.fc, &vp, buf) == VSTOR_STATUS_DEVICE_DOES_NOT_EXIST &&
+	CHECK(srb(f, &f->fc, &vp, buf) == VSTOR_STATUS_DEVICE_DOES_NOT_EXIST &&
 	      vp.srb.srb_status == VSTOR_SRB_INVALID_LUN);
 	/* In flight while removed: completes as it ran, as on Hyper-V. */
 	mk_srb(&vp, 0, r10, 10, VSTOR_SRB_READ, 4096);
-	id = ++e.id;
-	send_srb(&e, &e.fc, id, &vp, buf, 4096);
-	CHECK(!strcmp(ctl(&e, "disk remove %s %s", guid, "0", &out), "OK\n"));
-	CHECK(got_enumerate(&e));
-	drain_io(&e);
-	CHECK(recv_comp(&e.fc, id, &vp) == 0 &&
+	id = ++f->id;
+	send_srb(f, &f->fc, id, &vp, buf, 4096);
+	CHECK(!strcmp(ctl(f, "disk remove %s %s", guid, "0", &out), "OK\n"));
+	CHECK(got_enumerate(f));
+	drain_io(f);
+	CHECK(recv_comp(&f->fc, id, &vp) == 0 &&
 	      vp.srb.srb_status == VSTOR_SRB_SUCCESS &&
 	      vp.srb.data_transfer_length == 4096);
 	/* Then it is gone. */
 	mk_srb(&vp, 0, r10, 10, VSTOR_SRB_READ, 4096);
-	CHECK(srb(&e, &e.fc, &vp, buf) == VSTOR_STATUS_DEVICE_DOES_NOT_EXIST &&
+	CHECK(srb(f, &f->fc, &vp, buf) == VSTOR_STATUS_DEVICE_DOES_NOT_EXIST &&
 	      vp.srb.srb_status == VSTOR_SRB_INVALID_LUN);
 	/* The lowest free LUN by default. */
-	CHECK(!strcmp(ctl(&e, "disk add %s %s", e.img2, guid, &out),
+	CHECK(!strcmp(ctl(f, "disk add %s %s", f->img2, guid, &out),
 		      "lun=0\nOK\n"));
-	CHECK(strstr(ctl(&e, "stats%s%s", "", "", &out), ".srbs=4\n"));
+	CHECK(strstr(ctl(f, "stats%s%s", "", "", &out), ".srbs=4\n"));
 	hv_buf_free(&out);
-	env_destroy(&e);
 }
 
 /* `offer scsi` makes an empty controller that `disk add` fills. */
-static void test_storvsp_offer_scsi(void)
+TEST(test_storvsp_offer_scsi,
+     "storvsp: offer scsi, disk add, rescind before the guest")
 {
 	const char *guid = "88888888-2222-4333-8444-555555555500";
 	struct vmbus_msg_offer offers[2];
@@ -1312,26 +1298,27 @@ static void test_storvsp_offer_scsi(void)
 
 	memset(&e, 0, sizeof(e));
 	fake_init(&e.fg);
-	CHECK(make_image(e.img, false) == 0);
+	ASSERT_EQ(0, make_image(e.img, false));
 	CHECK(!strcmp(ctl(&e, "offer scsi %s%s", guid, "", &out),
 		      "instance=88888888-2222-4333-8444-555555555500 relid=1\nOK\n"));
-	CHECK(e.fg.h.stor.ctrls && !e.fg.h.stor.ctrls->luns[0]);
+	CHECK(e.fg.stor->ctrls && !e.fg.stor->ctrls->luns[0]);
 	CHECK(!strcmp(ctl(&e, "disk add %s,lun=4 %s", e.img, guid, &out),
 		      "lun=4\nOK\n"));
 	CHECK(strstr(ctl(&e, "list%s%s", "", "", &out),
 		     "scsi 88888888-2222-4333-8444-555555555500 lun=4 file="));
 	/* Never offered to a guest: a rescind frees it at once. */
 	CHECK(!strcmp(ctl(&e, "rescind %s%s", guid, "", &out), "OK\n"));
-	CHECK(!e.fg.h.stor.ctrls);
+	CHECK(!e.fg.stor->ctrls);
 	CHECK(!strncmp(ctl(&e, "disk add %s %s", e.img, guid, &out), "ERR", 3));
-	CHECK(fake_connect(&e.fg, VMBUS_VERSION(5, 3), true) == 1);
-	CHECK(fake_request_offers(&e.fg, offers, 2) == 0);
+	ASSERT_EQ(1, fake_connect(&e.fg, VMBUS_VERSION(5, 3), true));
+	ASSERT_EQ(0, fake_request_offers(&e.fg, offers, 2));
 	hv_buf_free(&out);
 	env_destroy(&e);
 }
 
 /* Rescind with I/O in flight: the guest is told once it is done. */
-static void test_storvsp_rescind_inflight(void)
+TEST_F(stor, test_storvsp_rescind_inflight,
+     "storvsp: rescind with I/O in flight waits, then completes")
 {
 	static const uint8_t r10[10] = { 0x28, [8] = 8 };
 	struct vmbus_msg_relid rel = {
@@ -1339,56 +1326,49 @@ static void test_storvsp_rescind_inflight(void)
 	};
 	struct vmbus_msg_relid resc;
 	struct vstor_packet vp;
-	struct stor_env e;
 	uint64_t buf;
 
-	CHECK(env_init(&e) == 0);
-	CHECK(handshake(&e) == 0);
-	buf = fake_alloc(&e.fg, 1);
+	buf = fake_alloc(&f->fg, 1);
 	mk_srb(&vp, 0, r10, 10, VSTOR_SRB_READ, 4096);
-	send_srb(&e, &e.fc, 77, &vp, buf, 4096);
-	CHECK(e.ctrl->inflight == 1);
-	CHECK(vmbus_server_rescind(&e.fg.h.srv, &e.offers[0].if_instance) ==
+	send_srb(f, &f->fc, 77, &vp, buf, 4096);
+	ASSERT_EQ(1, f->ctrl->inflight);
+	CHECK(vmbus_server_rescind(&f->fg.h.srv, &f->offers[0].if_instance) ==
 	      0);
-	CHECK(!e.primary->open);
-	CHECK(fake_recv(&e.fg, &resc, sizeof(resc)) < 0);
-	drain_io(&e);
-	CHECK(fake_recv_type(&e.fg, VMBUS_MSG_RESCIND_CHANNELOFFER, &resc,
+	CHECK(!f->primary->open);
+	CHECK(fake_recv(&f->fg, &resc, sizeof(resc)) < 0);
+	drain_io(f);
+	CHECK(fake_recv_type(&f->fg, VMBUS_MSG_RESCIND_CHANNELOFFER, &resc,
 			     sizeof(resc)) == sizeof(resc));
-	CHECK(gring_used(&e.fc.in) == 0);	/* into nothing */
-	rel.child_relid = e.fc.relid;
-	fake_post(&e.fg, 1, &rel, sizeof(rel));
-	CHECK(!e.fg.h.stor.ctrls);
-	env_destroy(&e);
+	ASSERT_EQ(0, gring_used(&f->fc.in));	/* into nothing */
+	rel.child_relid = f->fc.relid;
+	fake_post(&f->fg, 1, &rel, sizeof(rel));
+	CHECK(!f->fg.stor->ctrls);
 }
 
 /* The guest closes with I/O in flight: it finishes into nothing. */
-static void test_storvsp_close_inflight(void)
+TEST_F(stor, test_storvsp_close_inflight,
+       "storvsp: guest close with I/O in flight")
 {
 	static const uint8_t r10[10] = { 0x28, [8] = 8 };
 	struct vmbus_msg_relid close = {
 		.header.msgtype = VMBUS_MSG_CLOSECHANNEL,
 	};
 	struct vstor_packet vp;
-	struct stor_env e;
 	uint64_t buf;
 	int i;
 
-	CHECK(env_init(&e) == 0);
-	CHECK(handshake(&e) == 0);
-	buf = fake_alloc(&e.fg, 1);
+	buf = fake_alloc(&f->fg, 1);
 	for (i = 0; i < 8; i++) {
 		mk_srb(&vp, 0, r10, 10, VSTOR_SRB_READ, 4096);
-		send_srb(&e, &e.fc, 50 + i, &vp, buf, 4096);
+		send_srb(f, &f->fc, 50 + i, &vp, buf, 4096);
 	}
-	close.child_relid = e.fc.relid;
-	fake_post(&e.fg, 1, &close, sizeof(close));
-	CHECK(e.ctrl->inflight == 8);
-	drain_io(&e);
-	CHECK(e.ctrl->inflight == 0 && e.ctrl->refs == 1);
-	CHECK(fake_open(&e.fg, &e.offers[0], &e.fc, 8, 8) == 0);
-	CHECK(handshake(&e) == 0);
-	env_destroy(&e);
+	close.child_relid = f->fc.relid;
+	fake_post(&f->fg, 1, &close, sizeof(close));
+	ASSERT_EQ(8, f->ctrl->inflight);
+	drain_io(f);
+	CHECK(f->ctrl->inflight == 0 && f->ctrl->refs == 1);
+	ASSERT_EQ(0, fake_open(&f->fg, &f->offers[0], &f->fc, 8, 8));
+	ASSERT_EQ(0, handshake(f));
 }
 
 static int parse(struct hvhost_options *opt, const char *args)
@@ -1403,91 +1383,41 @@ static int parse(struct hvhost_options *opt, const char *args)
 		argv[argc++] = tok;
 	argv[argc] = NULL;
 	optind = 1;
+	hvhost_options_free(opt);
 	return hvhost_parse_options(opt, argc, argv);
 }
 
-static void test_storvsp_options(void)
+/* The SCSI class's part of the command line. */
+#define SO(opt)		storvsp_options_of(opt, "scsi")
+
+TEST(test_storvsp_options, "storvsp: --disk and --storvsc-* options")
 {
-	struct hvhost_options *opt = malloc(sizeof(*opt));
+	struct hvhost_options *opt = calloc(1, sizeof(*opt));
 	const char *args;
 
 	CHECK(opt);
-	CHECK(parse(opt, "--disk=a --disk=b,lun=0 --disk=c,ro") == 0);
-	CHECK(opt->nr_devices == 1 && opt->nr_disks == 3);
+	ASSERT_EQ(0, parse(opt, "--disk=a --disk=b,lun=0 --disk=c,ro"));
+	CHECK(opt->nr_devices == 1 && SO(opt)->nr_disks == 3);
 	CHECK(!strcmp(opt->devices[0].cls->name, "scsi"));
 	/* Explicit LUNs first, then the lowest free ones in order. */
-	CHECK(opt->disks[0].lun == 1 && opt->disks[1].lun == 0 &&
-	      opt->disks[2].lun == 2 && opt->disks[2].read_only);
+	CHECK(SO(opt)->disks[0].lun == 1 && SO(opt)->disks[1].lun == 0 &&
+	      SO(opt)->disks[2].lun == 2 && SO(opt)->disks[2].read_only);
 	args = "--echo --scsi --scsi --disk=a,ctrl=1,lun=5 --disk=b,ctrl=1";
-	CHECK(parse(opt, args) == 0);
-	CHECK(opt->nr_devices == 3 && opt->disks[0].ctrl == 1 &&
-	      opt->disks[1].lun == 0);
+	ASSERT_EQ(0, parse(opt, args));
+	CHECK(opt->nr_devices == 3 && SO(opt)->disks[0].ctrl == 1 &&
+	      SO(opt)->disks[1].lun == 0);
 	CHECK(parse(opt, "--scsi --disk=a,ctrl=1") < 0);
 	CHECK(parse(opt, "--disk=a,lun=3 --disk=b,lun=3") < 0);
 	CHECK(parse(opt, "--disk=a,lun=3 --disk=b,lun=3,ctrl=0") < 0);
 	CHECK(parse(opt, "--disk=a,rw") < 0);
 	CHECK(parse(opt, "--disk=a,lun=256") < 0);
 	args = "--storvsc-max-version 6.0 --storvsc-channels 0 --storvsc-max-transfer 256K";
-	CHECK(parse(opt, args) == 0);
-	CHECK(opt->storvsc.max_version == VSTOR_VERSION_WIN8_1 &&
-	      opt->storvsc.max_channels == 0 &&
-	      opt->storvsc.max_transfer == 256 * 1024);
+	ASSERT_EQ(0, parse(opt, args));
+	CHECK(SO(opt)->cfg.max_version == VSTOR_VERSION_WIN8_1 &&
+	      SO(opt)->cfg.max_channels == 0 &&
+	      SO(opt)->cfg.max_transfer == 256 * 1024);
 	CHECK(parse(opt, "--storvsc-max-version 4.2") < 0);
 	CHECK(parse(opt, "--storvsc-max-transfer 16M") < 0);
+	hvhost_options_free(opt);
 	free(opt);
 }
-
-UNIT_SUITE(storvsp_tests) = {
-	{ "storvsp: handshake order, versions, properties",
-	  test_storvsp_init_order },
-	{ "storvsp: --storvsc-max-version caps the version",
-	  test_storvsp_version_cap },
-	{ "storvsp: a reopened primary starts over", test_storvsp_reopen },
-	{ "storvsp: TUR inband, INQUIRY across pages",
-	  test_storvsp_inquiry_tur },
-	{ "storvsp: REPORT LUNS by the controller; INVALID_LUN, PQ 3",
-	  test_storvsp_report_luns },
-	{ "storvsp: malformed SRBs get INVALID_REQUEST",
-	  test_storvsp_srb_validation },
-	{ "storvsp: read and write through io_uring, flush",
-	  test_storvsp_read_write },
-	{ "storvsp: 32 requests in flight on one channel",
-	  test_storvsp_queue_depth },
-	{ "storvsp: CHECK CONDITION with autosense; read-only",
-	  test_storvsp_sense },
-	{ "storvsp: WRITE SAME, its UNMAP bit, UNMAP",
-	  test_storvsp_unmap_write_same },
-	{ "storvsp: CREATE_SUB_CHANNELS offers, SRBs on a sub-channel",
-	  test_storvsp_sub_channels },
-	{ "storvsp: full inbound ring: answers wait, none dropped",
-	  test_storvsp_back_pressure },
-	{ "storvsp: fault injection bad-length, bad-id, bad-status",
-	  test_storvsp_faults },
-	{ "storvsp: unsupported opcode, page, service action: 05/20, 05/24",
-	  test_storvsp_illegal_requests },
-	{ "storvsp: an I/O error of the image: MEDIUM ERROR 00/00",
-	  test_storvsp_io_error },
-	{ "storvsp: fault medium-error: READ 03/11/00, WRITE 03/0c/00",
-	  test_storvsp_fault_medium_error },
-	{ "storvsp: fault ua-*: one UNIT ATTENTION per LUN, COUNT in all",
-	  test_storvsp_fault_unit_attention },
-	{ "storvsp: fault bad-scsi-status, bad-sense",
-	  test_storvsp_fault_bad_scsi_status_sense },
-	{ "storvsp: fault no-completion: held, freed by close or rescind",
-	  test_storvsp_fault_no_completion },
-	{ "storvsp: fault subchannel-late: answer and offers come late",
-	  test_storvsp_fault_subchannel_late },
-	{ "storvsp: fault storvsc: bad arguments refused",
-	  test_storvsp_fault_args },
-	{ "storvsp: hot-plug: ENUMERATE_BUS once ready, no unit attention",
-	  test_storvsp_hotplug_signal },
-	{ "storvsp: disk add/remove, ENUMERATE_BUS, list, stats",
-	  test_storvsp_disk_add_remove },
-	{ "storvsp: offer scsi, disk add, rescind before the guest",
-	  test_storvsp_offer_scsi },
-	{ "storvsp: rescind with I/O in flight waits, then completes",
-	  test_storvsp_rescind_inflight },
-	{ "storvsp: guest close with I/O in flight", test_storvsp_close_inflight },
-	{ "storvsp: --disk and --storvsc-* options", test_storvsp_options },
-	{ NULL, NULL },
-};

@@ -36,7 +36,7 @@ static int setup(struct fake_guest *fg, int devices,
 	return fake_request_offers(fg, offers, 8);
 }
 
-static void test_version_5_3(void)
+TEST_F(fake, test_version_5_3, "vmbus: 5.3 on connection 4, msg_conn_id 1")
 {
 	struct vmbus_msg_initiate_contact ic = {
 		.header.msgtype = VMBUS_MSG_INITIATE_CONTACT,
@@ -44,140 +44,127 @@ static void test_version_5_3(void)
 		.msg_sint = VMBUS_MESSAGE_SINT,
 	};
 	struct vmbus_msg_version_response r;
-	struct fake_guest fg;
 
-	fake_init(&fg);
-	CHECK(fake_post(&fg, 4, &ic, sizeof(ic)) == 0);
-	CHECK(fake_recv_type(&fg, VMBUS_MSG_VERSION_RESPONSE, &r,
+	ASSERT_EQ(0, fake_post(f, 4, &ic, sizeof(ic)));
+	CHECK(fake_recv_type(f, VMBUS_MSG_VERSION_RESPONSE, &r,
 			     sizeof(r)) == sizeof(r));
-	CHECK(r.version_supported == 1);
-	CHECK(r.msg_conn_id == VMBUS_MESSAGE_CONNECTION_ID);
-	CHECK(fg.h.srv.version == V(5, 3));
-	fake_destroy(&fg);
+	ASSERT_EQ(1, r.version_supported);
+	ASSERT_EQ(VMBUS_MESSAGE_CONNECTION_ID, r.msg_conn_id);
+	ASSERT_EQ(V(5, 3), f->h.srv.version);
 }
 
 /* Linux's list from 5.3 down: each accepted under a cap equal to it. */
-static void test_version_every_cap(void)
+TEST_F(fake, test_version_every_cap,
+       "vmbus: guest walks down to each capped version")
 {
 	static const uint32_t list[] = {
 		V(5, 3), V(5, 2), V(5, 1), V(5, 0), V(4, 1), V(4, 0), V(3, 0),
 		V(2, 4),
 	};
-	struct fake_guest fg;
 	unsigned int cap, i;
 	int ok;
 
 	for (cap = 0; cap < 8; cap++) {
-		fake_init(&fg);
-		fg.h.srv.max_version = list[cap];
+		fake_init(f);
+		f->h.srv.max_version = list[cap];
 		for (i = 0; i < 8; i++) {
 			/* -1: INVALID_CONNECTION_ID, try the next one. */
-			ok = fake_connect(&fg, list[i], true);
+			ok = fake_connect(f, list[i], true);
 			if (ok == 1)
 				break;
 		}
 		CHECK(ok == 1 && i == cap);
-		CHECK(fg.h.srv.version == list[cap]);
-		fake_destroy(&fg);
-	}
+		ASSERT_EQ(list[cap], f->h.srv.version);
+		}
 }
 
-static void test_version_conn_id_rule(void)
+TEST_F(fake, test_version_conn_id_rule,
+       "vmbus: version needs the right connection id")
 {
 	struct vmbus_msg_initiate_contact ic = {
 		.header.msgtype = VMBUS_MSG_INITIATE_CONTACT,
 		.msg_sint = VMBUS_MESSAGE_SINT,
 	};
 	struct vmbus_msg_version_response r;
-	struct fake_guest fg;
 
-	fake_init(&fg);
 	/* 5.0 belongs on connection 4, 4.1 on connection 1. */
 	ic.vmbus_version_requested = V(5, 0);
-	CHECK(fake_post(&fg, 1, &ic, sizeof(ic)) == 0);
-	CHECK(fake_recv_type(&fg, VMBUS_MSG_VERSION_RESPONSE, &r,
+	ASSERT_EQ(0, fake_post(f, 1, &ic, sizeof(ic)));
+	CHECK(fake_recv_type(f, VMBUS_MSG_VERSION_RESPONSE, &r,
 			     sizeof(r)) > 0 && !r.version_supported);
 	ic.vmbus_version_requested = V(4, 1);
-	CHECK(fake_post(&fg, 4, &ic, sizeof(ic)) == 0);
-	CHECK(fake_recv_type(&fg, VMBUS_MSG_VERSION_RESPONSE, &r,
+	ASSERT_EQ(0, fake_post(f, 4, &ic, sizeof(ic)));
+	CHECK(fake_recv_type(f, VMBUS_MSG_VERSION_RESPONSE, &r,
 			     sizeof(r)) > 0 && !r.version_supported);
 	/* Below 5.0 the host puts the version in the last field. */
-	CHECK(fake_post(&fg, 1, &ic, sizeof(ic)) == 0);
-	CHECK(fake_recv_type(&fg, VMBUS_MSG_VERSION_RESPONSE, &r,
+	ASSERT_EQ(0, fake_post(f, 1, &ic, sizeof(ic)));
+	CHECK(fake_recv_type(f, VMBUS_MSG_VERSION_RESPONSE, &r,
 			     sizeof(r)) > 0 && r.version_supported);
-	CHECK(r.msg_conn_id == V(4, 1));
+	ASSERT_EQ(V(4, 1), r.msg_conn_id);
 	/* Only connection ids 1 and 4 take messages. */
-	CHECK(fake_post(&fg, 2, &ic, sizeof(ic)) ==
+	CHECK(fake_post(f, 2, &ic, sizeof(ic)) ==
 	      HV_TLFS_STATUS_INVALID_CONNECTION_ID);
-	fake_destroy(&fg);
 }
 
-static void test_version_cap(void)
+TEST_F(fake, test_version_cap,
+       "vmbus: capped below 5.0, connection 4 is invalid")
 {
 	struct vmbus_msg_initiate_contact ic = {
 		.header.msgtype = VMBUS_MSG_INITIATE_CONTACT,
 		.vmbus_version_requested = V(5, 3),
 		.msg_sint = VMBUS_MESSAGE_SINT,
 	};
-	struct fake_guest fg;
 
-	fake_init(&fg);
-	fg.h.srv.max_version = V(4, 1);
+	f->h.srv.max_version = V(4, 1);
 	/* An old host has no connection id 4: the hypercall fails. */
-	CHECK(fake_post(&fg, 4, &ic, sizeof(ic)) ==
+	CHECK(fake_post(f, 4, &ic, sizeof(ic)) ==
 	      HV_TLFS_STATUS_INVALID_CONNECTION_ID);
-	CHECK(fake_recv(&fg, &ic, sizeof(ic)) < 0);	/* no answer */
-	CHECK(fake_connect(&fg, V(4, 1), true) == 1);
-	fake_destroy(&fg);
+	CHECK(fake_recv(f, &ic, sizeof(ic)) < 0);	/* no answer */
+	ASSERT_EQ(1, fake_connect(f, V(4, 1), true));
 }
 
-static void test_version_unknown(void)
+TEST_F(fake, test_version_unknown, "vmbus: unknown versions refused")
 {
-	struct fake_guest fg;
 
-	fake_init(&fg);
-	CHECK(fake_connect(&fg, V(6, 0), true) == 0);
-	CHECK(fake_connect(&fg, V(1, 1), true) == 0);
-	CHECK(fake_connect(&fg, V(0, 13), true) == 0);
-	CHECK(fake_connect(&fg, V(4, 2), true) == 0);
-	CHECK(fg.h.srv.version == 0);
-	fake_destroy(&fg);
+	ASSERT_EQ(0, fake_connect(f, V(6, 0), true));
+	ASSERT_EQ(0, fake_connect(f, V(1, 1), true));
+	ASSERT_EQ(0, fake_connect(f, V(0, 13), true));
+	ASSERT_EQ(0, fake_connect(f, V(4, 2), true));
+	ASSERT_EQ(0, f->h.srv.version);
 }
 
 /* A cap set at run time applies to the next connection. */
-static void test_version_cap_runtime(void)
+TEST_F(fake, test_version_cap_runtime,
+       "vmbus: run-time cap applies to the next connection")
 {
 	struct vmbus_msg_header unload = { .msgtype = VMBUS_MSG_UNLOAD };
 	struct vmbus_msg_header resp;
-	struct fake_guest fg;
 
-	fake_init(&fg);
-	CHECK(fake_connect(&fg, V(5, 3), true) == 1);
-	fg.h.srv.max_version = V(3, 0);
-	CHECK(fg.h.srv.version == V(5, 3));
-	fake_post(&fg, 1, &unload, sizeof(unload));
-	CHECK(fake_recv_type(&fg, VMBUS_MSG_UNLOAD_RESPONSE, &resp,
+	ASSERT_EQ(1, fake_connect(f, V(5, 3), true));
+	f->h.srv.max_version = V(3, 0);
+	ASSERT_EQ(V(5, 3), f->h.srv.version);
+	fake_post(f, 1, &unload, sizeof(unload));
+	CHECK(fake_recv_type(f, VMBUS_MSG_UNLOAD_RESPONSE, &resp,
 			     sizeof(resp)) == 8);
-	CHECK(fake_connect(&fg, V(4, 0), true) == 0);
-	CHECK(fake_connect(&fg, V(3, 0), true) == 1);
-	fake_destroy(&fg);
+	ASSERT_EQ(0, fake_connect(f, V(4, 0), true));
+	ASSERT_EQ(1, fake_connect(f, V(3, 0), true));
 }
 
-static void test_offers(void)
+TEST(test_offers, "vmbus: offers then ALLOFFERS_DELIVERED")
 {
 	struct vmbus_msg_offer offers[8];
 	const guid_t echo = VMBUS_CLASS_TEST_ECHO;
 	struct fake_guest fg;
 
-	CHECK(setup(&fg, 2, offers) == 2);
+	ASSERT_EQ(2, setup(&fg, 2, offers));
 	CHECK(hv_guid_equal(&offers[0].if_type, &echo));
 	CHECK(offers[0].child_relid == 1 && offers[1].child_relid == 2);
-	CHECK(offers[0].connection_id == 0x2001);
-	CHECK(offers[1].connection_id == 0x2002);
+	ASSERT_EQ(0x2001, offers[0].connection_id);
+	ASSERT_EQ(0x2002, offers[1].connection_id);
 	CHECK(offers[0].monitor_allocated == 1 && offers[0].monitorid == 0);
 	CHECK(offers[1].monitor_allocated == 0 &&
 	      offers[1].monitorid == VMBUS_NO_MONITOR_ID);
-	CHECK(offers[0].sub_channel_index == 0);
+	ASSERT_EQ(0, offers[0].sub_channel_index);
 	CHECK(!hv_guid_equal(&offers[0].if_instance, &offers[1].if_instance));
 	/* A second REQUESTOFFERS on one connection is not answered. */
 	CHECK(fake_request_offers(&fg, offers, 8) < 0);
@@ -185,35 +172,33 @@ static void test_offers(void)
 }
 
 /* Without monitor pages, nobody gets a monitor id. */
-static void test_offers_no_monitor_pages(void)
+TEST_F(fake, test_offers_no_monitor_pages,
+       "vmbus: no monitor ids without monitor pages")
 {
 	struct vmbus_msg_offer offers[2];
-	struct fake_guest fg;
 
-	fake_init(&fg);
-	CHECK(add_echo(&fg, true));
-	CHECK(fake_connect(&fg, V(5, 3), false) == 1);
-	CHECK(fake_request_offers(&fg, offers, 2) == 1);
-	CHECK(offers[0].monitor_allocated == 0);
-	fake_destroy(&fg);
+	CHECK(add_echo(f, true));
+	ASSERT_EQ(1, fake_connect(f, V(5, 3), false));
+	ASSERT_EQ(1, fake_request_offers(f, offers, 2));
+	ASSERT_EQ(0, offers[0].monitor_allocated);
 }
 
-static void test_gpadl_bodies(void)
+TEST(test_gpadl_bodies, "vmbus: GPADL header + bodies reassembled")
 {
 	struct vmbus_msg_offer offers[2];
 	struct fake_guest fg;
 	struct hv_gpadl *g;
 	uint64_t gpa;
 
-	CHECK(setup(&fg, 1, offers) == 1);
+	ASSERT_EQ(1, setup(&fg, 1, offers));
 	gpa = fake_alloc(&fg, 64);
 	/* 64 pages: a header with 26 and bodies with 28 + 10. */
-	CHECK(fake_create_gpadl(&fg, 1, 0x100, gpa, 64) == 0);
+	ASSERT_EQ(0, fake_create_gpadl(&fg, 1, 0x100, gpa, 64));
 	g = vmbus_gpadl_find(&fg.h.srv, 0x100);
 	CHECK(g && g->created && g->npfns == 64 && g->whole_pages);
 	CHECK(g->pfns[0] == gpa >> 12 && g->pfns[63] == (gpa >> 12) + 63);
-	CHECK(fg.h.srv.nr_gpadls == 1);
-	CHECK(vmbus_gpadl_count(&fg.h.srv, 1) == 1);
+	ASSERT_EQ(1, fg.h.srv.nr_gpadls);
+	ASSERT_EQ(1, vmbus_gpadl_count(&fg.h.srv, 1));
 	fake_destroy(&fg);
 }
 
@@ -239,48 +224,48 @@ static int gpadl_one_page(struct fake_guest *fg, uint32_t relid,
 	return c.creation_status;
 }
 
-static void test_gpadl_bad_pfn(void)
+TEST(test_gpadl_bad_pfn, "vmbus: GPADL with a page outside RAM refused")
 {
 	struct vmbus_msg_offer offers[2];
 	struct fake_guest fg;
 
-	CHECK(setup(&fg, 1, offers) == 1);
+	ASSERT_EQ(1, setup(&fg, 1, offers));
 	CHECK(gpadl_one_page(&fg, 1, 1, FAKE_RAM_SIZE >> 12, 0) != 0);
 	CHECK(gpadl_one_page(&fg, 1, 2, 0xb0, 0) != 0);	/* VGA hole */
 	CHECK(gpadl_one_page(&fg, 1, 3, 1ULL << 52, 0) != 0);
-	CHECK(fg.h.srv.nr_gpadls == 0);
-	CHECK(vmbus_gpadl_find(&fg.h.srv, 1) == NULL);
+	ASSERT_EQ(0, fg.h.srv.nr_gpadls);
+	ASSERT_EQ(NULL, vmbus_gpadl_find(&fg.h.srv, 1));
 	/* Unknown relid refused too. */
 	CHECK(gpadl_one_page(&fg, 9, 4, 0x300, 0) != 0);
 	fake_destroy(&fg);
 }
 
-static void test_gpadl_duplicate(void)
+TEST(test_gpadl_duplicate, "vmbus: duplicate GPADL handle refused")
 {
 	struct vmbus_msg_offer offers[2];
 	struct fake_guest fg;
 
-	CHECK(setup(&fg, 1, offers) == 1);
-	CHECK(gpadl_one_page(&fg, 1, 7, 0x300, 0) == 0);
+	ASSERT_EQ(1, setup(&fg, 1, offers));
+	ASSERT_EQ(0, gpadl_one_page(&fg, 1, 7, 0x300, 0));
 	CHECK(gpadl_one_page(&fg, 1, 7, 0x301, 0) != 0);
-	CHECK(fg.h.srv.nr_gpadls == 1);
-	CHECK(vmbus_gpadl_find(&fg.h.srv, 7)->pfns[0] == 0x300);
+	ASSERT_EQ(1, fg.h.srv.nr_gpadls);
+	ASSERT_EQ(0x300, vmbus_gpadl_find(&fg.h.srv, 7)->pfns[0]);
 	fake_destroy(&fg);
 }
 
 /* Bytes past range_buflen (a padded message) are ignored. */
-static void test_gpadl_padding_ignored(void)
+TEST(test_gpadl_padding_ignored, "vmbus: GPADL reads capped by range_buflen")
 {
 	struct vmbus_msg_offer offers[2];
 	struct fake_guest fg;
 
-	CHECK(setup(&fg, 1, offers) == 1);
-	CHECK(gpadl_one_page(&fg, 1, 8, 0x300, 64) == 0);
-	CHECK(vmbus_gpadl_find(&fg.h.srv, 8)->npfns == 1);
+	ASSERT_EQ(1, setup(&fg, 1, offers));
+	ASSERT_EQ(0, gpadl_one_page(&fg, 1, 8, 0x300, 64));
+	ASSERT_EQ(1, vmbus_gpadl_find(&fg.h.srv, 8)->npfns);
 	fake_destroy(&fg);
 }
 
-static void test_gpadl_teardown(void)
+TEST(test_gpadl_teardown, "vmbus: GPADL teardown")
 {
 	struct vmbus_msg_gpadl_teardown t = {
 		.header.msgtype = VMBUS_MSG_GPADL_TEARDOWN,
@@ -291,8 +276,8 @@ static void test_gpadl_teardown(void)
 	struct vmbus_msg_offer offers[2];
 	struct fake_guest fg;
 
-	CHECK(setup(&fg, 1, offers) == 1);
-	CHECK(gpadl_one_page(&fg, 1, 5, 0x300, 0) == 0);
+	ASSERT_EQ(1, setup(&fg, 1, offers));
+	ASSERT_EQ(0, gpadl_one_page(&fg, 1, 5, 0x300, 0));
 	t.child_relid = 2;		/* wrong channel: refused */
 	fake_post(&fg, 1, &t, sizeof(t));
 	CHECK(fake_recv(&fg, &r, sizeof(r)) < 0);
@@ -300,14 +285,14 @@ static void test_gpadl_teardown(void)
 	fake_post(&fg, 1, &t, sizeof(t));
 	CHECK(fake_recv_type(&fg, VMBUS_MSG_GPADL_TORNDOWN, &r,
 			     sizeof(r)) == sizeof(r));
-	CHECK(r.gpadl == 5);
-	CHECK(fg.h.srv.nr_gpadls == 0);
+	ASSERT_EQ(5, r.gpadl);
+	ASSERT_EQ(0, fg.h.srv.nr_gpadls);
 	fake_post(&fg, 1, &t, sizeof(t));	/* gone: no answer */
 	CHECK(fake_recv(&fg, &r, sizeof(r)) < 0);
 	fake_destroy(&fg);
 }
 
-static void test_open_close(void)
+TEST(test_open_close, "vmbus: open, close, reopen")
 {
 	struct vmbus_msg_relid close = {
 		.header.msgtype = VMBUS_MSG_CLOSECHANNEL,
@@ -318,18 +303,18 @@ static void test_open_close(void)
 	struct fake_guest fg;
 	struct hv_channel *ch;
 
-	CHECK(setup(&fg, 1, offers) == 1);
-	CHECK(fake_open(&fg, &offers[0], &fc, 4, 4) == 0);
+	ASSERT_EQ(1, setup(&fg, 1, offers));
+	ASSERT_EQ(0, fake_open(&fg, &offers[0], &fc, 4, 4));
 	ch = fake_host_channel(&fg, 1);
 	CHECK(ch->open && ch->out.size == 3 * 4096 && ch->in.size == 3 * 4096);
-	CHECK(fg.h.srv.monitored_open == 1);
+	ASSERT_EQ(1, fg.h.srv.monitored_open);
 	fake_post(&fg, 1, &close, sizeof(close));
 	CHECK(!ch->open && fg.h.srv.monitored_open == 0);
 	CHECK(fake_recv(&fg, &close, sizeof(close)) < 0);	/* no reply */
 	/* The ring GPADL outlives the close and can be reopened. */
 	CHECK(vmbus_gpadl_find(&fg.h.srv, fc.gpadl) &&
 	      !vmbus_gpadl_find(&fg.h.srv, fc.gpadl)->in_use);
-	CHECK(fake_open(&fg, &offers[0], &fc, 4, 4) == 0);
+	ASSERT_EQ(0, fake_open(&fg, &offers[0], &fc, 4, 4));
 	fake_destroy(&fg);
 }
 
@@ -354,31 +339,31 @@ static int open_with(struct fake_guest *fg, uint32_t relid, uint32_t gpadl,
 	return res.status != 0;
 }
 
-static void test_open_refused(void)
+TEST(test_open_refused, "vmbus: bad OPENCHANNEL refused with a status")
 {
 	struct vmbus_msg_offer offers[2];
 	struct fake_guest fg;
 	uint64_t gpa;
 
-	CHECK(setup(&fg, 2, offers) == 2);
+	ASSERT_EQ(2, setup(&fg, 2, offers));
 	gpa = fake_alloc(&fg, 8);
-	CHECK(fake_create_gpadl(&fg, 1, 0x10, gpa, 8) == 0);
+	ASSERT_EQ(0, fake_create_gpadl(&fg, 1, 0x10, gpa, 8));
 	CHECK(open_with(&fg, 1, 0x11, 4, 0) > 0);	/* no such GPADL */
 	CHECK(open_with(&fg, 2, 0x10, 4, 0) > 0);	/* other channel's */
 	CHECK(open_with(&fg, 1, 0x10, 1, 0) > 0);	/* ring too small */
 	CHECK(open_with(&fg, 1, 0x10, 7, 0) > 0);
 	CHECK(open_with(&fg, 1, 0x10, 4, 99) > 0);	/* bad VP */
 	CHECK(open_with(&fg, 7, 0x10, 4, 0) > 0);	/* bad relid */
-	CHECK(open_with(&fg, 1, 0x10, 4, 0) == 0);
+	ASSERT_EQ(0, open_with(&fg, 1, 0x10, 4, 0));
 	CHECK(open_with(&fg, 1, 0x10, 4, 0) > 0);	/* already open */
 	/* A one-page GPADL cannot hold two rings, whatever the offset. */
-	CHECK(fake_create_gpadl(&fg, 2, 0x12, gpa, 1) == 0);
+	ASSERT_EQ(0, fake_create_gpadl(&fg, 2, 0x12, gpa, 1));
 	CHECK(open_with(&fg, 2, 0x12, 0, 0) > 0);
 	CHECK(open_with(&fg, 2, 0x12, 2, 0) > 0);
 	fake_destroy(&fg);
 }
 
-static void test_rescind_release(void)
+TEST(test_rescind_release, "vmbus: rescind holds the relid until released")
 {
 	struct vmbus_msg_relid rel = {
 		.header.msgtype = VMBUS_MSG_RELID_RELEASED,
@@ -392,13 +377,13 @@ static void test_rescind_release(void)
 	struct hv_channel *ch;
 	guid_t id;
 
-	CHECK(setup(&fg, 1, offers) == 1);
-	CHECK(fake_open(&fg, &offers[0], &fc, 2, 2) == 0);
+	ASSERT_EQ(1, setup(&fg, 1, offers));
+	ASSERT_EQ(0, fake_open(&fg, &offers[0], &fc, 2, 2));
 	id = offers[0].if_instance;
-	CHECK(vmbus_server_rescind(&fg.h.srv, &id) == 0);
+	ASSERT_EQ(0, vmbus_server_rescind(&fg.h.srv, &id));
 	CHECK(fake_recv_type(&fg, VMBUS_MSG_RESCIND_CHANNELOFFER, &resc,
 			     sizeof(resc)) == sizeof(resc));
-	CHECK(resc.child_relid == 1);
+	ASSERT_EQ(1, resc.child_relid);
 	CHECK(!fake_host_channel(&fg, 1)->open);
 	CHECK(vmbus_server_rescind(&fg.h.srv, &id) < 0);
 	/* Hot-add before the release: relid 1 is still taken. */
@@ -406,16 +391,16 @@ static void test_rescind_release(void)
 	CHECK(ch && ch->relid == 2);
 	CHECK(fake_recv_type(&fg, VMBUS_MSG_OFFERCHANNEL, &offer,
 			     sizeof(offer)) == sizeof(offer));
-	CHECK(offer.child_relid == 2);
+	ASSERT_EQ(2, offer.child_relid);
 	fake_post(&fg, 1, &rel, sizeof(rel));
-	CHECK(fake_host_channel(&fg, 1) == NULL);
-	CHECK(fg.h.srv.nr_gpadls == 0);	/* released with the channel */
+	ASSERT_EQ(NULL, fake_host_channel(&fg, 1));
+	ASSERT_EQ(0, fg.h.srv.nr_gpadls);	/* released with the channel */
 	ch = add_echo(&fg, false);
 	CHECK(ch && ch->relid == 1);
 	fake_destroy(&fg);
 }
 
-static void test_unload(void)
+TEST(test_unload, "vmbus: unload closes everything, guest reconnects")
 {
 	struct vmbus_msg_header unload = { .msgtype = VMBUS_MSG_UNLOAD };
 	struct vmbus_msg_offer offers[2];
@@ -423,9 +408,9 @@ static void test_unload(void)
 	struct fake_channel fc;
 	struct fake_guest fg;
 
-	CHECK(setup(&fg, 1, offers) == 1);
-	CHECK(fake_open(&fg, &offers[0], &fc, 2, 2) == 0);
-	CHECK(fg.h.srv.nr_gpadls == 1);
+	ASSERT_EQ(1, setup(&fg, 1, offers));
+	ASSERT_EQ(0, fake_open(&fg, &offers[0], &fc, 2, 2));
+	ASSERT_EQ(1, fg.h.srv.nr_gpadls);
 	fake_post(&fg, 1, &unload, sizeof(unload));
 	CHECK(fake_recv_type(&fg, VMBUS_MSG_UNLOAD_RESPONSE, &resp,
 			     sizeof(resp)) == sizeof(resp));
@@ -433,18 +418,18 @@ static void test_unload(void)
 	CHECK(!fake_host_channel(&fg, 1)->open);
 	CHECK(fg.h.srv.stats.unloads == 1 && fg.h.srv.stats.contacts == 1);
 	/* And the guest can come back. */
-	CHECK(fake_connect(&fg, V(5, 3), true) == 1);
-	CHECK(fake_request_offers(&fg, offers, 2) == 1);
-	CHECK(fake_open(&fg, &offers[0], &fc, 2, 2) == 0);
+	ASSERT_EQ(1, fake_connect(&fg, V(5, 3), true));
+	ASSERT_EQ(1, fake_request_offers(&fg, offers, 2));
+	ASSERT_EQ(0, fake_open(&fg, &offers[0], &fc, 2, 2));
 	CHECK(fg.h.srv.stats.contacts == 2 && !fg.h.srv.stats.stale_contacts);
 	/* A new kernel without UNLOAD: the old connection ends first. */
-	CHECK(fake_connect(&fg, V(5, 3), true) == 1);
+	ASSERT_EQ(1, fake_connect(&fg, V(5, 3), true));
 	CHECK(fg.h.srv.stats.stale_contacts == 1 && fg.h.srv.nr_gpadls == 0);
 	CHECK(!fake_host_channel(&fg, 1)->open);
 	fake_destroy(&fg);
 }
 
-static void test_min_length(void)
+TEST(test_min_length, "vmbus: short and unknown messages dropped")
 {
 	struct vmbus_msg_open_channel open = {
 		.header.msgtype = VMBUS_MSG_OPENCHANNEL,
@@ -455,7 +440,7 @@ static void test_min_length(void)
 	uint8_t buf[240];
 	uint64_t bad;
 
-	CHECK(setup(&fg, 1, offers) == 1);
+	ASSERT_EQ(1, setup(&fg, 1, offers));
 	bad = fg.h.srv.stats.msgs_bad;
 	fake_post(&fg, 1, &open, sizeof(open) - 1);
 	CHECK(fake_recv(&fg, buf, sizeof(buf)) < 0);
@@ -464,26 +449,24 @@ static void test_min_length(void)
 	fake_post(&fg, 1, &open, sizeof(open));
 	open.header.msgtype = VMBUS_MSG_VERSION_RESPONSE;	/* host's */
 	fake_post(&fg, 1, &open, sizeof(open));
-	CHECK(fg.h.srv.stats.msgs_bad == bad + 4);
+	ASSERT_EQ(bad + 4, fg.h.srv.stats.msgs_bad);
 	CHECK(fake_recv(&fg, buf, sizeof(buf)) < 0);
 	fake_destroy(&fg);
 }
 
-static void test_before_contact(void)
+TEST_F(fake, test_before_contact,
+       "vmbus: messages before INITIATE_CONTACT dropped")
 {
 	struct vmbus_msg_header req = { .msgtype = VMBUS_MSG_REQUESTOFFERS };
-	struct fake_guest fg;
 	uint8_t buf[240];
 
-	fake_init(&fg);
-	CHECK(add_echo(&fg, true));
-	fake_post(&fg, 1, &req, sizeof(req));
-	CHECK(fake_recv(&fg, buf, sizeof(buf)) < 0);
-	CHECK(fg.h.srv.stats.msgs_bad == 1);
-	fake_destroy(&fg);
+	CHECK(add_echo(f, true));
+	fake_post(f, 1, &req, sizeof(req));
+	CHECK(fake_recv(f, buf, sizeof(buf)) < 0);
+	ASSERT_EQ(1, f->h.srv.stats.msgs_bad);
 }
 
-static void test_modify_channel(void)
+TEST(test_modify_channel, "vmbus: MODIFYCHANNEL, response only for 5.3")
 {
 	struct vmbus_msg_modify_channel m = {
 		.header.msgtype = VMBUS_MSG_MODIFYCHANNEL,
@@ -495,13 +478,13 @@ static void test_modify_channel(void)
 	struct fake_channel fc;
 	struct fake_guest fg;
 
-	CHECK(setup(&fg, 1, offers) == 1);
-	CHECK(fake_open(&fg, &offers[0], &fc, 2, 2) == 0);
+	ASSERT_EQ(1, setup(&fg, 1, offers));
+	ASSERT_EQ(0, fake_open(&fg, &offers[0], &fc, 2, 2));
 	fake_post(&fg, 1, &m, sizeof(m));
 	CHECK(fake_recv_type(&fg, VMBUS_MSG_MODIFYCHANNEL_RESPONSE, &r,
 			     sizeof(r)) == sizeof(r));
 	CHECK(r.child_relid == 1 && r.status == 0);
-	CHECK(fake_host_channel(&fg, 1)->target_vp == 3);
+	ASSERT_EQ(3, fake_host_channel(&fg, 1)->target_vp);
 	m.target_vp = 1000;
 	fake_post(&fg, 1, &m, sizeof(m));
 	CHECK(fake_recv_type(&fg, VMBUS_MSG_MODIFYCHANNEL_RESPONSE, &r,
@@ -512,29 +495,29 @@ static void test_modify_channel(void)
 	/* 5.0: no response. */
 	fake_init(&fg);
 	CHECK(add_echo(&fg, false));
-	CHECK(fake_connect(&fg, V(5, 0), true) == 1);
-	CHECK(fake_request_offers(&fg, offers, 2) == 1);
-	CHECK(fake_open(&fg, &offers[0], &fc, 2, 2) == 0);
+	ASSERT_EQ(1, fake_connect(&fg, V(5, 0), true));
+	ASSERT_EQ(1, fake_request_offers(&fg, offers, 2));
+	ASSERT_EQ(0, fake_open(&fg, &offers[0], &fc, 2, 2));
 	m.target_vp = 2;
 	fake_post(&fg, 1, &m, sizeof(m));
 	CHECK(fake_recv(&fg, &r, sizeof(r)) < 0);
-	CHECK(fake_host_channel(&fg, 1)->target_vp == 2);
+	ASSERT_EQ(2, fake_host_channel(&fg, 1)->target_vp);
 	fake_destroy(&fg);
 }
 
-static void test_reconnect_resets(void)
+TEST(test_reconnect_resets, "vmbus: new INITIATE_CONTACT resets the connection")
 {
 	struct vmbus_msg_offer offers[2];
 	struct fake_channel fc;
 	struct fake_guest fg;
 
-	CHECK(setup(&fg, 1, offers) == 1);
-	CHECK(fake_open(&fg, &offers[0], &fc, 2, 2) == 0);
+	ASSERT_EQ(1, setup(&fg, 1, offers));
+	ASSERT_EQ(0, fake_open(&fg, &offers[0], &fc, 2, 2));
 	/* A new INITIATE_CONTACT (kexec, crash) ends the old connection. */
-	CHECK(fake_connect(&fg, V(5, 2), true) == 1);
-	CHECK(fg.h.srv.nr_gpadls == 0);
+	ASSERT_EQ(1, fake_connect(&fg, V(5, 2), true));
+	ASSERT_EQ(0, fg.h.srv.nr_gpadls);
 	CHECK(!fake_host_channel(&fg, 1)->open);
-	CHECK(fake_request_offers(&fg, offers, 2) == 1);
+	ASSERT_EQ(1, fake_request_offers(&fg, offers, 2));
 	fake_destroy(&fg);
 }
 
@@ -551,7 +534,8 @@ static int recv_offers(struct fake_guest *fg, struct vmbus_msg_offer *offers,
 	return n;
 }
 
-static void test_subchannel_offers(void)
+TEST(test_subchannel_offers,
+     "vmbus: sub-channel offers, same GUIDs, own relids, served")
 {
 	struct vmbus_msg_offer offers[2], subs[4];
 	struct fake_channel fc, sc;
@@ -560,11 +544,11 @@ static void test_subchannel_offers(void)
 	uint8_t buf[64];
 	bool signal;
 
-	CHECK(setup(&fg, 1, offers) == 1);
-	CHECK(fake_open(&fg, &offers[0], &fc, 4, 4) == 0);
+	ASSERT_EQ(1, setup(&fg, 1, offers));
+	ASSERT_EQ(0, fake_open(&fg, &offers[0], &fc, 4, 4));
 	primary = fake_host_channel(&fg, 1);
-	CHECK(vmbus_server_add_subchannels(&fg.h.srv, primary, 2) == 2);
-	CHECK(recv_offers(&fg, subs, 4) == 2);
+	ASSERT_EQ(2, vmbus_server_add_subchannels(&fg.h.srv, primary, 2));
+	ASSERT_EQ(2, recv_offers(&fg, subs, 4));
 	CHECK(hv_guid_equal(&subs[0].if_type, &offers[0].if_type));
 	CHECK(hv_guid_equal(&subs[1].if_instance, &offers[0].if_instance));
 	CHECK(subs[0].sub_channel_index == 1 && subs[1].sub_channel_index == 2);
@@ -573,27 +557,28 @@ static void test_subchannel_offers(void)
 	      subs[1].connection_id == 0x2003);
 	/* Monitored like the primary, each with its own monitor id. */
 	CHECK(subs[0].monitor_allocated && subs[0].monitorid == 1);
-	CHECK(fake_host_channel(&fg, 2)->primary == primary);
+	ASSERT_EQ(primary, fake_host_channel(&fg, 2)->primary);
 	/* The instance still names the primary. */
-	CHECK(vmbus_server_find(&fg.h.srv, &offers[0].if_instance) == primary);
+	ASSERT_EQ(primary, vmbus_server_find(&fg.h.srv, &offers[0].if_instance));
 	/* A sub-channel opens with its own ring GPADL and is served. */
-	CHECK(fake_open(&fg, &subs[1], &sc, 4, 4) == 0);
+	ASSERT_EQ(0, fake_open(&fg, &subs[1], &sc, 4, 4));
 	CHECK(gring_write(&sc.out, VMBUS_PKT_DATA_INBAND, 0, 7, NULL, 0,
 			  "sub", 3, &signal) == 0);
 	fake_signal(&fg, &sc);
-	CHECK(gring_read(&sc.in, buf, sizeof(buf)) == 24);
+	ASSERT_EQ(24, gring_read(&sc.in, buf, sizeof(buf)));
 	CHECK(!memcmp(buf + 16, "sub", 3));
-	CHECK(fake_host_channel(&fg, 3)->stats.rx_packets == 1);
-	CHECK(primary->stats.rx_packets == 0);
+	ASSERT_EQ(1, fake_host_channel(&fg, 3)->stats.rx_packets);
+	ASSERT_EQ(0, primary->stats.rx_packets);
 	/* No sub-channels of sub-channels, nor of unknown devices. */
 	CHECK(vmbus_server_add_subchannels(&fg.h.srv, fake_host_channel(&fg, 2),
 					   1) < 0);
-	CHECK(vmbus_server_add_subchannels(&fg.h.srv, primary, 0) == 0);
+	ASSERT_EQ(0, vmbus_server_add_subchannels(&fg.h.srv, primary, 0));
 	fake_destroy(&fg);
 }
 
 /* Closing the primary rescinds its sub-channels; a reopen starts anew. */
-static void test_subchannel_primary_close(void)
+TEST(test_subchannel_primary_close,
+     "vmbus: primary close rescinds its sub-channels")
 {
 	struct vmbus_msg_relid close = {
 		.header.msgtype = VMBUS_MSG_CLOSECHANNEL,
@@ -608,11 +593,11 @@ static void test_subchannel_primary_close(void)
 	struct fake_guest fg;
 	struct hv_channel *primary;
 
-	CHECK(setup(&fg, 1, offers) == 1);
-	CHECK(fake_open(&fg, &offers[0], &fc, 4, 4) == 0);
+	ASSERT_EQ(1, setup(&fg, 1, offers));
+	ASSERT_EQ(0, fake_open(&fg, &offers[0], &fc, 4, 4));
 	primary = fake_host_channel(&fg, 1);
-	CHECK(vmbus_server_add_subchannels(&fg.h.srv, primary, 2) == 2);
-	CHECK(recv_offers(&fg, subs, 4) == 2);
+	ASSERT_EQ(2, vmbus_server_add_subchannels(&fg.h.srv, primary, 2));
+	ASSERT_EQ(2, recv_offers(&fg, subs, 4));
 	fake_post(&fg, 1, &close, sizeof(close));
 	CHECK(fake_recv_type(&fg, VMBUS_MSG_RESCIND_CHANNELOFFER, &resc,
 			     sizeof(resc)) == sizeof(resc) &&
@@ -628,14 +613,15 @@ static void test_subchannel_primary_close(void)
 	fake_post(&fg, 1, &rel, sizeof(rel));
 	CHECK(!fake_host_channel(&fg, 2) && !fake_host_channel(&fg, 3));
 	/* Reopened, the primary gets sub-channels numbered from 1 again. */
-	CHECK(fake_open(&fg, &offers[0], &fc, 4, 4) == 0);
-	CHECK(vmbus_server_add_subchannels(&fg.h.srv, primary, 1) == 1);
+	ASSERT_EQ(0, fake_open(&fg, &offers[0], &fc, 4, 4));
+	ASSERT_EQ(1, vmbus_server_add_subchannels(&fg.h.srv, primary, 1));
 	CHECK(recv_offers(&fg, subs, 4) == 1 && subs[0].sub_channel_index == 1);
 	fake_destroy(&fg);
 }
 
 /* Host rescind: the sub-channels first, then the primary. */
-static void test_subchannel_rescind_order(void)
+TEST(test_subchannel_rescind_order,
+     "vmbus: rescind sends sub-channels before the primary")
 {
 	struct vmbus_msg_offer offers[2], subs[4];
 	struct vmbus_msg_relid resc;
@@ -644,13 +630,13 @@ static void test_subchannel_rescind_order(void)
 	uint32_t order[3];
 	int i;
 
-	CHECK(setup(&fg, 1, offers) == 1);
-	CHECK(fake_open(&fg, &offers[0], &fc, 4, 4) == 0);
+	ASSERT_EQ(1, setup(&fg, 1, offers));
+	ASSERT_EQ(0, fake_open(&fg, &offers[0], &fc, 4, 4));
 	CHECK(vmbus_server_add_subchannels(&fg.h.srv, fake_host_channel(&fg, 1),
 					   2) == 2);
-	CHECK(recv_offers(&fg, subs, 4) == 2);
-	CHECK(fake_open(&fg, &subs[0], &sc, 4, 4) == 0);
-	CHECK(vmbus_server_rescind(&fg.h.srv, &offers[0].if_instance) == 0);
+	ASSERT_EQ(2, recv_offers(&fg, subs, 4));
+	ASSERT_EQ(0, fake_open(&fg, &subs[0], &sc, 4, 4));
+	ASSERT_EQ(0, vmbus_server_rescind(&fg.h.srv, &offers[0].if_instance));
 	for (i = 0; i < 3; i++) {
 		CHECK(fake_recv_type(&fg, VMBUS_MSG_RESCIND_CHANNELOFFER,
 				     &resc, sizeof(resc)) == sizeof(resc));
@@ -664,7 +650,7 @@ static void test_subchannel_rescind_order(void)
 }
 
 /* UNLOAD drops sub-channels; the next connection offers the primary only. */
-static void test_subchannel_reset(void)
+TEST(test_subchannel_reset, "vmbus: unload drops sub-channels")
 {
 	struct vmbus_msg_header unload = { .msgtype = VMBUS_MSG_UNLOAD };
 	struct vmbus_msg_offer offers[4], subs[4];
@@ -672,18 +658,18 @@ static void test_subchannel_reset(void)
 	struct fake_channel fc;
 	struct fake_guest fg;
 
-	CHECK(setup(&fg, 1, offers) == 1);
-	CHECK(fake_open(&fg, &offers[0], &fc, 4, 4) == 0);
+	ASSERT_EQ(1, setup(&fg, 1, offers));
+	ASSERT_EQ(0, fake_open(&fg, &offers[0], &fc, 4, 4));
 	CHECK(vmbus_server_add_subchannels(&fg.h.srv, fake_host_channel(&fg, 1),
 					   3) == 3);
-	CHECK(recv_offers(&fg, subs, 4) == 3);
+	ASSERT_EQ(3, recv_offers(&fg, subs, 4));
 	fake_post(&fg, 1, &unload, sizeof(unload));
 	CHECK(fake_recv_type(&fg, VMBUS_MSG_UNLOAD_RESPONSE, &resp,
 			     sizeof(resp)) == sizeof(resp));
 	CHECK(!fake_host_channel(&fg, 2) && !fake_host_channel(&fg, 4));
-	CHECK(fake_connect(&fg, V(5, 3), true) == 1);
-	CHECK(fake_request_offers(&fg, offers, 4) == 1);
-	CHECK(offers[0].sub_channel_index == 0);
+	ASSERT_EQ(1, fake_connect(&fg, V(5, 3), true));
+	ASSERT_EQ(1, fake_request_offers(&fg, offers, 4));
+	ASSERT_EQ(0, offers[0].sub_channel_index);
 	fake_destroy(&fg);
 }
 
@@ -691,12 +677,10 @@ static void test_subchannel_reset(void)
 static bool busy_device;
 static unsigned int busy_released;
 
-static int busy_packet(struct hv_channel *ch, const uint8_t *pkt,
-		       uint32_t len)
+static int busy_packet(struct hv_channel *ch, const struct hv_packet *pkt)
 {
 	(void)ch;
 	(void)pkt;
-	(void)len;
 	return 0;
 }
 
@@ -724,7 +708,8 @@ static const struct hv_device_class busy_class = {
 	.ops = &busy_ops,
 };
 
-static void test_rescind_deferred(void)
+TEST_F(fake, test_rescind_deferred,
+       "vmbus: rescind of a busy device waits until it is idle")
 {
 	struct vmbus_msg_relid rel = {
 		.header.msgtype = VMBUS_MSG_RELID_RELEASED,
@@ -733,80 +718,32 @@ static void test_rescind_deferred(void)
 	struct vmbus_msg_relid resc;
 	struct hv_channel *primary;
 	struct fake_channel fc;
-	struct fake_guest fg;
 
-	fake_init(&fg);
-	primary = vmbus_server_add_device(&fg.h.srv, &busy_class, NULL, false);
+	primary = vmbus_server_add_device(&f->h.srv, &busy_class, NULL, false);
 	CHECK(primary);
-	CHECK(fake_connect(&fg, V(5, 3), true) == 1);
-	CHECK(fake_request_offers(&fg, offers, 2) == 1);
-	CHECK(fake_open(&fg, &offers[0], &fc, 4, 4) == 0);
-	CHECK(vmbus_server_add_subchannels(&fg.h.srv, primary, 1) == 1);
-	CHECK(recv_offers(&fg, subs, 2) == 1);
+	ASSERT_EQ(1, fake_connect(f, V(5, 3), true));
+	ASSERT_EQ(1, fake_request_offers(f, offers, 2));
+	ASSERT_EQ(0, fake_open(f, &offers[0], &fc, 4, 4));
+	ASSERT_EQ(1, vmbus_server_add_subchannels(&f->h.srv, primary, 1));
+	ASSERT_EQ(1, recv_offers(f, subs, 2));
 	busy_device = true;
 	busy_released = 0;
-	CHECK(vmbus_server_rescind(&fg.h.srv, &offers[0].if_instance) == 0);
+	ASSERT_EQ(0, vmbus_server_rescind(&f->h.srv, &offers[0].if_instance));
 	/* Closed on the host side at once, but the guest is not told yet. */
 	CHECK(!primary->open && primary->rescinded);
-	CHECK(fake_recv(&fg, &resc, sizeof(resc)) < 0);
+	CHECK(fake_recv(f, &resc, sizeof(resc)) < 0);
 	busy_device = false;
-	vmbus_server_device_idle(&fg.h.srv, primary);
-	CHECK(fake_recv_type(&fg, VMBUS_MSG_RESCIND_CHANNELOFFER, &resc,
+	vmbus_server_device_idle(&f->h.srv, primary);
+	CHECK(fake_recv_type(f, VMBUS_MSG_RESCIND_CHANNELOFFER, &resc,
 			     sizeof(resc)) > 0 && resc.child_relid == 2);
-	CHECK(fake_recv_type(&fg, VMBUS_MSG_RESCIND_CHANNELOFFER, &resc,
+	CHECK(fake_recv_type(f, VMBUS_MSG_RESCIND_CHANNELOFFER, &resc,
 			     sizeof(resc)) > 0 && resc.child_relid == 1);
-	vmbus_server_device_idle(&fg.h.srv, primary);	/* only once */
-	CHECK(fake_recv(&fg, &resc, sizeof(resc)) < 0);
+	vmbus_server_device_idle(&f->h.srv, primary);	/* only once */
+	CHECK(fake_recv(f, &resc, sizeof(resc)) < 0);
 	rel.child_relid = 2;
-	fake_post(&fg, 1, &rel, sizeof(rel));
-	CHECK(busy_released == 0);
+	fake_post(f, 1, &rel, sizeof(rel));
+	ASSERT_EQ(0, busy_released);
 	rel.child_relid = 1;
-	fake_post(&fg, 1, &rel, sizeof(rel));
-	CHECK(busy_released == 1 && !fake_host_channel(&fg, 1));
-	fake_destroy(&fg);
+	fake_post(f, 1, &rel, sizeof(rel));
+	CHECK(busy_released == 1 && !fake_host_channel(f, 1));
 }
-
-UNIT_SUITE(vmbus_tests) = {
-	{ "vmbus: 5.3 on connection 4, msg_conn_id 1", test_version_5_3 },
-	{ "vmbus: guest walks down to each capped version",
-	  test_version_every_cap },
-	{ "vmbus: version needs the right connection id",
-	  test_version_conn_id_rule },
-	{ "vmbus: capped below 5.0, connection 4 is invalid",
-	  test_version_cap },
-	{ "vmbus: unknown versions refused", test_version_unknown },
-	{ "vmbus: run-time cap applies to the next connection",
-	  test_version_cap_runtime },
-	{ "vmbus: offers then ALLOFFERS_DELIVERED", test_offers },
-	{ "vmbus: no monitor ids without monitor pages",
-	  test_offers_no_monitor_pages },
-	{ "vmbus: GPADL header + bodies reassembled", test_gpadl_bodies },
-	{ "vmbus: GPADL with a page outside RAM refused",
-	  test_gpadl_bad_pfn },
-	{ "vmbus: duplicate GPADL handle refused", test_gpadl_duplicate },
-	{ "vmbus: GPADL reads capped by range_buflen",
-	  test_gpadl_padding_ignored },
-	{ "vmbus: GPADL teardown", test_gpadl_teardown },
-	{ "vmbus: open, close, reopen", test_open_close },
-	{ "vmbus: bad OPENCHANNEL refused with a status", test_open_refused },
-	{ "vmbus: rescind holds the relid until released",
-	  test_rescind_release },
-	{ "vmbus: unload closes everything, guest reconnects", test_unload },
-	{ "vmbus: short and unknown messages dropped", test_min_length },
-	{ "vmbus: messages before INITIATE_CONTACT dropped",
-	  test_before_contact },
-	{ "vmbus: MODIFYCHANNEL, response only for 5.3",
-	  test_modify_channel },
-	{ "vmbus: new INITIATE_CONTACT resets the connection",
-	  test_reconnect_resets },
-	{ "vmbus: sub-channel offers, same GUIDs, own relids, served",
-	  test_subchannel_offers },
-	{ "vmbus: primary close rescinds its sub-channels",
-	  test_subchannel_primary_close },
-	{ "vmbus: rescind sends sub-channels before the primary",
-	  test_subchannel_rescind_order },
-	{ "vmbus: unload drops sub-channels", test_subchannel_reset },
-	{ "vmbus: rescind of a busy device waits until it is idle",
-	  test_rescind_deferred },
-	{ NULL, NULL },
-};

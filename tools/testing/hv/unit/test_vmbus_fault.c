@@ -63,7 +63,8 @@ static uint64_t stat_of(struct fake_guest *fg, const char *key)
 	return v;
 }
 
-static void test_fault_messages(void)
+TEST(test_fault_messages,
+     "vmbus fault: bad, short, unknown and unsolicited messages")
 {
 	uint8_t buf[HV_TLFS_MESSAGE_PAYLOAD_SIZE];
 	struct vmbus_msg_offer offer, *o = (void *)buf;
@@ -75,7 +76,7 @@ static void test_fault_messages(void)
 	fake_init(&fg);
 	CHECK(is_err(fake_ctl(&fg, "fault vmbus unknown-msg", &out)));
 	fake_destroy(&fg);
-	CHECK(connect_with_echo(&fg, &offer) == 0);
+	ASSERT_EQ(0, connect_with_echo(&fg, &offer));
 
 	CHECK(is_ok(fake_ctl(&fg, "fault vmbus unknown-msg 2", &out)));
 	CHECK(recv_msg(&fg, buf, &type) == 12 && type == 30);
@@ -114,7 +115,7 @@ static void test_fault_messages(void)
 		      "relid=2046\nOK\n"));
 	CHECK(recv_msg(&fg, buf, &type) == sizeof(*o) &&
 	      o->child_relid == 2046 && o->sub_channel_index == 1);
-	CHECK(stat_of(&fg, "vmbus.fault_relids_held") == 2);
+	ASSERT_EQ(2, stat_of(&fg, "vmbus.fault_relids_held"));
 	CHECK(!strcmp(fake_ctl(&fg, "fault vmbus rescind-unknown", &out),
 		      "relid=2045\nOK\n"));
 	CHECK(recv_msg(&fg, buf, &type) == sizeof(*r) &&
@@ -125,7 +126,7 @@ static void test_fault_messages(void)
 	r->header.msgtype = VMBUS_MSG_RELID_RELEASED;
 	r->child_relid = 2046;
 	fake_post(&fg, VMBUS_MESSAGE_CONNECTION_ID, r, sizeof(*r));
-	CHECK(stat_of(&fg, "vmbus.fault_relids_held") == 2);
+	ASSERT_EQ(2, stat_of(&fg, "vmbus.fault_relids_held"));
 	CHECK(!strcmp(fake_ctl(&fg, "fault vmbus rescind-refused 2", &out),
 		      "relid=2046\nrelid=2047\nOK\n"));
 	CHECK(recv_msg(&fg, buf, &type) == sizeof(*r) &&
@@ -136,8 +137,8 @@ static void test_fault_messages(void)
 	r->header.msgtype = VMBUS_MSG_RELID_RELEASED;
 	r->child_relid = 2047;
 	fake_post(&fg, VMBUS_MESSAGE_CONNECTION_ID, r, sizeof(*r));
-	CHECK(stat_of(&fg, "vmbus.fault_relids_held") == 1);
-	CHECK(stat_of(&fg, "vmbus.fault_relids_released") == 1);
+	ASSERT_EQ(1, stat_of(&fg, "vmbus.fault_relids_held"));
+	ASSERT_EQ(1, stat_of(&fg, "vmbus.fault_relids_released"));
 
 	CHECK(is_ok(fake_ctl(&fg, "fault vmbus gpadl-created", &out)));
 	CHECK(recv_msg(&fg, buf, &type) == 20 &&
@@ -152,12 +153,12 @@ static void test_fault_messages(void)
 	CHECK(recv_msg(&fg, buf, &type) == 16 &&
 	      type == VMBUS_MSG_VERSION_RESPONSE);
 	CHECK(fake_recv(&fg, buf, sizeof(buf)) < 0);
-	CHECK(stat_of(&fg, "vmbus.faults_sent") == 17);
+	ASSERT_EQ(17, stat_of(&fg, "vmbus.faults_sent"));
 
 	/* A disconnect forgets the relids the guest never released. */
 	r->header.msgtype = VMBUS_MSG_UNLOAD;
 	fake_post(&fg, VMBUS_MESSAGE_CONNECTION_ID, r, sizeof(r->header));
-	CHECK(stat_of(&fg, "vmbus.fault_relids_held") == 0);
+	ASSERT_EQ(0, stat_of(&fg, "vmbus.fault_relids_held"));
 	hv_buf_free(&out);
 	fake_destroy(&fg);
 }
@@ -169,7 +170,8 @@ static bool ends_with(const char *s, const char *tail)
 	return n >= t && !strcmp(s + n - t, tail);
 }
 
-static void test_fault_relid_reserved(void)
+TEST(test_fault_relid_reserved,
+     "vmbus fault: refused offers keep their relids from devices")
 {
 	uint8_t buf[HV_TLFS_MESSAGE_PAYLOAD_SIZE];
 	struct vmbus_msg_offer offer;
@@ -177,7 +179,7 @@ static void test_fault_relid_reserved(void)
 	struct fake_guest fg;
 	unsigned int i;
 
-	CHECK(connect_with_echo(&fg, &offer) == 0);
+	ASSERT_EQ(0, connect_with_echo(&fg, &offer));
 	/* Reserve every relid but 2..4, then hot-add: they get 2..4. */
 	for (i = 0; i < VMBUS_SERVER_MAX_RELID - 4; i++) {
 		CHECK(is_ok(fake_ctl(&fg, "fault vmbus offer-orphan", &out)));
@@ -193,7 +195,8 @@ static void test_fault_relid_reserved(void)
 	fake_destroy(&fg);
 }
 
-static void test_fault_drop(void)
+TEST(test_fault_drop,
+     "vmbus fault: dropped GPADL_CREATED, GPADL_TORNDOWN, OPEN_RESULT")
 {
 	struct vmbus_msg_gpadl_teardown td = {
 		.header.msgtype = VMBUS_MSG_GPADL_TEARDOWN,
@@ -207,11 +210,11 @@ static void test_fault_drop(void)
 	uint64_t gpa;
 	uint32_t type;
 
-	CHECK(connect_with_echo(&fg, &offer) == 0);
+	ASSERT_EQ(0, connect_with_echo(&fg, &offer));
 	gpa = fake_alloc(&fg, 4);
 	CHECK(is_ok(fake_ctl(&fg, "fault vmbus drop-gpadl-created", &out)));
-	CHECK(fake_create_gpadl(&fg, 1, 0x100, gpa, 4) == -1);
-	CHECK(fake_create_gpadl(&fg, 1, 0x101, gpa, 4) == 0);
+	ASSERT_EQ(-1, fake_create_gpadl(&fg, 1, 0x100, gpa, 4));
+	ASSERT_EQ(0, fake_create_gpadl(&fg, 1, 0x101, gpa, 4));
 	CHECK(is_ok(fake_ctl(&fg, "fault vmbus drop-gpadl-torndown 1", &out)));
 	td.gpadl = 0x100;
 	fake_post(&fg, VMBUS_MESSAGE_CONNECTION_ID, &td, sizeof(td));
@@ -222,9 +225,9 @@ static void test_fault_drop(void)
 	      type == VMBUS_MSG_GPADL_TORNDOWN);
 	/* The host opens; only the answer is lost. */
 	CHECK(is_ok(fake_ctl(&fg, "fault vmbus drop-open-result", &out)));
-	CHECK(fake_open(&fg, &offer, &fc, 4, 4) == -1);
+	ASSERT_EQ(-1, fake_open(&fg, &offer, &fc, 4, 4));
 	CHECK(fake_host_channel(&fg, 1)->open);
-	CHECK(stat_of(&fg, "vmbus.faults_sent") == 3);
+	ASSERT_EQ(3, stat_of(&fg, "vmbus.faults_sent"));
 	hv_buf_free(&out);
 	fake_destroy(&fg);
 }
@@ -244,7 +247,8 @@ static uint32_t ring_take(struct gring *r, struct vmbus_packet_desc *d)
 	return n;
 }
 
-static void test_fault_ring(void)
+TEST(test_fault_ring,
+     "vmbus fault: bad indices, descriptors, types and completions")
 {
 	struct vmbus_msg_offer offer;
 	struct vmbus_packet_desc d;
@@ -257,9 +261,9 @@ static void test_fault_ring(void)
 	uint32_t w;
 	bool sig;
 
-	CHECK(connect_with_echo(&fg, &offer) == 0);
+	ASSERT_EQ(0, connect_with_echo(&fg, &offer));
 	CHECK(is_err(fake_ctl(&fg, "fault vmbus pkt-type", &out)));
-	CHECK(fake_open(&fg, &offer, &fc, 4, 4) == 0);
+	ASSERT_EQ(0, fake_open(&fg, &offer, &fc, 4, 4));
 	ch = fake_host_channel(&fg, 1);
 	signals = ch->stats.host_signals;
 
@@ -267,7 +271,7 @@ static void test_fault_ring(void)
 	CHECK(ring_take(&fc.in, &d) == 32 && d.type == VMBUS_PKT_COMP &&
 	      d.offset8 == 2 && d.len8 == 3 &&
 	      d.trans_id == 0xfa17fa17fa17fa17ULL);
-	CHECK(ch->stats.host_signals == signals + 1);
+	ASSERT_EQ(signals + 1, ch->stats.host_signals);
 	CHECK(is_ok(fake_ctl(&fg, "fault vmbus pkt-type 2 " ECHO_GUID, &out)));
 	CHECK(ring_take(&fc.in, &d) == 64 && d.type == 8 && d.len8 == 3);
 	CHECK(is_ok(fake_ctl(&fg, "fault vmbus xfer-range", &out)));
@@ -294,7 +298,7 @@ static void test_fault_ring(void)
 			  VMBUS_PKT_FLAG_COMPLETION_REQUESTED, 77, NULL, 0,
 			  &word, sizeof(word), &sig) == 0);
 	fake_signal(&fg, &fc);
-	CHECK(gring_read(&fc.in, pkt, sizeof(pkt)) == 24);
+	ASSERT_EQ(24, gring_read(&fc.in, pkt, sizeof(pkt)));
 	CHECK(!strcmp(fake_ctl(&fg, "fault vmbus comp-stale", &out),
 		      "trans_id=0x4d\nOK\n"));
 	CHECK(ring_take(&fc.in, &d) == 32 && d.type == VMBUS_PKT_COMP &&
@@ -306,22 +310,22 @@ static void test_fault_ring(void)
 	 */
 	w = fc.out.ctl->read_index;
 	CHECK(is_err(fake_ctl(&fg, "fault vmbus comp-early 1", &out)));
-	CHECK(fc.out.ctl->read_index == w);
+	ASSERT_EQ(w, fc.out.ctl->read_index);
 	fc.out.ctl->pending_send_sz = 64;
 	CHECK(!strcmp(fake_ctl(&fg, "fault vmbus comp-early 1", &out),
 		      "trans_id=0x10000004d\ntrans_id=0x20000004d\n"
 		      "trans_id=0x30000004d\ntrans_id=0x40000004d\nOK\n"));
-	CHECK(fc.out.ctl->read_index == w);
+	ASSERT_EQ(w, fc.out.ctl->read_index);
 	CHECK(ring_take(&fc.in, &d) == 4 * 32 && d.type == VMBUS_PKT_COMP &&
 	      d.trans_id == 0x10000004dULL);
 	fc.out.ctl->pending_send_sz = 0;
 
 	w = fc.in.ctl->write_index;
 	CHECK(is_ok(fake_ctl(&fg, "fault vmbus ring-write-unaligned", &out)));
-	CHECK(fc.in.ctl->write_index == w + 4);
+	ASSERT_EQ(w + 4, fc.in.ctl->write_index);
 	CHECK(is_ok(fake_ctl(&fg, "fault vmbus ring-write-index", &out)));
-	CHECK(fc.in.ctl->write_index == fc.in.size);
-	CHECK(stat_of(&fg, "vmbus.faults_sent") == 13);
+	ASSERT_EQ(fc.in.size, fc.in.ctl->write_index);
+	ASSERT_EQ(13, stat_of(&fg, "vmbus.faults_sent"));
 
 	CHECK(is_err(fake_ctl(&fg, "fault vmbus pkt-type 1 "
 			 "11111111-2222-4333-8444-000000000000", &out)));
@@ -331,7 +335,7 @@ static void test_fault_ring(void)
 	CHECK(is_err(fake_ctl(&fg, "fault vmbus bad-luck", &out)));
 	CHECK(is_err(fake_ctl(&fg, "fault storvsc bad-id 1 " ECHO_GUID, &out)));
 	CHECK(is_err(fake_ctl(&fg, "fault floppy pkt-type", &out)));
-	CHECK(stat_of(&fg, "vmbus.faults_sent") == 13);
+	ASSERT_EQ(13, stat_of(&fg, "vmbus.faults_sent"));
 	hv_buf_free(&out);
 	fake_destroy(&fg);
 }
@@ -340,7 +344,8 @@ static void test_fault_ring(void)
  * offer-dup-class, subchannel-cycle and post-busy (ring-replay needs a
  * guest that reads).
  */
-static void test_fault_dup_class_and_busy(void)
+TEST(test_fault_dup_class_and_busy,
+     "vmbus fault: another class on a device's instance; a full queue")
 {
 	uint8_t buf[HV_TLFS_MESSAGE_PAYLOAD_SIZE];
 	struct vmbus_msg_offer offer, *o = (void *)buf;
@@ -350,7 +355,7 @@ static void test_fault_dup_class_and_busy(void)
 	struct fake_guest fg;
 	uint32_t type;
 
-	CHECK(connect_with_echo(&fg, &offer) == 0);
+	ASSERT_EQ(0, connect_with_echo(&fg, &offer));
 	CHECK(!strcmp(fake_ctl(&fg, "fault vmbus offer-dup-class", &out),
 		      "relid=2047\nOK\n"));
 	CHECK(recv_msg(&fg, buf, &type) == sizeof(*o) &&
@@ -358,7 +363,7 @@ static void test_fault_dup_class_and_busy(void)
 	      !o->sub_channel_index &&
 	      hv_guid_equal(&o->if_instance, &offer.if_instance) &&
 	      hv_guid_equal(&o->if_type, &ide));
-	CHECK(stat_of(&fg, "vmbus.fault_relids_held") == 1);
+	ASSERT_EQ(1, stat_of(&fg, "vmbus.fault_relids_held"));
 
 	CHECK(!strcmp(fake_ctl(&fg, "fault vmbus subchannel-cycle", &out),
 		      "relid=2046\nOK\n"));
@@ -374,8 +379,8 @@ static void test_fault_dup_class_and_busy(void)
 		VMBUS_MSG_RELID_RELEASED;
 	fake_post(&fg, VMBUS_MESSAGE_CONNECTION_ID, buf,
 		  sizeof(struct vmbus_msg_relid));
-	CHECK(stat_of(&fg, "vmbus.fault_relids_released") == 1);
-	CHECK(stat_of(&fg, "vmbus.fault_relids_held") == 1);
+	ASSERT_EQ(1, stat_of(&fg, "vmbus.fault_relids_released"));
+	ASSERT_EQ(1, stat_of(&fg, "vmbus.fault_relids_held"));
 
 	CHECK(is_err(fake_ctl(&fg, "fault vmbus post-busy 0", &out)));
 	CHECK(is_ok(fake_ctl(&fg, "fault vmbus post-busy 1", &out)));
@@ -386,22 +391,8 @@ static void test_fault_dup_class_and_busy(void)
 	/* The second refused post took the window's end with it. */
 	CHECK(fake_post(&fg, VMBUS_MESSAGE_CONNECTION_ID, &req, sizeof(req)) ==
 	      HV_TLFS_STATUS_SUCCESS);
-	CHECK(stat_of(&fg, "vmbus.fault_posts_refused") == 2);
-	CHECK(stat_of(&fg, "vmbus.faults_sent") == 3);
+	ASSERT_EQ(2, stat_of(&fg, "vmbus.fault_posts_refused"));
+	ASSERT_EQ(3, stat_of(&fg, "vmbus.faults_sent"));
 	hv_buf_free(&out);
 	fake_destroy(&fg);
 }
-
-UNIT_SUITE(vmbus_fault_tests) = {
-	{ "vmbus fault: bad, short, unknown and unsolicited messages",
-	  test_fault_messages },
-	{ "vmbus fault: refused offers keep their relids from devices",
-	  test_fault_relid_reserved },
-	{ "vmbus fault: dropped GPADL_CREATED, GPADL_TORNDOWN, OPEN_RESULT",
-	  test_fault_drop },
-	{ "vmbus fault: bad indices, descriptors, types and completions",
-	  test_fault_ring },
-	{ "vmbus fault: another class on a device's instance; a full queue",
-	  test_fault_dup_class_and_busy },
-	{ NULL, NULL },
-};
