@@ -1020,7 +1020,7 @@ static void vmbus_space_pending(struct vmbus_channel *chan, u32 need)
 	u32 want = max(need, chan->space_want);
 
 	lockdep_assert_held(&out->lock);
-	if (READ_ONCE(out->ctl->pending_send_sz) != want)
+	if (out->pending != want)
 		hv_ring_set_pending(out, want);
 	if (chan->space_want && hv_ring_has_space(out, chan->space_want))
 		tasklet_schedule(&chan->tasklet);
@@ -1045,7 +1045,7 @@ static void vmbus_space_waiters(struct vmbus_channel *chan, bool *waiting,
 		*waiting = wait;
 	}
 	if (ret != -EAGAIN && !chan->space_waiters &&
-	    READ_ONCE(chan->out.ctl->pending_send_sz) != chan->space_want)
+	    chan->out.pending != chan->space_want)
 		vmbus_space_pending(chan, 0);
 }
 
@@ -1627,8 +1627,7 @@ static void vmbus_space_withdraw(struct vmbus_channel *chan)
 {
 	lockdep_assert_held(&chan->out.lock);
 	chan->space_want = 0;
-	if (!chan->space_waiters &&
-	    READ_ONCE(chan->out.ctl->pending_send_sz))
+	if (!chan->space_waiters && chan->out.pending)
 		hv_ring_set_pending(&chan->out, 0);
 }
 
@@ -1667,8 +1666,7 @@ bool vmbus_chan_request_space(struct vmbus_channel *chan, u32 bytes)
 		chan->space_want = need;
 		/* Sets pending_send_sz, with the barrier the re-check needs. */
 		hv_ring_set_pending(out, max(need, chan->space_waiters ?
-					     READ_ONCE(out->ctl->pending_send_sz) :
-					     0));
+					     out->pending : 0));
 		armed = !hv_ring_has_space(out, need);
 	}
 	if (!armed)

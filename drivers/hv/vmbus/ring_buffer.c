@@ -214,14 +214,26 @@ u32 hv_ring_writable(struct hv_ring *ring)
 }
 
 /**
- * hv_ring_set_pending() - ask the host to signal once @bytes are free
+ * hv_ring_set_pending() - ask the host to signal once @bytes would fit
  * @ring: an outbound ring, with @ring->lock held
- * @bytes: 0 to withdraw the request
+ * @bytes: packet bytes including the trailer, as for hv_ring_has_space();
+ *	0 to withdraw the request
+ *
+ * A packet of @bytes fits once more than @bytes are free, and free space
+ * only moves in steps of 8. Hosts differ in when they signal: Linux's rule
+ * (and Microsoft's header) is free space becoming larger than
+ * pending_send_sz, openvmm's is free space becoming at least
+ * pending_send_sz. Asking for @bytes + 8 makes the signal come only once
+ * the packet fits under either rule; asking for @bytes would let an
+ * openvmm host signal at exactly @bytes free, too early, and never again.
+ * @ring->pending keeps what was asked, in @bytes.
  */
 void hv_ring_set_pending(struct hv_ring *ring, u32 bytes)
 {
 	lockdep_assert_held(&ring->lock);
-	WRITE_ONCE(ring->ctl->pending_send_sz, bytes);
+	ring->pending = bytes;
+	WRITE_ONCE(ring->ctl->pending_send_sz,
+		   bytes ? bytes + VMBUS_PKT_ALIGN : 0);
 	/*
 	 * The request must be visible before the caller re-checks the free
 	 * space, or the host could free it in between and never signal.

@@ -60,6 +60,7 @@ struct hv_ring {
 	u32 size;
 	u32 index;
 	u32 committed;
+	u32 pending;		/* outbound: room asked of the host, 0 none */
 	spinlock_t lock;	/* outbound: one writer at a time */
 	bool broken;
 };
