@@ -260,8 +260,10 @@ void hvring_consume(struct hvring *r, uint32_t len)
 
 /*
  * After reading @bytes_read bytes: should the guest, a writer blocked on
- * pending_send_sz, be signalled? Only on the transition from "free <=
- * pending" to "free > pending" (reference §3.8, Linux's rule).
+ * pending_send_sz, be signalled? As OpenVMM does (reference §3.8): only on
+ * the transition from "free < pending" to "free >= pending", with pending
+ * rounded down to a multiple of 8. Linux's host-side rule ("free >
+ * pending") signals 8 bytes later; a guest must work with both.
  */
 bool hvring_read_done(struct hvring *r, uint32_t bytes_read)
 {
@@ -274,17 +276,17 @@ bool hvring_read_done(struct hvring *r, uint32_t bytes_read)
 	if (!(shm_read32(&r->ctl->feature_bits) &
 	      VMBUS_RING_FEAT_PENDING_SEND_SZ))
 		return false;
-	pending = shm_read32(&r->ctl->pending_send_sz);
+	pending = shm_read32(&r->ctl->pending_send_sz) & ~7u;
 	if (!pending)
 		return false;
 	shm_rmb();
 	if (hvring_load_write_index(r, &w))
 		return false;
 	free_now = r->size - hvring_used(r, w, r->index);
-	if (free_now <= pending)
+	if (free_now < pending)
 		return false;
 	free_before = bytes_read < free_now ? free_now - bytes_read : 0;
-	return free_before <= pending;
+	return free_before < pending;
 }
 
 void hvring_set_interrupt_mask(struct hvring *r, bool masked)

@@ -210,6 +210,35 @@ TEST(test_ring_pending_send_sz,
 	tring_free(&t);
 }
 
+/*
+ * OpenVMM's rule, not Linux's: free space reaching pending_send_sz (rounded
+ * down to 8) is enough, and free space that was already there is not.
+ */
+TEST(test_ring_pending_send_sz_openvmm,
+     "ring: pending_send_sz reached exactly signals, as OpenVMM")
+{
+	uint8_t payload[1000] = { 0 }, buf[1100];
+	struct tring t;
+	uint32_t len;
+	bool signal;
+	int i;
+
+	tring_setup(&t, 1, 0);
+	ASSERT_EQ(0, tring_attach(&t, HVRING_READER, 1));
+	for (i = 0; i < 3; i++)
+		CHECK(gring_write(&t.guest, VMBUS_PKT_DATA_INBAND, 0, i, NULL,
+				  0, payload, sizeof(payload), &signal) == 0);
+	t.guest.ctl->pending_send_sz = 2048 + 7;
+	ASSERT_EQ(0, hvring_peek(&t.host, buf, sizeof(buf), &len));
+	hvring_consume(&t.host, len);
+	ASSERT_EQ(true, hvring_read_done(&t.host, len + 8));	/* 1024 -> 2048 */
+	ASSERT_EQ(0, hvring_peek(&t.host, buf, sizeof(buf), &len));
+	t.guest.ctl->pending_send_sz = 2048;
+	hvring_consume(&t.host, len);
+	ASSERT_EQ(false, hvring_read_done(&t.host, len + 8));	/* was 2048 */
+	tring_free(&t);
+}
+
 TEST(test_ring_bad_indices, "ring: bad indices rejected")
 {
 	uint8_t buf[64];
