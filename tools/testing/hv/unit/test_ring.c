@@ -172,6 +172,21 @@ TEST(test_ring_full, "ring: full ring sets pending_send_sz, never overwrites")
 	tring_free(&t);
 }
 
+/* A one-page ring read by the host, with 3 packets of 1024 bytes in it. */
+static void tring_three_packets(struct tring *t)
+{
+	uint8_t payload[1000] = { 0 };
+	bool signal;
+	int i;
+
+	tring_setup(t, 1, 0);
+	ASSERT_EQ(0, tring_attach(t, HVRING_READER, 1));
+	for (i = 0; i < 3; i++)
+		ASSERT_EQ(0, gring_write(&t->guest, VMBUS_PKT_DATA_INBAND, 0, i,
+					 NULL, 0, payload, sizeof(payload),
+					 &signal));
+}
+
 /* Reader side: signal a blocked guest writer only when crossing. */
 TEST(test_ring_pending_send_sz,
      "ring: pending_send_sz signalled only on crossing")
@@ -180,13 +195,8 @@ TEST(test_ring_pending_send_sz,
 	struct tring t;
 	uint32_t len;
 	bool signal;
-	int i;
 
-	tring_setup(&t, 1, 0);
-	ASSERT_EQ(0, tring_attach(&t, HVRING_READER, 1));
-	for (i = 0; i < 3; i++)
-		CHECK(gring_write(&t.guest, VMBUS_PKT_DATA_INBAND, 0, i, NULL,
-				  0, payload, sizeof(payload), &signal) == 0);
+	tring_three_packets(&t);
 	t.guest.ctl->pending_send_sz = 2000;
 	ASSERT_EQ(0, hvring_peek(&t.host, buf, sizeof(buf), &len));
 	hvring_consume(&t.host, len);
@@ -217,17 +227,11 @@ TEST(test_ring_pending_send_sz,
 TEST(test_ring_pending_send_sz_openvmm,
      "ring: pending_send_sz reached exactly signals, as OpenVMM")
 {
-	uint8_t payload[1000] = { 0 }, buf[1100];
+	uint8_t buf[1100];
 	struct tring t;
 	uint32_t len;
-	bool signal;
-	int i;
 
-	tring_setup(&t, 1, 0);
-	ASSERT_EQ(0, tring_attach(&t, HVRING_READER, 1));
-	for (i = 0; i < 3; i++)
-		CHECK(gring_write(&t.guest, VMBUS_PKT_DATA_INBAND, 0, i, NULL,
-				  0, payload, sizeof(payload), &signal) == 0);
+	tring_three_packets(&t);
 	t.guest.ctl->pending_send_sz = 2048 + 7;
 	ASSERT_EQ(0, hvring_peek(&t.host, buf, sizeof(buf), &len));
 	hvring_consume(&t.host, len);
