@@ -979,6 +979,18 @@ static void echo_reset(struct echo_dev *e)
 	spin_unlock_bh(&e->lock);
 }
 
+/* A debugfs write's argument, as a string in @buf. */
+static int echo_copy_arg(char *buf, size_t size, const char __user *ubuf,
+			 size_t count)
+{
+	if (count >= size)
+		return -EINVAL;
+	if (copy_from_user(buf, ubuf, count))
+		return -EFAULT;
+	buf[count] = '\0';
+	return 0;
+}
+
 /* "run": a write is one run, and returns when the run ended. */
 static ssize_t echo_run_write(struct file *file, const char __user *ubuf,
 			      size_t count, loff_t *ppos)
@@ -988,12 +1000,9 @@ static ssize_t echo_run_write(struct file *file, const char __user *ubuf,
 	char buf[64];
 	int ret;
 
-	if (count >= sizeof(buf))
-		return -EINVAL;
-	if (copy_from_user(buf, ubuf, count))
-		return -EFAULT;
-	buf[count] = '\0';
-	ret = echo_parse(e, buf, &p);
+	ret = echo_copy_arg(buf, sizeof(buf), ubuf, count);
+	if (!ret)
+		ret = echo_parse(e, buf, &p);
 	if (ret)
 		return ret;
 	if (!mutex_trylock(&e->run_lock))
@@ -1043,11 +1052,9 @@ static ssize_t echo_selftest_write(struct file *file, const char __user *ubuf,
 	char buf[32];
 	int ret;
 
-	if (count >= sizeof(buf))
-		return -EINVAL;
-	if (copy_from_user(buf, ubuf, count))
-		return -EFAULT;
-	buf[count] = '\0';
+	ret = echo_copy_arg(buf, sizeof(buf), ubuf, count);
+	if (ret)
+		return ret;
 	if (!mutex_trylock(&e->run_lock))
 		return -EBUSY;
 	e->st.result[0] = 0;
