@@ -1450,6 +1450,15 @@ static bool vmbus_parse_pkt(struct vmbus_channel *chan, u32 len)
 	}
 }
 
+/* Ask the host not to signal new packets, once per batch of reads. */
+static void vmbus_chan_mask_in(struct vmbus_channel *chan)
+{
+	if (!chan->in_masked) {
+		hv_ring_mask(&chan->in);
+		chan->in_masked = true;
+	}
+}
+
 /**
  * vmbus_recv_pkt() - take the next packet the host sent
  * @chan: an open channel, from its callback, or from the driver's poll
@@ -1481,10 +1490,7 @@ const struct vmbus_pkt *vmbus_recv_pkt(struct vmbus_channel *chan)
 	u32 len;
 	int ret;
 
-	if (!chan->in_masked) {
-		hv_ring_mask(in);
-		chan->in_masked = true;
-	}
+	vmbus_chan_mask_in(chan);
 	while (chan->rx_budget) {
 		/* Give space back early when a batch is long. */
 		if ((in->index + in->size - in->committed) % in->size >
@@ -1561,10 +1567,7 @@ void vmbus_chan_disable_cb(struct vmbus_channel *chan)
 	WRITE_ONCE(chan->cb_off, true);
 	/* Reads from now on are the poll loop's, not the callback's. */
 	chan->rx_budget = VMBUS_RECV_UNLIMITED;
-	if (!chan->in_masked) {
-		hv_ring_mask(&chan->in);
-		chan->in_masked = true;
-	}
+	vmbus_chan_mask_in(chan);
 }
 EXPORT_SYMBOL_GPL(vmbus_chan_disable_cb);
 
