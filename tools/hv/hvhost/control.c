@@ -82,6 +82,33 @@ static const char *cmd_list(struct hvhost *h, int argc, char **argv,
 	return NULL;
 }
 
+/*
+ * The live state of one ring as both sides see it: what a hang's evidence
+ * needs (scripts/hv-boot.sh dumps it when a guest times out).
+ */
+static void control_ring_state(const char *p, const char *name,
+			       const struct hvring *r, struct hv_buf *out)
+{
+	const volatile struct vmbus_ring_control *ctl = r->ctl;
+
+	if (!ctl)
+		return;
+	hv_buf_printf(out, "%s%s=write:%u read:%u mask:%u pending:%u host_index:%u waiting:%d\n",
+		      p, name, ctl->write_index, ctl->read_index,
+		      ctl->interrupt_mask, ctl->pending_send_sz, r->index,
+		      r->waiting);
+}
+
+static unsigned int control_sendq_len(const struct hv_channel *ch)
+{
+	const struct hv_send_msg *msg;
+	unsigned int n = 0;
+
+	for (msg = ch->sendq; msg; msg = msg->next)
+		n++;
+	return n;
+}
+
 static void control_channel_stats(const struct hv_channel *ch,
 				  struct hv_buf *out)
 {
@@ -110,6 +137,11 @@ static void control_channel_stats(const struct hv_channel *ch,
 	HV_BUF_STAT(out, p, s, opens);
 	hv_buf_printf(out, "%sgpadls=%u\n", p,
 		      vmbus_gpadl_count(ch->srv, ch->relid));
+	if (!ch->open)
+		return;
+	control_ring_state(p, "outbound", &ch->out, out);
+	control_ring_state(p, "inbound", &ch->in, out);
+	hv_buf_printf(out, "%ssend_queue=%u\n", p, control_sendq_len(ch));
 }
 
 static const char *cmd_stats(struct hvhost *h, int argc, char **argv,

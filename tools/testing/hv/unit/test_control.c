@@ -174,3 +174,26 @@ TEST_F(fake, test_core_class_fds,
 	hvhost_classes_round_end(&f->h);	/* nothing queued: harmless */
 	close(f->h.epfd);
 }
+
+TEST_F(fake, test_control_ring_state,
+       "control: stats show an open channel's ring state as both sides see it")
+{
+	struct vmbus_msg_offer offers[2];
+	struct fake_channel fc;
+	struct hv_buf out = { 0 };
+
+	ASSERT_EQ(true, !!vmbus_server_add_device(&f->h.srv,
+						  hv_device_class_find("echo"),
+						  NULL, true));
+	ASSERT_EQ(1, fake_connect(f, VMBUS_VERSION(5, 3), true));
+	ASSERT_EQ(1, fake_request_offers(f, offers, 2));
+	CHECK(!strstr(fake_ctl(f, "stats", &out), "chan.1.outbound="));
+	ASSERT_EQ(0, fake_open(f, &offers[0], &fc, 4, 4));
+	fc.out.ctl->pending_send_sz = 72;
+	fc.in.ctl->interrupt_mask = 1;
+	fake_ctl(f, "stats", &out);
+	CHECK(strstr(out.s, "\nchan.1.outbound=write:0 read:0 mask:0 pending:72 host_index:0 waiting:0\n"));
+	CHECK(strstr(out.s, "\nchan.1.inbound=write:0 read:0 mask:1 pending:0 host_index:0 waiting:0\n"));
+	CHECK(strstr(out.s, "\nchan.1.send_queue=0\n"));
+	hv_buf_free(&out);
+}
