@@ -132,13 +132,16 @@ done
 [ -S "$sock" ] || die "hvhost did not create $sock"
 
 : > "$run/console.log"
+# The guest's own watchdog (init) reports what it is stuck on a while
+# before the host gives up on it.
+watchdog=$((timeout * 4 / 5))
 qemu-system-x86_64 -accel tcg -cpu max -smp "$smp" -m "$mem" \
 	-machine pc,memory-backend=ram0 \
 	-object memory-backend-file,id=ram0,size="$mem",mem-path="$ramfile",share=on \
 	-chardev socket,path="$sock",id=ivsh \
 	-device ivshmem-doorbell,chardev=ivsh,vectors="$vectors" \
 	-kernel "$kroot/boot/vmlinuz-$rel" -initrd "$initrd_all" \
-	-append "console=ttyS0 loglevel=5 panic=-1 $append" \
+	-append "console=ttyS0 loglevel=5 panic=-1 hv.watchdog=$watchdog $append" \
 	-display none -monitor none -serial file:"$run/console.log" \
 	-no-reboot $qemu_extra > "$run/qemu.log" 2>&1 &
 qemu_pid=$!
@@ -157,6 +160,7 @@ deadline=$((SECONDS + timeout))
 while kill -0 "$qemu_pid" 2>/dev/null; do
 	if [ $SECONDS -ge $deadline ]; then
 		echo "hv-boot: guest timed out after ${timeout}s" >> "$run/console.log"
+		"$hvhost" ctl "$ctl" stats > "$run/hvhost-stats.txt" 2>&1
 		kill -9 "$qemu_pid" 2>/dev/null
 		break
 	fi

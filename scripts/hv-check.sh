@@ -27,7 +27,7 @@ run_tier() {
 	local name=$1
 	shift
 	echo "== $name" | tee -a "$log"
-	"$@" 2>&1 | tee -a "$log" | grep --line-buffered -E '^(PASS|FAIL|SKIP|==)' || true
+	"$@" 2>&1 | tee -a "$log" | grep --line-buffered -E '^(PASS|FAIL|SKIP|==|  \| )' || true
 }
 
 # hvhost's unit tests and the tools' handling of bad input.

@@ -27,10 +27,29 @@ hv_boot() {
 		--run "$HV_RUN" "$@"
 }
 
-# Kernel trouble in a console log: any of these fails the scenario.
+# Kernel trouble in a console log: any of these fails the scenario. What
+# the guest's watchdog dumped on purpose (init) is not looked at; the
+# timeout that follows it is.
 hv_kernel_trouble() {
-	grep -aE 'WARNING:|BUG:|Oops|Call Trace|general protection|KASAN|UBSAN|kernel panic|Kernel panic|hv-boot: guest timed out|INFO: task .* blocked|soft lockup|rcu.*stall|detected stalls?' \
-		"$1" | head -n 5
+	sed '/^HV-GUEST: watchdog begin/,/^HV-GUEST: watchdog end/d' "$1" |
+		grep -aE 'WARNING:|BUG:|Oops|Call Trace|general protection|KASAN|UBSAN|kernel panic|Kernel panic|hv-boot: guest timed out|INFO: task .* blocked|soft lockup|rcu.*stall|detected stalls?' |
+		head -n 5
+}
+
+# hv_evidence: for a boot that went wrong, the end of its console log and
+# the host's ring state at the timeout, as "  | " lines, which the check
+# summary shows (scripts/hv-check.sh) and the counts ignore.
+hv_evidence() {
+	{
+		echo "console, last 100 lines:"
+		tail -n 100 "$HV_RUN/console.log"
+		if [ -f "$HV_RUN/hvhost-stats.txt" ]; then
+			echo "hvhost stats at the timeout (channels):"
+			grep -a '^chan\.' "$HV_RUN/hvhost-stats.txt"
+		fi
+		echo "hvhost log, last 20 lines:"
+		tail -n 20 "$HV_RUN/hvhost.log"
+	} | sed 's/^/  | /'
 }
 
 # hv_report NAME: the guest's PASS/FAIL lines, the host script's, and one
@@ -45,8 +64,10 @@ hv_report() {
 	trouble=$(hv_kernel_trouble "$console")
 	if [ -n "$trouble" ]; then
 		echo "FAIL: $KVER: $name: kernel log: $(echo "$trouble" | head -n 1)"
+		hv_evidence
 	elif ! grep -aq '^HV-GUEST: done' "$console"; then
 		echo "FAIL: $KVER: $name: guest did not finish (see $console)"
+		hv_evidence
 	else
 		echo "PASS: $KVER: $name: clean boot and shutdown"
 	fi
