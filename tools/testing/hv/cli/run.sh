@@ -72,3 +72,22 @@ expect "hv-boot.sh: missing scenario" "not found" "$top/scripts/hv-boot.sh" --gu
 expect "hv-kernel.sh: unknown kernel" "unknown KVER" "$top/scripts/hv-kernel.sh" 5.4
 expect "hv-check.sh: unknown tier" "unknown tier" "$top/scripts/hv-check.sh" bogus
 expect "hv-initramfs.sh: unknown option" "usage" "$top/scripts/hv-initramfs.sh" 6.12 "$tmp/x.img" --bogus
+
+# hv-merge.sh refuses what is not a Linux 6.12 tree and leaves it alone.
+mkdir -p "$tmp/notlinux/drivers/staging"
+printf 'keep me\n' > "$tmp/notlinux/Makefile"
+mkdir -p "$tmp/linux61/drivers/staging"
+printf 'VERSION = 6\nPATCHLEVEL = 1\n' > "$tmp/linux61/Makefile"
+touch "$tmp/linux61/Kconfig" "$tmp/linux61/drivers/staging/Kconfig" \
+	"$tmp/linux61/drivers/staging/Makefile"
+before=$(cd "$tmp" && find notlinux linux61 -type f -exec sha256sum {} + | sort)
+expect "hv-merge.sh: no argument" "usage" "$top/scripts/hv-merge.sh"
+expect "hv-merge.sh: no such folder" "no such folder" "$top/scripts/hv-merge.sh" "$tmp/none"
+expect "hv-merge.sh: not a kernel tree" "not a kernel tree" "$top/scripts/hv-merge.sh" "$tmp/notlinux"
+expect "hv-merge.sh: another kernel version" "merges into 6.12" "$top/scripts/hv-merge.sh" "$tmp/linux61"
+after=$(cd "$tmp" && find notlinux linux61 -type f -exec sha256sum {} + | sort)
+if [ "$before" = "$after" ] && [ -z "$(find "$tmp/notlinux" "$tmp/linux61" -name '*hv*')" ]; then
+	echo "PASS: cli: refused merges left the folders unchanged"
+else
+	echo "FAIL: cli: a refused merge changed the folder it was given"
+fi
