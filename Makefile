@@ -20,6 +20,7 @@ HV_CONFIG	:= $(HV_DRIVERS) CONFIG_HV_ECHO_TEST=m
 export HV_CONFIG
 
 .PHONY: all modules hvhost run check check-static check-unit check-boot \
+	merge-check \
 	bench install deps clean print-config
 
 all: modules
@@ -47,6 +48,11 @@ check-unit: deps
 
 check-boot: deps
 	@$(SCRIPTS)/hv-check.sh boot
+
+# The tree merged into linux-source-6.12 as a staging driver and built
+# there =y and =m (scripts/hv-merge.sh; part of check).
+merge-check: deps
+	@$(SCRIPTS)/hv-check.sh merge
 
 bench: modules hvhost
 	@$(SCRIPTS)/hv-bench.sh $(KVER)

@@ -4,17 +4,12 @@
 # Static tier: W=1 and sparse (C=2) builds on each kernel, checkpatch
 # --strict, coccicheck, kernel-doc on exported functions, and hvhost with
 # -Wall -Wextra -Werror. Prints PASS:/FAIL: lines.
-#
-# checkpatch types ignored, and why (only in the file named):
-#   include/linux/hv_compat.h: LINUX_VERSION_CODE, CONST_STRUCT. This is
-#   the one compat header: testing the kernel version is its purpose, and
-#   it names the non-const struct bus_type that kernels before 6.8 need.
-#   drivers/hv/storvsc/: CAMELCASE. The SCSI midlayer's struct Scsi_Host;
-#   outside a kernel tree checkpatch cannot know it is the kernel's name.
+# The checkpatch types ignored, and why: checkpatch-ignores.sh.
 set -uo pipefail
 
 top=$(cd "$(dirname "$0")/../../../.." && pwd)
 cd "$top" || exit 2
+. "$top/tools/testing/hv/static/checkpatch-ignores.sh"
 kvers=${*:-6.12 6.1}
 ksrc=$("$top/scripts/hv-ksrc.sh") || { echo "FAIL: static: kernel source"; exit 1; }
 tmp=$(mktemp -d)
@@ -68,17 +63,13 @@ no_emu_build() {	# KVER
 }
 
 checkpatch() {
-	local f ignore
+	local f
 	: > "$tmp/cp"
 	for f in $(kernel_files); do
-		case "$f" in
-		include/linux/hv_compat.h)
-			ignore=--ignore=LINUX_VERSION_CODE,CONST_STRUCT ;;
-		drivers/hv/storvsc/*) ignore=--ignore=CAMELCASE ;;
-		*) ignore= ;;
-		esac
+		# shellcheck disable=SC2046
 		"$ksrc/scripts/checkpatch.pl" --strict --no-tree --terse \
-			--show-types -q $ignore -f "$f" >> "$tmp/cp" 2>&1
+			--show-types -q $(hv_checkpatch_ignores "$f") -f "$f" \
+			>> "$tmp/cp" 2>&1
 	done
 	grep -vE '^total:|^$' "$tmp/cp" > "$tmp/cp2" || true
 	report "static: checkpatch --strict" "$tmp/cp2"
