@@ -17,6 +17,22 @@ if ! make -s -C "$HV_TOP/tools/hv/hvhost" > /dev/null; then
 	exit 1
 fi
 
+# run_scenario FILE NAME: the scenario in a session of its own; whatever
+# it left running (a server it started, a guest) is a failure, and killed,
+# so that it cannot hold ports, locks or files for the scenarios after it.
+run_scenario() {
+	local sid_file left
+	sid_file=$(mktemp)
+	# shellcheck disable=SC2016
+	setsid -w bash -c 'echo $$ > "$1"; exec bash "$2"' _ "$sid_file" "$1"
+	left=$(pgrep -s "$(cat "$sid_file")" -l | tr '\n' ' ')
+	if [ -n "$left" ]; then
+		pkill -KILL -s "$(cat "$sid_file")"
+		echo "FAIL: $KVER: $2: processes left running after it: $left"
+	fi
+	rm -f "$sid_file"
+}
+
 for KVER in $kvers; do
 	export KVER
 	if ! "$HV_TOP/scripts/hv-build.sh" "$KVER" $HV_CONFIG > /dev/null; then
@@ -48,6 +64,6 @@ for KVER in $kvers; do
 			continue
 		fi
 		echo "== $KVER $name"
-		bash "$t"
+		run_scenario "$t" "$name"
 	done
 done
