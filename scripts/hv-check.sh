@@ -54,5 +54,8 @@ if [ "$passed" -eq 0 ] && [ "$failed" -eq 0 ]; then
 	failed=1
 fi
 echo "full log: $log"
+if "$top/scripts/hv-results.sh" "$log" "$results"; then
+	echo "for other CI systems: $results/results.ktap, $results/results.junit.xml"
+fi
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -91,3 +91,43 @@ if [ "$before" = "$after" ] && [ -z "$(find "$tmp/notlinux" "$tmp/linux61" -name
 else
 	echo "FAIL: cli: a refused merge changed the folder it was given"
 fi
+
+# hv-results.sh: KTAP that the kernel's own KUnit parser reads, JUnit XML
+# that parses, with the log's counts; bad input refused.
+mkdir -p "$tmp/res"
+cat > "$tmp/res/log" <<'LOG'
+== static
+PASS: static: one
+FAIL: static: two <&> "quoted" # hash
+    finding 1
+== boot
+== 6.12 echo
+PASS: 6.12: echo: three
+SKIP: 6.12: echo: four
+FAIL: 6.12: echo: five
+  | console line
+LOG
+ksrc=$("$top/scripts/hv-ksrc.sh")
+if "$top/scripts/hv-results.sh" "$tmp/res/log" "$tmp/res" &&
+   python3 "$ksrc/tools/testing/kunit/kunit.py" parse "$tmp/res/results.ktap" \
+	> "$tmp/res/kunit.out" 2>&1; then
+	:
+fi
+check_results() {
+	grep -q 'Ran 5 tests: passed: 2, failed: 2, skipped: 1' "$tmp/res/kunit.out" &&
+	python3 - "$tmp/res/results.junit.xml" <<'PY'
+import sys, xml.etree.ElementTree as ET
+root = ET.parse(sys.argv[1]).getroot()
+cases = root.findall('./testsuite/testcase')
+fails = [c for c in cases if c.find('failure') is not None]
+assert len(cases) == 5 and len(fails) == 2, (len(cases), len(fails))
+assert fails[0].get('name') == 'static: two <&> "quoted" # hash'
+assert fails[1].find('failure').text == 'console line'
+PY
+}
+if check_results; then
+	echo "PASS: cli: hv-results.sh: KTAP read by the kernel's kunit.py, JUnit XML, counts and logs kept"
+else
+	echo "FAIL: cli: hv-results.sh: $(tail -n 1 "$tmp/res/kunit.out")"
+fi
+expect "hv-results.sh: missing log" "no such log" "$top/scripts/hv-results.sh" "$tmp/none.log" "$tmp/res"
