@@ -94,6 +94,13 @@ echo_run() {
 	cat "$(echo_dbg "$1")/result"
 }
 
+# echo_latency DEVICE COUNT MIN MAX MODE: a run with one packet in flight,
+# each round trip timed (result: lat_p50_ns, lat_p99_ns, lat_max_ns).
+echo_latency() {
+	echo "$2 $3 $4 $5" > "$(echo_dbg "$1")/latency" || return 1
+	cat "$(echo_dbg "$1")/result"
+}
+
 # field NAME LINE: a key=value field of a result line.
 field() { echo "$2" | tr ' ' '\n' | sed -n "s/^$1=//p"; }
 

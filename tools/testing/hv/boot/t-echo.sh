@@ -39,6 +39,12 @@ r=$(echo_run $d 30000 1 $half mixed)
 echo "echo without monitor: $r"
 check "echo without monitor page: every echo verified" [ "$(field verified "$r")" = 30000 ]
 check "echo without monitor page: no error" [ "$(field errors "$r")" = 0 ]
+r=$(echo_latency $d 2000 64 64 inband)
+echo "echo latency: $r"
+p50=$(field lat_p50_ns "$r"); p99=$(field lat_p99_ns "$r"); max=$(field lat_max_ns "$r")
+check "echo latency run: every echo verified, no error" [ "$(field verified "$r")" = 2000 -a "$(field errors "$r")" = 0 ]
+check "echo latency: 0 < median ($p50 ns) <= p99 ($p99 ns) <= max ($max ns)" [ "$p50" -gt 0 -a "$p50" -le "$p99" -a "$p99" -le "$max" ]
+check "echo latency: a run longer than the samples kept is refused" sh -c "! echo '2000000 64 64 inband' > $(echo_dbg $d)/latency"
 sync_host echo-done 3
 GUEST
 

@@ -30,6 +30,7 @@
 #include <linux/mm.h>
 #include <linux/module.h>
 #include <linux/slab.h>
+#include <linux/sort.h>
 #include <linux/seq_file.h>
 #include <linux/spinlock.h>
 #include <linux/string.h>
@@ -50,6 +51,8 @@
 #define ECHO_WINDOW		1024
 #define ECHO_TIMEOUT		(30 * HZ)
 #define ECHO_MAX_COUNT		1000000000U
+/* A latency run keeps every round trip: this many at most. */
+#define ECHO_MAX_LAT_COUNT	1000000U
 #define ECHO_MAGIC		0x4f484345	/* "ECHO" */
 #define ECHO_PATTERN_STEP	0x9e3779b97f4a7c15ULL
 
@@ -102,6 +105,9 @@ struct echo_slot {
  * @signals: times the guest signalled the host during the run
  * @elapsed_ns: run time
  * @bytes: data bytes sent
+ * @lat_p50_ns: a latency run's median round trip (0 for other runs)
+ * @lat_p99_ns: its 99th percentile
+ * @lat_max_ns: its longest
  */
 struct echo_result {
 	u64 sent;
@@ -112,6 +118,9 @@ struct echo_result {
 	u64 signals;
 	u64 elapsed_ns;
 	u64 bytes;
+	u64 lat_p50_ns;
+	u64 lat_p99_ns;
+	u64 lat_max_ns;
 };
 
 /* Self-tests: a GPADL of three pages; requests kept in flight at close. */
@@ -557,6 +566,8 @@ static void echo_abandon(struct echo_dev *e)
  * @max: largest data size
  * @mode: enum echo_mode
  * @seed: pseudo-random seed
+ * @lat: a latency run: one packet in flight, each round trip timed into
+ *	@lat (@count entries)
  */
 struct echo_params {
 	u32 count;
@@ -564,7 +575,44 @@ struct echo_params {
 	u32 max;
 	enum echo_mode mode;
 	u32 seed;
+	u64 *lat;
 };
+
+static int echo_cmp_u64(const void *a, const void *b)
+{
+	u64 x = *(const u64 *)a, y = *(const u64 *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* The median, 99th percentile and maximum of @n round trips. */
+static void echo_lat_summary(struct echo_dev *e, u64 *lat, u32 n)
+{
+	if (!n)
+		return;
+	sort(lat, n, sizeof(*lat), echo_cmp_u64, NULL);
+	spin_lock_bh(&e->lock);
+	e->res.lat_p50_ns = lat[n / 2];
+	e->res.lat_p99_ns = lat[(u64)n * 99 / 100];
+	e->res.lat_max_ns = lat[n - 1];
+	spin_unlock_bh(&e->lock);
+}
+
+/* A latency run: wait for the echo before the next send, and time it. */
+static int echo_send_timed(struct echo_dev *e, const struct echo_params *p,
+			   u32 seq, u32 len, bool gpa, bool comp, u32 offset)
+{
+	ktime_t t0 = ktime_get();
+	int ret;
+
+	ret = echo_send_one(e, seq, len, gpa, comp, offset);
+	if (ret)
+		return ret;
+	if (!wait_event_timeout(e->wq, echo_drained(e), ECHO_TIMEOUT))
+		return -ETIMEDOUT;
+	p->lat[seq] = ktime_to_ns(ktime_sub(ktime_get(), t0));
+	return 0;
+}
 
 static void echo_run(struct echo_dev *e, const struct echo_params *p)
 {
@@ -582,8 +630,12 @@ static void echo_run(struct echo_dev *e, const struct echo_params *p)
 		gpa = p->mode == ECHO_GPADIRECT ||
 		      (p->mode == ECHO_MIXED && (r & 1));
 		comp = r & 2;
-		ret = echo_send_one(e, seq, len, gpa, comp,
-				    (r >> 8) % PAGE_SIZE);
+		if (p->lat)
+			ret = echo_send_timed(e, p, seq, len, gpa, comp,
+					      (r >> 8) % PAGE_SIZE);
+		else
+			ret = echo_send_one(e, seq, len, gpa, comp,
+					    (r >> 8) % PAGE_SIZE);
 		if (!ret) {
 			spin_lock_bh(&e->lock);
 			e->res.sent++;
@@ -602,6 +654,8 @@ static void echo_run(struct echo_dev *e, const struct echo_params *p)
 	e->res.elapsed_ns = ktime_to_ns(ktime_sub(ktime_get(), start));
 	spin_unlock_bh(&e->lock);
 	echo_abandon(e);
+	if (p->lat && !ret)
+		echo_lat_summary(e, p->lat, p->count);
 	if (ret)
 		dev_err(&e->hdev->device, "run stopped after %u packets: %d\n",
 			seq, ret);
@@ -960,6 +1014,7 @@ static int echo_parse(struct echo_dev *e, const char *buf,
 	int n;
 
 	p->seed = 1;
+	p->lat = NULL;
 	n = sscanf(buf, "%u %u %u %15s %u", &p->count, &p->min, &p->max, mode,
 		   &p->seed);
 	if (n < 4 || !p->count || p->count > ECHO_MAX_COUNT || !p->min ||
@@ -991,9 +1046,9 @@ static int echo_copy_arg(char *buf, size_t size, const char __user *ubuf,
 	return 0;
 }
 
-/* "run": a write is one run, and returns when the run ended. */
-static ssize_t echo_run_write(struct file *file, const char __user *ubuf,
-			      size_t count, loff_t *ppos)
+/* A write to "run" or "latency": one run, returning when it ended. */
+static ssize_t echo_start(struct file *file, const char __user *ubuf,
+			  size_t count, bool latency)
 {
 	struct echo_dev *e = file->private_data;
 	struct echo_params p;
@@ -1003,20 +1058,50 @@ static ssize_t echo_run_write(struct file *file, const char __user *ubuf,
 	ret = echo_copy_arg(buf, sizeof(buf), ubuf, count);
 	if (!ret)
 		ret = echo_parse(e, buf, &p);
+	if (!ret && latency && p.count > ECHO_MAX_LAT_COUNT)
+		ret = -EINVAL;
 	if (ret)
 		return ret;
-	if (!mutex_trylock(&e->run_lock))
-		return -EBUSY;
-	echo_reset(e);
-	echo_run(e, &p);
-	mutex_unlock(&e->run_lock);
-	return count;
+	if (latency) {
+		p.lat = kvmalloc_array(p.count, sizeof(*p.lat), GFP_KERNEL);
+		if (!p.lat)
+			return -ENOMEM;
+	}
+	if (mutex_trylock(&e->run_lock)) {
+		echo_reset(e);
+		echo_run(e, &p);
+		mutex_unlock(&e->run_lock);
+	} else {
+		ret = -EBUSY;
+	}
+	kvfree(p.lat);
+	return ret ?: count;
+}
+
+/* "run": packets kept in flight up to the window, for throughput. */
+static ssize_t echo_run_write(struct file *file, const char __user *ubuf,
+			      size_t count, loff_t *ppos)
+{
+	return echo_start(file, ubuf, count, false);
 }
 
 static const struct file_operations echo_run_fops = {
 	.owner	= THIS_MODULE,
 	.open	= simple_open,
 	.write	= echo_run_write,
+};
+
+/* "latency": one packet in flight, every round trip timed. */
+static ssize_t echo_latency_write(struct file *file, const char __user *ubuf,
+				  size_t count, loff_t *ppos)
+{
+	return echo_start(file, ubuf, count, true);
+}
+
+static const struct file_operations echo_latency_fops = {
+	.owner	= THIS_MODULE,
+	.open	= simple_open,
+	.write	= echo_latency_write,
 };
 
 static int echo_result_show(struct seq_file *m, void *v)
@@ -1028,9 +1113,10 @@ static int echo_result_show(struct seq_file *m, void *v)
 	r = e->res;
 	spin_unlock_bh(&e->lock);
 	seq_printf(m,
-		   "sent=%llu verified=%llu mismatches=%llu errors=%llu ring_full_waits=%llu signals=%llu elapsed_ns=%llu bytes=%llu\n",
+		   "sent=%llu verified=%llu mismatches=%llu errors=%llu ring_full_waits=%llu signals=%llu elapsed_ns=%llu bytes=%llu lat_p50_ns=%llu lat_p99_ns=%llu lat_max_ns=%llu\n",
 		   r.sent, r.verified, r.mismatches, r.errors,
-		   r.ring_full_waits, r.signals, r.elapsed_ns, r.bytes);
+		   r.ring_full_waits, r.signals, r.elapsed_ns, r.bytes,
+		   r.lat_p50_ns, r.lat_p99_ns, r.lat_max_ns);
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(echo_result);
@@ -1095,6 +1181,7 @@ static void echo_debugfs_add(struct echo_dev *e)
 
 	dir = debugfs_create_dir(dev_name(&e->hdev->device), echo_debugfs);
 	debugfs_create_file("run", 0200, dir, e, &echo_run_fops);
+	debugfs_create_file("latency", 0200, dir, e, &echo_latency_fops);
 	debugfs_create_file("result", 0444, dir, e, &echo_result_fops);
 	debugfs_create_file("ring_size", 0444, dir, e, &echo_ring_size_fops);
 	debugfs_create_file("selftest", 0600, dir, e, &echo_selftest_fops);
