@@ -2,101 +2,228 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # hv-bench.sh KVER: benchmarks, printed, never asserted.
+#
+# Each comparison runs its pair interleaved (A, B, A, B, ...) for several
+# rounds in one guest boot, and is reported as min / median / max of the
+# rounds and the ratio of the medians, so that one noisy moment on a shared
+# machine does not decide a row:
 #  - the echo channel: packets/s and MB/s at several packet sizes, inband
-#    and GPA-direct, in one guest boot;
-#  - hv_storvsc against virtio-blk on the same image file on tmpfs, side by
-#    side in one guest: fio 4 KiB random read at QD1 and QD32 (IOPS) and
-#    1 MiB sequential read (MB/s), with the ratio of each pair.
+#    and GPA-direct, and the round-trip latency with one packet in flight
+#    (median and 99th percentile), the bound of every device's QD1 result;
+#  - hv_storvsc against virtio-blk, each on an image of its own on tmpfs
+#    (the same bytes), in one guest: fio 4 KiB random read at QD1 and QD32,
+#    4 KiB random write at QD32 (IOPS), 1 MiB sequential read and write
+#    (MiB/s); and 4 KiB random read at QD32 with 1 vCPU and with 2 (the
+#    scaling ratio).
+# HV_BENCH_ROUNDS (default 5) and HV_BENCH_SECONDS (per fio job, default 5)
+# set the length. The tables go to out/bench/ as CSV too, with a PNG chart
+# of the ratios.
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
 kver=${1:-6.12}
+rounds=${HV_BENCH_ROUNDS:-5}
+seconds=${HV_BENCH_SECONDS:-5}
+[[ "$rounds" =~ ^[1-9][0-9]*$ ]] || { echo "bench: HV_BENCH_ROUNDS must be a positive number" >&2; exit 2; }
+[[ "$seconds" =~ ^[1-9][0-9]*$ ]] || { echo "bench: HV_BENCH_SECONDS must be a positive number" >&2; exit 2; }
+"$top/scripts/hv-deps.sh" bench
 run=$top/out/runs/bench
-rm -rf "$run"
-mkdir -p "$run"
-guest=$run/bench.guest.sh
+out=$top/out/bench
+rm -rf "$run" "$out"
+mkdir -p "$run" "$out"
+samples=$out/samples.csv
+echo "group,row,unit,device,round,value" > "$samples"
 
-cat > "$guest" <<'GUEST'
-vmbus_up
-wait_until 10 sh -c "ls $VMBUS | grep -q ."
-for d in "$VMBUS"/*; do modprobe -q "$(cat "$d/modalias")" 2>/dev/null; done
-d=$(for x in "$VMBUS"/*; do echo_ready "$x" && echo "$x"; done | head -n 1)
-wait_until 10 echo_ready "$d"
-for mode in inband gpadirect; do
-	for size in 64 512 4096 16384; do
-		r=$(echo_run "$d" 20000 $size $size $mode)
-		echo "BENCH: $mode $size $r"
+machine() {
+	local cpu rel
+	cpu=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)
+	rel=$(cat "$("$top/scripts/hv-kernel.sh" "$kver")/release")
+	echo "machine: ${cpu:-unknown CPU}, $(nproc) cores; host $(uname -r); guest $rel under $(qemu-system-x86_64 --version | head -n 1), TCG"
+	echo "rounds: $rounds, interleaved; fio jobs of $seconds s"
+}
+
+# boot NAME GUEST [hv-boot.sh options] -- [hvhost options]
+boot() {
+	local name=$1 guest=$2
+	shift 2
+	"$top/scripts/hv-boot.sh" --kver "$kver" --run "$run/$name" \
+		--guest "$guest" --timeout 3600 "$@" > /dev/null || {
+		echo "bench: the $name guest did not finish; see $run/$name/console.log" >&2
+		exit 1
+	}
+	# SAMPLE: GROUP ROW UNIT DEVICE ROUND VALUE
+	grep -a '^SAMPLE: ' "$run/$name/console.log" | cut -d' ' -f2- |
+		tr ' ' ',' >> "$samples"
+}
+
+# ---- the echo channel -------------------------------------------------
+guest=$run/echo.guest.sh
+{
+	echo "rounds=$rounds"
+	cat <<'GUEST'
+first_echo() {
+	local x
+	for x in "$VMBUS"/*; do echo_ready "$x" && { echo "$x"; return 0; }; done
+	return 1
+}
+load_vmbus_drivers
+wait_until 10 first_echo > /dev/null
+d=$(first_echo)
+for round in $(seq 1 $rounds); do
+	for mode in inband gpadirect; do
+		for size in 64 512 4096 16384; do
+			r=$(echo_run "$d" 20000 $size $size $mode)
+			ns=$(field elapsed_ns "$r"); n=$(field verified "$r")
+			echo "SAMPLE: echo $mode-$size pkt/s hv $round $((n * 1000000000 / ns))"
+		done
+	done
+	for mode in inband gpadirect; do
+		r=$(echo_latency "$d" 5000 64 64 $mode)
+		echo "SAMPLE: echo rtt-$mode-64-p50 us hv $round $(($(field lat_p50_ns "$r") / 1000))"
+		echo "SAMPLE: echo rtt-$mode-64-p99 us hv $round $(($(field lat_p99_ns "$r") / 1000))"
 	done
 done
 GUEST
+} > "$guest"
+boot echo "$guest" -- --echo
 
-"$top/scripts/hv-boot.sh" --kver "$kver" --run "$run" --guest "$guest" \
-	--timeout 900 -- --echo > /dev/null || {
-	echo "bench: the guest did not finish; see $run/console.log" >&2
-	exit 1
-}
-
-echo "echo channel throughput ($kver guest, QEMU TCG, 2 vCPUs; 20000 packets each)"
-printf '%-10s %8s %12s %10s\n' mode bytes packets/s MB/s
-grep -a '^BENCH: ' "$run/console.log" | while read -r _ mode size rest; do
-	ns=$(echo "$rest" | tr ' ' '\n' | sed -n 's/^elapsed_ns=//p')
-	n=$(echo "$rest" | tr ' ' '\n' | sed -n 's/^verified=//p')
-	[ -n "$ns" ] && [ "$ns" -gt 0 ] || { echo "$mode $size: no timing"; continue; }
-	awk -v m="$mode" -v s="$size" -v n="$n" -v ns="$ns" 'BEGIN {
-		pps = n / (ns / 1e9);
-		printf "%-10s %8d %12.0f %10.1f\n", m, s, pps, pps * s / 1e6 }'
-done
-
-# ---- storage: hv_storvsc vs virtio-blk ---------------------------------
+# ---- storage: hv_storvsc vs virtio-blk --------------------------------
 ctrl=88888888-2222-4333-8444-555555555500
-img=/dev/shm/hvbench-$$.img
-trap 'rm -f "$img"' EXIT
-head -c 256M /dev/urandom > "$img"
+img_hv=/dev/shm/hvbench-$$-hv.img
+img_virtio=/dev/shm/hvbench-$$-virtio.img
+trap 'rm -f "$img_hv" "$img_virtio"' EXIT
+head -c 256M /dev/urandom > "$img_hv"
+cp "$img_hv" "$img_virtio"
 storage_initrd=$run/storage.cpio.gz
 "$top/scripts/hv-initramfs.sh" "$kver" "$storage_initrd" --storage
-guest=$run/bench-storage.guest.sh
-cat > "$guest" <<GUEST
+
+# storage_guest ROWS: the guest script for these rows ("NAME RW BS QD").
+storage_guest() {
+	hv_vars_line() { printf "%s='%s'\n" "$1" "$2"; }
+	hv_vars_line rounds "$rounds"
+	hv_vars_line seconds "$seconds"
+	hv_vars_line ctrl "$ctrl"
+	hv_vars_line rows "$1"
+	cat <<'GUEST'
 load_vmbus_drivers
 modprobe virtio_pci 2>/dev/null
 modprobe virtio_blk
 wait_until 30 sd_present $ctrl 0
 wait_until 30 test -b /dev/vda
-sd=\$(sd_of $ctrl 0)
-job() {	# NAME RW BS QD DEV
-	fio --name=\$1 --filename=\$5 --rw=\$2 --bs=\$3 --iodepth=\$4 \
-		--ioengine=libaio --direct=1 --runtime=8 --time_based \
-		--output-format=terse --terse-version=3 | cut -d';' -f7,8
+sd=$(sd_of $ctrl 0)
+# job NAME RW BS QD DEV: IOPS for 4 KiB, MiB/s for 1 MiB.
+job() {
+	local f
+	f=$(fio --name=$1 --filename=$5 --rw=$2 --bs=$3 --iodepth=$4 \
+		--ioengine=libaio --direct=1 --runtime=$seconds --time_based \
+		--numjobs=1 --output-format=terse --terse-version=3)
+	case $2 in
+	*write) f=$(echo "$f" | cut -d';' -f48,49) ;;
+	*) f=$(echo "$f" | cut -d';' -f7,8) ;;
+	esac
+	if [ $3 = 4k ]; then echo "IOPS ${f#*;}"; else echo "MiB/s $((${f%;*} / 1024))"; fi
 }
-for t in "randread-qd1 randread 4k 1" "randread-qd32 randread 4k 32" "seqread-1m read 1m 8"; do
-	set -- \$t
-	echo "BENCH-IO: \$1 storvsc \$(job \$1 \$2 \$3 \$4 \$sd)"
-	echo "BENCH-IO: \$1 virtio \$(job \$1 \$2 \$3 \$4 /dev/vda)"
+for round in $(seq 1 $rounds); do
+	echo "$rows" | while read -r name rw bs qd; do
+		[ -n "$name" ] || continue
+		for dev in storvsc:$sd virtio:/dev/vda; do
+			set -- $(job $name $rw $bs $qd ${dev#*:})
+			echo "SAMPLE: storage $name $1 ${dev%%:*} $round $2"
+		done
+	done
 done
 GUEST
-"$top/scripts/hv-boot.sh" --kver "$kver" --run "$run/storage" \
-	--initrd "$storage_initrd" --guest "$guest" --timeout 900 \
-	--qemu "-drive file=$img,if=virtio,format=raw,readonly=on" -- \
-	--scsi="$ctrl" --disk="$img,ro" > /dev/null || {
-	echo "bench: the storage guest did not finish; see $run/storage/console.log" >&2
-	exit 1
 }
 
-echo
-echo "storage: hv_storvsc vs virtio-blk, same 256 MiB image on tmpfs ($kver guest, TCG, 2 vCPUs, fio libaio direct, 8 s each)"
-printf '%-14s %14s %14s %8s\n' test storvsc virtio-blk ratio
-grep -a '^BENCH-IO: ' "$run/storage/console.log" | awk '
-	# terse v3 fields 7 and 8: read bandwidth (KiB/s) and read IOPS
-	{ split($4, f, ";"); bw[$2, $3] = f[1]; iops[$2, $3] = f[2]; tests[$2] = 1 }
-	END {
-		n = split("randread-qd1 randread-qd32 seqread-1m", order, " ")
-		for (i = 1; i <= n; i++) {
-			t = order[i]
-			if (!(t in tests)) continue
-			if (t ~ /seqread/) {
-				a = bw[t, "storvsc"] / 1024; b = bw[t, "virtio"] / 1024; u = "MiB/s"
-			} else {
-				a = iops[t, "storvsc"]; b = iops[t, "virtio"]; u = "IOPS"
+storage_boot() {	# NAME SMP ROWS
+	storage_guest "$3" > "$run/$1.guest.sh"
+	boot "$1" "$run/$1.guest.sh" --initrd "$storage_initrd" --smp "$2" \
+		--qemu "-drive file=$img_virtio,if=virtio,format=raw,aio=io_uring" \
+		-- --scsi="$ctrl" --disk="$img_hv"
+}
+storage_boot storage 2 "randread-4k-qd1 randread 4k 1
+randread-4k-qd32 randread 4k 32
+randwrite-4k-qd32 randwrite 4k 32
+seqread-1m read 1m 8
+seqwrite-1m write 1m 8"
+storage_boot storage-1cpu 1 "randread-4k-qd32-1vcpu randread 4k 32"
+
+# ---- the tables --------------------------------------------------------
+# One line per row and device: min, median and max of the rounds, and the
+# ratio of its median to virtio's (and blkvsc's to storvsc's); for
+# latencies (unit us) lower is better, so those ratios are inverted.
+summary=$out/summary.csv
+awk -F, '
+	NR == 1 { next }
+	{
+		key = $1 SUBSEP $2 SUBSEP $4
+		if (!(key in unit)) { order[++n] = key; unit[key] = $3 }
+		v[key, ++cnt[key]] = $6
+	}
+	function stats(key,   k, i, j, t, a) {
+		k = cnt[key]
+		for (i = 1; i <= k; i++) a[i] = v[key, i]
+		for (i = 2; i <= k; i++)
+			for (j = i; j > 1 && a[j - 1] > a[j]; j--) {
+				t = a[j]; a[j] = a[j - 1]; a[j - 1] = t
 			}
-			printf "%-14s %8.0f %-5s %8.0f %-5s %8.2f\n", t, a, u, b, u, (b > 0 ? a / b : 0)
+		lo[key] = a[1]; hi[key] = a[k]
+		med[key] = k % 2 ? a[(k + 1) / 2] : (a[k / 2] + a[k / 2 + 1]) / 2
+	}
+	function ratio(key, ref) {
+		if (!(ref in med) || ref == key || !med[ref] || !med[key]) return ""
+		r = unit[key] == "us" ? med[ref] / med[key] : med[key] / med[ref]
+		return sprintf("%.2f", r)
+	}
+	END {
+		for (i = 1; i <= n; i++) stats(order[i])
+		print "group,row,unit,device,min,median,max,vs_virtio,vs_storvsc"
+		for (i = 1; i <= n; i++) {
+			key = order[i]
+			split(key, k, SUBSEP)
+			vs_v = ratio(key, k[1] SUBSEP k[2] SUBSEP "virtio")
+			vs_s = k[3] == "blkvsc" ? ratio(key, k[1] SUBSEP k[2] SUBSEP "storvsc") : ""
+			printf "%s,%s,%s,%s,%g,%g,%g,%s,%s\n", k[1], k[2], unit[key], k[3],
+				lo[key], med[key], hi[key], vs_v, vs_s
 		}
-	}'
+	}' "$samples" > "$summary"
+
+machine
+echo
+echo "echo channel (one device, inband and GPA-direct; latency: one packet in flight)"
+printf '%-26s %-6s %10s %10s %10s\n' row unit min median max
+awk -F, '$1 == "echo" { printf "%-26s %-6s %10g %10g %10g\n", $2, $3, $5, $6, $7 }' "$summary"
+echo
+echo "storage: each device on a 256 MiB image of its own on tmpfs, fio libaio direct, 2 vCPUs unless named"
+printf '%-24s %-6s %-8s %10s %10s %10s %9s %10s\n' row unit device min median max vs-virtio vs-storvsc
+awk -F, '$1 == "storage" {
+	printf "%-24s %-6s %-8s %10g %10g %10g %9s %10s\n", $2, $3, $4, $5, $6, $7, $8, $9 }' "$summary"
+awk -F, '
+	$1 == "storage" && $2 == "randread-4k-qd32" { two[$4] = $6 }
+	$1 == "storage" && $2 == "randread-4k-qd32-1vcpu" { one[$4] = $6 }
+	END {
+		for (d in one)
+			if (one[d] && two[d])
+				printf "scaling, 4 KiB randread QD32, 2 vCPUs / 1 vCPU: %s %.2f\n", d, two[d] / one[d]
+	}' "$summary" | sort
+echo
+echo "CSV: $samples (every round), $summary (the table)"
+
+# The chart: the ratio of each row, 1.0 marked.
+awk -F, 'NR > 1 && $8 != "" { print $2 "/" $4, $8 }' "$summary" > "$out/ratios.dat"
+if [ -s "$out/ratios.dat" ]; then
+	gnuplot <<EOF
+set terminal pngcairo size 900,480 noenhanced
+set output "$out/ratios.png"
+set title "ours vs virtio: ratio of medians ($rounds rounds; above 1.0 = ours ahead)"
+set style fill solid 0.6
+set boxwidth 0.6
+set yrange [0:*]
+set xtics rotate by -30
+set grid ytics
+set arrow from graph 0, first 1.0 to graph 1, first 1.0 nohead lw 2 lc rgb "red"
+plot "$out/ratios.dat" using 0:2:xtic(1) with boxes notitle, \
+     "" using 0:(\$2 + 0.03):(sprintf("%.2f", \$2)) with labels notitle
+EOF
+	echo "chart: $out/ratios.png"
+fi

@@ -1,7 +1,10 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# Install the Debian packages the build, the checks and the boot tests need.
+# hv-deps.sh [bench]
+#
+# Install the Debian packages the build, the checks and the boot tests need
+# (and, with "bench", what make bench needs besides).
 # Idempotent: packages already present are not fetched again.
 set -euo pipefail
 
@@ -9,6 +12,8 @@ PKGS="gcc make bc flex bison libelf-dev libssl-dev kmod cpio xz-utils zstd
 	qemu-system-x86 busybox-static e2fsprogs fio sparse coccinelle
 	linux-source-6.12 liburing-dev python3 perl rsync dwarves
 	sg3-utils kexec-tools"
+# make bench draws its chart with gnuplot.
+[ "${1:-}" = bench ] && PKGS="$PKGS gnuplot-nox"
 
 missing=""
 for p in $PKGS; do
