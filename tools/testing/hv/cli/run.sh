@@ -131,3 +131,17 @@ else
 	echo "FAIL: cli: hv-results.sh: $(tail -n 1 "$tmp/res/kunit.out")"
 fi
 expect "hv-results.sh: missing log" "no such log" "$top/scripts/hv-results.sh" "$tmp/none.log" "$tmp/res"
+
+# The boot tier boots again only a guest kernel that died before /init
+# with none of our modules loaded (lib.sh hv_died_before_init).
+. "$top/tools/testing/hv/boot/lib.sh"
+printf '[    4.5] Oops: int3: 0000 [#1]\r\n[    4.6] Modules linked in:\r\n' > "$tmp/c1"
+printf '[    4.5] Oops: 0000 [#1]\r\n[    4.6] Modules linked in: hv_vmbus(OE)\r\n' > "$tmp/c2"
+printf 'HV-GUEST: booted\n[    9.5] BUG: oops\n[    9.6] Modules linked in:\n' > "$tmp/c3"
+printf '[    4.5] hv_vmbus: hello\nhv-boot: guest timed out after 300s\n' > "$tmp/c4"
+if hv_died_before_init "$tmp/c1" && ! hv_died_before_init "$tmp/c2" &&
+   ! hv_died_before_init "$tmp/c3" && ! hv_died_before_init "$tmp/c4"; then
+	echo "PASS: cli: boot tier: only a kernel that died before /init and our modules is booted again"
+else
+	echo "FAIL: cli: boot tier: the boot-again rule took the wrong consoles"
+fi
