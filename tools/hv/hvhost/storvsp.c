@@ -187,6 +187,19 @@ const struct storvsp_profile storvsp_scsi_profile = {
 	.multi_channel = true,
 };
 
+/*
+ * The IDE accelerator: one disk (LUN 0 of the target its GUID names) per
+ * offer, no sub-channels.
+ */
+const struct storvsp_profile storvsp_ide_profile = {
+	.name = "ide",
+	.disk_option = "ide-disk",
+	.max_luns = 1,
+	.max_targets = 1,
+	.multi_channel = false,
+	.ide = true,
+};
+
 bool storvsp_lun_valid(const struct storvsp *sp, unsigned int lun)
 {
 	return lun < sp->profile->max_luns;
@@ -245,6 +258,37 @@ static const char *storvsp_parse_subopt(char *tok, bool with_ctrl,
 			   "expected ro or lun=N";
 }
 
+typedef const char *storvsp_subopt_fn(char *tok, bool with_ctrl,
+				     struct storvsp_disk_spec *d);
+
+/* FILE, then options separated by commas, each parsed by @subopt. */
+static const char *storvsp_parse_spec(const char *spec, bool with_ctrl,
+				      storvsp_subopt_fn *subopt,
+				      struct storvsp_disk_spec *d)
+{
+	char buf[STORVSP_PATH_MAX + 64], *save, *tok;
+	const char *err;
+
+	memset(d, 0, sizeof(*d));
+	d->lun = -1;
+	d->ide_chan = -1;
+	d->ide_unit = -1;
+	if (snprintf(buf, sizeof(buf), "%s", spec) >= (int)sizeof(buf))
+		return "too long";
+	tok = strtok_r(buf, ",", &save);
+	if (!tok || spec[0] == ',')
+		return "no file name";
+	if (snprintf(d->path, sizeof(d->path), "%s", tok) >=
+	    (int)sizeof(d->path))
+		return "file name too long";
+	while ((tok = strtok_r(NULL, ",", &save))) {
+		err = subopt(tok, with_ctrl, d);
+		if (err)
+			return err;
+	}
+	return NULL;
+}
+
 /**
  * storvsp_parse_disk() - parse FILE[,ro][,lun=N][,ctrl=K]
  * @spec: the text
@@ -256,25 +300,92 @@ static const char *storvsp_parse_subopt(char *tok, bool with_ctrl,
 const char *storvsp_parse_disk(const char *spec, bool with_ctrl,
 			       struct storvsp_disk_spec *d)
 {
-	char buf[STORVSP_PATH_MAX + 64], *save, *tok;
+	return storvsp_parse_spec(spec, with_ctrl, storvsp_parse_subopt, d);
+}
+
+static const char *storvsp_parse_ide_subopt(char *tok, bool with_ctrl,
+					    struct storvsp_disk_spec *d)
+{
+	unsigned int v;
+
+	(void)with_ctrl;
+	if (!strcmp(tok, "ro")) {
+		d->read_only = true;
+		return NULL;
+	}
+	if (!strncmp(tok, "ctrl=", 5)) {
+		if (hv_parse_uint(tok + 5, 0, VSTOR_IDE_CHANNELS - 1, &v))
+			return "ctrl must be 0 or 1";
+		d->ide_chan = v;
+		return NULL;
+	}
+	if (!strncmp(tok, "unit=", 5)) {
+		if (hv_parse_uint(tok + 5, 0, VSTOR_IDE_DEVICES - 1, &v))
+			return "unit must be 0 or 1";
+		d->ide_unit = v;
+		return NULL;
+	}
+	return "expected ro, ctrl=0|1 or unit=0|1";
+}
+
+/**
+ * storvsp_parse_ide_disk() - parse FILE[,ro][,ctrl=0|1][,unit=0|1]
+ * @spec: the text of --ide-disk
+ * @d: the result; LUN 0, the IDE place -1 where not given
+ *
+ * Return: NULL, or what is wrong with @spec.
+ */
+const char *storvsp_parse_ide_disk(const char *spec,
+				   struct storvsp_disk_spec *d)
+{
 	const char *err;
 
-	memset(d, 0, sizeof(*d));
-	d->lun = -1;
-	if (snprintf(buf, sizeof(buf), "%s", spec) >= (int)sizeof(buf))
-		return "too long";
-	tok = strtok_r(buf, ",", &save);
-	if (!tok || spec[0] == ',')
-		return "no file name";
-	if (snprintf(d->path, sizeof(d->path), "%s", tok) >=
-	    (int)sizeof(d->path))
-		return "file name too long";
-	while ((tok = strtok_r(NULL, ",", &save))) {
-		err = storvsp_parse_subopt(tok, with_ctrl, d);
-		if (err)
-			return err;
-	}
-	return NULL;
+	err = storvsp_parse_spec(spec, false, storvsp_parse_ide_subopt, d);
+	d->lun = 0;
+	return err;
+}
+
+/**
+ * storvsp_ide_instance() - the instance GUID of an IDE place (§7.8)
+ * @chan: IDE channel, 0 or 1
+ * @unit: device on it, 0 or 1
+ * @g: the GUID
+ */
+void storvsp_ide_instance(unsigned int chan, unsigned int unit, guid_t *g)
+{
+	struct vstor_ide_instance ide = {
+		.channel = chan,
+		.device = unit,
+		.magic = VSTOR_IDE_INSTANCE_MAGIC,
+	};
+
+	static_assert(sizeof(ide) == sizeof(*g), "IDE instance size");
+	memcpy(g, &ide, sizeof(*g));
+}
+
+/**
+ * storvsp_ide_location() - the IDE place an instance GUID encodes
+ * @g: the GUID
+ * @chan: its channel
+ * @unit: its device
+ *
+ * Return: false (and 0, 0) if @g does not follow §7.8's encoding.
+ */
+bool storvsp_ide_location(const guid_t *g, uint8_t *chan, uint8_t *unit)
+{
+	static const uint8_t zero[sizeof(((struct vstor_ide_instance *)0)->zero)];
+	struct vstor_ide_instance ide;
+
+	memcpy(&ide, g, sizeof(ide));
+	*chan = 0;
+	*unit = 0;
+	if (ide.magic != VSTOR_IDE_INSTANCE_MAGIC || memcmp(ide.zero, zero,
+							  sizeof(zero)) ||
+	    ide.channel >= VSTOR_IDE_CHANNELS || ide.device >= VSTOR_IDE_DEVICES)
+		return false;
+	*chan = ide.channel;
+	*unit = ide.device;
+	return true;
 }
 
 /* --- lifetimes ------------------------------------------------------- */
@@ -350,6 +461,10 @@ struct storvsp_ctrl *storvsp_ctrl_bind(struct storvsp *sp,
 	ctrl->sp = sp;
 	ctrl->primary = primary;
 	ctrl->instance = primary->instance;
+	/* An IDE GUID of another form: the disk is at channel 0, device 0. */
+	if (sp->profile->ide)
+		storvsp_ide_location(&ctrl->instance, &ctrl->path,
+				     &ctrl->target);
 	ctrl->refs = 1;
 	for (pp = &sp->ctrls; *pp; pp = &(*pp)->next)
 		;
@@ -901,14 +1016,23 @@ static uint32_t get_be32(const uint8_t *p)
 	return (uint32_t)get_be16(p) << 16 | get_be16(p + 2);
 }
 
-static bool storvsp_target0(const struct storvsp_req *req)
+/*
+ * Whether the SRB addresses the controller's target. On IDE the host
+ * replaces path_id with the offer's channel, as OpenVMM's storvsp does,
+ * and takes target_id as sent.
+ */
+static bool storvsp_at_target(const struct storvsp_req *req)
 {
-	return !req->srb.path_id && !req->srb.target_id;
+	const struct storvsp_ctrl *ctrl = req->sc->ctrl;
+
+	return (ctrl->sp->profile->ide || req->srb.path_id == ctrl->path) &&
+	       req->srb.target_id == ctrl->target;
 }
 
 /*
  * REPORT LUNS is the target's: answered whatever LUN it was sent to. The
- * LUNs are all at path 0, target 0; other targets have none.
+ * LUNs are all at the controller's path and target (SCSI: 0, 0); other
+ * targets have none.
  */
 static void storvsp_report_luns(struct storvsp_req *req)
 {
@@ -922,7 +1046,7 @@ static void storvsp_report_luns(struct storvsp_req *req)
 		scsi_cmd_fail(&req->cmd, SCSI_SENSE_ILLEGAL_REQUEST, 0x20, 0);
 		return;
 	}
-	for (i = 0; i < STORVSP_MAX_LUNS && storvsp_target0(req); i++)
+	for (i = 0; i < STORVSP_MAX_LUNS && storvsp_at_target(req); i++)
 		if (ctrl->luns[i])
 			luns[n++] = i;
 	if (len > get_be32(req->cdb + 6))
@@ -1010,7 +1134,7 @@ static void storvsp_execute(struct storvsp_req *req)
 		storvsp_finish(req);
 		return;
 	}
-	req->lun = storvsp_target0(req) ? ctrl->luns[req->srb.lun] : NULL;
+	req->lun = storvsp_at_target(req) ? ctrl->luns[req->srb.lun] : NULL;
 	if (!req->lun) {
 		storvsp_absent_lun(req);
 		return;
