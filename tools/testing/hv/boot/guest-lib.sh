@@ -135,5 +135,18 @@ sd_of() {
 sd_present() { sd_of "$1" "$2" > /dev/null; }
 sd_absent() { ! sd_of "$1" "$2" > /dev/null; }
 
+# hd_of GUID: the /dev/hdX of the IDE device (hv_blkvsc) of GUID.
+hd_of() {
+	local d b
+	d=$(dev_by_instance "$1") || return 1
+	for b in "$d"/block/*; do
+		[ -e "$b" ] && echo "/dev/$(basename "$b")" && return 0
+	done
+	return 1
+}
+
+hd_present() { hd_of "$1" > /dev/null; }
+hd_absent() { ! hd_of "$1" > /dev/null; }
+
 # The deterministic 1 MiB pattern the host compares against.
 pattern_mib() { seq 1 200000 | head -c 1048576; }

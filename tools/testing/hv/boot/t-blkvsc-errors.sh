@@ -1,0 +1,73 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# hv_blkvsc against a host that misbehaves: malformed completions
+# (fault blkvsc bad-length, bad-id, bad-status, bad-scsi-status,
+# bad-sense) are rejected with a log line and counted, the data stays
+# intact; a medium error fails the read; then the host rescinds an IDE
+# disk under fio: fio reports errors, the disk leaves sysfs, no hang.
+. "$(dirname "$0")/lib.sh"
+
+hv_scenario_files
+
+ide00=00000000-0000-8899-0000-000000000000
+ide01=00000000-0001-8899-0000-000000000000
+truncate -s 16M "$hv_scratch/a.img" "$hv_scratch/b.img"
+
+hv_vars ide00 ide01 > "$guest"
+cat >> "$guest" <<'GUEST'
+load_vmbus_drivers
+two_disks() { hd_present $ide00 && hd_present $ide01; }
+wait_until 30 two_disks
+hd=$(hd_of $ide00)
+bad() { cat /sys/block/${hd#/dev/}/bad_completions; }
+pattern_mib > /tmp/pat
+dd if=/tmp/pat of=$hd bs=1M oflag=direct 2>/dev/null
+for fault in bad-length bad-id bad-status bad-scsi-status bad-sense; do
+	before=$(bad)
+	echo "HV-SYNC: fault $fault"
+	sleep 3
+	for i in 1 2 3 4; do
+		dd if=$hd of=/dev/null bs=4k count=1 skip=$i iflag=direct 2>/dev/null
+	done
+	case $fault in
+	bad-id) check "fault $fault: the stray completion is dropped by the core" sh -c "dmesg | grep -q 'unknown completion id'" ;;
+	*) check "fault $fault: the completion is rejected and counted ($before -> $(bad))" [ $(bad) -gt $before ] ;;
+	esac
+done
+check "the bad completions were logged" sh -c "dmesg | grep hv_blkvsc | grep -qiE 'short completion|unknown SRB status|more than requested|invalid SCSI status|invalid sense'"
+check "the disk still reads back what was written" sh -c "dd if=$hd bs=1M count=1 iflag=direct 2>/dev/null | cmp -s - /tmp/pat"
+echo "HV-SYNC: fault medium-error"
+sleep 3
+check "a medium error fails the read" sh -c "! dd if=$hd of=/dev/null bs=4k count=1 skip=20 iflag=direct 2>/dev/null"
+check "as a critical medium error" sh -c "dmesg | grep -q 'critical medium error, dev $(basename $hd)'"
+
+hd2=$(hd_of $ide01)
+fio --name=busy --filename=$hd2 --rw=randrw --bs=4k --iodepth=16 \
+	--ioengine=libaio --direct=1 --time_based --runtime=120 \
+	--output=/tmp/fio.out &
+fio=$!
+sleep 3
+echo "HV-SYNC: rescind"
+disk_gone() { dev_absent $ide01 && ! test -e /sys/block/${hd2#/dev/}; }
+check "the rescinded IDE disk leaves sysfs" wait_until 60 disk_gone
+check "fio on the rescinded disk ends" wait_until 60 sh -c "! kill -0 $fio 2>/dev/null"
+wait $fio
+rc=$?
+check "fio on the rescinded disk reports errors (exit $rc)" [ $rc != 0 ]
+check "the other disk still works" sh -c "dd if=$hd bs=1M count=1 iflag=direct 2>/dev/null | cmp -s - /tmp/pat"
+GUEST
+
+hv_vars ide01 > "$host"
+cat >> "$host" <<'HOST'
+. "$HV_TOP/tools/testing/hv/boot/lib.sh"
+for fault in bad-length bad-id bad-status bad-scsi-status bad-sense medium-error; do
+	hv_marker "fault $fault" 180 || exit
+	check "fault $fault armed" hv_ctl fault blkvsc $fault 1
+done
+hv_marker rescind 180 || exit
+check "rescind accepted" hv_ctl rescind $ide01
+HOST
+hv_boot blkvsc-errors --initrd "$HV_INITRD_STORAGE" --guest "$guest" \
+	--host "$host" --timeout 400 -- --ide-disk="$hv_scratch/a.img" \
+	--ide-disk="$hv_scratch/b.img" > /dev/null
+hv_report blkvsc-errors
