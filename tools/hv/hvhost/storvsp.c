@@ -346,6 +346,32 @@ const char *storvsp_parse_ide_disk(const char *spec,
 }
 
 /**
+ * storvsp_parse_dvd() - parse [FILE][,ctrl=0|1][,unit=0|1] of --dvd
+ * @spec: the text; without FILE (empty, or starting with an option) the
+ *	drive has no medium
+ * @d: the result, read-only, LUN 0
+ *
+ * Return: NULL, or what is wrong with @spec.
+ */
+const char *storvsp_parse_dvd(const char *spec, struct storvsp_disk_spec *d)
+{
+	size_t flen = strcspn(spec, ",");
+	bool no_file = !flen || memchr(spec, '=', flen);
+	char buf[STORVSP_PATH_MAX + 64];
+	const char *err;
+
+	if (snprintf(buf, sizeof(buf), no_file ? "-,%s" : "%s", spec) >=
+	    (int)sizeof(buf))
+		return "too long";
+	err = storvsp_parse_ide_disk(buf, d);
+	if (no_file)
+		d->path[0] = '\0';
+	d->dvd = true;
+	d->read_only = true;
+	return err;
+}
+
+/**
  * storvsp_ide_instance() - the instance GUID of an IDE place (§7.8)
  * @chan: IDE channel, 0 or 1
  * @unit: device on it, 0 or 1
@@ -1564,8 +1590,14 @@ int storvsp_disk_add(struct storvsp_ctrl *ctrl,
 	if (!l)
 		return -ENOMEM;
 	l->path = strdup(d->path);
-	ret = l->path ? scsi_disk_open(&l->disk, d->path, d->read_only,
-				       ctrl->sp->next_disk++) : -ENOMEM;
+	if (!l->path)
+		ret = -ENOMEM;
+	else if (d->dvd)
+		ret = scsi_dvd_open(&l->disk, d->path[0] ? d->path : NULL,
+				    ctrl->sp->next_disk++);
+	else
+		ret = scsi_disk_open(&l->disk, d->path, d->read_only,
+				     ctrl->sp->next_disk++);
 	if (ret) {
 		free(l->path);
 		free(l);
@@ -1600,6 +1632,46 @@ int storvsp_disk_remove(struct storvsp_ctrl *ctrl, unsigned int lun)
 	ctrl->luns[lun] = NULL;
 	storvsp_lun_put(l);
 	storvsp_notify(ctrl);
+	return 0;
+}
+
+/**
+ * storvsp_dvd_change() - eject the medium of a DVD drive, or insert one
+ * @ctrl: the IDE device, a DVD drive
+ * @path: the ISO image to insert, or NULL to eject
+ *
+ * The drive gets a new medium (or none) with the same identifiers:
+ * requests in flight finish on the old one, whose image is closed after
+ * them. An insert is reported to the guest as UNIT ATTENTION 28/00 and a
+ * new-media event, an eject as a media-removal event and NOT READY 3a/00.
+ *
+ * Return: 0, -ENOTTY (not a DVD drive), or the error of opening @path.
+ */
+int storvsp_dvd_change(struct storvsp_ctrl *ctrl, const char *path)
+{
+	struct storvsp_lun *old = ctrl->luns[0], *l;
+	int ret;
+
+	if (!old || !old->disk.dvd)
+		return -ENOTTY;
+	l = calloc(1, sizeof(*l));
+	if (!l)
+		return -ENOMEM;
+	l->path = strdup(path ? path : "");
+	ret = l->path ? scsi_dvd_open(&l->disk, path, 0) : -ENOMEM;
+	if (ret) {
+		free(l->path);
+		free(l);
+		return ret;
+	}
+	memcpy(l->disk.naa, old->disk.naa, sizeof(l->disk.naa));
+	memcpy(l->disk.serial, old->disk.serial, sizeof(l->disk.serial));
+	if (!path && old->disk.medium)
+		l->disk.media_event = SCSI_MEDIA_REMOVAL;
+	l->refs = 1;
+	l->ua_gen = old->ua_gen;
+	ctrl->luns[0] = l;
+	storvsp_lun_put(old);
 	return 0;
 }
 

@@ -75,9 +75,11 @@ struct storvsp_profile {
  * @ctrl: the controller, in --scsi order (IDE: in the order of the offers)
  * @ide_chan: IDE: ctrl=0|1 of --ide-disk, or -1 for the first free place
  * @ide_unit: IDE: unit=0|1, or -1
+ * @dvd: a DVD-ROM drive (--dvd); @path "" for one without a medium
  */
 struct storvsp_disk_spec {
 	char path[STORVSP_PATH_MAX];
+	bool dvd;
 	bool read_only;
 	int lun;
 	unsigned int ctrl;
@@ -230,6 +232,7 @@ const char *storvsp_parse_disk(const char *spec, bool with_ctrl,
 			       struct storvsp_disk_spec *d);
 const char *storvsp_parse_ide_disk(const char *spec,
 				   struct storvsp_disk_spec *d);
+const char *storvsp_parse_dvd(const char *spec, struct storvsp_disk_spec *d);
 void storvsp_ide_instance(unsigned int chan, unsigned int unit, guid_t *g);
 bool storvsp_ide_location(const guid_t *g, uint8_t *chan, uint8_t *unit);
 bool storvsp_lun_valid(const struct storvsp *sp, unsigned int lun);
@@ -241,6 +244,7 @@ struct storvsp_ctrl *storvsp_ctrl_find(struct storvsp *sp,
 int storvsp_disk_add(struct storvsp_ctrl *ctrl,
 		     const struct storvsp_disk_spec *d, unsigned int *lun);
 int storvsp_disk_remove(struct storvsp_ctrl *ctrl, unsigned int lun);
+int storvsp_dvd_change(struct storvsp_ctrl *ctrl, const char *path);
 int storvsp_set_fault(struct storvsp *sp, const char *kind,
 		      unsigned int count);
 void storvsp_list(struct storvsp *sp, struct hv_buf *out);

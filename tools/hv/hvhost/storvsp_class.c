@@ -198,6 +198,7 @@ struct storvsp_options *storvsp_options_of(const struct hvhost_options *opt,
 
 static const struct option storvsp_ide_options[] = {
 	{ "ide-disk", required_argument, NULL, 0 },
+	{ "dvd", required_argument, NULL, 0 },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -206,23 +207,30 @@ static const char storvsp_ide_usage[] =
 "                      a raw image as the IDE disk at channel ctrl, device\n"
 "                      unit (default: the first free place, 0/0, 0/1, 1/0,\n"
 "                      1/1), offered as an IDE accelerator channel whose\n"
-"                      instance GUID encodes the place; repeatable\n";
+"                      instance GUID encodes the place; repeatable\n"
+"  --dvd [FILE.iso][,ctrl=0|1][,unit=0|1]\n"
+"                      a DVD-ROM drive at an IDE place (as --ide-disk) with\n"
+"                      the ISO image (whole 2048-byte blocks) as its medium,\n"
+"                      or empty (--dvd= or --dvd=ctrl=1...); repeatable\n";
 
 static int storvsp_ide_parse_option(void *cfg, const char *name,
 				    const char *arg)
 {
 	struct storvsp_options *o = cfg;
+	bool dvd = !strcmp(name, "dvd");
 	const char *err;
 
-	(void)name;
 	if (o->nr_disks == STORVSP_MAX_DISKS) {
 		hv_err("more than %u disks", STORVSP_MAX_DISKS);
 		return -1;
 	}
-	err = storvsp_parse_ide_disk(arg, &o->disks[o->nr_disks]);
+	if (dvd)
+		err = storvsp_parse_dvd(arg, &o->disks[o->nr_disks]);
+	else
+		err = storvsp_parse_ide_disk(arg, &o->disks[o->nr_disks]);
 	if (err) {
-		hv_err("--ide-disk %s: %s (FILE[,ro][,ctrl=0|1][,unit=0|1])",
-		       arg, err);
+		hv_err("--%s %s: %s (%s[,ctrl=0|1][,unit=0|1])", name, arg,
+		       err, dvd ? "[FILE]" : "FILE[,ro]");
 		return -1;
 	}
 	o->nr_disks++;
@@ -361,7 +369,8 @@ static int storvsp_bind(void *inst, struct hv_channel *ch, int nth)
 		/* scsi_disk_open() said why it failed. */
 		if (storvsp_disk_add(ctrl, d, &lun)) {
 			hv_err("--%s %s: cannot attach it",
-			       sh->sp.profile->disk_option, d->path);
+			       d->dvd ? "dvd" : sh->sp.profile->disk_option,
+			       d->path);
 			return -EIO;
 		}
 		hv_info("%s %s lun %u: %s%s", sh->sp.profile->name, guid, lun,
@@ -412,7 +421,8 @@ static struct storvsp_ctrl *storvsp_cmd_ctrl(struct storvsp_host *sh,
 	}
 	ctrl = storvsp_ctrl_find(&sh->sp, &g);
 	if (!ctrl)
-		*err = "no such SCSI controller";
+		*err = sh->sp.profile->ide ? "no such IDE device" :
+					     "no such SCSI controller";
 	return ctrl;
 }
 
@@ -494,6 +504,42 @@ static const struct hvhost_class_cmd storvsp_cmds[] = {
 	{ NULL, 0, 0, NULL, NULL },
 };
 
+#define STORVSP_DVD_USAGE "dvd eject GUID | dvd insert FILE GUID"
+
+/* `dvd eject GUID`, `dvd insert FILE GUID`: the medium of a DVD drive. */
+static const char *storvsp_cmd_dvd(void *inst, int argc, char **argv,
+				   struct hv_buf *out)
+{
+	struct storvsp_host *sh = inst;
+	bool insert = argc == 4 && !strcmp(argv[1], "insert");
+	struct storvsp_ctrl *ctrl;
+	const char *err;
+	int ret;
+
+	if (!insert && (argc != 3 || strcmp(argv[1], "eject")))
+		return "usage: " STORVSP_DVD_USAGE;
+	ctrl = storvsp_cmd_ctrl(sh, argv[argc - 1], &err);
+	if (!ctrl)
+		return err;
+	ret = storvsp_dvd_change(ctrl, insert ? argv[2] : NULL);
+	if (ret == -ENOTTY)
+		return "not a DVD drive";
+	if (ret == -EINVAL)
+		return "not a regular file of a positive multiple of 2048 bytes";
+	if (ret) {
+		hv_buf_printf(out, "%s: %s\n", argv[2], strerror(-ret));
+		return "cannot open the image";
+	}
+	hv_info("ide %s: %s%s", argv[argc - 1], insert ? "inserted " : "ejected",
+		insert ? argv[2] : "");
+	return NULL;
+}
+
+static const struct hvhost_class_cmd storvsp_ide_cmds[] = {
+	{ "dvd", 2, 3, STORVSP_DVD_USAGE, storvsp_cmd_dvd },
+	{ NULL, 0, 0, NULL, NULL },
+};
+
 static const char *storvsp_fault(void *inst, const char *kind,
 				 unsigned int count)
 {
@@ -546,7 +592,8 @@ const struct hvhost_class_ops storvsp_class_ops = {
 
 /*
  * The IDE accelerator: its own options and faults, the rest shared with
- * SCSI; an IDE offer is one disk, so there is no `disk` command for it.
+ * SCSI; an IDE offer is one disk, so there is no `disk` command for it,
+ * but `dvd` for the medium of a DVD drive.
  */
 const struct hvhost_class_ops storvsp_ide_class_ops = {
 	.options = storvsp_ide_options,
@@ -558,6 +605,7 @@ const struct hvhost_class_ops storvsp_ide_class_ops = {
 	.start = storvsp_start,
 	.stop = storvsp_stop,
 	.bind = storvsp_bind,
+	.cmds = storvsp_ide_cmds,
 	.fault = storvsp_ide_fault,
 	.list = storvsp_class_list,
 	.stats = storvsp_class_stats,

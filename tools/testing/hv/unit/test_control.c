@@ -134,6 +134,7 @@ TEST_F(fake, test_control_class_commands,
 		      "offer echo|scsi|ide|nic [GUID] [monitor|nomonitor]\n"
 		      "rescind GUID\n"
 		      "disk add FILE[,ro][,lun=N] GUID | disk remove GUID LUN\n"
+		      "dvd eject GUID | dvd insert FILE GUID\n"
 		      "fault storvsc KIND [COUNT] | fault blkvsc KIND [COUNT] | "
 		      "fault vmbus KIND [COUNT] [GUID]\n"
 		      "max-version X.Y\nquit\nhelp\nOK\n"));

@@ -1565,3 +1565,63 @@ TEST(test_storvsp_ide_channel,
 	CHECK(e.ctrl->stats.reads == 1 && !e.fg.stor->ctrls);
 	env_destroy(&e);
 }
+
+TEST(test_storvsp_dvd, "storvsp: --dvd, dvd eject and insert on an IDE DVD drive")
+{
+	struct hvhost_options *opt = calloc(1, sizeof(*opt));
+	char guid[HV_GUID_STR_LEN + 1];
+	struct storvsp_disk_spec d;
+	struct hv_buf out = { 0 };
+	struct storvsp_lun *first;
+	struct vstor_packet vp;
+	struct stor_env e;
+	unsigned int lun;
+	guid_t g;
+
+	CHECK(opt);
+	ASSERT_EQ(0, parse(opt, "--dvd=a.iso,ctrl=1 --dvd= --dvd=unit=1"));
+	CHECK(IO(opt)->disks[0].dvd && IO(opt)->disks[0].read_only &&
+	      !strcmp(IO(opt)->disks[0].path, "a.iso") &&
+	      IO(opt)->disks[0].ide_chan == 1 && IO(opt)->disks[0].ide_unit == 0);
+	CHECK(!IO(opt)->disks[1].path[0] && IO(opt)->disks[1].ide_chan == 0 &&
+	      IO(opt)->disks[1].ide_unit == 0);
+	CHECK(!IO(opt)->disks[2].path[0] && IO(opt)->disks[2].ide_unit == 1);
+	CHECK(parse(opt, "--dvd=a.iso,lun=2") < 0);
+	hvhost_options_free(opt);
+	free(opt);
+
+	storvsp_ide_instance(1, 0, &g);
+	hv_guid_format(&g, guid);
+	ASSERT_EQ(0, env_init_class(&e, "ide", &g, 8, 8));
+	CHECK(!strcmp(ctl(&e, "dvd eject %s%s", guid, "", &out),
+		      "ERR not a DVD drive\n"));
+	ASSERT_EQ(0, storvsp_disk_remove(e.ctrl, 0));
+	CHECK(!storvsp_parse_dvd("", &d));
+	ASSERT_EQ(0, storvsp_disk_add(e.ctrl, &d, &lun));
+	first = e.ctrl->luns[0];
+	CHECK(first->disk.dvd && !first->disk.medium);
+	ASSERT_EQ(0, make_image(e.img2, false));
+	CHECK(!strcmp(ctl(&e, "dvd insert %s %s", e.img2, guid, &out), "OK\n"));
+	CHECK(e.ctrl->luns[0] != first && e.ctrl->luns[0]->disk.medium &&
+	      e.ctrl->luns[0]->disk.media_changed &&
+	      !strcmp(e.ctrl->luns[0]->disk.serial, first->disk.serial));
+	ASSERT_EQ(IMG_SIZE / 2048, e.ctrl->luns[0]->disk.blocks);
+	CHECK(!strcmp(ctl(&e, "dvd eject %s%s", guid, "", &out), "OK\n"));
+	CHECK(!e.ctrl->luns[0]->disk.medium &&
+	      e.ctrl->luns[0]->disk.media_event == SCSI_MEDIA_REMOVAL);
+	CHECK(!strncmp(ctl(&e, "dvd insert /nonexistent %s%s", guid, "", &out),
+		       "/nonexistent: No such file", 26));
+	CHECK(!strcmp(ctl(&e, "dvd eject %s%s", "00000001-0001-8899-0000-000000000000",
+			  "", &out), "ERR no such IDE device\n"));
+	CHECK(!strcmp(ctl(&e, "dvd open %s%s", guid, "", &out),
+		      "ERR usage: dvd eject GUID | dvd insert FILE GUID\n"));
+	/* Through the channel: TEST UNIT READY without a medium, 02/3a. */
+	ASSERT_EQ(0, handshake(&e));
+	mk_srb(&vp, 0, cdb_tur, 6, VSTOR_SRB_UNKNOWN, 0);
+	ASSERT_EQ(VSTOR_STATUS_IO_DEVICE_ERROR, srb(&e, &e.fc, &vp, 0));
+	CHECK(vp.srb.scsi_status == SCSI_STATUS_CHECK_CONDITION &&
+	      vp.srb.data.sense_data[2] == SCSI_SENSE_NOT_READY &&
+	      vp.srb.data.sense_data[12] == 0x3a);
+	hv_buf_free(&out);
+	env_destroy(&e);
+}
