@@ -134,6 +134,25 @@ static inline int hv_queue_limits_commit(struct gendisk *disk,
 #endif
 
 /*
+ * 6.5 gave block_device_operations.open the gendisk and a blk_mode_t
+ * instead of the block_device and an fmode_t, and bdev_check_media_change()
+ * became disk_check_media_change(). An open method is declared
+ * int name(HV_BLOCK_OPEN_T dev, HV_BLOCK_MODE_T mode); hv_open_disk(dev)
+ * is its gendisk and hv_open_check_media(dev) looks for a media change.
+ */
+#if KERNEL_VERSION(6, 5, 0) <= HV_KERNEL_VERSION
+#define HV_BLOCK_OPEN_T			struct gendisk *
+#define HV_BLOCK_MODE_T			blk_mode_t
+#define hv_open_disk(dev)		(dev)
+#define hv_open_check_media(dev)	disk_check_media_change(dev)
+#else
+#define HV_BLOCK_OPEN_T			struct block_device *
+#define HV_BLOCK_MODE_T			fmode_t
+#define hv_open_disk(dev)		((dev)->bd_disk)
+#define hv_open_check_media(dev)	bdev_check_media_change(dev)
+#endif
+
+/*
  * GUEST_OS_ID of this kernel (needs <hyperv/tlfs.h>). It carries the
  * version, so it is built here rather than next to its user.
  */

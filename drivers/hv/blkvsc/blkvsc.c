@@ -91,6 +91,7 @@ struct blkvsc_cmd {
  * @block_size: logical block size
  * @phys_shift: log2 of logical blocks per physical block
  * @blocks: capacity in logical blocks
+ * @medium: a DVD drive has a medium (a disk always has)
  * @read_only: write-protected (MODE SENSE WP, or a DVD)
  * @write_cache: volatile write cache (caching page WCE): send flushes
  * @fua: the device honours FUA (DPOFUA)
@@ -105,6 +106,7 @@ struct blkvsc_info {
 	u32 block_size;
 	u8 phys_shift;
 	u64 blocks;
+	bool medium;
 	bool read_only;
 	bool write_cache;
 	bool fua;
@@ -129,6 +131,8 @@ struct blkvsc_info {
  * @close_lock: serializes closing the channel
  * @closed: the channel was closed
  * @drain_work: fails what the host still holds when remove waits too long
+ * @broken_work: closes a channel that failed (not rescinded), so that its
+ *	requests can fail
  */
 struct blkvsc_dev {
 	struct hv_device *hdev;
@@ -143,6 +147,7 @@ struct blkvsc_dev {
 	struct mutex close_lock;	/* closed */
 	bool closed;
 	struct delayed_work drain_work;
+	struct work_struct broken_work;
 };
 
 /* --- commands -------------------------------------------------------- */
@@ -543,23 +548,31 @@ static void blkvsc_drain_work(struct work_struct *work)
 	blkvsc_close(bd);
 }
 
+/* The channel failed with the host still holding it: close it first. */
+static void blkvsc_broken_work(struct work_struct *work)
+{
+	struct blkvsc_dev *bd = container_of(work, struct blkvsc_dev,
+					     broken_work);
+
+	dev_warn(&bd->hdev->device,
+		 "channel failed: closing it before its requests fail\n");
+	blkvsc_close(bd);
+}
+
 /*
  * Hyper-V completes every request it holds, however late, and until then
  * it may write into the request's pages: while the channel lives, keep
- * waiting. On a dead channel the request is taken back and failed.
+ * waiting. A rescinded channel is closed by the rescind callback, a
+ * failed one by broken_work; closing fails every request the host had.
  */
 static enum blk_eh_timer_return blkvsc_timeout(struct request *rq)
 {
 	struct blkvsc_dev *bd = rq->q->queuedata;
 
-	if (vstor_chan_alive(&bd->vc))
-		return BLK_EH_RESET_TIMER;
-	if (vstor_chan_forget(&bd->vc, rq)) {
-		dev_warn_ratelimited(&bd->hdev->device,
-				     "no completion from a dead channel: request failed\n");
-		blk_mq_end_request(rq, BLK_STS_IOERR);
-	}
-	return BLK_EH_DONE;
+	if (!vstor_chan_alive(&bd->vc) &&
+	    !vmbus_chan_is_rescinded(bd->vc.chan))
+		schedule_work(&bd->broken_work);
+	return BLK_EH_RESET_TIMER;
 }
 
 static int blkvsc_init_request(struct blk_mq_tag_set *set, struct request *rq,
@@ -588,16 +601,13 @@ static const struct blk_mq_ops blkvsc_mq_ops = {
 	.exit_request	= blkvsc_exit_request,
 };
 
-static const struct block_device_operations blkvsc_fops = {
-	.owner		= THIS_MODULE,
-};
-
 /* --- probing --------------------------------------------------------- */
 
 /*
  * Send @cdb as a driver-private request reading up to @len bytes into
- * @buf (a kmalloc buffer inside one page). Return: bytes read, or a
- * negative errno; *@res has the completion.
+ * @buf (a kmalloc buffer inside one page; none if @len is 0). It is not
+ * retried. Return: bytes read, or a negative errno; *@res has the
+ * completion.
  */
 static int blkvsc_exec(struct blkvsc_dev *bd, const u8 *cdb, u8 cdb_len,
 		       void *buf, u32 len, struct vstor_srb_result *res)
@@ -614,10 +624,12 @@ static int blkvsc_exec(struct blkvsc_dev *bd, const u8 *cdb, u8 cdb_len,
 	memset(cmd->cdb, 0, sizeof(cmd->cdb));
 	memcpy(cmd->cdb, cdb, cdb_len);
 	cmd->cdb_len = cdb_len;
-	cmd->retries = 0;
+	/* The caller sees what the host said, unit attentions included. */
+	cmd->retries = BLKVSC_RETRIES;
 	memset(&cmd->res, 0, sizeof(cmd->res));
 	rq->timeout = BLKVSC_PROBE_TIMEOUT;
-	ret = blk_rq_map_kern(bd->disk->queue, rq, buf, len, GFP_KERNEL);
+	ret = len ? blk_rq_map_kern(bd->disk->queue, rq, buf, len,
+				    GFP_KERNEL) : 0;
 	if (ret)
 		goto out;
 	sts = blk_execute_rq(rq, false);
@@ -771,6 +783,27 @@ static int blkvsc_set_capacity_info(struct blkvsc_dev *bd, u64 last,
 	return 0;
 }
 
+/* Whether a completion's sense has @key and @asc. */
+static bool blkvsc_sense_is(const struct vstor_srb_result *res, u8 key,
+			    u8 asc)
+{
+	struct scsi_sense_hdr sshdr;
+
+	return res->sense_len &&
+	       scsi_normalize_sense(res->sense, res->sense_len, &sshdr) &&
+	       sshdr.sense_key == key && sshdr.asc == asc;
+}
+
+/* A DVD drive without a medium: no capacity, the DVD block size. */
+static int blkvsc_no_medium(struct blkvsc_dev *bd)
+{
+	bd->info.medium = false;
+	bd->info.blocks = 0;
+	if (!bd->info.block_size)
+		bd->info.block_size = SECTOR_SIZE * 4;
+	return 0;
+}
+
 static int blkvsc_probe_capacity(struct blkvsc_dev *bd, u8 *buf)
 {
 	u8 cdb16[16] = { SERVICE_ACTION_IN_16, SAI_READ_CAPACITY_16 };
@@ -780,6 +813,9 @@ static int blkvsc_probe_capacity(struct blkvsc_dev *bd, u8 *buf)
 
 	if (bd->info.type == TYPE_ROM) {
 		n = blkvsc_exec(bd, cdb10, sizeof(cdb10), buf, 8, &res);
+		bd->info.medium = n >= 0;
+		if (n < 0 && blkvsc_sense_is(&res, NOT_READY, BLKVSC_ASC_NO_MEDIUM))
+			return blkvsc_no_medium(bd);
 		if (n < 0)
 			return n;
 		if (n < 8)
@@ -795,6 +831,7 @@ static int blkvsc_probe_capacity(struct blkvsc_dev *bd, u8 *buf)
 		dev_err(&bd->hdev->device, "READ CAPACITY 16: %d bytes\n", n);
 		return -EPROTO;
 	}
+	bd->info.medium = true;
 	bd->info.phys_shift = buf[13] & 0x0f;
 	if (bd->info.phys_shift > 3)	/* beyond 8 blocks: ignored */
 		bd->info.phys_shift = 0;
@@ -855,6 +892,54 @@ out:
 	kfree(buf);
 	return ret;
 }
+
+/*
+ * Ask a DVD drive whether its medium changed: TEST UNIT READY reports an
+ * insert as a unit attention, a missing medium as NOT READY 3a. The new
+ * capacity (0 without a medium) is set here. Process context.
+ */
+static unsigned int blkvsc_check_events(struct gendisk *disk,
+					unsigned int clearing)
+{
+	struct blkvsc_dev *bd = disk->private_data;
+	u8 cdb[6] = { TEST_UNIT_READY };
+	struct vstor_srb_result res;
+	bool changed, present, was = bd->info.medium;
+	u8 *buf;
+	int n;
+
+	n = blkvsc_exec(bd, cdb, sizeof(cdb), NULL, 0, &res);
+	changed = n < 0 && blkvsc_sense_is(&res, UNIT_ATTENTION, 0x28);
+	if (changed)
+		n = blkvsc_exec(bd, cdb, sizeof(cdb), NULL, 0, &res);
+	present = n >= 0;
+	if (!changed && present == was)
+		return 0;
+	buf = kzalloc(BLKVSC_PROBE_BUF, GFP_KERNEL);
+	if (!buf || !present || blkvsc_probe_capacity(bd, buf))
+		blkvsc_no_medium(bd);
+	kfree(buf);
+	dev_info(&bd->hdev->device, "%s: medium %s\n", disk->disk_name,
+		 bd->info.medium ? "inserted" : "removed");
+	set_capacity_and_notify(disk, bd->info.blocks <<
+				      (ilog2(bd->info.block_size) - SECTOR_SHIFT));
+	return DISK_EVENT_MEDIA_CHANGE;
+}
+
+/* Look for a media change first: a DVD drive without a medium cannot be opened. */
+static int blkvsc_open(HV_BLOCK_OPEN_T dev, HV_BLOCK_MODE_T mode)
+{
+	struct blkvsc_dev *bd = hv_open_disk(dev)->private_data;
+
+	hv_open_check_media(dev);
+	return bd->info.medium ? 0 : -ENOMEDIUM;
+}
+
+static const struct block_device_operations blkvsc_fops = {
+	.owner		= THIS_MODULE,
+	.open		= blkvsc_open,
+	.check_events	= blkvsc_check_events,
+};
 
 /* --- the disk -------------------------------------------------------- */
 
@@ -1003,8 +1088,11 @@ static int blkvsc_add_disk(struct blkvsc_dev *bd)
 	disk->fops = &blkvsc_fops;
 	disk->private_data = bd;
 	snprintf(disk->disk_name, DISK_NAME_LEN, "hd%c", 'a' + bd->index);
-	if (bd->info.type == TYPE_ROM)
+	if (bd->info.type == TYPE_ROM) {
 		disk->flags |= GENHD_FL_REMOVABLE;
+		disk->events = DISK_EVENT_MEDIA_CHANGE;
+		disk->event_flags = DISK_EVENT_FLAG_UEVENT;
+	}
 	set_capacity(disk, bd->info.blocks <<
 			   (ilog2(bd->info.block_size) - SECTOR_SHIFT));
 	set_disk_ro(disk, bd->info.read_only);
@@ -1051,6 +1139,7 @@ static int blkvsc_probe(struct hv_device *hdev,
 	bd->hdev = hdev;
 	mutex_init(&bd->close_lock);
 	INIT_DELAYED_WORK(&bd->drain_work, blkvsc_drain_work);
+	INIT_WORK(&bd->broken_work, blkvsc_broken_work);
 	hv_set_drvdata(hdev, bd);
 	ret = blkvsc_location(bd);
 	if (ret)
@@ -1085,6 +1174,7 @@ static int blkvsc_probe(struct hv_device *hdev,
 err_disk:
 	vmbus_set_rescind_callback(hdev->channel, NULL);
 	blkvsc_close(bd);
+	cancel_work_sync(&bd->broken_work);
 	blkvsc_free_disk(bd);
 	goto err_free;
 err_close:
@@ -1110,6 +1200,7 @@ static void blkvsc_remove(struct hv_device *hdev)
 		schedule_delayed_work(&bd->drain_work, BLKVSC_DRAIN_WAIT);
 	del_gendisk(bd->disk);
 	cancel_delayed_work_sync(&bd->drain_work);
+	cancel_work_sync(&bd->broken_work);
 	blkvsc_close(bd);
 	blkvsc_free_disk(bd);
 	hv_set_drvdata(hdev, NULL);

@@ -3,8 +3,9 @@
 # hv_blkvsc against a host that misbehaves: malformed completions
 # (fault blkvsc bad-length, bad-id, bad-status, bad-scsi-status,
 # bad-sense) are rejected with a log line and counted, the data stays
-# intact; a medium error fails the read; then the host rescinds an IDE
-# disk under fio: fio reports errors, the disk leaves sysfs, no hang.
+# intact; a medium error fails the read; a request the host keeps waits,
+# and unbinding fails it after a 10 s drain; then the host rescinds an
+# IDE disk under fio: fio reports errors, the disk leaves sysfs, no hang.
 . "$(dirname "$0")/lib.sh"
 
 hv_scenario_files
@@ -41,6 +42,26 @@ sleep 3
 check "a medium error fails the read" sh -c "! dd if=$hd of=/dev/null bs=4k count=1 skip=20 iflag=direct 2>/dev/null"
 check "as a critical medium error" sh -c "dmesg | grep -q 'critical medium error, dev $(basename $hd)'"
 
+echo "HV-SYNC: fault no-completion"
+sleep 3
+dd if=$hd of=/dev/null bs=4k count=1 skip=30 iflag=direct 2>/dev/null &
+held=$!
+sleep 2
+check "a request the host keeps waits (Hyper-V completes everything)" kill -0 $held
+id=$(basename "$(dev_by_instance $ide00)")
+start=$(date +%s)
+echo $id > /sys/bus/vmbus/drivers/hv_blkvsc/unbind
+took=$(($(date +%s) - start))
+check "unbind ends after the 10 s drain (${took} s)" [ $took -ge 9 -a $took -le 30 ]
+wait $held
+rc=$?
+check "the kept request failed (exit $rc)" [ $rc != 0 ]
+check "the drain was logged" sh -c "dmesg | grep -q 'did not complete its requests in 10 s'"
+echo $id > /sys/bus/vmbus/drivers/hv_blkvsc/bind
+check "the disk binds again" wait_until 30 hd_present $ide00
+hd=$(hd_of $ide00)
+check "and reads back what was written" sh -c "dd if=$hd bs=1M count=1 iflag=direct 2>/dev/null | cmp -s - /tmp/pat"
+
 hd2=$(hd_of $ide01)
 fio --name=busy --filename=$hd2 --rw=randrw --bs=4k --iodepth=16 \
 	--ioengine=libaio --direct=1 --time_based --runtime=120 \
@@ -60,7 +81,7 @@ GUEST
 hv_vars ide01 > "$host"
 cat >> "$host" <<'HOST'
 . "$HV_TOP/tools/testing/hv/boot/lib.sh"
-for fault in bad-length bad-id bad-status bad-scsi-status bad-sense medium-error; do
+for fault in bad-length bad-id bad-status bad-scsi-status bad-sense medium-error no-completion; do
 	hv_marker "fault $fault" 180 || exit
 	check "fault $fault armed" hv_ctl fault blkvsc $fault 1
 done

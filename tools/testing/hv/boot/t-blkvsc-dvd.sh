@@ -1,0 +1,72 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# hv_blkvsc's DVD drive: an ISO made on the host mounts as iso9660 with
+# every file's checksum matching; the drive is read-only with 2048-byte
+# blocks; `dvd eject` makes opens fail with "No medium found", `dvd
+# insert` of another ISO is seen (new capacity, new files); an empty
+# drive cannot be opened.
+. "$(dirname "$0")/lib.sh"
+
+hv_scenario_files
+
+dvd=00000001-0000-8899-0000-000000000000
+empty=00000001-0001-8899-0000-000000000000
+for n in a b; do
+	mkdir -p "$hv_scratch/$n"
+	head -c $((300 * 1024)) /dev/urandom > "$hv_scratch/$n/one-$n"
+	seq 1 100000 > "$hv_scratch/$n/two-$n"
+	(cd "$hv_scratch/$n" && sha256sum one-$n two-$n > sums)
+	xorriso -as mkisofs -quiet -R -V "HV_$n" -o "$hv_scratch/$n.iso" \
+		"$hv_scratch/$n" 2>/dev/null
+done
+a_sectors=$(($(stat -c %s "$hv_scratch/a.iso") / 512))
+b_sectors=$(($(stat -c %s "$hv_scratch/b.iso") / 512))
+iso_sum=$(sha256sum < "$hv_scratch/a.iso")
+
+hv_vars dvd empty a_sectors b_sectors > "$guest"
+cat >> "$guest" <<'GUEST'
+load_vmbus_drivers
+two_drives() { hd_present $dvd && hd_present $empty; }
+wait_until 30 two_drives
+hd=$(hd_of $dvd); b=${hd#/dev/}
+check "the DVD drive is hdc" [ "$hd" = /dev/hdc ]
+check "it is read-only" [ "$(cat /sys/block/$b/ro)" = 1 ]
+check "it is removable" [ "$(cat /sys/block/$b/removable)" = 1 ]
+check "2048-byte blocks" [ "$(cat /sys/block/$b/queue/logical_block_size)" = 2048 ]
+check "the ISO's capacity" [ "$(cat /sys/block/$b/size)" = $a_sectors ]
+modprobe isofs
+mount -t iso9660 $hd /mnt
+check "mount -t iso9660" grep -q "^$hd /mnt iso9660" /proc/mounts
+check "every file's checksum matches" sh -c "cd /mnt && sha256sum -c sums"
+umount /mnt
+check "a write fails" sh -c "! dd if=/dev/zero of=$hd bs=2k count=1 oflag=direct 2>/dev/null"
+sync_host eject 3
+dd if=$hd of=/dev/null bs=2k count=1 2> /tmp/err
+check "after eject, reading fails with no medium ($(cat /tmp/err))" grep -q "No medium found" /tmp/err
+check "and the capacity is 0" [ "$(cat /sys/block/$b/size)" = 0 ]
+sync_host insert 3
+check "after insert, the new capacity" sh -c "dd if=$hd of=/dev/null bs=2k count=1 2>/dev/null && [ \$(cat /sys/block/$b/size) = $b_sectors ]"
+mount -t iso9660 $hd /mnt
+check "the new medium mounts with its own files" sh -c "cd /mnt && test -f one-b && sha256sum -c sums"
+umount /mnt
+dd if=$(hd_of $empty) of=/dev/null bs=2k count=1 2> /tmp/err
+check "an empty drive: no medium" grep -q "No medium found" /tmp/err
+dmesg | grep -i 'medium' | tail -n 3
+GUEST
+
+hv_vars hv_scratch dvd > "$host"
+cat >> "$host" <<'HOST'
+. "$HV_TOP/tools/testing/hv/boot/lib.sh"
+hv_marker eject 180 || exit
+check "dvd eject accepted" hv_ctl dvd eject $dvd
+hv_marker insert 180 || exit
+missing_refused() { ! hv_ctl dvd insert /nonexistent.iso $dvd > /dev/null; }
+check "dvd insert of a missing file refused" missing_refused
+check "dvd insert accepted" hv_ctl dvd insert "$hv_scratch/b.iso" $dvd
+HOST
+hv_boot blkvsc-dvd --initrd "$HV_INITRD_STORAGE" --guest "$guest" \
+	--host "$host" --timeout 300 -- --dvd="$hv_scratch/a.iso,ctrl=1" \
+	--dvd=ctrl=1,unit=1 > /dev/null
+hv_report blkvsc-dvd
+HV_CHECK_PREFIX="$KVER: blkvsc-dvd: host: "
+check_eq "the ISO is unchanged (sha256)" "$iso_sum" "$(sha256sum < "$hv_scratch/a.iso")"
