@@ -4,9 +4,9 @@
 # hv-bench.sh KVER: benchmarks, printed, never asserted.
 #  - the echo channel: packets/s and MB/s at several packet sizes, inband
 #    and GPA-direct, in one guest boot;
-#  - hv_storvsc against virtio-blk on the same image file on tmpfs, side by
-#    side in one guest: fio 4 KiB random read at QD1 and QD32 (IOPS) and
-#    1 MiB sequential read (MB/s), with the ratio of each pair.
+#  - hv_blkvsc, hv_storvsc and virtio-blk on the same image file on tmpfs,
+#    side by side in one guest: fio 4 KiB random read at QD1 and QD32
+#    (IOPS) and 1 MiB sequential read (MB/s), with blkvsc's ratio to each.
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -47,8 +47,9 @@ grep -a '^BENCH: ' "$run/console.log" | while read -r _ mode size rest; do
 		printf "%-10s %8d %12.0f %10.1f\n", m, s, pps, pps * s / 1e6 }'
 done
 
-# ---- storage: hv_storvsc vs virtio-blk ---------------------------------
+# ---- storage: hv_blkvsc vs hv_storvsc vs virtio-blk ----------------------
 ctrl=88888888-2222-4333-8444-555555555500
+ide=00000000-0000-8899-0000-000000000000
 img=/dev/shm/hvbench-$$.img
 trap 'rm -f "$img"' EXIT
 head -c 256M /dev/urandom > "$img"
@@ -61,7 +62,9 @@ modprobe virtio_pci 2>/dev/null
 modprobe virtio_blk
 wait_until 30 sd_present $ctrl 0
 wait_until 30 test -b /dev/vda
+wait_until 30 hd_present $ide
 sd=\$(sd_of $ctrl 0)
+hd=\$(hd_of $ide)
 job() {	# NAME RW BS QD DEV
 	fio --name=\$1 --filename=\$5 --rw=\$2 --bs=\$3 --iodepth=\$4 \
 		--ioengine=libaio --direct=1 --runtime=8 --time_based \
@@ -69,6 +72,7 @@ job() {	# NAME RW BS QD DEV
 }
 for t in "randread-qd1 randread 4k 1" "randread-qd32 randread 4k 32" "seqread-1m read 1m 8"; do
 	set -- \$t
+	echo "BENCH-IO: \$1 blkvsc \$(job \$1 \$2 \$3 \$4 \$hd)"
 	echo "BENCH-IO: \$1 storvsc \$(job \$1 \$2 \$3 \$4 \$sd)"
 	echo "BENCH-IO: \$1 virtio \$(job \$1 \$2 \$3 \$4 /dev/vda)"
 done
@@ -76,14 +80,14 @@ GUEST
 "$top/scripts/hv-boot.sh" --kver "$kver" --run "$run/storage" \
 	--initrd "$storage_initrd" --guest "$guest" --timeout 900 \
 	--qemu "-drive file=$img,if=virtio,format=raw,readonly=on" -- \
-	--scsi="$ctrl" --disk="$img,ro" > /dev/null || {
+	--scsi="$ctrl" --disk="$img,ro" --ide-disk="$img,ro" > /dev/null || {
 	echo "bench: the storage guest did not finish; see $run/storage/console.log" >&2
 	exit 1
 }
 
 echo
-echo "storage: hv_storvsc vs virtio-blk, same 256 MiB image on tmpfs ($kver guest, TCG, 2 vCPUs, fio libaio direct, 8 s each)"
-printf '%-14s %14s %14s %8s\n' test storvsc virtio-blk ratio
+echo "storage: hv_blkvsc vs hv_storvsc vs virtio-blk, same 256 MiB image on tmpfs ($kver guest, TCG, 2 vCPUs, fio libaio direct, 8 s each)"
+printf '%-14s %14s %14s %14s %9s %9s\n' test blkvsc storvsc virtio-blk blk/stor blk/virt
 grep -a '^BENCH-IO: ' "$run/storage/console.log" | awk '
 	# terse v3 fields 7 and 8: read bandwidth (KiB/s) and read IOPS
 	{ split($4, f, ";"); bw[$2, $3] = f[1]; iops[$2, $3] = f[2]; tests[$2] = 1 }
@@ -93,10 +97,13 @@ grep -a '^BENCH-IO: ' "$run/storage/console.log" | awk '
 			t = order[i]
 			if (!(t in tests)) continue
 			if (t ~ /seqread/) {
-				a = bw[t, "storvsc"] / 1024; b = bw[t, "virtio"] / 1024; u = "MiB/s"
+				h = bw[t, "blkvsc"] / 1024; a = bw[t, "storvsc"] / 1024
+				b = bw[t, "virtio"] / 1024; u = "MiB/s"
 			} else {
-				a = iops[t, "storvsc"]; b = iops[t, "virtio"]; u = "IOPS"
+				h = iops[t, "blkvsc"]; a = iops[t, "storvsc"]
+				b = iops[t, "virtio"]; u = "IOPS"
 			}
-			printf "%-14s %8.0f %-5s %8.0f %-5s %8.2f\n", t, a, u, b, u, (b > 0 ? a / b : 0)
+			printf "%-14s %8.0f %-5s %8.0f %-5s %8.0f %-5s %9.2f %9.2f\n", t, h, u, a, u, b, u,
+				(a > 0 ? h / a : 0), (b > 0 ? h / b : 0)
 		}
 	}'
