@@ -276,6 +276,9 @@ static blk_status_t blkvsc_queue_rq(struct blk_mq_hw_ctx *hctx,
 	blk_status_t sts;
 	int ret;
 
+	/* Started first: that sets rq->timeout, which the SRB carries. */
+	blk_mq_start_request(rq);
+	clear_bit(BLKVSC_CMD_ORPHAN, &cmd->flags);
 	sts = blkvsc_build(bd, rq, cmd, &dir, &nents);
 	if (sts)
 		return sts;
@@ -283,8 +286,6 @@ static blk_status_t blkvsc_queue_rq(struct blk_mq_hw_ctx *hctx,
 			     blkvsc_data_len(rq, bd), rq->timeout / HZ);
 	if (ret)
 		return BLK_STS_IOERR;
-	clear_bit(BLKVSC_CMD_ORPHAN, &cmd->flags);
-	blk_mq_start_request(rq);
 	/* Once sent, @rq may complete at once: not touched after this. */
 	ret = vstor_send_srb(&bd->vc, &cmd->pkt, cmd->sg, nents, rq,
 			     qd->last ? 0 : VMBUS_SEND_DEFER_SIGNAL);
