@@ -185,6 +185,7 @@ const struct storvsp_profile storvsp_scsi_profile = {
 	.max_luns = STORVSP_MAX_LUNS,
 	.max_targets = 1,
 	.multi_channel = true,
+	.stats_prefix = "",
 };
 
 /*
@@ -198,6 +199,7 @@ const struct storvsp_profile storvsp_ide_profile = {
 	.max_targets = 1,
 	.multi_channel = false,
 	.ide = true,
+	.stats_prefix = "ide.",
 };
 
 bool storvsp_lun_valid(const struct storvsp *sp, unsigned int lun)
@@ -1722,28 +1724,40 @@ void storvsp_list(struct storvsp *sp, struct hv_buf *out)
 	}
 }
 
-void storvsp_stats(struct storvsp *sp, struct hv_buf *out)
+/*
+ * The class-wide counters: storvsp.* and blockio.* for SCSI, as they
+ * always were, after the profile's stats_prefix for the others.
+ */
+static void storvsp_class_stats_lines(struct storvsp *sp, struct hv_buf *out)
 {
 	const struct blockio_stats *bs = &sp->bio->stats;
+	const char *c = sp->profile->stats_prefix;
+	char p[32];
+	unsigned int i;
+
+	hv_buf_printf(out, "%sstorvsp.faults_sent=%llu\n", c,
+		      (unsigned long long)sp->faults_sent);
+	for (i = STORVSP_FAULT_BAD_LENGTH; i < STORVSP_FAULT_KINDS; i++)
+		hv_buf_printf(out, "%sstorvsp.fault.%s=%llu\n", c,
+			      storvsp_fault_names[i],
+			      (unsigned long long)sp->faults[i]);
+	hv_buf_printf(out, "%sstorvsp.held=%llu\n", c,
+		      (unsigned long long)sp->held);
+	hv_buf_printf(out, "%sblockio.inflight=%u\n", c, sp->bio->inflight);
+	snprintf(p, sizeof(p), "%sblockio.", c);
+	HV_BUF_STAT(out, p, bs, submitted);
+	HV_BUF_STAT(out, p, bs, completed);
+	HV_BUF_STAT(out, p, bs, pieces);
+	HV_BUF_STAT(out, p, bs, errors);
+	HV_BUF_STAT(out, p, bs, backlogged);
+}
+
+void storvsp_stats(struct storvsp *sp, struct hv_buf *out)
+{
 	char guid[HV_GUID_STR_LEN + 1], p[64];
 	struct storvsp_ctrl *ctrl;
 
-	unsigned int i;
-
-	hv_buf_printf(out, "storvsp.faults_sent=%llu\n",
-		      (unsigned long long)sp->faults_sent);
-	for (i = STORVSP_FAULT_BAD_LENGTH; i < STORVSP_FAULT_KINDS; i++)
-		hv_buf_printf(out, "storvsp.fault.%s=%llu\n",
-			      storvsp_fault_names[i],
-			      (unsigned long long)sp->faults[i]);
-	hv_buf_printf(out, "storvsp.held=%llu\n",
-		      (unsigned long long)sp->held);
-	hv_buf_printf(out, "blockio.inflight=%u\n", sp->bio->inflight);
-	HV_BUF_STAT(out, "blockio.", bs, submitted);
-	HV_BUF_STAT(out, "blockio.", bs, completed);
-	HV_BUF_STAT(out, "blockio.", bs, pieces);
-	HV_BUF_STAT(out, "blockio.", bs, errors);
-	HV_BUF_STAT(out, "blockio.", bs, backlogged);
+	storvsp_class_stats_lines(sp, out);
 	for (ctrl = sp->ctrls; ctrl; ctrl = ctrl->next) {
 		hv_guid_format(&ctrl->instance, guid);
 		snprintf(p, sizeof(p), "%s.%s.", sp->profile->name, guid);

@@ -53,6 +53,8 @@ struct storvsp_config {
  * @multi_channel: it may offer sub-channels (--storvsc-channels)
  * @ide: one disk per offer, at the IDE location its instance GUID
  *	encodes (reference §7.8); the host puts that channel in path_id
+ * @stats_prefix: before the class-wide storvsp.* and blockio.* counters
+ *	of `stats` ("" for SCSI, "ide." for IDE), so the classes' keys differ
  *
  * The synthetic SCSI controller is one profile, the IDE accelerator
  * (its own offer GUID, one LUN at one target, no sub-channels) another,
@@ -65,6 +67,7 @@ struct storvsp_profile {
 	unsigned int max_targets;
 	bool multi_channel;
 	bool ide;
+	const char *stats_prefix;
 };
 
 /**

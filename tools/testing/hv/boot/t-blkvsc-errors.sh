@@ -5,7 +5,9 @@
 # bad-sense) are rejected with a log line and counted, the data stays
 # intact; a medium error fails the read; a request the host keeps waits,
 # and unbinding fails it after a 10 s drain; then the host rescinds an
-# IDE disk under fio: fio reports errors, the disk leaves sysfs, no hang.
+# IDE disk under fio: fio reports errors, the disk leaves sysfs, no hang;
+# last, a request the host keeps on a channel whose ring then breaks ends
+# with an error once the guest closed that channel.
 . "$(dirname "$0")/lib.sh"
 
 hv_scenario_files
@@ -76,9 +78,22 @@ wait $fio
 rc=$?
 check "fio on the rescinded disk reports errors (exit $rc)" [ $rc != 0 ]
 check "the other disk still works" sh -c "dd if=$hd bs=1M count=1 iflag=direct 2>/dev/null | cmp -s - /tmp/pat"
+
+sync_host no-completion-broken-ring 3
+dd if=$hd of=/dev/null bs=4k count=1 skip=40 iflag=direct 2>/dev/null &
+held=$!
+sleep 2
+sync_host break-ring 3
+held_ends() { ! kill -0 $held 2>/dev/null; }
+check "a request held on a channel whose ring broke ends" wait_until 50 held_ends
+wait $held
+rc=$?
+check "and fails (exit $rc)" [ $rc != 0 ]
+check "the failed channel was closed first" sh -c "dmesg | grep -q 'channel failed: closing it before its requests fail'"
+sync_host closed 3
 GUEST
 
-hv_vars ide01 > "$host"
+hv_vars ide00 ide01 > "$host"
 cat >> "$host" <<'HOST'
 . "$HV_TOP/tools/testing/hv/boot/lib.sh"
 for fault in bad-length bad-id bad-status bad-scsi-status bad-sense medium-error no-completion; do
@@ -87,6 +102,13 @@ for fault in bad-length bad-id bad-status bad-scsi-status bad-sense medium-error
 done
 hv_marker rescind 180 || exit
 check "rescind accepted" hv_ctl rescind $ide01
+hv_marker no-completion-broken-ring 180 || exit
+check "fault no-completion armed" hv_ctl fault blkvsc no-completion 1
+hv_marker break-ring 180 || exit
+check "fault vmbus ring-write-index armed" hv_ctl fault vmbus ring-write-index 1 $ide00
+hv_marker closed 120 || exit
+check_eq "the broken channel was closed: completions the host holds" 0 \
+	"$(hv_ctl stats | sed -n 's/^ide\.storvsp\.held=//p')"
 HOST
 hv_boot blkvsc-errors --initrd "$HV_INITRD_STORAGE" --guest "$guest" \
 	--host "$host" --timeout 400 -- --ide-disk="$hv_scratch/a.img" \

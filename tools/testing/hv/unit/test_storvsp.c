@@ -1526,6 +1526,24 @@ static int ide_inquiry(struct stor_env *e, uint8_t path, uint8_t target,
 	return p[0];
 }
 
+/* Every key of a `stats` reply appears once. */
+static bool keys_unique(const char *text)
+{
+	const char *line, *other, *eq;
+	size_t len;
+
+	for (line = text; (eq = strchr(line, '=')); line = strchr(eq, '\n') + 1) {
+		len = eq - line + 1;
+		for (other = strchr(eq, '\n') + 1; *other;
+		     other = strchr(other, '\n') + 1)
+			if (!strncmp(other, line, len))
+				return false;
+		if (!strchr(eq, '\n'))
+			break;
+	}
+	return true;
+}
+
 TEST(test_storvsp_ide_channel,
      "storvsp: IDE offer: handshake without sub-channels, the disk at its target")
 {
@@ -1533,6 +1551,8 @@ TEST(test_storvsp_ide_channel,
 	const guid_t ide = VMBUS_CLASS_IDE;
 	static uint8_t file[8 * 512];
 	struct vstor_packet vp = { 0 };
+	struct hv_buf out = { 0 };
+	const char *stats;
 	struct stor_env e;
 	uint64_t buf;
 	guid_t g;
@@ -1563,6 +1583,15 @@ TEST(test_storvsp_ide_channel,
 	CHECK(!memcmp(fake_ptr(&e.fg, buf), file, sizeof(file)));
 	/* Its own counters and faults: `fault blkvsc`, not storvsc's. */
 	CHECK(e.ctrl->stats.reads == 1 && !e.fg.stor->ctrls);
+	stats = ctl(&e, "stats%s%s", "", "", &out);
+	CHECK(keys_unique(stats));
+	CHECK(strstr(stats, "\nide.storvsp.held=0\n") &&
+	      strstr(stats, "\nstorvsp.held=0\n") &&
+	      strstr(stats, "\nide.00000001-0001-8899-0000-000000000000.reads=1\n"));
+	CHECK(!strcmp(ctl(&e, "fault blkvsc bad-id %s%s", "1", "", &out),
+		      "OK\n") && e.ctrl->sp->fault == STORVSP_FAULT_BAD_ID &&
+	      e.fg.stor->fault == STORVSP_FAULT_NONE);
+	hv_buf_free(&out);
 	env_destroy(&e);
 }
 
