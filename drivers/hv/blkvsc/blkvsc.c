@@ -784,15 +784,29 @@ static int blkvsc_set_capacity_info(struct blkvsc_dev *bd, u64 last,
 	return 0;
 }
 
+/* The sense of a completion, if it has a valid one. */
+static bool blkvsc_sense(const struct vstor_srb_result *res,
+			 struct scsi_sense_hdr *sshdr)
+{
+	return res->sense_len &&
+	       scsi_normalize_sense(res->sense, res->sense_len, sshdr);
+}
+
 /* Whether a completion's sense has @key and @asc. */
 static bool blkvsc_sense_is(const struct vstor_srb_result *res, u8 key,
 			    u8 asc)
 {
 	struct scsi_sense_hdr sshdr;
 
-	return res->sense_len &&
-	       scsi_normalize_sense(res->sense, res->sense_len, &sshdr) &&
-	       sshdr.sense_key == key && sshdr.asc == asc;
+	return blkvsc_sense(res, &sshdr) && sshdr.sense_key == key &&
+	       sshdr.asc == asc;
+}
+
+static bool blkvsc_sense_is_key(const struct vstor_srb_result *res, u8 key)
+{
+	struct scsi_sense_hdr sshdr;
+
+	return blkvsc_sense(res, &sshdr) && sshdr.sense_key == key;
 }
 
 /* A DVD drive without a medium: no capacity, the DVD block size. */
@@ -805,6 +819,23 @@ static int blkvsc_no_medium(struct blkvsc_dev *bd)
 	return 0;
 }
 
+/*
+ * blkvsc_exec(), sent again while the device reports a unit attention
+ * (a new medium, changed parameters), BLKVSC_RETRIES times at most.
+ */
+static int blkvsc_exec_ua(struct blkvsc_dev *bd, const u8 *cdb, u8 cdb_len,
+			  void *buf, u32 len, struct vstor_srb_result *res)
+{
+	unsigned int tries = 0;
+	int n;
+
+	do
+		n = blkvsc_exec(bd, cdb, cdb_len, buf, len, res);
+	while (n < 0 && blkvsc_sense_is_key(res, UNIT_ATTENTION) &&
+	       ++tries < BLKVSC_RETRIES);
+	return n;
+}
+
 static int blkvsc_probe_capacity(struct blkvsc_dev *bd, u8 *buf)
 {
 	u8 cdb16[16] = { SERVICE_ACTION_IN_16, SAI_READ_CAPACITY_16 };
@@ -813,7 +844,7 @@ static int blkvsc_probe_capacity(struct blkvsc_dev *bd, u8 *buf)
 	int n;
 
 	if (bd->info.type == TYPE_ROM) {
-		n = blkvsc_exec(bd, cdb10, sizeof(cdb10), buf, 8, &res);
+		n = blkvsc_exec_ua(bd, cdb10, sizeof(cdb10), buf, 8, &res);
 		bd->info.medium = n >= 0;
 		if (n < 0 && blkvsc_sense_is(&res, NOT_READY, BLKVSC_ASC_NO_MEDIUM))
 			return blkvsc_no_medium(bd);
@@ -825,7 +856,7 @@ static int blkvsc_probe_capacity(struct blkvsc_dev *bd, u8 *buf)
 						get_unaligned_be32(&buf[4]));
 	}
 	put_unaligned_be32(32, &cdb16[10]);
-	n = blkvsc_exec(bd, cdb16, sizeof(cdb16), buf, 32, &res);
+	n = blkvsc_exec_ua(bd, cdb16, sizeof(cdb16), buf, 32, &res);
 	if (n < 0)
 		return n;
 	if (n < 14) {
@@ -854,7 +885,7 @@ static void blkvsc_probe_caching(struct blkvsc_dev *bd, u8 *buf)
 
 	info->write_cache = true;
 	put_unaligned_be16(64, &cdb[7]);
-	n = blkvsc_exec(bd, cdb, sizeof(cdb), buf, 64, &res);
+	n = blkvsc_exec_ua(bd, cdb, sizeof(cdb), buf, 64, &res);
 	if (n < 8)
 		return;
 	info->read_only |= buf[3] & BLKVSC_MODE_WP;
