@@ -73,7 +73,7 @@ check "write zeroes offered (WRITE SAME 16 in VPD 0xb0)" [ "$(cat /sys/block/${r
 check "blkdiscard -z zeroes a range" sh -c "blkdiscard -z -o 4194304 -l 1048576 $raw && [ \$(dd if=$raw bs=1M skip=4 count=1 iflag=direct 2>/dev/null | tr -d '\\000' | wc -c) = 0 ]"
 
 check "read-only disk is read-only" [ "$(cat /sys/block/${ro#/dev/}/ro)" = 1 ]
-check "a write to the read-only disk fails" sh -c "! dd if=/dev/zero of=$ro bs=4k count=1 oflag=direct 2>/dev/null"
+check "a write to the read-only disk fails" sh -c "[ -b $ro ] && ! dd if=/dev/zero of=$ro bs=4k count=1 oflag=direct 2>/dev/null"
 check "the read-only disk reads" sh -c "dd if=$ro of=/dev/null bs=1M iflag=direct 2>/dev/null"
 
 fio_verify $fio 96M
