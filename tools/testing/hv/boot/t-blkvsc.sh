@@ -70,7 +70,7 @@ check "unmount" sh -c "! grep -q ' /mnt/p' /proc/mounts"
 raw_patterns $raw
 dd if=/dev/urandom of=$raw bs=1M seek=4 count=1 oflag=direct 2>/dev/null
 check "write zeroes offered (WRITE SAME 16 in VPD 0xb0)" [ "$(cat /sys/block/${raw#/dev/}/queue/write_zeroes_max_bytes)" != 0 ]
-check "blkdiscard -z zeroes a range" sh -c "blkdiscard -z -o 4194304 -l 1048576 $raw && [ \$(dd if=$raw bs=1M skip=4 count=1 iflag=direct 2>/dev/null | tr -d '\\000' | wc -c) = 0 ]"
+check "blkdiscard -z zeroes a range" sh -c "/sbin/blkdiscard -f -z -o 4194304 -l 1048576 $raw && [ \$(dd if=$raw bs=1M skip=4 count=1 iflag=direct 2>/dev/null | tr -d '\\000' | wc -c) = 0 ]"
 
 check "read-only disk is read-only" [ "$(cat /sys/block/${ro#/dev/}/ro)" = 1 ]
 check "a write to the read-only disk fails" sh -c "[ -b $ro ] && ! dd if=/dev/zero of=$ro bs=4k count=1 oflag=direct 2>/dev/null"
