@@ -122,7 +122,9 @@ static inline int hv_queue_limits_commit(struct gendisk *disk,
 	blk_queue_io_min(q, lim->io_min);
 	blk_queue_max_hw_sectors(q, lim->max_hw_sectors);
 	blk_queue_max_segments(q, lim->max_segments);
-	blk_queue_max_segment_size(q, lim->max_segment_size);
+	/* A virt boundary sets it (unlimited); setting it again warns. */
+	if (!lim->virt_boundary_mask)
+		blk_queue_max_segment_size(q, lim->max_segment_size);
 	blk_queue_virt_boundary(q, lim->virt_boundary_mask);
 	blk_queue_max_discard_sectors(q, lim->max_hw_discard_sectors);
 	blk_queue_max_discard_segments(q, lim->max_discard_segments);
