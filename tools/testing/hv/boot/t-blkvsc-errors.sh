@@ -79,13 +79,15 @@ rc=$?
 check "fio on the rescinded disk reports errors (exit $rc)" [ $rc != 0 ]
 check "the other disk still works" sh -c "dd if=$hd bs=1M count=1 iflag=direct 2>/dev/null | cmp -s - /tmp/pat"
 
+# A 5 s block-layer timeout: the first one after the break closes.
+echo 5000 > /sys/block/${hd#/dev/}/queue/io_timeout
 sync_host no-completion-broken-ring 3
 dd if=$hd of=/dev/null bs=4k count=1 skip=40 iflag=direct 2>/dev/null &
 held=$!
 sleep 2
 sync_host break-ring 3
 held_ends() { ! kill -0 $held 2>/dev/null; }
-check "a request held on a channel whose ring broke ends" wait_until 50 held_ends
+check "a request held on a channel whose ring broke ends" wait_until 30 held_ends
 wait $held
 rc=$?
 check "and fails (exit $rc)" [ $rc != 0 ]
