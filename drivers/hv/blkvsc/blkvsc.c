@@ -62,13 +62,14 @@ static int blkvsc_major;
 
 /* blkvsc_cmd.flags */
 #define BLKVSC_CMD_ORPHAN	0	/* handed back by the core: fail it */
+#define BLKVSC_CMD_REQUEUED	1	/* queued again: keeps its retries */
 
 /**
  * struct blkvsc_cmd - per-request data (the tag set's cmd_size)
  * @pkt: the EXECUTE_SRB as sent
  * @cdb: the command; set by the submitter for driver-private requests
  * @cdb_len: its length
- * @retries: times the host asked for it to be sent again
+ * @retries: times the host asked for this request to be sent again
  * @flags: BLKVSC_CMD_*
  * @res: the decoded completion, for driver-private requests
  * @unmap: UNMAP parameter list (BLKVSC_UNMAP_LEN bytes, in one page)
@@ -279,6 +280,9 @@ static blk_status_t blkvsc_queue_rq(struct blk_mq_hw_ctx *hctx,
 	/* Started first: that sets rq->timeout, which the SRB carries. */
 	blk_mq_start_request(rq);
 	clear_bit(BLKVSC_CMD_ORPHAN, &cmd->flags);
+	/* A new request on this tag starts with no retries used. */
+	if (!test_and_clear_bit(BLKVSC_CMD_REQUEUED, &cmd->flags))
+		cmd->retries = 0;
 	sts = blkvsc_build(bd, rq, cmd, &dir, &nents);
 	if (sts)
 		return sts;
@@ -294,6 +298,7 @@ static blk_status_t blkvsc_queue_rq(struct blk_mq_hw_ctx *hctx,
 		return BLK_STS_OK;
 	case -EAGAIN:
 		/* A completion makes room and runs the queue again. */
+		set_bit(BLKVSC_CMD_REQUEUED, &cmd->flags);
 		return BLK_STS_DEV_RESOURCE;
 	case -EINVAL:
 		dev_warn_ratelimited(&bd->hdev->device,
@@ -324,10 +329,14 @@ static blk_status_t blkvsc_bad(struct blkvsc_dev *bd,
 	return BLK_STS_IOERR;
 }
 
-/* Ask for @rq again, a few times; BLK_STS_AGAIN means it was requeued. */
+/*
+ * Ask for the request again, a few times; BLK_STS_AGAIN means requeue it.
+ * A driver-private request is never retried: its submitter decides.
+ */
 static blk_status_t blkvsc_retry(struct blkvsc_cmd *cmd)
 {
-	if (cmd->retries >= BLKVSC_RETRIES)
+	if (blk_rq_is_passthrough(blk_mq_rq_from_pdu(cmd)) ||
+	    cmd->retries >= BLKVSC_RETRIES)
 		return BLK_STS_IOERR;
 	cmd->retries++;
 	return BLK_STS_AGAIN;
@@ -449,12 +458,15 @@ static blk_status_t blkvsc_result(struct blkvsc_dev *bd, struct request *rq,
 static void blkvsc_complete(struct blkvsc_dev *bd, struct request *rq,
 			    const struct vmbus_pkt *pkt)
 {
+	struct blkvsc_cmd *cmd = blk_mq_rq_to_pdu(rq);
 	blk_status_t sts = blkvsc_result(bd, rq, pkt);
 
-	if (sts == BLK_STS_AGAIN)
+	if (sts == BLK_STS_AGAIN) {
+		set_bit(BLKVSC_CMD_REQUEUED, &cmd->flags);
 		blk_mq_requeue_request(rq, true);
-	else
+	} else {
 		blk_mq_end_request(rq, sts);
+	}
 }
 
 static void blkvsc_on_packet(struct blkvsc_dev *bd,
@@ -607,8 +619,8 @@ static const struct blk_mq_ops blkvsc_mq_ops = {
 /*
  * Send @cdb as a driver-private request reading up to @len bytes into
  * @buf (a kmalloc buffer inside one page; none if @len is 0). It is not
- * retried. Return: bytes read, or a negative errno; *@res has the
- * completion.
+ * retried: the caller sees what the host said, unit attentions included.
+ * Return: bytes read, or a negative errno; *@res has the completion.
  */
 static int blkvsc_exec(struct blkvsc_dev *bd, const u8 *cdb, u8 cdb_len,
 		       void *buf, u32 len, struct vstor_srb_result *res)
@@ -625,8 +637,6 @@ static int blkvsc_exec(struct blkvsc_dev *bd, const u8 *cdb, u8 cdb_len,
 	memset(cmd->cdb, 0, sizeof(cmd->cdb));
 	memcpy(cmd->cdb, cdb, cdb_len);
 	cmd->cdb_len = cdb_len;
-	/* The caller sees what the host said, unit attentions included. */
-	cmd->retries = BLKVSC_RETRIES;
 	memset(&cmd->res, 0, sizeof(cmd->res));
 	rq->timeout = BLKVSC_PROBE_TIMEOUT;
 	ret = len ? blk_rq_map_kern(bd->disk->queue, rq, buf, len,

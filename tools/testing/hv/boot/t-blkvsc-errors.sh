@@ -3,8 +3,9 @@
 # hv_blkvsc against a host that misbehaves: malformed completions
 # (fault blkvsc bad-length, bad-id, bad-status, bad-scsi-status,
 # bad-sense) are rejected with a log line and counted, the data stays
-# intact; a medium error fails the read; a request the host keeps waits,
-# and unbinding fails it after a 10 s drain; then the host rescinds an
+# intact; a medium error fails the read; a unit attention is retried
+# (also on a tag probing used); a request the host keeps waits, and
+# unbinding fails it after a 10 s drain; then the host rescinds an
 # IDE disk under fio: fio reports errors, the disk leaves sysfs, no hang;
 # last, a request the host keeps on a channel whose ring then breaks ends
 # with an error once the guest closed that channel.
@@ -43,6 +44,13 @@ echo "HV-SYNC: fault medium-error"
 sleep 3
 check "a medium error fails the read" sh -c "! dd if=$hd of=/dev/null bs=4k count=1 skip=20 iflag=direct 2>/dev/null"
 check "as a critical medium error" sh -c "dmesg | grep -q 'critical medium error, dev $(basename $hd)'"
+
+# Freed tags are reused first, so this read likely gets a tag probing's
+# private requests had: it must still have its retries.
+echo "HV-SYNC: fault ua-capacity-changed"
+sleep 3
+check "a read the host answers with a unit attention is sent again and succeeds" \
+	dd if=$hd of=/dev/null bs=4k count=1 skip=25 iflag=direct
 
 echo "HV-SYNC: fault no-completion"
 sleep 3
@@ -98,7 +106,8 @@ GUEST
 hv_vars ide00 ide01 > "$host"
 cat >> "$host" <<'HOST'
 . "$HV_TOP/tools/testing/hv/boot/lib.sh"
-for fault in bad-length bad-id bad-status bad-scsi-status bad-sense medium-error no-completion; do
+for fault in bad-length bad-id bad-status bad-scsi-status bad-sense medium-error \
+		ua-capacity-changed no-completion; do
 	hv_marker "fault $fault" 180 || exit
 	check "fault $fault armed" hv_ctl fault blkvsc $fault 1
 done
