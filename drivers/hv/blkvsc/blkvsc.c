@@ -132,8 +132,8 @@ struct blkvsc_info {
  * @close_lock: serializes closing the channel
  * @closed: the channel was closed
  * @drain_work: fails what the host still holds when remove waits too long
- * @broken_work: closes a channel that failed (not rescinded), so that its
- *	requests can fail
+ * @broken_work: closes a channel that failed or went silent (not
+ *	rescinded), so that its requests can fail
  */
 struct blkvsc_dev {
 	struct hv_device *hdev;
@@ -561,7 +561,10 @@ static void blkvsc_drain_work(struct work_struct *work)
 	blkvsc_close(bd);
 }
 
-/* The channel failed with the host still holding it: close it first. */
+/*
+ * The channel failed, or the host left a private request unanswered,
+ * with the host still holding it: close it first.
+ */
 static void blkvsc_broken_work(struct work_struct *work)
 {
 	struct blkvsc_dev *bd = container_of(work, struct blkvsc_dev,
@@ -574,17 +577,28 @@ static void blkvsc_broken_work(struct work_struct *work)
 
 /*
  * Hyper-V completes every request it holds, however late, and until then
- * it may write into the request's pages: while the channel lives, keep
- * waiting. A rescinded channel is closed by the rescind callback, a
- * failed one by broken_work; closing fails every request the host had.
+ * it may write into the request's pages: while the channel lives, block
+ * I/O keeps waiting. A driver-private request (probing, TEST UNIT READY)
+ * has a caller waiting with a lock held: the host's silence breaks the
+ * channel. A rescinded channel is closed by the rescind callback, a
+ * failed or silent one by broken_work; closing fails every request the
+ * host had.
  */
 static enum blk_eh_timer_return blkvsc_timeout(struct request *rq)
 {
 	struct blkvsc_dev *bd = rq->q->queuedata;
+	struct blkvsc_cmd *cmd = blk_mq_rq_to_pdu(rq);
 
-	if (!vstor_chan_alive(&bd->vc) &&
-	    !vmbus_chan_is_rescinded(bd->vc.chan))
-		schedule_work(&bd->broken_work);
+	if (vmbus_chan_is_rescinded(bd->vc.chan))
+		return BLK_EH_RESET_TIMER;
+	if (vstor_chan_alive(&bd->vc)) {
+		if (!blk_rq_is_passthrough(rq))
+			return BLK_EH_RESET_TIMER;
+		dev_warn_ratelimited(&bd->hdev->device,
+				     "cmd 0x%02x: no answer in %u s\n",
+				     cmd->cdb[0], rq->timeout / HZ);
+	}
+	schedule_work(&bd->broken_work);
 	return BLK_EH_RESET_TIMER;
 }
 

@@ -4,7 +4,8 @@
 # every file's checksum matching; the drive is read-only with 2048-byte
 # blocks; `dvd eject` makes opens fail with "No medium found", `dvd
 # insert` of another ISO is seen (new capacity, new files); an empty
-# drive cannot be opened.
+# drive cannot be opened; an open whose TEST UNIT READY the host never
+# answers fails after 10 s, the silent channel closed.
 . "$(dirname "$0")/lib.sh"
 
 hv_scenario_files
@@ -52,6 +53,16 @@ umount /mnt
 dd if=$(hd_of $empty) of=/dev/null bs=2k count=1 2> /tmp/err
 check "an empty drive: no medium" grep -q "No medium found" /tmp/err
 dmesg | grep -i 'medium' | tail -n 3
+
+# Last: the host never answers the TEST UNIT READY of an open.
+e=$(hd_of $empty)
+sync_host silent 3
+dd if=$e of=/dev/null bs=2k count=1 2>/dev/null &
+held=$!
+held_ends() { ! kill -0 $held 2>/dev/null; }
+check "an open the host never answers ends (10 s timeout)" wait_until 40 held_ends
+check "the unanswered TEST UNIT READY was logged" sh -c "dmesg | grep -q 'cmd 0x00: no answer in 10 s'"
+check "and the silent channel was closed" sh -c "dmesg | grep -q 'channel failed: closing it'"
 GUEST
 
 hv_vars hv_scratch dvd > "$host"
@@ -63,6 +74,8 @@ hv_marker insert 180 || exit
 missing_refused() { ! hv_ctl dvd insert /nonexistent.iso $dvd > /dev/null; }
 check "dvd insert of a missing file refused" missing_refused
 check "dvd insert accepted" hv_ctl dvd insert "$hv_scratch/b.iso" $dvd
+hv_marker silent 180 || exit
+check "fault no-completion armed" hv_ctl fault blkvsc no-completion 1
 HOST
 hv_boot blkvsc-dvd --initrd "$HV_INITRD_STORAGE" --guest "$guest" \
 	--host "$host" --timeout 300 -- --dvd="$hv_scratch/a.iso,ctrl=1" \
