@@ -206,7 +206,8 @@ static blk_status_t blkvsc_build(struct blkvsc_dev *bd, struct request *rq,
 				 enum dma_data_direction *dir,
 				 unsigned int *nents)
 {
-	unsigned int shift = ilog2(bd->info.block_size);
+	/* The queue's block size: a DVD medium of another is refused. */
+	unsigned int shift = ilog2(queue_logical_block_size(rq->q));
 	u64 lba = blk_rq_pos(rq) >> (shift - SECTOR_SHIFT);
 	u32 blocks = blk_rq_bytes(rq) >> shift;
 
@@ -234,7 +235,8 @@ static blk_status_t blkvsc_build(struct blkvsc_dev *bd, struct request *rq,
 	case REQ_OP_WRITE_ZEROES:
 		blkvsc_cdb_write_same(cmd, lba, blocks);
 		sg_init_table(cmd->sg, 1);
-		sg_set_page(cmd->sg, ZERO_PAGE(0), bd->info.block_size, 0);
+		sg_set_page(cmd->sg, ZERO_PAGE(0),
+			    queue_logical_block_size(rq->q), 0);
 		*dir = DMA_TO_DEVICE;
 		*nents = 1;
 		return BLK_STS_OK;
@@ -258,7 +260,7 @@ static u32 blkvsc_data_len(struct request *rq, const struct blkvsc_dev *bd)
 	case REQ_OP_DISCARD:
 		return BLKVSC_UNMAP_LEN;
 	case REQ_OP_WRITE_ZEROES:
-		return bd->info.block_size;
+		return queue_logical_block_size(rq->q);
 	case REQ_OP_FLUSH:
 		return 0;
 	default:
@@ -950,6 +952,34 @@ out:
 }
 
 /*
+ * The queue's limits stay those of probe: a medium of another block size
+ * is refused (logged) and the drive is taken as empty.
+ */
+static bool blkvsc_block_size_fits(struct blkvsc_dev *bd)
+{
+	u32 size = queue_logical_block_size(bd->disk->queue);
+
+	if (bd->info.block_size == size)
+		return true;
+	dev_warn_ratelimited(&bd->hdev->device,
+			     "medium of %u-byte blocks in a drive of %u: refused\n",
+			     bd->info.block_size, size);
+	bd->info.block_size = size;
+	return false;
+}
+
+/* The capacity of a DVD drive's medium, if @present; else no medium. */
+static void blkvsc_read_medium(struct blkvsc_dev *bd, bool present)
+{
+	u8 *buf = present ? kzalloc(BLKVSC_PROBE_BUF, GFP_KERNEL) : NULL;
+
+	if (!buf || blkvsc_probe_capacity(bd, buf) ||
+	    !blkvsc_block_size_fits(bd))
+		blkvsc_no_medium(bd);
+	kfree(buf);
+}
+
+/*
  * Ask a DVD drive whether its medium changed: TEST UNIT READY reports an
  * insert as a unit attention, a missing medium as NOT READY 3a. The new
  * capacity (0 without a medium) is set here. Process context.
@@ -961,7 +991,6 @@ static unsigned int blkvsc_check_events(struct gendisk *disk,
 	u8 cdb[6] = { TEST_UNIT_READY };
 	struct vstor_srb_result res;
 	bool changed, present, was = bd->info.medium;
-	u8 *buf;
 	int n;
 
 	n = blkvsc_exec(bd, cdb, sizeof(cdb), NULL, 0, &res);
@@ -971,10 +1000,7 @@ static unsigned int blkvsc_check_events(struct gendisk *disk,
 	present = n >= 0;
 	if (!changed && present == was)
 		return 0;
-	buf = kzalloc(BLKVSC_PROBE_BUF, GFP_KERNEL);
-	if (!buf || !present || blkvsc_probe_capacity(bd, buf))
-		blkvsc_no_medium(bd);
-	kfree(buf);
+	blkvsc_read_medium(bd, present);
 	dev_info(&bd->hdev->device, "%s: medium %s\n", disk->disk_name,
 		 bd->info.medium ? "inserted" : "removed");
 	set_capacity_and_notify(disk, bd->info.blocks <<
