@@ -637,18 +637,24 @@ static const struct blk_mq_ops blkvsc_mq_ops = {
  * @buf (a kmalloc buffer inside one page; none if @len is 0). It is not
  * retried: the caller sees what the host said, unit attentions included.
  * Return: bytes read, or a negative errno; *@res has the completion.
+ * -EAGAIN after probe: no request could be had, nothing was sent.
  */
 static int blkvsc_exec(struct blkvsc_dev *bd, const u8 *cdb, u8 cdb_len,
 		       void *buf, u32 len, struct vstor_srb_result *res)
 {
+	/*
+	 * After probe, never wait for a request: on 6.1 the queue of a dead
+	 * disk stays frozen until del_gendisk(), which waits for us.
+	 */
+	blk_mq_req_flags_t flags = bd->added ? BLK_MQ_REQ_NOWAIT : 0;
 	struct request *rq;
 	struct blkvsc_cmd *cmd;
 	blk_status_t sts;
 	int ret;
 
-	rq = blk_mq_alloc_request(bd->disk->queue, REQ_OP_DRV_IN, 0);
+	rq = blk_mq_alloc_request(bd->disk->queue, REQ_OP_DRV_IN, flags);
 	if (IS_ERR(rq))
-		return PTR_ERR(rq);
+		return flags ? -EAGAIN : PTR_ERR(rq);
 	cmd = blk_mq_rq_to_pdu(rq);
 	memset(cmd->cdb, 0, sizeof(cmd->cdb));
 	memcpy(cmd->cdb, cdb, cdb_len);
@@ -951,6 +957,13 @@ out:
 	return ret;
 }
 
+/* The channel or the disk is dead: no command can be sent any more. */
+static bool blkvsc_gone(struct blkvsc_dev *bd)
+{
+	return !vstor_chan_alive(&bd->vc) ||
+	       test_bit(GD_DEAD, &bd->disk->state);
+}
+
 /*
  * The queue's limits stay those of probe: a medium of another block size
  * is refused (logged) and the drive is taken as empty.
@@ -993,10 +1006,14 @@ static unsigned int blkvsc_check_events(struct gendisk *disk,
 	bool changed, present, was = bd->info.medium;
 	int n;
 
+	if (blkvsc_gone(bd))
+		return 0;
 	n = blkvsc_exec(bd, cdb, sizeof(cdb), NULL, 0, &res);
 	changed = n < 0 && blkvsc_sense_is(&res, UNIT_ATTENTION, 0x28);
 	if (changed)
 		n = blkvsc_exec(bd, cdb, sizeof(cdb), NULL, 0, &res);
+	if (n == -EAGAIN)
+		return 0;	/* asked again at the next poll or open */
 	present = n >= 0;
 	if (!changed && present == was)
 		return 0;
@@ -1013,6 +1030,8 @@ static int blkvsc_open(HV_BLOCK_OPEN_T dev, HV_BLOCK_MODE_T mode)
 {
 	struct blkvsc_dev *bd = hv_open_disk(dev)->private_data;
 
+	if (blkvsc_gone(bd))
+		return -ENXIO;
 	hv_open_check_media(dev);
 	return bd->info.medium ? 0 : -ENOMEDIUM;
 }

@@ -4,7 +4,8 @@
 # every file's checksum matching; the drive is read-only with 2048-byte
 # blocks; `dvd eject` makes opens fail with "No medium found", `dvd
 # insert` of another ISO is seen (new capacity, new files); an empty
-# drive cannot be opened; an open whose TEST UNIT READY the host never
+# drive cannot be opened; a rescind of the drive while it is polled and
+# opened removes it; an open whose TEST UNIT READY the host never
 # answers fails after 10 s, the silent channel closed.
 . "$(dirname "$0")/lib.sh"
 
@@ -54,6 +55,17 @@ dd if=$(hd_of $empty) of=/dev/null bs=2k count=1 2> /tmp/err
 check "an empty drive: no medium" grep -q "No medium found" /tmp/err
 dmesg | grep -i 'medium' | tail -n 3
 
+# The host rescinds the DVD drive while it is polled (every 100 ms) and
+# opened in a loop: a media check on the dead disk must not block
+# del_gendisk() (6.1 left the dead queue frozen).
+echo 100 > /sys/block/$b/events_poll_msecs
+(while :; do dd if=$hd of=/dev/null bs=2k count=1 2>/dev/null; done) &
+opener=$!
+sync_host rescind 1
+drive_gone() { dev_absent $dvd && ! test -e /sys/block/$b; }
+check "the rescinded DVD drive leaves sysfs while polled and opened" wait_until 40 drive_gone
+kill $opener 2>/dev/null
+
 # Last: the host never answers the TEST UNIT READY of an open.
 e=$(hd_of $empty)
 sync_host silent 3
@@ -74,6 +86,8 @@ hv_marker insert 180 || exit
 missing_refused() { ! hv_ctl dvd insert /nonexistent.iso $dvd > /dev/null; }
 check "dvd insert of a missing file refused" missing_refused
 check "dvd insert accepted" hv_ctl dvd insert "$hv_scratch/b.iso" $dvd
+hv_marker rescind 180 || exit
+check "rescind accepted" hv_ctl rescind $dvd
 hv_marker silent 180 || exit
 check "fault no-completion armed" hv_ctl fault blkvsc no-completion 1
 HOST
