@@ -153,6 +153,12 @@ struct blkvsc_dev {
 
 /* --- commands -------------------------------------------------------- */
 
+/* Scatterlist entries: a transfer starting inside a page needs one more. */
+static unsigned int blkvsc_sg_entries(const struct blkvsc_dev *bd)
+{
+	return bd->props.max_transfer / PAGE_SIZE + 1;
+}
+
 static void blkvsc_cdb_rw(struct blkvsc_cmd *cmd, bool write, u64 lba,
 			  u32 blocks, bool fua)
 {
@@ -248,8 +254,10 @@ static blk_status_t blkvsc_build(struct blkvsc_dev *bd, struct request *rq,
 	default:
 		return BLK_STS_NOTSUPP;
 	}
-	if (blk_rq_bytes(rq))
+	if (blk_rq_bytes(rq)) {
+		sg_init_table(cmd->sg, blk_rq_nr_phys_segments(rq));
 		*nents = blk_rq_map_sg(rq->q, rq, cmd->sg);
+	}
 	return BLK_STS_OK;
 }
 
@@ -607,8 +615,10 @@ static enum blk_eh_timer_return blkvsc_timeout(struct request *rq)
 static int blkvsc_init_request(struct blk_mq_tag_set *set, struct request *rq,
 			       unsigned int hctx_idx, unsigned int numa_node)
 {
+	struct blkvsc_dev *bd = container_of(set, struct blkvsc_dev, tag_set);
 	struct blkvsc_cmd *cmd = blk_mq_rq_to_pdu(rq);
 
+	sg_init_table(cmd->sg, blkvsc_sg_entries(bd));
 	/* A small kmalloc object never crosses a page. */
 	cmd->unmap = kzalloc_node(BLKVSC_UNMAP_LEN, GFP_KERNEL, numa_node);
 	return cmd->unmap ? 0 : -ENOMEM;
@@ -1051,8 +1061,7 @@ static void blkvsc_transfer_limits(struct blkvsc_dev *bd,
 	u32 max = bd->props.max_transfer;
 
 	lim->max_hw_sectors = max >> SECTOR_SHIFT;
-	/* A transfer that starts inside a page touches one page more. */
-	lim->max_segments = max / PAGE_SIZE + 1;
+	lim->max_segments = blkvsc_sg_entries(bd);
 	/* No holes between segments: the data is one range of pages. */
 	lim->virt_boundary_mask = PAGE_SIZE - 1;
 	lim->max_segment_size = UINT_MAX;
@@ -1152,7 +1161,7 @@ static int blkvsc_alloc_disk(struct blkvsc_dev *bd)
 	set->queue_depth = vstor_queue_depth();
 	set->numa_node = NUMA_NO_NODE;
 	set->cmd_size = struct_size((struct blkvsc_cmd *)NULL, sg,
-				    bd->props.max_transfer / PAGE_SIZE + 1);
+				    blkvsc_sg_entries(bd));
 	set->flags = BLK_MQ_F_SHOULD_MERGE;
 	ret = blk_mq_alloc_tag_set(set);
 	if (ret)
