@@ -10,11 +10,11 @@
 #  - the echo channel: packets/s and MB/s at several packet sizes, inband
 #    and GPA-direct, and the round-trip latency with one packet in flight
 #    (median and 99th percentile), the bound of every device's QD1 result;
-#  - hv_storvsc against virtio-blk, each on an image of its own on tmpfs
-#    (the same bytes), in one guest: fio 4 KiB random read at QD1 and QD32,
-#    4 KiB random write at QD32 (IOPS), 1 MiB sequential read and write
-#    (MiB/s); and 4 KiB random read at QD32 with 1 vCPU and with 2 (the
-#    scaling ratio).
+#  - hv_blkvsc and hv_storvsc against virtio-blk, each on an image of its
+#    own on tmpfs (the same bytes), in one guest: fio 4 KiB random read at
+#    QD1 and QD32, 4 KiB random write at QD32 (IOPS), 1 MiB sequential read
+#    and write (MiB/s); and 4 KiB random read at QD32 with 1 vCPU and with
+#    2 (the scaling ratio).
 # HV_BENCH_ROUNDS (default 5) and HV_BENCH_SECONDS (per fio job, default 5)
 # set the length. The tables go to out/bench/ as CSV too, with a PNG chart
 # of the ratios.
@@ -87,12 +87,15 @@ GUEST
 } > "$guest"
 boot echo "$guest" -- --echo
 
-# ---- storage: hv_storvsc vs virtio-blk --------------------------------
+# ---- storage: hv_blkvsc and hv_storvsc vs virtio-blk --------------------
 ctrl=88888888-2222-4333-8444-555555555500
+ide=00000000-0000-8899-0000-000000000000
 img_hv=/dev/shm/hvbench-$$-hv.img
+img_ide=/dev/shm/hvbench-$$-ide.img
 img_virtio=/dev/shm/hvbench-$$-virtio.img
-trap 'rm -f "$img_hv" "$img_virtio"' EXIT
+trap 'rm -f "$img_hv" "$img_ide" "$img_virtio"' EXIT
 head -c 256M /dev/urandom > "$img_hv"
+cp "$img_hv" "$img_ide"
 cp "$img_hv" "$img_virtio"
 storage_initrd=$run/storage.cpio.gz
 "$top/scripts/hv-initramfs.sh" "$kver" "$storage_initrd" --storage
@@ -110,7 +113,9 @@ modprobe virtio_pci 2>/dev/null
 modprobe virtio_blk
 wait_until 30 sd_present $ctrl 0
 wait_until 30 test -b /dev/vda
+wait_until 30 hd_present $ide
 sd=$(sd_of $ctrl 0)
+hd=$(hd_of $ide)
 # job NAME RW BS QD DEV: IOPS for 4 KiB, MiB/s for 1 MiB.
 job() {
 	local f
@@ -126,7 +131,7 @@ job() {
 for round in $(seq 1 $rounds); do
 	echo "$rows" | while read -r name rw bs qd; do
 		[ -n "$name" ] || continue
-		for dev in storvsc:$sd virtio:/dev/vda; do
+		for dev in blkvsc:$hd storvsc:$sd virtio:/dev/vda; do
 			set -- $(job $name $rw $bs $qd ${dev#*:})
 			echo "SAMPLE: storage $name $1 ${dev%%:*} $round $2"
 		done
@@ -139,7 +144,7 @@ storage_boot() {	# NAME SMP ROWS
 	storage_guest "$3" > "$run/$1.guest.sh"
 	boot "$1" "$run/$1.guest.sh" --initrd "$storage_initrd" --smp "$2" \
 		--qemu "-drive file=$img_virtio,if=virtio,format=raw,aio=io_uring" \
-		-- --scsi="$ctrl" --disk="$img_hv"
+		-- --scsi="$ctrl" --disk="$img_hv" --ide-disk="$img_ide"
 }
 storage_boot storage 2 "randread-4k-qd1 randread 4k 1
 randread-4k-qd32 randread 4k 32

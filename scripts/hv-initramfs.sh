@@ -6,9 +6,9 @@
 # Build the base initramfs for the boot tests: busybox, kmod (a real
 # modprobe that resolves modaliases), this tree's modules for KVER
 # installed under /lib/modules/<release>/extra and depmod'ed, and /init.
-# --storage adds what disk tests need: Debian's SCSI, ext4, virtio-blk and
+# --storage adds what disk tests need: Debian's SCSI, ext4, isofs, virtio-blk and
 # null_blk modules with their dependencies, fio, mkfs.ext4, sg3-utils'
-# sg_raw, sg_inq and sg_turs, blkdiscard (large: fio brings its
+# sg_raw, sg_inq and sg_turs, blkdiscard, sfdisk (large: fio brings its
 # libraries), and kexec with the kernel image as /boot/vmlinuz (for the
 # kexec scenario). A scenario is appended later as a second cpio
 # archive (see hv-boot.sh).
@@ -22,10 +22,10 @@ kernel_modules=() binaries=()
 case "${3:-}" in
 "") ;;
 --storage)
-	kernel_modules=(scsi_mod sd_mod ext4 virtio_pci virtio_blk null_blk)
+	kernel_modules=(scsi_mod sd_mod ext4 isofs virtio_pci virtio_blk null_blk)
 	binaries=(/usr/bin/fio /sbin/mke2fs /sbin/e2fsck /usr/bin/sg_raw
 		  /usr/bin/sg_inq /usr/bin/sg_turs /usr/sbin/blkdiscard
-		  /usr/sbin/kexec) ;;
+		  /usr/sbin/kexec /usr/sbin/sfdisk) ;;
 *) echo "$usage" >&2; exit 2 ;;
 esac
 

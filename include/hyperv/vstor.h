@@ -206,4 +206,32 @@ static_assert(offsetof(struct vstor_packet, properties.max_channel_cnt) == 16);
 static_assert(offsetof(struct vstor_packet, properties.flags) == 20);
 static_assert(offsetof(struct vstor_packet, properties.max_transfer_bytes) == 24);
 
+/*
+ * The instance GUID of an IDE ("IDE accelerator") offer says where the
+ * disk sits (reference §7.8): Data1 the IDE channel, Data2 the device on
+ * it, Data3 0x8899, Data4 zero. Compare the offer's GUID with this layout
+ * before trusting the location.
+ */
+#define VSTOR_IDE_INSTANCE_MAGIC	0x8899
+#define VSTOR_IDE_CHANNELS		2
+#define VSTOR_IDE_DEVICES		2
+
+/**
+ * struct vstor_ide_instance - the instance GUID of an IDE offer, decoded
+ * @channel: IDE channel (controller) 0 or 1; the SRB path_id
+ * @device: device 0 or 1 on it; the SRB target_id
+ * @magic: VSTOR_IDE_INSTANCE_MAGIC
+ * @zero: all zero
+ */
+struct vstor_ide_instance {
+	__u32 channel;
+	__u16 device;
+	__u16 magic;
+	__u8 zero[8];
+} __packed;
+
+static_assert(sizeof(struct vstor_ide_instance) == 16);
+static_assert(offsetof(struct vstor_ide_instance, device) == 4);
+static_assert(offsetof(struct vstor_ide_instance, magic) == 6);
+
 #endif /* _HYPERV_VSTOR_H */

@@ -7,11 +7,19 @@
 #ifndef _LINUX_HV_COMPAT_H
 #define _LINUX_HV_COMPAT_H
 
+#include <linux/blk-mq.h>
 #include <linux/container_of.h>
 #include <linux/version.h>
 
 /* The kernel being built against; the only use of LINUX_VERSION_CODE. */
 #define HV_KERNEL_VERSION	LINUX_VERSION_CODE
+
+/* 6.12 moved <asm/unaligned.h> to <linux/unaligned.h>. */
+#if KERNEL_VERSION(6, 12, 0) <= HV_KERNEL_VERSION
+#include <linux/unaligned.h>
+#else
+#include <asm/unaligned.h>
+#endif
 
 /* 6.3 made the device passed to bus_type.uevent const. */
 #if KERNEL_VERSION(6, 3, 0) <= HV_KERNEL_VERSION
@@ -66,6 +74,84 @@
 #define HV_CONST_SCSI_HOST_TEMPLATE	const struct scsi_host_template
 #else
 #define HV_CONST_SCSI_HOST_TEMPLATE	struct scsi_host_template
+#endif
+
+/*
+ * blk-mq disks (hv_blkvsc). 6.9 gave blk_mq_alloc_disk() a queue_limits
+ * argument and queue_limits_start_update()/_commit_update(); 6.11 moved
+ * the write cache and FUA flags into queue_limits.features. Before, each
+ * limit has its blk_queue_*() setter. A driver fills a struct
+ * queue_limits between hv_queue_limits_start() and hv_queue_limits_commit()
+ * and never touches the queue's limits itself.
+ */
+#if KERNEL_VERSION(6, 11, 0) <= HV_KERNEL_VERSION
+#define hv_blk_mq_alloc_disk(set, data)	blk_mq_alloc_disk(set, NULL, data)
+
+static inline struct queue_limits hv_queue_limits_start(struct gendisk *disk)
+{
+	return queue_limits_start_update(disk->queue);
+}
+
+static inline int hv_queue_limits_commit(struct gendisk *disk,
+					 struct queue_limits *lim,
+					 bool write_cache, bool fua)
+{
+	lim->features &= ~(BLK_FEAT_WRITE_CACHE | BLK_FEAT_FUA);
+	if (write_cache)
+		lim->features |= BLK_FEAT_WRITE_CACHE;
+	if (write_cache && fua)
+		lim->features |= BLK_FEAT_FUA;
+	return queue_limits_commit_update(disk->queue, lim);
+}
+#else
+#define hv_blk_mq_alloc_disk(set, data)	blk_mq_alloc_disk(set, data)
+
+static inline struct queue_limits hv_queue_limits_start(struct gendisk *disk)
+{
+	return disk->queue->limits;
+}
+
+static inline int hv_queue_limits_commit(struct gendisk *disk,
+					 struct queue_limits *lim,
+					 bool write_cache, bool fua)
+{
+	struct request_queue *q = disk->queue;
+
+	blk_queue_logical_block_size(q, lim->logical_block_size);
+	blk_queue_physical_block_size(q, lim->physical_block_size);
+	blk_queue_io_min(q, lim->io_min);
+	blk_queue_max_hw_sectors(q, lim->max_hw_sectors);
+	blk_queue_max_segments(q, lim->max_segments);
+	/* A virt boundary sets it (unlimited); setting it again warns. */
+	if (!lim->virt_boundary_mask)
+		blk_queue_max_segment_size(q, lim->max_segment_size);
+	blk_queue_virt_boundary(q, lim->virt_boundary_mask);
+	blk_queue_max_discard_sectors(q, lim->max_hw_discard_sectors);
+	blk_queue_max_discard_segments(q, lim->max_discard_segments);
+	q->limits.discard_granularity = lim->discard_granularity;
+	blk_queue_max_write_zeroes_sectors(q, lim->max_write_zeroes_sectors);
+	blk_queue_write_cache(q, write_cache, write_cache && fua);
+	return 0;
+}
+#endif
+
+/*
+ * 6.5 gave block_device_operations.open the gendisk and a blk_mode_t
+ * instead of the block_device and an fmode_t, and bdev_check_media_change()
+ * became disk_check_media_change(). An open method is declared
+ * int name(HV_BLOCK_OPEN_T dev, HV_BLOCK_MODE_T mode); hv_open_disk(dev)
+ * is its gendisk and hv_open_check_media(dev) looks for a media change.
+ */
+#if KERNEL_VERSION(6, 5, 0) <= HV_KERNEL_VERSION
+#define HV_BLOCK_OPEN_T			struct gendisk *
+#define HV_BLOCK_MODE_T			blk_mode_t
+#define hv_open_disk(dev)		(dev)
+#define hv_open_check_media(dev)	disk_check_media_change(dev)
+#else
+#define HV_BLOCK_OPEN_T			struct block_device *
+#define HV_BLOCK_MODE_T			fmode_t
+#define hv_open_disk(dev)		((dev)->bd_disk)
+#define hv_open_check_media(dev)	bdev_check_media_change(dev)
 #endif
 
 /*

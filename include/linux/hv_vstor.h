@@ -116,6 +116,8 @@ int vstor_send_srb(struct vstor_chan *vc, const struct vstor_packet *pkt,
 		   unsigned int flags);
 int vstor_srb_result(struct vstor_chan *vc, const struct vmbus_pkt *pkt,
 		     u32 requested, struct vstor_srb_result *res);
+bool vstor_srb_status_decides(const struct vstor_srb_result *res);
+bool vstor_scsi_status_valid(u8 status);
 int vstor_host_request(struct vstor_chan *vc, const struct vmbus_pkt *pkt);
 
 #endif /* _LINUX_HV_VSTOR_H */

@@ -258,50 +258,6 @@ static u8 storvsc_host_byte(u8 srb_status)
 	}
 }
 
-/*
- * Whether the SCSI status decides: always for SUCCESS, ERROR and
- * DATA_OVERRUN (a short transfer); for the other failures a disk can
- * report, when the host passes its CHECK CONDITION and sense on.
- */
-static bool storvsc_status_decides(const struct vstor_srb_result *res)
-{
-	switch (res->srb_status) {
-	case VSTOR_SRB_SUCCESS:
-	case VSTOR_SRB_ERROR:
-	case VSTOR_SRB_DATA_OVERRUN:
-		return true;
-	case VSTOR_SRB_ABORTED:
-	case VSTOR_SRB_INVALID_REQUEST:
-	case VSTOR_SRB_INTERNAL_ERROR:
-	case VSTOR_SRB_TIMEOUT:
-	case VSTOR_SRB_SELECTION_TIMEOUT:
-	case VSTOR_SRB_BUS_RESET:
-		return res->sense_len &&
-		       res->scsi_status == SAM_STAT_CHECK_CONDITION;
-	default:
-		return false;
-	}
-}
-
-/*
- * The status bytes a disk returns. The midlayer sends any other into
- * error handling, which a host must not be able to start at will.
- */
-static bool storvsc_status_valid(u8 status)
-{
-	switch (status) {
-	case SAM_STAT_GOOD:
-	case SAM_STAT_CHECK_CONDITION:
-	case SAM_STAT_CONDITION_MET:
-	case SAM_STAT_BUSY:
-	case SAM_STAT_RESERVATION_CONFLICT:
-	case SAM_STAT_TASK_SET_FULL:
-		return true;
-	default:
-		return false;
-	}
-}
-
 static int storvsc_bad_result(struct storvsc_chan *sc, struct scsi_cmnd *scmd,
 			      const char *why, u8 val)
 {
@@ -342,7 +298,7 @@ static int storvsc_status_result(struct storvsc_chan *sc,
 	struct scsi_sense_hdr sshdr;
 
 	BUILD_BUG_ON(VSTOR_SRB_SENSE_SIZE > SCSI_SENSE_BUFFERSIZE);
-	if (!storvsc_status_valid(status))
+	if (!vstor_scsi_status_valid(status))
 		return storvsc_bad_result(sc, scmd, "invalid SCSI status",
 					  status);
 	if (status != SAM_STAT_CHECK_CONDITION) {
@@ -372,7 +328,7 @@ static int storvsc_result(struct storvsc_chan *sc, struct scsi_cmnd *scmd,
 		storvsc_lun_gone(sc->host, scmd->device);
 		return DID_NO_CONNECT << 16;
 	}
-	if (storvsc_status_decides(res))
+	if (vstor_srb_status_decides(res))
 		return storvsc_status_result(sc, scmd, res);
 	return storvsc_host_byte(res->srb_status) << 16;
 }

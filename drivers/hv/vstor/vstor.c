@@ -21,6 +21,7 @@
 #include <linux/module.h>
 #include <linux/overflow.h>
 #include <linux/slab.h>
+#include <scsi/scsi_proto.h>
 
 #include <linux/hv_vstor.h>
 
@@ -617,6 +618,64 @@ int vstor_srb_result(struct vstor_chan *vc, const struct vmbus_pkt *pkt,
 	return 0;
 }
 EXPORT_SYMBOL_GPL(vstor_srb_result);
+
+/**
+ * vstor_srb_status_decides() - whether the SCSI status judges a completion
+ * @res: a completion checked by vstor_srb_result()
+ *
+ * Always for SUCCESS, ERROR and DATA_OVERRUN (a short transfer); for the
+ * other failures a disk can report, when the host passes its CHECK
+ * CONDITION and sense on. Otherwise the SRB status alone says what
+ * happened. Any context.
+ *
+ * Return: true if @res->scsi_status (and the sense) decide.
+ */
+bool vstor_srb_status_decides(const struct vstor_srb_result *res)
+{
+	switch (res->srb_status) {
+	case VSTOR_SRB_SUCCESS:
+	case VSTOR_SRB_ERROR:
+	case VSTOR_SRB_DATA_OVERRUN:
+		return true;
+	case VSTOR_SRB_ABORTED:
+	case VSTOR_SRB_INVALID_REQUEST:
+	case VSTOR_SRB_INTERNAL_ERROR:
+	case VSTOR_SRB_TIMEOUT:
+	case VSTOR_SRB_SELECTION_TIMEOUT:
+	case VSTOR_SRB_BUS_RESET:
+		return res->sense_len &&
+		       res->scsi_status == SAM_STAT_CHECK_CONDITION;
+	default:
+		return false;
+	}
+}
+EXPORT_SYMBOL_GPL(vstor_srb_status_decides);
+
+/**
+ * vstor_scsi_status_valid() - whether a SCSI status byte is one a disk returns
+ * @status: the status byte of a completion
+ *
+ * Any other value (a host that makes them up) must not reach error
+ * handling, which a host must not be able to start at will.
+ *
+ * Return: true for GOOD, CHECK CONDITION, CONDITION MET, BUSY,
+ * RESERVATION CONFLICT and TASK SET FULL.
+ */
+bool vstor_scsi_status_valid(u8 status)
+{
+	switch (status) {
+	case SAM_STAT_GOOD:
+	case SAM_STAT_CHECK_CONDITION:
+	case SAM_STAT_CONDITION_MET:
+	case SAM_STAT_BUSY:
+	case SAM_STAT_RESERVATION_CONFLICT:
+	case SAM_STAT_TASK_SET_FULL:
+		return true;
+	default:
+		return false;
+	}
+}
+EXPORT_SYMBOL_GPL(vstor_scsi_status_valid);
 
 /**
  * vstor_host_request() - check a packet the host sent on its own

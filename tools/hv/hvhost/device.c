@@ -24,12 +24,15 @@ static const struct hv_device_class hv_device_classes[] = {
 		.profile = &storvsp_scsi_profile,
 		.fault_name = "storvsc",
 	},
-	/* Their protocols come later; until then they only open and close. */
 	{
 		.name = "ide",
 		.type = VMBUS_CLASS_IDE,
-		.ops = &hv_stub_ops,
+		.ops = &hv_storvsp_ops,
+		.host = &storvsp_ide_class_ops,
+		.profile = &storvsp_ide_profile,
+		.fault_name = "blkvsc",
 	},
+	/* Its protocol comes later; until then it only opens and closes. */
 	{
 		.name = "nic",
 		.type = VMBUS_CLASS_NETWORK,

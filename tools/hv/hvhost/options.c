@@ -30,7 +30,7 @@ static const char hvhost_usage[] =
 "                      5.3 5.2 5.1 5.0 4.1 4.0 3.0 2.4)\n"
 "  --echo[=SPEC]       offer an echo test device (repeatable)\n"
 "  --scsi[=SPEC]       offer a SCSI controller (K = 0, 1... in order)\n"
-"  --ide[=SPEC]        offer an IDE controller (protocol not yet served)\n"
+"  --ide[=SPEC]        offer an IDE accelerator channel (a disk place)\n"
 "  --nic[=SPEC]        offer a network adapter (protocol not yet served)\n"
 "                      SPEC is [GUID][,monitor|,nomonitor]: the instance\n"
 "                      GUID (default: generated) and whether the channel\n"

@@ -29,6 +29,7 @@
 #define WRITE_10		0x2a
 #define SYNCHRONIZE_CACHE_10	0x35
 #define UNMAP			0x42
+#define GET_EVENT_STATUS	0x4a
 #define MODE_SENSE_10		0x5a
 #define READ_16			0x88
 #define WRITE_16		0x8a
@@ -36,6 +37,7 @@
 #define WRITE_SAME_16		0x93
 #define SERVICE_ACTION_IN_16	0x9e
 #define REPORT_LUNS		0xa0
+#define READ_12			0xa8
 
 #define SAI_READ_CAPACITY_16	0x10
 
@@ -46,6 +48,18 @@
 #define ASC_INVALID_PARAM_LIST	0x2600
 #define ASC_WRITE_PROTECTED	0x2700
 #define ASC_PARAM_LIST_LENGTH	0x1a00
+#define ASC_MEDIUM_CHANGED	0x2800
+#define ASC_NO_MEDIUM		0x3a00
+
+/* GET EVENT STATUS NOTIFICATION: the media class, polled operation. */
+#define GESN_POLLED		0x01
+#define GESN_CLASS_MEDIA	0x04
+#define GESN_MEDIA_CLASS_BIT	(1 << GESN_CLASS_MEDIA)
+#define GESN_NO_EVENT		0x80
+#define GESN_MEDIA_PRESENT	0x02
+/* START STOP UNIT byte 4: load/eject and start. */
+#define SSU_LOEJ		0x02
+#define SSU_START		0x01
 
 #define MODE_PAGE_CACHING	0x08
 #define MODE_PAGE_ALL		0x3f
@@ -169,17 +183,20 @@ static void reply(struct scsi_cmd *cmd, const void *data, uint32_t len,
 	cmd->data_len = len;
 }
 
-static void inquiry_standard(struct scsi_cmd *cmd, uint32_t alloc)
+static void inquiry_standard(struct scsi_disk *disk, struct scsi_cmd *cmd,
+			     uint32_t alloc)
 {
 	uint8_t d[36] = { 0 };
 
-	d[0] = 0x00;			/* direct-access block device */
+	d[0] = disk->dvd ? 0x05 : 0x00;	/* CD/DVD, or direct-access */
+	d[1] = disk->dvd ? 0x80 : 0x00;	/* RMB: removable medium */
 	d[2] = 0x06;			/* SPC-4 */
 	d[3] = 0x02;			/* response data format 2 */
 	d[4] = sizeof(d) - SCSI_INQUIRY_HEADER_SIZE;
 	d[7] = 0x02;			/* CmdQue */
 	memcpy(d + 8, "Msft    ", 8);
-	memcpy(d + 16, "Virtual Disk    ", 16);
+	memcpy(d + 16, disk->dvd ? "Virtual DVD-ROM " : "Virtual Disk    ",
+	       16);
 	memcpy(d + 32, "1.0 ", 4);
 	reply(cmd, d, sizeof(d), alloc);
 }
@@ -275,7 +292,7 @@ static void inquiry(struct scsi_disk *disk, struct scsi_cmd *cmd)
 	else if (cdb[2])
 		invalid_field(disk, cmd);
 	else
-		inquiry_standard(cmd, alloc);
+		inquiry_standard(disk, cmd, alloc);
 }
 
 static void read_capacity_10(struct scsi_disk *disk, struct scsi_cmd *cmd)
@@ -284,7 +301,7 @@ static void read_capacity_10(struct scsi_disk *disk, struct scsi_cmd *cmd)
 	uint8_t d[8];
 
 	put_be32(d, last > 0xffffffff ? 0xffffffff : (uint32_t)last);
-	put_be32(d + 4, SCSI_BLOCK_SIZE);
+	put_be32(d + 4, disk->block_size);
 	reply(cmd, d, sizeof(d), sizeof(d));
 }
 
@@ -297,8 +314,9 @@ static void read_capacity_16(struct scsi_disk *disk, struct scsi_cmd *cmd)
 		return;
 	}
 	put_be64(d, disk->blocks - 1);
-	put_be32(d + 8, SCSI_BLOCK_SIZE);
-	d[14] = 0xc0;			/* LBPME; unmapped blocks read zero */
+	put_be32(d + 8, disk->block_size);
+	if (!disk->dvd)
+		d[14] = 0xc0;		/* LBPME; unmapped blocks read zero */
 	reply(cmd, d, sizeof(d), get_be32(cmd->cdb + 10));
 }
 
@@ -360,6 +378,10 @@ static void rw_extent(const uint8_t *cdb, uint64_t *lba, uint32_t *count)
 		*lba = get_be32(cdb + 2);
 		*count = get_be16(cdb + 7);
 		break;
+	case READ_12:
+		*lba = get_be32(cdb + 2);
+		*count = get_be32(cdb + 6);
+		break;
 	default:
 		*lba = get_be64(cdb + 2);
 		*count = get_be32(cdb + 10);
@@ -393,7 +415,7 @@ static void read_write(struct scsi_disk *disk, struct scsi_cmd *cmd,
 	}
 	if (write && !writable(disk, cmd))
 		return;
-	bytes = (uint64_t)count * SCSI_BLOCK_SIZE;
+	bytes = (uint64_t)count * disk->block_size;
 	if (!count || bytes > cmd->buf_len) {
 		/*
 		 * Nothing to move, or less memory than the CDB asks for:
@@ -403,7 +425,7 @@ static void read_write(struct scsi_disk *disk, struct scsi_cmd *cmd,
 		return;
 	}
 	cmd->io.kind = write ? SCSI_IO_WRITE : SCSI_IO_READ;
-	cmd->io.offset = lba * SCSI_BLOCK_SIZE;
+	cmd->io.offset = lba * disk->block_size;
 	cmd->io.len = bytes;
 	cmd->data_len = bytes;
 }
@@ -419,8 +441,8 @@ static bool add_range(struct scsi_disk *disk, struct scsi_cmd *cmd,
 	}
 	if (!count)
 		return true;
-	io->ranges[io->nr_ranges].offset = lba * SCSI_BLOCK_SIZE;
-	io->ranges[io->nr_ranges].len = count * SCSI_BLOCK_SIZE;
+	io->ranges[io->nr_ranges].offset = lba * disk->block_size;
+	io->ranges[io->nr_ranges].len = count * disk->block_size;
 	io->nr_ranges++;
 	return true;
 }
@@ -460,7 +482,8 @@ static void write_same(struct scsi_disk *disk, struct scsi_cmd *cmd)
 
 	if (!writable(disk, cmd))
 		return;
-	if (!count || (uint64_t)count * SCSI_BLOCK_SIZE > SCSI_MAX_WRITE_SAME) {
+	if (!count ||
+	    (uint64_t)count * disk->block_size > SCSI_MAX_WRITE_SAME) {
 		invalid_field(disk, cmd);
 		return;
 	}
@@ -471,13 +494,90 @@ static void write_same(struct scsi_disk *disk, struct scsi_cmd *cmd)
 		cmd->io.kind = SCSI_IO_DISCARD;
 		return;
 	}
-	if (cmd->buf_len < SCSI_BLOCK_SIZE) {
+	if (cmd->buf_len < disk->block_size) {
 		invalid_field(disk, cmd);
 		return;
 	}
 	cmd->io.kind = SCSI_IO_WRITE_SAME;
-	cmd->io.offset = lba * SCSI_BLOCK_SIZE;
-	cmd->io.len = (uint64_t)count * SCSI_BLOCK_SIZE;
+	cmd->io.offset = lba * disk->block_size;
+	cmd->io.len = (uint64_t)count * disk->block_size;
+}
+
+/*
+ * GET EVENT STATUS NOTIFICATION, polled, media class only (MMC): the
+ * last media event, reported once, and whether a medium is present.
+ */
+static void get_event_status(struct scsi_disk *disk, struct scsi_cmd *cmd)
+{
+	uint8_t d[8] = { 0 };
+	uint32_t len = 4;
+
+	if (!disk->dvd || !(cmd->cdb[1] & GESN_POLLED)) {
+		invalid_field(disk, cmd);
+		return;
+	}
+	d[3] = GESN_MEDIA_CLASS_BIT;	/* supported classes */
+	if (cmd->cdb[4] & GESN_MEDIA_CLASS_BIT) {
+		d[2] = GESN_CLASS_MEDIA;
+		d[4] = disk->media_event;
+		d[5] = disk->medium ? GESN_MEDIA_PRESENT : 0;
+		disk->media_event = SCSI_MEDIA_NO_CHANGE;
+		len = 8;
+	} else {
+		d[2] = GESN_NO_EVENT;
+	}
+	put_be16(d, len - 2);
+	reply(cmd, d, len, get_be16(cmd->cdb + 7));
+}
+
+/* START STOP UNIT: a DVD ejects its medium on LoEj without Start. */
+static void start_stop(struct scsi_disk *disk, struct scsi_cmd *cmd)
+{
+	uint8_t flags = cmd->cdb[4];
+
+	if (!disk->dvd || (flags & (SSU_LOEJ | SSU_START)) != SSU_LOEJ)
+		return;
+	if (disk->medium)
+		disk->media_event = SCSI_MEDIA_REMOVAL;
+	disk->medium = false;
+}
+
+/* Commands a DVD drive answers whatever the state of its medium. */
+static bool dvd_always(uint8_t opcode)
+{
+	switch (opcode) {
+	case INQUIRY:
+	case REQUEST_SENSE:
+	case GET_EVENT_STATUS:
+	case START_STOP_UNIT:
+	case MODE_SENSE_6:
+	case MODE_SENSE_10:
+		return true;
+	default:
+		return false;
+	}
+}
+
+/*
+ * A DVD drive's medium: after an insert, the first command (but those
+ * that report state) gets UNIT ATTENTION 28/00; without a medium, those
+ * that need one get NOT READY 3a/00. True when @cmd failed.
+ */
+static bool dvd_medium_check(struct scsi_disk *disk, struct scsi_cmd *cmd)
+{
+	uint8_t op = cmd->cdb[0];
+
+	if (!disk->dvd || dvd_always(op))
+		return false;
+	if (disk->media_changed) {
+		disk->media_changed = false;
+		fail(disk, cmd, SCSI_SENSE_UNIT_ATTENTION, ASC_MEDIUM_CHANGED);
+		return true;
+	}
+	if (disk->medium)
+		return false;
+	fail(disk, cmd, SCSI_SENSE_NOT_READY, ASC_NO_MEDIUM);
+	return true;
 }
 
 /* The CDB length each operation group needs. */
@@ -512,10 +612,17 @@ void scsi_disk_execute(struct scsi_disk *disk, struct scsi_cmd *cmd)
 		fail(disk, cmd, SCSI_SENSE_ILLEGAL_REQUEST, ASC_INVALID_OPCODE);
 		return;
 	}
+	if (dvd_medium_check(disk, cmd))
+		return;
 
 	switch (cdb[0]) {
 	case TEST_UNIT_READY:
+		break;
 	case START_STOP_UNIT:
+		start_stop(disk, cmd);
+		break;
+	case GET_EVENT_STATUS:
+		get_event_status(disk, cmd);
 		break;
 	case REQUEST_SENSE:
 		request_sense(disk, cmd);
@@ -535,6 +642,7 @@ void scsi_disk_execute(struct scsi_disk *disk, struct scsi_cmd *cmd)
 		break;
 	case READ_6:
 	case READ_10:
+	case READ_12:
 	case READ_16:
 		read_write(disk, cmd, false);
 		break;
@@ -616,8 +724,10 @@ enum scsi_data_dir scsi_cdb_direction(uint8_t opcode)
 	case SERVICE_ACTION_IN_16:
 	case READ_6:
 	case READ_10:
+	case READ_12:
 	case READ_16:
 	case REPORT_LUNS:
+	case GET_EVENT_STATUS:
 		return SCSI_DIR_IN;
 	case WRITE_6:
 	case WRITE_10:
@@ -638,13 +748,14 @@ enum scsi_data_dir scsi_cdb_direction(uint8_t opcode)
  * medium and the initiator's memory (scsi_io), so scsi_cmd.buf_len may
  * be larger than the buffer behind scsi_cmd.buf.
  *
- * Return: true for READ and WRITE (6), (10) and (16).
+ * Return: true for READ (6), (10), (12), (16) and WRITE (6), (10), (16).
  */
 bool scsi_cdb_medium_rw(uint8_t opcode)
 {
 	switch (opcode) {
 	case READ_6:
 	case READ_10:
+	case READ_12:
 	case READ_16:
 	case WRITE_6:
 	case WRITE_10:
@@ -681,6 +792,50 @@ uint32_t scsi_report_luns(const uint8_t *luns, unsigned int count,
 	return len;
 }
 
+/* Open @path as the medium: a regular file of whole @block_size blocks. */
+static int image_open(struct scsi_disk *disk, const char *path,
+		      bool read_only, uint32_t block_size)
+{
+	struct stat st;
+	int fd, err;
+
+	fd = open(path, (read_only ? O_RDONLY : O_RDWR) | O_CLOEXEC);
+	if (fd < 0) {
+		err = -errno;
+		hv_err("disk %s: %s", path, strerror(errno));
+		return err;
+	}
+	err = -EINVAL;
+	if (fstat(fd, &st) || !S_ISREG(st.st_mode)) {
+		hv_err("disk %s: not a regular file", path);
+		goto fail;
+	}
+	if (!st.st_size || st.st_size % block_size) {
+		hv_err("disk %s: size %lld is not a positive multiple of %u bytes",
+		       path, (long long)st.st_size, block_size);
+		goto fail;
+	}
+	disk->fd = fd;
+	disk->blocks = st.st_size / block_size;
+	return 0;
+fail:
+	close(fd);
+	return err;
+}
+
+/* Identifiers: @index distinguishes the devices of one host. */
+static void disk_identify(struct scsi_disk *disk, unsigned int index)
+{
+	/* NAA 6 (IEEE registered extended), an arbitrary company id. */
+	disk->naa[0] = 0x60;
+	disk->naa[1] = 0x02;
+	disk->naa[2] = 0x24;
+	disk->naa[3] = 0x80;
+	disk->naa[6] = index >> 8;
+	disk->naa[7] = index;
+	snprintf(disk->serial, sizeof(disk->serial), "HVHOST%010u", index);
+}
+
 /**
  * scsi_disk_open() - attach an image file
  * @disk: the device to set up
@@ -695,42 +850,51 @@ uint32_t scsi_report_luns(const uint8_t *luns, unsigned int count,
 int scsi_disk_open(struct scsi_disk *disk, const char *path, bool read_only,
 		   unsigned int index)
 {
-	struct stat st;
-	int fd, err;
+	int err;
 
 	memset(disk, 0, sizeof(*disk));
 	disk->fd = -1;
-	fd = open(path, (read_only ? O_RDONLY : O_RDWR) | O_CLOEXEC);
-	if (fd < 0) {
-		err = -errno;
-		hv_err("disk %s: %s", path, strerror(errno));
+	disk->block_size = SCSI_BLOCK_SIZE;
+	err = image_open(disk, path, read_only, SCSI_BLOCK_SIZE);
+	if (err)
 		return err;
-	}
-	err = -EINVAL;
-	if (fstat(fd, &st) || !S_ISREG(st.st_mode)) {
-		hv_err("disk %s: not a regular file", path);
-		goto fail;
-	}
-	if (!st.st_size || st.st_size % SCSI_BLOCK_SIZE) {
-		hv_err("disk %s: size %lld is not a positive multiple of %d bytes",
-		       path, (long long)st.st_size, SCSI_BLOCK_SIZE);
-		goto fail;
-	}
-	disk->fd = fd;
-	disk->blocks = st.st_size / SCSI_BLOCK_SIZE;
 	disk->read_only = read_only;
-	/* NAA 6 (IEEE registered extended), an arbitrary company id. */
-	disk->naa[0] = 0x60;
-	disk->naa[1] = 0x02;
-	disk->naa[2] = 0x24;
-	disk->naa[3] = 0x80;
-	disk->naa[6] = index >> 8;
-	disk->naa[7] = index;
-	snprintf(disk->serial, sizeof(disk->serial), "HVHOST%010u", index);
+	disk->medium = true;
+	disk_identify(disk, index);
 	return 0;
-fail:
-	close(fd);
-	return err;
+}
+
+/**
+ * scsi_dvd_open() - a DVD-ROM drive, with an ISO image or empty
+ * @disk: the device to set up
+ * @path: the image (whole 2048-byte blocks, opened read-only), or NULL
+ *	for a drive without a medium
+ * @index: distinguishes the devices of one host in their identifiers
+ *
+ * A drive opened with a medium reports it as just inserted: UNIT
+ * ATTENTION 28/00 once, and a new-media event.
+ *
+ * Return: 0, or an error as scsi_disk_open().
+ */
+int scsi_dvd_open(struct scsi_disk *disk, const char *path,
+		  unsigned int index)
+{
+	int err = 0;
+
+	memset(disk, 0, sizeof(*disk));
+	disk->fd = -1;
+	disk->block_size = SCSI_DVD_BLOCK_SIZE;
+	disk->dvd = true;
+	disk->read_only = true;
+	if (path)
+		err = image_open(disk, path, true, SCSI_DVD_BLOCK_SIZE);
+	if (err)
+		return err;
+	disk->medium = path;
+	disk->media_changed = path;
+	disk->media_event = path ? SCSI_MEDIA_NEW : SCSI_MEDIA_NO_CHANGE;
+	disk_identify(disk, index);
+	return 0;
 }
 
 /**

@@ -15,6 +15,7 @@
 #include <stdint.h>
 
 #define SCSI_BLOCK_SIZE		512
+#define SCSI_DVD_BLOCK_SIZE	2048
 #define SCSI_SENSE_SIZE		18
 #define SCSI_INQUIRY_HEADER_SIZE 5	/* up to the additional length */
 #define SCSI_MAX_UNMAP_RANGES	64
@@ -26,15 +27,32 @@
 
 /* Sense keys. */
 #define SCSI_SENSE_NO_SENSE		0x0
+#define SCSI_SENSE_NOT_READY		0x2
 #define SCSI_SENSE_MEDIUM_ERROR		0x3
 #define SCSI_SENSE_ILLEGAL_REQUEST	0x5
 #define SCSI_SENSE_UNIT_ATTENTION	0x6
 #define SCSI_SENSE_DATA_PROTECT		0x7
 
+/* MMC media events (GET EVENT STATUS NOTIFICATION, media class). */
+enum scsi_media_event {
+	SCSI_MEDIA_NO_CHANGE = 0,
+	SCSI_MEDIA_NEW = 2,
+	SCSI_MEDIA_REMOVAL = 3,
+};
+
+/*
+ * A disk, or (@dvd) an MMC DVD-ROM drive: read-only, 2048-byte blocks,
+ * with a medium that may be absent (@fd -1 or @medium false).
+ */
 struct scsi_disk {
 	int fd;
-	uint64_t blocks;	/* capacity in SCSI_BLOCK_SIZE blocks */
+	uint64_t blocks;	/* capacity in @block_size blocks */
+	uint32_t block_size;
 	bool read_only;
+	bool dvd;
+	bool medium;		/* DVD: a medium is in the drive */
+	bool media_changed;	/* DVD: UNIT ATTENTION 28/00 to report */
+	enum scsi_media_event media_event; /* DVD: for GET EVENT STATUS */
 	uint8_t naa[8];		/* identifier in VPD page 0x83 */
 	char serial[17];	/* VPD page 0x80 */
 	uint8_t sense[SCSI_SENSE_SIZE];	/* for REQUEST SENSE */
@@ -98,6 +116,8 @@ enum scsi_data_dir {
 
 int scsi_disk_open(struct scsi_disk *disk, const char *path, bool read_only,
 		   unsigned int index);
+int scsi_dvd_open(struct scsi_disk *disk, const char *path,
+		  unsigned int index);
 void scsi_disk_close(struct scsi_disk *disk);
 void scsi_disk_execute(struct scsi_disk *disk, struct scsi_cmd *cmd);
 void scsi_cmd_fail(struct scsi_cmd *cmd, uint8_t key, uint8_t asc,

@@ -185,6 +185,21 @@ const struct storvsp_profile storvsp_scsi_profile = {
 	.max_luns = STORVSP_MAX_LUNS,
 	.max_targets = 1,
 	.multi_channel = true,
+	.stats_prefix = "",
+};
+
+/*
+ * The IDE accelerator: one disk (LUN 0 of the target its GUID names) per
+ * offer, no sub-channels.
+ */
+const struct storvsp_profile storvsp_ide_profile = {
+	.name = "ide",
+	.disk_option = "ide-disk",
+	.max_luns = 1,
+	.max_targets = 1,
+	.multi_channel = false,
+	.ide = true,
+	.stats_prefix = "ide.",
 };
 
 bool storvsp_lun_valid(const struct storvsp *sp, unsigned int lun)
@@ -245,6 +260,37 @@ static const char *storvsp_parse_subopt(char *tok, bool with_ctrl,
 			   "expected ro or lun=N";
 }
 
+typedef const char *storvsp_subopt_fn(char *tok, bool with_ctrl,
+				     struct storvsp_disk_spec *d);
+
+/* FILE, then options separated by commas, each parsed by @subopt. */
+static const char *storvsp_parse_spec(const char *spec, bool with_ctrl,
+				      storvsp_subopt_fn *subopt,
+				      struct storvsp_disk_spec *d)
+{
+	char buf[STORVSP_PATH_MAX + 64], *save, *tok;
+	const char *err;
+
+	memset(d, 0, sizeof(*d));
+	d->lun = -1;
+	d->ide_chan = -1;
+	d->ide_unit = -1;
+	if (snprintf(buf, sizeof(buf), "%s", spec) >= (int)sizeof(buf))
+		return "too long";
+	tok = strtok_r(buf, ",", &save);
+	if (!tok || spec[0] == ',')
+		return "no file name";
+	if (snprintf(d->path, sizeof(d->path), "%s", tok) >=
+	    (int)sizeof(d->path))
+		return "file name too long";
+	while ((tok = strtok_r(NULL, ",", &save))) {
+		err = subopt(tok, with_ctrl, d);
+		if (err)
+			return err;
+	}
+	return NULL;
+}
+
 /**
  * storvsp_parse_disk() - parse FILE[,ro][,lun=N][,ctrl=K]
  * @spec: the text
@@ -256,25 +302,118 @@ static const char *storvsp_parse_subopt(char *tok, bool with_ctrl,
 const char *storvsp_parse_disk(const char *spec, bool with_ctrl,
 			       struct storvsp_disk_spec *d)
 {
-	char buf[STORVSP_PATH_MAX + 64], *save, *tok;
+	return storvsp_parse_spec(spec, with_ctrl, storvsp_parse_subopt, d);
+}
+
+static const char *storvsp_parse_ide_subopt(char *tok, bool with_ctrl,
+					    struct storvsp_disk_spec *d)
+{
+	unsigned int v;
+
+	(void)with_ctrl;
+	if (!strcmp(tok, "ro")) {
+		d->read_only = true;
+		return NULL;
+	}
+	if (!strncmp(tok, "ctrl=", 5)) {
+		if (hv_parse_uint(tok + 5, 0, VSTOR_IDE_CHANNELS - 1, &v))
+			return "ctrl must be 0 or 1";
+		d->ide_chan = v;
+		return NULL;
+	}
+	if (!strncmp(tok, "unit=", 5)) {
+		if (hv_parse_uint(tok + 5, 0, VSTOR_IDE_DEVICES - 1, &v))
+			return "unit must be 0 or 1";
+		d->ide_unit = v;
+		return NULL;
+	}
+	return "expected ro, ctrl=0|1 or unit=0|1";
+}
+
+/**
+ * storvsp_parse_ide_disk() - parse FILE[,ro][,ctrl=0|1][,unit=0|1]
+ * @spec: the text of --ide-disk
+ * @d: the result; LUN 0, the IDE place -1 where not given
+ *
+ * Return: NULL, or what is wrong with @spec.
+ */
+const char *storvsp_parse_ide_disk(const char *spec,
+				   struct storvsp_disk_spec *d)
+{
 	const char *err;
 
-	memset(d, 0, sizeof(*d));
-	d->lun = -1;
-	if (snprintf(buf, sizeof(buf), "%s", spec) >= (int)sizeof(buf))
+	err = storvsp_parse_spec(spec, false, storvsp_parse_ide_subopt, d);
+	d->lun = 0;
+	return err;
+}
+
+/**
+ * storvsp_parse_dvd() - parse [FILE][,ctrl=0|1][,unit=0|1] of --dvd
+ * @spec: the text; without FILE (empty, or starting with an option) the
+ *	drive has no medium
+ * @d: the result, read-only, LUN 0
+ *
+ * Return: NULL, or what is wrong with @spec.
+ */
+const char *storvsp_parse_dvd(const char *spec, struct storvsp_disk_spec *d)
+{
+	size_t flen = strcspn(spec, ",");
+	bool no_file = !flen || memchr(spec, '=', flen);
+	char buf[STORVSP_PATH_MAX + 64];
+	const char *err;
+
+	if (snprintf(buf, sizeof(buf), no_file ? "-,%s" : "%s", spec) >=
+	    (int)sizeof(buf))
 		return "too long";
-	tok = strtok_r(buf, ",", &save);
-	if (!tok || spec[0] == ',')
-		return "no file name";
-	if (snprintf(d->path, sizeof(d->path), "%s", tok) >=
-	    (int)sizeof(d->path))
-		return "file name too long";
-	while ((tok = strtok_r(NULL, ",", &save))) {
-		err = storvsp_parse_subopt(tok, with_ctrl, d);
-		if (err)
-			return err;
-	}
-	return NULL;
+	err = storvsp_parse_ide_disk(buf, d);
+	if (no_file)
+		d->path[0] = '\0';
+	d->dvd = true;
+	d->read_only = true;
+	return err;
+}
+
+/**
+ * storvsp_ide_instance() - the instance GUID of an IDE place (§7.8)
+ * @chan: IDE channel, 0 or 1
+ * @unit: device on it, 0 or 1
+ * @g: the GUID
+ */
+void storvsp_ide_instance(unsigned int chan, unsigned int unit, guid_t *g)
+{
+	struct vstor_ide_instance ide = {
+		.channel = chan,
+		.device = unit,
+		.magic = VSTOR_IDE_INSTANCE_MAGIC,
+	};
+
+	static_assert(sizeof(ide) == sizeof(*g), "IDE instance size");
+	memcpy(g, &ide, sizeof(*g));
+}
+
+/**
+ * storvsp_ide_location() - the IDE place an instance GUID encodes
+ * @g: the GUID
+ * @chan: its channel
+ * @unit: its device
+ *
+ * Return: false (and 0, 0) if @g does not follow §7.8's encoding.
+ */
+bool storvsp_ide_location(const guid_t *g, uint8_t *chan, uint8_t *unit)
+{
+	static const uint8_t zero[sizeof(((struct vstor_ide_instance *)0)->zero)];
+	struct vstor_ide_instance ide;
+
+	memcpy(&ide, g, sizeof(ide));
+	*chan = 0;
+	*unit = 0;
+	if (ide.magic != VSTOR_IDE_INSTANCE_MAGIC || memcmp(ide.zero, zero,
+							  sizeof(zero)) ||
+	    ide.channel >= VSTOR_IDE_CHANNELS || ide.device >= VSTOR_IDE_DEVICES)
+		return false;
+	*chan = ide.channel;
+	*unit = ide.device;
+	return true;
 }
 
 /* --- lifetimes ------------------------------------------------------- */
@@ -350,6 +489,10 @@ struct storvsp_ctrl *storvsp_ctrl_bind(struct storvsp *sp,
 	ctrl->sp = sp;
 	ctrl->primary = primary;
 	ctrl->instance = primary->instance;
+	/* An IDE GUID of another form: the disk is at channel 0, device 0. */
+	if (sp->profile->ide)
+		storvsp_ide_location(&ctrl->instance, &ctrl->path,
+				     &ctrl->target);
 	ctrl->refs = 1;
 	for (pp = &sp->ctrls; *pp; pp = &(*pp)->next)
 		;
@@ -901,14 +1044,23 @@ static uint32_t get_be32(const uint8_t *p)
 	return (uint32_t)get_be16(p) << 16 | get_be16(p + 2);
 }
 
-static bool storvsp_target0(const struct storvsp_req *req)
+/*
+ * Whether the SRB addresses the controller's target. On IDE the host
+ * replaces path_id with the offer's channel, as OpenVMM's storvsp does,
+ * and takes target_id as sent.
+ */
+static bool storvsp_at_target(const struct storvsp_req *req)
 {
-	return !req->srb.path_id && !req->srb.target_id;
+	const struct storvsp_ctrl *ctrl = req->sc->ctrl;
+
+	return (ctrl->sp->profile->ide || req->srb.path_id == ctrl->path) &&
+	       req->srb.target_id == ctrl->target;
 }
 
 /*
  * REPORT LUNS is the target's: answered whatever LUN it was sent to. The
- * LUNs are all at path 0, target 0; other targets have none.
+ * LUNs are all at the controller's path and target (SCSI: 0, 0); other
+ * targets have none.
  */
 static void storvsp_report_luns(struct storvsp_req *req)
 {
@@ -922,7 +1074,7 @@ static void storvsp_report_luns(struct storvsp_req *req)
 		scsi_cmd_fail(&req->cmd, SCSI_SENSE_ILLEGAL_REQUEST, 0x20, 0);
 		return;
 	}
-	for (i = 0; i < STORVSP_MAX_LUNS && storvsp_target0(req); i++)
+	for (i = 0; i < STORVSP_MAX_LUNS && storvsp_at_target(req); i++)
 		if (ctrl->luns[i])
 			luns[n++] = i;
 	if (len > get_be32(req->cdb + 6))
@@ -1010,7 +1162,7 @@ static void storvsp_execute(struct storvsp_req *req)
 		storvsp_finish(req);
 		return;
 	}
-	req->lun = storvsp_target0(req) ? ctrl->luns[req->srb.lun] : NULL;
+	req->lun = storvsp_at_target(req) ? ctrl->luns[req->srb.lun] : NULL;
 	if (!req->lun) {
 		storvsp_absent_lun(req);
 		return;
@@ -1440,8 +1592,14 @@ int storvsp_disk_add(struct storvsp_ctrl *ctrl,
 	if (!l)
 		return -ENOMEM;
 	l->path = strdup(d->path);
-	ret = l->path ? scsi_disk_open(&l->disk, d->path, d->read_only,
-				       ctrl->sp->next_disk++) : -ENOMEM;
+	if (!l->path)
+		ret = -ENOMEM;
+	else if (d->dvd)
+		ret = scsi_dvd_open(&l->disk, d->path[0] ? d->path : NULL,
+				    ctrl->sp->next_disk++);
+	else
+		ret = scsi_disk_open(&l->disk, d->path, d->read_only,
+				     ctrl->sp->next_disk++);
 	if (ret) {
 		free(l->path);
 		free(l);
@@ -1476,6 +1634,46 @@ int storvsp_disk_remove(struct storvsp_ctrl *ctrl, unsigned int lun)
 	ctrl->luns[lun] = NULL;
 	storvsp_lun_put(l);
 	storvsp_notify(ctrl);
+	return 0;
+}
+
+/**
+ * storvsp_dvd_change() - eject the medium of a DVD drive, or insert one
+ * @ctrl: the IDE device, a DVD drive
+ * @path: the ISO image to insert, or NULL to eject
+ *
+ * The drive gets a new medium (or none) with the same identifiers:
+ * requests in flight finish on the old one, whose image is closed after
+ * them. An insert is reported to the guest as UNIT ATTENTION 28/00 and a
+ * new-media event, an eject as a media-removal event and NOT READY 3a/00.
+ *
+ * Return: 0, -ENOTTY (not a DVD drive), or the error of opening @path.
+ */
+int storvsp_dvd_change(struct storvsp_ctrl *ctrl, const char *path)
+{
+	struct storvsp_lun *old = ctrl->luns[0], *l;
+	int ret;
+
+	if (!old || !old->disk.dvd)
+		return -ENOTTY;
+	l = calloc(1, sizeof(*l));
+	if (!l)
+		return -ENOMEM;
+	l->path = strdup(path ? path : "");
+	ret = l->path ? scsi_dvd_open(&l->disk, path, 0) : -ENOMEM;
+	if (ret) {
+		free(l->path);
+		free(l);
+		return ret;
+	}
+	memcpy(l->disk.naa, old->disk.naa, sizeof(l->disk.naa));
+	memcpy(l->disk.serial, old->disk.serial, sizeof(l->disk.serial));
+	if (!path && old->disk.medium)
+		l->disk.media_event = SCSI_MEDIA_REMOVAL;
+	l->refs = 1;
+	l->ua_gen = old->ua_gen;
+	ctrl->luns[0] = l;
+	storvsp_lun_put(old);
 	return 0;
 }
 
@@ -1526,28 +1724,40 @@ void storvsp_list(struct storvsp *sp, struct hv_buf *out)
 	}
 }
 
-void storvsp_stats(struct storvsp *sp, struct hv_buf *out)
+/*
+ * The class-wide counters: storvsp.* and blockio.* for SCSI, as they
+ * always were, after the profile's stats_prefix for the others.
+ */
+static void storvsp_class_stats_lines(struct storvsp *sp, struct hv_buf *out)
 {
 	const struct blockio_stats *bs = &sp->bio->stats;
+	const char *c = sp->profile->stats_prefix;
+	char p[32];
+	unsigned int i;
+
+	hv_buf_printf(out, "%sstorvsp.faults_sent=%llu\n", c,
+		      (unsigned long long)sp->faults_sent);
+	for (i = STORVSP_FAULT_BAD_LENGTH; i < STORVSP_FAULT_KINDS; i++)
+		hv_buf_printf(out, "%sstorvsp.fault.%s=%llu\n", c,
+			      storvsp_fault_names[i],
+			      (unsigned long long)sp->faults[i]);
+	hv_buf_printf(out, "%sstorvsp.held=%llu\n", c,
+		      (unsigned long long)sp->held);
+	hv_buf_printf(out, "%sblockio.inflight=%u\n", c, sp->bio->inflight);
+	snprintf(p, sizeof(p), "%sblockio.", c);
+	HV_BUF_STAT(out, p, bs, submitted);
+	HV_BUF_STAT(out, p, bs, completed);
+	HV_BUF_STAT(out, p, bs, pieces);
+	HV_BUF_STAT(out, p, bs, errors);
+	HV_BUF_STAT(out, p, bs, backlogged);
+}
+
+void storvsp_stats(struct storvsp *sp, struct hv_buf *out)
+{
 	char guid[HV_GUID_STR_LEN + 1], p[64];
 	struct storvsp_ctrl *ctrl;
 
-	unsigned int i;
-
-	hv_buf_printf(out, "storvsp.faults_sent=%llu\n",
-		      (unsigned long long)sp->faults_sent);
-	for (i = STORVSP_FAULT_BAD_LENGTH; i < STORVSP_FAULT_KINDS; i++)
-		hv_buf_printf(out, "storvsp.fault.%s=%llu\n",
-			      storvsp_fault_names[i],
-			      (unsigned long long)sp->faults[i]);
-	hv_buf_printf(out, "storvsp.held=%llu\n",
-		      (unsigned long long)sp->held);
-	hv_buf_printf(out, "blockio.inflight=%u\n", sp->bio->inflight);
-	HV_BUF_STAT(out, "blockio.", bs, submitted);
-	HV_BUF_STAT(out, "blockio.", bs, completed);
-	HV_BUF_STAT(out, "blockio.", bs, pieces);
-	HV_BUF_STAT(out, "blockio.", bs, errors);
-	HV_BUF_STAT(out, "blockio.", bs, backlogged);
+	storvsp_class_stats_lines(sp, out);
 	for (ctrl = sp->ctrls; ctrl; ctrl = ctrl->next) {
 		hv_guid_format(&ctrl->instance, guid);
 		snprintf(p, sizeof(p), "%s.%s.", sp->profile->name, guid);

@@ -51,10 +51,14 @@ struct storvsp_config {
  * @max_luns: LUNs a controller has (LUN numbers 0..@max_luns - 1)
  * @max_targets: targets a controller answers for (target 0 .. this - 1)
  * @multi_channel: it may offer sub-channels (--storvsc-channels)
+ * @ide: one disk per offer, at the IDE location its instance GUID
+ *	encodes (reference §7.8); the host puts that channel in path_id
+ * @stats_prefix: before the class-wide storvsp.* and blockio.* counters
+ *	of `stats` ("" for SCSI, "ide." for IDE), so the classes' keys differ
  *
- * The synthetic SCSI controller is one profile; the IDE controller
- * (its own offer GUID, two targets of one LUN, no sub-channels) is to
- * be another, served by the same code.
+ * The synthetic SCSI controller is one profile, the IDE accelerator
+ * (its own offer GUID, one LUN at one target, no sub-channels) another,
+ * served by the same code.
  */
 struct storvsp_profile {
 	const char *name;
@@ -62,6 +66,8 @@ struct storvsp_profile {
 	unsigned int max_luns;
 	unsigned int max_targets;
 	bool multi_channel;
+	bool ide;
+	const char *stats_prefix;
 };
 
 /**
@@ -69,13 +75,19 @@ struct storvsp_profile {
  * @path: the image
  * @read_only: writes fail with DATA PROTECT
  * @lun: the LUN, or -1 for the lowest free one
- * @ctrl: the controller, in --scsi order
+ * @ctrl: the controller, in --scsi order (IDE: in the order of the offers)
+ * @ide_chan: IDE: ctrl=0|1 of --ide-disk, or -1 for the first free place
+ * @ide_unit: IDE: unit=0|1, or -1
+ * @dvd: a DVD-ROM drive (--dvd); @path "" for one without a medium
  */
 struct storvsp_disk_spec {
 	char path[STORVSP_PATH_MAX];
+	bool dvd;
 	bool read_only;
 	int lun;
 	unsigned int ctrl;
+	int ide_chan;
+	int ide_unit;
 };
 
 /**
@@ -124,6 +136,8 @@ struct storvsp;
  * @next: list link in @sp
  * @primary: its primary channel; NULL once that is freed
  * @instance: the instance GUID (kept for `list` after a rescind)
+ * @path: the SRB path_id its LUNs are at (IDE: the channel)
+ * @target: the SRB target_id its LUNs are at (IDE: the device)
  * @luns: the disks, by LUN
  * @state: where the handshake on the primary channel is
  * @version: the VSTOR version agreed on
@@ -140,6 +154,8 @@ struct storvsp_ctrl {
 	struct storvsp_ctrl *next;
 	struct hv_channel *primary;
 	guid_t instance;
+	uint8_t path;
+	uint8_t target;
 	struct storvsp_lun *luns[STORVSP_MAX_LUNS];
 	enum storvsp_state state;
 	uint16_t version;
@@ -217,6 +233,11 @@ void storvsp_destroy(struct storvsp *sp);
 int storvsp_parse_version(const char *s, uint16_t *version);
 const char *storvsp_parse_disk(const char *spec, bool with_ctrl,
 			       struct storvsp_disk_spec *d);
+const char *storvsp_parse_ide_disk(const char *spec,
+				   struct storvsp_disk_spec *d);
+const char *storvsp_parse_dvd(const char *spec, struct storvsp_disk_spec *d);
+void storvsp_ide_instance(unsigned int chan, unsigned int unit, guid_t *g);
+bool storvsp_ide_location(const guid_t *g, uint8_t *chan, uint8_t *unit);
 bool storvsp_lun_valid(const struct storvsp *sp, unsigned int lun);
 
 struct storvsp_ctrl *storvsp_ctrl_bind(struct storvsp *sp,
@@ -226,6 +247,7 @@ struct storvsp_ctrl *storvsp_ctrl_find(struct storvsp *sp,
 int storvsp_disk_add(struct storvsp_ctrl *ctrl,
 		     const struct storvsp_disk_spec *d, unsigned int *lun);
 int storvsp_disk_remove(struct storvsp_ctrl *ctrl, unsigned int lun);
+int storvsp_dvd_change(struct storvsp_ctrl *ctrl, const char *path);
 int storvsp_set_fault(struct storvsp *sp, const char *kind,
 		      unsigned int count);
 void storvsp_list(struct storvsp *sp, struct hv_buf *out);

@@ -4,7 +4,8 @@
  * its options (--disk, --storvsc-*), the disks of the command line's
  * controllers, the `disk` and `fault storvsc` control commands, its
  * counters and the I/O engine's fd. The class's profile (struct
- * storvsp_profile) says which controller it is; see storvsp.h.
+ * storvsp_profile) says which controller it is; see storvsp.h. The IDE
+ * class has options of its own (--ide-disk) and shares the rest.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -193,6 +194,132 @@ struct storvsp_options *storvsp_options_of(const struct hvhost_options *opt,
 	return opt->class_cfg[hv_device_class_id(hv_device_class_find(cls))];
 }
 
+/* --- the IDE class's command line ------------------------------------ */
+
+static const struct option storvsp_ide_options[] = {
+	{ "ide-disk", required_argument, NULL, 0 },
+	{ "dvd", required_argument, NULL, 0 },
+	{ NULL, 0, NULL, 0 },
+};
+
+static const char storvsp_ide_usage[] =
+"  --ide-disk FILE[,ro][,ctrl=0|1][,unit=0|1]\n"
+"                      a raw image as the IDE disk at channel ctrl, device\n"
+"                      unit (default: the first free place, 0/0, 0/1, 1/0,\n"
+"                      1/1), offered as an IDE accelerator channel whose\n"
+"                      instance GUID encodes the place; repeatable\n"
+"  --dvd [FILE.iso][,ctrl=0|1][,unit=0|1]\n"
+"                      a DVD-ROM drive at an IDE place (as --ide-disk) with\n"
+"                      the ISO image (whole 2048-byte blocks) as its medium,\n"
+"                      or empty (--dvd= or --dvd=ctrl=1...); repeatable\n";
+
+static int storvsp_ide_parse_option(void *cfg, const char *name,
+				    const char *arg)
+{
+	struct storvsp_options *o = cfg;
+	bool dvd = !strcmp(name, "dvd");
+	const char *err;
+
+	if (o->nr_disks == STORVSP_MAX_DISKS) {
+		hv_err("more than %u disks", STORVSP_MAX_DISKS);
+		return -1;
+	}
+	if (dvd)
+		err = storvsp_parse_dvd(arg, &o->disks[o->nr_disks]);
+	else
+		err = storvsp_parse_ide_disk(arg, &o->disks[o->nr_disks]);
+	if (err) {
+		hv_err("--%s %s: %s (%s[,ctrl=0|1][,unit=0|1])", name, arg,
+		       err, dvd ? "[FILE]" : "FILE[,ro]");
+		return -1;
+	}
+	o->nr_disks++;
+	return 0;
+}
+
+/* The IDE place given to one of the first @n disks, or to an --ide GUID. */
+static bool storvsp_ide_taken(const struct storvsp_options *o, unsigned int n,
+			      const struct hvhost_options *opt, int chan,
+			      int unit)
+{
+	unsigned int i;
+	guid_t g;
+
+	for (i = 0; i < n; i++)
+		if (o->disks[i].ide_chan == chan && o->disks[i].ide_unit == unit)
+			return true;
+	storvsp_ide_instance(chan, unit, &g);
+	for (i = 0; i < opt->nr_devices; i++)
+		if (opt->devices[i].has_instance &&
+		    hv_guid_equal(&opt->devices[i].instance, &g))
+			return true;
+	return false;
+}
+
+/* Explicit places must be unique; the others take the first free one. */
+static int storvsp_ide_place(struct storvsp_options *o,
+			     const struct hvhost_options *opt,
+			     struct storvsp_disk_spec *d, unsigned int i)
+{
+	unsigned int place;
+	int chan, unit;
+
+	if (d->ide_chan >= 0 && d->ide_unit >= 0) {
+		if (!storvsp_ide_taken(o, i, opt, d->ide_chan, d->ide_unit))
+			return 0;
+		hv_err("--ide-disk %s: IDE %d/%d is given twice", d->path,
+		       d->ide_chan, d->ide_unit);
+		return -1;
+	}
+	for (place = 0; place < VSTOR_IDE_CHANNELS * VSTOR_IDE_DEVICES;
+	     place++) {
+		chan = place / VSTOR_IDE_DEVICES;
+		unit = place % VSTOR_IDE_DEVICES;
+		if ((d->ide_chan >= 0 && chan != d->ide_chan) ||
+		    (d->ide_unit >= 0 && unit != d->ide_unit) ||
+		    storvsp_ide_taken(o, o->nr_disks, opt, chan, unit))
+			continue;
+		d->ide_chan = chan;
+		d->ide_unit = unit;
+		return 0;
+	}
+	hv_err("--ide-disk %s: no free IDE place", d->path);
+	return -1;
+}
+
+/* One offer per disk, after the --ide devices, its GUID its place. */
+static int storvsp_ide_check(void *cfg, const struct hv_device_class *cls,
+			     struct hvhost_options *opt)
+{
+	struct storvsp_options *o = cfg;
+	unsigned int i, nth = storvsp_controllers(cls, opt);
+	struct hvhost_device_opt *dev;
+
+	for (i = 0; i < o->nr_disks; i++)
+		if (o->disks[i].ide_chan >= 0 && o->disks[i].ide_unit >= 0 &&
+		    storvsp_ide_place(o, opt, &o->disks[i], i))
+			return -1;
+	for (i = 0; i < o->nr_disks; i++) {
+		if ((o->disks[i].ide_chan < 0 || o->disks[i].ide_unit < 0) &&
+		    storvsp_ide_place(o, opt, &o->disks[i], i))
+			return -1;
+	}
+	for (i = 0; i < o->nr_disks; i++) {
+		if (opt->nr_devices == HVHOST_MAX_DEVICES) {
+			hv_err("more than %u devices", HVHOST_MAX_DEVICES);
+			return -1;
+		}
+		dev = &opt->devices[opt->nr_devices++];
+		if (hvhost_parse_device(dev, cls, NULL))
+			return -1;
+		dev->has_instance = true;
+		storvsp_ide_instance(o->disks[i].ide_chan, o->disks[i].ide_unit,
+				     &dev->instance);
+		o->disks[i].ctrl = nth++;
+	}
+	return 0;
+}
+
 /* --- the instance ---------------------------------------------------- */
 
 static void *storvsp_start(const struct hv_device_class *cls,
@@ -242,7 +369,8 @@ static int storvsp_bind(void *inst, struct hv_channel *ch, int nth)
 		/* scsi_disk_open() said why it failed. */
 		if (storvsp_disk_add(ctrl, d, &lun)) {
 			hv_err("--%s %s: cannot attach it",
-			       sh->sp.profile->disk_option, d->path);
+			       d->dvd ? "dvd" : sh->sp.profile->disk_option,
+			       d->path);
 			return -EIO;
 		}
 		hv_info("%s %s lun %u: %s%s", sh->sp.profile->name, guid, lun,
@@ -293,7 +421,8 @@ static struct storvsp_ctrl *storvsp_cmd_ctrl(struct storvsp_host *sh,
 	}
 	ctrl = storvsp_ctrl_find(&sh->sp, &g);
 	if (!ctrl)
-		*err = "no such SCSI controller";
+		*err = sh->sp.profile->ide ? "no such IDE device" :
+					     "no such SCSI controller";
 	return ctrl;
 }
 
@@ -375,6 +504,42 @@ static const struct hvhost_class_cmd storvsp_cmds[] = {
 	{ NULL, 0, 0, NULL, NULL },
 };
 
+#define STORVSP_DVD_USAGE "dvd eject GUID | dvd insert FILE GUID"
+
+/* `dvd eject GUID`, `dvd insert FILE GUID`: the medium of a DVD drive. */
+static const char *storvsp_cmd_dvd(void *inst, int argc, char **argv,
+				   struct hv_buf *out)
+{
+	struct storvsp_host *sh = inst;
+	bool insert = argc == 4 && !strcmp(argv[1], "insert");
+	struct storvsp_ctrl *ctrl;
+	const char *err;
+	int ret;
+
+	if (!insert && (argc != 3 || strcmp(argv[1], "eject")))
+		return "usage: " STORVSP_DVD_USAGE;
+	ctrl = storvsp_cmd_ctrl(sh, argv[argc - 1], &err);
+	if (!ctrl)
+		return err;
+	ret = storvsp_dvd_change(ctrl, insert ? argv[2] : NULL);
+	if (ret == -ENOTTY)
+		return "not a DVD drive";
+	if (ret == -EINVAL)
+		return "not a regular file of a positive multiple of 2048 bytes";
+	if (ret) {
+		hv_buf_printf(out, "%s: %s\n", argv[2], strerror(-ret));
+		return "cannot open the image";
+	}
+	hv_info("ide %s: %s%s", argv[argc - 1], insert ? "inserted " : "ejected",
+		insert ? argv[2] : "");
+	return NULL;
+}
+
+static const struct hvhost_class_cmd storvsp_ide_cmds[] = {
+	{ "dvd", 2, 3, STORVSP_DVD_USAGE, storvsp_cmd_dvd },
+	{ NULL, 0, 0, NULL, NULL },
+};
+
 static const char *storvsp_fault(void *inst, const char *kind,
 				 unsigned int count)
 {
@@ -382,6 +547,17 @@ static const char *storvsp_fault(void *inst, const char *kind,
 
 	if (storvsp_set_fault(&sh->sp, kind, count))
 		return "unknown storvsc fault, expected " STORVSP_FAULT_NAMES;
+	return NULL;
+}
+
+/* `fault blkvsc KIND`: the same kinds, on the IDE disks. */
+static const char *storvsp_ide_fault(void *inst, const char *kind,
+				     unsigned int count)
+{
+	struct storvsp_host *sh = inst;
+
+	if (storvsp_set_fault(&sh->sp, kind, count))
+		return "unknown blkvsc fault, expected " STORVSP_FAULT_NAMES;
 	return NULL;
 }
 
@@ -407,6 +583,30 @@ const struct hvhost_class_ops storvsp_class_ops = {
 	.bind = storvsp_bind,
 	.cmds = storvsp_cmds,
 	.fault = storvsp_fault,
+	.list = storvsp_class_list,
+	.stats = storvsp_class_stats,
+	.fds = storvsp_fds,
+	.on_fd = storvsp_on_fd,
+	.round_end = storvsp_round_end,
+};
+
+/*
+ * The IDE accelerator: its own options and faults, the rest shared with
+ * SCSI; an IDE offer is one disk, so there is no `disk` command for it,
+ * but `dvd` for the medium of a DVD drive.
+ */
+const struct hvhost_class_ops storvsp_ide_class_ops = {
+	.options = storvsp_ide_options,
+	.usage = storvsp_ide_usage,
+	.config_new = storvsp_config_new,
+	.config_free = free,
+	.parse_option = storvsp_ide_parse_option,
+	.check = storvsp_ide_check,
+	.start = storvsp_start,
+	.stop = storvsp_stop,
+	.bind = storvsp_bind,
+	.cmds = storvsp_ide_cmds,
+	.fault = storvsp_ide_fault,
 	.list = storvsp_class_list,
 	.stats = storvsp_class_stats,
 	.fds = storvsp_fds,

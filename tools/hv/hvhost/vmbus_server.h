@@ -144,7 +144,7 @@ struct hvhost_class_ops;
  * @host: optional; what it adds to the host program: options, control
  *	commands, counters, fds (struct hvhost_class_ops, hvhost.h)
  * @profile: configuration @host is instantiated with, so that one
- *	implementation serves several classes (StorVSP: SCSI now, IDE next,
+ *	implementation serves several classes (StorVSP: SCSI and IDE,
  *	each a struct storvsp_profile)
  * @fault_name: the target of `fault NAME KIND [COUNT]`, with @host->fault
  */
@@ -167,6 +167,8 @@ extern const struct hv_device_ops hv_storvsp_ops;
 extern const struct hvhost_class_ops storvsp_class_ops;
 struct storvsp_profile;
 extern const struct storvsp_profile storvsp_scsi_profile;
+extern const struct hvhost_class_ops storvsp_ide_class_ops;
+extern const struct storvsp_profile storvsp_ide_profile;
 
 const struct hv_device_class *hv_device_class_find(const char *name);
 unsigned int hv_device_class_count(void);

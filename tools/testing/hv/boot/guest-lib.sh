@@ -142,5 +142,40 @@ sd_of() {
 sd_present() { sd_of "$1" "$2" > /dev/null; }
 sd_absent() { ! sd_of "$1" "$2" > /dev/null; }
 
+# hd_of GUID: the /dev/hdX of the IDE device (hv_blkvsc) of GUID.
+hd_of() {
+	local d b
+	d=$(dev_by_instance "$1") || return 1
+	for b in "$d"/block/*; do
+		[ -e "$b" ] && echo "/dev/$(basename "$b")" && return 0
+	done
+	return 1
+}
+
+hd_present() { hd_of "$1" > /dev/null; }
+hd_absent() { ! hd_of "$1" > /dev/null; }
+
 # The deterministic 1 MiB pattern the host compares against.
 pattern_mib() { seq 1 200000 | head -c 1048576; }
+
+# raw_patterns DEV: the pattern at 1 and 10 MiB of DEV, direct; checks
+# that it reads back (the host then looks for it in the image).
+raw_patterns() {
+	pattern_mib > /tmp/pat
+	dd if=/tmp/pat of="$1" bs=1M seek=1 oflag=direct conv=fsync 2>/dev/null
+	dd if=/tmp/pat of="$1" bs=1M seek=10 oflag=direct conv=fsync 2>/dev/null
+	check "raw pattern reads back" sh -c "dd if=$1 bs=1M skip=10 count=1 iflag=direct 2>/dev/null | cmp -s - /tmp/pat"
+}
+
+# fio_verify DEV SIZE: random writes of 4k..1m at QD32 over SIZE, verified
+# with crc32c; two checks.
+fio_verify() {
+	local rc
+	fio --name=verify --filename="$1" --rw=randwrite --bsrange=4k-1m \
+		--iodepth=32 --ioengine=libaio --direct=1 --size="$2" \
+		--verify=crc32c --verify_fatal=1 --numjobs=1 --output=/tmp/fio.out
+	rc=$?
+	grep -E "err=|verify" /tmp/fio.out | head -n 5
+	check "fio randwrite+verify crc32c QD32: no error (exit $rc)" [ $rc = 0 ]
+	check "fio reports err=0" grep -q "err= 0" /tmp/fio.out
+}

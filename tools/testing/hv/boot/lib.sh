@@ -146,3 +146,27 @@ hv_marker() {
 	hv_fail "no $1 marker"
 	return 1
 }
+
+# For host scripts: the image IMG shrinks by more than 16 MiB between
+# the guest's trim-before and trim-after markers (its fstrim punched it).
+hv_trim_check() {
+	local before after
+	hv_marker trim-before 300 || return
+	before=$(du -k "$1" | cut -f1)
+	hv_marker trim-after 120 || return
+	after=$(du -k "$1" | cut -f1)
+	check "fstrim freed blocks in the image (${before}K -> ${after}K)" \
+		[ "$after" -lt $((before - 16384)) ]
+}
+
+# hv_check_patterns IMG: the guest's raw_patterns are in the image file.
+hv_check_patterns() {
+	local mib pat
+	pat=$(mktemp)
+	seq 1 200000 | head -c 1048576 > "$pat"
+	for mib in 1 10; do
+		check "the image holds the guest's pattern at $mib MiB" \
+			sh -c "dd if='$1' bs=1M skip=$mib count=1 2>/dev/null | cmp -s - '$pat'"
+	done
+	rm -f "$pat"
+}

@@ -22,6 +22,16 @@ for b in /sys/block/sd*; do
 		echo "ext4 on $dev: wrote and read back '$(cat /mnt/hello)'"
 	umount /mnt 2>/dev/null
 done
+for b in /sys/block/hd*; do
+	[ -e "$b" ] || continue
+	dev=/dev/$(basename "$b")
+	echo "IDE $(cat "$b/ide_location") $dev: $(($(cat "$b/size") / 2048)) MiB, blocks of $(cat "$b/queue/logical_block_size") bytes, ro=$(cat "$b/ro"), serial $(cat "$b/serial")"
+	[ "$(cat "$b/removable")" = 1 ] || continue
+	modprobe isofs
+	mount -t iso9660 "$dev" /mnt &&
+		echo "DVD $dev: $(ls /mnt): '$(cat /mnt/hello.txt)'"
+	umount /mnt 2>/dev/null
+done
 for d in "$VMBUS"/*; do
 	echo_ready "$d" || continue
 	echo "echo test device $(basename "$d"): 10000 packets, 1..4096 bytes:"

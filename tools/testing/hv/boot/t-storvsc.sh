@@ -54,32 +54,18 @@ sync_host trim-after 3
 umount /mnt
 check "unmount" sh -c "! grep -q ' /mnt ' /proc/mounts"
 
-pattern_mib > /tmp/pat
-dd if=/tmp/pat of=$raw bs=1M seek=1 oflag=direct conv=fsync 2>/dev/null
-dd if=/tmp/pat of=$raw bs=1M seek=10 oflag=direct conv=fsync 2>/dev/null
-check "raw pattern reads back" sh -c "dd if=$raw bs=1M skip=10 count=1 iflag=direct 2>/dev/null | cmp -s - /tmp/pat"
+raw_patterns $raw
 
 check "read-only disk is read-only" [ "$(cat /sys/block/${ro#/dev/}/ro)" = 1 ]
 check "a write to the read-only disk fails" sh -c "! dd if=/dev/zero of=$ro bs=4k count=1 oflag=direct 2>/dev/null"
 
-fio --name=verify --filename=$fio --rw=randwrite --bsrange=4k-1m --iodepth=32 \
-	--ioengine=libaio --direct=1 --size=96M --verify=crc32c --verify_fatal=1 \
-	--numjobs=1 --output=/tmp/fio.out
-rc=$?
-grep -E "err=|verify" /tmp/fio.out | head -n 5
-check "fio randwrite+verify crc32c QD32: no error (exit $rc)" [ $rc = 0 ]
-check "fio reports err=0" grep -q "err= 0" /tmp/fio.out
+fio_verify $fio 96M
 GUEST
 
 hv_vars hv_scratch > "$host"
 cat >> "$host" <<'HOST'
 . "$HV_TOP/tools/testing/hv/boot/lib.sh"
-hv_marker trim-before 300 || exit
-before=$(du -k "$hv_scratch/fs.img" | cut -f1)
-hv_marker trim-after 120 || exit
-after=$(du -k "$hv_scratch/fs.img" | cut -f1)
-check "fstrim freed blocks in the image (${before}K -> ${after}K)" \
-	[ "$after" -lt $((before - 16384)) ]
+hv_trim_check "$hv_scratch/fs.img"
 HOST
 # shellcheck disable=SC2086
 hv_boot storvsc --initrd "$HV_INITRD_STORAGE" --guest "$guest" \
@@ -103,14 +89,6 @@ hv_boot storvsc-reboot --initrd "$HV_INITRD_STORAGE" --guest "$guest" \
 hv_report storvsc-reboot
 
 HV_CHECK_PREFIX="$KVER: storvsc: host: "
-seq 1 200000 | head -c 1048576 > "$hv_scratch/pat"
-# image_has MIB: the guest's pattern is at MIB MiB of the raw image.
-image_has() {
-	dd if="$hv_scratch/raw.img" bs=1M skip="$1" count=1 2>/dev/null |
-		cmp -s - "$hv_scratch/pat"
-}
-for mib in 1 10; do
-	check "the image holds the guest's pattern at $mib MiB" image_has $mib
-done
+hv_check_patterns "$hv_scratch/raw.img"
 check_eq "the read-only image is unchanged (sha256)" "$ro_sum" \
 	"$(sha256sum < "$hv_scratch/ro.img")"

@@ -52,6 +52,12 @@ expect "hvhost: odd-sized image" "multiple of 512" host --disk="$tmp/odd.img"
 expect "hvhost: empty image" "multiple of 512|empty|size" host --disk="$tmp/empty.img"
 expect "hvhost: bad disk suboption" "expected ro" host --disk="$tmp/good.img,bogus"
 expect "hvhost: duplicate LUN" "lun|LUN" host --disk="$tmp/good.img,lun=0" --disk="$tmp/good.img,lun=0"
+expect "hvhost: bad IDE disk suboption" "expected ro, ctrl" host --ide-disk="$tmp/good.img,lun=1"
+expect "hvhost: IDE place given twice" "given twice" \
+	host --ide-disk="$tmp/good.img,ctrl=1,unit=0" --ide-disk="$tmp/kept.img,ctrl=1,unit=0"
+expect "hvhost: odd-sized IDE image" "multiple of 512" host --ide-disk="$tmp/odd.img"
+expect "hvhost: DVD image not of 2048-byte blocks" "multiple of 2048" host --dvd="$tmp/odd.img,ctrl=1"
+expect "hvhost: missing ISO" "no such file" host --dvd="$tmp/none.iso"
 expect "hvhost: socket directory missing" "socket|directory|no such" \
 	"$hvhost" --socket "$tmp/no/dir/s" --mem "$tmp/ram" --mem-size 64M
 expect "hvhost ctl: no such socket" "connect|no such|cannot" "$hvhost" ctl "$tmp/none.sock" list

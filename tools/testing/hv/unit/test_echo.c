@@ -257,12 +257,12 @@ TEST(test_echo_broken_ring, "echo: broken ring stops the channel")
 	fake_destroy(&e.fg);
 }
 
-TEST(test_stub_device, "stub: ide channel opens and ignores packets")
+TEST(test_stub_device, "stub: nic channel opens and ignores packets")
 {
 	struct echo_env e;
 	uint8_t buf[64];
 
-	ASSERT_EQ(0, echo_env_init(&e, "ide", false, 2, 2));
+	ASSERT_EQ(0, echo_env_init(&e, "nic", false, 2, 2));
 	CHECK(send_inband(&e, VMBUS_PKT_FLAG_COMPLETION_REQUESTED, 1, "cdb",
 			  3) == 0);
 	ASSERT_EQ(0, send_inband(&e, 0, 2, "cdb", 3));

@@ -241,6 +241,73 @@ static void test_direction(void)
 	       !scsi_cdb_medium_rw(0x12));
 }
 
+/* A DVD-ROM drive: MMC answers with and without a medium. */
+static void test_dvd(void)
+{
+	static const uint8_t std[6] = { 0x12, 0, 0, 0, 96, 0 };
+	static const uint8_t tur[6] = { 0x00 };
+	static const uint8_t cap10[10] = { 0x25 };
+	static const uint8_t read12[12] = { 0xa8, 0, 0, 0, 0, 3, 0, 0, 0, 2 };
+	static const uint8_t write10[10] = { 0x2a, 0, 0, 0, 0, 0, 0, 0, 1 };
+	static const uint8_t gesn[10] = { 0x4a, 1, 0, 0, 0x10, 0, 0, 0, 8 };
+	static const uint8_t gesn_unpolled[10] = { 0x4a, 0, 0, 0, 0x10, 0, 0, 0, 8 };
+	static const uint8_t eject[6] = { 0x1b, 0, 0, 0, 0x02 };
+	char *iso = make_image(100 * 2048), *odd = make_image(3 * 512);
+	struct scsi_disk d;
+	struct scsi_cmd c;
+
+	EXPECT("DVD: an image not of 2048-byte blocks refused",
+	       scsi_dvd_open(&d, odd, 0) < 0);
+	EXPECT("DVD: open with an ISO", !scsi_dvd_open(&d, iso, 7));
+	run(&d, &c, std, 6, sizeof(buf));
+	EXPECT("DVD: INQUIRY type 5, removable", c.status == 0 &&
+	       buf[0] == 0x05 && buf[1] == 0x80 &&
+	       !memcmp(buf + 16, "Virtual DVD-ROM ", 16));
+	run(&d, &c, gesn, 10, sizeof(buf));
+	EXPECT("DVD: GET EVENT STATUS: new media, present", c.status == 0 &&
+	       c.data_len == 8 && buf[1] == 6 && buf[2] == 4 &&
+	       buf[3] == 0x10 && buf[4] == 2 && buf[5] == 2);
+	run(&d, &c, gesn, 10, sizeof(buf));
+	EXPECT("DVD: ... reported once", c.status == 0 && buf[4] == 0);
+	run(&d, &c, gesn_unpolled, 10, sizeof(buf));
+	EXPECT("DVD: GET EVENT STATUS without Polled: 05/24",
+	       sense_is(&c, 0x05, 0x24));
+	run(&d, &c, tur, 6, sizeof(buf));
+	EXPECT("DVD: a new medium: UNIT ATTENTION 28/00 once",
+	       sense_is(&c, 0x06, 0x28));
+	run(&d, &c, tur, 6, sizeof(buf));
+	EXPECT("DVD: then ready", c.status == 0);
+	run(&d, &c, cap10, 10, sizeof(buf));
+	EXPECT("DVD: READ CAPACITY 10: 2048-byte blocks", c.status == 0 &&
+	       buf[3] == 99 && buf[6] == 0x08 && buf[7] == 0);
+	run(&d, &c, read12, 12, 2 * 2048);
+	EXPECT("DVD: READ 12 of two blocks at 3", c.io.kind == SCSI_IO_READ &&
+	       c.io.offset == 3 * 2048 && c.io.len == 2 * 2048);
+	run(&d, &c, write10, 10, 2048);
+	EXPECT("DVD: WRITE is write protected: 07/27",
+	       sense_is(&c, 0x07, 0x27));
+	run(&d, &c, eject, 6, 0);
+	EXPECT("DVD: START STOP UNIT LoEj ejects", c.status == 0 && !d.medium);
+	run(&d, &c, tur, 6, sizeof(buf));
+	EXPECT("DVD: no medium: NOT READY 3a/00", sense_is(&c, 0x02, 0x3a));
+	run(&d, &c, read12, 12, 2 * 2048);
+	EXPECT("DVD: READ without a medium: 02/3a", sense_is(&c, 0x02, 0x3a));
+	run(&d, &c, gesn, 10, sizeof(buf));
+	EXPECT("DVD: GET EVENT STATUS: removal, no medium", c.status == 0 &&
+	       buf[4] == 3 && buf[5] == 0);
+	scsi_disk_close(&d);
+	EXPECT("DVD: an empty drive", !scsi_dvd_open(&d, NULL, 8) && !d.medium);
+	run(&d, &c, std, 6, sizeof(buf));
+	EXPECT("DVD: empty: INQUIRY answers", c.status == 0 && buf[0] == 5);
+	run(&d, &c, cap10, 10, sizeof(buf));
+	EXPECT("DVD: empty: READ CAPACITY 02/3a", sense_is(&c, 0x02, 0x3a));
+	scsi_disk_close(&d);
+	unlink(iso);
+	unlink(odd);
+	free(iso);
+	free(odd);
+}
+
 int main(void)
 {
 	char *path = make_image(1 << 20);	/* 2048 blocks */
@@ -261,6 +328,7 @@ int main(void)
 	test_report_luns();
 	test_direction();
 	test_inquiry_no_lun();
+	test_dvd();
 	unlink(path);
 	free(path);
 	return failures ? 1 : 0;

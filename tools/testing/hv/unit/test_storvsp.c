@@ -25,6 +25,7 @@ struct stor_env {
 	char img[32];
 	char img2[32];
 	uint64_t id;
+	struct blockio *bio;
 };
 
 static int make_image(char *path, bool pattern)
@@ -59,25 +60,38 @@ static int add_disk(struct stor_env *e, const char *path, int lun, bool ro)
 	return storvsp_disk_add(e->ctrl, &d, &got);
 }
 
-/* A controller with the image as LUN 0, connected and opened. */
-static int env_init_rings(struct stor_env *e, uint32_t out_pages,
+/*
+ * A controller of class @cls (instance @instance, or a generated one)
+ * with the image as LUN 0, connected and opened.
+ */
+static int env_init_class(struct stor_env *e, const char *cls,
+			  const guid_t *instance, uint32_t out_pages,
 			  uint32_t in_pages)
 {
+	const struct hv_device_class *c = hv_device_class_find(cls);
+	struct storvsp_host *sh;
+
 	memset(e, 0, sizeof(*e));
 	fake_init(&e->fg);
 	e->id = 100;
-	e->primary = vmbus_server_add_device(&e->fg.h.srv,
-					     hv_device_class_find("scsi"),
-					     NULL, false);
+	sh = hvhost_class_inst(&e->fg.h, c);
+	e->bio = &sh->bio;
+	e->primary = vmbus_server_add_device(&e->fg.h.srv, c, instance, false);
 	if (!e->primary)
 		return -1;
-	e->ctrl = storvsp_ctrl_bind(e->fg.stor, e->primary);
+	e->ctrl = storvsp_ctrl_bind(&sh->sp, e->primary);
 	if (!e->ctrl || make_image(e->img, true) || add_disk(e, e->img, 0, false))
 		return -1;
 	if (fake_connect(&e->fg, VMBUS_VERSION(5, 3), true) != 1 ||
 	    fake_request_offers(&e->fg, e->offers, 8) != 1)
 		return -1;
 	return fake_open(&e->fg, &e->offers[0], &e->fc, out_pages, in_pages);
+}
+
+static int env_init_rings(struct stor_env *e, uint32_t out_pages,
+			  uint32_t in_pages)
+{
+	return env_init_class(e, "scsi", NULL, out_pages, in_pages);
 }
 
 static int env_init(struct stor_env *e)
@@ -95,8 +109,8 @@ static void env_destroy(struct stor_env *e)
 
 static void drain_io(struct stor_env *e)
 {
-	while (!blockio_idle(e->fg.bio))
-		if (blockio_wait(e->fg.bio))
+	while (!blockio_idle(e->bio))
+		if (blockio_wait(e->bio))
 			return;
 }
 
@@ -1420,4 +1434,223 @@ TEST(test_storvsp_options, "storvsp: --disk and --storvsc-* options")
 	CHECK(parse(opt, "--storvsc-max-transfer 16M") < 0);
 	hvhost_options_free(opt);
 	free(opt);
+}
+
+#define IO(opt)		storvsp_options_of(opt, "ide")
+
+/* The instance GUID an IDE place is offered with, as text. */
+static bool ide_guid_is(unsigned int chan, unsigned int unit, const char *s)
+{
+	char buf[HV_GUID_STR_LEN + 1];
+	guid_t g;
+
+	storvsp_ide_instance(chan, unit, &g);
+	hv_guid_format(&g, buf);
+	return !strcmp(buf, s);
+}
+
+TEST(test_storvsp_ide_guid, "storvsp: IDE instance GUIDs encode channel and unit")
+{
+	uint8_t chan = 9, unit = 9;
+	guid_t g;
+
+	CHECK(ide_guid_is(0, 0, "00000000-0000-8899-0000-000000000000"));
+	CHECK(ide_guid_is(0, 1, "00000000-0001-8899-0000-000000000000"));
+	CHECK(ide_guid_is(1, 0, "00000001-0000-8899-0000-000000000000"));
+	CHECK(ide_guid_is(1, 1, "00000001-0001-8899-0000-000000000000"));
+	storvsp_ide_instance(1, 1, &g);
+	CHECK(g.b[0] == 1 && g.b[4] == 1 && g.b[6] == 0x99 && g.b[7] == 0x88);
+	CHECK(storvsp_ide_location(&g, &chan, &unit) && chan == 1 && unit == 1);
+	/* Another form, or a place that does not exist: not an IDE place. */
+	ASSERT_EQ(0, hv_guid_parse("00000002-0000-8899-0000-000000000000", &g));
+	CHECK(!storvsp_ide_location(&g, &chan, &unit) && !chan && !unit);
+	ASSERT_EQ(0, hv_guid_parse("00000000-0000-8899-0000-000000000001", &g));
+	CHECK(!storvsp_ide_location(&g, &chan, &unit));
+	ASSERT_EQ(0, hv_guid_parse("00000001-0001-8898-0000-000000000000", &g));
+	CHECK(!storvsp_ide_location(&g, &chan, &unit));
+}
+
+TEST(test_storvsp_ide_options, "storvsp: --ide-disk places and offers")
+{
+	struct hvhost_options *opt = calloc(1, sizeof(*opt));
+	char buf[HV_GUID_STR_LEN + 1];
+	const char *args;
+	guid_t g;
+
+	CHECK(opt);
+	/* Explicit places first, then the first free ones in order. */
+	args = "--ide-disk=a --ide-disk=b,ctrl=1,ro --ide-disk=c,ctrl=0,unit=0";
+	ASSERT_EQ(0, parse(opt, args));
+	ASSERT_EQ(3, opt->nr_devices);
+	CHECK(IO(opt)->disks[0].ide_chan == 0 && IO(opt)->disks[0].ide_unit == 1);
+	CHECK(IO(opt)->disks[1].ide_chan == 1 && IO(opt)->disks[1].ide_unit == 0 &&
+	      IO(opt)->disks[1].read_only);
+	CHECK(IO(opt)->disks[2].ide_chan == 0 && IO(opt)->disks[2].ide_unit == 0);
+	CHECK(!strcmp(opt->devices[0].cls->name, "ide") &&
+	      opt->devices[0].has_instance && !opt->devices[0].monitor);
+	hv_guid_format(&opt->devices[1].instance, buf);
+	CHECK(!strcmp(buf, "00000001-0000-8899-0000-000000000000"));
+	CHECK(IO(opt)->disks[0].ctrl == 0 && IO(opt)->disks[2].ctrl == 2 &&
+	      IO(opt)->disks[0].lun == 0);
+	/* After the --ide devices, which keep their own GUIDs. */
+	ASSERT_EQ(0, parse(opt, "--ide --ide-disk=a,unit=1"));
+	CHECK(opt->nr_devices == 2 && IO(opt)->disks[0].ctrl == 1);
+	storvsp_ide_instance(0, 1, &g);
+	CHECK(hv_guid_equal(&opt->devices[1].instance, &g));
+	CHECK(parse(opt, "--ide-disk=a,ctrl=1,unit=1 --ide-disk=b,ctrl=1,unit=1") < 0);
+	CHECK(parse(opt, "--ide=00000000-0000-8899-0000-000000000000 --ide-disk=a,ctrl=0,unit=0") < 0);
+	CHECK(parse(opt, "--ide-disk=a,ctrl=2") < 0);
+	CHECK(parse(opt, "--ide-disk=a,unit=2") < 0);
+	CHECK(parse(opt, "--ide-disk=a,lun=1") < 0);
+	CHECK(parse(opt, "--ide-disk=,ro") < 0);
+	CHECK(parse(opt, "--ide-disk=a,ctrl=1 --ide-disk=b,ctrl=1 --ide-disk=c,ctrl=1") < 0);
+	args = "--ide-disk=a --ide-disk=b --ide-disk=c --ide-disk=d --ide-disk=e";
+	CHECK(parse(opt, args) < 0);
+	hvhost_options_free(opt);
+	free(opt);
+}
+
+/* INQUIRY of path @path, target @target, LUN @lun: byte 0 of its data. */
+static int ide_inquiry(struct stor_env *e, uint8_t path, uint8_t target,
+		       uint8_t lun, uint64_t buf)
+{
+	struct vstor_packet vp;
+	uint8_t *p = fake_ptr(&e->fg, buf);
+
+	memset(p, 0xee, 96);
+	mk_srb(&vp, lun, cdb_inquiry, 6, VSTOR_SRB_READ, 96);
+	vp.srb.path_id = path;
+	vp.srb.target_id = target;
+	if (srb(e, &e->fc, &vp, buf) || vp.srb.srb_status != VSTOR_SRB_SUCCESS)
+		return -1;
+	return p[0];
+}
+
+/* Every key of a `stats` reply appears once. */
+static bool keys_unique(const char *text)
+{
+	const char *line, *other, *eq;
+	size_t len;
+
+	for (line = text; (eq = strchr(line, '=')); line = strchr(eq, '\n') + 1) {
+		len = eq - line + 1;
+		for (other = strchr(eq, '\n') + 1; *other;
+		     other = strchr(other, '\n') + 1)
+			if (!strncmp(other, line, len))
+				return false;
+		if (!strchr(eq, '\n'))
+			break;
+	}
+	return true;
+}
+
+TEST(test_storvsp_ide_channel,
+     "storvsp: IDE offer: handshake without sub-channels, the disk at its target")
+{
+	static const uint8_t r10[10] = { 0x28, 0, 0, 0, 0, 8, 0, 0, 8, 0 };
+	const guid_t ide = VMBUS_CLASS_IDE;
+	static uint8_t file[8 * 512];
+	struct vstor_packet vp = { 0 };
+	struct hv_buf out = { 0 };
+	const char *stats;
+	struct stor_env e;
+	uint64_t buf;
+	guid_t g;
+
+	storvsp_ide_instance(1, 1, &g);
+	ASSERT_EQ(0, env_init_class(&e, "ide", &g, 8, 8));
+	CHECK(hv_guid_equal(&e.offers[0].if_type, &ide) &&
+	      hv_guid_equal(&e.offers[0].if_instance, &g));
+	CHECK(e.ctrl->path == 1 && e.ctrl->target == 1);
+	ASSERT_EQ(0, simple(&e, VSTOR_OP_BEGIN_INITIALIZATION));
+	ASSERT_EQ(0, version(&e, VSTOR_VERSION_WIN10));
+	ASSERT_EQ(0, request(&e, VSTOR_OP_QUERY_PROPERTIES, &vp));
+	CHECK(!vp.properties.max_channel_cnt && !vp.properties.flags &&
+	      vp.properties.max_transfer_bytes == 1U << 20);
+	ASSERT_EQ(0, simple(&e, VSTOR_OP_END_INITIALIZATION));
+	buf = fake_alloc(&e.fg, 2);
+	/* Any path_id (the host puts the offer's channel there), its target. */
+	ASSERT_EQ(0, ide_inquiry(&e, 0, 1, 0, buf));
+	ASSERT_EQ(0, ide_inquiry(&e, 1, 1, 0, buf));
+	/* No disk at the other target, nor past LUN 0. */
+	ASSERT_EQ(0x7f, ide_inquiry(&e, 1, 0, 0, buf));
+	ASSERT_EQ(0x7f, ide_inquiry(&e, 0, 1, 1, buf));
+	mk_srb(&vp, 0, r10, 10, VSTOR_SRB_READ, sizeof(file));
+	vp.srb.target_id = 1;
+	ASSERT_EQ(0, srb(&e, &e.fc, &vp, buf));
+	ASSERT_EQ(sizeof(file), vp.srb.data_transfer_length);
+	ASSERT_EQ(0, image_read(e.img, file, sizeof(file), 8 * 512));
+	CHECK(!memcmp(fake_ptr(&e.fg, buf), file, sizeof(file)));
+	/* Its own counters and faults: `fault blkvsc`, not storvsc's. */
+	CHECK(e.ctrl->stats.reads == 1 && !e.fg.stor->ctrls);
+	stats = ctl(&e, "stats%s%s", "", "", &out);
+	CHECK(keys_unique(stats));
+	CHECK(strstr(stats, "\nide.storvsp.held=0\n") &&
+	      strstr(stats, "\nstorvsp.held=0\n") &&
+	      strstr(stats, "\nide.00000001-0001-8899-0000-000000000000.reads=1\n"));
+	CHECK(!strcmp(ctl(&e, "fault blkvsc bad-id %s%s", "1", "", &out),
+		      "OK\n") && e.ctrl->sp->fault == STORVSP_FAULT_BAD_ID &&
+	      e.fg.stor->fault == STORVSP_FAULT_NONE);
+	hv_buf_free(&out);
+	env_destroy(&e);
+}
+
+TEST(test_storvsp_dvd, "storvsp: --dvd, dvd eject and insert on an IDE DVD drive")
+{
+	struct hvhost_options *opt = calloc(1, sizeof(*opt));
+	char guid[HV_GUID_STR_LEN + 1];
+	struct storvsp_disk_spec d;
+	struct hv_buf out = { 0 };
+	struct storvsp_lun *first;
+	struct vstor_packet vp;
+	struct stor_env e;
+	unsigned int lun;
+	guid_t g;
+
+	CHECK(opt);
+	ASSERT_EQ(0, parse(opt, "--dvd=a.iso,ctrl=1 --dvd= --dvd=unit=1"));
+	CHECK(IO(opt)->disks[0].dvd && IO(opt)->disks[0].read_only &&
+	      !strcmp(IO(opt)->disks[0].path, "a.iso") &&
+	      IO(opt)->disks[0].ide_chan == 1 && IO(opt)->disks[0].ide_unit == 0);
+	CHECK(!IO(opt)->disks[1].path[0] && IO(opt)->disks[1].ide_chan == 0 &&
+	      IO(opt)->disks[1].ide_unit == 0);
+	CHECK(!IO(opt)->disks[2].path[0] && IO(opt)->disks[2].ide_unit == 1);
+	CHECK(parse(opt, "--dvd=a.iso,lun=2") < 0);
+	hvhost_options_free(opt);
+	free(opt);
+
+	storvsp_ide_instance(1, 0, &g);
+	hv_guid_format(&g, guid);
+	ASSERT_EQ(0, env_init_class(&e, "ide", &g, 8, 8));
+	CHECK(!strcmp(ctl(&e, "dvd eject %s%s", guid, "", &out),
+		      "ERR not a DVD drive\n"));
+	ASSERT_EQ(0, storvsp_disk_remove(e.ctrl, 0));
+	CHECK(!storvsp_parse_dvd("", &d));
+	ASSERT_EQ(0, storvsp_disk_add(e.ctrl, &d, &lun));
+	first = e.ctrl->luns[0];
+	CHECK(first->disk.dvd && !first->disk.medium);
+	ASSERT_EQ(0, make_image(e.img2, false));
+	CHECK(!strcmp(ctl(&e, "dvd insert %s %s", e.img2, guid, &out), "OK\n"));
+	CHECK(e.ctrl->luns[0] != first && e.ctrl->luns[0]->disk.medium &&
+	      e.ctrl->luns[0]->disk.media_changed &&
+	      !strcmp(e.ctrl->luns[0]->disk.serial, first->disk.serial));
+	ASSERT_EQ(IMG_SIZE / 2048, e.ctrl->luns[0]->disk.blocks);
+	CHECK(!strcmp(ctl(&e, "dvd eject %s%s", guid, "", &out), "OK\n"));
+	CHECK(!e.ctrl->luns[0]->disk.medium &&
+	      e.ctrl->luns[0]->disk.media_event == SCSI_MEDIA_REMOVAL);
+	CHECK(!strncmp(ctl(&e, "dvd insert /nonexistent %s%s", guid, "", &out),
+		       "/nonexistent: No such file", 26));
+	CHECK(!strcmp(ctl(&e, "dvd eject %s%s", "00000001-0001-8899-0000-000000000000",
+			  "", &out), "ERR no such IDE device\n"));
+	CHECK(!strcmp(ctl(&e, "dvd open %s%s", guid, "", &out),
+		      "ERR usage: dvd eject GUID | dvd insert FILE GUID\n"));
+	/* Through the channel: TEST UNIT READY without a medium, 02/3a. */
+	ASSERT_EQ(0, handshake(&e));
+	mk_srb(&vp, 0, cdb_tur, 6, VSTOR_SRB_UNKNOWN, 0);
+	ASSERT_EQ(VSTOR_STATUS_IO_DEVICE_ERROR, srb(&e, &e.fc, &vp, 0));
+	CHECK(vp.srb.scsi_status == SCSI_STATUS_CHECK_CONDITION &&
+	      vp.srb.data.sense_data[2] == SCSI_SENSE_NOT_READY &&
+	      vp.srb.data.sense_data[12] == 0x3a);
+	hv_buf_free(&out);
+	env_destroy(&e);
 }
