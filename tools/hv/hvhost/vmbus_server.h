@@ -165,6 +165,8 @@ extern const struct hv_device_ops hv_echo_ops;
 extern const struct hv_device_ops hv_stub_ops;
 extern const struct hv_device_ops hv_storvsp_ops;
 extern const struct hvhost_class_ops storvsp_class_ops;
+extern const struct hv_device_ops hv_netvsp_ops;
+extern const struct hvhost_class_ops netvsp_class_ops;
 struct storvsp_profile;
 extern const struct storvsp_profile storvsp_scsi_profile;
 
