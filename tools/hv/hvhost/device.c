@@ -24,7 +24,7 @@ static const struct hv_device_class hv_device_classes[] = {
 		.profile = &storvsp_scsi_profile,
 		.fault_name = "storvsc",
 	},
-	/* Their protocols come later; until then they only open and close. */
+	/* Its protocol comes later; until then it only opens and closes. */
 	{
 		.name = "ide",
 		.type = VMBUS_CLASS_IDE,
@@ -33,7 +33,9 @@ static const struct hv_device_class hv_device_classes[] = {
 	{
 		.name = "nic",
 		.type = VMBUS_CLASS_NETWORK,
-		.ops = &hv_stub_ops,
+		.ops = &hv_netvsp_ops,
+		.host = &netvsp_class_ops,
+		.fault_name = "netvsc",
 	},
 };
 
