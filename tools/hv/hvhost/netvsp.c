@@ -1099,6 +1099,34 @@ static int netvsp_packet(struct hv_channel *ch, const struct hv_packet *pkt)
 	}
 }
 
+/*
+ * Once every sub-channel granted is open, the TX spread: entry i names
+ * channel i % channels, the table right after the message (OpenVMM).
+ */
+static void netvsp_send_tx_spread(struct netvsp_nic *nic)
+{
+	struct {
+		struct nvsp_send_indirection_table t;
+		uint32_t table[NVSP_SEND_INDIRECTION_ENTRIES];
+	} __attribute__((packed)) m = { .t = {
+		.msg_type = NVSP_MSG5_SEND_INDIRECTION_TABLE,
+		.count = NVSP_SEND_INDIRECTION_ENTRIES,
+		.offset = sizeof(m.t),
+	} };
+	unsigned int i, open = 0;
+
+	/* The channel being opened is in chans[] already. */
+	for (i = 0; i < nic->nchans; i++)
+		open += nic->chans[i] != NULL;
+	if (nic->tx_spread_sent || nic->nchans < 2 || open < nic->nchans)
+		return;
+	for (i = 0; i < NVSP_SEND_INDIRECTION_ENTRIES; i++)
+		m.table[i] = i % nic->nchans;
+	if (!hv_channel_send_queued(nic->primary, VMBUS_PKT_DATA_INBAND, 0, 0,
+				    &m, sizeof(m)))
+		nic->tx_spread_sent = true;
+}
+
 static int netvsp_open(struct hv_channel *ch)
 {
 	struct netvsp_nic *nic = netvsp_nic_of(ch);
@@ -1109,6 +1137,8 @@ static int netvsp_open(struct hv_channel *ch)
 	if (!ch->priv)
 		return -ENOMEM;
 	nic->chans[ch->sub_index] = ch;
+	if (ch->primary && nic->version >= NVSP_VERSION_5)
+		netvsp_send_tx_spread(nic);
 	return 0;
 }
 
@@ -1125,6 +1155,7 @@ static void netvsp_reset(struct netvsp_nic *nic)
 	memcpy(nic->mac, nic->perm_mac, sizeof(nic->mac));
 	nic->nchans = 1;
 	nic->status_pending = false;
+	nic->tx_spread_sent = false;
 	nic->ctl_waiting = NULL;
 	nic->failed = false;
 	nic->held_len = 0;

@@ -138,6 +138,7 @@ struct netvsp;
  * @rndis: RNDIS device state
  * @filter: the packet filter (NDIS_PACKET_TYPE_*)
  * @rss: RSS parameters
+ * @tx_spread_sent: SEND_INDIRECTION_TABLE went out for this open
  * @status_pending: a media status indication waits for a free slot
  * @ctl_waiting: a channel holding a control message until a slot frees
  * @failed: the guest broke the protocol; its packets are ignored
@@ -176,6 +177,7 @@ struct netvsp_nic {
 	enum netvsp_rndis_state rndis;
 	uint32_t filter;
 	struct netvsp_rss rss;
+	bool tx_spread_sent;
 	bool status_pending;
 	struct hv_channel *ctl_waiting;
 	bool failed;

@@ -73,19 +73,22 @@ cat >> "$guest" <<'GUEST'
 # Bulk data: a 64 MiB random file each way, nc over a fifo kept open.
 mkfifo /tmp/hold
 exec 3<>/tmp/hold
-head -c 64M /dev/urandom > /tmp/g2h
-echo "HV-SHA g2h $(sha256sum < /tmp/g2h | cut -d' ' -f1)"
+dd if=/dev/urandom of=/tmp/g2h bs=1M count=64 2> /dev/null
+echo "HV-SHA g2h $(sha256sum < /tmp/g2h | cut -d' ' -f1) $(wc -c < /tmp/g2h)"
 check "64 MiB to the host over TCP" wait_until 30 nc $host4 5001 < /tmp/g2h
 rm /tmp/g2h
 nc -l -p 5002 < /tmp/hold > /tmp/h2g &
 sync_host guest-listening 1
 check "64 MiB from the host over TCP" wait_until 300 sh -c "! kill -0 $! 2>/dev/null"
-echo "HV-SHA h2g $(sha256sum < /tmp/h2g | cut -d' ' -f1)"
+echo "HV-SHA h2g $(sha256sum < /tmp/h2g | cut -d' ' -f1) $(wc -c < /tmp/h2g)"
 rm /tmp/h2g
 
 # Link down and up from the control socket.
 sync_host link-down 0
 check "carrier off after nic link down" wait_until 5 [ "$(cat /sys/class/net/$dev/carrier)" = 0 ]
+for c in /sys/bus/vmbus/devices/*/channels/*; do
+	echo "HV-DIAG ring ${c##*/}: $(cat $c/out_read_index $c/in_write_index $c/in_read_bytes_avail 2>/dev/null | tr '\n' ' ')"
+done
 sync_host link-up 0
 check "carrier on after nic link up" wait_until 5 [ "$(cat /sys/class/net/$dev/carrier)" = 1 ]
 check "IPv4 ping after link up" wait_until 20 ping -c 1 -W 1 $host4
@@ -111,20 +114,24 @@ GUEST
 hv_vars ns tap nic_id mac mac2 host4 guest4 host6 guest6 sizes hv_scratch > "$host"
 cat >> "$host" <<'HOST'
 . "$HV_TOP/tools/testing/hv/boot/lib.sh"
-in_ns() { ip netns exec "$ns" "$@"; }
+in_ns() { ip netns exec "$ns" "$@"; }	# busybox's ping: iputils is no dependency
+# The host has busybox's ping (iputils is not a dependency).
 pings() {
 	local s bad=""
 	for s in $sizes; do
-		in_ns ping -c 1 -W 2 -s $s "$1" > /dev/null || bad="$bad $s"
+		in_ns busybox ping -c 1 -W 2 -s $s "$1" > /dev/null || bad="$bad $s"
 	done
 	[ -z "$bad" ] || { echo "no reply at sizes:$bad"; return 1; }
 }
-console_sha() { grep -a "^HV-SHA $1 " "$HV_CONSOLE" | tail -n 1 | cut -d' ' -f3 | tr -d '\r'; }
+# "SHA256 BYTES" of what the guest sent or received.
+console_sha() { grep -a "^HV-SHA $1 " "$HV_CONSOLE" | tail -n 1 | cut -d' ' -f3,4 | tr -d '\r'; }
+file_sha() { echo "$(sha256sum < "$1" | cut -d' ' -f1) $(wc -c < "$1")"; }
+listed() { hv_ctl list | grep -q "nic $nic_id tap=$tap mac=$mac link=up"; }
 
 hv_marker guest-up 240 || exit
-check "the NIC is listed with its TAP" sh -c "hv_ctl list | grep -q 'nic $nic_id tap=$tap mac=$mac link=up'"
+check "the NIC is listed with its TAP" listed
 check "IPv4 pings to the guest, sizes 1..1472" pings $guest4
-check "IPv6 ping to the guest" in_ns ping -c 1 -W 2 $guest6
+check "IPv6 ping to the guest" in_ns busybox ping6 -c 1 -W 2 $guest6
 check_eq "the guest's frames carry its MAC" "$mac" \
 	"$(in_ns ip neigh show $guest4 | awk '{print $5}')"
 mkfifo "$hv_scratch/hold"
@@ -133,13 +140,14 @@ in_ns busybox nc -l -p 5001 < "$hv_scratch/hold" > "$hv_scratch/g2h" &
 rx=$!
 wait $rx
 check_eq "64 MiB from the guest arrive intact" "$(console_sha g2h)" \
-	"$(sha256sum < "$hv_scratch/g2h" | cut -d' ' -f1)"
+	"$(file_sha "$hv_scratch/g2h")"
+check_eq "the guest sent 64 MiB" 67108864 "$(wc -c < "$hv_scratch/g2h")"
 hv_marker guest-listening 120 || exit
 check "64 MiB sent to the guest" timeout 300 sh -c \
 	"ip netns exec $ns busybox nc $guest4 5002 < $hv_scratch/h2g"
 for _ in $(seq 100); do [ -n "$(console_sha h2g)" ] && break; sleep 0.5; done
 check_eq "64 MiB to the guest arrive intact" \
-	"$(sha256sum < "$hv_scratch/h2g" | cut -d' ' -f1)" "$(console_sha h2g)"
+	"$(file_sha "$hv_scratch/h2g")" "$(console_sha h2g)"
 hv_ctl stats > "$hv_scratch/stats"
 stat_of() { sed -n "s/^nic\.$nic_id\.$1=//p" "$hv_scratch/stats"; }
 check "the host counted TX checksum or LSO PPIs ($(stat_of tx_csum_ppi)/$(stat_of tx_lso_ppi))" \
@@ -151,8 +159,9 @@ hv_marker link-down 120 || exit
 check "nic link down accepted" hv_ctl nic link $nic_id down
 hv_marker link-up 30 || exit
 check "nic link up accepted" hv_ctl nic link $nic_id up
+hv_ctl stats | grep -E "^chan\.|^nic\." > "$HV_RUN/stats-after-link.txt"
 hv_marker jumbo 120 || exit
-check "jumbo ping (8972 bytes) to the guest" in_ns ping -c 1 -W 2 -s 8972 $guest4
+check "jumbo ping (8972 bytes) to the guest" in_ns busybox ping -c 1 -W 2 -s 8972 $guest4
 hv_marker mac-changed 120 || exit
 check_eq "frames now carry the new MAC" "$mac2" \
 	"$(in_ns ip neigh show $guest4 | awk '{print $5}')"
