@@ -484,9 +484,10 @@ static int netvsp_on_subchannel(struct netvsp_nic *nic, struct hv_channel *ch,
 	if (ret || !n)
 		return ret;
 	ret = vmbus_server_add_subchannels(ch->srv, ch, n);
-	if (!ret)
-		nic->nchans = n + 1;
-	return ret;
+	if (ret < 0)
+		return ret;
+	nic->nchans = ret + 1;
+	return 0;
 }
 
 /* --- transmit: guest -> TAP ------------------------------------------ */

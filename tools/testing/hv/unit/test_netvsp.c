@@ -804,3 +804,47 @@ NIC_TEST(test_link_down_indication,
 	ASSERT_EQ(sizeof(s), recv_xfer(e, &s, sizeof(s), &id, &chan));
 	ASSERT_EQ(RNDIS_STATUS_MEDIA_CONNECT, s.status);
 }
+
+NIC_TEST(test_subchannels_and_spread,
+	 "netvsp: SUBCHANNEL offers sub-channels, then the TX spread follows")
+{
+	union nvsp_msg m = { .subchannel_req = {
+		NVSP_MSG5_SUBCHANNEL, NVSP_SUBCHANNEL_ALLOCATE,
+		NETVSP_DEFAULT_CHANNELS } };
+	struct {
+		struct nvsp_send_indirection_table t;
+		uint32_t table[NVSP_SEND_INDIRECTION_ENTRIES];
+	} __packed spread;
+	struct vmbus_msg_offer offer;
+	struct vmbus_packet_desc d;
+	struct fake_channel sub;
+	uint8_t buf[512];
+	int n, i;
+
+	CHECK(!rndis_up(e));
+	/* As many sub-channels as queues: one is the primary, refused. */
+	nvsp(e, &m);
+	CHECK(!recv_comp(e, &m));
+	ASSERT_EQ(NVSP_STAT_FAIL, m.subchannel_complete.status);
+	m.subchannel_req.num_subchannels = 1;
+	m.subchannel_req.msg_type = NVSP_MSG5_SUBCHANNEL;
+	m.subchannel_req.op = NVSP_SUBCHANNEL_ALLOCATE;
+	nvsp(e, &m);
+	CHECK(!recv_comp(e, &m));
+	ASSERT_EQ(NVSP_STAT_SUCCESS, m.subchannel_complete.status);
+	ASSERT_EQ(1, m.subchannel_complete.num_subchannels);
+	CHECK(fake_recv_type(&e->fg, VMBUS_MSG_OFFERCHANNEL, &offer,
+			     sizeof(offer)) >= 0);
+	ASSERT_EQ(1, offer.sub_channel_index);
+	ASSERT_EQ(0, fake_open(&e->fg, &offer, &sub, 8, 8));
+	n = recv_pkt(e, buf, sizeof(buf), &d, &m);
+	ASSERT_EQ(VMBUS_PKT_DATA_INBAND, d.type);
+	CHECK(n - d.offset8 * 8 >= (int)sizeof(spread));
+	memcpy(&spread, buf + d.offset8 * 8, sizeof(spread));
+	ASSERT_EQ(NVSP_MSG5_SEND_INDIRECTION_TABLE, spread.t.msg_type);
+	ASSERT_EQ(NVSP_SEND_INDIRECTION_ENTRIES, spread.t.count);
+	ASSERT_EQ(sizeof(spread.t), spread.t.offset);
+	for (i = 0; i < NVSP_SEND_INDIRECTION_ENTRIES; i++)
+		ASSERT_EQ(i % 2, spread.table[i]);
+	ASSERT_EQ(2, e->nic->nchans);
+}
