@@ -16,11 +16,9 @@ mkdir -p "$run"
 
 truncate -s 64M "$run/scsi-disk.img"
 ns=hvrun$$ tap=hvrun0
-ip netns add $ns
 trap 'ip netns del $ns 2>/dev/null' EXIT
-ip -n $ns tuntap add $tap mode tap vnet_hdr
-ip -n $ns addr add 192.168.78.1/24 dev $tap
-ip -n $ns link set $tap up
+. "$top/tools/testing/hv/boot/lib.sh"
+hv_netns $ns $tap 192.168.78.1/24
 "$top/scripts/hv-initramfs.sh" "$kver" "$run/initrd.cpio.gz" --storage
 
 echo "Booting Debian's $kver kernel (QEMU TCG) under hvhost; guest console follows."

@@ -24,13 +24,9 @@ sizes="1 2 3 7 8 9 15 16 17 31 32 33 63 64 65 127 128 129 255 256 257 511 512 51
 trap "ip netns del $ns 2>/dev/null; rm -rf '$hv_scratch'" EXIT
 HV_CHECK_PREFIX="$KVER: netvsc: host: "
 
-ip netns add $ns || { hv_fail "cannot create network namespace $ns"; exit 0; }
-ip -n $ns link set lo up
-ip -n $ns tuntap add $tap mode tap vnet_hdr
+hv_netns $ns $tap $host4/24 $host6/64 ||
+	{ hv_fail "cannot create network namespace $ns"; exit 0; }
 ip -n $ns link set $tap mtu 9000
-ip -n $ns addr add $host4/24 dev $tap
-ip -n $ns addr add $host6/64 dev $tap nodad
-ip -n $ns link set $tap up
 check "the namespace holds only lo and the TAP" \
 	[ "$(ip -n $ns -o link show | awk -F': ' '{print $2}' | sort | tr '\n' ' ')" = "$tap lo " ]
 check "the namespace has no default route" \
