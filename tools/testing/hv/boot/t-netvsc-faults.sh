@@ -5,6 +5,7 @@
 # traffic afterwards; then the NIC is rescinded and offered again (the
 # same TAP), and the new interface works. Traffic stays in a network
 # namespace made here (the TAP and loopback, no route out), deleted on exit.
+# Last, 20 rmmod/modprobe cycles, and no GPADL may be left on the host.
 . "$(dirname "$0")/lib.sh"
 
 hv_scenario_files
@@ -61,6 +62,17 @@ sync_host "reoffer" 1
 check "the NIC comes back when offered again" wait_until 30 iface_of $mac
 nic_up
 check "the new interface passes traffic" wait_until 20 ping -c 1 -W 1 $host4
+i=0
+while [ $i -lt 20 ]; do
+	rmmod hv_netvsc && modprobe hv_netvsc && wait_until 20 iface_of $mac ||
+		break
+	i=$((i + 1))
+done
+check "20 rmmod/modprobe cycles" [ $i = 20 ]
+nic_up
+check "traffic after the cycles" wait_until 20 ping -c 1 -W 1 $host4
+rmmod hv_netvsc
+sync_host unloaded 2
 GUEST
 
 hv_vars ns nic_id guest4 kinds > "$host"
@@ -76,6 +88,11 @@ done
 check "rescind accepted" hv_ctl rescind $nic_id
 hv_marker reoffer 120 || exit
 check "the same NIC offered again" hv_ctl offer nic $nic_id
+hv_marker unloaded 300 || exit
+check_eq "no GPADL left once hv_netvsc is gone" "total=0" \
+	"$(hv_ctl gpadls | grep '^total=')"
+check "the NIC's session ended with the channel" sh -c \
+	"$HV_HVHOST ctl $HV_CTL list | grep -q 'nic $nic_id tap=.* nvsp=0x0 rndis=uninitialized'"
 HOST
 hv_boot netvsc-faults --guest "$guest" --host "$host" --timeout 400 \
 	--netns $ns -- --nic="$nic_id,tap=$tap,mac=$mac" > /dev/null
