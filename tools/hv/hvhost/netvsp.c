@@ -151,6 +151,17 @@ static int netvsp_slot_write(struct netvsp_nic *nic, uint32_t slot,
 	return ret;
 }
 
+/*
+ * Receive packets leave this much of the inbound ring free, so that the
+ * completions of the guest's sends always find room: were the ring full of
+ * receive packets while the guest waits for room to complete them, and
+ * our completions waited too, neither side would read again.
+ */
+static uint32_t netvsp_keep(const struct hv_channel *ch)
+{
+	return ch->in.size / NETVSP_RING_KEEP_DIV;
+}
+
 /* `fault netvsc too-many-ranges`: NVSP_RSC_MAX + 1 copies of the range. */
 static int netvsp_send_many(struct hv_channel *ch, const uint8_t *ext,
 			    uint64_t trans_id, const struct iovec *iov)
@@ -169,7 +180,7 @@ static int netvsp_send_many(struct hv_channel *ch, const uint8_t *ext,
 		memcpy(big + 8 + i * sizeof(r), &r, sizeof(r));
 	ret = hv_channel_send_ext(ch, VMBUS_PKT_DATA_USING_XFER_PAGES,
 				  VMBUS_PKT_FLAG_COMPLETION_REQUESTED, trans_id,
-				  big, 8 + n * sizeof(r), iov, 1);
+				  big, 8 + n * sizeof(r), netvsp_keep(ch), iov, 1);
 	free(big);
 	return ret;
 }
@@ -208,7 +219,7 @@ static int netvsp_send_slot(struct netvsp_nic *nic, struct hv_channel *ch,
 	return hv_channel_send_ext(ch, VMBUS_PKT_DATA_USING_XFER_PAGES,
 				   VMBUS_PKT_FLAG_COMPLETION_REQUESTED,
 				   trans_id, ext, sizeof(x) - sizeof(x.h.desc),
-				   &iov, 1);
+				   netvsp_keep(ch), &iov, 1);
 }
 
 /*

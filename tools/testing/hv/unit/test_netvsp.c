@@ -173,7 +173,7 @@ struct nic_env {
 	uint64_t id;
 };
 
-static int env_init(struct nic_env *e)
+static int env_init_rings(struct nic_env *e, uint32_t in_pages)
 {
 	struct hv_channel *ch;
 	int sv[2];
@@ -199,7 +199,12 @@ static int env_init(struct nic_env *e)
 	if (fake_connect(&e->fg, VMBUS_VERSION(5, 3), true) != 1 ||
 	    fake_request_offers(&e->fg, e->offers, 4) != 1)
 		return -1;
-	return fake_open(&e->fg, &e->offers[0], &e->fc, 16, 16);
+	return fake_open(&e->fg, &e->offers[0], &e->fc, 16, in_pages);
+}
+
+static int env_init(struct nic_env *e)
+{
+	return env_init_rings(e, 16);
 }
 
 static void env_destroy(struct nic_env *e)
@@ -846,4 +851,32 @@ NIC_TEST(test_subchannels_and_spread,
 	for (i = 0; i < NVSP_SEND_INDIRECTION_ENTRIES; i++)
 		ASSERT_EQ(i % 2, spread.table[i]);
 	ASSERT_EQ(2, e->nic->nchans);
+}
+
+TEST(test_rx_keeps_room_for_completions,
+     "netvsp: receive packets leave room in the ring for completions")
+{
+	static struct nic_env env;
+	struct nic_env *e = &env;
+	uint32_t filter = NDIS_PACKET_TYPE_PROMISCUOUS, i, used, sent;
+	uint8_t f[128], pkt[512];
+	uint32_t flen, len;
+
+	CHECK(!env_init_rings(e, 3));
+	flen = vector_frame(&v4_vectors[3], false, f);
+	CHECK(!rndis_up(e));
+	ASSERT_EQ(RNDIS_STATUS_SUCCESS,
+		  set_oid(e, RNDIS_OID_GEN_CURRENT_PACKET_FILTER, &filter, 4));
+	/* The guest reads nothing: frames fill the ring up to the reserve. */
+	for (i = 0; i < 200; i++)
+		wire_send(e, f, flen);
+	sent = e->nic->stats.rx_frames;
+	CHECK(sent > 10 && sent < 200);
+	used = gring_used(&e->fc.in);
+	CHECK(e->fc.in.size - used >= e->fc.in.size / NETVSP_RING_KEEP_DIV);
+	/* A guest send is still completed at once. */
+	len = build_packet(pkt, f, flen, -1);
+	rndis_send(e, NVSP_RNDIS_CHANNEL_DATA, 2, pkt, len);
+	ASSERT_EQ(used + 64, gring_used(&e->fc.in));
+	env_destroy(e);
 }
