@@ -788,6 +788,20 @@ NIC_TEST(test_rss_steers, "netvsp: RSS parameters give hash PPIs with the guest'
 	ASSERT_EQ(RNDIS_STATUS_INVALID_DATA,
 		  set_oid(e, RNDIS_OID_GEN_RECEIVE_SCALE_PARAMETERS, &r,
 			  sizeof(r)));
+	ASSERT_EQ(0, e->nic->rss.indir[0]);
+	/* A key size other than 40, or a table past the buffer, too. */
+	r.table[0] = 1;
+	r.p.hashkey_size = 16;
+	ASSERT_EQ(RNDIS_STATUS_INVALID_DATA,
+		  set_oid(e, RNDIS_OID_GEN_RECEIVE_SCALE_PARAMETERS, &r,
+			  sizeof(r)));
+	r.p.hashkey_size = 40;
+	r.p.indirect_taboffset = sizeof(r);
+	ASSERT_EQ(RNDIS_STATUS_INVALID_DATA,
+		  set_oid(e, RNDIS_OID_GEN_RECEIVE_SCALE_PARAMETERS, &r,
+			  sizeof(r)));
+	ASSERT_EQ(0, e->nic->rss.indir[0]);
+	CHECK(e->nic->rss.enabled);
 }
 
 NIC_TEST(test_link_down_indication,
