@@ -32,7 +32,7 @@ for n in /sys/class/net/*; do
 		continue
 	dev=${n##*/}
 	ip addr add 192.168.78.2/24 dev "$dev" && ip link set "$dev" up
-	wait_until 10 [ "$(cat "$n/carrier")" = 1 ]
+	wait_until 10 grep -qx 1 "$n/carrier"
 	echo "NIC $dev: MAC $(cat "$n/address"), link $(cat "$n/operstate"), MTU $(cat "$n/mtu")"
 	ping -c 3 192.168.78.1 | tail -n 2
 done
