@@ -37,6 +37,7 @@ iface_of() {
 	done
 	return 1
 }
+nic_gone() { ! iface_of $mac > /dev/null; }
 nic_up() {
 	dev=$(iface_of $mac) || return 1
 	ip addr add $guest4/24 dev $dev
@@ -57,7 +58,7 @@ for k in $kinds; do
 	fi
 	check "$kind: traffic flows afterwards" wait_until 20 ping -c 1 -W 1 $host4
 done
-check "the NIC leaves on rescind" wait_until 30 sh -c "! iface_of $mac"
+check "the NIC leaves on rescind" wait_until 30 nic_gone
 sync_host "reoffer" 1
 check "the NIC comes back when offered again" wait_until 30 iface_of $mac
 nic_up
