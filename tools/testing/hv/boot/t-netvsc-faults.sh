@@ -30,13 +30,6 @@ hv_netns $ns $tap $host4/24 ||
 
 hv_vars mac host4 guest4 kinds > "$guest"
 cat >> "$guest" <<'GUEST'
-iface_of() {
-	local i
-	for i in /sys/class/net/*; do
-		[ "$(cat $i/address)" = "$1" ] && { echo ${i##*/}; return 0; }
-	done
-	return 1
-}
 nic_gone() { ! iface_of $mac > /dev/null; }
 nic_up() {
 	dev=$(iface_of $mac) || return 1

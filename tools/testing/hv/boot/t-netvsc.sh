@@ -36,14 +36,6 @@ unset HV_CHECK_PREFIX
 
 hv_vars mac mac2 host4 guest4 host6 guest6 sizes > "$guest"
 cat >> "$guest" <<'GUEST'
-# The interface whose address is @1.
-iface_of() {
-	local i
-	for i in /sys/class/net/*; do
-		[ "$(cat $i/address)" = "$1" ] && { echo ${i##*/}; return 0; }
-	done
-	return 1
-}
 
 # The carrier of $dev is @1 (read anew at each call: for wait_until).
 carrier_is() { [ "$(cat /sys/class/net/$dev/carrier 2>/dev/null)" = "$1" ]; }
