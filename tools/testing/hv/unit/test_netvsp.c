@@ -894,3 +894,34 @@ TEST(test_rx_keeps_room_for_completions,
 	ASSERT_EQ(used + 64, gring_used(&e->fc.in));
 	env_destroy(e);
 }
+
+TEST_F(fake, test_nic_control, "netvsp: nic and fault netvsc commands, list and stats")
+{
+	struct hv_buf out = { 0 };
+
+	CHECK(!strncmp(fake_ctl(f, "offer nic tap=x", &out),
+		       "ERR KEY=VALUE options are for the command line only\n", 52));
+	CHECK(!strcmp(fake_ctl(f, "offer nic 11111111-2222-4333-8444-555555555509",
+			       &out),
+		      "instance=11111111-2222-4333-8444-555555555509 relid=1\nOK\n"));
+	CHECK(strstr(fake_ctl(f, "list", &out),
+		     "nic 11111111-2222-4333-8444-555555555509 tap=- mac=00:15:5d:55:55:09 link=up nvsp=0x0 rndis=uninitialized"));
+	CHECK(!strcmp(fake_ctl(f, "nic link 11111111-2222-4333-8444-555555555509 down",
+			       &out), "OK\n"));
+	CHECK(strstr(fake_ctl(f, "list", &out), " link=down "));
+	CHECK(!strcmp(fake_ctl(f, "nic link 11111111-2222-4333-8444-555555555509 sideways",
+			       &out), "ERR usage: nic link GUID up|down\n"));
+	CHECK(!strcmp(fake_ctl(f, "nic link 11111111-2222-4333-8444-555555555508 up",
+			       &out), "ERR no such NIC\n"));
+	CHECK(!strcmp(fake_ctl(f, "nic speed 1 2", &out),
+		      "ERR usage: nic link GUID up|down\n"));
+	CHECK(!strncmp(fake_ctl(f, "fault netvsc bogus", &out),
+		       "ERR unknown fault", 17));
+	CHECK(!strcmp(fake_ctl(f, "fault netvsc nvsp-type", &out),
+		      "ERR no NIC with an initialised guest\n"));
+	CHECK(!strcmp(fake_ctl(f, "fault netvsc xfer-range 3", &out), "OK\n"));
+	CHECK(strstr(fake_ctl(f, "stats", &out),
+		     "nic.11111111-2222-4333-8444-555555555509.rx_frames=0\n"));
+	CHECK(strstr(out.s, "\nnic.sent=0\n"));
+	hv_buf_free(&out);
+}
