@@ -558,7 +558,7 @@ static int netvsp_parse_l3(const uint8_t *f, uint32_t len, struct netvsp_l3 *h)
 		h->l3 += 4;
 		type = netvsp_be16(f + 16);
 	}
-	if (type == ETH_P_IPV4_ && len >= h->l3 + 20) {
+	if (type == ETH_P_IPV4_ && len >= h->l3 + 20 && (f[h->l3] & 0xf) >= 5) {
 		h->ipv6 = false;
 		h->l4 = h->l3 + (f[h->l3] & 0xf) * 4;
 		h->proto = f[h->l3 + 9];
@@ -671,6 +671,34 @@ static int netvsp_parse_ppis(const uint8_t *msg, uint32_t len,
 	return 0;
 }
 
+/*
+ * A frame to the TAP; with an 802.1Q PPI (@vlan >= 0) the tag goes into
+ * the frame after the MAC addresses, and the header's offsets move by it.
+ */
+static int netvsp_tap_send(struct netvsp_nic *nic, uint8_t *f, uint32_t len,
+			   struct virtio_net_hdr *vh, int64_t vlan)
+{
+	uint16_t tci = (vlan & RNDIS_VLAN_PRIO_MASK) << 13 |
+		       !!(vlan & RNDIS_VLAN_CFI) << 12 |
+		       (vlan & RNDIS_VLAN_ID_MASK) >> RNDIS_VLAN_ID_SHIFT;
+	uint8_t tag[4] = { ETH_P_VLAN_ >> 8, ETH_P_VLAN_ & 0xff, tci >> 8,
+			   tci & 0xff };
+	struct iovec iov[3] = {
+		{ .iov_base = f, .iov_len = len },
+		{ .iov_base = tag, .iov_len = sizeof(tag) },
+		{ .iov_base = f + 12, .iov_len = len - 12 },
+	};
+
+	if (vlan < 0)
+		return tap_write(&nic->tap, vh, iov, 1);
+	iov[0].iov_len = 12;
+	if (vh->flags & VIRTIO_NET_HDR_F_NEEDS_CSUM)
+		vh->csum_start += sizeof(tag);
+	if (vh->hdr_len)
+		vh->hdr_len += sizeof(tag);
+	return tap_write(&nic->tap, vh, iov, 3);
+}
+
 /* One RNDIS PACKET of the guest onto the TAP. */
 static int netvsp_tx_packet(struct netvsp_nic *nic, struct hv_channel *ch,
 			    uint8_t *msg, uint32_t len)
@@ -679,7 +707,6 @@ static int netvsp_tx_packet(struct netvsp_nic *nic, struct hv_channel *ch,
 	struct virtio_net_hdr vh;
 	struct netvsp_ppis ppi;
 	struct rndis_packet p;
-	struct iovec iov;
 	uint64_t off;
 	uint8_t *f;
 
@@ -703,9 +730,7 @@ static int netvsp_tx_packet(struct netvsp_nic *nic, struct hv_channel *ch,
 		nic->stats.tx_dropped++;
 		return 0;
 	}
-	iov.iov_base = f;
-	iov.iov_len = p.data_len;
-	if (tap_write(&nic->tap, &vh, &iov, 1)) {
+	if (netvsp_tap_send(nic, f, p.data_len, &vh, ppi.vlan)) {
 		nic->stats.tx_dropped++;
 		return 0;
 	}

@@ -582,14 +582,14 @@ NIC_TEST(test_rndis_init_and_oids, "netvsp: RNDIS INITIALIZE and the OIDs a gues
 	ASSERT_EQ(e->nic->nslots, e->nic->nfree);
 }
 
-/* A frame as an RNDIS PACKET with optional checksum PPI. */
-static uint32_t build_packet(uint8_t *buf, const uint8_t *f, uint32_t flen,
-			     int64_t csum)
+/* A frame as an RNDIS PACKET with an optional u32 PPI (@v >= 0). */
+static uint32_t build_packet_ppi(uint8_t *buf, const uint8_t *f,
+				 uint32_t flen, uint32_t type, int64_t value)
 {
 	struct rndis_packet p = { .hdr.msg_type = RNDIS_MSG_PACKET };
-	uint32_t ppi = csum >= 0 ? RNDIS_PPI_U32_SIZE : 0;
-	struct rndis_ppi e = { RNDIS_PPI_U32_SIZE, RNDIS_PPI_CHECKSUM, 12 };
-	uint32_t v = csum;
+	uint32_t ppi = value >= 0 ? RNDIS_PPI_U32_SIZE : 0;
+	struct rndis_ppi e = { RNDIS_PPI_U32_SIZE, type, 12 };
+	uint32_t v = value;
 
 	p.per_pkt_info_offset = ppi ? RNDIS_PACKET_BODY_SIZE : 0;
 	p.per_pkt_info_len = ppi;
@@ -603,6 +603,13 @@ static uint32_t build_packet(uint8_t *buf, const uint8_t *f, uint32_t flen,
 	}
 	memcpy(buf + sizeof(p) + ppi, f, flen);
 	return p.hdr.msg_len;
+}
+
+/* ... with an optional checksum PPI. */
+static uint32_t build_packet(uint8_t *buf, const uint8_t *f, uint32_t flen,
+			     int64_t csum)
+{
+	return build_packet_ppi(buf, f, flen, RNDIS_PPI_CHECKSUM, csum);
 }
 
 NIC_TEST(test_tx_to_tap, "netvsp: guest packets reach the TAP, PPIs as a vnet header")
@@ -632,6 +639,18 @@ NIC_TEST(test_tx_to_tap, "netvsp: guest packets reach the TAP, PPIs as a vnet he
 	ASSERT_EQ(16, vh.csum_offset);
 	ASSERT_EQ(1, e->nic->stats.tx_csum_ppi);
 	ASSERT_EQ(2, e->nic->stats.tx_frames);
+	/* An 802.1Q PPI (priority 5, VLAN 42): the tag goes into the frame. */
+	len = build_packet_ppi(pkt, f, flen, RNDIS_PPI_IEEE_8021Q,
+			       5 | 42 << RNDIS_VLAN_ID_SHIFT);
+	rndis_send(e, NVSP_RNDIS_CHANNEL_DATA, 5, pkt, len);
+	ASSERT_EQ(NVSP_STAT_SUCCESS, rndis_pkt_status(e));
+	n = readv(e->wire, iov, 2);
+	ASSERT_EQ(sizeof(vh) + flen + 4, n);
+	CHECK(!memcmp(got, f, 12) && !memcmp(got + 16, f + 12, flen - 12));
+	ASSERT_EQ(0x81, got[12]);
+	ASSERT_EQ(0x00, got[13]);
+	ASSERT_EQ((5 << 13 | 42) >> 8, got[14]);
+	ASSERT_EQ((5 << 13 | 42) & 0xff, got[15]);
 }
 
 NIC_TEST(test_tx_malformed, "netvsp: malformed guest packets are completed with FAIL")
