@@ -223,7 +223,10 @@ static int netvsp_send_slot(struct netvsp_nic *nic, struct hv_channel *ch,
 }
 
 /*
- * @msg (an RNDIS message) into a free slot and to the guest on @ch.
+ * @msg (an RNDIS message) into a free slot and to the guest on @ch. Data
+ * leaves the last NETVSP_CTL_SLOTS slots to control answers: a control
+ * message that waited for a slot would hold up, in the primary channel's
+ * ring, the very completions that free slots.
  * Return: 0, -ENOBUFS (no free slot) or -EAGAIN (ring full): nothing was
  * sent and the slot is free again; or another negative errno.
  */
@@ -234,7 +237,8 @@ static int netvsp_deliver(struct netvsp_nic *nic, struct hv_channel *ch,
 	uint32_t slot;
 	int ret;
 
-	if (!nic->nfree)
+	if (nic->nfree <= (chan_type == NVSP_RNDIS_CHANNEL_DATA ?
+			   NETVSP_CTL_SLOTS : 0))
 		return -ENOBUFS;
 	if (len > nic->slot_size)
 		return -EMSGSIZE;

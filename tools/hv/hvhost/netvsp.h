@@ -39,6 +39,8 @@
 #define NETVSP_RX_ID_MASK	0x00000000ffffffffULL
 /* Largest batch of RNDIS messages one SEND_RNDIS_PKT may carry. */
 #define NETVSP_TX_MAX		(128 * 1024)
+/* Receive slots only control answers and indications may take. */
+#define NETVSP_CTL_SLOTS	8
 /* Receive packets leave 1/this of the inbound ring for completions. */
 #define NETVSP_RING_KEEP_DIV	8
 /* Frames read from a TAP per event before other work gets a turn. */
