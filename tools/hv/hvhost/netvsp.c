@@ -157,14 +157,18 @@ static int netvsp_slot_write(struct netvsp_nic *nic, uint32_t slot,
  * receive packets while the guest waits for room to complete them, and
  * our completions waited too, neither side would read again.
  */
-static uint32_t netvsp_keep(const struct hv_channel *ch)
+static uint32_t netvsp_keep(const struct hv_channel *ch, uint32_t chan_type)
 {
+	/* Control answers are few and may use the room kept. */
+	if (chan_type == NVSP_RNDIS_CHANNEL_CONTROL)
+		return 0;
 	return ch->in.size / NETVSP_RING_KEEP_DIV;
 }
 
 /* `fault netvsc too-many-ranges`: NVSP_RSC_MAX + 1 copies of the range. */
 static int netvsp_send_many(struct hv_channel *ch, const uint8_t *ext,
-			    uint64_t trans_id, const struct iovec *iov)
+			    uint64_t trans_id, const struct iovec *iov,
+			    uint32_t keep)
 {
 	uint32_t n = NVSP_RSC_MAX + 1, i;
 	struct vmbus_xfer_page_range r;
@@ -180,7 +184,7 @@ static int netvsp_send_many(struct hv_channel *ch, const uint8_t *ext,
 		memcpy(big + 8 + i * sizeof(r), &r, sizeof(r));
 	ret = hv_channel_send_ext(ch, VMBUS_PKT_DATA_USING_XFER_PAGES,
 				  VMBUS_PKT_FLAG_COMPLETION_REQUESTED, trans_id,
-				  big, 8 + n * sizeof(r), netvsp_keep(ch), iov, 1);
+				  big, 8 + n * sizeof(r), keep, iov, 1);
 	free(big);
 	return ret;
 }
@@ -215,11 +219,12 @@ static int netvsp_send_slot(struct netvsp_nic *nic, struct hv_channel *ch,
 	if (netvsp_fault_take(nic->np, NETVSP_FAULT_SECTION))
 		m.rndis_pkt.send_buf_section_index = 0;
 	if (netvsp_fault_take(nic->np, NETVSP_FAULT_TOO_MANY_RANGES))
-		return netvsp_send_many(ch, ext, trans_id, &iov);
+		return netvsp_send_many(ch, ext, trans_id, &iov,
+					netvsp_keep(ch, chan_type));
 	return hv_channel_send_ext(ch, VMBUS_PKT_DATA_USING_XFER_PAGES,
 				   VMBUS_PKT_FLAG_COMPLETION_REQUESTED,
 				   trans_id, ext, sizeof(x) - sizeof(x.h.desc),
-				   netvsp_keep(ch), &iov, 1);
+				   netvsp_keep(ch, chan_type), &iov, 1);
 }
 
 /*
