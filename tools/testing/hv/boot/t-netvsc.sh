@@ -114,6 +114,9 @@ GUEST
 hv_vars ns tap nic_id mac mac2 host4 guest4 host6 guest6 sizes hv_scratch > "$host"
 cat >> "$host" <<'HOST'
 . "$HV_TOP/tools/testing/hv/boot/lib.sh"
+# Nothing started here outlives the script (nor keeps the lock's fd).
+trap 'kill $(jobs -p) 2>/dev/null' EXIT
+trap 'exit 1' TERM
 in_ns() { ip netns exec "$ns" "$@"; }	# busybox's ping: iputils is no dependency
 # The host has busybox's ping (iputils is not a dependency).
 pings() {
@@ -136,7 +139,8 @@ check_eq "the guest's frames carry its MAC" "$mac" \
 	"$(in_ns ip neigh show $guest4 | awk '{print $5}')"
 mkfifo "$hv_scratch/hold"
 exec 3<>"$hv_scratch/hold"
-in_ns busybox nc -l -p 5001 < "$hv_scratch/hold" > "$hv_scratch/g2h" &
+in_ns timeout 300 busybox nc -l -p 5001 < "$hv_scratch/hold" \
+	> "$hv_scratch/g2h" &
 rx=$!
 wait $rx
 check_eq "64 MiB from the guest arrive intact" "$(console_sha g2h)" \
@@ -158,7 +162,7 @@ check "no malformed guest packets" [ "$(stat_of tx_bad)" = 0 ]
 check "no NIC protocol errors" [ "$(stat_of protocol_errors)" = 0 ]
 
 for _ in $(seq 16); do
-	in_ns busybox nc -l -p 5003 < "$hv_scratch/hold" > /dev/null
+	in_ns timeout 30 busybox nc -l -p 5003 < "$hv_scratch/hold" > /dev/null
 done
 hv_marker flows-done 60
 hv_ctl stats > "$hv_scratch/stats"
