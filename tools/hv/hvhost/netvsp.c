@@ -215,7 +215,7 @@ static int netvsp_send_slot(struct netvsp_nic *nic, struct hv_channel *ch,
 	uint64_t trans_id = NETVSP_RX_ID_BASE | slot;
 
 	if (netvsp_fault_take(nic->np, NETVSP_FAULT_XFER_RANGE))
-		x.r.byte_offset = nic->nslots * nic->slot_size;
+		x.r.byte_offset = nic->recv_size;
 	if (netvsp_fault_take(nic->np, NETVSP_FAULT_SECTION))
 		m.rndis_pkt.send_buf_section_index = 0;
 	if (netvsp_fault_take(nic->np, NETVSP_FAULT_TOO_MANY_RANGES))
@@ -392,6 +392,7 @@ static int netvsp_take_recv_buf(struct netvsp_nic *nic, struct hv_channel *ch,
 	}
 	nic->recv_gpadl = gpadl;
 	nic->recv_id = req->send_buf.id;
+	nic->recv_size = size;
 	nic->slot_size = slot_size;
 	return 0;
 }
@@ -941,7 +942,8 @@ static int netvsp_rx_frame(struct netvsp_nic *nic, const uint8_t *f,
 	iov[0].iov_len = sizeof(p) + ppi;
 	iov[1].iov_base = (void *)f;
 	iov[1].iov_len = len;
-	ret = netvsp_deliver(nic, ch, iov, 2, p.hdr.msg_len,
+	/* The range covers the message as built, whatever a fault says. */
+	ret = netvsp_deliver(nic, ch, iov, 2, sizeof(p) + ppi + len,
 			     NVSP_RNDIS_CHANNEL_DATA);
 	if (ret)
 		return ret;

@@ -133,6 +133,7 @@ struct netvsp;
  * @ndis_mtu: SEND_NDIS_CONFIG's MTU, clamped (frame bytes, 0: none yet)
  * @recv_gpadl: receive buffer GPADL (0: none)
  * @recv_id: its id, echoed as the transfer page set id
+ * @recv_size: its bytes
  * @slot_size: bytes of a receive slot
  * @nslots: slots in the receive buffer
  * @slot_busy: per slot: in a packet the guest has not completed yet
@@ -171,6 +172,7 @@ struct netvsp_nic {
 	uint32_t ndis_mtu;
 	uint32_t recv_gpadl;
 	uint16_t recv_id;
+	uint32_t recv_size;
 	uint32_t slot_size;
 	uint32_t nslots;
 	uint8_t *slot_busy;

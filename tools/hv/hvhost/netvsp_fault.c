@@ -7,7 +7,8 @@
  *
  *   rndis-len        an RNDIS PACKET whose msg_len runs past its range
  *   ppi-offset       per-packet info that starts past the message
- *   xfer-range       a transfer-page range past the receive buffer
+ *   xfer-range       a transfer-page range starting at the receive
+ *                    buffer's end
  *   too-many-ranges  a transfer-page packet of NVSP_RSC_MAX + 1 ranges
  *   section          a receive packet naming send-buffer section 0
  *   nvsp-type        an inband NVSP message of an unknown type

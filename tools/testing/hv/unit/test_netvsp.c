@@ -947,3 +947,52 @@ TEST_F(fake, test_nic_control, "netvsp: nic and fault netvsc commands, list and 
 	CHECK(strstr(out.s, "\nnic.sent=0\n"));
 	hv_buf_free(&out);
 }
+
+/* The next transfer-page packet's one range, and the message it names. */
+static int recv_range(struct nic_env *e, struct vmbus_xfer_page_range *r,
+		      struct rndis_packet *p)
+{
+	uint8_t buf[512];
+	struct vmbus_packet_desc d;
+	union nvsp_msg m;
+
+	if (recv_pkt(e, buf, sizeof(buf), &d, &m) < 0 ||
+	    d.type != VMBUS_PKT_DATA_USING_XFER_PAGES)
+		return -1;
+	memcpy(r, buf + sizeof(struct vmbus_xfer_page_header), sizeof(*r));
+	if (r->byte_offset < RECV_PAGES * HV_WIRE_PAGE_SIZE)
+		memcpy(p, fake_ptr(&e->fg, e->recv_gpa + r->byte_offset),
+		       sizeof(*p));
+	complete_xfer(e, d.trans_id);
+	return 0;
+}
+
+NIC_TEST(test_faults_spoil_packets,
+	 "netvsp: fault netvsc rndis-len, ppi-offset, xfer-range reach the guest")
+{
+	uint32_t filter = NDIS_PACKET_TYPE_PROMISCUOUS;
+	struct vmbus_xfer_page_range r;
+	struct rndis_packet p;
+	uint8_t f[128];
+	uint32_t flen = vector_frame(&v4_vectors[4], false, f);
+	struct hv_buf out = { 0 };
+
+	CHECK(!rndis_up(e));
+	ASSERT_EQ(RNDIS_STATUS_SUCCESS,
+		  set_oid(e, RNDIS_OID_GEN_CURRENT_PACKET_FILTER, &filter, 4));
+	CHECK(!strcmp(fake_ctl(&e->fg, "fault netvsc rndis-len", &out), "OK\n"));
+	wire_send(e, f, flen);
+	CHECK(!recv_range(e, &r, &p));
+	ASSERT_EQ(r.byte_count + HV_WIRE_PAGE_SIZE, p.hdr.msg_len);
+	CHECK(!strcmp(fake_ctl(&e->fg, "fault netvsc ppi-offset", &out), "OK\n"));
+	wire_send(e, f, flen);
+	CHECK(!recv_range(e, &r, &p));
+	ASSERT_EQ(p.hdr.msg_len, p.per_pkt_info_offset);
+	CHECK(!strcmp(fake_ctl(&e->fg, "fault netvsc xfer-range", &out), "OK\n"));
+	wire_send(e, f, flen);
+	CHECK(!recv_range(e, &r, &p));
+	ASSERT_EQ(RECV_PAGES * HV_WIRE_PAGE_SIZE, r.byte_offset);
+	ASSERT_EQ(3, e->nic->np->fault.sent);
+	ASSERT_EQ(0, e->nic->stats.rx_dropped);
+	hv_buf_free(&out);
+}
