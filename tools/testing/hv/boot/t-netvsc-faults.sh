@@ -51,6 +51,7 @@ for k in $kinds; do
 	fi
 	check "$kind: traffic flows afterwards" wait_until 20 ping -c 1 -W 1 $host4
 done
+sync_host rescind 0
 check "the NIC leaves on rescind" wait_until 30 nic_gone
 sync_host "reoffer" 1
 check "the NIC comes back when offered again" wait_until 30 iface_of $mac
@@ -79,6 +80,7 @@ for k in $kinds; do
 	# A frame toward the guest for the receive-packet kinds to spoil.
 	ip netns exec "$ns" busybox ping -c 2 -W 1 $guest4 > /dev/null
 done
+hv_marker rescind 120 || exit
 check "rescind accepted" hv_ctl rescind $nic_id
 hv_marker reoffer 120 || exit
 check "the same NIC offered again" hv_ctl offer nic $nic_id
