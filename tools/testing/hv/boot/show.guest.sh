@@ -33,6 +33,8 @@ for n in /sys/class/net/*; do
 	dev=${n##*/}
 	ip addr add 192.168.78.2/24 dev "$dev" && ip link set "$dev" up
 	wait_until 10 grep -qx 1 "$n/carrier"
-	echo "NIC $dev: MAC $(cat "$n/address"), link $(cat "$n/operstate"), MTU $(cat "$n/mtu")"
+	link=down
+	grep -qx 1 "$n/carrier" && link=up
+	echo "NIC $dev: MAC $(cat "$n/address"), link $link, MTU $(cat "$n/mtu")"
 	ping -c 3 192.168.78.1 | tail -n 2
 done
