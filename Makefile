@@ -15,7 +15,7 @@ HVHOST		:= tools/hv/hvhost/hvhost
 # HV_VSTOR is selected by the storage drivers in Kconfig; here it is set
 # with them.
 HV_DRIVERS	:= CONFIG_HV_VMBUS=m CONFIG_HV_VMBUS_EMU=m CONFIG_HV_VSTOR=m \
-		   CONFIG_HV_STORVSC=m CONFIG_HV_BLKVSC=m
+		   CONFIG_HV_STORVSC=m CONFIG_HV_BLKVSC=m CONFIG_HV_NETVSC=m
 HV_CONFIG	:= $(HV_DRIVERS) CONFIG_HV_ECHO_TEST=m
 export HV_CONFIG
 

@@ -155,6 +155,30 @@ static inline int hv_queue_limits_commit(struct gendisk *disk,
 #endif
 
 /*
+ * ethtool get_rxfh()/set_rxfh() (hv_netvsc). 6.8 passed their arguments
+ * in struct ethtool_rxfh_param; before, indir, key and hfunc came one by
+ * one. A driver declares the arguments with HV_ETHTOOL_*_RXFH_ARGS and
+ * reaches them with HV_RXFH_*.
+ */
+#if KERNEL_VERSION(6, 8, 0) <= HV_KERNEL_VERSION
+#define HV_ETHTOOL_GET_RXFH_ARGS	struct ethtool_rxfh_param *hv_rxfh
+#define HV_ETHTOOL_SET_RXFH_ARGS	struct ethtool_rxfh_param *hv_rxfh, \
+					struct netlink_ext_ack *hv_extack
+#define HV_RXFH_INDIR			(hv_rxfh->indir)
+#define HV_RXFH_KEY			(hv_rxfh->key)
+#define HV_RXFH_HFUNC			(hv_rxfh->hfunc)
+#define HV_RXFH_SET_HFUNC(v)		(hv_rxfh->hfunc = (v))
+#else
+#define HV_ETHTOOL_GET_RXFH_ARGS	u32 *hv_indir, u8 *hv_key, u8 *hv_hfunc
+#define HV_ETHTOOL_SET_RXFH_ARGS	const u32 *hv_indir, const u8 *hv_key, \
+					const u8 hv_hfunc
+#define HV_RXFH_INDIR			(hv_indir)
+#define HV_RXFH_KEY			(hv_key)
+#define HV_RXFH_HFUNC			(hv_hfunc)
+#define HV_RXFH_SET_HFUNC(v)		do { if (hv_hfunc) *hv_hfunc = (v); } while (0)
+#endif
+
+/*
  * GUEST_OS_ID of this kernel (needs <hyperv/tlfs.h>). It carries the
  * version, so it is built here rather than next to its user.
  */

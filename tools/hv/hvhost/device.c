@@ -32,11 +32,12 @@ static const struct hv_device_class hv_device_classes[] = {
 		.profile = &storvsp_ide_profile,
 		.fault_name = "blkvsc",
 	},
-	/* Its protocol comes later; until then it only opens and closes. */
 	{
 		.name = "nic",
 		.type = VMBUS_CLASS_NETWORK,
-		.ops = &hv_stub_ops,
+		.ops = &hv_netvsp_ops,
+		.host = &netvsp_class_ops,
+		.fault_name = "netvsc",
 	},
 };
 

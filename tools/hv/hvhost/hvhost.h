@@ -32,12 +32,19 @@ struct hv_watch {
 	void (*fn)(struct hvhost *h, struct hv_watch *w, uint32_t events);
 };
 
-/* A device from the command line: --echo=GUID,nomonitor and so on. */
+/* Room for a device's class-specific SPEC words (hvhost_class_ops). */
+#define HVHOST_DEVICE_ARGS	128
+
+/*
+ * A device from the command line: --echo=GUID,nomonitor and so on; @args
+ * keeps the KEY=VALUE words of its class (spec_keys), comma-separated.
+ */
 struct hvhost_device_opt {
 	const struct hv_device_class *cls;
 	bool has_instance;
 	guid_t instance;
 	bool monitor;
+	char args[HVHOST_DEVICE_ARGS];
 };
 
 struct hvhost_options {
@@ -83,6 +90,8 @@ struct hvhost_class_cmd {
  *
  * @options: long options it adds, getopt_long style ({ NULL } ends it;
  *	.flag and .val are not used)
+ * @spec_keys: KEY of the KEY=VALUE words its devices' SPEC may have
+ *	(NULL ends it); kept in hvhost_device_opt.args for @check
  * @usage: their lines of --help
  * @config_new: the default configuration of class @cls (NULL: no memory)
  * @config_free: frees it
@@ -106,6 +115,7 @@ struct hvhost_class_cmd {
  */
 struct hvhost_class_ops {
 	const struct option *options;
+	const char *const *spec_keys;
 	const char *usage;
 	void *(*config_new)(const struct hv_device_class *cls);
 	void (*config_free)(void *cfg);

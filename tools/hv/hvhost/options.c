@@ -31,7 +31,7 @@ static const char hvhost_usage[] =
 "  --echo[=SPEC]       offer an echo test device (repeatable)\n"
 "  --scsi[=SPEC]       offer a SCSI controller (K = 0, 1... in order)\n"
 "  --ide[=SPEC]        offer an IDE accelerator channel (a disk place)\n"
-"  --nic[=SPEC]        offer a network adapter (protocol not yet served)\n"
+"  --nic[=SPEC]        offer a network adapter (see below for its SPEC)\n"
 "                      SPEC is [GUID][,monitor|,nomonitor]: the instance\n"
 "                      GUID (default: generated) and whether the channel\n"
 "                      uses monitored notification (default: on for echo,\n"
@@ -93,7 +93,35 @@ static const char *const hvhost_device_opts[] = {
 	[OPT_NIC - OPT_ECHO] = "nic",
 };
 
-/* SPEC: [GUID][,monitor|,nomonitor], or the words alone. */
+/* Is @tok KEY=VALUE with a KEY of the class's SPEC? */
+static bool hvhost_class_key(const struct hv_device_class *cls,
+			     const char *tok)
+{
+	const char *eq = strchr(tok, '=');
+	const char *const *k;
+
+	if (!eq || !cls->host || !cls->host->spec_keys)
+		return false;
+	for (k = cls->host->spec_keys; *k; k++)
+		if (strlen(*k) == (size_t)(eq - tok) &&
+		    !strncmp(*k, tok, eq - tok))
+			return true;
+	return false;
+}
+
+static int hvhost_add_arg(struct hvhost_device_opt *d, const char *tok)
+{
+	size_t len = strlen(d->args);
+
+	if (len + strlen(tok) + 2 > sizeof(d->args))
+		return -1;
+	if (len)
+		d->args[len++] = ',';
+	strcpy(d->args + len, tok);
+	return 0;
+}
+
+/* SPEC: [GUID][,monitor|,nomonitor][,KEY=VALUE...], or the words alone. */
 int hvhost_parse_device(struct hvhost_device_opt *d,
 			const struct hv_device_class *cls, const char *spec)
 {
@@ -114,7 +142,7 @@ int hvhost_parse_device(struct hvhost_device_opt *d,
 			d->monitor = false;
 		else if (!d->has_instance && !hv_guid_parse(tok, &d->instance))
 			d->has_instance = true;
-		else
+		else if (!hvhost_class_key(cls, tok) || hvhost_add_arg(d, tok))
 			return -1;
 	}
 	return 0;
@@ -134,8 +162,9 @@ static int hvhost_add_device_opt(struct hvhost_options *opt, int code,
 	}
 	d = &opt->devices[opt->nr_devices];
 	if (hvhost_parse_device(d, cls, spec)) {
-		hv_err("--%s=%s: expected [GUID][,monitor|,nomonitor]", name,
-		       spec);
+		hv_err("--%s=%s: expected [GUID][,monitor|,nomonitor]%s", name,
+		       spec, cls->host && cls->host->spec_keys ?
+		       "[,KEY=VALUE...] (see --help)" : "");
 		return -1;
 	}
 	for (i = 0; i < opt->nr_devices && d->has_instance; i++) {

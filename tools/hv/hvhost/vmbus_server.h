@@ -165,6 +165,8 @@ extern const struct hv_device_ops hv_echo_ops;
 extern const struct hv_device_ops hv_stub_ops;
 extern const struct hv_device_ops hv_storvsp_ops;
 extern const struct hvhost_class_ops storvsp_class_ops;
+extern const struct hv_device_ops hv_netvsp_ops;
+extern const struct hvhost_class_ops netvsp_class_ops;
 struct storvsp_profile;
 extern const struct storvsp_profile storvsp_scsi_profile;
 extern const struct hvhost_class_ops storvsp_ide_class_ops;
@@ -477,6 +479,9 @@ void hv_channel_process(struct hv_channel *ch);
 int hv_channel_send(struct hv_channel *ch, uint16_t type, uint16_t flags,
 		    uint64_t trans_id, const struct iovec *iov,
 		    unsigned int n);
+int hv_channel_send_ext(struct hv_channel *ch, uint16_t type, uint16_t flags,
+			uint64_t trans_id, const void *ext, uint32_t ext_len,
+			uint32_t keep, const struct iovec *iov, unsigned int n);
 int hv_channel_send_queued(struct hv_channel *ch, uint16_t type,
 			   uint16_t flags, uint64_t trans_id,
 			   const void *data, uint32_t len);

@@ -179,3 +179,12 @@ fio_verify() {
 	check "fio randwrite+verify crc32c QD32: no error (exit $rc)" [ $rc = 0 ]
 	check "fio reports err=0" grep -q "err= 0" /tmp/fio.out
 }
+
+# iface_of MAC: the network interface with that address.
+iface_of() {
+	local i
+	for i in /sys/class/net/*; do
+		[ "$(cat "$i/address")" = "$1" ] && { echo "${i##*/}"; return 0; }
+	done
+	return 1
+}

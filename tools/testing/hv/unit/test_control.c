@@ -135,8 +135,9 @@ TEST_F(fake, test_control_class_commands,
 		      "rescind GUID\n"
 		      "disk add FILE[,ro][,lun=N] GUID | disk remove GUID LUN\n"
 		      "dvd eject GUID | dvd insert FILE GUID\n"
+		      "nic link GUID up|down\n"
 		      "fault storvsc KIND [COUNT] | fault blkvsc KIND [COUNT] | "
-		      "fault vmbus KIND [COUNT] [GUID]\n"
+		      "fault netvsc KIND [COUNT] | fault vmbus KIND [COUNT] [GUID]\n"
 		      "max-version X.Y\nquit\nhelp\nOK\n"));
 	CHECK(!strcmp(fake_ctl(f, "disk add x", &out),
 		      "ERR usage: disk add FILE[,ro][,lun=N] GUID | disk remove GUID LUN\n"));
@@ -145,7 +146,8 @@ TEST_F(fake, test_control_class_commands,
 	CHECK(!strcmp(fake_ctl(f, "disk remove 11111111-2222-4333-8444-555555555501 0",
 			       &out), "ERR no such SCSI controller\n"));
 	CHECK(!strcmp(fake_ctl(f, "fault", &out),
-		      "ERR usage: fault storvsc KIND [COUNT] | fault blkvsc KIND [COUNT] | fault vmbus KIND [COUNT] [GUID]\n"));
+		      "ERR usage: fault storvsc KIND [COUNT] | fault blkvsc KIND [COUNT] | "
+		      "fault netvsc KIND [COUNT] | fault vmbus KIND [COUNT] [GUID]\n"));
 	CHECK(!strcmp(fake_ctl(f, "fault storvsc bad-id 2 11111111-2222-4333-8444-555555555501",
 			       &out), "ERR usage: fault storvsc KIND [COUNT]\n"));
 	CHECK(!strcmp(fake_ctl(f, "fault floppy bad-id", &out),
@@ -167,11 +169,12 @@ TEST_F(fake, test_core_class_fds,
 	f->h.epfd = epoll_create1(EPOLL_CLOEXEC);
 	CHECK(f->h.epfd >= 0);
 	ASSERT_EQ(0, hvhost_classes_watch(&f->h));
-	/* Each StorVSP class's io_uring eventfd, nothing from the others. */
-	ASSERT_EQ(2, f->h.nr_cls_watches);
+	/* Each StorVSP class's io_uring eventfd and NetVSP's set of TAPs. */
+	ASSERT_EQ(3, f->h.nr_cls_watches);
 	ASSERT_EQ(blockio_fd(f->bio), f->h.cls_watches[0].watch.fd);
 	CHECK(f->h.cls_watches[0].cls == hv_device_class_find("scsi"));
 	CHECK(f->h.cls_watches[1].cls == hv_device_class_find("ide"));
+	CHECK(f->h.cls_watches[2].cls == hv_device_class_find("nic"));
 	/* Not ready while no disk I/O completed. */
 	ASSERT_EQ(0, epoll_wait(f->h.epfd, &ev, 1, 0));
 	hvhost_classes_round_end(&f->h);	/* nothing queued: harmless */

@@ -1,0 +1,190 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * hv_netvsc: the Hyper-V synthetic NIC. Shared by the NVSP/channel part
+ * (nvsp.c), the RNDIS part (rndis.c) and the net_device part (netvsc.c).
+ */
+#ifndef _HV_NETVSC_H
+#define _HV_NETVSC_H
+
+#include <linux/hyperv.h>
+#include <linux/netdevice.h>
+#include <linux/u64_stats_sync.h>
+#include <linux/spinlock.h>
+#include <linux/mutex.h>
+#include <hyperv/nvsp.h>
+#include <hyperv/rndis.h>
+
+#define NETVSC_MAX_CHANNELS	64
+#define NETVSC_MAX_REQUESTS	512
+/* Request ids kept for control messages: TX never takes them. */
+#define NETVSC_CTL_REQUESTS	16
+#define NETVSC_TX_MAX_INFLIGHT	(NETVSC_MAX_REQUESTS - NETVSC_CTL_REQUESTS)
+/* Largest host packet: a transfer-page header with NVSP_RSC_MAX ranges. */
+#define NETVSC_MAX_PKT_SIZE	8192
+#define NETVSC_MIN_SLOT_SIZE	68
+#define NETVSC_CTL_TIMEOUT_MS	5000
+/* Room for the RNDIS PACKET header and the PPIs a frame may carry. */
+#define NETVSC_TX_HDR_MAX	(sizeof(struct rndis_packet) + \
+				 4 * RNDIS_PPI_U32_SIZE)
+/* A TX packet's worst case in the ring: the queue stops below it. */
+#define NETVSC_TX_MIN_SPACE	vmbus_pages_pkt_size(VMBUS_MAX_PAGE_BUFS, \
+						     NVSP_MSG_SIZE)
+#define NETVSC_MTU_MIN		68
+#define NETVSC_MTU_MAX		9000
+
+/**
+ * struct netvsc_queue_stats - per-queue counters (ethtool -S)
+ * @syncp: u64_stats
+ * @packets: frames
+ * @bytes: bytes
+ * @dropped: frames dropped (bad host input, no memory, ...)
+ * @csum_ok: received frames whose checksum the host verified
+ * @copied: sent frames copied into a send-buffer section
+ * @direct: sent frames sent as GPA ranges
+ * @stops: times the queue stopped
+ * @wakes: times the queue was woken
+ */
+struct netvsc_queue_stats {
+	struct u64_stats_sync syncp;
+	u64_stats_t packets;
+	u64_stats_t bytes;
+	u64_stats_t dropped;
+	u64_stats_t csum_ok;
+	u64_stats_t copied;
+	u64_stats_t direct;
+	u64_stats_t stops;
+	u64_stats_t wakes;
+};
+
+/**
+ * struct netvsc_chan - one VMBus channel: one TX and one RX queue
+ * @nd: the device
+ * @chan: the VMBus channel
+ * @index: queue index (0: the primary channel)
+ * @napi: the RX poll, which reads the whole inbound ring
+ * @tx_inflight: TX requests waiting for their completion
+ * @comp_pending: a receive completion the ring had no room for
+ * @comp_trans_id: its transaction id
+ * @comp_status: its status
+ * @rx: RX counters
+ * @tx: TX counters
+ */
+struct netvsc_chan {
+	struct netvsc_dev *nd;
+	struct vmbus_channel *chan;
+	u16 index;
+	struct napi_struct napi;
+	atomic_t tx_inflight;
+	bool comp_pending;
+	u64 comp_trans_id;
+	u32 comp_status;
+	struct netvsc_queue_stats rx;
+	struct netvsc_queue_stats tx;
+};
+
+/**
+ * struct netvsc_buf - a receive or send buffer shared with the host
+ * @mem: the buffer (vmalloc)
+ * @size: its bytes
+ * @gpadl: its GPADL
+ * @slot_size: receive: bytes of a slot; send: bytes of a section
+ * @count: receive: slots; send: sections
+ */
+struct netvsc_buf {
+	void *mem;
+	u32 size;
+	struct vmbus_gpadl gpadl;
+	u32 slot_size;
+	u32 count;
+};
+
+/**
+ * struct netvsc_dev - one synthetic NIC
+ * @hdev: the VMBus device
+ * @ndev: the net_device
+ * @lock: serializes open/stop, reconfiguration and removal
+ * @nvsp_ver: negotiated NVSP version (0: not set up)
+ * @recv: the receive buffer
+ * @send: the send buffer
+ * @send_map: bitmap of busy send sections
+ * @req_lock: guards @reqs
+ * @reqs: RNDIS control requests waiting for their reply
+ * @next_req_id: RNDIS request id generator
+ * @pkt_align: RNDIS alignment of a batch (1 << pkt_alignment_factor)
+ * @hw_features: offloads the host offers
+ * @lso_max_size: LSOv2 maximum size the host offers
+ * @link_speed: in 100 bit/s units
+ * @link_up: the host's media state
+ * @rss_queues: receive queues the host offers (1 without RSS)
+ * @nr_chans: open channels
+ * @want_chans: channels to ask for at the next set-up
+ * @rss_key: Toeplitz key
+ * @rss_indir: RX indirection table (queue per entry)
+ * @tx_table: the host's send indirection table (channel per hash bucket)
+ * @filter: NDIS packet filter in effect
+ * @rx_mode_work: applies rx-mode changes in process context
+ * @chans: the channels, @nr_chans of them
+ */
+struct netvsc_dev {
+	struct hv_device *hdev;
+	struct net_device *ndev;
+	struct mutex lock;	/* set-up, teardown, open/stop */
+	u32 nvsp_ver;
+	struct netvsc_buf recv;
+	struct netvsc_buf send;
+	unsigned long *send_map;
+	spinlock_t req_lock;	/* reqs */
+	struct list_head reqs;
+	atomic_t next_req_id;
+	u32 pkt_align;
+	netdev_features_t hw_features;
+	u32 lso_max_size;
+	u32 link_speed;
+	bool link_up;
+	u32 rss_queues;
+	u32 nr_chans;
+	u32 want_chans;
+	u8 rss_key[NDIS_RSS_HASH_KEY_SIZE];
+	u32 rss_indir[NDIS_RSS_INDIRECTION_ENTRIES];
+	u32 tx_table[NVSP_SEND_INDIRECTION_ENTRIES];
+	u32 filter;
+	struct work_struct rx_mode_work;
+	struct netvsc_chan chans[NETVSC_MAX_CHANNELS];
+};
+
+/* nvsp.c */
+int netvsc_chan_open(struct netvsc_dev *nd, struct vmbus_channel *chan,
+		     u16 index);
+void netvsc_chan_close(struct netvsc_chan *nc);
+int netvsc_nvsp_setup(struct netvsc_dev *nd);
+void netvsc_nvsp_teardown(struct netvsc_dev *nd);
+int netvsc_open_subchannels(struct netvsc_dev *nd, u32 count);
+int netvsc_send_section(struct netvsc_chan *nc, u32 section, u32 len,
+			u32 channel_type, unsigned int flags);
+int netvsc_send_skb_pages(struct netvsc_chan *nc, struct sk_buff *skb,
+			  unsigned int flags);
+int netvsc_poll(struct napi_struct *napi, int budget);
+void netvsc_tx_maybe_stop(struct netvsc_chan *nc);
+void netvsc_tx_maybe_wake(struct netvsc_chan *nc);
+int netvsc_section_get(struct netvsc_dev *nd);
+void netvsc_section_put(struct netvsc_dev *nd, u32 section);
+
+static inline void *netvsc_section_mem(struct netvsc_dev *nd, u32 section)
+{
+	return nd->send.mem + section * nd->send.slot_size;
+}
+
+/* rndis.c */
+int netvsc_rndis_setup(struct netvsc_dev *nd);
+void netvsc_rndis_halt(struct netvsc_dev *nd);
+int netvsc_rndis_set_filter(struct netvsc_dev *nd, u32 filter);
+int netvsc_rndis_set_rss(struct netvsc_dev *nd, bool enable);
+int netvsc_rndis_set_mac(struct netvsc_dev *nd, const u8 *mac);
+bool netvsc_rndis_recv(struct netvsc_chan *nc, const void *msg, u32 len);
+
+/* netvsc.c */
+void netvsc_rx_frame(struct netvsc_chan *nc, const void *frame, u32 len,
+		     u32 csum, const u32 *hash, const u32 *vlan);
+void netvsc_link_change(struct netvsc_dev *nd, bool up);
+
+#endif /* _HV_NETVSC_H */

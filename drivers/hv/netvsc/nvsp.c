@@ -1,0 +1,793 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * hv_netvsc: the NVSP side. Channels and their NAPI poll, the NVSP
+ * handshake, the receive and send buffers, sub-channels, and the packets
+ * that carry RNDIS messages both ways.
+ *
+ * Every request that asks the host for a completion carries a context the
+ * core gives back with it: a send-buffer section (tagged, see
+ * netvsc_rqst_section()) or the skb whose pages the host reads.
+ */
+#include <linux/etherdevice.h>
+#include <linux/skbuff.h>
+#include <linux/vmalloc.h>
+#include "netvsc.h"
+
+static unsigned int ring_size = 512 * 1024;
+module_param(ring_size, uint, 0444);
+MODULE_PARM_DESC(ring_size, "Bytes of each channel ring, each way (default 512 KiB)");
+
+static unsigned int recv_buf_size = 16 * 1024 * 1024;
+module_param(recv_buf_size, uint, 0444);
+MODULE_PARM_DESC(recv_buf_size, "Bytes of the receive buffer (default 16 MiB)");
+
+static unsigned int send_buf_size = 1024 * 1024;
+module_param(send_buf_size, uint, 0444);
+MODULE_PARM_DESC(send_buf_size, "Bytes of the send buffer (default 1 MiB)");
+
+/* What a Linux guest allows for each buffer. */
+#define NETVSC_RECV_BUF_MAX	(31 * 1024 * 1024)
+#define NETVSC_RECV_BUF_MAX_V2	(15 * 1024 * 1024)
+#define NETVSC_SEND_BUF_MAX	(15 * 1024 * 1024)
+#define NETVSC_SUBCHAN_WAIT_MS	5000
+
+static const u32 netvsc_versions[] = {
+	NVSP_VERSION_61, NVSP_VERSION_6, NVSP_VERSION_5,
+	NVSP_VERSION_4, NVSP_VERSION_2, NVSP_VERSION_1,
+};
+
+#define NETVSC_RQST_SECTION	0x1UL
+
+static void *netvsc_rqst_section(u32 section)
+{
+	return (void *)(((unsigned long)section << 1) | NETVSC_RQST_SECTION);
+}
+
+static struct device *netvsc_dev_of(struct netvsc_dev *nd)
+{
+	return &nd->hdev->device;
+}
+
+/* --- send sections ---------------------------------------------------- */
+
+/**
+ * netvsc_section_get() - take a free send-buffer section
+ * @nd: the device
+ *
+ * Any context; lock-free, so every queue may call it.
+ *
+ * Return: the section index, or -ENOSPC if all are busy.
+ */
+int netvsc_section_get(struct netvsc_dev *nd)
+{
+	unsigned long i;
+
+	do {
+		i = find_first_zero_bit(nd->send_map, nd->send.count);
+		if (i >= nd->send.count)
+			return -ENOSPC;
+	} while (test_and_set_bit(i, nd->send_map));
+	return i;
+}
+
+void netvsc_section_put(struct netvsc_dev *nd, u32 section)
+{
+	clear_bit(section, nd->send_map);
+}
+
+/* --- sending ------------------------------------------------------------ */
+
+/* Send one SEND_RNDIS_PKT; @rqst comes back with its completion. */
+static int netvsc_send_rndis_pkt(struct netvsc_chan *nc, u32 channel_type,
+				 u32 section, u32 len,
+				 const struct vmbus_page_buf *pb,
+				 unsigned int count, void *rqst,
+				 unsigned int flags)
+{
+	union nvsp_msg msg = {
+		.rndis_pkt = {
+			.msg_type = NVSP_MSG1_SEND_RNDIS_PKT,
+			.channel_type = channel_type,
+			.send_buf_section_index = section,
+			.send_buf_section_size = len,
+		},
+	};
+	int ret;
+
+	atomic_inc(&nc->tx_inflight);
+	if (count)
+		ret = vmbus_send_pages(nc->chan, pb, count, &msg, sizeof(msg),
+				       rqst, flags);
+	else
+		ret = vmbus_send(nc->chan, &msg, sizeof(msg), rqst, flags);
+	if (ret)
+		atomic_dec(&nc->tx_inflight);
+	return ret;
+}
+
+/**
+ * netvsc_send_section() - send the RNDIS messages in a send section
+ * @nc: the channel
+ * @section: a section taken with netvsc_section_get()
+ * @len: bytes used in it
+ * @channel_type: NVSP_RNDIS_CHANNEL_DATA or _CONTROL
+ * @flags: VMBUS_SEND_*
+ *
+ * The section is given back when the host completes the packet (or the
+ * channel closes); on an error the caller still owns it.
+ *
+ * Return: as vmbus_send_inband().
+ */
+int netvsc_send_section(struct netvsc_chan *nc, u32 section, u32 len,
+			u32 channel_type, unsigned int flags)
+{
+	return netvsc_send_rndis_pkt(nc, channel_type, section, len, NULL, 0,
+				     netvsc_rqst_section(section), flags);
+}
+
+/* Cut [@phys, @phys + @len) at page boundaries into @pb; false: too many. */
+static bool netvsc_add_pages(struct vmbus_page_buf *pb, unsigned int *n,
+			     phys_addr_t phys, u32 len)
+{
+	while (len) {
+		u32 off = offset_in_page(phys);
+		u32 chunk = min_t(u32, len, PAGE_SIZE - off);
+
+		if (*n == VMBUS_MAX_PAGE_BUFS)
+			return false;
+		pb[*n].pfn = PHYS_PFN(phys);
+		pb[*n].offset = off;
+		pb[*n].len = chunk;
+		(*n)++;
+		phys += chunk;
+		len -= chunk;
+	}
+	return true;
+}
+
+/**
+ * netvsc_send_skb_pages() - send a frame as GPA ranges
+ * @nc: the channel
+ * @skb: the frame, its RNDIS PACKET header pushed in front of it
+ * @flags: VMBUS_SEND_*
+ *
+ * The host reads the skb's head and fragments where they are; the skb is
+ * freed when it completes the packet.
+ *
+ * Return: as vmbus_send_pages(); -EMSGSIZE if the skb has more pieces
+ * than one packet takes (linearize it and try again).
+ */
+int netvsc_send_skb_pages(struct netvsc_chan *nc, struct sk_buff *skb,
+			  unsigned int flags)
+{
+	struct vmbus_page_buf pb[VMBUS_MAX_PAGE_BUFS];
+	unsigned int i, n = 0;
+
+	if (!netvsc_add_pages(pb, &n, virt_to_phys(skb->data),
+			      skb_headlen(skb)))
+		return -EMSGSIZE;
+	for (i = 0; i < skb_shinfo(skb)->nr_frags; i++) {
+		const skb_frag_t *f = &skb_shinfo(skb)->frags[i];
+
+		if (!netvsc_add_pages(pb, &n, page_to_phys(skb_frag_page(f)) +
+				      skb_frag_off(f), skb_frag_size(f)))
+			return -EMSGSIZE;
+	}
+	return netvsc_send_rndis_pkt(nc, NVSP_RNDIS_CHANNEL_DATA,
+				     NVSP_NO_SECTION, 0, pb, n, skb, flags);
+}
+
+/* --- TX flow control ------------------------------------------------------ */
+
+static bool netvsc_tx_room(struct netvsc_chan *nc)
+{
+	return atomic_read(&nc->tx_inflight) < NETVSC_TX_MAX_INFLIGHT &&
+	       vmbus_chan_send_space(nc->chan) >= NETVSC_TX_MIN_SPACE;
+}
+
+static void netvsc_count(struct netvsc_queue_stats *s, u64_stats_t *c)
+{
+	u64_stats_update_begin(&s->syncp);
+	u64_stats_inc(c);
+	u64_stats_update_end(&s->syncp);
+}
+
+/**
+ * netvsc_tx_maybe_stop() - stop a TX queue that has no room for a packet
+ * @nc: the channel, from its queue's xmit
+ *
+ * Room is a request id and ring space for the largest packet. After the
+ * stop the room is looked at again, so that a completion that came in
+ * between is not missed; a full ring asks the core to call back once the
+ * host made space.
+ */
+void netvsc_tx_maybe_stop(struct netvsc_chan *nc)
+{
+	struct netdev_queue *txq = netdev_get_tx_queue(nc->nd->ndev, nc->index);
+
+	if (netvsc_tx_room(nc))
+		return;
+	netif_tx_stop_queue(txq);
+	netvsc_count(&nc->tx, &nc->tx.stops);
+	/* Pairs with the barrier in netvsc_tx_maybe_wake(). */
+	smp_mb();
+	if (vmbus_chan_send_space(nc->chan) < NETVSC_TX_MIN_SPACE &&
+	    vmbus_chan_request_space(nc->chan, NETVSC_TX_MIN_SPACE))
+		return;
+	/* Ring room is there: the completions will wake us, or we do now. */
+	if (netvsc_tx_room(nc))
+		netvsc_tx_maybe_wake(nc);
+}
+
+/**
+ * netvsc_tx_maybe_wake() - wake a stopped TX queue that has room again
+ * @nc: the channel, after a completion or the core's space callback
+ */
+void netvsc_tx_maybe_wake(struct netvsc_chan *nc)
+{
+	struct net_device *ndev = nc->nd->ndev;
+	struct netdev_queue *txq = netdev_get_tx_queue(ndev, nc->index);
+
+	/* The completion's decrement before the stopped test. */
+	smp_mb();
+	if (!netif_tx_queue_stopped(txq) || !netif_device_present(ndev))
+		return;
+	if (!netvsc_tx_room(nc))
+		return;
+	netif_tx_wake_queue(txq);
+	netvsc_count(&nc->tx, &nc->tx.wakes);
+}
+
+/* --- receiving -------------------------------------------------------- */
+
+/* A request is done (completed or detached): give back what it held. */
+static void netvsc_rqst_done(struct netvsc_chan *nc, void *rqst, int budget)
+{
+	unsigned long v = (unsigned long)rqst;
+
+	if (v & NETVSC_RQST_SECTION)
+		netvsc_section_put(nc->nd, v >> 1);
+	else
+		napi_consume_skb(rqst, budget);
+	atomic_dec(&nc->tx_inflight);
+}
+
+static void netvsc_on_comp(struct netvsc_chan *nc, const struct vmbus_pkt *pkt,
+			   int budget)
+{
+	const struct nvsp_rndis_pkt_complete *c = pkt->data;
+
+	if (pkt->len < sizeof(*c) ||
+	    c->msg_type != NVSP_MSG1_SEND_RNDIS_PKT_COMPLETE)
+		dev_err_ratelimited(&nc->nd->hdev->device,
+				    "channel %u: bad send completion (len %u)\n",
+				    nc->index, pkt->len);
+	else if (c->status != NVSP_STAT_SUCCESS)
+		netvsc_count(&nc->tx, &nc->tx.dropped);
+	netvsc_rqst_done(nc, pkt->rqst, budget);
+	netvsc_tx_maybe_wake(nc);
+}
+
+/* Send the completion that returns receive slots; false: ring full. */
+static bool netvsc_send_recv_comp(struct netvsc_chan *nc, u64 trans_id,
+				  u32 status)
+{
+	struct nvsp_rndis_pkt_complete c = {
+		.msg_type = NVSP_MSG1_SEND_RNDIS_PKT_COMPLETE,
+		.status = status,
+	};
+	int ret;
+
+	ret = vmbus_send_completion(nc->chan, trans_id, &c, sizeof(c), 0);
+	if (ret != -EAGAIN) {
+		nc->comp_pending = false;
+		return true;
+	}
+	/* Kept, and sent before any other packet is read. */
+	nc->comp_pending = true;
+	nc->comp_trans_id = trans_id;
+	nc->comp_status = status;
+	return false;
+}
+
+static bool netvsc_range_ok(struct netvsc_dev *nd,
+			    const struct vmbus_xfer_page_range *r)
+{
+	return r->byte_count && r->byte_count <= nd->recv.slot_size &&
+	       (u64)r->byte_offset + r->byte_count <= nd->recv.size;
+}
+
+/* A transfer-page packet: RNDIS messages in receive-buffer slots. */
+static void netvsc_on_recv(struct netvsc_chan *nc, const struct vmbus_pkt *pkt)
+{
+	const struct vmbus_xfer_page_header *xp = pkt->hdr - sizeof(xp->desc);
+	const struct nvsp_rndis_pkt *msg = pkt->data;
+	struct netvsc_dev *nd = nc->nd;
+	u32 status = NVSP_STAT_SUCCESS;
+	u32 i, cnt = xp->range_cnt;
+
+	if (pkt->len < sizeof(*msg) ||
+	    msg->msg_type != NVSP_MSG1_SEND_RNDIS_PKT ||
+	    xp->xfer_pageset_id != NVSP_RECV_BUF_ID || cnt > NVSP_RSC_MAX) {
+		dev_err_ratelimited(&nd->hdev->device,
+				    "channel %u: bad receive packet (type %u, set %#x, %u ranges)\n",
+				    nc->index, pkt->len >= 4 ? msg->msg_type : 0,
+				    xp->xfer_pageset_id, cnt);
+		status = NVSP_STAT_FAIL;
+		cnt = 0;
+	}
+	for (i = 0; i < cnt; i++) {
+		struct vmbus_xfer_page_range r = xp->ranges[i];
+
+		if (!netvsc_range_ok(nd, &r)) {
+			dev_err_ratelimited(&nd->hdev->device,
+					    "channel %u: receive range %u+%u outside the buffer\n",
+					    nc->index, r.byte_offset,
+					    r.byte_count);
+			netvsc_count(&nc->rx, &nc->rx.dropped);
+			status = NVSP_STAT_FAIL;
+			continue;
+		}
+		if (!netvsc_rndis_recv(nc, nd->recv.mem + r.byte_offset,
+				       r.byte_count))
+			status = NVSP_STAT_FAIL;
+	}
+	if (pkt->flags & VMBUS_PKT_FLAG_COMPLETION_REQUESTED)
+		netvsc_send_recv_comp(nc, pkt->trans_id, status);
+}
+
+/* SEND_INDIRECTION_TABLE: the host's choice of channel per TX bucket. */
+static void netvsc_on_indirection(struct netvsc_dev *nd, const void *data,
+				  u32 len)
+{
+	const struct nvsp_send_indirection_table *t = data;
+	const u32 *table;
+	u32 i;
+
+	if (len < sizeof(*t) || t->count != NVSP_SEND_INDIRECTION_ENTRIES ||
+	    t->offset < sizeof(*t) || t->offset > len ||
+	    (len - t->offset) / sizeof(u32) < t->count) {
+		dev_err_ratelimited(&nd->hdev->device,
+				    "bad send indirection table (len %u)\n",
+				    len);
+		return;
+	}
+	table = data + t->offset;
+	for (i = 0; i < NVSP_SEND_INDIRECTION_ENTRIES; i++)
+		WRITE_ONCE(nd->tx_table[i], table[i]);
+}
+
+static void netvsc_on_inband(struct netvsc_chan *nc,
+			     const struct vmbus_pkt *pkt)
+{
+	struct netvsc_dev *nd = nc->nd;
+	u32 type = pkt->len >= sizeof(u32) ? *(const u32 *)pkt->data : 0;
+
+	if (type == NVSP_MSG5_SEND_INDIRECTION_TABLE &&
+	    nd->nvsp_ver >= NVSP_VERSION_5)
+		netvsc_on_indirection(nd, pkt->data, pkt->len);
+	else if (type != NVSP_MSG4_SEND_VF_ASSOCIATION ||
+		 nd->nvsp_ver < NVSP_VERSION_4)
+		dev_err_ratelimited(&nd->hdev->device,
+				    "channel %u: unexpected NVSP message %u\n",
+				    nc->index, type);
+}
+
+static void netvsc_handle_pkt(struct netvsc_chan *nc,
+			      const struct vmbus_pkt *pkt, int budget)
+{
+	switch (pkt->type) {
+	case VMBUS_PKT_COMP:
+		netvsc_on_comp(nc, pkt, budget);
+		break;
+	case VMBUS_PKT_DATA_USING_XFER_PAGES:
+		netvsc_on_recv(nc, pkt);
+		break;
+	default:
+		netvsc_on_inband(nc, pkt);
+		break;
+	}
+}
+
+/**
+ * netvsc_poll() - NAPI poll: read the channel's inbound ring
+ * @napi: the channel's NAPI
+ * @budget: most packets to handle
+ *
+ * Each host packet counts as one unit of work. A receive completion the
+ * ring has no room for is kept and sent first on the next poll: slots are
+ * never lost, and no new packet is read before it went.
+ *
+ * Return: work done.
+ */
+int netvsc_poll(struct napi_struct *napi, int budget)
+{
+	struct netvsc_chan *nc = container_of(napi, struct netvsc_chan, napi);
+	const struct vmbus_pkt *pkt;
+	int work = 0;
+
+	if (nc->comp_pending &&
+	    !netvsc_send_recv_comp(nc, nc->comp_trans_id, nc->comp_status))
+		return budget;
+	while (work < budget && !nc->comp_pending) {
+		pkt = vmbus_recv_pkt(nc->chan);
+		if (!pkt)
+			break;
+		netvsc_handle_pkt(nc, pkt, budget);
+		work++;
+	}
+	if (work >= budget || nc->comp_pending) {
+		vmbus_recv_commit(nc->chan);
+		return budget;
+	}
+	if (napi_complete_done(napi, work) && vmbus_chan_enable_cb(nc->chan)) {
+		vmbus_chan_disable_cb(nc->chan);
+		napi_schedule(napi);
+	}
+	return work;
+}
+
+/* --- channels ------------------------------------------------------- */
+
+static void netvsc_chan_callback(void *ctx)
+{
+	struct netvsc_chan *nc = ctx;
+
+	if (napi_schedule_prep(&nc->napi)) {
+		vmbus_chan_disable_cb(nc->chan);
+		__napi_schedule(&nc->napi);
+	}
+}
+
+static void netvsc_chan_send_space(void *ctx)
+{
+	netvsc_tx_maybe_wake(ctx);
+}
+
+static void netvsc_chan_detach(void *ctx, void *rqst)
+{
+	netvsc_rqst_done(ctx, rqst, 0);
+}
+
+/**
+ * netvsc_chan_open() - open a channel as queue @index, its NAPI running
+ * @nd: the device
+ * @chan: the primary channel or a sub-channel
+ * @index: queue index
+ *
+ * Return: 0 or an error of vmbus_chan_open().
+ */
+int netvsc_chan_open(struct netvsc_dev *nd, struct vmbus_channel *chan,
+		     u16 index)
+{
+	struct netvsc_chan *nc = &nd->chans[index];
+	struct vmbus_chan_config cfg = {
+		.send_ring_size = PAGE_ALIGN(ring_size),
+		.recv_ring_size = PAGE_ALIGN(ring_size),
+		.max_pkt_size = NETVSC_MAX_PKT_SIZE,
+		.max_requests = NETVSC_MAX_REQUESTS,
+		.callback = netvsc_chan_callback,
+		.send_space = netvsc_chan_send_space,
+		.detach = netvsc_chan_detach,
+		.ctx = nc,
+	};
+	int ret;
+
+	nc->nd = nd;
+	nc->chan = chan;
+	nc->index = index;
+	nc->comp_pending = false;
+	atomic_set(&nc->tx_inflight, 0);
+	netif_napi_add(nd->ndev, &nc->napi, netvsc_poll);
+	napi_enable(&nc->napi);
+	ret = vmbus_chan_open(chan, &cfg);
+	if (ret) {
+		napi_disable(&nc->napi);
+		netif_napi_del(&nc->napi);
+		nc->chan = NULL;
+	}
+	return ret;
+}
+
+/**
+ * netvsc_chan_close() - stop a queue's NAPI and close its channel
+ * @nc: an open channel
+ *
+ * Requests still out go back through the detach callback.
+ */
+void netvsc_chan_close(struct netvsc_chan *nc)
+{
+	napi_disable(&nc->napi);
+	vmbus_chan_close(nc->chan);
+	netif_napi_del(&nc->napi);
+	nc->chan = NULL;
+}
+
+/* --- the NVSP handshake --------------------------------------------------- */
+
+/* Send @req and wait for its completion, a @type message of @min bytes. */
+static int netvsc_nvsp_xact(struct netvsc_dev *nd, const union nvsp_msg *req,
+			    u32 type, u32 min, union nvsp_msg *resp)
+{
+	struct vmbus_xact *x;
+	const void *reply;
+	u32 len;
+	int ret;
+
+	x = vmbus_xact_alloc(nd->hdev->channel, sizeof(*resp), GFP_KERNEL);
+	if (!x)
+		return -ENOMEM;
+	ret = vmbus_xact_send(x, req, sizeof(*req));
+	if (!ret)
+		ret = vmbus_xact_wait(x, NETVSC_CTL_TIMEOUT_MS);
+	if (!ret) {
+		reply = vmbus_xact_reply(x, &len);
+		memset(resp, 0, sizeof(*resp));
+		memcpy(resp, reply, min_t(u32, len, sizeof(*resp)));
+		if (len < min || resp->msg_type != type) {
+			dev_err(netvsc_dev_of(nd),
+				"NVSP: bad answer to message %u (type %u, %u bytes)\n",
+				req->msg_type, len >= 4 ? resp->msg_type : 0,
+				len);
+			ret = -EPROTO;
+		}
+	}
+	vmbus_xact_put(x);
+	return ret;
+}
+
+static int netvsc_nvsp_send(struct netvsc_dev *nd, const union nvsp_msg *msg)
+{
+	return vmbus_send(nd->hdev->channel, msg, sizeof(*msg), NULL,
+			  VMBUS_SEND_MAY_SLEEP);
+}
+
+static int netvsc_nvsp_init(struct netvsc_dev *nd)
+{
+	union nvsp_msg req = { .msg_type = NVSP_MSG_INIT }, resp;
+	unsigned int i;
+	int ret;
+
+	for (i = 0; i < ARRAY_SIZE(netvsc_versions); i++) {
+		req.init.min_protocol_ver = netvsc_versions[i];
+		req.init.max_protocol_ver = netvsc_versions[i];
+		ret = netvsc_nvsp_xact(nd, &req, NVSP_MSG_INIT_COMPLETE,
+				       sizeof(resp.init_complete), &resp);
+		if (ret)
+			return ret;
+		if (resp.init_complete.status == NVSP_STAT_SUCCESS) {
+			nd->nvsp_ver = netvsc_versions[i];
+			return 0;
+		}
+	}
+	dev_err(netvsc_dev_of(nd), "NVSP: the host takes none of our versions\n");
+	return -EPROTONOSUPPORT;
+}
+
+static int netvsc_nvsp_config(struct netvsc_dev *nd)
+{
+	union nvsp_msg msg = { .msg_type = NVSP_MSG2_SEND_NDIS_CONFIG };
+	int ret;
+
+	if (nd->nvsp_ver >= NVSP_VERSION_2) {
+		msg.ndis_config.mtu = nd->ndev->mtu + ETH_HLEN;
+		msg.ndis_config.capability = NVSP_CAP_IEEE8021Q;
+		if (nd->nvsp_ver >= NVSP_VERSION_5)
+			msg.ndis_config.capability |= NVSP_CAP_TEAMING;
+		ret = netvsc_nvsp_send(nd, &msg);
+		if (ret)
+			return ret;
+	}
+	memset(&msg, 0, sizeof(msg));
+	msg.ndis_ver.msg_type = NVSP_MSG1_SEND_NDIS_VER;
+	msg.ndis_ver.ndis_major_ver = 6;
+	msg.ndis_ver.ndis_minor_ver = nd->nvsp_ver <= NVSP_VERSION_4 ? 1 : 30;
+	return netvsc_nvsp_send(nd, &msg);
+}
+
+static int netvsc_buf_alloc(struct netvsc_dev *nd, struct netvsc_buf *b,
+			    u32 size)
+{
+	b->size = PAGE_ALIGN(size);
+	b->mem = vzalloc(b->size);
+	if (!b->mem)
+		return -ENOMEM;
+	return vmbus_gpadl_create(nd->hdev->channel, b->mem, b->size,
+				  &b->gpadl);
+}
+
+static void netvsc_buf_free(struct netvsc_dev *nd, struct netvsc_buf *b)
+{
+	/* Without a confirmed teardown the host may still write: leak it. */
+	if (b->gpadl.handle &&
+	    vmbus_gpadl_teardown(nd->hdev->channel, &b->gpadl))
+		b->gpadl.buffer = b->mem;
+	if (!b->gpadl.buffer)
+		vfree(b->mem);
+	memset(b, 0, sizeof(*b));
+}
+
+/* Check the host's carving of the receive buffer (one section, at 0). */
+static int netvsc_recv_sections(struct netvsc_dev *nd,
+				const struct nvsp_send_recv_buf_complete *c)
+{
+	const struct nvsp_recv_buf_section *s = &c->section;
+
+	if (c->status != NVSP_STAT_SUCCESS || c->num_sections != 1 ||
+	    s->offset || s->sub_alloc_size < NETVSC_MIN_SLOT_SIZE ||
+	    !s->num_sub_allocs ||
+	    (u64)s->sub_alloc_size * s->num_sub_allocs > nd->recv.size) {
+		dev_err(netvsc_dev_of(nd),
+			"NVSP: receive buffer refused or badly cut (status %u, %u sections, slot %u x %u)\n",
+			c->status, c->num_sections, s->sub_alloc_size,
+			s->num_sub_allocs);
+		return -EPROTO;
+	}
+	nd->recv.slot_size = s->sub_alloc_size;
+	nd->recv.count = s->num_sub_allocs;
+	return 0;
+}
+
+static int netvsc_recv_buf_setup(struct netvsc_dev *nd)
+{
+	union nvsp_msg req = { .msg_type = NVSP_MSG1_SEND_RECV_BUF }, resp;
+	u32 size = min_t(u32, recv_buf_size, nd->nvsp_ver <= NVSP_VERSION_2 ?
+			 NETVSC_RECV_BUF_MAX_V2 : NETVSC_RECV_BUF_MAX);
+	int ret;
+
+	ret = netvsc_buf_alloc(nd, &nd->recv, max_t(u32, size, PAGE_SIZE));
+	if (ret)
+		return ret;
+	req.send_buf.gpadl_handle = nd->recv.gpadl.handle;
+	req.send_buf.id = NVSP_RECV_BUF_ID;
+	ret = netvsc_nvsp_xact(nd, &req, NVSP_MSG1_SEND_RECV_BUF_COMPLETE,
+			       sizeof(resp.recv_buf_complete), &resp);
+	return ret ? ret : netvsc_recv_sections(nd, &resp.recv_buf_complete);
+}
+
+static int netvsc_send_buf_setup(struct netvsc_dev *nd)
+{
+	union nvsp_msg req = { .msg_type = NVSP_MSG1_SEND_SEND_BUF }, resp;
+	u32 size = min_t(u32, send_buf_size, NETVSC_SEND_BUF_MAX);
+	u32 section;
+	int ret;
+
+	ret = netvsc_buf_alloc(nd, &nd->send, max_t(u32, size, PAGE_SIZE));
+	if (ret)
+		return ret;
+	req.send_buf.gpadl_handle = nd->send.gpadl.handle;
+	req.send_buf.id = NVSP_SEND_BUF_ID;
+	ret = netvsc_nvsp_xact(nd, &req, NVSP_MSG1_SEND_SEND_BUF_COMPLETE,
+			       sizeof(resp.send_buf_complete), &resp);
+	if (ret)
+		return ret;
+	section = resp.send_buf_complete.section_size;
+	if (resp.send_buf_complete.status != NVSP_STAT_SUCCESS ||
+	    section < NETVSC_MIN_SLOT_SIZE || section > nd->send.size) {
+		dev_err(netvsc_dev_of(nd),
+			"NVSP: send buffer refused (status %u, section %u)\n",
+			resp.send_buf_complete.status, section);
+		return -EPROTO;
+	}
+	nd->send.slot_size = section;
+	nd->send.count = nd->send.size / section;
+	nd->send_map = bitmap_zalloc(nd->send.count, GFP_KERNEL);
+	return nd->send_map ? 0 : -ENOMEM;
+}
+
+static void netvsc_revoke(struct netvsc_dev *nd, u32 type, u16 id)
+{
+	union nvsp_msg msg = { .revoke_buf = { .msg_type = type, .id = id } };
+
+	/* Without an answer: a dead channel just skips it. */
+	netvsc_nvsp_send(nd, &msg);
+}
+
+/**
+ * netvsc_nvsp_setup() - NVSP handshake on the open primary channel
+ * @nd: the device
+ *
+ * INIT down the version list, NDIS config and version, then the receive
+ * and the send buffer. On an error, netvsc_nvsp_teardown() undoes what
+ * was done.
+ *
+ * Return: 0, or a negative error.
+ */
+int netvsc_nvsp_setup(struct netvsc_dev *nd)
+{
+	int ret;
+
+	ret = netvsc_nvsp_init(nd);
+	if (!ret)
+		ret = netvsc_nvsp_config(nd);
+	if (!ret)
+		ret = netvsc_recv_buf_setup(nd);
+	if (!ret)
+		ret = netvsc_send_buf_setup(nd);
+	return ret;
+}
+
+/**
+ * netvsc_nvsp_teardown() - revoke the buffers, close every channel, free
+ * @nd: the device, NAPI of every channel still enabled
+ */
+void netvsc_nvsp_teardown(struct netvsc_dev *nd)
+{
+	u32 i;
+
+	if (nd->recv.gpadl.handle)
+		netvsc_revoke(nd, NVSP_MSG1_REVOKE_RECV_BUF, NVSP_RECV_BUF_ID);
+	if (nd->send.gpadl.handle)
+		netvsc_revoke(nd, NVSP_MSG1_REVOKE_SEND_BUF, NVSP_SEND_BUF_ID);
+	for (i = nd->nr_chans; i-- > 0;)
+		netvsc_chan_close(&nd->chans[i]);
+	nd->nr_chans = 0;
+	netvsc_buf_free(nd, &nd->recv);
+	netvsc_buf_free(nd, &nd->send);
+	bitmap_free(nd->send_map);
+	nd->send_map = NULL;
+	nd->nvsp_ver = 0;
+}
+
+/* --- sub-channels ----------------------------------------------------- */
+
+static int netvsc_subchan_request(void *ctx, unsigned int count)
+{
+	union nvsp_msg req = { .msg_type = NVSP_MSG5_SUBCHANNEL }, resp;
+	struct netvsc_dev *nd = ctx;
+	int ret;
+
+	req.subchannel_req.op = NVSP_SUBCHANNEL_ALLOCATE;
+	req.subchannel_req.num_subchannels = count;
+	ret = netvsc_nvsp_xact(nd, &req, NVSP_MSG5_SUBCHANNEL,
+			       sizeof(resp.subchannel_complete), &resp);
+	if (ret)
+		return ret;
+	if (resp.subchannel_complete.status != NVSP_STAT_SUCCESS ||
+	    resp.subchannel_complete.num_subchannels > count) {
+		dev_err(netvsc_dev_of(nd),
+			"NVSP: sub-channel request refused (status %u, %u granted)\n",
+			resp.subchannel_complete.status,
+			resp.subchannel_complete.num_subchannels);
+		return -EPROTO;
+	}
+	if (resp.subchannel_complete.num_subchannels < count)
+		dev_info(netvsc_dev_of(nd), "the host grants %u of %u sub-channels\n",
+			 resp.subchannel_complete.num_subchannels, count);
+	return 0;
+}
+
+static int netvsc_subchan_open(void *ctx, struct vmbus_channel *sub)
+{
+	struct netvsc_dev *nd = ctx;
+	u16 index = vmbus_chan_subchannel_index(sub);
+	int ret;
+
+	/* One queue per index; an index we cannot place stays unopened. */
+	if (!index || index >= NETVSC_MAX_CHANNELS || index != nd->nr_chans)
+		return -EINVAL;
+	ret = netvsc_chan_open(nd, sub, index);
+	if (!ret)
+		nd->nr_chans++;
+	return ret;
+}
+
+/**
+ * netvsc_open_subchannels() - ask for @count sub-channels and open them
+ * @nd: the device, after the RNDIS set-up
+ * @count: sub-channels wanted
+ *
+ * Return: sub-channels opened, or a negative error.
+ */
+int netvsc_open_subchannels(struct netvsc_dev *nd, u32 count)
+{
+	struct vmbus_subchannel_req req = {
+		.count = count,
+		.timeout_ms = NETVSC_SUBCHAN_WAIT_MS,
+		.request = netvsc_subchan_request,
+		.open = netvsc_subchan_open,
+		.ctx = nd,
+	};
+
+	return vmbus_subchannels_open(nd->hdev->channel, &req);
+}
