@@ -825,6 +825,7 @@ static void netvsc_init_dev(struct netvsc_dev *nd, struct hv_device *hdev,
 	}
 	ndev->netdev_ops = &netvsc_netdev_ops;
 	ndev->ethtool_ops = &netvsc_ethtool_ops;
+	ndev->priv_flags |= IFF_LIVE_ADDR_CHANGE;
 	ndev->min_mtu = NETVSC_MTU_MIN;
 	ndev->max_mtu = NETVSC_MTU_MAX;
 	SET_NETDEV_DEV(ndev, &hdev->device);
