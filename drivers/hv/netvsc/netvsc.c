@@ -79,7 +79,9 @@ void netvsc_rx_frame(struct netvsc_chan *nc, const void *frame, u32 len,
 	struct net_device *ndev = nc->nd->ndev;
 	struct sk_buff *skb;
 
-	skb = napi_alloc_skb(&nc->napi, len);
+	/* Not before register_netdev() nor after unregister_netdev(). */
+	skb = READ_ONCE(ndev->reg_state) == NETREG_REGISTERED ?
+	      napi_alloc_skb(&nc->napi, len) : NULL;
 	if (!skb) {
 		netvsc_stat_inc(&nc->rx, &nc->rx.dropped);
 		return;
@@ -91,7 +93,7 @@ void netvsc_rx_frame(struct netvsc_chan *nc, const void *frame, u32 len,
 		netvsc_stat_inc(&nc->rx, &nc->rx.csum_ok);
 	}
 	if (hash && (ndev->features & NETIF_F_RXHASH))
-		skb_set_hash(skb, *hash, PKT_HASH_TYPE_L4);
+		skb_set_hash(skb, *hash, PKT_HASH_TYPE_L3);
 	if (vlan)
 		__vlan_hwaccel_put_tag(skb, htons(ETH_P_8021Q),
 				       netvsc_vlan_tci(*vlan));
@@ -108,6 +110,9 @@ void netvsc_rx_frame(struct netvsc_chan *nc, const void *frame, u32 len,
 void netvsc_link_change(struct netvsc_dev *nd, bool up)
 {
 	WRITE_ONCE(nd->link_up, up);
+	/* Probe sets the carrier from link_up once the device is registered. */
+	if (READ_ONCE(nd->ndev->reg_state) != NETREG_REGISTERED)
+		return;
 	if (up)
 		netif_carrier_on(nd->ndev);
 	else
@@ -257,7 +262,7 @@ static int netvsc_xmit_copy(struct netvsc_chan *nc, struct sk_buff *skb,
 
 	if (hdr_len + skb->len > nd->send.slot_size)
 		return -ENOSPC;
-	s = netvsc_section_get(nd);
+	s = netvsc_section_get(nd, NETVSC_CTL_SECTIONS);
 	if (s < 0)
 		return s;
 	mem = netvsc_section_mem(nd, s);
@@ -268,6 +273,7 @@ static int netvsc_xmit_copy(struct netvsc_chan *nc, struct sk_buff *skb,
 					  NVSP_RNDIS_CHANNEL_DATA, flags);
 	if (ret) {
 		netvsc_section_put(nd, s);
+		/* -ENOSPC means a section: not the case here. */
 		return ret == -ENOSPC ? -EIO : ret;
 	}
 	netvsc_stat_inc(&nc->tx, &nc->tx.copied);
@@ -289,6 +295,8 @@ static int netvsc_xmit_direct(struct netvsc_chan *nc, struct sk_buff *skb,
 		ret = netvsc_send_skb_pages(nc, skb, flags);
 	if (!ret)
 		netvsc_stat_inc(&nc->tx, &nc->tx.direct);
+	else if (ret == -EAGAIN)
+		skb_pull(skb, hdr_len);	/* the stack gives it back later */
 	return ret;
 }
 
@@ -305,6 +313,10 @@ static netdev_tx_t netvsc_start_xmit(struct sk_buff *skb,
 	int hdr_len, ret;
 	bool more;
 
+	if (READ_ONCE(nc->dead)) {
+		ret = -ENODEV;
+		goto drop;
+	}
 	hdr_len = netvsc_tx_header(skb, (void *)hdr);
 	if (hdr_len < 0) {
 		ret = hdr_len;
@@ -316,6 +328,12 @@ static netdev_tx_t netvsc_start_xmit(struct sk_buff *skb,
 	ret = netvsc_xmit_copy(nc, skb, hdr, hdr_len, flags);
 	if (ret == -ENOSPC)
 		ret = netvsc_xmit_direct(nc, skb, hdr, hdr_len, flags);
+	if (ret == -EAGAIN) {
+		/* Ring or request ids full for a moment: retried on a wake. */
+		vmbus_chan_kick(nc->chan);
+		netvsc_tx_stop(nc);
+		return NETDEV_TX_BUSY;
+	}
 	if (ret)
 		goto drop;
 	netvsc_stat_add(&nc->tx, 1, len);
@@ -414,10 +432,7 @@ static int netvsc_dev_setup(struct netvsc_dev *nd)
 	netvsc_setup_queues(nd);
 	netif_set_real_num_tx_queues(ndev, nd->nr_chans);
 	netif_set_real_num_rx_queues(ndev, nd->nr_chans);
-	if (nd->link_up)
-		netif_carrier_on(ndev);
-	else
-		netif_carrier_off(ndev);
+	netvsc_link_change(nd, nd->link_up);
 	return 0;
 }
 
@@ -443,6 +458,10 @@ static int netvsc_reconfigure(struct netvsc_dev *nd, u32 mtu, u32 chans)
 	int ret, ret2;
 
 	mutex_lock(&nd->lock);
+	if (READ_ONCE(nd->rescinded) || !nd->nvsp_ver) {
+		mutex_unlock(&nd->lock);
+		return -ENODEV;
+	}
 	netif_tx_disable(ndev);
 	netif_device_detach(ndev);
 	netvsc_dev_teardown(nd);
@@ -459,6 +478,8 @@ static int netvsc_reconfigure(struct netvsc_dev *nd, u32 mtu, u32 chans)
 			goto out;
 		}
 	}
+	if (READ_ONCE(nd->rescinded))
+		goto out;
 	netif_device_attach(ndev);
 	if (netif_running(ndev) && netvsc_set_filter(nd))
 		netdev_warn(ndev, "packet filter refused\n");
@@ -714,6 +735,7 @@ static int netvsc_set_rxfh(struct net_device *ndev, HV_ETHTOOL_SET_RXFH_ARGS)
 /* ethtool -S: per queue, TX then RX. */
 static const char * const netvsc_tx_stat_names[] = {
 	"packets", "bytes", "dropped", "copied", "direct", "stops", "wakes",
+	"comp_errors",
 };
 
 static const char * const netvsc_rx_stat_names[] = {
@@ -768,14 +790,15 @@ static void netvsc_get_ethtool_stats(struct net_device *ndev,
 			data[3] = u64_stats_read(&t->copied);
 			data[4] = u64_stats_read(&t->direct);
 			data[5] = u64_stats_read(&t->stops);
-			data[6] = u64_stats_read(&t->wakes);
 		} while (u64_stats_fetch_retry(&t->syncp, start));
+		data[6] = atomic64_read(&nd->chans[q].wakes);
+		data[7] = atomic64_read(&nd->chans[q].comp_errors);
 		do {
 			start = u64_stats_fetch_begin(&r->syncp);
-			data[7] = u64_stats_read(&r->packets);
-			data[8] = u64_stats_read(&r->bytes);
-			data[9] = u64_stats_read(&r->dropped);
-			data[10] = u64_stats_read(&r->csum_ok);
+			data[8] = u64_stats_read(&r->packets);
+			data[9] = u64_stats_read(&r->bytes);
+			data[10] = u64_stats_read(&r->dropped);
+			data[11] = u64_stats_read(&r->csum_ok);
 		} while (u64_stats_fetch_retry(&r->syncp, start));
 	}
 }
@@ -803,6 +826,7 @@ static void netvsc_on_rescind(struct vmbus_channel *chan)
 {
 	struct netvsc_dev *nd = hv_get_drvdata(vmbus_chan_device(chan));
 
+	WRITE_ONCE(nd->rescinded, true);
 	netif_device_detach(nd->ndev);
 }
 
@@ -859,6 +883,7 @@ static int netvsc_probe(struct hv_device *hdev,
 	netvsc_init_dev(nd, hdev, ndev);
 	hv_set_drvdata(hdev, nd);
 	netif_carrier_off(ndev);
+	vmbus_set_rescind_callback(hdev->channel, netvsc_on_rescind);
 
 	ret = netvsc_dev_setup(nd);
 	if (ret)
@@ -868,7 +893,7 @@ static int netvsc_probe(struct hv_device *hdev,
 	ret = register_netdev(ndev);
 	if (ret)
 		goto err_teardown;
-	vmbus_set_rescind_callback(hdev->channel, netvsc_on_rescind);
+	netvsc_link_change(nd, READ_ONCE(nd->link_up));
 	netdev_info(ndev, "%pM, NVSP %#x, %u queue(s), MTU %u, link %s\n",
 		    ndev->dev_addr, nd->nvsp_ver, nd->nr_chans, ndev->mtu,
 		    nd->link_up ? "up" : "down");
@@ -877,6 +902,7 @@ static int netvsc_probe(struct hv_device *hdev,
 err_teardown:
 	netvsc_dev_teardown(nd);
 err_free:
+	vmbus_set_rescind_callback(hdev->channel, NULL);
 	hv_set_drvdata(hdev, NULL);
 	free_netdev(ndev);
 	return ret;

@@ -29,6 +29,10 @@
 /* A TX packet's worst case in the ring: the queue stops below it. */
 #define NETVSC_TX_MIN_SPACE	vmbus_pages_pkt_size(VMBUS_MAX_PAGE_BUFS, \
 						     NVSP_MSG_SIZE)
+/* Send sections only control messages take, so TX cannot starve them. */
+#define NETVSC_CTL_SECTIONS	2
+/* Largest receive slot taken from the host: a jumbo frame and its PPIs. */
+#define NETVSC_MAX_SLOT_SIZE	(64 * 1024)
 #define NETVSC_MTU_MIN		68
 #define NETVSC_MTU_MAX		9000
 
@@ -42,7 +46,6 @@
  * @copied: sent frames copied into a send-buffer section
  * @direct: sent frames sent as GPA ranges
  * @stops: times the queue stopped
- * @wakes: times the queue was woken
  */
 struct netvsc_queue_stats {
 	struct u64_stats_sync syncp;
@@ -53,7 +56,6 @@ struct netvsc_queue_stats {
 	u64_stats_t copied;
 	u64_stats_t direct;
 	u64_stats_t stops;
-	u64_stats_t wakes;
 };
 
 /**
@@ -63,6 +65,9 @@ struct netvsc_queue_stats {
  * @index: queue index (0: the primary channel)
  * @napi: the RX poll, which reads the whole inbound ring
  * @tx_inflight: TX requests waiting for their completion
+ * @dead: the host rescinded this sub-channel: its queue stays stopped
+ * @wakes: times the queue was woken (completions and the space callback)
+ * @comp_errors: TX completions with a failure status
  * @comp_pending: a receive completion the ring had no room for
  * @comp_trans_id: its transaction id
  * @comp_status: its status
@@ -75,6 +80,9 @@ struct netvsc_chan {
 	u16 index;
 	struct napi_struct napi;
 	atomic_t tx_inflight;
+	bool dead;
+	atomic64_t wakes;
+	atomic64_t comp_errors;
 	bool comp_pending;
 	u64 comp_trans_id;
 	u32 comp_status;
@@ -115,6 +123,7 @@ struct netvsc_buf {
  * @lso_max_size: LSOv2 maximum size the host offers
  * @link_speed: in 100 bit/s units
  * @link_up: the host's media state
+ * @rescinded: the host took the NIC away; it is not re-attached
  * @rss_queues: receive queues the host offers (1 without RSS)
  * @nr_chans: open channels
  * @want_chans: channels to ask for at the next set-up
@@ -141,6 +150,7 @@ struct netvsc_dev {
 	u32 lso_max_size;
 	u32 link_speed;
 	bool link_up;
+	bool rescinded;
 	u32 rss_queues;
 	u32 nr_chans;
 	u32 want_chans;
@@ -165,8 +175,9 @@ int netvsc_send_skb_pages(struct netvsc_chan *nc, struct sk_buff *skb,
 			  unsigned int flags);
 int netvsc_poll(struct napi_struct *napi, int budget);
 void netvsc_tx_maybe_stop(struct netvsc_chan *nc);
+void netvsc_tx_stop(struct netvsc_chan *nc);
 void netvsc_tx_maybe_wake(struct netvsc_chan *nc);
-int netvsc_section_get(struct netvsc_dev *nd);
+int netvsc_section_get(struct netvsc_dev *nd, u32 first);
 void netvsc_section_put(struct netvsc_dev *nd, u32 section);
 
 static inline void *netvsc_section_mem(struct netvsc_dev *nd, u32 section)

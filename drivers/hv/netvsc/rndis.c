@@ -10,6 +10,7 @@
 #include <linux/delay.h>
 #include <linux/etherdevice.h>
 #include <linux/ethtool.h>
+#include <linux/if_vlan.h>
 #include <linux/netdevice.h>
 #include "netvsc.h"
 
@@ -59,7 +60,7 @@ static int netvsc_ctl_section(struct netvsc_dev *nd)
 	int s;
 
 	for (waited = 0; waited < NETVSC_SECTION_WAIT_MS; waited++) {
-		s = netvsc_section_get(nd);
+		s = netvsc_section_get(nd, 0);
 		if (s >= 0)
 			return s;
 		usleep_range(1000, 2000);
@@ -695,7 +696,9 @@ static bool netvsc_rx_packet(struct netvsc_chan *nc, const void *msg, u32 len)
 	memcpy(&p, msg, sizeof(p));
 	data = RNDIS_BODY_OFFSET + (u64)p.data_offset;
 	ppi = RNDIS_BODY_OFFSET + (u64)p.per_pkt_info_offset;
-	if (data < sizeof(p) || data + p.data_len > len || p.data_len < ETH_HLEN)
+	if (data < sizeof(p) || data + p.data_len > len ||
+	    p.data_len < ETH_HLEN ||
+	    p.data_len > READ_ONCE(nc->nd->ndev->mtu) + VLAN_ETH_HLEN)
 		goto bad;
 	if (p.per_pkt_info_len &&
 	    (ppi < sizeof(p) || ppi + p.per_pkt_info_len > len ||
