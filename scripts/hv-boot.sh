@@ -28,6 +28,8 @@ with this tree's modules, waits for the guest to power off, stops hvhost.
   --append ARGS       extra kernel command-line arguments
   --qemu ARGS         extra QEMU arguments
   --console           also copy the guest console to stdout
+  --netns NAME        run hvhost in network namespace NAME (its TAPs
+                      live there; made and deleted by the caller)
 
 Exit status: 0 when the guest printed "HV-GUEST: done", 1 otherwise.
 Logs: RUN/console.log, RUN/hvhost.log, RUN/host-script.log.
@@ -37,7 +39,7 @@ USAGE
 die() { echo "hv-boot: $*" >&2; exit 2; }
 
 kver=6.12 initrd="" guest="" host="" smp=2 mem=512M vectors=4 timeout=300
-run="" append="" qemu_extra="" console=0
+run="" append="" qemu_extra="" console=0 netns=""
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--kver) kver=$2; shift ;;
@@ -52,6 +54,7 @@ while [ $# -gt 0 ]; do
 	--append) append=$2; shift ;;
 	--qemu) qemu_extra=$2; shift ;;
 	--console) console=1 ;;
+	--netns) netns=$2; shift ;;
 	-h | --help) usage; exit 0 ;;
 	--) shift; break ;;
 	*) usage >&2; die "unknown option '$1'" ;;
@@ -118,8 +121,10 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-"$hvhost" --socket "$sock" --control "$ctl" --mem "$ramfile" \
-	--mem-size "$mem" --vectors "$vectors" "$@" \
+in_netns=()
+[ -z "$netns" ] || in_netns=(ip netns exec "$netns")
+"${in_netns[@]}" "$hvhost" --socket "$sock" --control "$ctl" \
+	--mem "$ramfile" --mem-size "$mem" --vectors "$vectors" "$@" \
 	> "$run/hvhost.log" 2>&1 &
 hvhost_pid=$!
 

@@ -121,13 +121,14 @@ void hv_channel_signal_guest(struct hv_channel *ch)
 
 /*
  * For devices: send one packet to the guest, with @ext_len bytes of
- * extended header after its descriptor (hvring_send_ext()). -EAGAIN
- * means the inbound ring is full; the guest signals us once it has made
- * room.
+ * extended header after its descriptor (hvring_send_ext()), leaving @keep
+ * bytes of the ring free (room kept for what must never wait, such as
+ * completions). -EAGAIN means there is not that much room; the guest
+ * signals us once it has made it.
  */
 int hv_channel_send_ext(struct hv_channel *ch, uint16_t type, uint16_t flags,
 			uint64_t trans_id, const void *ext, uint32_t ext_len,
-			const struct iovec *iov, unsigned int n)
+			uint32_t keep, const struct iovec *iov, unsigned int n)
 {
 	uint32_t payload = ext_len;
 	unsigned int i;
@@ -135,7 +136,7 @@ int hv_channel_send_ext(struct hv_channel *ch, uint16_t type, uint16_t flags,
 	int ret;
 
 	ret = hvring_send_ext(&ch->in, type, flags, trans_id, ext, ext_len,
-			      iov, n, &signal);
+			      keep, iov, n, &signal);
 	if (ret)
 		return ret;
 	if (type == VMBUS_PKT_COMP)
@@ -154,7 +155,8 @@ int hv_channel_send(struct hv_channel *ch, uint16_t type, uint16_t flags,
 		    uint64_t trans_id, const struct iovec *iov,
 		    unsigned int n)
 {
-	return hv_channel_send_ext(ch, type, flags, trans_id, NULL, 0, iov, n);
+	return hv_channel_send_ext(ch, type, flags, trans_id, NULL, 0, 0, iov,
+				   n);
 }
 
 /* --- the send queue -------------------------------------------------- */

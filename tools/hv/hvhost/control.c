@@ -197,6 +197,9 @@ static const char *cmd_offer(struct hvhost *h, int argc, char **argv,
 	}
 	if (hvhost_parse_device(&d, cls, spec))
 		return "bad device options";
+	/* A class's KEY=VALUE words configure command-line devices only. */
+	if (d.args[0])
+		return "KEY=VALUE options are for the command line only";
 	ch = vmbus_server_add_device(&h->srv, cls,
 				     d.has_instance ? &d.instance : NULL,
 				     d.monitor);

@@ -151,9 +151,24 @@ static int netvsp_slot_write(struct netvsp_nic *nic, uint32_t slot,
 	return ret;
 }
 
+/*
+ * Receive packets leave this much of the inbound ring free, so that the
+ * completions of the guest's sends always find room: were the ring full of
+ * receive packets while the guest waits for room to complete them, and
+ * our completions waited too, neither side would read again.
+ */
+static uint32_t netvsp_keep(const struct hv_channel *ch, uint32_t chan_type)
+{
+	/* Control answers are few and may use the room kept. */
+	if (chan_type == NVSP_RNDIS_CHANNEL_CONTROL)
+		return 0;
+	return ch->in.size / NETVSP_RING_KEEP_DIV;
+}
+
 /* `fault netvsc too-many-ranges`: NVSP_RSC_MAX + 1 copies of the range. */
 static int netvsp_send_many(struct hv_channel *ch, const uint8_t *ext,
-			    uint64_t trans_id, const struct iovec *iov)
+			    uint64_t trans_id, const struct iovec *iov,
+			    uint32_t keep)
 {
 	uint32_t n = NVSP_RSC_MAX + 1, i;
 	struct vmbus_xfer_page_range r;
@@ -169,7 +184,7 @@ static int netvsp_send_many(struct hv_channel *ch, const uint8_t *ext,
 		memcpy(big + 8 + i * sizeof(r), &r, sizeof(r));
 	ret = hv_channel_send_ext(ch, VMBUS_PKT_DATA_USING_XFER_PAGES,
 				  VMBUS_PKT_FLAG_COMPLETION_REQUESTED, trans_id,
-				  big, 8 + n * sizeof(r), iov, 1);
+				  big, 8 + n * sizeof(r), keep, iov, 1);
 	free(big);
 	return ret;
 }
@@ -204,15 +219,19 @@ static int netvsp_send_slot(struct netvsp_nic *nic, struct hv_channel *ch,
 	if (netvsp_fault_take(nic->np, NETVSP_FAULT_SECTION))
 		m.rndis_pkt.send_buf_section_index = 0;
 	if (netvsp_fault_take(nic->np, NETVSP_FAULT_TOO_MANY_RANGES))
-		return netvsp_send_many(ch, ext, trans_id, &iov);
+		return netvsp_send_many(ch, ext, trans_id, &iov,
+					netvsp_keep(ch, chan_type));
 	return hv_channel_send_ext(ch, VMBUS_PKT_DATA_USING_XFER_PAGES,
 				   VMBUS_PKT_FLAG_COMPLETION_REQUESTED,
 				   trans_id, ext, sizeof(x) - sizeof(x.h.desc),
-				   &iov, 1);
+				   netvsp_keep(ch, chan_type), &iov, 1);
 }
 
 /*
- * @msg (an RNDIS message) into a free slot and to the guest on @ch.
+ * @msg (an RNDIS message) into a free slot and to the guest on @ch. Data
+ * leaves the last NETVSP_CTL_SLOTS slots to control answers: a control
+ * message that waited for a slot would hold up, in the primary channel's
+ * ring, the very completions that free slots.
  * Return: 0, -ENOBUFS (no free slot) or -EAGAIN (ring full): nothing was
  * sent and the slot is free again; or another negative errno.
  */
@@ -223,7 +242,8 @@ static int netvsp_deliver(struct netvsp_nic *nic, struct hv_channel *ch,
 	uint32_t slot;
 	int ret;
 
-	if (!nic->nfree)
+	if (nic->nfree <= (chan_type == NVSP_RNDIS_CHANNEL_DATA ?
+			   NETVSP_CTL_SLOTS : 0))
 		return -ENOBUFS;
 	if (len > nic->slot_size)
 		return -EMSGSIZE;
@@ -484,9 +504,10 @@ static int netvsp_on_subchannel(struct netvsp_nic *nic, struct hv_channel *ch,
 	if (ret || !n)
 		return ret;
 	ret = vmbus_server_add_subchannels(ch->srv, ch, n);
-	if (!ret)
-		nic->nchans = n + 1;
-	return ret;
+	if (ret < 0)
+		return ret;
+	nic->nchans = ret + 1;
+	return 0;
 }
 
 /* --- transmit: guest -> TAP ------------------------------------------ */
@@ -546,7 +567,7 @@ static int netvsp_parse_l3(const uint8_t *f, uint32_t len, struct netvsp_l3 *h)
 		h->l3 += 4;
 		type = netvsp_be16(f + 16);
 	}
-	if (type == ETH_P_IPV4_ && len >= h->l3 + 20) {
+	if (type == ETH_P_IPV4_ && len >= h->l3 + 20 && (f[h->l3] & 0xf) >= 5) {
 		h->ipv6 = false;
 		h->l4 = h->l3 + (f[h->l3] & 0xf) * 4;
 		h->proto = f[h->l3 + 9];
@@ -659,6 +680,34 @@ static int netvsp_parse_ppis(const uint8_t *msg, uint32_t len,
 	return 0;
 }
 
+/*
+ * A frame to the TAP; with an 802.1Q PPI (@vlan >= 0) the tag goes into
+ * the frame after the MAC addresses, and the header's offsets move by it.
+ */
+static int netvsp_tap_send(struct netvsp_nic *nic, uint8_t *f, uint32_t len,
+			   struct virtio_net_hdr *vh, int64_t vlan)
+{
+	uint16_t tci = (vlan & RNDIS_VLAN_PRIO_MASK) << 13 |
+		       !!(vlan & RNDIS_VLAN_CFI) << 12 |
+		       (vlan & RNDIS_VLAN_ID_MASK) >> RNDIS_VLAN_ID_SHIFT;
+	uint8_t tag[4] = { ETH_P_VLAN_ >> 8, ETH_P_VLAN_ & 0xff, tci >> 8,
+			   tci & 0xff };
+	struct iovec iov[3] = {
+		{ .iov_base = f, .iov_len = len },
+		{ .iov_base = tag, .iov_len = sizeof(tag) },
+		{ .iov_base = f + 12, .iov_len = len - 12 },
+	};
+
+	if (vlan < 0)
+		return tap_write(&nic->tap, vh, iov, 1);
+	iov[0].iov_len = 12;
+	if (vh->flags & VIRTIO_NET_HDR_F_NEEDS_CSUM)
+		vh->csum_start += sizeof(tag);
+	if (vh->hdr_len)
+		vh->hdr_len += sizeof(tag);
+	return tap_write(&nic->tap, vh, iov, 3);
+}
+
 /* One RNDIS PACKET of the guest onto the TAP. */
 static int netvsp_tx_packet(struct netvsp_nic *nic, struct hv_channel *ch,
 			    uint8_t *msg, uint32_t len)
@@ -667,7 +716,6 @@ static int netvsp_tx_packet(struct netvsp_nic *nic, struct hv_channel *ch,
 	struct virtio_net_hdr vh;
 	struct netvsp_ppis ppi;
 	struct rndis_packet p;
-	struct iovec iov;
 	uint64_t off;
 	uint8_t *f;
 
@@ -691,9 +739,7 @@ static int netvsp_tx_packet(struct netvsp_nic *nic, struct hv_channel *ch,
 		nic->stats.tx_dropped++;
 		return 0;
 	}
-	iov.iov_base = f;
-	iov.iov_len = p.data_len;
-	if (tap_write(&nic->tap, &vh, &iov, 1)) {
+	if (netvsp_tap_send(nic, f, p.data_len, &vh, ppi.vlan)) {
 		nic->stats.tx_dropped++;
 		return 0;
 	}
@@ -1099,6 +1145,34 @@ static int netvsp_packet(struct hv_channel *ch, const struct hv_packet *pkt)
 	}
 }
 
+/*
+ * Once every sub-channel granted is open, the TX spread: entry i names
+ * channel i % channels, the table right after the message (OpenVMM).
+ */
+static void netvsp_send_tx_spread(struct netvsp_nic *nic)
+{
+	struct {
+		struct nvsp_send_indirection_table t;
+		uint32_t table[NVSP_SEND_INDIRECTION_ENTRIES];
+	} __attribute__((packed)) m = { .t = {
+		.msg_type = NVSP_MSG5_SEND_INDIRECTION_TABLE,
+		.count = NVSP_SEND_INDIRECTION_ENTRIES,
+		.offset = sizeof(m.t),
+	} };
+	unsigned int i, open = 0;
+
+	/* The channel being opened is in chans[] already. */
+	for (i = 0; i < nic->nchans; i++)
+		open += nic->chans[i] != NULL;
+	if (nic->tx_spread_sent || nic->nchans < 2 || open < nic->nchans)
+		return;
+	for (i = 0; i < NVSP_SEND_INDIRECTION_ENTRIES; i++)
+		m.table[i] = i % nic->nchans;
+	if (!hv_channel_send_queued(nic->primary, VMBUS_PKT_DATA_INBAND, 0, 0,
+				    &m, sizeof(m)))
+		nic->tx_spread_sent = true;
+}
+
 static int netvsp_open(struct hv_channel *ch)
 {
 	struct netvsp_nic *nic = netvsp_nic_of(ch);
@@ -1109,6 +1183,8 @@ static int netvsp_open(struct hv_channel *ch)
 	if (!ch->priv)
 		return -ENOMEM;
 	nic->chans[ch->sub_index] = ch;
+	if (ch->primary && nic->version >= NVSP_VERSION_5)
+		netvsp_send_tx_spread(nic);
 	return 0;
 }
 
@@ -1125,6 +1201,7 @@ static void netvsp_reset(struct netvsp_nic *nic)
 	memcpy(nic->mac, nic->perm_mac, sizeof(nic->mac));
 	nic->nchans = 1;
 	nic->status_pending = false;
+	nic->tx_spread_sent = false;
 	nic->ctl_waiting = NULL;
 	nic->failed = false;
 	nic->held_len = 0;

@@ -39,6 +39,10 @@
 #define NETVSP_RX_ID_MASK	0x00000000ffffffffULL
 /* Largest batch of RNDIS messages one SEND_RNDIS_PKT may carry. */
 #define NETVSP_TX_MAX		(128 * 1024)
+/* Receive slots only control answers and indications may take. */
+#define NETVSP_CTL_SLOTS	8
+/* Receive packets leave 1/this of the inbound ring for completions. */
+#define NETVSP_RING_KEEP_DIV	8
 /* Frames read from a TAP per event before other work gets a turn. */
 #define NETVSP_RX_BUDGET	64
 #define ETH_ALEN_		6
@@ -138,6 +142,7 @@ struct netvsp;
  * @rndis: RNDIS device state
  * @filter: the packet filter (NDIS_PACKET_TYPE_*)
  * @rss: RSS parameters
+ * @tx_spread_sent: SEND_INDIRECTION_TABLE went out for this open
  * @status_pending: a media status indication waits for a free slot
  * @ctl_waiting: a channel holding a control message until a slot frees
  * @failed: the guest broke the protocol; its packets are ignored
@@ -176,6 +181,7 @@ struct netvsp_nic {
 	enum netvsp_rndis_state rndis;
 	uint32_t filter;
 	struct netvsp_rss rss;
+	bool tx_spread_sent;
 	bool status_pending;
 	struct hv_channel *ctl_waiting;
 	bool failed;

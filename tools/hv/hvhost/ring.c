@@ -353,6 +353,16 @@ static uint32_t hvring_iov_bytes(const struct iovec *iov, unsigned int n)
 int hvring_write(struct hvring *r, const struct iovec *iov, unsigned int n,
 		 bool *signal)
 {
+	return hvring_write_keep(r, iov, n, 0, signal);
+}
+
+/*
+ * hvring_write(), leaving at least @keep bytes free after the packet:
+ * -EAGAIN (and pending_send_sz for all of it) when that is not so.
+ */
+int hvring_write_keep(struct hvring *r, const struct iovec *iov,
+		      unsigned int n, uint32_t keep, bool *signal)
+{
 	uint32_t len = hvring_iov_bytes(iov, n);
 	uint32_t start = r->index, off = r->index, rd, mask;
 	uint64_t trailer;
@@ -362,9 +372,10 @@ int hvring_write(struct hvring *r, const struct iovec *iov, unsigned int n,
 	*signal = false;
 	if (r->broken)
 		return -EPROTO;
-	if (len % VMBUS_PKT_ALIGN || len + HVRING_TRAILER >= r->size)
+	if (len % VMBUS_PKT_ALIGN ||
+	    (uint64_t)len + HVRING_TRAILER + keep >= r->size)
 		return -EMSGSIZE;
-	ret = hvring_reserve(r, len + HVRING_TRAILER);
+	ret = hvring_reserve(r, len + HVRING_TRAILER + keep);
 	if (ret)
 		return ret;
 	for (i = 0; i < n; i++)
@@ -387,11 +398,12 @@ int hvring_write(struct hvring *r, const struct iovec *iov, unsigned int n,
 /*
  * Build a packet with a descriptor and @ext_len bytes of extended header
  * (a multiple of 8: a transfer-page header's fields after the descriptor)
- * in front of @iov, and write it.
+ * in front of @iov, and write it, leaving @keep bytes free.
  */
 int hvring_send_ext(struct hvring *r, uint16_t type, uint16_t flags,
 		    uint64_t trans_id, const void *ext, uint32_t ext_len,
-		    const struct iovec *iov, unsigned int n, bool *signal)
+		    uint32_t keep, const struct iovec *iov, unsigned int n,
+		    bool *signal)
 {
 	static const uint8_t zeros[VMBUS_PKT_ALIGN];
 	uint32_t payload = hvring_iov_bytes(iov, n);
@@ -417,7 +429,7 @@ int hvring_send_ext(struct hvring *r, uint16_t type, uint16_t flags,
 		v[i + 2] = iov[i];
 	v[n + 2].iov_base = (void *)zeros;
 	v[n + 2].iov_len = total - sizeof(desc) - ext_len - payload;
-	return hvring_write(r, v, n + 3, signal);
+	return hvring_write_keep(r, v, n + 3, keep, signal);
 }
 
 /* Build a packet with a plain descriptor in front of @iov and write it. */
@@ -425,6 +437,6 @@ int hvring_send(struct hvring *r, uint16_t type, uint16_t flags,
 		uint64_t trans_id, const struct iovec *iov, unsigned int n,
 		bool *signal)
 {
-	return hvring_send_ext(r, type, flags, trans_id, NULL, 0, iov, n,
+	return hvring_send_ext(r, type, flags, trans_id, NULL, 0, 0, iov, n,
 			       signal);
 }

@@ -64,9 +64,12 @@ int hvring_write(struct hvring *r, const struct iovec *iov, unsigned int n,
 int hvring_send(struct hvring *r, uint16_t type, uint16_t flags,
 		uint64_t trans_id, const struct iovec *iov, unsigned int n,
 		bool *signal);
+int hvring_write_keep(struct hvring *r, const struct iovec *iov,
+		      unsigned int n, uint32_t keep, bool *signal);
 int hvring_send_ext(struct hvring *r, uint16_t type, uint16_t flags,
 		    uint64_t trans_id, const void *ext, uint32_t ext_len,
-		    const struct iovec *iov, unsigned int n, bool *signal);
+		    uint32_t keep, const struct iovec *iov, unsigned int n,
+		    bool *signal);
 
 static inline uint32_t hvring_packet_bytes(uint32_t payload)
 {

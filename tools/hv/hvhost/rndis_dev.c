@@ -234,6 +234,7 @@ static uint32_t rndis_set_config_param(struct netvsp_nic *nic,
 static uint32_t rndis_set_rss(struct netvsp_nic *nic, const uint8_t *b,
 			      uint32_t len)
 {
+	uint32_t indir[NDIS_RSS_INDIRECTION_ENTRIES];
 	struct ndis_rss_params p = { 0 };
 	struct netvsp_rss *rss = &nic->rss;
 	uint32_t i, n;
@@ -252,10 +253,12 @@ static uint32_t rndis_set_rss(struct netvsp_nic *nic, const uint8_t *b,
 		return RNDIS_STATUS_INVALID_DATA;
 	if (n > NDIS_RSS_INDIRECTION_ENTRIES)
 		n = NDIS_RSS_INDIRECTION_ENTRIES;
-	memcpy(rss->indir, b + p.indirect_taboffset, n * 4);
+	/* Checked in a copy: a refused table leaves the old one. */
+	memcpy(indir, b + p.indirect_taboffset, n * 4);
 	for (i = 0; i < n; i++)
-		if (rss->indir[i] >= nic->cfg->channels)
+		if (indir[i] >= nic->cfg->channels)
 			return RNDIS_STATUS_INVALID_DATA;
+	memcpy(rss->indir, indir, n * 4);
 	memcpy(rss->key, b + p.hashkey_offset, sizeof(rss->key));
 	rss->nindir = n;
 	rss->hashinfo = p.hashinfo;

@@ -479,7 +479,7 @@ int hv_channel_send(struct hv_channel *ch, uint16_t type, uint16_t flags,
 		    unsigned int n);
 int hv_channel_send_ext(struct hv_channel *ch, uint16_t type, uint16_t flags,
 			uint64_t trans_id, const void *ext, uint32_t ext_len,
-			const struct iovec *iov, unsigned int n);
+			uint32_t keep, const struct iovec *iov, unsigned int n);
 int hv_channel_send_queued(struct hv_channel *ch, uint16_t type,
 			   uint16_t flags, uint64_t trans_id,
 			   const void *data, uint32_t len);

@@ -137,3 +137,12 @@ sd_absent() { ! sd_of "$1" "$2" > /dev/null; }
 
 # The deterministic 1 MiB pattern the host compares against.
 pattern_mib() { seq 1 200000 | head -c 1048576; }
+
+# iface_of MAC: the network interface with that address.
+iface_of() {
+	local i
+	for i in /sys/class/net/*; do
+		[ "$(cat "$i/address")" = "$1" ] && { echo "${i##*/}"; return 0; }
+	done
+	return 1
+}

@@ -104,3 +104,20 @@ hv_marker() {
 	hv_fail "no $1 marker"
 	return 1
 }
+
+# hv_netns NS TAP ADDR...: a network namespace for a NIC scenario, with
+# loopback and a TAP interface (vnet_hdr) holding the addresses given and
+# nothing else: no other interface, no route out. The caller deletes it
+# (`ip netns del NS`, in its EXIT trap). Fails if NS cannot be made.
+hv_netns() {
+	local ns=$1 tap=$2 a
+	shift 2
+	ip netns add "$ns" || return 1
+	ip -n "$ns" link set lo up
+	ip -n "$ns" tuntap add "$tap" mode tap vnet_hdr || return 1
+	for a in "$@"; do
+		ip -n "$ns" addr add "$a" dev "$tap" nodad 2>/dev/null ||
+			ip -n "$ns" addr add "$a" dev "$tap" || return 1
+	done
+	ip -n "$ns" link set "$tap" up
+}

@@ -27,3 +27,12 @@ for d in "$VMBUS"/*; do
 	echo "echo test device $(basename "$d"): 10000 packets, 1..4096 bytes:"
 	echo_run "$d" 10000 1 4096 mixed
 done
+for n in /sys/class/net/*; do
+	[ "$(basename "$(readlink "$n/device/driver" 2>/dev/null)")" = hv_netvsc ] ||
+		continue
+	dev=${n##*/}
+	ip addr add 192.168.78.2/24 dev "$dev" && ip link set "$dev" up
+	wait_until 10 grep -qx 1 "$n/carrier"
+	echo "NIC $dev: MAC $(cat "$n/address"), link $(cat "$n/operstate"), MTU $(cat "$n/mtu")"
+	ping -c 3 192.168.78.1 | tail -n 2
+done

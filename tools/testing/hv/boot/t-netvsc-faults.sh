@@ -1,0 +1,93 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# Every `fault netvsc` kind against the guest's NIC driver: the guest logs
+# and drops the bad host input, never oopses, and the NIC still carries
+# traffic afterwards; then the NIC is rescinded and offered again (the
+# same TAP), and the new interface works. Traffic stays in a network
+# namespace made here (the TAP and loopback, no route out), deleted on exit.
+# Last, 20 rmmod/modprobe cycles, and no GPADL may be left on the host.
+. "$(dirname "$0")/lib.sh"
+
+hv_scenario_files
+ns=hvnetf$$
+tap=hvtapf0
+nic_id=77777777-2222-4333-8444-555555555502
+mac=00:15:5d:77:01:02
+host4=192.168.79.1 guest4=192.168.79.2
+# KIND:what the guest logs for it (grep -E), "-" for nothing to log.
+kinds="rndis-len:bad.RNDIS.message
+ppi-offset:malformed.RNDIS.packet
+xfer-range:outside.the.buffer
+too-many-ranges:bad.receive.packet
+section:-
+nvsp-type:unexpected.NVSP.message
+unsolicited:unknown.completion.id"
+# shellcheck disable=SC2064
+trap "ip netns del $ns 2>/dev/null; rm -rf '$hv_scratch'" EXIT
+
+hv_netns $ns $tap $host4/24 ||
+	{ echo "FAIL: $KVER: netvsc-faults: host: cannot create network namespace"; exit 0; }
+
+hv_vars mac host4 guest4 kinds > "$guest"
+cat >> "$guest" <<'GUEST'
+nic_gone() { ! iface_of $mac > /dev/null; }
+nic_up() {
+	dev=$(iface_of $mac) || return 1
+	ip addr add $guest4/24 dev $dev
+	ip link set $dev up
+}
+
+load_vmbus_drivers
+check "the NIC appears" wait_until 30 iface_of $mac
+nic_up
+check "ping before any fault" wait_until 20 ping -c 1 -W 1 $host4
+for k in $kinds; do
+	kind=${k%%:*} pattern=${k#*:}
+	before=$(dmesg | wc -l)
+	sync_host "fault-$kind" 4
+	if [ "$pattern" != - ]; then
+		check "$kind: the driver logs it" sh -c \
+			"dmesg | tail -n +$((before + 1)) | grep -qE '$pattern'"
+	fi
+	check "$kind: traffic flows afterwards" wait_until 20 ping -c 1 -W 1 $host4
+done
+check "the NIC leaves on rescind" wait_until 30 nic_gone
+sync_host "reoffer" 1
+check "the NIC comes back when offered again" wait_until 30 iface_of $mac
+nic_up
+check "the new interface passes traffic" wait_until 20 ping -c 1 -W 1 $host4
+i=0
+while [ $i -lt 20 ]; do
+	rmmod hv_netvsc && modprobe hv_netvsc && wait_until 20 iface_of $mac ||
+		break
+	i=$((i + 1))
+done
+check "20 rmmod/modprobe cycles" [ $i = 20 ]
+nic_up
+check "traffic after the cycles" wait_until 20 ping -c 1 -W 1 $host4
+rmmod hv_netvsc
+sync_host unloaded 2
+GUEST
+
+hv_vars ns nic_id guest4 kinds > "$host"
+cat >> "$host" <<'HOST'
+. "$HV_TOP/tools/testing/hv/boot/lib.sh"
+for k in $kinds; do
+	kind=${k%%:*}
+	hv_marker "fault-$kind" 240 || exit
+	check "fault netvsc $kind accepted" hv_ctl fault netvsc $kind 1
+	# A frame toward the guest for the receive-packet kinds to spoil.
+	ip netns exec "$ns" busybox ping -c 2 -W 1 $guest4 > /dev/null
+done
+check "rescind accepted" hv_ctl rescind $nic_id
+hv_marker reoffer 120 || exit
+check "the same NIC offered again" hv_ctl offer nic $nic_id
+hv_marker unloaded 300 || exit
+check_eq "no GPADL left once hv_netvsc is gone" "total=0" \
+	"$(hv_ctl gpadls | grep '^total=')"
+check "the NIC's session ended with the channel" sh -c \
+	"$HV_HVHOST ctl $HV_CTL list | grep -q 'nic $nic_id tap=.* nvsp=0x0 rndis=uninitialized'"
+HOST
+hv_boot netvsc-faults --guest "$guest" --host "$host" --timeout 400 \
+	--netns $ns -- --nic="$nic_id,tap=$tap,mac=$mac" > /dev/null
+hv_report netvsc-faults

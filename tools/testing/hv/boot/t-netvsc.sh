@@ -1,0 +1,190 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# The synthetic NIC end to end over hvhost's NetVSP and a TAP. All traffic
+# stays in a network namespace made here and deleted on exit, even when
+# the scenario fails: it holds the TAP (hvhost runs in it) and loopback,
+# nothing else, and has no route out. Checks: the interface has the MAC
+# hvhost offered; ping both ways over IPv4 and IPv6 across the sizes
+# 1..1472 (their edges); jumbo pings at MTU 9000 and back to 1500; a MAC
+# change seen by the host; a 64 MiB random file over TCP each way with
+# the same sha256; link down/up from the control socket followed by the
+# carrier; the host counted checksum/LSO PPIs and frames both ways.
+. "$(dirname "$0")/lib.sh"
+
+hv_scenario_files
+ns=hvnet$$
+tap=hvtap0
+nic_id=77777777-2222-4333-8444-555555555501
+mac=00:15:5d:77:00:02
+mac2=00:15:5d:77:00:99
+host4=192.168.77.1 guest4=192.168.77.2
+host6=fd77::1 guest6=fd77::2
+sizes="1 2 3 7 8 9 15 16 17 31 32 33 63 64 65 127 128 129 255 256 257 511 512 513 1000 1023 1024 1025 1400 1470 1471 1472"
+# shellcheck disable=SC2064
+trap "ip netns del $ns 2>/dev/null; rm -rf '$hv_scratch'" EXIT
+HV_CHECK_PREFIX="$KVER: netvsc: host: "
+
+hv_netns $ns $tap $host4/24 $host6/64 ||
+	{ hv_fail "cannot create network namespace $ns"; exit 0; }
+ip -n $ns link set $tap mtu 9000
+check "the namespace holds only lo and the TAP" \
+	[ "$(ip -n $ns -o link show | awk -F': ' '{print $2}' | sort | tr '\n' ' ')" = "$tap lo " ]
+check "the namespace has no default route" \
+	sh -c "! ip -n $ns route show default | grep -q . && ! ip -n $ns -6 route show default | grep -q ."
+head -c 64M /dev/urandom > "$hv_scratch/h2g"
+unset HV_CHECK_PREFIX
+
+hv_vars mac mac2 host4 guest4 host6 guest6 sizes > "$guest"
+cat >> "$guest" <<'GUEST'
+
+# The carrier of $dev is @1 (read anew at each call: for wait_until).
+carrier_is() { [ "$(cat /sys/class/net/$dev/carrier 2>/dev/null)" = "$1" ]; }
+operstate_is() { [ "$(cat /sys/class/net/$dev/operstate)" = "$1" ]; }
+
+pings() {	# pings DEST: every size of $sizes, one echo each
+	local s bad=""
+	for s in $sizes; do
+		ping -c 1 -W 2 -s $s "$1" > /dev/null || bad="$bad $s"
+	done
+	[ -z "$bad" ] || { echo "no reply at sizes:$bad"; return 1; }
+}
+
+load_vmbus_drivers
+check "the NIC appears with the MAC hvhost offered" wait_until 30 iface_of $mac
+dev=$(iface_of $mac)
+ip addr add $guest4/24 dev $dev
+ip addr add $guest6/64 dev $dev nodad 2>/dev/null || ip addr add $guest6/64 dev $dev
+ip link set $dev up
+check "carrier on" wait_until 10 carrier_is 1
+check "IPv4 ping to the host" wait_until 20 ping -c 1 -W 1 $host4
+check "IPv4 pings to the host, sizes 1..1472" pings $host4
+check "IPv6 ping to the host" wait_until 20 ping6 -c 1 -W 1 $host6
+sync_host guest-up 1
+GUEST
+cat >> "$guest" <<'GUEST'
+# Bulk data: a 64 MiB random file each way, nc over a fifo kept open.
+mkfifo /tmp/hold
+exec 3<>/tmp/hold
+dd if=/dev/urandom of=/tmp/g2h bs=1M count=64 2> /dev/null
+echo "HV-SHA g2h $(sha256sum < /tmp/g2h | cut -d' ' -f1) $(wc -c < /tmp/g2h)"
+check "64 MiB to the host over TCP" wait_until 30 nc $host4 5001 < /tmp/g2h
+rm /tmp/g2h
+nc -l -p 5002 < /tmp/hold > /tmp/h2g &
+sync_host guest-listening 1
+check "64 MiB from the host over TCP" wait_until 300 sh -c "! kill -0 $! 2>/dev/null"
+echo "HV-SHA h2g $(sha256sum < /tmp/h2g | cut -d' ' -f1) $(wc -c < /tmp/h2g)"
+rm /tmp/h2g
+
+# 16 short TCP flows: RSS and the TX spread must use both channels.
+i=0
+while [ $i -lt 16 ]; do
+	wait_until 10 sh -c "echo flow $i | nc $host4 5003" || break
+	i=$((i + 1))
+done
+check "16 short TCP flows to the host" [ $i = 16 ]
+sync_host flows-done 1
+
+# Link down and up from the control socket.
+sync_host link-down 0
+check "carrier off after nic link down (within 3 s of asking)" wait_until 3 carrier_is 0
+check "operstate follows (down)" wait_until 2 operstate_is down
+sync_host link-up 0
+check "carrier on after nic link up (within 3 s of asking)" wait_until 3 carrier_is 1
+check "operstate follows (up)" wait_until 2 operstate_is up
+check "IPv4 ping after link up" wait_until 20 ping -c 1 -W 1 $host4
+
+# Jumbo frames, then back.
+check "MTU 9000 accepted" ip link set $dev mtu 9000
+check "carrier on at MTU 9000" wait_until 20 carrier_is 1
+check "jumbo ping (8972 bytes) to the host" wait_until 20 ping -c 1 -W 2 -s 8972 $host4
+sync_host jumbo 2
+check "MTU 1500 again" ip link set $dev mtu 1500
+check "ping at MTU 1500" wait_until 20 ping -c 1 -W 1 -s 1472 $host4
+
+# A new MAC: the host must see frames from it.
+ip link set $dev down
+check "MAC change accepted" ip link set $dev address $mac2
+ip link set $dev up
+check "carrier on after the MAC change" wait_until 20 carrier_is 1
+check "ping from the new MAC" wait_until 20 ping -c 1 -W 1 $host4
+sync_host mac-changed 2
+check "no RX/TX errors in ip -s link" sh -c "ip -s link show $dev | awk '/RX:|TX:/{getline; if (\$3 != 0) bad=1} END{exit bad}'"
+GUEST
+
+hv_vars ns tap nic_id mac mac2 host4 guest4 host6 guest6 sizes hv_scratch > "$host"
+cat >> "$host" <<'HOST'
+. "$HV_TOP/tools/testing/hv/boot/lib.sh"
+# Nothing started here outlives the script (nor keeps the lock's fd).
+trap 'kill $(jobs -p) 2>/dev/null' EXIT
+trap 'exit 1' TERM
+in_ns() { ip netns exec "$ns" "$@"; }	# busybox's ping: iputils is no dependency
+# The host has busybox's ping (iputils is not a dependency).
+pings() {
+	local s bad=""
+	for s in $sizes; do
+		in_ns busybox ping -c 1 -W 2 -s $s "$1" > /dev/null || bad="$bad $s"
+	done
+	[ -z "$bad" ] || { echo "no reply at sizes:$bad"; return 1; }
+}
+# "SHA256 BYTES" of what the guest sent or received.
+console_sha() { grep -a "^HV-SHA $1 " "$HV_CONSOLE" | tail -n 1 | cut -d' ' -f3,4 | tr -d '\r'; }
+file_sha() { echo "$(sha256sum < "$1" | cut -d' ' -f1) $(wc -c < "$1")"; }
+listed() { hv_ctl list | grep -q "nic $nic_id tap=$tap mac=$mac link=up"; }
+
+hv_marker guest-up 240 || exit
+check "the NIC is listed with its TAP" listed
+check "IPv4 pings to the guest, sizes 1..1472" pings $guest4
+check "IPv6 ping to the guest" in_ns busybox ping6 -c 1 -W 2 $guest6
+check_eq "the guest's frames carry its MAC" "$mac" \
+	"$(in_ns ip neigh show $guest4 | awk '{print $5}')"
+mkfifo "$hv_scratch/hold"
+exec 3<>"$hv_scratch/hold"
+in_ns timeout 300 busybox nc -l -p 5001 < "$hv_scratch/hold" \
+	> "$hv_scratch/g2h" &
+rx=$!
+wait $rx
+check_eq "64 MiB from the guest arrive intact" "$(console_sha g2h)" \
+	"$(file_sha "$hv_scratch/g2h")"
+check_eq "the guest sent 64 MiB" 67108864 "$(wc -c < "$hv_scratch/g2h")"
+hv_marker guest-listening 120 || exit
+check "64 MiB sent to the guest" timeout 300 sh -c \
+	"ip netns exec $ns busybox nc $guest4 5002 < $hv_scratch/h2g"
+for _ in $(seq 100); do [ -n "$(console_sha h2g)" ] && break; sleep 0.5; done
+check_eq "64 MiB to the guest arrive intact" \
+	"$(file_sha "$hv_scratch/h2g")" "$(console_sha h2g)"
+hv_ctl stats > "$hv_scratch/stats"
+stat_of() { sed -n "s/^nic\.$nic_id\.$1=//p" "$hv_scratch/stats"; }
+check "the host counted TX checksum PPIs ($(stat_of tx_csum_ppi))" \
+	[ "$(stat_of tx_csum_ppi)" -gt 0 ]
+check "the host counted LSO PPIs in the bulk send ($(stat_of tx_lso_ppi))" \
+	[ "$(stat_of tx_lso_ppi)" -gt 0 ]
+check "no malformed guest packets" [ "$(stat_of tx_bad)" = 0 ]
+check "no NIC protocol errors" [ "$(stat_of protocol_errors)" = 0 ]
+
+for _ in $(seq 16); do
+	in_ns timeout 30 busybox nc -l -p 5003 < "$hv_scratch/hold" > /dev/null
+done
+hv_marker flows-done 60
+hv_ctl stats > "$hv_scratch/stats"
+for k in 0 1; do
+	check "channel $k carried frames to the guest ($(stat_of chan.$k.rx_frames))" \
+		[ "$(stat_of chan.$k.rx_frames)" -gt 0 ]
+	check "channel $k carried frames from the guest ($(stat_of chan.$k.tx_frames))" \
+		[ "$(stat_of chan.$k.tx_frames)" -gt 0 ]
+done
+check "received frames carried hash PPIs ($(stat_of rx_hash_ppi))" \
+	[ "$(stat_of rx_hash_ppi)" -gt 0 ]
+
+hv_marker link-down 120 || exit
+check "nic link down accepted" hv_ctl nic link $nic_id down
+hv_marker link-up 30 || exit
+check "nic link up accepted" hv_ctl nic link $nic_id up
+hv_marker jumbo 120 || exit
+check "jumbo ping (8972 bytes) to the guest" in_ns busybox ping -c 1 -W 2 -s 8972 $guest4
+hv_marker mac-changed 120 || exit
+check_eq "frames now carry the new MAC" "$mac2" \
+	"$(in_ns ip neigh show $guest4 | awk '{print $5}')"
+HOST
+hv_boot netvsc --guest "$guest" --host "$host" --timeout 600 --netns $ns \
+	-- --nic="$nic_id,tap=$tap,mac=$mac,mtu=9000" > /dev/null
+hv_report netvsc
