@@ -673,36 +673,51 @@ static int netvsc_recv_sections(struct netvsc_dev *nd,
 	return 0;
 }
 
-static int netvsc_recv_buf_setup(struct netvsc_dev *nd)
+/*
+ * Allocate buffer @b, GPADL it and offer it to the host with @type and
+ * @id; the answer (a @min-byte message of type @type + 1) is in @resp.
+ */
+static int netvsc_buf_offer(struct netvsc_dev *nd, struct netvsc_buf *b,
+			    u32 size, u32 type, u16 id, u32 min,
+			    union nvsp_msg *resp)
 {
-	union nvsp_msg req = { .msg_type = NVSP_MSG1_SEND_RECV_BUF }, resp;
-	u32 size = min_t(u32, recv_buf_size, nd->nvsp_ver <= NVSP_VERSION_2 ?
-			 NETVSC_RECV_BUF_MAX_V2 : NETVSC_RECV_BUF_MAX);
+	union nvsp_msg req = { .msg_type = type };
 	int ret;
 
-	ret = netvsc_buf_alloc(nd, &nd->recv, max_t(u32, size, PAGE_SIZE));
+	BUILD_BUG_ON(NVSP_MSG1_SEND_RECV_BUF + 1 !=
+		     NVSP_MSG1_SEND_RECV_BUF_COMPLETE);
+	BUILD_BUG_ON(NVSP_MSG1_SEND_SEND_BUF + 1 !=
+		     NVSP_MSG1_SEND_SEND_BUF_COMPLETE);
+	ret = netvsc_buf_alloc(nd, b, max_t(u32, size, PAGE_SIZE));
 	if (ret)
 		return ret;
-	req.send_buf.gpadl_handle = nd->recv.gpadl.handle;
-	req.send_buf.id = NVSP_RECV_BUF_ID;
-	ret = netvsc_nvsp_xact(nd, &req, NVSP_MSG1_SEND_RECV_BUF_COMPLETE,
+	req.send_buf.gpadl_handle = b->gpadl.handle;
+	req.send_buf.id = id;
+	return netvsc_nvsp_xact(nd, &req, type + 1, min, resp);
+}
+
+static int netvsc_recv_buf_setup(struct netvsc_dev *nd)
+{
+	u32 size = min_t(u32, recv_buf_size, nd->nvsp_ver <= NVSP_VERSION_2 ?
+			 NETVSC_RECV_BUF_MAX_V2 : NETVSC_RECV_BUF_MAX);
+	union nvsp_msg resp;
+	int ret;
+
+	ret = netvsc_buf_offer(nd, &nd->recv, size, NVSP_MSG1_SEND_RECV_BUF,
+			       NVSP_RECV_BUF_ID,
 			       sizeof(resp.recv_buf_complete), &resp);
 	return ret ? ret : netvsc_recv_sections(nd, &resp.recv_buf_complete);
 }
 
 static int netvsc_send_buf_setup(struct netvsc_dev *nd)
 {
-	union nvsp_msg req = { .msg_type = NVSP_MSG1_SEND_SEND_BUF }, resp;
 	u32 size = min_t(u32, send_buf_size, NETVSC_SEND_BUF_MAX);
+	union nvsp_msg resp;
 	u32 section;
 	int ret;
 
-	ret = netvsc_buf_alloc(nd, &nd->send, max_t(u32, size, PAGE_SIZE));
-	if (ret)
-		return ret;
-	req.send_buf.gpadl_handle = nd->send.gpadl.handle;
-	req.send_buf.id = NVSP_SEND_BUF_ID;
-	ret = netvsc_nvsp_xact(nd, &req, NVSP_MSG1_SEND_SEND_BUF_COMPLETE,
+	ret = netvsc_buf_offer(nd, &nd->send, size, NVSP_MSG1_SEND_SEND_BUF,
+			       NVSP_SEND_BUF_ID,
 			       sizeof(resp.send_buf_complete), &resp);
 	if (ret)
 		return ret;
