@@ -8,7 +8,7 @@ set -euo pipefail
 PKGS="gcc make bc flex bison libelf-dev libssl-dev kmod cpio xz-utils zstd
 	qemu-system-x86 busybox-static e2fsprogs fio sparse coccinelle
 	linux-source-6.12 liburing-dev python3 perl rsync dwarves
-	sg3-utils kexec-tools"
+	sg3-utils kexec-tools ethtool"
 
 missing=""
 for p in $PKGS; do
