@@ -64,6 +64,22 @@ check "ping after MTU 1500" ping -c 2 -W 3 10.99.0.1
 check "MAC change" ip link set $ifc address 00:15:5d:aa:bb:cc
 check "ping after MAC change" ping -c 2 -W 3 10.99.0.1
 ip link show $ifc
+# ethtool: what the host granted, offloads, per-queue counters, -L.
+ethtool -i $ifc
+check "ethtool -i names hv_netvsc" sh -c "ethtool -i $ifc | grep -q 'driver: hv_netvsc'"
+ethtool -l $ifc
+check "ethtool -l: 2 combined channels (2 vCPUs)" sh -c "ethtool -l $ifc | tail -n 5 | grep -q 'Combined:.*2'"
+ethtool -k $ifc | grep -E "checksumming|segmentation|generic-receive"
+check "ethtool -k: TX checksum on" sh -c "ethtool -k $ifc | grep -q 'tx-checksumming: on'"
+check "ethtool -k: TSO on" sh -c "ethtool -k $ifc | grep -q 'tcp-segmentation-offload: on'"
+ethtool -S $ifc
+check "ethtool -S: queue 0 received" sh -c "ethtool -S $ifc | grep -q 'rx_queue_0_packets: [1-9]'"
+check "ethtool -x shows the indirection table" sh -c "ethtool -x $ifc | grep -q 'RX flow hash indirection table'"
+check "ethtool -L combined 1" ethtool -L $ifc combined 1
+check "ping on one channel" ping -c 2 -W 3 10.99.0.1
+check "ethtool -L combined 2" ethtool -L $ifc combined 2
+check "ethtool -l: 2 again" sh -c "ethtool -l $ifc | tail -n 5 | grep -q 'Combined:.*2'"
+check "ping on two channels" ping -c 2 -W 3 10.99.0.1
 i=0
 while [ $i -lt 5 ]; do
 	rmmod hv_netvsc || break
