@@ -87,6 +87,16 @@ void netvsc_rx_frame(struct netvsc_chan *nc, const void *frame, u32 len,
 		return;
 	}
 	skb_put_data(skb, frame, len);
+	/* With VLAN offload off, the tag goes back into the frame. */
+	if (vlan && !(ndev->features & NETIF_F_HW_VLAN_CTAG_RX)) {
+		skb = vlan_insert_tag(skb, htons(ETH_P_8021Q),
+				      netvsc_vlan_tci(*vlan));
+		if (!skb) {
+			netvsc_stat_inc(&nc->rx, &nc->rx.dropped);
+			return;
+		}
+		vlan = NULL;
+	}
 	skb->protocol = eth_type_trans(skb, ndev);
 	if ((ndev->features & NETIF_F_RXCSUM) && netvsc_rx_csum_ok(csum)) {
 		skb->ip_summed = CHECKSUM_UNNECESSARY;

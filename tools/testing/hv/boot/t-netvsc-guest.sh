@@ -39,6 +39,13 @@ for s in 1 100 1000 1472; do
 	check "ping size $s" ping -c 2 -W 2 -s $s 10.99.0.1
 done
 sync_host guest-pinged 8
+# The host pulls the cable and plugs it back (INDICATE_STATUS).
+carrier_is() { [ "$(cat /sys/class/net/$ifc/carrier 2>/dev/null)" = "$1" ]; }
+sync_host link-down 0
+check "carrier off after nic link down" wait_until 3 carrier_is 0
+sync_host link-up 0
+check "carrier on after nic link up" wait_until 3 carrier_is 1
+check "ping after link up" wait_until 10 ping -c 1 -W 1 10.99.0.1
 # Data both ways over TCP (busybox nc), checked by sha256.
 head -c 16777216 /dev/urandom > /tmp/r
 sha256sum < /tmp/r | cut -d' ' -f1 > /tmp/r.sum
@@ -92,7 +99,8 @@ rmmod hv_netvsc
 check "hv_netvsc unloads" sh -c "! grep -q hv_netvsc /proc/modules"
 GUEST
 
-hv_vars ns tap > "$host"
+nic=f8615163-0000-4000-8000-000000000001
+hv_vars ns tap nic > "$host"
 cat >> "$host" <<'HOST'
 . "$HV_TOP/tools/testing/hv/boot/lib.sh"
 sleep 3
@@ -105,6 +113,10 @@ sleep 1
 hv_marker guest-pinged 200 || exit
 check "the host pings the guest" ip netns exec $ns busybox ping -c 3 -W 2 10.99.0.2
 check "big pings from the host" ip netns exec $ns busybox ping -c 3 -W 2 -s 1472 10.99.0.2
+hv_marker link-down 120 || exit
+hv_ctl nic link $nic down
+hv_marker link-up 120 || exit
+hv_ctl nic link $nic up
 hv_marker serving 300 || exit
 mkdir -p "$HV_RUN/www"
 t0=$(date +%s)
