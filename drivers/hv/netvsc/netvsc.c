@@ -374,8 +374,9 @@ static u16 netvsc_select_queue(struct net_device *ndev, struct sk_buff *skb,
 	q = READ_ONCE(nd->tx_table[skb_get_hash(skb) %
 				   NVSP_SEND_INDIRECTION_ENTRIES]);
 	if (q >= ndev->real_num_tx_queues)
-		return netdev_pick_tx(ndev, skb, sb_dev);
-	return q;
+		q = netdev_pick_tx(ndev, skb, sb_dev);
+	/* A queue whose sub-channel the host took away: the primary's. */
+	return READ_ONCE(nd->chans[q].dead) ? 0 : q;
 }
 
 /* --- set-up and teardown ---------------------------------------------------- */
@@ -401,6 +402,10 @@ static void netvsc_setup_queues(struct netvsc_dev *nd)
 		if (ret < 0)
 			dev_warn(&nd->hdev->device,
 				 "no sub-channels (%d): one queue\n", ret);
+		else if (ret < want - 1)
+			dev_warn(&nd->hdev->device,
+				 "%d of %u sub-channels opened\n", ret,
+				 want - 1);
 	}
 	netvsc_default_tables(nd);
 	if (nd->nr_chans > 1 && netvsc_rndis_set_rss(nd, true))
@@ -478,6 +483,13 @@ static int netvsc_reconfigure(struct netvsc_dev *nd, u32 mtu, u32 chans)
 	WRITE_ONCE(ndev->mtu, mtu);
 	nd->want_chans = chans;
 	ret = netvsc_dev_setup(nd);
+	/* The host lowered the MTU to its maximum frame size: refuse it. */
+	if (!ret && ndev->mtu != mtu) {
+		netdev_warn(ndev, "the host takes an MTU of %u at most\n",
+			    ndev->mtu);
+		netvsc_dev_teardown(nd);
+		ret = -EINVAL;
+	}
 	if (ret) {
 		WRITE_ONCE(ndev->mtu, old_mtu);
 		nd->want_chans = old_chans;
@@ -692,6 +704,17 @@ static void netvsc_get_ringparam(struct net_device *ndev,
 	ring->tx_pending = nd->send.count;
 }
 
+static int netvsc_get_rxnfc(struct net_device *ndev, struct ethtool_rxnfc *info,
+			    u32 *rules)
+{
+	struct netvsc_dev *nd = netdev_priv(ndev);
+
+	if (info->cmd != ETHTOOL_GRXRINGS)
+		return -EOPNOTSUPP;
+	info->data = nd->nr_chans;
+	return 0;
+}
+
 static u32 netvsc_get_rxfh_key_size(struct net_device *ndev)
 {
 	return NDIS_RSS_HASH_KEY_SIZE;
@@ -820,6 +843,7 @@ static const struct ethtool_ops netvsc_ethtool_ops = {
 	.get_channels		= netvsc_get_channels,
 	.set_channels		= netvsc_set_channels,
 	.get_ringparam		= netvsc_get_ringparam,
+	.get_rxnfc		= netvsc_get_rxnfc,
 	.get_rxfh_key_size	= netvsc_get_rxfh_key_size,
 	.get_rxfh_indir_size	= netvsc_get_rxfh_indir_size,
 	.get_rxfh		= netvsc_get_rxfh,

@@ -301,11 +301,13 @@ static bool netvsc_send_recv_comp(struct netvsc_chan *nc, u64 trans_id,
 	return false;
 }
 
+/* A range must lie in the slots the host carved, and in one slot's size. */
 static bool netvsc_range_ok(struct netvsc_dev *nd,
 			    const struct vmbus_xfer_page_range *r)
 {
 	return r->byte_count && r->byte_count <= nd->recv.slot_size &&
-	       (u64)r->byte_offset + r->byte_count <= nd->recv.size;
+	       (u64)r->byte_offset + r->byte_count <=
+	       (u64)nd->recv.slot_size * nd->recv.count;
 }
 
 /*

@@ -139,5 +139,5 @@ ip -n $ns -s link show $tap
 hv_ctl stats | grep -i -E "nic" | head -60
 HOST
 hv_boot netvsc-guest --guest "$guest" --host "$host" --timeout 300 -- \
-	--nic=tap=$tap,mac=$mac > /dev/null
+	--nic=tap=$tap,mac=$mac,mtu=9000 > /dev/null
 hv_report netvsc-guest
