@@ -63,6 +63,8 @@ struct netvsc_queue_stats {
  * @nd: the device
  * @chan: the VMBus channel
  * @index: queue index (0: the primary channel)
+ * @sub_index: the host's index of the channel (its sub-channel index),
+ *	which the RSS and send indirection tables name
  * @napi: the RX poll, which reads the whole inbound ring
  * @tx_inflight: TX requests waiting for their completion
  * @dead: the host rescinded this sub-channel: its queue stays stopped
@@ -78,6 +80,7 @@ struct netvsc_chan {
 	struct netvsc_dev *nd;
 	struct vmbus_channel *chan;
 	u16 index;
+	u16 sub_index;
 	struct napi_struct napi;
 	atomic_t tx_inflight;
 	bool dead;
@@ -129,7 +132,7 @@ struct netvsc_buf {
  * @want_chans: channels to ask for at the next set-up
  * @rss_key: Toeplitz key
  * @rss_indir: RX indirection table (queue per entry)
- * @tx_table: the host's send indirection table (channel per hash bucket)
+ * @tx_table: the host's send indirection table, as queue indexes
  * @filter: NDIS packet filter in effect
  * @rx_mode_work: applies rx-mode changes in process context
  * @chans: the channels, @nr_chans of them
@@ -163,6 +166,7 @@ struct netvsc_dev {
 };
 
 /* nvsp.c */
+u32 netvsc_queue_of(struct netvsc_dev *nd, u32 sub_index);
 int netvsc_chan_open(struct netvsc_dev *nd, struct vmbus_channel *chan,
 		     u16 index);
 void netvsc_chan_close(struct netvsc_chan *nc);

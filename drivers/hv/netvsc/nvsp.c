@@ -354,6 +354,23 @@ static u32 netvsc_on_recv(struct netvsc_chan *nc, const struct vmbus_pkt *pkt)
 	return cnt;
 }
 
+/**
+ * netvsc_queue_of() - the queue of the channel the host calls @sub_index
+ * @nd: the device
+ * @sub_index: a channel index from the host (0: the primary)
+ *
+ * Return: the queue index; 0 for a channel we do not have.
+ */
+u32 netvsc_queue_of(struct netvsc_dev *nd, u32 sub_index)
+{
+	u32 q;
+
+	for (q = 0; q < nd->nr_chans; q++)
+		if (nd->chans[q].sub_index == sub_index)
+			return q;
+	return 0;
+}
+
 /* SEND_INDIRECTION_TABLE: the host's choice of channel per TX bucket. */
 static void netvsc_on_indirection(struct netvsc_dev *nd, const void *data,
 				  u32 len)
@@ -372,7 +389,7 @@ static void netvsc_on_indirection(struct netvsc_dev *nd, const void *data,
 	}
 	table = data + t->offset;
 	for (i = 0; i < NVSP_SEND_INDIRECTION_ENTRIES; i++)
-		WRITE_ONCE(nd->tx_table[i], table[i]);
+		WRITE_ONCE(nd->tx_table[i], netvsc_queue_of(nd, table[i]));
 }
 
 static void netvsc_on_inband(struct netvsc_chan *nc,
@@ -521,6 +538,7 @@ int netvsc_chan_open(struct netvsc_dev *nd, struct vmbus_channel *chan,
 	nc->nd = nd;
 	nc->chan = chan;
 	nc->index = index;
+	nc->sub_index = vmbus_chan_subchannel_index(chan);
 	nc->comp_pending = false;
 	nc->dead = false;
 	atomic_set(&nc->tx_inflight, 0);
@@ -853,12 +871,15 @@ static void netvsc_subchan_rescind(struct vmbus_channel *sub)
 static int netvsc_subchan_open(void *ctx, struct vmbus_channel *sub)
 {
 	struct netvsc_dev *nd = ctx;
-	u16 index = vmbus_chan_subchannel_index(sub);
+	u32 index = nd->nr_chans;
 	int ret;
 
-	/* One queue per index; an index we cannot place stays unopened. */
-	if (!index || index >= NETVSC_MAX_CHANNELS || index != nd->nr_chans)
-		return -EINVAL;
+	/*
+	 * Queues in the order the offers came: the host's indexes may have
+	 * gaps (one still held from an earlier set-up) or come in any order.
+	 */
+	if (index >= NETVSC_MAX_CHANNELS)
+		return -ENOSPC;
 	ret = netvsc_chan_open(nd, sub, index);
 	if (ret)
 		return ret;

@@ -335,6 +335,7 @@ struct netvsc_rss_buf {
 int netvsc_rndis_set_rss(struct netvsc_dev *nd, bool enable)
 {
 	struct netvsc_rss_buf *buf;
+	u32 i;
 	int ret;
 
 	buf = kzalloc(sizeof(*buf), GFP_KERNEL);
@@ -349,7 +350,9 @@ int netvsc_rndis_set_rss(struct netvsc_dev *nd, bool enable)
 	buf->p.indirect_taboffset = offsetof(struct netvsc_rss_buf, table);
 	buf->p.hashkey_size = sizeof(buf->key);
 	buf->p.hashkey_offset = offsetof(struct netvsc_rss_buf, key);
-	memcpy(buf->table, nd->rss_indir, sizeof(buf->table));
+	/* The host's table names channels by their index, not our queues. */
+	for (i = 0; i < NDIS_RSS_INDIRECTION_ENTRIES; i++)
+		buf->table[i] = nd->chans[nd->rss_indir[i]].sub_index;
 	memcpy(buf->key, nd->rss_key, sizeof(buf->key));
 	ret = netvsc_rndis_set(nd, RNDIS_OID_GEN_RECEIVE_SCALE_PARAMETERS, buf,
 			       sizeof(*buf));
