@@ -928,9 +928,9 @@ static int netvsc_probe(struct hv_device *hdev,
 	if (ret)
 		goto err_teardown;
 	netvsc_link_change(nd, READ_ONCE(nd->link_up));
-	netdev_info(ndev, "%pM, NVSP %#x, %u queue(s), MTU %u, link %s\n",
+	netdev_info(ndev, "%pM, NVSP %#x, %u queue(s), MTU %u, carrier %d\n",
 		    ndev->dev_addr, nd->nvsp_ver, nd->nr_chans, ndev->mtu,
-		    nd->link_up ? "up" : "down");
+		    nd->link_up);
 	return 0;
 
 err_teardown:
