@@ -872,6 +872,7 @@ static void netvsc_init_dev(struct netvsc_dev *nd, struct hv_device *hdev,
 	nd->hdev = hdev;
 	nd->ndev = ndev;
 	mutex_init(&nd->lock);
+	mutex_init(&nd->chan_lock);
 	spin_lock_init(&nd->req_lock);
 	INIT_LIST_HEAD(&nd->reqs);
 	INIT_WORK(&nd->rx_mode_work, netvsc_rx_mode_work);

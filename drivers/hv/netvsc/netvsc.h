@@ -114,6 +114,9 @@ struct netvsc_buf {
  * @hdev: the VMBus device
  * @ndev: the net_device
  * @lock: serializes open/stop, reconfiguration and removal
+ * @chan_lock: guards opening and closing one channel against a
+ *	sub-channel's rescind; never held while waiting for the host's
+ *	offers (the rescind callback runs where the offers are handled)
  * @nvsp_ver: negotiated NVSP version (0: not set up)
  * @recv: the receive buffer
  * @send: the send buffer
@@ -141,6 +144,7 @@ struct netvsc_dev {
 	struct hv_device *hdev;
 	struct net_device *ndev;
 	struct mutex lock;	/* set-up, teardown, open/stop */
+	struct mutex chan_lock;	/* a channel's open and close */
 	u32 nvsp_ver;
 	struct netvsc_buf recv;
 	struct netvsc_buf send;

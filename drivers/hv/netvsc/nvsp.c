@@ -800,10 +800,12 @@ void netvsc_nvsp_teardown(struct netvsc_dev *nd)
 		netvsc_revoke(nd, NVSP_MSG1_REVOKE_RECV_BUF, NVSP_RECV_BUF_ID);
 	if (nd->send.gpadl.handle)
 		netvsc_revoke(nd, NVSP_MSG1_REVOKE_SEND_BUF, NVSP_SEND_BUF_ID);
+	mutex_lock(&nd->chan_lock);
 	for (i = nd->nr_chans; i-- > 0;)
 		if (nd->chans[i].chan)
 			netvsc_chan_close(&nd->chans[i]);
 	nd->nr_chans = 0;
+	mutex_unlock(&nd->chan_lock);
 	netvsc_buf_free(nd, &nd->recv);
 	netvsc_buf_free(nd, &nd->send);
 	bitmap_free(nd->send_map);
@@ -851,7 +853,7 @@ static void netvsc_subchan_rescind(struct vmbus_channel *sub)
 	struct netvsc_chan *nc;
 	u32 i;
 
-	mutex_lock(&nd->lock);
+	mutex_lock(&nd->chan_lock);
 	for (i = 1; i < nd->nr_chans; i++) {
 		nc = &nd->chans[i];
 		if (nc->chan != sub)
@@ -865,7 +867,7 @@ static void netvsc_subchan_rescind(struct vmbus_channel *sub)
 		netvsc_chan_close(nc);
 		dev_warn(&nd->hdev->device, "the host removed queue %u\n", i);
 	}
-	mutex_unlock(&nd->lock);
+	mutex_unlock(&nd->chan_lock);
 }
 
 static int netvsc_subchan_open(void *ctx, struct vmbus_channel *sub)
@@ -880,12 +882,14 @@ static int netvsc_subchan_open(void *ctx, struct vmbus_channel *sub)
 	 */
 	if (index >= NETVSC_MAX_CHANNELS)
 		return -ENOSPC;
+	mutex_lock(&nd->chan_lock);
 	ret = netvsc_chan_open(nd, sub, index);
-	if (ret)
-		return ret;
-	nd->nr_chans++;
-	vmbus_set_rescind_callback(sub, netvsc_subchan_rescind);
-	return 0;
+	if (!ret)
+		nd->nr_chans++;
+	mutex_unlock(&nd->chan_lock);
+	if (!ret)
+		vmbus_set_rescind_callback(sub, netvsc_subchan_rescind);
+	return ret;
 }
 
 /**
