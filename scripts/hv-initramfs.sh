@@ -4,7 +4,7 @@
 # hv-initramfs.sh KVER OUTPUT [--storage]
 #
 # Build the base initramfs for the boot tests: busybox, kmod (a real
-# modprobe that resolves modaliases), this tree's modules for KVER
+# modprobe that resolves modaliases), ethtool, this tree's modules for KVER
 # installed under /lib/modules/<release>/extra and depmod'ed, and /init.
 # --storage adds what disk tests need: Debian's SCSI, ext4, isofs, virtio-blk and
 # null_blk modules with their dependencies, fio, mkfs.ext4, sg3-utils'
@@ -18,12 +18,13 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 usage="usage: hv-initramfs.sh KVER OUTPUT [--storage]"
 kver=${1:?$usage}
 output=${2:?$usage}
-kernel_modules=() binaries=()
+# ethtool for the NIC scenarios; the storage image adds its tools.
+kernel_modules=() binaries=(/usr/sbin/ethtool)
 case "${3:-}" in
 "") ;;
 --storage)
 	kernel_modules=(scsi_mod sd_mod ext4 isofs virtio_pci virtio_blk null_blk)
-	binaries=(/usr/bin/fio /sbin/mke2fs /sbin/e2fsck /usr/bin/sg_raw
+	binaries+=(/usr/bin/fio /sbin/mke2fs /sbin/e2fsck /usr/bin/sg_raw
 		  /usr/bin/sg_inq /usr/bin/sg_turs /usr/sbin/blkdiscard
 		  /usr/sbin/kexec /usr/sbin/sfdisk) ;;
 *) echo "$usage" >&2; exit 2 ;;

@@ -79,19 +79,31 @@ void netvsc_rx_frame(struct netvsc_chan *nc, const void *frame, u32 len,
 	struct net_device *ndev = nc->nd->ndev;
 	struct sk_buff *skb;
 
-	skb = napi_alloc_skb(&nc->napi, len);
+	/* Not before register_netdev() nor after unregister_netdev(). */
+	skb = READ_ONCE(ndev->reg_state) == NETREG_REGISTERED ?
+	      napi_alloc_skb(&nc->napi, len) : NULL;
 	if (!skb) {
 		netvsc_stat_inc(&nc->rx, &nc->rx.dropped);
 		return;
 	}
 	skb_put_data(skb, frame, len);
+	/* With VLAN offload off, the tag goes back into the frame. */
+	if (vlan && !(ndev->features & NETIF_F_HW_VLAN_CTAG_RX)) {
+		skb = vlan_insert_tag(skb, htons(ETH_P_8021Q),
+				      netvsc_vlan_tci(*vlan));
+		if (!skb) {
+			netvsc_stat_inc(&nc->rx, &nc->rx.dropped);
+			return;
+		}
+		vlan = NULL;
+	}
 	skb->protocol = eth_type_trans(skb, ndev);
 	if ((ndev->features & NETIF_F_RXCSUM) && netvsc_rx_csum_ok(csum)) {
 		skb->ip_summed = CHECKSUM_UNNECESSARY;
 		netvsc_stat_inc(&nc->rx, &nc->rx.csum_ok);
 	}
 	if (hash && (ndev->features & NETIF_F_RXHASH))
-		skb_set_hash(skb, *hash, PKT_HASH_TYPE_L4);
+		skb_set_hash(skb, *hash, PKT_HASH_TYPE_L3);
 	if (vlan)
 		__vlan_hwaccel_put_tag(skb, htons(ETH_P_8021Q),
 				       netvsc_vlan_tci(*vlan));
@@ -108,6 +120,9 @@ void netvsc_rx_frame(struct netvsc_chan *nc, const void *frame, u32 len,
 void netvsc_link_change(struct netvsc_dev *nd, bool up)
 {
 	WRITE_ONCE(nd->link_up, up);
+	/* Probe sets the carrier from link_up once the device is registered. */
+	if (READ_ONCE(nd->ndev->reg_state) != NETREG_REGISTERED)
+		return;
 	if (up)
 		netif_carrier_on(nd->ndev);
 	else
@@ -257,7 +272,7 @@ static int netvsc_xmit_copy(struct netvsc_chan *nc, struct sk_buff *skb,
 
 	if (hdr_len + skb->len > nd->send.slot_size)
 		return -ENOSPC;
-	s = netvsc_section_get(nd);
+	s = netvsc_section_get(nd, NETVSC_CTL_SECTIONS);
 	if (s < 0)
 		return s;
 	mem = netvsc_section_mem(nd, s);
@@ -268,6 +283,7 @@ static int netvsc_xmit_copy(struct netvsc_chan *nc, struct sk_buff *skb,
 					  NVSP_RNDIS_CHANNEL_DATA, flags);
 	if (ret) {
 		netvsc_section_put(nd, s);
+		/* -ENOSPC means a section: not the case here. */
 		return ret == -ENOSPC ? -EIO : ret;
 	}
 	netvsc_stat_inc(&nc->tx, &nc->tx.copied);
@@ -289,6 +305,8 @@ static int netvsc_xmit_direct(struct netvsc_chan *nc, struct sk_buff *skb,
 		ret = netvsc_send_skb_pages(nc, skb, flags);
 	if (!ret)
 		netvsc_stat_inc(&nc->tx, &nc->tx.direct);
+	else if (ret == -EAGAIN)
+		skb_pull(skb, hdr_len);	/* the stack gives it back later */
 	return ret;
 }
 
@@ -305,6 +323,10 @@ static netdev_tx_t netvsc_start_xmit(struct sk_buff *skb,
 	int hdr_len, ret;
 	bool more;
 
+	if (READ_ONCE(nc->dead)) {
+		ret = -ENODEV;
+		goto drop;
+	}
 	hdr_len = netvsc_tx_header(skb, (void *)hdr);
 	if (hdr_len < 0) {
 		ret = hdr_len;
@@ -316,6 +338,12 @@ static netdev_tx_t netvsc_start_xmit(struct sk_buff *skb,
 	ret = netvsc_xmit_copy(nc, skb, hdr, hdr_len, flags);
 	if (ret == -ENOSPC)
 		ret = netvsc_xmit_direct(nc, skb, hdr, hdr_len, flags);
+	if (ret == -EAGAIN) {
+		/* Ring or request ids full for a moment: retried on a wake. */
+		vmbus_chan_kick(nc->chan);
+		netvsc_tx_stop(nc);
+		return NETDEV_TX_BUSY;
+	}
 	if (ret)
 		goto drop;
 	netvsc_stat_add(&nc->tx, 1, len);
@@ -346,8 +374,9 @@ static u16 netvsc_select_queue(struct net_device *ndev, struct sk_buff *skb,
 	q = READ_ONCE(nd->tx_table[skb_get_hash(skb) %
 				   NVSP_SEND_INDIRECTION_ENTRIES]);
 	if (q >= ndev->real_num_tx_queues)
-		return netdev_pick_tx(ndev, skb, sb_dev);
-	return q;
+		q = netdev_pick_tx(ndev, skb, sb_dev);
+	/* A queue whose sub-channel the host took away: the primary's. */
+	return READ_ONCE(nd->chans[q].dead) ? 0 : q;
 }
 
 /* --- set-up and teardown ---------------------------------------------------- */
@@ -373,6 +402,10 @@ static void netvsc_setup_queues(struct netvsc_dev *nd)
 		if (ret < 0)
 			dev_warn(&nd->hdev->device,
 				 "no sub-channels (%d): one queue\n", ret);
+		else if (ret < want - 1)
+			dev_warn(&nd->hdev->device,
+				 "%d of %u sub-channels opened\n", ret,
+				 want - 1);
 	}
 	netvsc_default_tables(nd);
 	if (nd->nr_chans > 1 && netvsc_rndis_set_rss(nd, true))
@@ -414,10 +447,7 @@ static int netvsc_dev_setup(struct netvsc_dev *nd)
 	netvsc_setup_queues(nd);
 	netif_set_real_num_tx_queues(ndev, nd->nr_chans);
 	netif_set_real_num_rx_queues(ndev, nd->nr_chans);
-	if (nd->link_up)
-		netif_carrier_on(ndev);
-	else
-		netif_carrier_off(ndev);
+	netvsc_link_change(nd, nd->link_up);
 	return 0;
 }
 
@@ -443,12 +473,23 @@ static int netvsc_reconfigure(struct netvsc_dev *nd, u32 mtu, u32 chans)
 	int ret, ret2;
 
 	mutex_lock(&nd->lock);
+	if (READ_ONCE(nd->rescinded) || !nd->nvsp_ver) {
+		mutex_unlock(&nd->lock);
+		return -ENODEV;
+	}
 	netif_tx_disable(ndev);
 	netif_device_detach(ndev);
 	netvsc_dev_teardown(nd);
 	WRITE_ONCE(ndev->mtu, mtu);
 	nd->want_chans = chans;
 	ret = netvsc_dev_setup(nd);
+	/* The host lowered the MTU to its maximum frame size: refuse it. */
+	if (!ret && ndev->mtu != mtu) {
+		netdev_warn(ndev, "the host takes an MTU of %u at most\n",
+			    ndev->mtu);
+		netvsc_dev_teardown(nd);
+		ret = -EINVAL;
+	}
 	if (ret) {
 		WRITE_ONCE(ndev->mtu, old_mtu);
 		nd->want_chans = old_chans;
@@ -459,6 +500,8 @@ static int netvsc_reconfigure(struct netvsc_dev *nd, u32 mtu, u32 chans)
 			goto out;
 		}
 	}
+	if (READ_ONCE(nd->rescinded))
+		goto out;
 	netif_device_attach(ndev);
 	if (netif_running(ndev) && netvsc_set_filter(nd))
 		netdev_warn(ndev, "packet filter refused\n");
@@ -661,6 +704,17 @@ static void netvsc_get_ringparam(struct net_device *ndev,
 	ring->tx_pending = nd->send.count;
 }
 
+static int netvsc_get_rxnfc(struct net_device *ndev, struct ethtool_rxnfc *info,
+			    u32 *rules)
+{
+	struct netvsc_dev *nd = netdev_priv(ndev);
+
+	if (info->cmd != ETHTOOL_GRXRINGS)
+		return -EOPNOTSUPP;
+	info->data = nd->nr_chans;
+	return 0;
+}
+
 static u32 netvsc_get_rxfh_key_size(struct net_device *ndev)
 {
 	return NDIS_RSS_HASH_KEY_SIZE;
@@ -714,6 +768,7 @@ static int netvsc_set_rxfh(struct net_device *ndev, HV_ETHTOOL_SET_RXFH_ARGS)
 /* ethtool -S: per queue, TX then RX. */
 static const char * const netvsc_tx_stat_names[] = {
 	"packets", "bytes", "dropped", "copied", "direct", "stops", "wakes",
+	"comp_errors",
 };
 
 static const char * const netvsc_rx_stat_names[] = {
@@ -768,14 +823,15 @@ static void netvsc_get_ethtool_stats(struct net_device *ndev,
 			data[3] = u64_stats_read(&t->copied);
 			data[4] = u64_stats_read(&t->direct);
 			data[5] = u64_stats_read(&t->stops);
-			data[6] = u64_stats_read(&t->wakes);
 		} while (u64_stats_fetch_retry(&t->syncp, start));
+		data[6] = atomic64_read(&nd->chans[q].wakes);
+		data[7] = atomic64_read(&nd->chans[q].comp_errors);
 		do {
 			start = u64_stats_fetch_begin(&r->syncp);
-			data[7] = u64_stats_read(&r->packets);
-			data[8] = u64_stats_read(&r->bytes);
-			data[9] = u64_stats_read(&r->dropped);
-			data[10] = u64_stats_read(&r->csum_ok);
+			data[8] = u64_stats_read(&r->packets);
+			data[9] = u64_stats_read(&r->bytes);
+			data[10] = u64_stats_read(&r->dropped);
+			data[11] = u64_stats_read(&r->csum_ok);
 		} while (u64_stats_fetch_retry(&r->syncp, start));
 	}
 }
@@ -787,6 +843,7 @@ static const struct ethtool_ops netvsc_ethtool_ops = {
 	.get_channels		= netvsc_get_channels,
 	.set_channels		= netvsc_set_channels,
 	.get_ringparam		= netvsc_get_ringparam,
+	.get_rxnfc		= netvsc_get_rxnfc,
 	.get_rxfh_key_size	= netvsc_get_rxfh_key_size,
 	.get_rxfh_indir_size	= netvsc_get_rxfh_indir_size,
 	.get_rxfh		= netvsc_get_rxfh,
@@ -803,6 +860,7 @@ static void netvsc_on_rescind(struct vmbus_channel *chan)
 {
 	struct netvsc_dev *nd = hv_get_drvdata(vmbus_chan_device(chan));
 
+	WRITE_ONCE(nd->rescinded, true);
 	netif_device_detach(nd->ndev);
 }
 
@@ -814,6 +872,7 @@ static void netvsc_init_dev(struct netvsc_dev *nd, struct hv_device *hdev,
 	nd->hdev = hdev;
 	nd->ndev = ndev;
 	mutex_init(&nd->lock);
+	mutex_init(&nd->chan_lock);
 	spin_lock_init(&nd->req_lock);
 	INIT_LIST_HEAD(&nd->reqs);
 	INIT_WORK(&nd->rx_mode_work, netvsc_rx_mode_work);
@@ -825,6 +884,7 @@ static void netvsc_init_dev(struct netvsc_dev *nd, struct hv_device *hdev,
 	}
 	ndev->netdev_ops = &netvsc_netdev_ops;
 	ndev->ethtool_ops = &netvsc_ethtool_ops;
+	ndev->priv_flags |= IFF_LIVE_ADDR_CHANGE;
 	ndev->min_mtu = NETVSC_MTU_MIN;
 	ndev->max_mtu = NETVSC_MTU_MAX;
 	SET_NETDEV_DEV(ndev, &hdev->device);
@@ -858,6 +918,7 @@ static int netvsc_probe(struct hv_device *hdev,
 	netvsc_init_dev(nd, hdev, ndev);
 	hv_set_drvdata(hdev, nd);
 	netif_carrier_off(ndev);
+	vmbus_set_rescind_callback(hdev->channel, netvsc_on_rescind);
 
 	ret = netvsc_dev_setup(nd);
 	if (ret)
@@ -867,15 +928,16 @@ static int netvsc_probe(struct hv_device *hdev,
 	ret = register_netdev(ndev);
 	if (ret)
 		goto err_teardown;
-	vmbus_set_rescind_callback(hdev->channel, netvsc_on_rescind);
-	netdev_info(ndev, "%pM, NVSP %#x, %u queue(s), MTU %u, link %s\n",
+	netvsc_link_change(nd, READ_ONCE(nd->link_up));
+	netdev_info(ndev, "%pM, NVSP %#x, %u queue(s), MTU %u, carrier %d\n",
 		    ndev->dev_addr, nd->nvsp_ver, nd->nr_chans, ndev->mtu,
-		    nd->link_up ? "up" : "down");
+		    nd->link_up);
 	return 0;
 
 err_teardown:
 	netvsc_dev_teardown(nd);
 err_free:
+	vmbus_set_rescind_callback(hdev->channel, NULL);
 	hv_set_drvdata(hdev, NULL);
 	free_netdev(ndev);
 	return ret;

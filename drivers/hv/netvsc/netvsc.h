@@ -29,6 +29,10 @@
 /* A TX packet's worst case in the ring: the queue stops below it. */
 #define NETVSC_TX_MIN_SPACE	vmbus_pages_pkt_size(VMBUS_MAX_PAGE_BUFS, \
 						     NVSP_MSG_SIZE)
+/* Send sections only control messages take, so TX cannot starve them. */
+#define NETVSC_CTL_SECTIONS	2
+/* Largest receive slot taken from the host: a jumbo frame and its PPIs. */
+#define NETVSC_MAX_SLOT_SIZE	(64 * 1024)
 #define NETVSC_MTU_MIN		68
 #define NETVSC_MTU_MAX		9000
 
@@ -42,7 +46,6 @@
  * @copied: sent frames copied into a send-buffer section
  * @direct: sent frames sent as GPA ranges
  * @stops: times the queue stopped
- * @wakes: times the queue was woken
  */
 struct netvsc_queue_stats {
 	struct u64_stats_sync syncp;
@@ -53,7 +56,6 @@ struct netvsc_queue_stats {
 	u64_stats_t copied;
 	u64_stats_t direct;
 	u64_stats_t stops;
-	u64_stats_t wakes;
 };
 
 /**
@@ -61,8 +63,13 @@ struct netvsc_queue_stats {
  * @nd: the device
  * @chan: the VMBus channel
  * @index: queue index (0: the primary channel)
+ * @sub_index: the host's index of the channel (its sub-channel index),
+ *	which the RSS and send indirection tables name
  * @napi: the RX poll, which reads the whole inbound ring
  * @tx_inflight: TX requests waiting for their completion
+ * @dead: the host rescinded this sub-channel: its queue stays stopped
+ * @wakes: times the queue was woken (completions and the space callback)
+ * @comp_errors: TX completions with a failure status
  * @comp_pending: a receive completion the ring had no room for
  * @comp_trans_id: its transaction id
  * @comp_status: its status
@@ -73,8 +80,12 @@ struct netvsc_chan {
 	struct netvsc_dev *nd;
 	struct vmbus_channel *chan;
 	u16 index;
+	u16 sub_index;
 	struct napi_struct napi;
 	atomic_t tx_inflight;
+	bool dead;
+	atomic64_t wakes;
+	atomic64_t comp_errors;
 	bool comp_pending;
 	u64 comp_trans_id;
 	u32 comp_status;
@@ -103,6 +114,9 @@ struct netvsc_buf {
  * @hdev: the VMBus device
  * @ndev: the net_device
  * @lock: serializes open/stop, reconfiguration and removal
+ * @chan_lock: guards opening and closing one channel against a
+ *	sub-channel's rescind; never held while waiting for the host's
+ *	offers (the rescind callback runs where the offers are handled)
  * @nvsp_ver: negotiated NVSP version (0: not set up)
  * @recv: the receive buffer
  * @send: the send buffer
@@ -115,12 +129,13 @@ struct netvsc_buf {
  * @lso_max_size: LSOv2 maximum size the host offers
  * @link_speed: in 100 bit/s units
  * @link_up: the host's media state
+ * @rescinded: the host took the NIC away; it is not re-attached
  * @rss_queues: receive queues the host offers (1 without RSS)
  * @nr_chans: open channels
  * @want_chans: channels to ask for at the next set-up
  * @rss_key: Toeplitz key
  * @rss_indir: RX indirection table (queue per entry)
- * @tx_table: the host's send indirection table (channel per hash bucket)
+ * @tx_table: the host's send indirection table, as queue indexes
  * @filter: NDIS packet filter in effect
  * @rx_mode_work: applies rx-mode changes in process context
  * @chans: the channels, @nr_chans of them
@@ -129,6 +144,7 @@ struct netvsc_dev {
 	struct hv_device *hdev;
 	struct net_device *ndev;
 	struct mutex lock;	/* set-up, teardown, open/stop */
+	struct mutex chan_lock;	/* a channel's open and close */
 	u32 nvsp_ver;
 	struct netvsc_buf recv;
 	struct netvsc_buf send;
@@ -141,6 +157,7 @@ struct netvsc_dev {
 	u32 lso_max_size;
 	u32 link_speed;
 	bool link_up;
+	bool rescinded;
 	u32 rss_queues;
 	u32 nr_chans;
 	u32 want_chans;
@@ -153,6 +170,7 @@ struct netvsc_dev {
 };
 
 /* nvsp.c */
+u32 netvsc_queue_of(struct netvsc_dev *nd, u32 sub_index);
 int netvsc_chan_open(struct netvsc_dev *nd, struct vmbus_channel *chan,
 		     u16 index);
 void netvsc_chan_close(struct netvsc_chan *nc);
@@ -165,8 +183,9 @@ int netvsc_send_skb_pages(struct netvsc_chan *nc, struct sk_buff *skb,
 			  unsigned int flags);
 int netvsc_poll(struct napi_struct *napi, int budget);
 void netvsc_tx_maybe_stop(struct netvsc_chan *nc);
+void netvsc_tx_stop(struct netvsc_chan *nc);
 void netvsc_tx_maybe_wake(struct netvsc_chan *nc);
-int netvsc_section_get(struct netvsc_dev *nd);
+int netvsc_section_get(struct netvsc_dev *nd, u32 first);
 void netvsc_section_put(struct netvsc_dev *nd, u32 section);
 
 static inline void *netvsc_section_mem(struct netvsc_dev *nd, u32 section)

@@ -53,17 +53,19 @@ static struct device *netvsc_dev_of(struct netvsc_dev *nd)
 /**
  * netvsc_section_get() - take a free send-buffer section
  * @nd: the device
+ * @first: the lowest index to take (TX leaves the first
+ *	NETVSC_CTL_SECTIONS to control messages)
  *
  * Any context; lock-free, so every queue may call it.
  *
  * Return: the section index, or -ENOSPC if all are busy.
  */
-int netvsc_section_get(struct netvsc_dev *nd)
+int netvsc_section_get(struct netvsc_dev *nd, u32 first)
 {
 	unsigned long i;
 
 	do {
-		i = find_first_zero_bit(nd->send_map, nd->send.count);
+		i = find_next_zero_bit(nd->send_map, nd->send.count, first);
 		if (i >= nd->send.count)
 			return -ENOSPC;
 	} while (test_and_set_bit(i, nd->send_map));
@@ -196,17 +198,25 @@ static void netvsc_count(struct netvsc_queue_stats *s, u64_stats_t *c)
  * netvsc_tx_maybe_stop() - stop a TX queue that has no room for a packet
  * @nc: the channel, from its queue's xmit
  *
- * Room is a request id and ring space for the largest packet. After the
- * stop the room is looked at again, so that a completion that came in
- * between is not missed; a full ring asks the core to call back once the
- * host made space.
+ * Room is a request id and ring space for the largest packet. After a
+ * stop (netvsc_tx_stop()) the room is looked at again, so that a
+ * completion that came in between is not missed; a full ring asks the
+ * core to call back once the host made space.
  */
 void netvsc_tx_maybe_stop(struct netvsc_chan *nc)
 {
+	if (!netvsc_tx_room(nc))
+		netvsc_tx_stop(nc);
+}
+
+/**
+ * netvsc_tx_stop() - stop a TX queue until it has room again
+ * @nc: the channel, from its queue's xmit
+ */
+void netvsc_tx_stop(struct netvsc_chan *nc)
+{
 	struct netdev_queue *txq = netdev_get_tx_queue(nc->nd->ndev, nc->index);
 
-	if (netvsc_tx_room(nc))
-		return;
 	netif_tx_stop_queue(txq);
 	netvsc_count(&nc->tx, &nc->tx.stops);
 	/* Pairs with the barrier in netvsc_tx_maybe_wake(). */
@@ -230,12 +240,13 @@ void netvsc_tx_maybe_wake(struct netvsc_chan *nc)
 
 	/* The completion's decrement before the stopped test. */
 	smp_mb();
-	if (!netif_tx_queue_stopped(txq) || !netif_device_present(ndev))
+	if (!netif_tx_queue_stopped(txq) || !netif_device_present(ndev) ||
+	    READ_ONCE(nc->dead))
 		return;
 	if (!netvsc_tx_room(nc))
 		return;
 	netif_tx_wake_queue(txq);
-	netvsc_count(&nc->tx, &nc->tx.wakes);
+	atomic64_inc(&nc->wakes);
 }
 
 /* --- receiving -------------------------------------------------------- */
@@ -263,7 +274,7 @@ static void netvsc_on_comp(struct netvsc_chan *nc, const struct vmbus_pkt *pkt,
 				    "channel %u: bad send completion (len %u)\n",
 				    nc->index, pkt->len);
 	else if (c->status != NVSP_STAT_SUCCESS)
-		netvsc_count(&nc->tx, &nc->tx.dropped);
+		atomic64_inc(&nc->comp_errors);
 	netvsc_rqst_done(nc, pkt->rqst, budget);
 	netvsc_tx_maybe_wake(nc);
 }
@@ -290,15 +301,20 @@ static bool netvsc_send_recv_comp(struct netvsc_chan *nc, u64 trans_id,
 	return false;
 }
 
+/* A range must lie in the slots the host carved, and in one slot's size. */
 static bool netvsc_range_ok(struct netvsc_dev *nd,
 			    const struct vmbus_xfer_page_range *r)
 {
 	return r->byte_count && r->byte_count <= nd->recv.slot_size &&
-	       (u64)r->byte_offset + r->byte_count <= nd->recv.size;
+	       (u64)r->byte_offset + r->byte_count <=
+	       (u64)nd->recv.slot_size * nd->recv.count;
 }
 
-/* A transfer-page packet: RNDIS messages in receive-buffer slots. */
-static void netvsc_on_recv(struct netvsc_chan *nc, const struct vmbus_pkt *pkt)
+/*
+ * A transfer-page packet: RNDIS messages in receive-buffer slots. Return:
+ * the messages handled, for the NAPI budget.
+ */
+static u32 netvsc_on_recv(struct netvsc_chan *nc, const struct vmbus_pkt *pkt)
 {
 	const struct vmbus_xfer_page_header *xp = pkt->hdr - sizeof(xp->desc);
 	const struct nvsp_rndis_pkt *msg = pkt->data;
@@ -308,6 +324,7 @@ static void netvsc_on_recv(struct netvsc_chan *nc, const struct vmbus_pkt *pkt)
 
 	if (pkt->len < sizeof(*msg) ||
 	    msg->msg_type != NVSP_MSG1_SEND_RNDIS_PKT ||
+	    msg->send_buf_section_index != NVSP_NO_SECTION ||
 	    xp->xfer_pageset_id != NVSP_RECV_BUF_ID || cnt > NVSP_RSC_MAX) {
 		dev_err_ratelimited(&nd->hdev->device,
 				    "channel %u: bad receive packet (type %u, set %#x, %u ranges)\n",
@@ -334,6 +351,24 @@ static void netvsc_on_recv(struct netvsc_chan *nc, const struct vmbus_pkt *pkt)
 	}
 	if (pkt->flags & VMBUS_PKT_FLAG_COMPLETION_REQUESTED)
 		netvsc_send_recv_comp(nc, pkt->trans_id, status);
+	return cnt;
+}
+
+/**
+ * netvsc_queue_of() - the queue of the channel the host calls @sub_index
+ * @nd: the device
+ * @sub_index: a channel index from the host (0: the primary)
+ *
+ * Return: the queue index; 0 for a channel we do not have.
+ */
+u32 netvsc_queue_of(struct netvsc_dev *nd, u32 sub_index)
+{
+	u32 q;
+
+	for (q = 0; q < nd->nr_chans; q++)
+		if (nd->chans[q].sub_index == sub_index)
+			return q;
+	return 0;
 }
 
 /* SEND_INDIRECTION_TABLE: the host's choice of channel per TX bucket. */
@@ -354,7 +389,7 @@ static void netvsc_on_indirection(struct netvsc_dev *nd, const void *data,
 	}
 	table = data + t->offset;
 	for (i = 0; i < NVSP_SEND_INDIRECTION_ENTRIES; i++)
-		WRITE_ONCE(nd->tx_table[i], table[i]);
+		WRITE_ONCE(nd->tx_table[i], netvsc_queue_of(nd, table[i]));
 }
 
 static void netvsc_on_inband(struct netvsc_chan *nc,
@@ -373,20 +408,31 @@ static void netvsc_on_inband(struct netvsc_chan *nc,
 				    nc->index, type);
 }
 
-static void netvsc_handle_pkt(struct netvsc_chan *nc,
-			      const struct vmbus_pkt *pkt, int budget)
+/* One host packet; return its weight for the NAPI budget (at least 1). */
+static u32 netvsc_handle_pkt(struct netvsc_chan *nc,
+			     const struct vmbus_pkt *pkt, int budget)
 {
 	switch (pkt->type) {
 	case VMBUS_PKT_COMP:
 		netvsc_on_comp(nc, pkt, budget);
-		break;
+		return 1;
 	case VMBUS_PKT_DATA_USING_XFER_PAGES:
-		netvsc_on_recv(nc, pkt);
-		break;
+		return max(1U, netvsc_on_recv(nc, pkt));
 	default:
 		netvsc_on_inband(nc, pkt);
-		break;
+		return 1;
 	}
+}
+
+/*
+ * A receive completion is waiting for ring room: ask the core to call
+ * back once the host made some (the space callback reschedules the
+ * poll). Return: true if the poll may stop until then.
+ */
+static bool netvsc_comp_wait(struct netvsc_chan *nc)
+{
+	return vmbus_chan_request_space(nc->chan,
+		vmbus_inband_pkt_size(sizeof(struct nvsp_rndis_pkt_complete)));
 }
 
 /**
@@ -394,9 +440,11 @@ static void netvsc_handle_pkt(struct netvsc_chan *nc,
  * @napi: the channel's NAPI
  * @budget: most packets to handle
  *
- * Each host packet counts as one unit of work. A receive completion the
- * ring has no room for is kept and sent first on the next poll: slots are
- * never lost, and no new packet is read before it went.
+ * Each RNDIS message received counts as one unit of work, each other
+ * host packet as one. A receive completion the ring has no room for is
+ * kept and sent first on the next poll: slots are never lost, and no new
+ * packet is read before it went; meanwhile the poll sleeps until the core
+ * reports ring room.
  *
  * Return: work done.
  */
@@ -408,15 +456,16 @@ int netvsc_poll(struct napi_struct *napi, int budget)
 
 	if (nc->comp_pending &&
 	    !netvsc_send_recv_comp(nc, nc->comp_trans_id, nc->comp_status))
-		return budget;
+		goto blocked;
 	while (work < budget && !nc->comp_pending) {
 		pkt = vmbus_recv_pkt(nc->chan);
 		if (!pkt)
 			break;
-		netvsc_handle_pkt(nc, pkt, budget);
-		work++;
+		work += netvsc_handle_pkt(nc, pkt, budget);
 	}
-	if (work >= budget || nc->comp_pending) {
+	if (nc->comp_pending)
+		goto blocked;
+	if (work >= budget) {
 		vmbus_recv_commit(nc->chan);
 		return budget;
 	}
@@ -425,6 +474,14 @@ int netvsc_poll(struct napi_struct *napi, int budget)
 		napi_schedule(napi);
 	}
 	return work;
+
+blocked:
+	vmbus_recv_commit(nc->chan);
+	if (netvsc_comp_wait(nc)) {
+		napi_complete_done(napi, 0);
+		return 0;
+	}
+	return budget;
 }
 
 /* --- channels ------------------------------------------------------- */
@@ -441,7 +498,12 @@ static void netvsc_chan_callback(void *ctx)
 
 static void netvsc_chan_send_space(void *ctx)
 {
-	netvsc_tx_maybe_wake(ctx);
+	struct netvsc_chan *nc = ctx;
+
+	/* A receive completion waited for this room: poll again. */
+	if (READ_ONCE(nc->comp_pending))
+		napi_schedule(&nc->napi);
+	netvsc_tx_maybe_wake(nc);
 }
 
 static void netvsc_chan_detach(void *ctx, void *rqst)
@@ -476,7 +538,9 @@ int netvsc_chan_open(struct netvsc_dev *nd, struct vmbus_channel *chan,
 	nc->nd = nd;
 	nc->chan = chan;
 	nc->index = index;
+	nc->sub_index = vmbus_chan_subchannel_index(chan);
 	nc->comp_pending = false;
+	nc->dead = false;
 	atomic_set(&nc->tx_inflight, 0);
 	netif_napi_add(nd->ndev, &nc->napi, netvsc_poll);
 	napi_enable(&nc->napi);
@@ -615,6 +679,7 @@ static int netvsc_recv_sections(struct netvsc_dev *nd,
 
 	if (c->status != NVSP_STAT_SUCCESS || c->num_sections != 1 ||
 	    s->offset || s->sub_alloc_size < NETVSC_MIN_SLOT_SIZE ||
+	    s->sub_alloc_size > NETVSC_MAX_SLOT_SIZE ||
 	    !s->num_sub_allocs ||
 	    (u64)s->sub_alloc_size * s->num_sub_allocs > nd->recv.size) {
 		dev_err(netvsc_dev_of(nd),
@@ -628,42 +693,58 @@ static int netvsc_recv_sections(struct netvsc_dev *nd,
 	return 0;
 }
 
-static int netvsc_recv_buf_setup(struct netvsc_dev *nd)
+/*
+ * Allocate buffer @b, GPADL it and offer it to the host with @type and
+ * @id; the answer (a @min-byte message of type @type + 1) is in @resp.
+ */
+static int netvsc_buf_offer(struct netvsc_dev *nd, struct netvsc_buf *b,
+			    u32 size, u32 type, u16 id, u32 min,
+			    union nvsp_msg *resp)
 {
-	union nvsp_msg req = { .msg_type = NVSP_MSG1_SEND_RECV_BUF }, resp;
-	u32 size = min_t(u32, recv_buf_size, nd->nvsp_ver <= NVSP_VERSION_2 ?
-			 NETVSC_RECV_BUF_MAX_V2 : NETVSC_RECV_BUF_MAX);
+	union nvsp_msg req = { .msg_type = type };
 	int ret;
 
-	ret = netvsc_buf_alloc(nd, &nd->recv, max_t(u32, size, PAGE_SIZE));
+	BUILD_BUG_ON(NVSP_MSG1_SEND_RECV_BUF + 1 !=
+		     NVSP_MSG1_SEND_RECV_BUF_COMPLETE);
+	BUILD_BUG_ON(NVSP_MSG1_SEND_SEND_BUF + 1 !=
+		     NVSP_MSG1_SEND_SEND_BUF_COMPLETE);
+	ret = netvsc_buf_alloc(nd, b, max_t(u32, size, PAGE_SIZE));
 	if (ret)
 		return ret;
-	req.send_buf.gpadl_handle = nd->recv.gpadl.handle;
-	req.send_buf.id = NVSP_RECV_BUF_ID;
-	ret = netvsc_nvsp_xact(nd, &req, NVSP_MSG1_SEND_RECV_BUF_COMPLETE,
+	req.send_buf.gpadl_handle = b->gpadl.handle;
+	req.send_buf.id = id;
+	return netvsc_nvsp_xact(nd, &req, type + 1, min, resp);
+}
+
+static int netvsc_recv_buf_setup(struct netvsc_dev *nd)
+{
+	u32 size = min_t(u32, recv_buf_size, nd->nvsp_ver <= NVSP_VERSION_2 ?
+			 NETVSC_RECV_BUF_MAX_V2 : NETVSC_RECV_BUF_MAX);
+	union nvsp_msg resp;
+	int ret;
+
+	ret = netvsc_buf_offer(nd, &nd->recv, size, NVSP_MSG1_SEND_RECV_BUF,
+			       NVSP_RECV_BUF_ID,
 			       sizeof(resp.recv_buf_complete), &resp);
 	return ret ? ret : netvsc_recv_sections(nd, &resp.recv_buf_complete);
 }
 
 static int netvsc_send_buf_setup(struct netvsc_dev *nd)
 {
-	union nvsp_msg req = { .msg_type = NVSP_MSG1_SEND_SEND_BUF }, resp;
 	u32 size = min_t(u32, send_buf_size, NETVSC_SEND_BUF_MAX);
+	union nvsp_msg resp;
 	u32 section;
 	int ret;
 
-	ret = netvsc_buf_alloc(nd, &nd->send, max_t(u32, size, PAGE_SIZE));
-	if (ret)
-		return ret;
-	req.send_buf.gpadl_handle = nd->send.gpadl.handle;
-	req.send_buf.id = NVSP_SEND_BUF_ID;
-	ret = netvsc_nvsp_xact(nd, &req, NVSP_MSG1_SEND_SEND_BUF_COMPLETE,
+	ret = netvsc_buf_offer(nd, &nd->send, size, NVSP_MSG1_SEND_SEND_BUF,
+			       NVSP_SEND_BUF_ID,
 			       sizeof(resp.send_buf_complete), &resp);
 	if (ret)
 		return ret;
 	section = resp.send_buf_complete.section_size;
 	if (resp.send_buf_complete.status != NVSP_STAT_SUCCESS ||
-	    section < NETVSC_MIN_SLOT_SIZE || section > nd->send.size) {
+	    section < NETVSC_MIN_SLOT_SIZE ||
+	    nd->send.size / max(section, 1U) <= NETVSC_CTL_SECTIONS) {
 		dev_err(netvsc_dev_of(nd),
 			"NVSP: send buffer refused (status %u, section %u)\n",
 			resp.send_buf_complete.status, section);
@@ -719,9 +800,12 @@ void netvsc_nvsp_teardown(struct netvsc_dev *nd)
 		netvsc_revoke(nd, NVSP_MSG1_REVOKE_RECV_BUF, NVSP_RECV_BUF_ID);
 	if (nd->send.gpadl.handle)
 		netvsc_revoke(nd, NVSP_MSG1_REVOKE_SEND_BUF, NVSP_SEND_BUF_ID);
+	mutex_lock(&nd->chan_lock);
 	for (i = nd->nr_chans; i-- > 0;)
-		netvsc_chan_close(&nd->chans[i]);
+		if (nd->chans[i].chan)
+			netvsc_chan_close(&nd->chans[i]);
 	nd->nr_chans = 0;
+	mutex_unlock(&nd->chan_lock);
 	netvsc_buf_free(nd, &nd->recv);
 	netvsc_buf_free(nd, &nd->send);
 	bitmap_free(nd->send_map);
@@ -757,18 +841,54 @@ static int netvsc_subchan_request(void *ctx, unsigned int count)
 	return 0;
 }
 
+/*
+ * The host takes one sub-channel away: its queue stops for good (until
+ * the next set-up), and the channel is closed here, so that what it held
+ * comes back through the detach callback before the core frees it.
+ */
+static void netvsc_subchan_rescind(struct vmbus_channel *sub)
+{
+	struct netvsc_dev *nd = hv_get_drvdata(vmbus_chan_device(sub));
+	struct netdev_queue *txq;
+	struct netvsc_chan *nc;
+	u32 i;
+
+	mutex_lock(&nd->chan_lock);
+	for (i = 1; i < nd->nr_chans; i++) {
+		nc = &nd->chans[i];
+		if (nc->chan != sub)
+			continue;
+		WRITE_ONCE(nc->dead, true);
+		txq = netdev_get_tx_queue(nd->ndev, i);
+		/* With the queue's lock: no xmit is still in it afterwards. */
+		__netif_tx_lock_bh(txq);
+		netif_tx_stop_queue(txq);
+		__netif_tx_unlock_bh(txq);
+		netvsc_chan_close(nc);
+		dev_warn(&nd->hdev->device, "the host removed queue %u\n", i);
+	}
+	mutex_unlock(&nd->chan_lock);
+}
+
 static int netvsc_subchan_open(void *ctx, struct vmbus_channel *sub)
 {
 	struct netvsc_dev *nd = ctx;
-	u16 index = vmbus_chan_subchannel_index(sub);
+	u32 index = nd->nr_chans;
 	int ret;
 
-	/* One queue per index; an index we cannot place stays unopened. */
-	if (!index || index >= NETVSC_MAX_CHANNELS || index != nd->nr_chans)
-		return -EINVAL;
+	/*
+	 * Queues in the order the offers came: the host's indexes may have
+	 * gaps (one still held from an earlier set-up) or come in any order.
+	 */
+	if (index >= NETVSC_MAX_CHANNELS)
+		return -ENOSPC;
+	mutex_lock(&nd->chan_lock);
 	ret = netvsc_chan_open(nd, sub, index);
 	if (!ret)
 		nd->nr_chans++;
+	mutex_unlock(&nd->chan_lock);
+	if (!ret)
+		vmbus_set_rescind_callback(sub, netvsc_subchan_rescind);
 	return ret;
 }
 

@@ -10,6 +10,7 @@
 #include <linux/delay.h>
 #include <linux/etherdevice.h>
 #include <linux/ethtool.h>
+#include <linux/if_vlan.h>
 #include <linux/netdevice.h>
 #include "netvsc.h"
 
@@ -59,7 +60,7 @@ static int netvsc_ctl_section(struct netvsc_dev *nd)
 	int s;
 
 	for (waited = 0; waited < NETVSC_SECTION_WAIT_MS; waited++) {
-		s = netvsc_section_get(nd);
+		s = netvsc_section_get(nd, 0);
 		if (s >= 0)
 			return s;
 		usleep_range(1000, 2000);
@@ -334,6 +335,7 @@ struct netvsc_rss_buf {
 int netvsc_rndis_set_rss(struct netvsc_dev *nd, bool enable)
 {
 	struct netvsc_rss_buf *buf;
+	u32 i;
 	int ret;
 
 	buf = kzalloc(sizeof(*buf), GFP_KERNEL);
@@ -348,7 +350,9 @@ int netvsc_rndis_set_rss(struct netvsc_dev *nd, bool enable)
 	buf->p.indirect_taboffset = offsetof(struct netvsc_rss_buf, table);
 	buf->p.hashkey_size = sizeof(buf->key);
 	buf->p.hashkey_offset = offsetof(struct netvsc_rss_buf, key);
-	memcpy(buf->table, nd->rss_indir, sizeof(buf->table));
+	/* The host's table names channels by their index, not our queues. */
+	for (i = 0; i < NDIS_RSS_INDIRECTION_ENTRIES; i++)
+		buf->table[i] = nd->chans[nd->rss_indir[i]].sub_index;
 	memcpy(buf->key, nd->rss_key, sizeof(buf->key));
 	ret = netvsc_rndis_set(nd, RNDIS_OID_GEN_RECEIVE_SCALE_PARAMETERS, buf,
 			       sizeof(*buf));
@@ -695,7 +699,9 @@ static bool netvsc_rx_packet(struct netvsc_chan *nc, const void *msg, u32 len)
 	memcpy(&p, msg, sizeof(p));
 	data = RNDIS_BODY_OFFSET + (u64)p.data_offset;
 	ppi = RNDIS_BODY_OFFSET + (u64)p.per_pkt_info_offset;
-	if (data < sizeof(p) || data + p.data_len > len || p.data_len < ETH_HLEN)
+	if (data < sizeof(p) || data + p.data_len > len ||
+	    p.data_len < ETH_HLEN ||
+	    p.data_len > READ_ONCE(nc->nd->ndev->mtu) + VLAN_ETH_HLEN)
 		goto bad;
 	if (p.per_pkt_info_len &&
 	    (ppi < sizeof(p) || ppi + p.per_pkt_info_len > len ||
