@@ -80,7 +80,6 @@ uint32_t hv_channel_open(struct hv_channel *ch, struct hv_gpadl *g,
 	ch->target_vp = target_vp;
 	ch->ring_gpadl = g->handle;
 	ch->blocked = false;
-	ch->warned = false;
 	if (ops->open && ops->open(ch))
 		goto fail;
 	g->in_use = true;

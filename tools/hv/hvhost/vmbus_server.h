@@ -162,7 +162,6 @@ struct hv_device_class {
 #define HV_DEVICE_CLASSES_MAX	8
 
 extern const struct hv_device_ops hv_echo_ops;
-extern const struct hv_device_ops hv_stub_ops;
 extern const struct hv_device_ops hv_storvsp_ops;
 extern const struct hvhost_class_ops storvsp_class_ops;
 extern const struct hv_device_ops hv_netvsp_ops;
@@ -220,7 +219,6 @@ struct hv_channel_stats {
  * @open: the guest opened it
  * @blocked: a packet waits for space in the inbound ring
  * @broken: the guest broke a ring; stop reading it
- * @warned: the device logged its one-time notice
  * @last_comp_id: trans_id of the last completion sent (comp-stale fault)
  * @target_vp: VP whose event flags we set, or VMBUS_TARGET_VP_NONE
  * @ring_gpadl: handle of the ring GPADL while open
@@ -252,7 +250,6 @@ struct hv_channel {
 	bool rescind_deferred;
 	bool open;
 	bool blocked;
-	bool warned;
 	uint64_t last_comp_id;
 	uint32_t target_vp;
 	uint32_t ring_gpadl;

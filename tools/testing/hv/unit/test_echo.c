@@ -257,21 +257,6 @@ TEST(test_echo_broken_ring, "echo: broken ring stops the channel")
 	fake_destroy(&e.fg);
 }
 
-TEST(test_stub_device, "stub: nic channel opens and ignores packets")
-{
-	struct echo_env e;
-	uint8_t buf[64];
-
-	ASSERT_EQ(0, echo_env_init(&e, "nic", false, 2, 2));
-	CHECK(send_inband(&e, VMBUS_PKT_FLAG_COMPLETION_REQUESTED, 1, "cdb",
-			  3) == 0);
-	ASSERT_EQ(0, send_inband(&e, 0, 2, "cdb", 3));
-	ASSERT_EQ(-1, gring_read(&e.fc.in, buf, sizeof(buf)));
-	ASSERT_EQ(2, host_ch(&e)->stats.rx_packets);
-	ASSERT_EQ(0, gring_used(&e.fc.out));
-	fake_destroy(&e.fg);
-}
-
 /* Control requests (include/hyperv/echo.h). */
 static int send_ctl(struct echo_env *e, uint32_t op, uint32_t gpadl,
 		    uint32_t len, uint64_t token)
