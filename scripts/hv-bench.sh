@@ -47,7 +47,7 @@ boot() {
 	local name=$1 guest=$2
 	shift 2
 	"$top/scripts/hv-boot.sh" --kver "$kver" --run "$run/$name" \
-		--guest "$guest" --timeout 3600 "$@" > /dev/null || {
+		--guest "$guest" --timeout 900 "$@" > /dev/null || {
 		echo "bench: the $name guest did not finish; see $run/$name/console.log" >&2
 		exit 1
 	}
@@ -167,7 +167,7 @@ awk -F, '
 	}
 	function stats(key,   k, i, j, t, a) {
 		k = cnt[key]
-		for (i = 1; i <= k; i++) a[i] = v[key, i]
+		for (i = 1; i <= k; i++) a[i] = v[key, i] + 0
 		for (i = 2; i <= k; i++)
 			for (j = i; j > 1 && a[j - 1] > a[j]; j--) {
 				t = a[j]; a[j] = a[j - 1]; a[j - 1] = t
