@@ -29,12 +29,15 @@ hv_boot() {
 	HV_RUN=$HV_RUNS/$name
 	rm -rf "$HV_RUN"
 	mkdir -p "$HV_RUN"
-	"$HV_TOP/scripts/hv-boot.sh" --kver "$KVER" --initrd "$HV_INITRD" \
-		--run "$HV_RUN" "$@"
+	hv_boot_once "$@"
 	rc=$?
 	hv_died_before_init "$HV_RUN/console.log" || return $rc
 	mv "$HV_RUN/console.log" "$HV_RUNS/$name.crash.log"
 	echo "  | $KVER: $name: the guest kernel died before /init with none of our modules loaded (see $HV_RUNS/$name.crash.log): booting it again" >&2
+	hv_boot_once "$@"
+}
+
+hv_boot_once() {
 	"$HV_TOP/scripts/hv-boot.sh" --kver "$KVER" --initrd "$HV_INITRD" \
 		--run "$HV_RUN" "$@"
 }
