@@ -21,6 +21,8 @@
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
+# hv_vars: the scenario values a guest script starts with.
+. "$top/tools/testing/hv/boot/lib.sh"
 kver=${1:-6.12}
 rounds=${HV_BENCH_ROUNDS:-5}
 seconds=${HV_BENCH_SECONDS:-5}
@@ -102,11 +104,8 @@ storage_initrd=$run/storage.cpio.gz
 
 # storage_guest ROWS: the guest script for these rows ("NAME RW BS QD").
 storage_guest() {
-	hv_vars_line() { printf "%s='%s'\n" "$1" "$2"; }
-	hv_vars_line rounds "$rounds"
-	hv_vars_line seconds "$seconds"
-	hv_vars_line ctrl "$ctrl"
-	hv_vars_line rows "$1"
+	local rows=$1
+	hv_vars rounds seconds ctrl rows
 	cat <<'GUEST'
 load_vmbus_drivers
 modprobe virtio_pci 2>/dev/null
