@@ -105,7 +105,7 @@ storage_initrd=$run/storage.cpio.gz
 # storage_guest ROWS: the guest script for these rows ("NAME RW BS QD").
 storage_guest() {
 	local rows=$1
-	hv_vars rounds seconds ctrl rows
+	hv_vars rounds seconds ctrl ide rows
 	cat <<'GUEST'
 load_vmbus_drivers
 modprobe virtio_pci 2>/dev/null
