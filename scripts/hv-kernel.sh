@@ -15,6 +15,7 @@ cache=${HV_CACHE:-/var/cache/hvdrivers}
 die() { echo "hv-kernel: $*" >&2; exit 1; }
 
 case "$kver" in
+debug) exec "$(dirname "$0")/hv-debug-kernel.sh" ;;
 6.12) pattern='^linux-image-6\.12\.[0-9]+\+deb12-amd64$' ;;
 6.1) pattern='^linux-image-6\.1\.0-[0-9]+-amd64$' ;;
 *) die "unknown KVER '$kver' (use 6.12 or 6.1)" ;;
