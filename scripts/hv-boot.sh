@@ -145,7 +145,13 @@ done
 # The guest's own watchdog (init) reports what it is stuck on a while
 # before the host gives up on it.
 watchdog=$((timeout * 4 / 5))
-qemu-system-x86_64 -accel tcg -cpu max -smp "$smp" -m "$mem" \
+# TCG translates a guest that can never have a second vCPU without its
+# atomics and memory barriers (they cannot matter to one vCPU), but
+# hvhost, another process, shares guest memory: a guest xchg() of an event
+# flag word then overwrote a flag hvhost set meanwhile, and the channel's
+# signal was lost for good (1-vCPU boots hung). A second possible vCPU
+# keeps the guest's atomics atomic; the guest boots with $smp online.
+qemu-system-x86_64 -accel tcg -cpu max -smp "$smp,maxcpus=$((smp > 1 ? smp : 2))" -m "$mem" \
 	-machine pc,memory-backend=ram0 \
 	-object memory-backend-file,id=ram0,size="$mem",mem-path="$ramfile",share=on \
 	-chardev socket,path="$sock",id=ivsh \
