@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# hv-debug-kernel.sh
+# hv-debug-kernel.sh [--cached]
 #
 # The debug kernel: Debian's linux-source-6.12 with this tree merged in as
 # a staging driver (scripts/hv-merge.sh), x86_64_defconfig, kvm_guest.config
@@ -13,7 +13,8 @@
 # so that the boot tier runs on it unchanged. The boot tier builds this
 # tree's modules against it (as against Debian's headers); the in-tree
 # copies built with the kernel are only the merge's proof that they build.
-# Prints the root on stdout; the build's log is beside it.
+# Prints the root on stdout; the build's log is beside it. With --cached,
+# only prints the root of a kernel already built (exit 1 if there is none).
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -34,6 +35,11 @@ key=$({ cat "$ksrc/Makefile" "$ksrc/arch/x86/configs/x86_64_defconfig" \
 	    "$ksrc/kernel/configs/kvm_guest.config" "$fragment"; our_options; } |
 	sha256sum | cut -c1-16)
 root=$cache/kernels/debug-$key
+if [ "${1:-}" = --cached ]; then
+	[ -f "$root/.complete" ] && echo "$root"
+	[ -f "$root/.complete" ]
+	exit
+fi
 work=$cache/debug
 mkdir -p "$work"
 # One build at a time: a second caller waits for the first one's kernel.
