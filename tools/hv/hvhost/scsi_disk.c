@@ -50,6 +50,7 @@
 #define ASC_PARAM_LIST_LENGTH	0x1a00
 #define ASC_MEDIUM_CHANGED	0x2800
 #define ASC_NO_MEDIUM		0x3a00
+#define ASC_CAPACITY_CHANGED	0x2a09
 
 /* GET EVENT STATUS NOTIFICATION: the media class, polled operation. */
 #define GESN_POLLED		0x01
@@ -580,6 +581,21 @@ static bool dvd_medium_check(struct scsi_disk *disk, struct scsi_cmd *cmd)
 	return true;
 }
 
+/*
+ * A disk whose image was resized reports it to the next command but
+ * INQUIRY as UNIT ATTENTION 2a/09, once (REQUEST SENSE gets it as its
+ * data), as Hyper-V's SCSI disk does (OpenVMM scsidisk). True when @cmd
+ * failed.
+ */
+static bool capacity_check(struct scsi_disk *disk, struct scsi_cmd *cmd)
+{
+	if (!disk->capacity_changed || cmd->cdb[0] == INQUIRY)
+		return false;
+	disk->capacity_changed = false;
+	return scsi_disk_unit_attention(disk, cmd, ASC_CAPACITY_CHANGED >> 8,
+					ASC_CAPACITY_CHANGED & 0xff);
+}
+
 /* The CDB length each operation group needs. */
 static unsigned int cdb_size(uint8_t opcode)
 {
@@ -612,7 +628,7 @@ void scsi_disk_execute(struct scsi_disk *disk, struct scsi_cmd *cmd)
 		fail(disk, cmd, SCSI_SENSE_ILLEGAL_REQUEST, ASC_INVALID_OPCODE);
 		return;
 	}
-	if (dvd_medium_check(disk, cmd))
+	if (dvd_medium_check(disk, cmd) || capacity_check(disk, cmd))
 		return;
 
 	switch (cdb[0]) {
@@ -894,6 +910,36 @@ int scsi_dvd_open(struct scsi_disk *disk, const char *path,
 	disk->media_changed = path;
 	disk->media_event = path ? SCSI_MEDIA_NEW : SCSI_MEDIA_NO_CHANGE;
 	disk_identify(disk, index);
+	return 0;
+}
+
+/**
+ * scsi_disk_resize() - grow a disk's image file
+ * @disk: the disk (not a DVD drive), writable
+ * @bytes: its new size: a multiple of 512 bytes, not below the current
+ *
+ * The new blocks read as zeros. The next command but INQUIRY gets UNIT
+ * ATTENTION 2a/09 (capacity data has changed); READ CAPACITY then
+ * reports the new size.
+ *
+ * Return: 0, -ENOTTY for a DVD drive, -EROFS for a read-only disk,
+ * -EINVAL for a size that is not whole blocks or shrinks the disk, or
+ * the error of growing the file.
+ */
+int scsi_disk_resize(struct scsi_disk *disk, uint64_t bytes)
+{
+	if (disk->dvd)
+		return -ENOTTY;
+	if (disk->read_only)
+		return -EROFS;
+	if (bytes % disk->block_size || bytes / disk->block_size < disk->blocks ||
+	    bytes > (uint64_t)INT64_MAX)
+		return -EINVAL;
+	if (ftruncate(disk->fd, (off_t)bytes))
+		return -errno;
+	if (bytes / disk->block_size != disk->blocks)
+		disk->capacity_changed = true;
+	disk->blocks = bytes / disk->block_size;
 	return 0;
 }
 
