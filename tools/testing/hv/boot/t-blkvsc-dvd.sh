@@ -4,7 +4,8 @@
 # every file's checksum matching; the drive is read-only with 2048-byte
 # blocks; `dvd eject` makes opens fail with "No medium found", `dvd
 # insert` of another ISO is seen (new capacity, new files); an empty
-# drive cannot be opened; a rescind of the drive while it is polled and
+# drive cannot be opened, but with O_NONBLOCK; a rescind of the drive
+# while it is polled and
 # opened removes it; an open whose TEST UNIT READY the host never
 # answers fails after 10 s, the silent channel closed.
 . "$(dirname "$0")/lib.sh"
@@ -53,6 +54,10 @@ check "the new medium mounts with its own files" sh -c "cd /mnt && test -f one-b
 umount /mnt
 dd if=$(hd_of $empty) of=/dev/null bs=2k count=1 2> /tmp/err
 check "an empty drive: no medium" grep -q "No medium found" /tmp/err
+# sg_turs opens O_RDONLY|O_NONBLOCK, as cdrom_id and eject do; its
+# SG_IO then fails (no such ioctl), the open must not.
+sg_turs $(hd_of $empty) > /tmp/err 2>&1
+check "an empty drive opens with O_NONBLOCK ($(head -n 1 /tmp/err))" sh -c "! grep -q 'error opening' /tmp/err"
 dmesg | grep -i 'medium' | tail -n 3
 
 # The host rescinds the DVD drive while it is polled (every 100 ms) and
