@@ -40,6 +40,11 @@
 #define BLKVSC_PROBE_BUF	512
 /* Requests the host asks to be tried again (busy, aborted, attention). */
 #define BLKVSC_RETRIES		3
+/*
+ * Block-layer timeouts of one send of a request after which a live host
+ * is taken as gone (each is the queue's io_timeout, 30 s by default).
+ */
+#define BLKVSC_IO_TIMEOUTS	3
 /* How long remove lets the host finish what it holds before failing it. */
 #define BLKVSC_DRAIN_WAIT	(10 * HZ)
 /* The UNMAP parameter list of one range: header and one descriptor. */
@@ -70,6 +75,7 @@ static int blkvsc_major;
  * @cdb: the command; set by the submitter for driver-private requests
  * @cdb_len: its length
  * @retries: times the host asked for this request to be sent again
+ * @timeouts: block-layer timeouts since it was last sent
  * @flags: BLKVSC_CMD_*
  * @res: the decoded completion, for driver-private requests
  * @unmap: UNMAP parameter list (BLKVSC_UNMAP_LEN bytes, in one page)
@@ -80,6 +86,7 @@ struct blkvsc_cmd {
 	u8 cdb[VSTOR_CDB_SIZE];
 	u8 cdb_len;
 	u8 retries;
+	u8 timeouts;
 	unsigned long flags;
 	struct vstor_srb_result res;
 	u8 *unmap;
@@ -293,6 +300,7 @@ static blk_status_t blkvsc_queue_rq(struct blk_mq_hw_ctx *hctx,
 	/* A new request on this tag starts with no retries used. */
 	if (!test_and_clear_bit(BLKVSC_CMD_REQUEUED, &cmd->flags))
 		cmd->retries = 0;
+	cmd->timeouts = 0;
 	sts = blkvsc_build(bd, rq, cmd, &dir, &nents);
 	if (sts)
 		return sts;
@@ -587,12 +595,12 @@ static void blkvsc_broken_work(struct work_struct *work)
 
 /*
  * Hyper-V completes every request it holds, however late, and until then
- * it may write into the request's pages: while the channel lives, block
- * I/O keeps waiting. A driver-private request (probing, TEST UNIT READY)
- * has a caller waiting with a lock held: the host's silence breaks the
- * channel. A rescinded channel is closed by the rescind callback, a
- * failed or silent one by broken_work; closing fails every request the
- * host had.
+ * it may write into the request's pages: the host's silence is waited out
+ * for a while, then it breaks the channel. Block I/O waits
+ * BLKVSC_IO_TIMEOUTS timeouts; a driver-private request (probing, TEST
+ * UNIT READY) one, as its caller waits with a lock held. A rescinded
+ * channel is closed by the rescind callback, a failed or silent one by
+ * broken_work; closing fails every request the host had.
  */
 static enum blk_eh_timer_return blkvsc_timeout(struct request *rq)
 {
@@ -601,12 +609,17 @@ static enum blk_eh_timer_return blkvsc_timeout(struct request *rq)
 
 	if (vmbus_chan_is_rescinded(bd->vc.chan))
 		return BLK_EH_RESET_TIMER;
-	if (vstor_chan_alive(&bd->vc)) {
-		if (!blk_rq_is_passthrough(rq))
-			return BLK_EH_RESET_TIMER;
+	if (vstor_chan_alive(&bd->vc) && blk_rq_is_passthrough(rq)) {
 		dev_warn_ratelimited(&bd->hdev->device,
 				     "cmd 0x%02x: no answer in %u s\n",
 				     cmd->cdb[0], rq->timeout / HZ);
+	} else if (vstor_chan_alive(&bd->vc)) {
+		if (++cmd->timeouts < BLKVSC_IO_TIMEOUTS)
+			return BLK_EH_RESET_TIMER;
+		dev_warn_ratelimited(&bd->hdev->device,
+				     "cmd 0x%02x: no answer in %u timeouts of %u s\n",
+				     cmd->cdb[0], BLKVSC_IO_TIMEOUTS,
+				     rq->timeout / HZ);
 	}
 	schedule_work(&bd->broken_work);
 	return BLK_EH_RESET_TIMER;
