@@ -368,7 +368,13 @@ static blk_status_t blkvsc_sense_status(struct blkvsc_dev *bd,
 	switch (sshdr->sense_key) {
 	case RECOVERED_ERROR:
 	case NO_SENSE:
-		return BLK_STS_OK;
+		/*
+		 * Done, but only SUCCESS says how many bytes moved (ERROR
+		 * leaves the length requested): else it is sent again.
+		 */
+		if (cmd->res.srb_status == VSTOR_SRB_SUCCESS)
+			return BLK_STS_OK;
+		return blkvsc_retry(cmd);
 	case UNIT_ATTENTION:
 		if (sshdr->asc == BLKVSC_ASC_PARAMS_CHANGED &&
 		    sshdr->ascq == BLKVSC_ASCQ_CAPACITY_CHANGED)
