@@ -141,6 +141,8 @@ struct blkvsc_info {
  * @drain_work: fails what the host still holds when remove waits too long
  * @broken_work: closes a channel that failed or went silent (not
  *	rescinded), so that its requests can fail
+ * @capacity_work: reads a disk's capacity again after the host said it
+ *	changed
  */
 struct blkvsc_dev {
 	struct hv_device *hdev;
@@ -156,6 +158,7 @@ struct blkvsc_dev {
 	bool closed;
 	struct delayed_work drain_work;
 	struct work_struct broken_work;
+	struct work_struct capacity_work;
 };
 
 /* --- commands -------------------------------------------------------- */
@@ -377,9 +380,10 @@ static blk_status_t blkvsc_sense_status(struct blkvsc_dev *bd,
 		return blkvsc_retry(cmd);
 	case UNIT_ATTENTION:
 		if (sshdr->asc == BLKVSC_ASC_PARAMS_CHANGED &&
-		    sshdr->ascq == BLKVSC_ASCQ_CAPACITY_CHANGED)
-			dev_info_ratelimited(&bd->hdev->device,
-					     "capacity changed by the host\n");
+		    sshdr->ascq == BLKVSC_ASCQ_CAPACITY_CHANGED &&
+		    bd->info.type == TYPE_DISK &&
+		    !blk_rq_is_passthrough(blk_mq_rq_from_pdu(cmd)))
+			schedule_work(&bd->capacity_work);
 		return blkvsc_retry(cmd);
 	case ABORTED_COMMAND:
 		return blkvsc_retry(cmd);
@@ -1004,7 +1008,7 @@ static bool blkvsc_block_size_fits(struct blkvsc_dev *bd)
 	if (bd->info.block_size == size)
 		return true;
 	dev_warn_ratelimited(&bd->hdev->device,
-			     "medium of %u-byte blocks in a drive of %u: refused\n",
+			     "%u-byte blocks on a queue of %u: refused\n",
 			     bd->info.block_size, size);
 	bd->info.block_size = size;
 	return false;
@@ -1018,6 +1022,37 @@ static void blkvsc_read_medium(struct blkvsc_dev *bd, bool present)
 	if (!buf || blkvsc_probe_capacity(bd, buf) ||
 	    !blkvsc_block_size_fits(bd))
 		blkvsc_no_medium(bd);
+	kfree(buf);
+}
+
+/* The capacity of what probing or a media check found, in sectors. */
+static sector_t blkvsc_sectors(const struct blkvsc_dev *bd)
+{
+	return bd->info.blocks << (ilog2(bd->info.block_size) - SECTOR_SHIFT);
+}
+
+/*
+ * The host said a disk's capacity changed (UNIT ATTENTION 2a/09): read it
+ * again and tell the block layer. A new block size is refused (logged),
+ * the capacity kept.
+ */
+static void blkvsc_capacity_work(struct work_struct *work)
+{
+	struct blkvsc_dev *bd = container_of(work, struct blkvsc_dev,
+					     capacity_work);
+	u8 *buf;
+
+	if (blkvsc_gone(bd))
+		return;
+	buf = kzalloc(BLKVSC_PROBE_BUF, GFP_KERNEL);
+	if (!buf)
+		return;
+	if (!blkvsc_probe_capacity(bd, buf) && blkvsc_block_size_fits(bd)) {
+		dev_info(&bd->hdev->device,
+			 "%s: capacity changed to %llu sectors\n",
+			 bd->disk->disk_name, (u64)blkvsc_sectors(bd));
+		set_capacity_and_notify(bd->disk, blkvsc_sectors(bd));
+	}
 	kfree(buf);
 }
 
@@ -1049,8 +1084,7 @@ static unsigned int blkvsc_check_events(struct gendisk *disk,
 	blkvsc_read_medium(bd, present);
 	dev_info(&bd->hdev->device, "%s: medium %s\n", disk->disk_name,
 		 bd->info.medium ? "inserted" : "removed");
-	set_capacity_and_notify(disk, bd->info.blocks <<
-				      (ilog2(bd->info.block_size) - SECTOR_SHIFT));
+	set_capacity_and_notify(disk, blkvsc_sectors(bd));
 	return DISK_EVENT_MEDIA_CHANGE;
 }
 
@@ -1222,8 +1256,7 @@ static int blkvsc_add_disk(struct blkvsc_dev *bd)
 		disk->events = DISK_EVENT_MEDIA_CHANGE;
 		disk->event_flags = DISK_EVENT_FLAG_UEVENT;
 	}
-	set_capacity(disk, bd->info.blocks <<
-			   (ilog2(bd->info.block_size) - SECTOR_SHIFT));
+	set_capacity(disk, blkvsc_sectors(bd));
 	set_disk_ro(disk, bd->info.read_only);
 	ret = device_add_disk(&bd->hdev->device, disk, blkvsc_disk_groups);
 	if (!ret)
@@ -1269,6 +1302,7 @@ static int blkvsc_probe(struct hv_device *hdev,
 	mutex_init(&bd->close_lock);
 	INIT_DELAYED_WORK(&bd->drain_work, blkvsc_drain_work);
 	INIT_WORK(&bd->broken_work, blkvsc_broken_work);
+	INIT_WORK(&bd->capacity_work, blkvsc_capacity_work);
 	hv_set_drvdata(hdev, bd);
 	ret = blkvsc_location(bd);
 	if (ret)
@@ -1304,6 +1338,7 @@ err_disk:
 	vmbus_set_rescind_callback(hdev->channel, NULL);
 	blkvsc_close(bd);
 	cancel_work_sync(&bd->broken_work);
+	cancel_work_sync(&bd->capacity_work);
 	blkvsc_free_disk(bd);
 	goto err_free;
 err_close:
@@ -1330,6 +1365,7 @@ static void blkvsc_remove(struct hv_device *hdev)
 	del_gendisk(bd->disk);
 	cancel_delayed_work_sync(&bd->drain_work);
 	cancel_work_sync(&bd->broken_work);
+	cancel_work_sync(&bd->capacity_work);
 	blkvsc_close(bd);
 	blkvsc_free_disk(bd);
 	hv_set_drvdata(hdev, NULL);
