@@ -757,9 +757,10 @@ static int blkvsc_probe_type(struct blkvsc_dev *bd, u8 *buf)
 			bd->info.type);
 		return -ENODEV;
 	}
-	dev_info(&bd->hdev->device, "%s: %.8s %.16s %.4s\n",
-		 bd->info.type == TYPE_ROM ? "DVD" : "disk", &buf[8], &buf[16],
-		 &buf[32]);
+	/* The host's strings, non-printable bytes escaped (\ooo, \n). */
+	dev_info(&bd->hdev->device, "%s: %*pE %*pE %*pE\n",
+		 bd->info.type == TYPE_ROM ? "DVD" : "disk", 8, &buf[8], 16,
+		 &buf[16], 4, &buf[32]);
 	return 0;
 }
 
