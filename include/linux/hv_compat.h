@@ -140,16 +140,19 @@ static inline int hv_queue_limits_commit(struct gendisk *disk,
  * instead of the block_device and an fmode_t, and bdev_check_media_change()
  * became disk_check_media_change(). An open method is declared
  * int name(HV_BLOCK_OPEN_T dev, HV_BLOCK_MODE_T mode); hv_open_disk(dev)
- * is its gendisk and hv_open_check_media(dev) looks for a media change.
+ * is its gendisk and hv_open_check_media(dev) looks for a media change;
+ * HV_BLOCK_OPEN_NDELAY is the mode bit of an O_NONBLOCK open.
  */
 #if KERNEL_VERSION(6, 5, 0) <= HV_KERNEL_VERSION
 #define HV_BLOCK_OPEN_T			struct gendisk *
 #define HV_BLOCK_MODE_T			blk_mode_t
+#define HV_BLOCK_OPEN_NDELAY		BLK_OPEN_NDELAY
 #define hv_open_disk(dev)		(dev)
 #define hv_open_check_media(dev)	disk_check_media_change(dev)
 #else
 #define HV_BLOCK_OPEN_T			struct block_device *
 #define HV_BLOCK_MODE_T			fmode_t
+#define HV_BLOCK_OPEN_NDELAY		FMODE_NDELAY
 #define hv_open_disk(dev)		((dev)->bd_disk)
 #define hv_open_check_media(dev)	bdev_check_media_change(dev)
 #endif

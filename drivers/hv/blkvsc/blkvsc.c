@@ -1089,7 +1089,10 @@ static unsigned int blkvsc_check_events(struct gendisk *disk,
 	return DISK_EVENT_MEDIA_CHANGE;
 }
 
-/* Look for a media change first: a DVD drive without a medium cannot be opened. */
+/*
+ * Look for a media change first: a DVD drive without a medium cannot be
+ * opened, but with O_NONBLOCK (as eject and udev's cdrom_id open it).
+ */
 static int blkvsc_open(HV_BLOCK_OPEN_T dev, HV_BLOCK_MODE_T mode)
 {
 	struct blkvsc_dev *bd = hv_open_disk(dev)->private_data;
@@ -1097,7 +1100,9 @@ static int blkvsc_open(HV_BLOCK_OPEN_T dev, HV_BLOCK_MODE_T mode)
 	if (blkvsc_gone(bd))
 		return -ENXIO;
 	hv_open_check_media(dev);
-	return bd->info.medium ? 0 : -ENOMEDIUM;
+	if (!bd->info.medium && !(mode & HV_BLOCK_OPEN_NDELAY))
+		return -ENOMEDIUM;
+	return 0;
 }
 
 static const struct block_device_operations blkvsc_fops = {
