@@ -136,7 +136,7 @@ struct blkvsc_info {
  * @tag_set: one hardware queue, as deep as the ring allows
  * @disk: the gendisk
  * @added: @disk was added (del_gendisk() needed)
- * @close_lock: serializes closing the channel
+ * @close_lock: serializes closing the channel and @added
  * @closed: the channel was closed
  * @drain_work: fails what the host still holds when remove waits too long
  * @broken_work: closes a channel that failed or went silent (not
@@ -154,7 +154,7 @@ struct blkvsc_dev {
 	struct blk_mq_tag_set tag_set;
 	struct gendisk *disk;
 	bool added;
-	struct mutex close_lock;	/* closed */
+	struct mutex close_lock;	/* closed, added */
 	bool closed;
 	struct delayed_work drain_work;
 	struct work_struct broken_work;
@@ -1265,9 +1265,19 @@ static int blkvsc_add_disk(struct blkvsc_dev *bd)
 	set_capacity(disk, blkvsc_sectors(bd));
 	set_disk_ro(disk, bd->info.read_only);
 	ret = device_add_disk(&bd->hdev->device, disk, blkvsc_disk_groups);
-	if (!ret)
-		bd->added = true;
-	return ret;
+	if (ret)
+		return ret;
+	/*
+	 * Not held across device_add_disk(): its partition scan may wait for
+	 * a rescind callback that waits for the lock. A close meanwhile
+	 * could not mark the disk dead: done here.
+	 */
+	mutex_lock(&bd->close_lock);
+	bd->added = true;
+	if (bd->closed)
+		blk_mark_disk_dead(disk);
+	mutex_unlock(&bd->close_lock);
+	return 0;
 }
 
 /* --- probe and remove ------------------------------------------------ */
