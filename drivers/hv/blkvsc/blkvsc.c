@@ -38,6 +38,13 @@
 /* Driver-private commands of probing: timeout and buffer. */
 #define BLKVSC_PROBE_TIMEOUT	(10 * HZ)
 #define BLKVSC_PROBE_BUF	512
+/*
+ * Requests in flight per device, below what the ring could hold
+ * (vstor_queue_depth(), 512): each tag carries a scatterlist for the
+ * host's largest transfer (16 KiB for 2 MiB), and one IDE disk or DVD
+ * drive on one channel gains nothing from more.
+ */
+#define BLKVSC_QUEUE_DEPTH	64
 /* Requests the host asks to be tried again (busy, aborted, attention). */
 #define BLKVSC_RETRIES		3
 /*
@@ -133,7 +140,7 @@ struct blkvsc_info {
  * @addr: where its SRBs go: path = IDE channel, target = unit, LUN 0
  * @index: path * 2 + target: its name and minors
  * @info: what probing learnt
- * @tag_set: one hardware queue, as deep as the ring allows
+ * @tag_set: one hardware queue of blkvsc_queue_depth() tags
  * @disk: the gendisk
  * @added: @disk was added (del_gendisk() needed)
  * @close_lock: serializes closing the channel and @added
@@ -162,6 +169,12 @@ struct blkvsc_dev {
 };
 
 /* --- commands -------------------------------------------------------- */
+
+/* Requests in flight: the tag set's depth and the channel's limit. */
+static u32 blkvsc_queue_depth(void)
+{
+	return min_t(u32, vstor_queue_depth(), BLKVSC_QUEUE_DEPTH);
+}
 
 /* Scatterlist entries: a transfer starting inside a page needs one more. */
 static unsigned int blkvsc_sg_entries(const struct blkvsc_dev *bd)
@@ -1217,7 +1230,7 @@ static int blkvsc_alloc_disk(struct blkvsc_dev *bd)
 
 	set->ops = &blkvsc_mq_ops;
 	set->nr_hw_queues = 1;
-	set->queue_depth = vstor_queue_depth();
+	set->queue_depth = blkvsc_queue_depth();
 	set->numa_node = NUMA_NO_NODE;
 	set->cmd_size = struct_size((struct blkvsc_cmd *)NULL, sg,
 				    blkvsc_sg_entries(bd));
@@ -1324,7 +1337,7 @@ static int blkvsc_probe(struct hv_device *hdev,
 	if (ret)
 		goto err_free;
 	ret = vstor_chan_open(&bd->vc, hdev->channel, &hdev->device,
-			      vstor_queue_depth(), blkvsc_on_channel,
+			      blkvsc_queue_depth(), blkvsc_on_channel,
 			      blkvsc_on_detach, bd);
 	if (ret)
 		goto err_free;

@@ -109,6 +109,7 @@ check "the failed channel was closed first" sh -c "dmesg | grep -q 'channel fail
 sync_host closed 3
 
 hd=$(hd_of $ide10); b=${hd#/dev/}
+check "64 tags per IDE disk ($(cat /sys/block/$b/mq/0/nr_tags))" [ "$(cat /sys/block/$b/mq/0/nr_tags)" = 64 ]
 dd if=/tmp/pat of=$hd bs=1M oflag=direct 2>/dev/null
 sync_host recovered-error 3
 check "a read the host ends with RECOVERED ERROR and SRB ERROR is sent again and succeeds" \
