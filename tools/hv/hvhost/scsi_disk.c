@@ -48,8 +48,9 @@
 #define ASC_INVALID_PARAM_LIST	0x2600
 #define ASC_WRITE_PROTECTED	0x2700
 #define ASC_PARAM_LIST_LENGTH	0x1a00
-#define ASC_MEDIUM_CHANGED	0x2800
 #define ASC_NO_MEDIUM		0x3a00
+#define ASCQ_TRAY_CLOSED	0x01
+#define ASCQ_TRAY_OPEN		0x02
 #define ASC_CAPACITY_CHANGED	0x2a09
 
 /* GET EVENT STATUS NOTIFICATION: the media class, polled operation. */
@@ -541,6 +542,7 @@ static void start_stop(struct scsi_disk *disk, struct scsi_cmd *cmd)
 	if (disk->medium)
 		disk->media_event = SCSI_MEDIA_REMOVAL;
 	disk->medium = false;
+	disk->tray_open = true;
 }
 
 /* Commands a DVD drive answers whatever the state of its medium. */
@@ -560,24 +562,17 @@ static bool dvd_always(uint8_t opcode)
 }
 
 /*
- * A DVD drive's medium: after an insert, the first command (but those
- * that report state) gets UNIT ATTENTION 28/00; without a medium, those
- * that need one get NOT READY 3a/00. True when @cmd failed.
+ * A DVD drive without a medium: the commands that need one get NOT READY
+ * 3a/01 (tray closed) or 3a/02 (tray open, after an eject). A new medium
+ * is no unit attention: as on Hyper-V (OpenVMM scsidvd), only GET EVENT
+ * STATUS NOTIFICATION tells of it. True when @cmd failed.
  */
 static bool dvd_medium_check(struct scsi_disk *disk, struct scsi_cmd *cmd)
 {
-	uint8_t op = cmd->cdb[0];
-
-	if (!disk->dvd || dvd_always(op))
+	if (!disk->dvd || dvd_always(cmd->cdb[0]) || disk->medium)
 		return false;
-	if (disk->media_changed) {
-		disk->media_changed = false;
-		fail(disk, cmd, SCSI_SENSE_UNIT_ATTENTION, ASC_MEDIUM_CHANGED);
-		return true;
-	}
-	if (disk->medium)
-		return false;
-	fail(disk, cmd, SCSI_SENSE_NOT_READY, ASC_NO_MEDIUM);
+	fail(disk, cmd, SCSI_SENSE_NOT_READY, ASC_NO_MEDIUM |
+	     (disk->tray_open ? ASCQ_TRAY_OPEN : ASCQ_TRAY_CLOSED));
 	return true;
 }
 
@@ -887,8 +882,8 @@ int scsi_disk_open(struct scsi_disk *disk, const char *path, bool read_only,
  *	for a drive without a medium
  * @index: distinguishes the devices of one host in their identifiers
  *
- * A drive opened with a medium reports it as just inserted: UNIT
- * ATTENTION 28/00 once, and a new-media event.
+ * A drive opened with a medium reports it as just inserted: a new-media
+ * event (GET EVENT STATUS NOTIFICATION), no unit attention.
  *
  * Return: 0, or an error as scsi_disk_open().
  */
@@ -907,7 +902,6 @@ int scsi_dvd_open(struct scsi_disk *disk, const char *path,
 	if (err)
 		return err;
 	disk->medium = path;
-	disk->media_changed = path;
 	disk->media_event = path ? SCSI_MEDIA_NEW : SCSI_MEDIA_NO_CHANGE;
 	disk_identify(disk, index);
 	return 0;

@@ -52,7 +52,7 @@ struct scsi_disk {
 	bool read_only;
 	bool dvd;
 	bool medium;		/* DVD: a medium is in the drive */
-	bool media_changed;	/* DVD: UNIT ATTENTION 28/00 to report */
+	bool tray_open;		/* DVD: ejected (NOT READY 3a/02, not 3a/01) */
 	bool capacity_changed;	/* disk: UNIT ATTENTION 2a/09 to report */
 	enum scsi_media_event media_event; /* DVD: for GET EVENT STATUS */
 	uint8_t naa[8];		/* identifier in VPD page 0x83 */

@@ -1699,8 +1699,9 @@ int storvsp_disk_remove(struct storvsp_ctrl *ctrl, unsigned int lun)
  *
  * The drive gets a new medium (or none) with the same identifiers:
  * requests in flight finish on the old one, whose image is closed after
- * them. An insert is reported to the guest as UNIT ATTENTION 28/00 and a
- * new-media event, an eject as a media-removal event and NOT READY 3a/00.
+ * them. An insert is reported to the guest as a new-media event (no unit
+ * attention, as on Hyper-V), an eject as a media-removal event and NOT
+ * READY 3a/02 (tray open).
  *
  * Return: 0, -ENOTTY (not a DVD drive), or the error of opening @path.
  */
@@ -1725,6 +1726,7 @@ int storvsp_dvd_change(struct storvsp_ctrl *ctrl, const char *path)
 	memcpy(l->disk.serial, old->disk.serial, sizeof(l->disk.serial));
 	if (!path && old->disk.medium)
 		l->disk.media_event = SCSI_MEDIA_REMOVAL;
+	l->disk.tray_open = !path;
 	l->refs = 1;
 	l->ua_gen = old->ua_gen;
 	ctrl->luns[0] = l;

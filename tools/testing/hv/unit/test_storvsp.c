@@ -1632,7 +1632,7 @@ TEST(test_storvsp_dvd, "storvsp: --dvd, dvd eject and insert on an IDE DVD drive
 	ASSERT_EQ(0, make_image(e.img2, false));
 	CHECK(!strcmp(ctl(&e, "dvd insert %s %s", e.img2, guid, &out), "OK\n"));
 	CHECK(e.ctrl->luns[0] != first && e.ctrl->luns[0]->disk.medium &&
-	      e.ctrl->luns[0]->disk.media_changed &&
+	      e.ctrl->luns[0]->disk.media_event == SCSI_MEDIA_NEW &&
 	      !strcmp(e.ctrl->luns[0]->disk.serial, first->disk.serial));
 	ASSERT_EQ(IMG_SIZE / 2048, e.ctrl->luns[0]->disk.blocks);
 	CHECK(!strcmp(ctl(&e, "dvd eject %s%s", guid, "", &out), "OK\n"));
