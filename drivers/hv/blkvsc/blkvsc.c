@@ -64,6 +64,15 @@
 #define BLKVSC_VPD_LBPU		0x80	/* page 0xb2 byte 5 */
 #define BLKVSC_VPD_LBPWS	0x40
 #define BLKVSC_ASC_NO_MEDIUM	0x3a
+#define BLKVSC_ASC_MEDIUM_CHANGED 0x28
+/* GET EVENT STATUS NOTIFICATION (MMC), polled, media class. */
+#define BLKVSC_GESN_LEN		8
+#define BLKVSC_GESN_POLLED	0x01	/* CDB byte 1 */
+#define BLKVSC_GESN_MEDIA	0x10	/* CDB byte 4: the media class */
+#define BLKVSC_GESN_NEA		0x80	/* header byte 2: no event available */
+#define BLKVSC_GESN_CLASS_MEDIA	4	/* header byte 2, low 3 bits */
+#define BLKVSC_GESN_NEW_MEDIA	2	/* event byte 4, low 4 bits */
+#define BLKVSC_GESN_REMOVAL	3
 #define BLKVSC_ASC_PARAMS_CHANGED 0x2a
 #define BLKVSC_ASCQ_CAPACITY_CHANGED 0x09
 /* Longest serial and WWID attributes, NUL included. */
@@ -1071,9 +1080,40 @@ static void blkvsc_capacity_work(struct work_struct *work)
 }
 
 /*
- * Ask a DVD drive whether its medium changed: TEST UNIT READY reports an
- * insert as a unit attention, a missing medium as NOT READY 3a. The new
- * capacity (0 without a medium) is set here. Process context.
+ * Whether a DVD drive reports a new medium or a removal since it was last
+ * asked: GET EVENT STATUS NOTIFICATION, polled, media class. Hyper-V
+ * reports a medium swapped for another only there.
+ */
+static bool blkvsc_media_event(struct blkvsc_dev *bd)
+{
+	u8 cdb[10] = { GET_EVENT_STATUS_NOTIFICATION, BLKVSC_GESN_POLLED, 0, 0,
+		       BLKVSC_GESN_MEDIA };
+	struct vstor_srb_result res;
+	bool event = false;
+	u8 *buf, code;
+	int n;
+
+	buf = kzalloc(BLKVSC_PROBE_BUF, GFP_KERNEL);
+	if (!buf)
+		return false;
+	put_unaligned_be16(BLKVSC_GESN_LEN, &cdb[7]);
+	n = blkvsc_exec(bd, cdb, sizeof(cdb), buf, BLKVSC_GESN_LEN, &res);
+	if (n >= 6 && !(buf[2] & BLKVSC_GESN_NEA) &&
+	    (buf[2] & 0x07) == BLKVSC_GESN_CLASS_MEDIA) {
+		code = buf[4] & 0x0f;
+		event = code == BLKVSC_GESN_NEW_MEDIA ||
+			code == BLKVSC_GESN_REMOVAL;
+	}
+	kfree(buf);
+	return event;
+}
+
+/*
+ * Ask a DVD drive whether its medium changed: a media event, or a unit
+ * attention 28 to TEST UNIT READY (as a physical drive reports an
+ * insert), or a medium that came or went (TEST UNIT READY: NOT READY 3a
+ * without one). The new capacity (0 without a medium) is set here.
+ * Process context.
  */
 static unsigned int blkvsc_check_events(struct gendisk *disk,
 					unsigned int clearing)
@@ -1086,10 +1126,13 @@ static unsigned int blkvsc_check_events(struct gendisk *disk,
 
 	if (blkvsc_gone(bd))
 		return 0;
+	changed = blkvsc_media_event(bd);
 	n = blkvsc_exec(bd, cdb, sizeof(cdb), NULL, 0, &res);
-	changed = n < 0 && blkvsc_sense_is(&res, UNIT_ATTENTION, 0x28);
-	if (changed)
+	if (n < 0 && blkvsc_sense_is(&res, UNIT_ATTENTION,
+				     BLKVSC_ASC_MEDIUM_CHANGED)) {
+		changed = true;
 		n = blkvsc_exec(bd, cdb, sizeof(cdb), NULL, 0, &res);
+	}
 	if (n == -EAGAIN)
 		return 0;	/* asked again at the next poll or open */
 	present = n >= 0;
