@@ -7,7 +7,6 @@
 #ifndef _LINUX_HV_COMPAT_H
 #define _LINUX_HV_COMPAT_H
 
-#include <linux/blk-mq.h>
 #include <linux/container_of.h>
 #include <linux/version.h>
 
@@ -76,22 +75,29 @@
 #define HV_CONST_SCSI_HOST_TEMPLATE	struct scsi_host_template
 #endif
 
+/* --- block devices (hv_blkvsc): only with CONFIG_BLOCK ----------------- */
+#ifdef CONFIG_BLOCK
+#include <linux/blk-mq.h>
+
 /*
- * blk-mq disks (hv_blkvsc). 6.9 gave blk_mq_alloc_disk() a queue_limits
- * argument and queue_limits_start_update()/_commit_update(); 6.11 moved
- * the write cache and FUA flags into queue_limits.features. Before, each
- * limit has its blk_queue_*() setter. A driver fills a struct
- * queue_limits between hv_queue_limits_start() and hv_queue_limits_commit()
- * and never touches the queue's limits itself.
+ * blk-mq disks. 6.9 gave blk_mq_alloc_disk() a queue_limits argument and
+ * added queue_limits_start_update()/_commit_update(); 6.11 moved the
+ * write cache and FUA flags into queue_limits.features (6.9 and 6.10 set
+ * them with blk_queue_write_cache()). Before 6.9, each limit has its
+ * blk_queue_*() setter. A driver fills a struct queue_limits between
+ * hv_queue_limits_start() and hv_queue_limits_commit() and never touches
+ * the queue's limits itself.
  */
-#if KERNEL_VERSION(6, 11, 0) <= HV_KERNEL_VERSION
+#if KERNEL_VERSION(6, 9, 0) <= HV_KERNEL_VERSION
 #define hv_blk_mq_alloc_disk(set, data)	blk_mq_alloc_disk(set, NULL, data)
 
 static inline struct queue_limits hv_queue_limits_start(struct gendisk *disk)
 {
 	return queue_limits_start_update(disk->queue);
 }
+#endif
 
+#if KERNEL_VERSION(6, 11, 0) <= HV_KERNEL_VERSION
 static inline int hv_queue_limits_commit(struct gendisk *disk,
 					 struct queue_limits *lim,
 					 bool write_cache, bool fua)
@@ -102,6 +108,16 @@ static inline int hv_queue_limits_commit(struct gendisk *disk,
 	if (write_cache && fua)
 		lim->features |= BLK_FEAT_FUA;
 	return queue_limits_commit_update(disk->queue, lim);
+}
+#elif KERNEL_VERSION(6, 9, 0) <= HV_KERNEL_VERSION
+static inline int hv_queue_limits_commit(struct gendisk *disk,
+					 struct queue_limits *lim,
+					 bool write_cache, bool fua)
+{
+	int ret = queue_limits_commit_update(disk->queue, lim);
+
+	blk_queue_write_cache(disk->queue, write_cache, write_cache && fua);
+	return ret;
 }
 #else
 #define hv_blk_mq_alloc_disk(set, data)	blk_mq_alloc_disk(set, data)
@@ -140,19 +156,23 @@ static inline int hv_queue_limits_commit(struct gendisk *disk,
  * instead of the block_device and an fmode_t, and bdev_check_media_change()
  * became disk_check_media_change(). An open method is declared
  * int name(HV_BLOCK_OPEN_T dev, HV_BLOCK_MODE_T mode); hv_open_disk(dev)
- * is its gendisk and hv_open_check_media(dev) looks for a media change.
+ * is its gendisk and hv_open_check_media(dev) looks for a media change;
+ * HV_BLOCK_OPEN_NDELAY is the mode bit of an O_NONBLOCK open.
  */
 #if KERNEL_VERSION(6, 5, 0) <= HV_KERNEL_VERSION
 #define HV_BLOCK_OPEN_T			struct gendisk *
 #define HV_BLOCK_MODE_T			blk_mode_t
+#define HV_BLOCK_OPEN_NDELAY		BLK_OPEN_NDELAY
 #define hv_open_disk(dev)		(dev)
 #define hv_open_check_media(dev)	disk_check_media_change(dev)
 #else
 #define HV_BLOCK_OPEN_T			struct block_device *
 #define HV_BLOCK_MODE_T			fmode_t
+#define HV_BLOCK_OPEN_NDELAY		FMODE_NDELAY
 #define hv_open_disk(dev)		((dev)->bd_disk)
 #define hv_open_check_media(dev)	bdev_check_media_change(dev)
 #endif
+#endif /* CONFIG_BLOCK */
 
 /*
  * ethtool get_rxfh()/set_rxfh() (hv_netvsc). 6.8 passed their arguments

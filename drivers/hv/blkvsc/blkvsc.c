@@ -38,8 +38,20 @@
 /* Driver-private commands of probing: timeout and buffer. */
 #define BLKVSC_PROBE_TIMEOUT	(10 * HZ)
 #define BLKVSC_PROBE_BUF	512
+/*
+ * Requests in flight per device, below what the ring could hold
+ * (vstor_queue_depth(), 512): each tag carries a scatterlist for the
+ * host's largest transfer (16 KiB for 2 MiB), and one IDE disk or DVD
+ * drive on one channel gains nothing from more.
+ */
+#define BLKVSC_QUEUE_DEPTH	64
 /* Requests the host asks to be tried again (busy, aborted, attention). */
 #define BLKVSC_RETRIES		3
+/*
+ * Block-layer timeouts of one send of a request after which a live host
+ * is taken as gone (each is the queue's io_timeout, 30 s by default).
+ */
+#define BLKVSC_IO_TIMEOUTS	3
 /* How long remove lets the host finish what it holds before failing it. */
 #define BLKVSC_DRAIN_WAIT	(10 * HZ)
 /* The UNMAP parameter list of one range: header and one descriptor. */
@@ -52,6 +64,15 @@
 #define BLKVSC_VPD_LBPU		0x80	/* page 0xb2 byte 5 */
 #define BLKVSC_VPD_LBPWS	0x40
 #define BLKVSC_ASC_NO_MEDIUM	0x3a
+#define BLKVSC_ASC_MEDIUM_CHANGED 0x28
+/* GET EVENT STATUS NOTIFICATION (MMC), polled, media class. */
+#define BLKVSC_GESN_LEN		8
+#define BLKVSC_GESN_POLLED	0x01	/* CDB byte 1 */
+#define BLKVSC_GESN_MEDIA	0x10	/* CDB byte 4: the media class */
+#define BLKVSC_GESN_NEA		0x80	/* header byte 2: no event available */
+#define BLKVSC_GESN_CLASS_MEDIA	4	/* header byte 2, low 3 bits */
+#define BLKVSC_GESN_NEW_MEDIA	2	/* event byte 4, low 4 bits */
+#define BLKVSC_GESN_REMOVAL	3
 #define BLKVSC_ASC_PARAMS_CHANGED 0x2a
 #define BLKVSC_ASCQ_CAPACITY_CHANGED 0x09
 /* Longest serial and WWID attributes, NUL included. */
@@ -70,6 +91,7 @@ static int blkvsc_major;
  * @cdb: the command; set by the submitter for driver-private requests
  * @cdb_len: its length
  * @retries: times the host asked for this request to be sent again
+ * @timeouts: block-layer timeouts since it was last sent
  * @flags: BLKVSC_CMD_*
  * @res: the decoded completion, for driver-private requests
  * @unmap: UNMAP parameter list (BLKVSC_UNMAP_LEN bytes, in one page)
@@ -80,6 +102,7 @@ struct blkvsc_cmd {
 	u8 cdb[VSTOR_CDB_SIZE];
 	u8 cdb_len;
 	u8 retries;
+	u8 timeouts;
 	unsigned long flags;
 	struct vstor_srb_result res;
 	u8 *unmap;
@@ -126,14 +149,16 @@ struct blkvsc_info {
  * @addr: where its SRBs go: path = IDE channel, target = unit, LUN 0
  * @index: path * 2 + target: its name and minors
  * @info: what probing learnt
- * @tag_set: one hardware queue, as deep as the ring allows
+ * @tag_set: one hardware queue of blkvsc_queue_depth() tags
  * @disk: the gendisk
  * @added: @disk was added (del_gendisk() needed)
- * @close_lock: serializes closing the channel
+ * @close_lock: serializes closing the channel and @added
  * @closed: the channel was closed
  * @drain_work: fails what the host still holds when remove waits too long
  * @broken_work: closes a channel that failed or went silent (not
  *	rescinded), so that its requests can fail
+ * @capacity_work: reads a disk's capacity again after the host said it
+ *	changed
  */
 struct blkvsc_dev {
 	struct hv_device *hdev;
@@ -145,13 +170,20 @@ struct blkvsc_dev {
 	struct blk_mq_tag_set tag_set;
 	struct gendisk *disk;
 	bool added;
-	struct mutex close_lock;	/* closed */
+	struct mutex close_lock;	/* closed, added */
 	bool closed;
 	struct delayed_work drain_work;
 	struct work_struct broken_work;
+	struct work_struct capacity_work;
 };
 
 /* --- commands -------------------------------------------------------- */
+
+/* Requests in flight: the tag set's depth and the channel's limit. */
+static u32 blkvsc_queue_depth(void)
+{
+	return min_t(u32, vstor_queue_depth(), BLKVSC_QUEUE_DEPTH);
+}
 
 /* Scatterlist entries: a transfer starting inside a page needs one more. */
 static unsigned int blkvsc_sg_entries(const struct blkvsc_dev *bd)
@@ -293,6 +325,7 @@ static blk_status_t blkvsc_queue_rq(struct blk_mq_hw_ctx *hctx,
 	/* A new request on this tag starts with no retries used. */
 	if (!test_and_clear_bit(BLKVSC_CMD_REQUEUED, &cmd->flags))
 		cmd->retries = 0;
+	cmd->timeouts = 0;
 	sts = blkvsc_build(bd, rq, cmd, &dir, &nents);
 	if (sts)
 		return sts;
@@ -360,12 +393,19 @@ static blk_status_t blkvsc_sense_status(struct blkvsc_dev *bd,
 	switch (sshdr->sense_key) {
 	case RECOVERED_ERROR:
 	case NO_SENSE:
-		return BLK_STS_OK;
+		/*
+		 * Done, but only SUCCESS says how many bytes moved (ERROR
+		 * leaves the length requested): else it is sent again.
+		 */
+		if (cmd->res.srb_status == VSTOR_SRB_SUCCESS)
+			return BLK_STS_OK;
+		return blkvsc_retry(cmd);
 	case UNIT_ATTENTION:
 		if (sshdr->asc == BLKVSC_ASC_PARAMS_CHANGED &&
-		    sshdr->ascq == BLKVSC_ASCQ_CAPACITY_CHANGED)
-			dev_info_ratelimited(&bd->hdev->device,
-					     "capacity changed by the host\n");
+		    sshdr->ascq == BLKVSC_ASCQ_CAPACITY_CHANGED &&
+		    bd->info.type == TYPE_DISK &&
+		    !blk_rq_is_passthrough(blk_mq_rq_from_pdu(cmd)))
+			schedule_work(&bd->capacity_work);
 		return blkvsc_retry(cmd);
 	case ABORTED_COMMAND:
 		return blkvsc_retry(cmd);
@@ -587,12 +627,12 @@ static void blkvsc_broken_work(struct work_struct *work)
 
 /*
  * Hyper-V completes every request it holds, however late, and until then
- * it may write into the request's pages: while the channel lives, block
- * I/O keeps waiting. A driver-private request (probing, TEST UNIT READY)
- * has a caller waiting with a lock held: the host's silence breaks the
- * channel. A rescinded channel is closed by the rescind callback, a
- * failed or silent one by broken_work; closing fails every request the
- * host had.
+ * it may write into the request's pages: the host's silence is waited out
+ * for a while, then it breaks the channel. Block I/O waits
+ * BLKVSC_IO_TIMEOUTS timeouts; a driver-private request (probing, TEST
+ * UNIT READY) one, as its caller waits with a lock held. A rescinded
+ * channel is closed by the rescind callback, a failed or silent one by
+ * broken_work; closing fails every request the host had.
  */
 static enum blk_eh_timer_return blkvsc_timeout(struct request *rq)
 {
@@ -601,12 +641,17 @@ static enum blk_eh_timer_return blkvsc_timeout(struct request *rq)
 
 	if (vmbus_chan_is_rescinded(bd->vc.chan))
 		return BLK_EH_RESET_TIMER;
-	if (vstor_chan_alive(&bd->vc)) {
-		if (!blk_rq_is_passthrough(rq))
-			return BLK_EH_RESET_TIMER;
+	if (vstor_chan_alive(&bd->vc) && blk_rq_is_passthrough(rq)) {
 		dev_warn_ratelimited(&bd->hdev->device,
 				     "cmd 0x%02x: no answer in %u s\n",
 				     cmd->cdb[0], rq->timeout / HZ);
+	} else if (vstor_chan_alive(&bd->vc)) {
+		if (++cmd->timeouts < BLKVSC_IO_TIMEOUTS)
+			return BLK_EH_RESET_TIMER;
+		dev_warn_ratelimited(&bd->hdev->device,
+				     "cmd 0x%02x: no answer in %u timeouts of %u s\n",
+				     cmd->cdb[0], BLKVSC_IO_TIMEOUTS,
+				     rq->timeout / HZ);
 	}
 	schedule_work(&bd->broken_work);
 	return BLK_EH_RESET_TIMER;
@@ -734,9 +779,10 @@ static int blkvsc_probe_type(struct blkvsc_dev *bd, u8 *buf)
 			bd->info.type);
 		return -ENODEV;
 	}
-	dev_info(&bd->hdev->device, "%s: %.8s %.16s %.4s\n",
-		 bd->info.type == TYPE_ROM ? "DVD" : "disk", &buf[8], &buf[16],
-		 &buf[32]);
+	/* The host's strings, non-printable bytes escaped (\ooo, \n). */
+	dev_info(&bd->hdev->device, "%s: %*pE %*pE %*pE\n",
+		 bd->info.type == TYPE_ROM ? "DVD" : "disk", 8, &buf[8], 16,
+		 &buf[16], 4, &buf[32]);
 	return 0;
 }
 
@@ -985,7 +1031,7 @@ static bool blkvsc_block_size_fits(struct blkvsc_dev *bd)
 	if (bd->info.block_size == size)
 		return true;
 	dev_warn_ratelimited(&bd->hdev->device,
-			     "medium of %u-byte blocks in a drive of %u: refused\n",
+			     "%u-byte blocks on a queue of %u: refused\n",
 			     bd->info.block_size, size);
 	bd->info.block_size = size;
 	return false;
@@ -1002,10 +1048,72 @@ static void blkvsc_read_medium(struct blkvsc_dev *bd, bool present)
 	kfree(buf);
 }
 
+/* The capacity of what probing or a media check found, in sectors. */
+static sector_t blkvsc_sectors(const struct blkvsc_dev *bd)
+{
+	return bd->info.blocks << (ilog2(bd->info.block_size) - SECTOR_SHIFT);
+}
+
 /*
- * Ask a DVD drive whether its medium changed: TEST UNIT READY reports an
- * insert as a unit attention, a missing medium as NOT READY 3a. The new
- * capacity (0 without a medium) is set here. Process context.
+ * The host said a disk's capacity changed (UNIT ATTENTION 2a/09): read it
+ * again and tell the block layer. A new block size is refused (logged),
+ * the capacity kept.
+ */
+static void blkvsc_capacity_work(struct work_struct *work)
+{
+	struct blkvsc_dev *bd = container_of(work, struct blkvsc_dev,
+					     capacity_work);
+	u8 *buf;
+
+	if (blkvsc_gone(bd))
+		return;
+	buf = kzalloc(BLKVSC_PROBE_BUF, GFP_KERNEL);
+	if (!buf)
+		return;
+	if (!blkvsc_probe_capacity(bd, buf) && blkvsc_block_size_fits(bd)) {
+		dev_info(&bd->hdev->device,
+			 "%s: capacity changed to %llu sectors\n",
+			 bd->disk->disk_name, (u64)blkvsc_sectors(bd));
+		set_capacity_and_notify(bd->disk, blkvsc_sectors(bd));
+	}
+	kfree(buf);
+}
+
+/*
+ * Whether a DVD drive reports a new medium or a removal since it was last
+ * asked: GET EVENT STATUS NOTIFICATION, polled, media class. Hyper-V
+ * reports a medium swapped for another only there.
+ */
+static bool blkvsc_media_event(struct blkvsc_dev *bd)
+{
+	u8 cdb[10] = { GET_EVENT_STATUS_NOTIFICATION, BLKVSC_GESN_POLLED, 0, 0,
+		       BLKVSC_GESN_MEDIA };
+	struct vstor_srb_result res;
+	bool event = false;
+	u8 *buf, code;
+	int n;
+
+	buf = kzalloc(BLKVSC_PROBE_BUF, GFP_KERNEL);
+	if (!buf)
+		return false;
+	put_unaligned_be16(BLKVSC_GESN_LEN, &cdb[7]);
+	n = blkvsc_exec(bd, cdb, sizeof(cdb), buf, BLKVSC_GESN_LEN, &res);
+	if (n >= 6 && !(buf[2] & BLKVSC_GESN_NEA) &&
+	    (buf[2] & 0x07) == BLKVSC_GESN_CLASS_MEDIA) {
+		code = buf[4] & 0x0f;
+		event = code == BLKVSC_GESN_NEW_MEDIA ||
+			code == BLKVSC_GESN_REMOVAL;
+	}
+	kfree(buf);
+	return event;
+}
+
+/*
+ * Ask a DVD drive whether its medium changed: a media event, or a unit
+ * attention 28 to TEST UNIT READY (as a physical drive reports an
+ * insert), or a medium that came or went (TEST UNIT READY: NOT READY 3a
+ * without one). The new capacity (0 without a medium) is set here.
+ * Process context.
  */
 static unsigned int blkvsc_check_events(struct gendisk *disk,
 					unsigned int clearing)
@@ -1018,10 +1126,13 @@ static unsigned int blkvsc_check_events(struct gendisk *disk,
 
 	if (blkvsc_gone(bd))
 		return 0;
+	changed = blkvsc_media_event(bd);
 	n = blkvsc_exec(bd, cdb, sizeof(cdb), NULL, 0, &res);
-	changed = n < 0 && blkvsc_sense_is(&res, UNIT_ATTENTION, 0x28);
-	if (changed)
+	if (n < 0 && blkvsc_sense_is(&res, UNIT_ATTENTION,
+				     BLKVSC_ASC_MEDIUM_CHANGED)) {
+		changed = true;
 		n = blkvsc_exec(bd, cdb, sizeof(cdb), NULL, 0, &res);
+	}
 	if (n == -EAGAIN)
 		return 0;	/* asked again at the next poll or open */
 	present = n >= 0;
@@ -1030,12 +1141,14 @@ static unsigned int blkvsc_check_events(struct gendisk *disk,
 	blkvsc_read_medium(bd, present);
 	dev_info(&bd->hdev->device, "%s: medium %s\n", disk->disk_name,
 		 bd->info.medium ? "inserted" : "removed");
-	set_capacity_and_notify(disk, bd->info.blocks <<
-				      (ilog2(bd->info.block_size) - SECTOR_SHIFT));
+	set_capacity_and_notify(disk, blkvsc_sectors(bd));
 	return DISK_EVENT_MEDIA_CHANGE;
 }
 
-/* Look for a media change first: a DVD drive without a medium cannot be opened. */
+/*
+ * Look for a media change first: a DVD drive without a medium cannot be
+ * opened, but with O_NONBLOCK (as eject and udev's cdrom_id open it).
+ */
 static int blkvsc_open(HV_BLOCK_OPEN_T dev, HV_BLOCK_MODE_T mode)
 {
 	struct blkvsc_dev *bd = hv_open_disk(dev)->private_data;
@@ -1043,7 +1156,9 @@ static int blkvsc_open(HV_BLOCK_OPEN_T dev, HV_BLOCK_MODE_T mode)
 	if (blkvsc_gone(bd))
 		return -ENXIO;
 	hv_open_check_media(dev);
-	return bd->info.medium ? 0 : -ENOMEDIUM;
+	if (!bd->info.medium && !(mode & HV_BLOCK_OPEN_NDELAY))
+		return -ENOMEDIUM;
+	return 0;
 }
 
 static const struct block_device_operations blkvsc_fops = {
@@ -1158,7 +1273,7 @@ static int blkvsc_alloc_disk(struct blkvsc_dev *bd)
 
 	set->ops = &blkvsc_mq_ops;
 	set->nr_hw_queues = 1;
-	set->queue_depth = vstor_queue_depth();
+	set->queue_depth = blkvsc_queue_depth();
 	set->numa_node = NUMA_NO_NODE;
 	set->cmd_size = struct_size((struct blkvsc_cmd *)NULL, sg,
 				    blkvsc_sg_entries(bd));
@@ -1203,13 +1318,22 @@ static int blkvsc_add_disk(struct blkvsc_dev *bd)
 		disk->events = DISK_EVENT_MEDIA_CHANGE;
 		disk->event_flags = DISK_EVENT_FLAG_UEVENT;
 	}
-	set_capacity(disk, bd->info.blocks <<
-			   (ilog2(bd->info.block_size) - SECTOR_SHIFT));
+	set_capacity(disk, blkvsc_sectors(bd));
 	set_disk_ro(disk, bd->info.read_only);
 	ret = device_add_disk(&bd->hdev->device, disk, blkvsc_disk_groups);
-	if (!ret)
-		bd->added = true;
-	return ret;
+	if (ret)
+		return ret;
+	/*
+	 * Not held across device_add_disk(): its partition scan may wait for
+	 * a rescind callback that waits for the lock. A close meanwhile
+	 * could not mark the disk dead: done here.
+	 */
+	mutex_lock(&bd->close_lock);
+	bd->added = true;
+	if (bd->closed)
+		blk_mark_disk_dead(disk);
+	mutex_unlock(&bd->close_lock);
+	return 0;
 }
 
 /* --- probe and remove ------------------------------------------------ */
@@ -1250,12 +1374,13 @@ static int blkvsc_probe(struct hv_device *hdev,
 	mutex_init(&bd->close_lock);
 	INIT_DELAYED_WORK(&bd->drain_work, blkvsc_drain_work);
 	INIT_WORK(&bd->broken_work, blkvsc_broken_work);
+	INIT_WORK(&bd->capacity_work, blkvsc_capacity_work);
 	hv_set_drvdata(hdev, bd);
 	ret = blkvsc_location(bd);
 	if (ret)
 		goto err_free;
 	ret = vstor_chan_open(&bd->vc, hdev->channel, &hdev->device,
-			      vstor_queue_depth(), blkvsc_on_channel,
+			      blkvsc_queue_depth(), blkvsc_on_channel,
 			      blkvsc_on_detach, bd);
 	if (ret)
 		goto err_free;
@@ -1285,6 +1410,7 @@ err_disk:
 	vmbus_set_rescind_callback(hdev->channel, NULL);
 	blkvsc_close(bd);
 	cancel_work_sync(&bd->broken_work);
+	cancel_work_sync(&bd->capacity_work);
 	blkvsc_free_disk(bd);
 	goto err_free;
 err_close:
@@ -1311,6 +1437,7 @@ static void blkvsc_remove(struct hv_device *hdev)
 	del_gendisk(bd->disk);
 	cancel_delayed_work_sync(&bd->drain_work);
 	cancel_work_sync(&bd->broken_work);
+	cancel_work_sync(&bd->capacity_work);
 	blkvsc_close(bd);
 	blkvsc_free_disk(bd);
 	hv_set_drvdata(hdev, NULL);

@@ -48,8 +48,10 @@
 #define ASC_INVALID_PARAM_LIST	0x2600
 #define ASC_WRITE_PROTECTED	0x2700
 #define ASC_PARAM_LIST_LENGTH	0x1a00
-#define ASC_MEDIUM_CHANGED	0x2800
 #define ASC_NO_MEDIUM		0x3a00
+#define ASCQ_TRAY_CLOSED	0x01
+#define ASCQ_TRAY_OPEN		0x02
+#define ASC_CAPACITY_CHANGED	0x2a09
 
 /* GET EVENT STATUS NOTIFICATION: the media class, polled operation. */
 #define GESN_POLLED		0x01
@@ -540,6 +542,7 @@ static void start_stop(struct scsi_disk *disk, struct scsi_cmd *cmd)
 	if (disk->medium)
 		disk->media_event = SCSI_MEDIA_REMOVAL;
 	disk->medium = false;
+	disk->tray_open = true;
 }
 
 /* Commands a DVD drive answers whatever the state of its medium. */
@@ -559,25 +562,33 @@ static bool dvd_always(uint8_t opcode)
 }
 
 /*
- * A DVD drive's medium: after an insert, the first command (but those
- * that report state) gets UNIT ATTENTION 28/00; without a medium, those
- * that need one get NOT READY 3a/00. True when @cmd failed.
+ * A DVD drive without a medium: the commands that need one get NOT READY
+ * 3a/01 (tray closed) or 3a/02 (tray open, after an eject). A new medium
+ * is no unit attention: as on Hyper-V (OpenVMM scsidvd), only GET EVENT
+ * STATUS NOTIFICATION tells of it. True when @cmd failed.
  */
 static bool dvd_medium_check(struct scsi_disk *disk, struct scsi_cmd *cmd)
 {
-	uint8_t op = cmd->cdb[0];
-
-	if (!disk->dvd || dvd_always(op))
+	if (!disk->dvd || dvd_always(cmd->cdb[0]) || disk->medium)
 		return false;
-	if (disk->media_changed) {
-		disk->media_changed = false;
-		fail(disk, cmd, SCSI_SENSE_UNIT_ATTENTION, ASC_MEDIUM_CHANGED);
-		return true;
-	}
-	if (disk->medium)
-		return false;
-	fail(disk, cmd, SCSI_SENSE_NOT_READY, ASC_NO_MEDIUM);
+	fail(disk, cmd, SCSI_SENSE_NOT_READY, ASC_NO_MEDIUM |
+	     (disk->tray_open ? ASCQ_TRAY_OPEN : ASCQ_TRAY_CLOSED));
 	return true;
+}
+
+/*
+ * A disk whose image was resized reports it to the next command but
+ * INQUIRY as UNIT ATTENTION 2a/09, once (REQUEST SENSE gets it as its
+ * data), as Hyper-V's SCSI disk does (OpenVMM scsidisk). True when @cmd
+ * failed.
+ */
+static bool capacity_check(struct scsi_disk *disk, struct scsi_cmd *cmd)
+{
+	if (!disk->capacity_changed || cmd->cdb[0] == INQUIRY)
+		return false;
+	disk->capacity_changed = false;
+	return scsi_disk_unit_attention(disk, cmd, ASC_CAPACITY_CHANGED >> 8,
+					ASC_CAPACITY_CHANGED & 0xff);
 }
 
 /* The CDB length each operation group needs. */
@@ -612,7 +623,7 @@ void scsi_disk_execute(struct scsi_disk *disk, struct scsi_cmd *cmd)
 		fail(disk, cmd, SCSI_SENSE_ILLEGAL_REQUEST, ASC_INVALID_OPCODE);
 		return;
 	}
-	if (dvd_medium_check(disk, cmd))
+	if (dvd_medium_check(disk, cmd) || capacity_check(disk, cmd))
 		return;
 
 	switch (cdb[0]) {
@@ -871,8 +882,8 @@ int scsi_disk_open(struct scsi_disk *disk, const char *path, bool read_only,
  *	for a drive without a medium
  * @index: distinguishes the devices of one host in their identifiers
  *
- * A drive opened with a medium reports it as just inserted: UNIT
- * ATTENTION 28/00 once, and a new-media event.
+ * A drive opened with a medium reports it as just inserted: a new-media
+ * event (GET EVENT STATUS NOTIFICATION), no unit attention.
  *
  * Return: 0, or an error as scsi_disk_open().
  */
@@ -891,9 +902,38 @@ int scsi_dvd_open(struct scsi_disk *disk, const char *path,
 	if (err)
 		return err;
 	disk->medium = path;
-	disk->media_changed = path;
 	disk->media_event = path ? SCSI_MEDIA_NEW : SCSI_MEDIA_NO_CHANGE;
 	disk_identify(disk, index);
+	return 0;
+}
+
+/**
+ * scsi_disk_resize() - grow a disk's image file
+ * @disk: the disk (not a DVD drive), writable
+ * @bytes: its new size: a multiple of 512 bytes, not below the current
+ *
+ * The new blocks read as zeros. The next command but INQUIRY gets UNIT
+ * ATTENTION 2a/09 (capacity data has changed); READ CAPACITY then
+ * reports the new size.
+ *
+ * Return: 0, -ENOTTY for a DVD drive, -EROFS for a read-only disk,
+ * -EINVAL for a size that is not whole blocks or shrinks the disk, or
+ * the error of growing the file.
+ */
+int scsi_disk_resize(struct scsi_disk *disk, uint64_t bytes)
+{
+	if (disk->dvd)
+		return -ENOTTY;
+	if (disk->read_only)
+		return -EROFS;
+	if (bytes % disk->block_size || bytes / disk->block_size < disk->blocks ||
+	    bytes > (uint64_t)INT64_MAX)
+		return -EINVAL;
+	if (ftruncate(disk->fd, (off_t)bytes))
+		return -errno;
+	if (bytes / disk->block_size != disk->blocks)
+		disk->capacity_changed = true;
+	disk->blocks = bytes / disk->block_size;
 	return 0;
 }
 

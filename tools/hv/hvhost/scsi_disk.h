@@ -27,6 +27,7 @@
 
 /* Sense keys. */
 #define SCSI_SENSE_NO_SENSE		0x0
+#define SCSI_SENSE_RECOVERED_ERROR	0x1
 #define SCSI_SENSE_NOT_READY		0x2
 #define SCSI_SENSE_MEDIUM_ERROR		0x3
 #define SCSI_SENSE_ILLEGAL_REQUEST	0x5
@@ -51,7 +52,8 @@ struct scsi_disk {
 	bool read_only;
 	bool dvd;
 	bool medium;		/* DVD: a medium is in the drive */
-	bool media_changed;	/* DVD: UNIT ATTENTION 28/00 to report */
+	bool tray_open;		/* DVD: ejected (NOT READY 3a/02, not 3a/01) */
+	bool capacity_changed;	/* disk: UNIT ATTENTION 2a/09 to report */
 	enum scsi_media_event media_event; /* DVD: for GET EVENT STATUS */
 	uint8_t naa[8];		/* identifier in VPD page 0x83 */
 	char serial[17];	/* VPD page 0x80 */
@@ -119,6 +121,7 @@ int scsi_disk_open(struct scsi_disk *disk, const char *path, bool read_only,
 int scsi_dvd_open(struct scsi_disk *disk, const char *path,
 		  unsigned int index);
 void scsi_disk_close(struct scsi_disk *disk);
+int scsi_disk_resize(struct scsi_disk *disk, uint64_t bytes);
 void scsi_disk_execute(struct scsi_disk *disk, struct scsi_cmd *cmd);
 void scsi_cmd_fail(struct scsi_cmd *cmd, uint8_t key, uint8_t asc,
 		   uint8_t ascq);

@@ -40,6 +40,11 @@
 /* Medium errors of the medium-error fault: unrecovered read, write error. */
 #define STORVSP_ASC_UNRECOVERED_READ	0x11
 #define STORVSP_ASC_WRITE_ERROR		0x0c
+/* recovered-error: RECOVERED DATA WITH RETRIES. */
+#define STORVSP_ASC_RECOVERED_RETRIES	0x17
+#define STORVSP_ASCQ_RECOVERED_RETRIES	0x01
+/* inquiry-control: vendor and product with an escape and a newline. */
+#define STORVSP_INQUIRY_CONTROL		"Msft\x1b[2JVirt\nFORGED LINE"
 
 #define container_of(ptr, type, member) \
 	((type *)((char *)(ptr) - offsetof(type, member)))
@@ -136,6 +141,8 @@ static const char *const storvsp_fault_names[STORVSP_FAULT_KINDS] = {
 	[STORVSP_FAULT_BAD_SENSE] = "bad-sense",
 	[STORVSP_FAULT_NO_COMPLETION] = "no-completion",
 	[STORVSP_FAULT_SUBCHANNEL_LATE] = "subchannel-late",
+	[STORVSP_FAULT_RECOVERED_ERROR] = "recovered-error",
+	[STORVSP_FAULT_INQUIRY_CONTROL] = "inquiry-control",
 };
 
 /* ASC and ASCQ of the unit attention each ua-* fault reports. */
@@ -747,6 +754,35 @@ static bool storvsp_completion_fault(struct storvsp_chan *sc,
 	return true;
 }
 
+/*
+ * recovered-error: a READ or WRITE that moved all its data ends as a
+ * pass-through disk's recovered error reaches the guest through Windows:
+ * CHECK CONDITION, RECOVERED ERROR 17/01, SRB ERROR with autosense, the
+ * requested length left in place.
+ */
+static void storvsp_fault_recovered(struct storvsp_chan *sc,
+				    const struct storvsp_req *req,
+				    struct vstor_packet *pkt)
+{
+	struct vstor_srb *srb = &pkt->srb;
+	struct scsi_cmd cmd;
+
+	if ((req->cmd.io.kind != SCSI_IO_READ &&
+	     req->cmd.io.kind != SCSI_IO_WRITE) ||
+	    srb->srb_status != VSTOR_SRB_SUCCESS ||
+	    !storvsp_fault_take(sc->ctrl->sp, STORVSP_FAULT_RECOVERED_ERROR))
+		return;
+	scsi_cmd_fail(&cmd, SCSI_SENSE_RECOVERED_ERROR,
+		      STORVSP_ASC_RECOVERED_RETRIES,
+		      STORVSP_ASCQ_RECOVERED_RETRIES);
+	srb->srb_status = VSTOR_SRB_ERROR | VSTOR_SRB_STATUS_AUTOSENSE_VALID;
+	srb->scsi_status = SCSI_STATUS_CHECK_CONDITION;
+	srb->data_transfer_length = req->requested;
+	srb->sense_info_length = req->srb.sense_info_length < SCSI_SENSE_SIZE ?
+				 req->srb.sense_info_length : SCSI_SENSE_SIZE;
+	memcpy(srb->data.sense_data, cmd.sense, srb->sense_info_length);
+}
+
 /* no-completion: the finished request's answer waits until the close. */
 static void storvsp_hold(struct storvsp_chan *sc, uint64_t trans_id,
 			 const struct vstor_packet *pkt)
@@ -802,6 +838,7 @@ static void storvsp_finish(struct storvsp_req *req)
 	storvsp_count(req);
 	if (req->reply && sc->ch) {
 		storvsp_srb_completion(req, &pkt);
+		storvsp_fault_recovered(sc, req, &pkt);
 		send = storvsp_completion_fault(sc, req, &pkt);
 		pkt.status = storvsp_nt_status(pkt.srb.srb_status);
 		if (send)
@@ -1148,6 +1185,23 @@ static bool storvsp_fault_unit_attention(struct storvsp_req *req)
 					storvsp_ua_codes[fault].ascq);
 }
 
+/*
+ * inquiry-control: a standard INQUIRY's vendor and product identification
+ * carry an escape sequence and a newline, as a hostile host could send.
+ */
+static void storvsp_fault_inquiry(struct storvsp_req *req)
+{
+	static const char ids[] = STORVSP_INQUIRY_CONTROL;
+
+	if (req->cdb[0] != SCSI_INQUIRY || (req->cdb[1] & 0x01) ||
+	    req->cmd.status != SCSI_STATUS_GOOD || req->cmd.data_len < 32 ||
+	    !storvsp_fault_take(req->sc->ctrl->sp,
+				STORVSP_FAULT_INQUIRY_CONTROL))
+		return;
+	_Static_assert(sizeof(ids) - 1 == 24, "vendor and product: 24 bytes");
+	memcpy(req->bounce + 8, ids, sizeof(ids) - 1);
+}
+
 /* Run the CDB on its LUN; finish now or when the medium is done. */
 static void storvsp_execute(struct storvsp_req *req)
 {
@@ -1183,6 +1237,7 @@ static void storvsp_execute(struct storvsp_req *req)
 	}
 	scsi_disk_execute(&req->lun->disk, cmd);
 	if (cmd->status != SCSI_STATUS_GOOD || cmd->io.kind == SCSI_IO_NONE) {
+		storvsp_fault_inquiry(req);
 		if (cmd->status == SCSI_STATUS_GOOD && dir == SCSI_DIR_IN)
 			storvsp_copy_to_guest(req, req->bounce, cmd->data_len);
 		req->moved = dir == SCSI_DIR_OUT ? req->requested :
@@ -1644,8 +1699,9 @@ int storvsp_disk_remove(struct storvsp_ctrl *ctrl, unsigned int lun)
  *
  * The drive gets a new medium (or none) with the same identifiers:
  * requests in flight finish on the old one, whose image is closed after
- * them. An insert is reported to the guest as UNIT ATTENTION 28/00 and a
- * new-media event, an eject as a media-removal event and NOT READY 3a/00.
+ * them. An insert is reported to the guest as a new-media event (no unit
+ * attention, as on Hyper-V), an eject as a media-removal event and NOT
+ * READY 3a/02 (tray open).
  *
  * Return: 0, -ENOTTY (not a DVD drive), or the error of opening @path.
  */
@@ -1670,11 +1726,31 @@ int storvsp_dvd_change(struct storvsp_ctrl *ctrl, const char *path)
 	memcpy(l->disk.serial, old->disk.serial, sizeof(l->disk.serial));
 	if (!path && old->disk.medium)
 		l->disk.media_event = SCSI_MEDIA_REMOVAL;
+	l->disk.tray_open = !path;
 	l->refs = 1;
 	l->ua_gen = old->ua_gen;
 	ctrl->luns[0] = l;
 	storvsp_lun_put(old);
 	return 0;
+}
+
+/**
+ * storvsp_disk_resize() - grow the image of a disk
+ * @ctrl: the controller
+ * @lun: the disk's LUN (0 on IDE)
+ * @bytes: the new size, as scsi_disk_resize()
+ *
+ * As Hyper-V does, nothing is sent on the channel: the disk reports
+ * UNIT ATTENTION 2a/09 to the next command.
+ *
+ * Return: 0, -ENOENT (no such LUN), or the error of scsi_disk_resize().
+ */
+int storvsp_disk_resize(struct storvsp_ctrl *ctrl, unsigned int lun,
+			uint64_t bytes)
+{
+	if (!storvsp_lun_valid(ctrl->sp, lun) || !ctrl->luns[lun])
+		return -ENOENT;
+	return scsi_disk_resize(&ctrl->luns[lun]->disk, bytes);
 }
 
 /**

@@ -188,13 +188,16 @@ enum storvsp_fault {
 	STORVSP_FAULT_BAD_SENSE,	/* sense with response code 0 */
 	STORVSP_FAULT_NO_COMPLETION,	/* the completion is held back */
 	STORVSP_FAULT_SUBCHANNEL_LATE,	/* CREATE_SUB_CHANNELS answered late */
+	STORVSP_FAULT_RECOVERED_ERROR,	/* READ/WRITE done, RECOVERED ERROR */
+	STORVSP_FAULT_INQUIRY_CONTROL,	/* control bytes in INQUIRY strings */
 	STORVSP_FAULT_KINDS
 };
 
 #define STORVSP_FAULT_NAMES						\
 	"bad-length|bad-id|bad-status|medium-error|ua-luns-changed|"	\
 	"ua-capacity-changed|ua-params-changed|bad-scsi-status|"	\
-	"bad-sense|no-completion|subchannel-late"
+	"bad-sense|no-completion|subchannel-late|recovered-error|"	\
+	"inquiry-control"
 
 /**
  * struct storvsp - every controller of one class
@@ -248,6 +251,8 @@ int storvsp_disk_add(struct storvsp_ctrl *ctrl,
 		     const struct storvsp_disk_spec *d, unsigned int *lun);
 int storvsp_disk_remove(struct storvsp_ctrl *ctrl, unsigned int lun);
 int storvsp_dvd_change(struct storvsp_ctrl *ctrl, const char *path);
+int storvsp_disk_resize(struct storvsp_ctrl *ctrl, unsigned int lun,
+			uint64_t bytes);
 int storvsp_set_fault(struct storvsp *sp, const char *kind,
 		      unsigned int count);
 void storvsp_list(struct storvsp *sp, struct hv_buf *out);

@@ -535,8 +535,46 @@ static const char *storvsp_cmd_dvd(void *inst, int argc, char **argv,
 	return NULL;
 }
 
+#define STORVSP_RESIZE_USAGE "resize SIZE GUID"
+
+/* `resize SIZE GUID`: grow the image of an IDE disk. */
+static const char *storvsp_cmd_resize(void *inst, int argc, char **argv,
+				      struct hv_buf *out)
+{
+	struct storvsp_host *sh = inst;
+	struct storvsp_ctrl *ctrl;
+	const char *err;
+	uint64_t bytes;
+	int ret;
+
+	(void)argc;
+	if (hv_parse_size(argv[1], &bytes))
+		return "bad size, expected bytes or a K, M, G or T suffix";
+	ctrl = storvsp_cmd_ctrl(sh, argv[2], &err);
+	if (!ctrl)
+		return err;
+	ret = storvsp_disk_resize(ctrl, 0, bytes);
+	switch (ret) {
+	case 0:
+		break;
+	case -ENOTTY:
+		return "not a disk (a DVD drive)";
+	case -EROFS:
+		return "a read-only disk";
+	case -EINVAL:
+		return "not a multiple of 512 bytes at least the current size";
+	default:
+		hv_buf_printf(out, "%s\n", strerror(-ret));
+		return "cannot grow the image";
+	}
+	hv_info("ide %s: resized to %llu bytes", argv[2],
+		(unsigned long long)bytes);
+	return NULL;
+}
+
 static const struct hvhost_class_cmd storvsp_ide_cmds[] = {
 	{ "dvd", 2, 3, STORVSP_DVD_USAGE, storvsp_cmd_dvd },
+	{ "resize", 2, 2, STORVSP_RESIZE_USAGE, storvsp_cmd_resize },
 	{ NULL, 0, 0, NULL, NULL },
 };
 

@@ -135,6 +135,7 @@ TEST_F(fake, test_control_class_commands,
 		      "rescind GUID\n"
 		      "disk add FILE[,ro][,lun=N] GUID | disk remove GUID LUN\n"
 		      "dvd eject GUID | dvd insert FILE GUID\n"
+		      "resize SIZE GUID\n"
 		      "nic link GUID up|down\n"
 		      "fault storvsc KIND [COUNT] | fault blkvsc KIND [COUNT] | "
 		      "fault netvsc KIND [COUNT] | fault vmbus KIND [COUNT] [GUID]\n"

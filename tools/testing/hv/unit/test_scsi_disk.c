@@ -3,6 +3,7 @@
  * Unit tests of hvhost's SCSI disk target: CDB decoding, replies, sense
  * data and the medium access it hands back, on a temporary image file.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -101,6 +102,38 @@ static void test_capacity(struct scsi_disk *d)
 	run(d, &c, rc16, 16, sizeof(buf));
 	EXPECT("READ CAPACITY(16) with LBPME", c.status == 0 &&
 	       buf[7] == 0xff && buf[6] == 0x07 && (buf[14] & 0x80));
+}
+
+/* Grow the image: 2a/09 once (not to INQUIRY), then the new capacity. */
+static void test_resize(struct scsi_disk *d)
+{
+	static const uint8_t rc10[10] = { 0x25 };
+	static const uint8_t std[6] = { 0x12, 0, 0, 0, 36, 0 };
+	static const uint8_t sense[6] = { 0x03, 0, 0, 0, 18, 0 };
+	struct scsi_cmd c;
+
+	EXPECT("resize: shrinking refused", scsi_disk_resize(d, 1 << 19) ==
+	       -EINVAL);
+	EXPECT("resize: not whole blocks refused",
+	       scsi_disk_resize(d, (2 << 20) + 1) == -EINVAL);
+	EXPECT("resize: to 2 MiB", !scsi_disk_resize(d, 2 << 20) &&
+	       d->blocks == 4096);
+	run(d, &c, std, 6, sizeof(buf));
+	EXPECT("resize: INQUIRY does not see the unit attention",
+	       c.status == 0);
+	run(d, &c, rc10, 10, sizeof(buf));
+	EXPECT("resize: the next command gets UNIT ATTENTION 2a/09",
+	       sense_is(&c, 0x06, 0x2a) && c.sense[13] == 0x09);
+	run(d, &c, rc10, 10, sizeof(buf));
+	EXPECT("resize: once; then READ CAPACITY has the new size",
+	       c.status == 0 && buf[2] == 0x0f && buf[3] == 0xff);
+	EXPECT("resize: the same size again is no change",
+	       !scsi_disk_resize(d, 2 << 20) && !d->capacity_changed);
+	EXPECT("resize: to 3 MiB", !scsi_disk_resize(d, 3 << 20));
+	run(d, &c, sense, 6, sizeof(buf));
+	EXPECT("resize: REQUEST SENSE returns the unit attention as data",
+	       c.status == 0 && (buf[2] & 0x0f) == 0x06 && buf[12] == 0x2a &&
+	       buf[13] == 0x09 && !d->capacity_changed);
 }
 
 static void test_rw(struct scsi_disk *d)
@@ -273,10 +306,8 @@ static void test_dvd(void)
 	EXPECT("DVD: GET EVENT STATUS without Polled: 05/24",
 	       sense_is(&c, 0x05, 0x24));
 	run(&d, &c, tur, 6, sizeof(buf));
-	EXPECT("DVD: a new medium: UNIT ATTENTION 28/00 once",
-	       sense_is(&c, 0x06, 0x28));
-	run(&d, &c, tur, 6, sizeof(buf));
-	EXPECT("DVD: then ready", c.status == 0);
+	EXPECT("DVD: a new medium is no unit attention: ready (as Hyper-V)",
+	       c.status == 0);
 	run(&d, &c, cap10, 10, sizeof(buf));
 	EXPECT("DVD: READ CAPACITY 10: 2048-byte blocks", c.status == 0 &&
 	       buf[3] == 99 && buf[6] == 0x08 && buf[7] == 0);
@@ -289,7 +320,8 @@ static void test_dvd(void)
 	run(&d, &c, eject, 6, 0);
 	EXPECT("DVD: START STOP UNIT LoEj ejects", c.status == 0 && !d.medium);
 	run(&d, &c, tur, 6, sizeof(buf));
-	EXPECT("DVD: no medium: NOT READY 3a/00", sense_is(&c, 0x02, 0x3a));
+	EXPECT("DVD: ejected: NOT READY 3a/02 (tray open)",
+	       sense_is(&c, 0x02, 0x3a) && c.sense[13] == 0x02);
 	run(&d, &c, read12, 12, 2 * 2048);
 	EXPECT("DVD: READ without a medium: 02/3a", sense_is(&c, 0x02, 0x3a));
 	run(&d, &c, gesn, 10, sizeof(buf));
@@ -300,7 +332,8 @@ static void test_dvd(void)
 	run(&d, &c, std, 6, sizeof(buf));
 	EXPECT("DVD: empty: INQUIRY answers", c.status == 0 && buf[0] == 5);
 	run(&d, &c, cap10, 10, sizeof(buf));
-	EXPECT("DVD: empty: READ CAPACITY 02/3a", sense_is(&c, 0x02, 0x3a));
+	EXPECT("DVD: empty: READ CAPACITY 02/3a/01 (tray closed)",
+	       sense_is(&c, 0x02, 0x3a) && c.sense[13] == 0x01);
 	scsi_disk_close(&d);
 	unlink(iso);
 	unlink(odd);
@@ -323,6 +356,7 @@ int main(void)
 	test_rw(&d);
 	test_unmap(&d);
 	test_misc(&d);
+	test_resize(&d);
 	scsi_disk_close(&d);
 	test_read_only(path);
 	test_report_luns();

@@ -911,6 +911,47 @@ TEST(test_storvsp_fault_medium_error,
 	env_destroy(&e);
 }
 
+TEST(test_storvsp_fault_recovered_inquiry,
+     "storvsp: fault recovered-error (data moved, 01/17/01) and inquiry-control")
+{
+	struct hv_buf out = { 0 };
+	struct vstor_packet vp;
+	struct stor_env e;
+	uint64_t buf;
+	uint8_t *p;
+
+	p = env_ready(&e, &buf);
+	ASSERT_EQ(true, p != NULL);
+	CHECK(!strcmp(fake_ctl(&e.fg, "fault storvsc recovered-error 1", &out),
+		      "OK\n"));
+	/* Not a READ or WRITE: not taken. */
+	mk_srb(&vp, 0, cdb_tur, 6, VSTOR_SRB_UNKNOWN, 0);
+	CHECK(srb(&e, &e.fc, &vp, 0) == 0);
+	memset(p, 0xee, 4096);
+	mk_srb(&vp, 0, cdb_r10, 10, VSTOR_SRB_READ, 4096);
+	ASSERT_EQ(VSTOR_STATUS_IO_DEVICE_ERROR, srb(&e, &e.fc, &vp, buf));
+	/* The length requested stays: failed_with() wants 0. */
+	CHECK(vp.srb.data_transfer_length == 4096 && p[0] != 0xee);
+	vp.srb.data_transfer_length = 0;
+	CHECK(failed_with(&vp, VSTOR_SRB_ERROR, SCSI_SENSE_RECOVERED_ERROR,
+			  0x17, 0x01));
+	mk_srb(&vp, 0, cdb_r10, 10, VSTOR_SRB_READ, 4096);
+	CHECK(srb(&e, &e.fc, &vp, buf) == 0 &&
+	      vp.srb.srb_status == VSTOR_SRB_SUCCESS);
+	CHECK(!strcmp(fake_ctl(&e.fg, "fault storvsc inquiry-control 1", &out),
+		      "OK\n"));
+	mk_srb(&vp, 0, cdb_vpd0, 6, VSTOR_SRB_READ, 64);
+	CHECK(srb(&e, &e.fc, &vp, buf) == 0 && p[1] == 0);
+	mk_srb(&vp, 0, cdb_inquiry, 6, VSTOR_SRB_READ, 96);
+	CHECK(srb(&e, &e.fc, &vp, buf) == 0 && p[12] == 0x1b && p[20] == '\n');
+	mk_srb(&vp, 0, cdb_inquiry, 6, VSTOR_SRB_READ, 96);
+	CHECK(srb(&e, &e.fc, &vp, buf) == 0 && !memcmp(p + 8, "Msft    ", 8));
+	CHECK(stat_is(&e, "storvsp.fault.recovered-error=1\n"));
+	CHECK(stat_is(&e, "storvsp.fault.inquiry-control=1\n"));
+	hv_buf_free(&out);
+	env_destroy(&e);
+}
+
 /* A TUR to @lun fails with UNIT ATTENTION @asc/@ascq. */
 static bool tur_ua(struct stor_env *e, uint8_t lun, uint8_t asc,
 		   uint8_t ascq)
@@ -1632,7 +1673,7 @@ TEST(test_storvsp_dvd, "storvsp: --dvd, dvd eject and insert on an IDE DVD drive
 	ASSERT_EQ(0, make_image(e.img2, false));
 	CHECK(!strcmp(ctl(&e, "dvd insert %s %s", e.img2, guid, &out), "OK\n"));
 	CHECK(e.ctrl->luns[0] != first && e.ctrl->luns[0]->disk.medium &&
-	      e.ctrl->luns[0]->disk.media_changed &&
+	      e.ctrl->luns[0]->disk.media_event == SCSI_MEDIA_NEW &&
 	      !strcmp(e.ctrl->luns[0]->disk.serial, first->disk.serial));
 	ASSERT_EQ(IMG_SIZE / 2048, e.ctrl->luns[0]->disk.blocks);
 	CHECK(!strcmp(ctl(&e, "dvd eject %s%s", guid, "", &out), "OK\n"));
