@@ -320,7 +320,7 @@ static int netvsp_on_init(struct netvsp_nic *nic, struct hv_channel *ch,
 
 	if (nic->version)
 		return netvsp_fail(nic, ch, "INIT after negotiation", v);
-	if (netvsp_version_known(v)) {
+	if (netvsp_version_known(v) && v <= nic->cfg->max_version) {
 		m.init_complete.status = NVSP_STAT_SUCCESS;
 		if (v == NVSP_VERSION_1)
 			m.init_complete.negotiated_protocol_ver = v;

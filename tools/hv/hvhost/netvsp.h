@@ -54,6 +54,7 @@
  * @has_mac: @mac was given (else derived from the instance GUID)
  * @channels: most channels (primary + sub-channels) the NIC grants
  * @mtu: largest MTU the NIC allows the guest
+ * @max_version: newest NVSP version the NIC takes (nvsp=)
  */
 struct netvsp_nic_cfg {
 	char tap[IFNAMSIZ];
@@ -61,6 +62,7 @@ struct netvsp_nic_cfg {
 	bool has_mac;
 	unsigned int channels;
 	unsigned int mtu;
+	uint32_t max_version;
 };
 
 /* What a channel of the NIC counts (`stats`). */
@@ -215,6 +217,7 @@ enum netvsp_fault_kind {
 	NETVSP_FAULT_SECTION,		/* bad section index in a completion */
 	NETVSP_FAULT_NVSP_TYPE,		/* unknown NVSP message type */
 	NETVSP_FAULT_UNSOLICITED,	/* completion answering nothing */
+	NETVSP_FAULT_TX_TABLE_V6,	/* send table as hosts < 6.1 lay it */
 };
 
 /**
