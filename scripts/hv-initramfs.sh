@@ -4,7 +4,7 @@
 # hv-initramfs.sh KVER OUTPUT [--storage]
 #
 # Build the base initramfs for the boot tests: busybox, kmod (a real
-# modprobe that resolves modaliases), ethtool, this tree's modules for KVER
+# modprobe that resolves modaliases), ethtool, iperf3, this tree's modules for KVER
 # installed under /lib/modules/<release>/extra and depmod'ed, and /init.
 # --storage adds what disk tests need: Debian's SCSI, ext4, isofs, virtio-blk and
 # null_blk modules with their dependencies, fio, mkfs.ext4, sg3-utils'
@@ -18,8 +18,8 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 usage="usage: hv-initramfs.sh KVER OUTPUT [--storage]"
 kver=${1:?$usage}
 output=${2:?$usage}
-# ethtool for the NIC scenarios; the storage image adds its tools.
-kernel_modules=() binaries=(/usr/sbin/ethtool)
+# ethtool and iperf3 for the NIC scenarios; the storage image adds its tools.
+kernel_modules=() binaries=(/usr/sbin/ethtool /usr/bin/iperf3)
 case "${3:-}" in
 "") ;;
 --storage)
