@@ -772,7 +772,7 @@ static const char * const netvsc_tx_stat_names[] = {
 };
 
 static const char * const netvsc_rx_stat_names[] = {
-	"packets", "bytes", "dropped", "csum_ok",
+	"packets", "bytes", "dropped", "csum_ok", "bad_section",
 };
 
 #define NETVSC_QUEUE_STATS	(ARRAY_SIZE(netvsc_tx_stat_names) + \
@@ -833,6 +833,7 @@ static void netvsc_get_ethtool_stats(struct net_device *ndev,
 			data[10] = u64_stats_read(&r->dropped);
 			data[11] = u64_stats_read(&r->csum_ok);
 		} while (u64_stats_fetch_retry(&r->syncp, start));
+		data[12] = atomic64_read(&nd->chans[q].bad_sections);
 	}
 }
 

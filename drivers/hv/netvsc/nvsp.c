@@ -324,12 +324,19 @@ static u32 netvsc_on_recv(struct netvsc_chan *nc, const struct vmbus_pkt *pkt)
 
 	if (pkt->len < sizeof(*msg) ||
 	    msg->msg_type != NVSP_MSG1_SEND_RNDIS_PKT ||
-	    msg->send_buf_section_index != NVSP_NO_SECTION ||
 	    xp->xfer_pageset_id != NVSP_RECV_BUF_ID || cnt > NVSP_RSC_MAX) {
 		dev_err_ratelimited(&nd->hdev->device,
 				    "channel %u: bad receive packet (type %u, set %#x, %u ranges)\n",
 				    nc->index, pkt->len >= 4 ? msg->msg_type : 0,
 				    xp->xfer_pageset_id, cnt);
+		status = NVSP_STAT_FAIL;
+		cnt = 0;
+	} else if (msg->send_buf_section_index != NVSP_NO_SECTION) {
+		/* The send buffer is ours: the host has nothing in it. */
+		dev_err_ratelimited(&nd->hdev->device,
+				    "channel %u: receive packet names send section %u\n",
+				    nc->index, msg->send_buf_section_index);
+		atomic64_inc(&nc->bad_sections);
 		status = NVSP_STAT_FAIL;
 		cnt = 0;
 	}
