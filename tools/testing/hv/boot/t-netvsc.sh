@@ -8,7 +8,11 @@
 # 1..1472 (their edges); jumbo pings at MTU 9000 and back to 1500; a MAC
 # change seen by the host; a 64 MiB random file over TCP each way with
 # the same sha256; link down/up from the control socket followed by the
-# carrier; the host counted checksum/LSO PPIs and frames both ways.
+# carrier; the host counted checksum/LSO PPIs and frames both ways;
+# iperf3 TCP each way with 1 and 4 streams (3 s each: a rate, and fewer
+# retransmitted segments than 1% of the data), iperf3 UDP each way (under
+# 5% lost, no UDP checksum errors at the receiver); no errors in
+# `ip -s link` on either side.
 . "$(dirname "$0")/lib.sh"
 
 hv_scenario_files
@@ -108,6 +112,49 @@ ip link set $dev up
 check "carrier on after the MAC change" wait_until 20 carrier_is 1
 check "ping from the new MAC" wait_until 20 ping -c 1 -W 1 $host4
 sync_host mac-changed 2
+
+# iperf3 against the host's server: TCP each way, 1 and 4 streams.
+# iperf_tcp STREAMS [-R]: prints the rate; fails on no data or on more
+# retransmitted segments than 1% of what was sent.
+iperf_tcp() {
+	iperf3 -c $host4 -t 3 -P $1 $2 -f m > /tmp/iperf 2>&1 ||
+		{ cat /tmp/iperf; return 1; }
+	awk -v tag="HV-IPERF tcp $1 ${2:--}" '
+	/sender/ && (!sum || $1 == "[SUM]") {
+		sum = $1 == "[SUM]"
+		for (i = 1; i <= NF; i++)
+			if ($i == "Mbits/sec") { rate = $(i - 1); retr = $(i + 1) + 0 }
+	}
+	END {
+		printf "%s %s Mbit/s %d retransmits\n", tag, rate, retr
+		exit !(rate > 0 && retr * 1448 * 100 <= rate * 1e6 / 8 * 3)
+	}' /tmp/iperf
+}
+# iperf_udp [-R]: 3 s at 20 Mbit/s of 1400-byte datagrams; under 5% lost.
+iperf_udp() {
+	iperf3 -c $host4 -u -b 20M -l 1400 -t 3 $1 -f m > /tmp/iperf 2>&1 ||
+		{ cat /tmp/iperf; return 1; }
+	awk -v tag="HV-IPERF udp ${1:--}" '
+	/receiver/ { for (i = 1; i <= NF; i++) if ($i ~ /^[0-9]+\/[0-9]+$/) lt = $i }
+	END {
+		split(lt, n, "/")
+		printf "%s %s datagrams lost\n", tag, lt
+		exit !(n[2] > 0 && n[1] * 20 < n[2])
+	}' /tmp/iperf
+}
+# InCsumErrors of TCP and UDP (/proc/net/snmp: a names line, a values line).
+csum_errors() {
+	awk '/^(Tcp|Udp):/ { if (!(seen[$1]++)) { for (i = 1; i <= NF; i++) if ($i == "InCsumErrors") c[$1] = i } else n += $c[$1] } END { print n + 0 }' /proc/net/snmp
+}
+errs=$(csum_errors)
+check "iperf3 TCP to the host, 1 stream" iperf_tcp 1
+check "iperf3 TCP to the host, 4 streams" iperf_tcp 4
+check "iperf3 TCP from the host, 1 stream" iperf_tcp 1 -R
+check "iperf3 TCP from the host, 4 streams" iperf_tcp 4 -R
+check "iperf3 UDP to the host" iperf_udp
+check "iperf3 UDP from the host" iperf_udp -R
+check_eq "no TCP/UDP checksum errors in the guest" "$errs" "$(csum_errors)"
+sync_host iperf-done 1
 check "no RX/TX errors in ip -s link" sh -c "ip -s link show $dev | awk '/RX:|TX:/{getline; if (\$3 != 0) bad=1} END{exit bad}'"
 GUEST
 
@@ -115,7 +162,7 @@ hv_vars ns tap nic_id mac mac2 host4 guest4 host6 guest6 sizes hv_scratch > "$ho
 cat >> "$host" <<'HOST'
 . "$HV_TOP/tools/testing/hv/boot/lib.sh"
 # Nothing started here outlives the script (nor keeps the lock's fd).
-trap 'kill $(jobs -p) 2>/dev/null' EXIT
+trap 'kill $(jobs -p) 2>/dev/null; wait' EXIT
 trap 'exit 1' TERM
 in_ns() { ip netns exec "$ns" "$@"; }	# busybox's ping: iputils is no dependency
 # The host has busybox's ping (iputils is not a dependency).
@@ -184,6 +231,16 @@ check "jumbo ping (8972 bytes) to the guest" in_ns busybox ping -c 1 -W 2 -s 897
 hv_marker mac-changed 120 || exit
 check_eq "frames now carry the new MAC" "$mac2" \
 	"$(in_ns ip neigh show $guest4 | awk '{print $5}')"
+csum_errors() {
+	in_ns awk '/^(Tcp|Udp):/ { if (!(seen[$1]++)) { for (i = 1; i <= NF; i++) if ($i == "InCsumErrors") c[$1] = i } else n += $c[$1] } END { print n + 0 }' /proc/net/snmp
+}
+errs=$(csum_errors)
+# Without the boot lock's descriptor (fd 3..9), so that it never holds it.
+ip netns exec "$ns" iperf3 -s -p 5201 3>&- 4>&- 5>&- 6>&- 7>&- 8>&- 9>&- \
+	> /dev/null 2>&1 &
+hv_marker iperf-done 120
+check_eq "no TCP/UDP checksum errors in the namespace" "$errs" "$(csum_errors)"
+check "no RX/TX errors on the TAP (ip -s link)" sh -c "ip -n $ns -s link show $tap | awk '/RX:|TX:/{getline; if (\$3 != 0) bad=1} END{exit bad}'"
 HOST
 hv_boot netvsc --guest "$guest" --host "$host" --timeout 600 --netns $ns \
 	-- --nic="$nic_id,tap=$tap,mac=$mac,mtu=9000" > /dev/null
