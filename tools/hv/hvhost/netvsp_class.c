@@ -376,6 +376,8 @@ static void netvsp_nic_stats(const struct netvsp_nic *nic, struct hv_buf *out)
 	HV_BUF_STAT(out, p, s, rx_filtered);
 	HV_BUF_STAT(out, p, s, rx_dropped);
 	HV_BUF_STAT(out, p, s, rx_hash_ppi);
+	HV_BUF_STAT(out, p, s, rx_csum_ppi);
+	HV_BUF_STAT(out, p, s, rx_vlan_ppi);
 	HV_BUF_STAT(out, p, s, rx_no_slot);
 	HV_BUF_STAT(out, p, s, rndis_ctl);
 	HV_BUF_STAT(out, p, s, bad_completions);
