@@ -12,7 +12,9 @@
 # iperf3 TCP each way with 1 and 4 streams (3 s each: a rate, and fewer
 # retransmitted segments than 1% of the data), iperf3 UDP each way (under
 # 5% lost, no UDP checksum errors at the receiver); no errors in
-# `ip -s link` on either side.
+# `ip -s link` on either side; VLAN 5 on both ends, pings across, the
+# host's tagged frames delivered as VLAN PPIs; received frames carried
+# checksum PPIs (the TAP hands hvhost partial checksums).
 . "$(dirname "$0")/lib.sh"
 
 hv_scenario_files
@@ -22,6 +24,7 @@ nic_id=77777777-2222-4333-8444-555555555501
 mac=00:15:5d:77:00:02
 mac2=00:15:5d:77:00:99
 host4=192.168.77.1 guest4=192.168.77.2
+vlan_host4=192.168.78.1 vlan_guest4=192.168.78.2
 host6=fd77::1 guest6=fd77::2
 sizes="1 2 3 7 8 9 15 16 17 31 32 33 63 64 65 127 128 129 255 256 257 511 512 513 1000 1023 1024 1025 1400 1470 1471 1472"
 # shellcheck disable=SC2064
@@ -38,7 +41,7 @@ check "the namespace has no default route" \
 head -c 64M /dev/urandom > "$hv_scratch/h2g"
 unset HV_CHECK_PREFIX
 
-hv_vars mac mac2 host4 guest4 host6 guest6 sizes > "$guest"
+hv_vars mac mac2 host4 guest4 host6 guest6 sizes vlan_host4 vlan_guest4 > "$guest"
 cat >> "$guest" <<'GUEST'
 
 # The carrier of $dev is @1 (read anew at each call: for wait_until).
@@ -155,10 +158,21 @@ check "iperf3 UDP to the host" iperf_udp
 check "iperf3 UDP from the host" iperf_udp -R
 check_eq "no TCP/UDP checksum errors in the guest" "$errs" "$(csum_errors)"
 sync_host iperf-done 1
+
+# VLAN 5 on both ends: the host's tagged frames come as a VLAN PPI.
+check "a VLAN interface on the NIC" ip link add link $dev name vl5 type vlan id 5
+ip addr add $vlan_guest4/24 dev vl5
+ip link set vl5 up
+sync_host vlan-up 2
+check "ping across VLAN 5" wait_until 20 ping -c 1 -W 1 $vlan_host4
+check "pings across VLAN 5, sizes 1..1472" pings $vlan_host4
+sync_host vlan-done 2
+ip link del vl5
 check "no RX/TX errors in ip -s link" sh -c "ip -s link show $dev | awk '/RX:|TX:/{getline; if (\$3 != 0) bad=1} END{exit bad}'"
 GUEST
 
-hv_vars ns tap nic_id mac mac2 host4 guest4 host6 guest6 sizes hv_scratch > "$host"
+hv_vars ns tap nic_id mac mac2 host4 guest4 host6 guest6 sizes hv_scratch \
+	vlan_host4 vlan_guest4 > "$host"
 cat >> "$host" <<'HOST'
 . "$HV_TOP/tools/testing/hv/boot/lib.sh"
 # Nothing started here outlives the script (nor keeps the lock's fd).
@@ -240,6 +254,17 @@ ip netns exec "$ns" iperf3 -s -p 5201 3>&- 4>&- 5>&- 6>&- 7>&- 8>&- 9>&- \
 	> /dev/null 2>&1 &
 hv_marker iperf-done 120
 check_eq "no TCP/UDP checksum errors in the namespace" "$errs" "$(csum_errors)"
+ip -n $ns link add link $tap name $tap.5 type vlan id 5
+ip -n $ns addr add $vlan_host4/24 dev $tap.5
+ip -n $ns link set $tap.5 up
+hv_marker vlan-up 120 || exit
+check "the host pings the guest across VLAN 5" in_ns busybox ping -c 1 -W 2 $vlan_guest4
+hv_marker vlan-done 120 || exit
+hv_ctl stats > "$hv_scratch/stats"
+check "tagged frames reached the guest as VLAN PPIs ($(stat_of rx_vlan_ppi))" \
+	[ "$(stat_of rx_vlan_ppi)" -gt 0 ]
+check "received frames carried checksum PPIs ($(stat_of rx_csum_ppi))" \
+	[ "$(stat_of rx_csum_ppi)" -gt 0 ]
 check "no RX/TX errors on the TAP (ip -s link)" sh -c "ip -n $ns -s link show $tap | awk '/RX:|TX:/{getline; if (\$3 != 0) bad=1} END{exit bad}'"
 HOST
 hv_boot netvsc --guest "$guest" --host "$host" --timeout 600 --netns $ns \
