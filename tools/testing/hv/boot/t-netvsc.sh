@@ -14,7 +14,9 @@
 # 5% lost, no UDP checksum errors at the receiver); no errors in
 # `ip -s link` on either side; VLAN 5 on both ends, pings across, the
 # host's tagged frames delivered as VLAN PPIs; received frames carried
-# checksum PPIs (the TAP hands hvhost partial checksums).
+# checksum PPIs (the TAP hands hvhost partial checksums); the packet
+# filter: frames to a foreign MAC are dropped by hvhost unless the guest
+# is promiscuous.
 . "$(dirname "$0")/lib.sh"
 
 hv_scenario_files
@@ -168,6 +170,14 @@ check "ping across VLAN 5" wait_until 20 ping -c 1 -W 1 $vlan_host4
 check "pings across VLAN 5, sizes 1..1472" pings $vlan_host4
 sync_host vlan-done 2
 ip link del vl5
+
+# The packet filter: frames to another MAC reach the guest only while it
+# is promiscuous (the host sends them and counts what hvhost filtered).
+sync_host filter-normal 3
+ip link set $dev promisc on
+sync_host filter-promisc 3
+ip link set $dev promisc off
+sync_host filter-done 2
 check "no RX/TX errors in ip -s link" sh -c "ip -s link show $dev | awk '/RX:|TX:/{getline; if (\$3 != 0) bad=1} END{exit bad}'"
 GUEST
 
@@ -260,6 +270,28 @@ ip -n $ns link set $tap.5 up
 hv_marker vlan-up 120 || exit
 check "the host pings the guest across VLAN 5" in_ns busybox ping -c 1 -W 2 $vlan_guest4
 hv_marker vlan-done 120 || exit
+# Frames to a MAC that is not the guest's: 20 pings to an address the
+# namespace believes lives there.
+filtered() { hv_ctl stats | sed -n "s/^nic\.$nic_id\.rx_filtered=//p"; }
+filter_of() { hv_ctl list | sed -n "s/^nic $nic_id .* filter=\(0x[0-9a-f]*\).*/\1/p"; }
+foreign() {
+	local before
+	before=$(filtered)
+	in_ns busybox ping -c 20 -i 0.1 -W 1 192.168.77.99 > /dev/null
+	echo $(($(filtered) - before))
+}
+in_ns ip neigh replace 192.168.77.99 lladdr 00:15:5d:77:00:ee dev $tap nud permanent
+hv_marker filter-normal 120 || exit
+check_eq "the guest's filter: directed, all-multicast, broadcast" 0xd "$(filter_of)"
+n=$(foreign)
+check "frames to another MAC filtered ($n of 20)" [ "$n" -ge 20 ]
+hv_marker filter-promisc 120 || exit
+sleep 1
+check_eq "promiscuous adds PROMISCUOUS to the filter" 0x2d "$(filter_of)"
+check_eq "frames to another MAC pass while promiscuous" 0 "$(foreign)"
+hv_marker filter-done 120 || exit
+sleep 1
+check_eq "the filter without promiscuous again" 0xd "$(filter_of)"
 hv_ctl stats > "$hv_scratch/stats"
 check "tagged frames reached the guest as VLAN PPIs ($(stat_of rx_vlan_ppi))" \
 	[ "$(stat_of rx_vlan_ppi)" -gt 0 ]
