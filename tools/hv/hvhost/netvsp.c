@@ -919,13 +919,17 @@ static int netvsp_rx_complete_csum(uint8_t *f, uint32_t len,
 				   const struct virtio_net_hdr *vh)
 {
 	uint32_t start = vh->csum_start, field = start + vh->csum_offset;
+	uint16_t sum;
 
 	if (!(vh->flags & VIRTIO_NET_HDR_F_NEEDS_CSUM))
 		return 0;
 	if (start >= len || field + 2 > len || vh->csum_offset & 1)
 		return -EINVAL;
-	netvsp_put_be16(f + field, ~netvsp_fold(netvsp_sum(0, f + start,
-							   len - start)));
+	sum = ~netvsp_fold(netvsp_sum(0, f + start, len - start));
+	/* In UDP (the field at 6) a zero sum is sent as all ones. */
+	if (!sum && vh->csum_offset == 6)
+		sum = 0xffff;
+	netvsp_put_be16(f + field, sum);
 	return 0;
 }
 
