@@ -167,8 +167,9 @@ sync_host iperf-done 1
 # replies leave with one and reach the TAP tagged.
 check "a VLAN interface on the NIC" ip link add link $dev name vl5 type vlan id 5
 ip addr add $vlan_guest4/24 dev vl5
-ip neigh replace $vlan_host4 dev vl5 lladdr "$(ip neigh show $host4 | awk '{print $5; exit}')"
 ip link set vl5 up
+# The host's side answers no ARP: its address is set by hand (busybox).
+arp -i vl5 -s $vlan_host4 "$(ip neigh show | awk -v a=$host4 '$1 == a {print $5; exit}')"
 vl5_rx=$(cat /sys/class/net/vl5/statistics/rx_packets)
 sync_host vlan-up 14
 check "vl5 received the host's tagged frames" \
