@@ -14,10 +14,16 @@
 #    own on tmpfs (the same bytes), in one guest: fio 4 KiB random read at
 #    QD1 and QD32, 4 KiB random write at QD32 (IOPS), 1 MiB sequential read
 #    and write (MiB/s); and 4 KiB random read at QD32 with 1 vCPU and with
-#    2 (the scaling ratio).
-# HV_BENCH_ROUNDS (default 5) and HV_BENCH_SECONDS (per fio job, default 5)
-# set the length. The tables go to out/bench/ as CSV too, with a PNG chart
-# of the ratios.
+#    2 (the scaling ratio);
+#  - hv_netvsc against virtio-net, each on a TAP of its own in one network
+#    namespace (made and deleted here, no route out), in one guest: iperf3
+#    TCP guest->host and host->guest with 1 and 4 streams (Mbit/s), and
+#    the request/response latency of 500 ICMP echoes 2 ms apart (median
+#    and 99th percentile).
+# HV_BENCH_ROUNDS (default 5) and HV_BENCH_SECONDS (per fio job and
+# iperf3 run, default 5) set the length; HV_BENCH_GROUPS (default "echo
+# storage net") picks the comparisons. The tables go to out/bench/ as CSV
+# too, with a PNG chart of the ratios.
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -28,6 +34,11 @@ rounds=${HV_BENCH_ROUNDS:-5}
 seconds=${HV_BENCH_SECONDS:-5}
 [[ "$rounds" =~ ^[1-9][0-9]*$ ]] || { echo "bench: HV_BENCH_ROUNDS must be a positive number" >&2; exit 2; }
 [[ "$seconds" =~ ^[1-9][0-9]*$ ]] || { echo "bench: HV_BENCH_SECONDS must be a positive number" >&2; exit 2; }
+groups=${HV_BENCH_GROUPS:-echo storage net}
+for g in $groups; do
+	case $g in echo|storage|net) ;; *) echo "bench: HV_BENCH_GROUPS: unknown group $g (echo storage net)" >&2; exit 2 ;; esac
+done
+want() { [[ " $groups " == *" $1 "* ]]; }
 "$top/scripts/hv-deps.sh" bench
 run=$top/out/runs/bench
 out=$top/out/bench
@@ -58,7 +69,15 @@ boot() {
 		tr ' ' ',' >> "$samples"
 }
 
+img_hv=/dev/shm/hvbench-$$-hv.img
+img_ide=/dev/shm/hvbench-$$-ide.img
+img_virtio=/dev/shm/hvbench-$$-virtio.img
+ns=hvbench$$
+hv_tap=hvbt$$ v_tap=hvbv$$
+trap 'rm -f "$img_hv" "$img_ide" "$img_virtio"; ip netns del $ns 2>/dev/null; ip link del $v_tap 2>/dev/null' EXIT
+
 # ---- the echo channel -------------------------------------------------
+if want echo; then
 guest=$run/echo.guest.sh
 {
 	echo "rounds=$rounds"
@@ -88,14 +107,12 @@ done
 GUEST
 } > "$guest"
 boot echo "$guest" -- --echo
+fi
 
 # ---- storage: hv_blkvsc and hv_storvsc vs virtio-blk --------------------
+if want storage; then
 ctrl=88888888-2222-4333-8444-555555555500
 ide=00000000-0000-8899-0000-000000000000
-img_hv=/dev/shm/hvbench-$$-hv.img
-img_ide=/dev/shm/hvbench-$$-ide.img
-img_virtio=/dev/shm/hvbench-$$-virtio.img
-trap 'rm -f "$img_hv" "$img_ide" "$img_virtio"' EXIT
 head -c 256M /dev/urandom > "$img_hv"
 cp "$img_hv" "$img_ide"
 cp "$img_hv" "$img_virtio"
@@ -151,6 +168,83 @@ randwrite-4k-qd32 randwrite 4k 32
 seqread-1m read 1m 8
 seqwrite-1m write 1m 8"
 storage_boot storage-1cpu 1 "randread-4k-qd32-1vcpu randread 4k 32"
+fi
+
+# ---- network: hv_netvsc vs virtio-net -----------------------------------
+if want net; then
+# hvhost's TAP is made in the namespace (hvhost runs there); QEMU opens
+# virtio's in the root namespace and the host script moves it over.
+nic=99999999-2222-4333-8444-555555555500
+hv_mac=00:15:5d:99:00:02 v_mac=52:54:00:99:00:03
+hv_netns $ns $hv_tap 192.168.90.1/24 || { echo "bench: no network namespace" >&2; exit 1; }
+ip tuntap add dev $v_tap mode tap vnet_hdr
+net_initrd=$run/net.cpio.gz
+"$top/scripts/hv-initramfs.sh" "$kver" "$net_initrd" --net
+{
+	hv_vars rounds seconds hv_mac v_mac
+	cat <<'GUEST'
+load_vmbus_drivers
+modprobe virtio_pci 2>/dev/null
+modprobe virtio_net
+wait_until 30 iface_of $hv_mac
+wait_until 30 iface_of $v_mac
+hv=$(iface_of $hv_mac) vn=$(iface_of $v_mac)
+ip addr add 192.168.90.2/24 dev $hv
+ip addr add 192.168.91.2/24 dev $vn
+ip link set $hv up
+ip link set $vn up
+sync_host net-up 2
+wait_until 30 ping -c 1 -W 1 192.168.90.1
+wait_until 30 ping -c 1 -W 1 192.168.91.1
+tcp() {	# DEST STREAMS [-R]: the receiver's Mbit/s
+	iperf3 -c $1 -t $seconds -P $2 $3 -f m 2>&1 | awk '
+	/receiver/ && (!sum || $1 == "[SUM]") {
+		sum = $1 == "[SUM]"
+		for (i = 1; i <= NF; i++) if ($i == "Mbits/sec") r = $(i - 1)
+	}
+	END { print r + 0 }'
+}
+rr() {	# DEST: median and 99th percentile round trip, us
+	ping -c 500 -i 0.002 $1 | sed -n 's/.*time=\([0-9.]*\) ms.*/\1/p' |
+		sort -n | awk '{ a[NR] = $1 * 1000 }
+		END { p = int(NR * 0.99); if (p < NR * 0.99) p++
+		      printf "%d %d\n", a[int((NR + 1) / 2)], a[p] }'
+}
+for round in $(seq 1 $rounds); do
+	for dev in netvsc:192.168.90.1 virtio:192.168.91.1; do
+		d=${dev%%:*} a=${dev#*:}
+		echo "SAMPLE: net tcp-g2h-1 Mbit/s $d $round $(tcp $a 1)"
+		echo "SAMPLE: net tcp-g2h-4 Mbit/s $d $round $(tcp $a 4)"
+		echo "SAMPLE: net tcp-h2g-1 Mbit/s $d $round $(tcp $a 1 -R)"
+		echo "SAMPLE: net tcp-h2g-4 Mbit/s $d $round $(tcp $a 4 -R)"
+		set -- $(rr $a)
+		echo "SAMPLE: net rr-p50 us $d $round $1"
+		echo "SAMPLE: net rr-p99 us $d $round $2"
+	done
+done
+GUEST
+} > "$run/net.guest.sh"
+{
+	hv_vars ns v_tap
+	cat <<'HOST'
+. "$HV_TOP/tools/testing/hv/boot/lib.sh"
+trap 'kill $(jobs -p) 2>/dev/null; wait' EXIT
+trap 'exit 1' TERM
+hv_marker net-up 600 || exit
+ip link set $v_tap netns $ns
+ip -n $ns addr add 192.168.91.1/24 dev $v_tap
+ip -n $ns link set $v_tap up
+# Without the boot lock's descriptor (fd 3..9), so that it never holds it.
+ip netns exec $ns iperf3 -s 3>&- 4>&- 5>&- 6>&- 7>&- 8>&- 9>&- > /dev/null 2>&1 &
+wait
+HOST
+} > "$run/net.host.sh"
+export HV_TOP=$top
+boot net "$run/net.guest.sh" --host "$run/net.host.sh" \
+	--initrd "$net_initrd" --netns $ns \
+	--qemu "-netdev tap,id=vnet0,ifname=$v_tap,script=no,downscript=no,vhost=off -device virtio-net-pci,netdev=vnet0,mac=$v_mac" \
+	-- --nic="$nic,tap=$hv_tap,mac=$hv_mac"
+fi
 
 # ---- the tables --------------------------------------------------------
 # One line per row and device: min, median and max of the rounds, and the
@@ -210,6 +304,11 @@ awk -F, '
 			if (one[d] && two[d])
 				printf "scaling, 4 KiB randread QD32, 2 vCPUs / 1 vCPU: %s %.2f\n", d, two[d] / one[d]
 	}' "$summary" | sort
+echo
+echo "network: hv_netvsc and virtio-net (QEMU, no vhost) on TAPs in one namespace, iperf3 $seconds s, 2 vCPUs"
+printf '%-24s %-6s %-8s %10s %10s %10s %9s\n' row unit device min median max vs-virtio
+awk -F, '$1 == "net" {
+	printf "%-24s %-6s %-8s %10g %10g %10g %9s\n", $2, $3, $4, $5, $6, $7, $8 }' "$summary"
 echo
 echo "CSV: $samples (every round), $summary (the table)"
 

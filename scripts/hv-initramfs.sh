@@ -1,32 +1,35 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# hv-initramfs.sh KVER OUTPUT [--storage]
+# hv-initramfs.sh KVER OUTPUT [--storage|--net]
 #
 # Build the base initramfs for the boot tests: busybox, kmod (a real
-# modprobe that resolves modaliases), ethtool, this tree's modules for KVER
+# modprobe that resolves modaliases), ethtool, iperf3, Debian's 8021q module, this tree's modules for KVER
 # installed under /lib/modules/<release>/extra and depmod'ed, and /init.
 # --storage adds what disk tests need: Debian's SCSI, ext4, isofs, virtio-blk and
 # null_blk modules with their dependencies, fio, mkfs.ext4, sg3-utils'
 # sg_raw, sg_inq and sg_turs, blkdiscard, sfdisk (large: fio brings its
 # libraries), and kexec with the kernel image as /boot/vmlinuz (for the
-# kexec scenario). A scenario is appended later as a second cpio
+# kexec scenario). --net adds Debian's virtio-net modules (the network
+# bench's reference NIC). A scenario is appended later as a second cpio
 # archive (see hv-boot.sh).
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
-usage="usage: hv-initramfs.sh KVER OUTPUT [--storage]"
+usage="usage: hv-initramfs.sh KVER OUTPUT [--storage|--net]"
 kver=${1:?$usage}
 output=${2:?$usage}
-# ethtool for the NIC scenarios; the storage image adds its tools.
-kernel_modules=() binaries=(/usr/sbin/ethtool)
+# ethtool, iperf3 and 802.1Q for the NIC scenarios; the storage image adds
+# its tools.
+kernel_modules=(8021q) binaries=(/usr/sbin/ethtool /usr/bin/iperf3)
 case "${3:-}" in
 "") ;;
 --storage)
-	kernel_modules=(scsi_mod sd_mod ext4 isofs virtio_pci virtio_blk null_blk)
+	kernel_modules+=(scsi_mod sd_mod ext4 isofs virtio_pci virtio_blk null_blk)
 	binaries+=(/usr/bin/fio /sbin/mke2fs /sbin/e2fsck /usr/bin/sg_raw
 		  /usr/bin/sg_inq /usr/bin/sg_turs /usr/sbin/blkdiscard
 		  /usr/sbin/kexec /usr/sbin/sfdisk) ;;
+--net) kernel_modules+=(virtio_pci virtio_net) ;;
 *) echo "$usage" >&2; exit 2 ;;
 esac
 

@@ -26,10 +26,6 @@ static unsigned int max_queues = 8;
 module_param(max_queues, uint, 0444);
 MODULE_PARM_DESC(max_queues, "Most queue pairs (channels) per NIC (default 8, at most 64)");
 
-#define NETVSC_FILTER_UP	(NDIS_PACKET_TYPE_DIRECTED |		\
-				 NDIS_PACKET_TYPE_ALL_MULTICAST |	\
-				 NDIS_PACKET_TYPE_BROADCAST)
-
 /* --- receive ------------------------------------------------------------ */
 
 static void netvsc_stat_add(struct netvsc_queue_stats *s, u64 packets,
@@ -451,13 +447,27 @@ static int netvsc_dev_setup(struct netvsc_dev *nd)
 	return 0;
 }
 
+/*
+ * The RNDIS packet filter of the rx mode. There is no multicast list on
+ * the wire (a real guest sends no OID_802_3_MULTICAST_LIST either): any
+ * multicast address asked for, or IFF_ALLMULTI, takes ALL_MULTICAST.
+ */
+static u32 netvsc_rx_filter(struct net_device *ndev)
+{
+	u32 filter = NDIS_PACKET_TYPE_DIRECTED;
+
+	if (ndev->flags & IFF_PROMISC)
+		filter |= NDIS_PACKET_TYPE_PROMISCUOUS;
+	if (ndev->flags & IFF_BROADCAST)
+		filter |= NDIS_PACKET_TYPE_BROADCAST;
+	if ((ndev->flags & IFF_ALLMULTI) || !netdev_mc_empty(ndev))
+		filter |= NDIS_PACKET_TYPE_ALL_MULTICAST;
+	return filter;
+}
+
 static int netvsc_set_filter(struct netvsc_dev *nd)
 {
-	u32 filter = NETVSC_FILTER_UP;
-
-	if (nd->ndev->flags & IFF_PROMISC)
-		filter |= NDIS_PACKET_TYPE_PROMISCUOUS;
-	return netvsc_rndis_set_filter(nd, filter);
+	return netvsc_rndis_set_filter(nd, netvsc_rx_filter(nd->ndev));
 }
 
 /*
@@ -772,7 +782,7 @@ static const char * const netvsc_tx_stat_names[] = {
 };
 
 static const char * const netvsc_rx_stat_names[] = {
-	"packets", "bytes", "dropped", "csum_ok",
+	"packets", "bytes", "dropped", "csum_ok", "bad_section",
 };
 
 #define NETVSC_QUEUE_STATS	(ARRAY_SIZE(netvsc_tx_stat_names) + \
@@ -833,6 +843,7 @@ static void netvsc_get_ethtool_stats(struct net_device *ndev,
 			data[10] = u64_stats_read(&r->dropped);
 			data[11] = u64_stats_read(&r->csum_ok);
 		} while (u64_stats_fetch_retry(&r->syncp, start));
+		data[12] = atomic64_read(&nd->chans[q].bad_sections);
 	}
 }
 

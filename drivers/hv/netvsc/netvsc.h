@@ -70,6 +70,7 @@ struct netvsc_queue_stats {
  * @dead: the host rescinded this sub-channel: its queue stays stopped
  * @wakes: times the queue was woken (completions and the space callback)
  * @comp_errors: TX completions with a failure status
+ * @bad_sections: receive packets naming a send section (refused)
  * @comp_pending: a receive completion the ring had no room for
  * @comp_trans_id: its transaction id
  * @comp_status: its status
@@ -86,6 +87,7 @@ struct netvsc_chan {
 	bool dead;
 	atomic64_t wakes;
 	atomic64_t comp_errors;
+	atomic64_t bad_sections;
 	bool comp_pending;
 	u64 comp_trans_id;
 	u32 comp_status;

@@ -324,12 +324,19 @@ static u32 netvsc_on_recv(struct netvsc_chan *nc, const struct vmbus_pkt *pkt)
 
 	if (pkt->len < sizeof(*msg) ||
 	    msg->msg_type != NVSP_MSG1_SEND_RNDIS_PKT ||
-	    msg->send_buf_section_index != NVSP_NO_SECTION ||
 	    xp->xfer_pageset_id != NVSP_RECV_BUF_ID || cnt > NVSP_RSC_MAX) {
 		dev_err_ratelimited(&nd->hdev->device,
 				    "channel %u: bad receive packet (type %u, set %#x, %u ranges)\n",
 				    nc->index, pkt->len >= 4 ? msg->msg_type : 0,
 				    xp->xfer_pageset_id, cnt);
+		status = NVSP_STAT_FAIL;
+		cnt = 0;
+	} else if (msg->send_buf_section_index != NVSP_NO_SECTION) {
+		/* The send buffer is ours: the host has nothing in it. */
+		dev_err_ratelimited(&nd->hdev->device,
+				    "channel %u: receive packet names send section %u\n",
+				    nc->index, msg->send_buf_section_index);
+		atomic64_inc(&nc->bad_sections);
 		status = NVSP_STAT_FAIL;
 		cnt = 0;
 	}
@@ -371,23 +378,41 @@ u32 netvsc_queue_of(struct netvsc_dev *nd, u32 sub_index)
 	return 0;
 }
 
+/*
+ * Where the send indirection table starts. Hyper-V hosts before NVSP 6.1
+ * put it right after the padded message (NVSP_MSG_SIZE) but a smaller,
+ * wrong offset in the message; a message long enough for that layout is
+ * read so. Shorter ones (OpenVMM's, at every version) and NVSP 6.1 hosts
+ * give the right offset.
+ */
+static u32 netvsc_indirection_offset(struct netvsc_dev *nd,
+				     const struct nvsp_send_indirection_table *t,
+				     u32 len)
+{
+	if (nd->nvsp_ver < NVSP_VERSION_61 &&
+	    len >= NVSP_MSG_SIZE + NVSP_SEND_INDIRECTION_ENTRIES * sizeof(u32))
+		return NVSP_MSG_SIZE;
+	return t->offset;
+}
+
 /* SEND_INDIRECTION_TABLE: the host's choice of channel per TX bucket. */
 static void netvsc_on_indirection(struct netvsc_dev *nd, const void *data,
 				  u32 len)
 {
 	const struct nvsp_send_indirection_table *t = data;
 	const u32 *table;
-	u32 i;
+	u32 i, offset;
 
+	offset = len < sizeof(*t) ? 0 : netvsc_indirection_offset(nd, t, len);
 	if (len < sizeof(*t) || t->count != NVSP_SEND_INDIRECTION_ENTRIES ||
-	    t->offset < sizeof(*t) || t->offset > len ||
-	    (len - t->offset) / sizeof(u32) < t->count) {
+	    offset < sizeof(*t) || offset > len ||
+	    (len - offset) / sizeof(u32) < t->count) {
 		dev_err_ratelimited(&nd->hdev->device,
 				    "bad send indirection table (len %u)\n",
 				    len);
 		return;
 	}
-	table = data + t->offset;
+	table = data + offset;
 	for (i = 0; i < NVSP_SEND_INDIRECTION_ENTRIES; i++)
 		WRITE_ONCE(nd->tx_table[i], netvsc_queue_of(nd, table[i]));
 }

@@ -320,7 +320,7 @@ static int netvsp_on_init(struct netvsp_nic *nic, struct hv_channel *ch,
 
 	if (nic->version)
 		return netvsp_fail(nic, ch, "INIT after negotiation", v);
-	if (netvsp_version_known(v)) {
+	if (netvsp_version_known(v) && v <= nic->cfg->max_version) {
 		m.init_complete.status = NVSP_STAT_SUCCESS;
 		if (v == NVSP_VERSION_1)
 			m.init_complete.negotiated_protocol_ver = v;
@@ -909,11 +909,54 @@ static void netvsp_fault_packet(struct netvsp_nic *nic, struct rndis_packet *p)
 	}
 }
 
+/*
+ * A frame the host kernel left a partial checksum in (TUN_F_CSUM): the
+ * sum from csum_start to the end, over the pseudo-header sum the field
+ * holds, goes into the field; the guest is then told it is valid. A
+ * header that points outside the frame: -EINVAL, the frame is dropped.
+ */
+static int netvsp_rx_complete_csum(uint8_t *f, uint32_t len,
+				   const struct virtio_net_hdr *vh)
+{
+	uint32_t start = vh->csum_start, field = start + vh->csum_offset;
+	uint16_t sum;
+
+	if (!(vh->flags & VIRTIO_NET_HDR_F_NEEDS_CSUM))
+		return 0;
+	if (start >= len || field + 2 > len || vh->csum_offset & 1)
+		return -EINVAL;
+	sum = ~netvsp_fold(netvsp_sum(0, f + start, len - start));
+	/* In UDP (the field at 6) a zero sum is sent as all ones. */
+	if (!sum && vh->csum_offset == 6)
+		sum = 0xffff;
+	netvsp_put_be16(f + field, sum);
+	return 0;
+}
+
+/*
+ * An 802.1Q tag in a frame from the TAP leaves the frame for a VLAN PPI,
+ * as a real host delivers it (OpenVMM: the tag as metadata, a PPI_VLAN).
+ * Return: the PPI's value, or -1 for an untagged frame.
+ */
+static int64_t netvsp_rx_untag(uint8_t *f, uint32_t *len)
+{
+	uint16_t tci;
+
+	if (*len < ETH_HLEN_ + 4 || netvsp_be16(f + 12) != ETH_P_VLAN_)
+		return -1;
+	tci = netvsp_be16(f + 14);
+	memmove(f + 12, f + 16, *len - 16);
+	*len -= 4;
+	return (tci >> 13) | !!(tci & 0x1000) * RNDIS_VLAN_CFI |
+	       (uint32_t)(tci & 0xfff) << RNDIS_VLAN_ID_SHIFT;
+}
+
 /* The RNDIS PACKET of a frame from the TAP, to the guest. */
 static int netvsp_rx_frame(struct netvsp_nic *nic, const uint8_t *f,
-			   uint32_t len, const struct virtio_net_hdr *vh)
+			   uint32_t len, const struct virtio_net_hdr *vh,
+			   int64_t vlan)
 {
-	uint8_t msg[sizeof(struct rndis_packet) + 2 * RNDIS_PPI_U32_SIZE];
+	uint8_t msg[sizeof(struct rndis_packet) + 3 * RNDIS_PPI_U32_SIZE];
 	struct rndis_packet p = { .hdr.msg_type = RNDIS_MSG_PACKET };
 	uint32_t ppi = 0, hash, csum = netvsp_rx_csum(vh, f, len);
 	struct netvsp_queue_stats *qs;
@@ -929,6 +972,11 @@ static int netvsp_rx_frame(struct netvsp_nic *nic, const uint8_t *f,
 	}
 	if (csum) {
 		netvsp_put_ppi(msg + sizeof(p) + ppi, RNDIS_PPI_CHECKSUM, csum);
+		ppi += RNDIS_PPI_U32_SIZE;
+	}
+	if (vlan >= 0) {
+		netvsp_put_ppi(msg + sizeof(p) + ppi, RNDIS_PPI_IEEE_8021Q,
+			       vlan);
 		ppi += RNDIS_PPI_U32_SIZE;
 	}
 	p.per_pkt_info_offset = ppi ? RNDIS_PACKET_BODY_SIZE : 0;
@@ -953,6 +1001,8 @@ static int netvsp_rx_frame(struct netvsp_nic *nic, const uint8_t *f,
 	nic->stats.rx_frames++;
 	nic->stats.rx_bytes += len;
 	nic->stats.rx_hash_ppi += hashed;
+	nic->stats.rx_csum_ppi += !!csum;
+	nic->stats.rx_vlan_ppi += vlan >= 0;
 	return 0;
 }
 
@@ -976,6 +1026,28 @@ static bool netvsp_rx_ready(const struct netvsp_nic *nic)
 }
 
 /*
+ * The held frame to the guest: its checksum completed, its tag taken out
+ * (done once: a frame that waits for a slot is held as it now is).
+ */
+static int netvsp_rx_deliver(struct netvsp_nic *nic,
+			     struct virtio_net_hdr *vh)
+{
+	if (!nic->held_ready) {
+		if (netvsp_rx_complete_csum(nic->frame, nic->held_len, vh))
+			return -EINVAL;
+		if (vh->flags & VIRTIO_NET_HDR_F_NEEDS_CSUM) {
+			vh->flags &= ~VIRTIO_NET_HDR_F_NEEDS_CSUM;
+			vh->flags |= VIRTIO_NET_HDR_F_DATA_VALID;
+		}
+		nic->held_vlan = netvsp_rx_untag(nic->frame, &nic->held_len);
+		nic->held_vh = *vh;
+		nic->held_ready = true;
+	}
+	return netvsp_rx_frame(nic, nic->frame, nic->held_len, vh,
+			       nic->held_vlan);
+}
+
+/*
  * Frames from the TAP to the guest, up to a budget. A frame that finds
  * no free slot or no ring room stays in nic->frame (held_len) and the
  * TAP is no longer watched until a completion or the guest's signal.
@@ -994,6 +1066,7 @@ void netvsp_rx_pump(struct netvsp_nic *nic)
 			if (n <= 0)
 				break;
 			nic->held_len = n;
+			nic->held_ready = false;
 		}
 		vh = nic->held_vh;
 		if (!netvsp_rx_ready(nic) ||
@@ -1002,7 +1075,7 @@ void netvsp_rx_pump(struct netvsp_nic *nic)
 			nic->held_len = 0;
 			continue;
 		}
-		ret = netvsp_rx_frame(nic, nic->frame, nic->held_len, &vh);
+		ret = netvsp_rx_deliver(nic, &vh);
 		if (ret == -ENOBUFS || ret == -EAGAIN) {
 			nic->stats.rx_no_slot += ret == -ENOBUFS;
 			netvsp_tap_arm(nic, false);

@@ -54,6 +54,7 @@
  * @has_mac: @mac was given (else derived from the instance GUID)
  * @channels: most channels (primary + sub-channels) the NIC grants
  * @mtu: largest MTU the NIC allows the guest
+ * @max_version: newest NVSP version the NIC takes (nvsp=)
  */
 struct netvsp_nic_cfg {
 	char tap[IFNAMSIZ];
@@ -61,6 +62,7 @@ struct netvsp_nic_cfg {
 	bool has_mac;
 	unsigned int channels;
 	unsigned int mtu;
+	uint32_t max_version;
 };
 
 /* What a channel of the NIC counts (`stats`). */
@@ -84,6 +86,8 @@ struct netvsp_nic_stats {
 	uint64_t rx_filtered;	/* not for us under the packet filter */
 	uint64_t rx_dropped;	/* too big for a slot, or not initialised */
 	uint64_t rx_hash_ppi;	/* frames given a hash PPI */
+	uint64_t rx_csum_ppi;	/* frames given a checksum PPI */
+	uint64_t rx_vlan_ppi;	/* frames given a VLAN PPI (tag taken out) */
 	uint64_t rx_no_slot;	/* times the TAP waited for a free slot */
 	uint64_t rndis_ctl;	/* RNDIS control messages */
 	uint64_t bad_completions; /* completions that answer nothing */
@@ -151,6 +155,8 @@ struct netvsp;
  *	@held_vh) while it waits for a slot or ring room
  * @held_len: 0 when nothing is held
  * @held_vh: the frame's virtio-net header
+ * @held_ready: the held frame's checksum is complete and its tag out
+ * @held_vlan: its VLAN PPI value, -1 for none
  * @txbuf: scratch: the RNDIS messages of one guest send
  * @stats: counters
  */
@@ -190,6 +196,8 @@ struct netvsp_nic {
 	uint8_t *frame;
 	uint32_t held_len;
 	struct virtio_net_hdr held_vh;
+	bool held_ready;
+	int64_t held_vlan;
 	uint8_t *txbuf;
 	struct netvsp_nic_stats stats;
 };
@@ -215,6 +223,7 @@ enum netvsp_fault_kind {
 	NETVSP_FAULT_SECTION,		/* bad section index in a completion */
 	NETVSP_FAULT_NVSP_TYPE,		/* unknown NVSP message type */
 	NETVSP_FAULT_UNSOLICITED,	/* completion answering nothing */
+	NETVSP_FAULT_TX_TABLE_V6,	/* send table as hosts < 6.1 lay it */
 };
 
 /**

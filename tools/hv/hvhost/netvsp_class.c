@@ -16,7 +16,7 @@
 #include "netvsp.h"
 
 static const char *const netvsp_spec_keys[] = {
-	"tap", "mac", "channels", "mtu", NULL
+	"tap", "mac", "channels", "mtu", "nvsp", NULL
 };
 
 static const char netvsp_usage[] =
@@ -25,7 +25,8 @@ static const char netvsp_usage[] =
 "                      unplugged), ,mac=MAC (default 00:15:5d and the\n"
 "                      instance GUID's last bytes), ,channels=N (queues\n"
 "                      granted, 1..16, default 4), ,mtu=N (largest MTU,\n"
-"                      68..9000, default 1500)\n";
+"                      68..9000, default 1500), ,nvsp=VER (newest NVSP\n"
+"                      version taken: 6.1 6 5 4 2 1, default 6.1)\n";
 
 /* The command line's NICs, in order. */
 struct netvsp_options {
@@ -49,6 +50,28 @@ static void netvsp_cfg_default(struct netvsp_nic_cfg *c)
 	memset(c, 0, sizeof(*c));
 	c->channels = NETVSP_DEFAULT_CHANNELS;
 	c->mtu = NETVSP_DEFAULT_MTU;
+	c->max_version = NVSP_VERSION_61;
+}
+
+/* nvsp=VER: the protocol names of the NVSP versions. */
+static int netvsp_parse_version(const char *s, uint32_t *v)
+{
+	static const struct {
+		const char *name;
+		uint32_t version;
+	} names[] = {
+		{ "6.1", NVSP_VERSION_61 }, { "6", NVSP_VERSION_6 },
+		{ "5", NVSP_VERSION_5 }, { "4", NVSP_VERSION_4 },
+		{ "2", NVSP_VERSION_2 }, { "1", NVSP_VERSION_1 },
+	};
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(names); i++)
+		if (!strcmp(s, names[i].name)) {
+			*v = names[i].version;
+			return 0;
+		}
+	return -1;
 }
 
 int netvsp_parse_mac(const char *s, uint8_t mac[ETH_ALEN_])
@@ -93,6 +116,9 @@ static const char *netvsp_cfg_word(struct netvsp_nic_cfg *c, char *word)
 	if (!strncmp(word, "channels=", 9))
 		return hv_parse_uint(v, 1, NETVSP_MAX_CHANNELS, &c->channels) ?
 		       "channels=N: 1..16" : NULL;
+	if (!strncmp(word, "nvsp=", 5))
+		return netvsp_parse_version(v, &c->max_version) ?
+		       "nvsp=VER: one of 6.1 6 5 4 2 1" : NULL;
 	return hv_parse_uint(v, NETVSP_MIN_MTU, NETVSP_MAX_MTU, &c->mtu) ?
 	       "mtu=N: 68..9000" : NULL;
 }
@@ -350,6 +376,8 @@ static void netvsp_nic_stats(const struct netvsp_nic *nic, struct hv_buf *out)
 	HV_BUF_STAT(out, p, s, rx_filtered);
 	HV_BUF_STAT(out, p, s, rx_dropped);
 	HV_BUF_STAT(out, p, s, rx_hash_ppi);
+	HV_BUF_STAT(out, p, s, rx_csum_ppi);
+	HV_BUF_STAT(out, p, s, rx_vlan_ppi);
 	HV_BUF_STAT(out, p, s, rx_no_slot);
 	HV_BUF_STAT(out, p, s, rndis_ctl);
 	HV_BUF_STAT(out, p, s, bad_completions);

@@ -13,6 +13,11 @@
  *   section          a receive packet naming send-buffer section 0
  *   nvsp-type        an inband NVSP message of an unknown type
  *   unsolicited      a SEND_RNDIS_PKT_COMPLETE answering no request
+ *   tx-table-v6      a SEND_INDIRECTION_TABLE laid out the way Hyper-V
+ *                    hosts before NVSP 6.1 send it: the table at byte
+ *                    NVSP_MSG_SIZE, the offset field naming byte 12 (the
+ *                    padding); every entry names the last channel. Not
+ *                    malformed for a guest that knows those hosts.
  */
 #include <errno.h>
 #include <string.h>
@@ -31,6 +36,7 @@ static const char *const netvsp_fault_names[] = {
 	[NETVSP_FAULT_SECTION] = "section",
 	[NETVSP_FAULT_NVSP_TYPE] = "nvsp-type",
 	[NETVSP_FAULT_UNSOLICITED] = "unsolicited",
+	[NETVSP_FAULT_TX_TABLE_V6] = "tx-table-v6",
 };
 
 /* Does the packet being built get fault @kind? One fewer left if so. */
@@ -56,6 +62,27 @@ static struct netvsp_nic *netvsp_fault_target(struct netvsp *np)
 	return NULL;
 }
 
+/* tx-table-v6: the send indirection table of a host before NVSP 6.1. */
+static int netvsp_fault_tx_table(struct netvsp_nic *nic)
+{
+	struct {
+		struct nvsp_send_indirection_table t;
+		uint8_t pad[NVSP_MSG_SIZE - sizeof(struct nvsp_send_indirection_table)];
+		uint32_t table[NVSP_SEND_INDIRECTION_ENTRIES];
+	} __attribute__((packed)) m = { .t = {
+		.msg_type = NVSP_MSG5_SEND_INDIRECTION_TABLE,
+		.count = NVSP_SEND_INDIRECTION_ENTRIES,
+		.offset = sizeof(m.t),
+	} };
+	struct iovec iov = { .iov_base = &m, .iov_len = sizeof(m) };
+	unsigned int i;
+
+	for (i = 0; i < NVSP_SEND_INDIRECTION_ENTRIES; i++)
+		m.table[i] = nic->nchans - 1;
+	return hv_channel_send(nic->primary, VMBUS_PKT_DATA_INBAND, 0, 0,
+			       &iov, 1);
+}
+
 /* The message kinds: COUNT packets now. */
 static const char *netvsp_fault_send(struct netvsp *np, unsigned int kind,
 				     unsigned int count)
@@ -75,7 +102,9 @@ static const char *netvsp_fault_send(struct netvsp *np, unsigned int kind,
 		type = VMBUS_PKT_COMP;
 	}
 	while (count--) {
-		if (hv_channel_send(nic->primary, type, 0,
+		if (kind == NETVSP_FAULT_TX_TABLE_V6 ?
+		    netvsp_fault_tx_table(nic) :
+		    hv_channel_send(nic->primary, type, 0,
 				    NETVSP_FAULT_BOGUS_ID, &iov, 1))
 			return "the guest's ring is full";
 		np->fault.sent++;
@@ -88,7 +117,7 @@ const char *netvsp_fault(void *inst, const char *kind, unsigned int count)
 	struct netvsp *np = inst;
 	unsigned int k;
 
-	for (k = NETVSP_FAULT_RNDIS_LEN; k <= NETVSP_FAULT_UNSOLICITED; k++) {
+	for (k = NETVSP_FAULT_RNDIS_LEN; k <= NETVSP_FAULT_TX_TABLE_V6; k++) {
 		if (strcmp(kind, netvsp_fault_names[k]))
 			continue;
 		if (k >= NETVSP_FAULT_NVSP_TYPE)
@@ -98,5 +127,5 @@ const char *netvsp_fault(void *inst, const char *kind, unsigned int count)
 		hv_info("fault netvsc %s x%u armed", kind, count);
 		return NULL;
 	}
-	return "unknown fault (rndis-len ppi-offset xfer-range too-many-ranges section nvsp-type unsolicited)";
+	return "unknown fault (rndis-len ppi-offset xfer-range too-many-ranges section nvsp-type unsolicited tx-table-v6)";
 }

@@ -70,7 +70,8 @@ int tap_open(struct tap *t, const char *name)
 	memcpy(ifr.ifr_name, t->name, sizeof(t->name));
 	ifr.ifr_flags = IFF_TAP | IFF_NO_PI | IFF_VNET_HDR;
 	if (ioctl(t->fd, TUNSETIFF, &ifr) ||
-	    ioctl(t->fd, TUNSETVNETHDRSZ, &sz) || tap_set_offloads(t, 0)) {
+	    ioctl(t->fd, TUNSETVNETHDRSZ, &sz) ||
+	    tap_set_offloads(t, TUN_F_CSUM)) {
 		hv_err("tap %s: %s%s", name, strerror(errno),
 		       tap_open_hint(errno));
 		tap_close(t);

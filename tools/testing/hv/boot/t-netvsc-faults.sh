@@ -5,6 +5,10 @@
 # traffic afterwards; then the NIC is rescinded and offered again (the
 # same TAP), and the new interface works. Traffic stays in a network
 # namespace made here (the TAP and loopback, no route out), deleted on exit.
+# The NIC speaks NVSP 6 (nvsp=6), so that tx-table-v6 (the send table as
+# Hyper-V hosts before 6.1 lay it out) applies: TX must follow the table
+# at byte 40. The rescind comes while iperf3 runs: the guest survives and
+# the interface leaves.
 # Last, 20 rmmod/modprobe cycles, and no GPADL may be left on the host.
 . "$(dirname "$0")/lib.sh"
 
@@ -19,9 +23,10 @@ kinds="rndis-len:bad.RNDIS.message
 ppi-offset:malformed.RNDIS.packet
 xfer-range:outside.the.buffer
 too-many-ranges:bad.receive.packet
-section:-
+section:receive.packet.names.send.section
 nvsp-type:unexpected.NVSP.message
-unsolicited:unknown.completion.id"
+unsolicited:unknown.completion.id
+tx-table-v6:-"
 # shellcheck disable=SC2064
 trap "ip netns del $ns 2>/dev/null; rm -rf '$hv_scratch'" EXIT
 
@@ -37,6 +42,18 @@ nic_up() {
 	ip link set $dev up
 }
 
+tx_packets() { ethtool -S $dev | awk -v q="tx_queue_$1_packets:" '$1 == q {print $2}'; }
+# 16 TCP connection attempts (a SYN each, a new hash each) to a closed
+# port: all of them must leave by queue 1, as every table entry says.
+flows_on_queue_1() {
+	local q0 q1 p
+	q0=$(tx_packets 0) q1=$(tx_packets 1)
+	for p in $(seq 6000 6015); do nc -w 1 $host4 $p < /dev/null 2> /dev/null; done
+	q0=$(($(tx_packets 0) - q0)) q1=$(($(tx_packets 1) - q1))
+	echo "queue 0 sent $q0, queue 1 sent $q1"
+	[ $q0 -le 1 ] && [ $q1 -ge 16 ]
+}
+
 load_vmbus_drivers
 check "the NIC appears" wait_until 30 iface_of $mac
 nic_up
@@ -50,9 +67,25 @@ for k in $kinds; do
 			"dmesg | tail -n +$((before + 1)) | grep -qE '$pattern'"
 	fi
 	check "$kind: traffic flows afterwards" wait_until 20 ping -c 1 -W 1 $host4
+	case $kind in
+	section)
+		check "section: counted in ethtool -S" sh -c \
+			"ethtool -S $dev | awk '/bad_section/ {n += \$2} END {exit !(n > 0)}'" ;;
+	tx-table-v6)
+		check "tx-table-v6: 16 flows leave by the queue the table names" \
+			flows_on_queue_1 ;;
+	esac
 done
+iperf3 -c $host4 -t 30 > /tmp/iperf 2>&1 &
+iperf=$!
 sync_host rescind 0
-check "the NIC leaves on rescind" wait_until 30 nic_gone
+check "the NIC leaves on rescind during iperf3" wait_until 30 nic_gone
+check "iperf3 was still sending when the NIC left" kill -0 $iperf
+check "no kernel warning after the rescind" sh -c \
+	"! dmesg | grep -qE 'WARNING:|BUG:|Oops|hung task'"
+kill $iperf
+wait $iperf
+grep -E "sec.*bits/sec" /tmp/iperf | head -n 3
 sync_host "reoffer" 1
 check "the NIC comes back when offered again" wait_until 30 iface_of $mac
 nic_up
@@ -73,6 +106,10 @@ GUEST
 hv_vars ns nic_id guest4 kinds > "$host"
 cat >> "$host" <<'HOST'
 . "$HV_TOP/tools/testing/hv/boot/lib.sh"
+trap 'kill $(jobs -p) 2>/dev/null; wait' EXIT
+# Without the boot lock's descriptor (fd 3..9), so that it never holds it.
+ip netns exec "$ns" iperf3 -s -p 5201 3>&- 4>&- 5>&- 6>&- 7>&- 8>&- 9>&- \
+	> /dev/null 2>&1 &
 for k in $kinds; do
 	kind=${k%%:*}
 	hv_marker "fault-$kind" 240 || exit
@@ -81,6 +118,7 @@ for k in $kinds; do
 	ip netns exec "$ns" busybox ping -c 2 -W 1 $guest4 > /dev/null
 done
 hv_marker rescind 120 || exit
+sleep 3	# iperf3 under way
 check "rescind accepted" hv_ctl rescind $nic_id
 hv_marker reoffer 120 || exit
 check "the same NIC offered again" hv_ctl offer nic $nic_id
@@ -91,5 +129,5 @@ check "the NIC's session ended with the channel" sh -c \
 	"$HV_HVHOST ctl $HV_CTL list | grep -q 'nic $nic_id tap=.* nvsp=0x0 rndis=uninitialized'"
 HOST
 hv_boot netvsc-faults --guest "$guest" --host "$host" --timeout 400 \
-	--netns $ns -- --nic="$nic_id,tap=$tap,mac=$mac" > /dev/null
+	--netns $ns -- --nic="$nic_id,tap=$tap,mac=$mac,nvsp=6" > /dev/null
 hv_report netvsc-faults

@@ -8,7 +8,16 @@
 # 1..1472 (their edges); jumbo pings at MTU 9000 and back to 1500; a MAC
 # change seen by the host; a 64 MiB random file over TCP each way with
 # the same sha256; link down/up from the control socket followed by the
-# carrier; the host counted checksum/LSO PPIs and frames both ways.
+# carrier; the host counted checksum/LSO PPIs and frames both ways;
+# iperf3 TCP each way with 1 and 4 streams (3 s each: a rate, and fewer
+# retransmitted segments than 1% of the data), iperf3 UDP each way (under
+# 5% lost, no UDP checksum errors at the receiver); no errors in
+# `ip -s link` on either side; VLAN 5: tagged echo requests from a raw
+# socket in the namespace reach the guest's vl5 (as VLAN PPIs, which
+# hvhost counts) and come back tagged; received frames carried
+# checksum PPIs (the TAP hands hvhost partial checksums); the packet
+# filter: frames to a foreign MAC are dropped by hvhost unless the guest
+# is promiscuous.
 . "$(dirname "$0")/lib.sh"
 
 hv_scenario_files
@@ -18,6 +27,7 @@ nic_id=77777777-2222-4333-8444-555555555501
 mac=00:15:5d:77:00:02
 mac2=00:15:5d:77:00:99
 host4=192.168.77.1 guest4=192.168.77.2
+vlan_host4=192.168.78.1 vlan_guest4=192.168.78.2
 host6=fd77::1 guest6=fd77::2
 sizes="1 2 3 7 8 9 15 16 17 31 32 33 63 64 65 127 128 129 255 256 257 511 512 513 1000 1023 1024 1025 1400 1470 1471 1472"
 # shellcheck disable=SC2064
@@ -34,7 +44,7 @@ check "the namespace has no default route" \
 head -c 64M /dev/urandom > "$hv_scratch/h2g"
 unset HV_CHECK_PREFIX
 
-hv_vars mac mac2 host4 guest4 host6 guest6 sizes > "$guest"
+hv_vars mac mac2 host4 guest4 host6 guest6 sizes vlan_host4 vlan_guest4 > "$guest"
 cat >> "$guest" <<'GUEST'
 
 # The carrier of $dev is @1 (read anew at each call: for wait_until).
@@ -108,14 +118,80 @@ ip link set $dev up
 check "carrier on after the MAC change" wait_until 20 carrier_is 1
 check "ping from the new MAC" wait_until 20 ping -c 1 -W 1 $host4
 sync_host mac-changed 2
+
+# iperf3 against the host's server: TCP each way, 1 and 4 streams.
+# iperf_tcp STREAMS [-R]: prints the rate; fails on no data or on more
+# retransmitted segments than 1% of what was sent.
+iperf_tcp() {
+	iperf3 -c $host4 -t 3 -P $1 $2 -f m > /tmp/iperf 2>&1 ||
+		{ cat /tmp/iperf; return 1; }
+	awk -v tag="HV-IPERF tcp $1 ${2:--}" '
+	/sender/ && (!sum || $1 == "[SUM]") {
+		sum = $1 == "[SUM]"
+		for (i = 1; i <= NF; i++)
+			if ($i == "Mbits/sec") { rate = $(i - 1); retr = $(i + 1) + 0 }
+	}
+	END {
+		printf "%s %s Mbit/s %d retransmits\n", tag, rate, retr
+		exit !(rate > 0 && retr * 1448 * 100 <= rate * 1e6 / 8 * 3)
+	}' /tmp/iperf
+}
+# iperf_udp [-R]: 3 s at 20 Mbit/s of 1400-byte datagrams; under 5% lost.
+iperf_udp() {
+	iperf3 -c $host4 -u -b 20M -l 1400 -t 3 $1 -f m > /tmp/iperf 2>&1 ||
+		{ cat /tmp/iperf; return 1; }
+	awk -v tag="HV-IPERF udp ${1:--}" '
+	/receiver/ { for (i = 1; i <= NF; i++) if ($i ~ /^[0-9]+\/[0-9]+$/) lt = $i }
+	END {
+		split(lt, n, "/")
+		printf "%s %s datagrams lost\n", tag, lt
+		exit !(n[2] > 0 && n[1] * 20 < n[2])
+	}' /tmp/iperf
+}
+# InCsumErrors of TCP and UDP (/proc/net/snmp: a names line, a values line).
+csum_errors() {
+	awk '/^(Tcp|Udp):/ { if (!(seen[$1]++)) { for (i = 1; i <= NF; i++) if ($i == "InCsumErrors") c[$1] = i } else n += $c[$1] } END { print n + 0 }' /proc/net/snmp
+}
+errs=$(csum_errors)
+check "iperf3 TCP to the host, 1 stream" iperf_tcp 1
+check "iperf3 TCP to the host, 4 streams" iperf_tcp 4
+check "iperf3 TCP from the host, 1 stream" iperf_tcp 1 -R
+check "iperf3 TCP from the host, 4 streams" iperf_tcp 4 -R
+check "iperf3 UDP to the host" iperf_udp
+check "iperf3 UDP from the host" iperf_udp -R
+check_eq "no TCP/UDP checksum errors in the guest" "$errs" "$(csum_errors)"
+sync_host iperf-done 1
+
+# VLAN 5: the host sends tagged echo requests from a raw socket (its
+# kernel need not have 8021q); they come as VLAN PPIs to vl5, whose
+# replies leave with one and reach the TAP tagged.
+check "a VLAN interface on the NIC" ip link add link $dev name vl5 type vlan id 5
+ip addr add $vlan_guest4/24 dev vl5
+ip link set vl5 up
+# The host's side answers no ARP: its address is set by hand (busybox).
+arp -i vl5 -s $vlan_host4 "$(ip neigh show | awk -v a=$host4 '$1 == a {print $5; exit}')"
+vl5_rx=$(cat /sys/class/net/vl5/statistics/rx_packets)
+sync_host vlan-up 14
+check "vl5 received the host's tagged frames" \
+	[ "$(cat /sys/class/net/vl5/statistics/rx_packets)" -ge $((vl5_rx + 5)) ]
+ip link del vl5
+
+# The packet filter: frames to another MAC reach the guest only while it
+# is promiscuous (the host sends them and counts what hvhost filtered).
+sync_host filter-normal 3
+ip link set $dev promisc on
+sync_host filter-promisc 3
+ip link set $dev promisc off
+sync_host filter-done 2
 check "no RX/TX errors in ip -s link" sh -c "ip -s link show $dev | awk '/RX:|TX:/{getline; if (\$3 != 0) bad=1} END{exit bad}'"
 GUEST
 
-hv_vars ns tap nic_id mac mac2 host4 guest4 host6 guest6 sizes hv_scratch > "$host"
+hv_vars ns tap nic_id mac mac2 host4 guest4 host6 guest6 sizes hv_scratch \
+	vlan_host4 vlan_guest4 > "$host"
 cat >> "$host" <<'HOST'
 . "$HV_TOP/tools/testing/hv/boot/lib.sh"
 # Nothing started here outlives the script (nor keeps the lock's fd).
-trap 'kill $(jobs -p) 2>/dev/null' EXIT
+trap 'kill $(jobs -p) 2>/dev/null; wait' EXIT
 trap 'exit 1' TERM
 in_ns() { ip netns exec "$ns" "$@"; }	# busybox's ping: iputils is no dependency
 # The host has busybox's ping (iputils is not a dependency).
@@ -184,6 +260,48 @@ check "jumbo ping (8972 bytes) to the guest" in_ns busybox ping -c 1 -W 2 -s 897
 hv_marker mac-changed 120 || exit
 check_eq "frames now carry the new MAC" "$mac2" \
 	"$(in_ns ip neigh show $guest4 | awk '{print $5}')"
+csum_errors() {
+	in_ns awk '/^(Tcp|Udp):/ { if (!(seen[$1]++)) { for (i = 1; i <= NF; i++) if ($i == "InCsumErrors") c[$1] = i } else n += $c[$1] } END { print n + 0 }' /proc/net/snmp
+}
+errs=$(csum_errors)
+# Without the boot lock's descriptor (fd 3..9), so that it never holds it.
+ip netns exec "$ns" iperf3 -s -p 5201 3>&- 4>&- 5>&- 6>&- 7>&- 8>&- 9>&- \
+	> /dev/null 2>&1 &
+hv_marker iperf-done 120
+check_eq "no TCP/UDP checksum errors in the namespace" "$errs" "$(csum_errors)"
+hv_marker vlan-up 120 || exit
+check "tagged echo requests answered tagged over VLAN 5" in_ns python3 \
+	"$HV_TOP/tools/testing/hv/boot/vlan-ping.py" $tap \
+	"$(in_ns cat /sys/class/net/$tap/address)" $mac2 \
+	$vlan_host4 $vlan_guest4 5
+# Frames to a MAC that is not the guest's: 20 pings to an address the
+# namespace believes lives there.
+filtered() { hv_ctl stats | sed -n "s/^nic\.$nic_id\.rx_filtered=//p"; }
+filter_of() { hv_ctl list | sed -n "s/^nic $nic_id .* filter=\(0x[0-9a-f]*\).*/\1/p"; }
+foreign() {
+	local before
+	before=$(filtered)
+	in_ns busybox ping -c 20 -i 0.1 -W 1 192.168.77.99 > /dev/null
+	echo $(($(filtered) - before))
+}
+in_ns ip neigh replace 192.168.77.99 lladdr 00:15:5d:77:00:ee dev $tap nud permanent
+hv_marker filter-normal 120 || exit
+check_eq "the guest's filter: directed, all-multicast, broadcast" 0xd "$(filter_of)"
+n=$(foreign)
+check "frames to another MAC filtered ($n of 20)" [ "$n" -ge 20 ]
+hv_marker filter-promisc 120 || exit
+sleep 1
+check_eq "promiscuous adds PROMISCUOUS to the filter" 0x2d "$(filter_of)"
+check_eq "frames to another MAC pass while promiscuous" 0 "$(foreign)"
+hv_marker filter-done 120 || exit
+sleep 1
+check_eq "the filter without promiscuous again" 0xd "$(filter_of)"
+hv_ctl stats > "$hv_scratch/stats"
+check "tagged frames reached the guest as VLAN PPIs ($(stat_of rx_vlan_ppi))" \
+	[ "$(stat_of rx_vlan_ppi)" -gt 0 ]
+check "received frames carried checksum PPIs ($(stat_of rx_csum_ppi))" \
+	[ "$(stat_of rx_csum_ppi)" -gt 0 ]
+check "no RX/TX errors on the TAP (ip -s link)" sh -c "ip -n $ns -s link show $tap | awk '/RX:|TX:/{getline; if (\$3 != 0) bad=1} END{exit bad}'"
 HOST
 hv_boot netvsc --guest "$guest" --host "$host" --timeout 600 --netns $ns \
 	-- --nic="$nic_id,tap=$tap,mac=$mac,mtu=9000" > /dev/null

@@ -153,6 +153,11 @@ TEST(test_nic_spec, "netvsp: --nic SPEC words are checked")
 	ASSERT_EQ(-1, netvsp_parse_cfg("tap=0123456789abcdef", &c, &err));
 	ASSERT_EQ(-1, netvsp_parse_cfg("channels=17", &c, &err));
 	ASSERT_EQ(-1, netvsp_parse_cfg("mtu=67", &c, &err));
+	ASSERT_EQ(NVSP_VERSION_61, c.max_version);
+	ASSERT_EQ(0, netvsp_parse_cfg("nvsp=6", &c, &err));
+	ASSERT_EQ(NVSP_VERSION_6, c.max_version);
+	ASSERT_EQ(-1, netvsp_parse_cfg("nvsp=3", &c, &err));
+	ASSERT_EQ(-1, netvsp_parse_cfg("nvsp=6.0", &c, &err));
 	ASSERT_EQ(-1, netvsp_parse_mac("01:00:00:00:00:01", mac));
 	ASSERT_EQ(-1, netvsp_parse_mac("00:00:00:00:00:00", mac));
 	ASSERT_EQ(-1, netvsp_parse_mac("00:15:5d:01:02", mac));
@@ -680,13 +685,99 @@ NIC_TEST(test_tx_malformed, "netvsp: malformed guest packets are completed with 
 	CHECK(!e->nic->failed);
 }
 
+static void wire_send_vh(struct nic_env *e, struct virtio_net_hdr *vh,
+			 const uint8_t *f, uint32_t len)
+{
+	struct iovec iov[2] = { { vh, sizeof(*vh) }, { (void *)f, len } };
+
+	CHECK(writev(e->wire, iov, 2) == (ssize_t)(sizeof(*vh) + len));
+	netvsp_rx_pump(e->nic);
+}
+
 static void wire_send(struct nic_env *e, const uint8_t *f, uint32_t len)
 {
 	struct virtio_net_hdr vh = { 0 };
-	struct iovec iov[2] = { { &vh, sizeof(vh) }, { (void *)f, len } };
 
-	CHECK(writev(e->wire, iov, 2) == (ssize_t)(sizeof(vh) + len));
-	netvsp_rx_pump(e->nic);
+	wire_send_vh(e, &vh, f, len);
+}
+
+/* The one's complement sum of @len bytes (even) on top of @sum, folded. */
+static uint16_t ones_sum(uint32_t sum, const uint8_t *p, uint32_t len)
+{
+	uint32_t i;
+
+	for (i = 0; i + 1 < len; i += 2)
+		sum += p[i] << 8 | p[i + 1];
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	return sum;
+}
+
+/* The value of the PPI of @type in the RNDIS PACKET @msg, or -1. */
+static int64_t ppi_value(const uint8_t *msg, uint32_t type)
+{
+	struct rndis_packet p;
+	struct rndis_ppi e;
+	uint32_t off, v;
+
+	memcpy(&p, msg, sizeof(p));
+	for (off = 0; off + sizeof(e) <= p.per_pkt_info_len; off += e.size) {
+		memcpy(&e, msg + 8 + p.per_pkt_info_offset + off, sizeof(e));
+		if (e.size < sizeof(e))
+			return -1;
+		if (e.type == type) {
+			memcpy(&v, msg + 8 + p.per_pkt_info_offset + off +
+			       e.ppi_offset, 4);
+			return v;
+		}
+	}
+	return -1;
+}
+
+NIC_TEST(test_rx_vlan_partial_csum,
+	 "netvsp: a tagged TAP frame with a partial checksum: untagged, checksum done, VLAN and checksum PPIs")
+{
+	uint32_t filter = NDIS_PACKET_TYPE_PROMISCUOUS, chan, l4 = 34;
+	uint8_t f[128], t[132], msg[2048];
+	uint32_t flen = vector_frame(&v4_vectors[1], false, f);
+	struct virtio_net_hdr vh = {
+		.flags = VIRTIO_NET_HDR_F_NEEDS_CSUM,
+		.csum_start = l4 + 4, .csum_offset = 16,
+	};
+	uint16_t pseudo;
+	struct rndis_packet p;
+	uint64_t id;
+
+	CHECK(!rndis_up(e));
+	ASSERT_EQ(RNDIS_STATUS_SUCCESS,
+		  set_oid(e, RNDIS_OID_GEN_CURRENT_PACKET_FILTER, &filter, 4));
+	/* What the kernel leaves: the pseudo-header sum in the field. */
+	pseudo = ones_sum(6 + flen - l4, f + 26, 8);
+	f[l4 + 16] = pseudo >> 8;
+	f[l4 + 17] = pseudo & 0xff;
+	/* VLAN 5, priority 5, CFI 0, in line. */
+	memcpy(t, f, 12);
+	t[12] = 0x81, t[13] = 0x00, t[14] = 0xa0, t[15] = 0x05;
+	memcpy(t + 16, f + 12, flen - 12);
+	wire_send_vh(e, &vh, t, flen + 4);
+	CHECK(recv_xfer(e, msg, sizeof(msg), &id, &chan) > 0);
+	memcpy(&p, msg, sizeof(p));
+	ASSERT_EQ(flen, p.data_len);
+	CHECK(!memcmp(msg + 8 + p.data_offset, f, l4 + 16));
+	/* The completed checksum verifies over pseudo-header and segment. */
+	ASSERT_EQ(0xffff, ones_sum(ones_sum(6 + flen - l4, f + 26, 8),
+				   msg + 8 + p.data_offset + l4, flen - l4));
+	ASSERT_EQ(5 | 5 << RNDIS_VLAN_ID_SHIFT,
+		  ppi_value(msg, RNDIS_PPI_IEEE_8021Q));
+	ASSERT_EQ(RNDIS_RXCSUM_IP_OK | RNDIS_RXCSUM_TCP_OK,
+		  ppi_value(msg, RNDIS_PPI_CHECKSUM));
+	ASSERT_EQ(1, e->nic->stats.rx_vlan_ppi);
+	ASSERT_EQ(1, e->nic->stats.rx_csum_ppi);
+	complete_xfer(e, id);
+	/* A header pointing past the frame: dropped. */
+	vh.csum_start = flen + 4;
+	wire_send_vh(e, &vh, t, flen + 4);
+	ASSERT_EQ(1, e->nic->stats.rx_dropped);
 }
 
 NIC_TEST(test_rx_from_tap, "netvsp: TAP frames reach the guest in receive slots")
