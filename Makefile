@@ -20,7 +20,7 @@ HV_CONFIG	:= $(HV_DRIVERS) CONFIG_HV_ECHO_TEST=m
 export HV_CONFIG
 
 .PHONY: all modules hvhost run check check-static check-unit check-boot \
-	merge-check \
+	merge-check deb rootfs run-debian \
 	bench install deps clean print-config
 
 all: modules
@@ -61,6 +61,11 @@ bench: modules hvhost
 # is for the machine's own kernel when KVER names it.
 install: deps
 	@$(SCRIPTS)/hv-install.sh $(KVER) $(HV_DRIVERS)
+
+# The drivers as a Debian package of DKMS modules, checked by lintian
+# (scripts/hv-deb.sh): out/deb/hv-drivers-dkms_VERSION_all.deb.
+deb: deps
+	@$(SCRIPTS)/hv-deb.sh
 
 # For scripts run by hand: the config symbols of the build.
 print-config:
