@@ -20,7 +20,8 @@ HV_CONFIG	:= $(HV_DRIVERS) CONFIG_HV_ECHO_TEST=m
 export HV_CONFIG
 
 .PHONY: all modules hvhost run check check-static check-unit check-boot \
-	merge-check deb rootfs run-debian \
+	check-distro \
+	merge-check deb run-debian \
 	bench install deps clean print-config
 
 all: modules
@@ -49,10 +50,19 @@ check-unit: deps
 check-boot: deps
 	@$(SCRIPTS)/hv-check.sh boot
 
+# A Debian 12 guest with hv-drivers-dkms, root on the synthetic disks
+# (tools/testing/hv/distro; part of check).
+check-distro: deps
+	@$(SCRIPTS)/hv-check.sh distro
+
 # The tree merged into linux-source-6.12 as a staging driver and built
 # there =y and =m (scripts/hv-merge.sh; part of check).
 merge-check: deps
 	@$(SCRIPTS)/hv-check.sh merge
+
+# The distro tier's Debian 12 guest, booted for a person on this terminal.
+run-debian: deps hvhost
+	@$(SCRIPTS)/hv-run-debian.sh $(KVER)
 
 bench: modules hvhost
 	@$(SCRIPTS)/hv-bench.sh $(KVER)
