@@ -20,7 +20,7 @@ HV_CONFIG	:= $(HV_DRIVERS) CONFIG_HV_ECHO_TEST=m
 export HV_CONFIG
 
 .PHONY: all modules hvhost run check check-static check-unit check-boot \
-	check-distro \
+	check-distro check-debug coverage \
 	merge-check deb run-debian \
 	bench install deps clean print-config
 
@@ -54,6 +54,11 @@ check-boot: deps
 # (tools/testing/hv/distro; part of check).
 check-distro: deps
 	@$(SCRIPTS)/hv-check.sh distro
+
+# The boot scenarios on the debug kernel (KASAN, lockdep, kmemleak, ...),
+# and the coverage of our modules over them (HTML in out/coverage/html).
+check-debug coverage: deps
+	@$(SCRIPTS)/hv-check.sh debug
 
 # The tree merged into linux-source-6.12 as a staging driver and built
 # there =y and =m (scripts/hv-merge.sh; part of check).
