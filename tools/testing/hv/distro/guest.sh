@@ -1,4 +1,5 @@
 # SPDX-License-Identifier: GPL-2.0
+# shellcheck shell=sh
 #
 # The distro tier's checks inside the Debian guest (sh). run.sh writes
 # this file, after the values it needs (ROLE, MODS, ROOT_DEV,

@@ -1,4 +1,5 @@
 # SPDX-License-Identifier: GPL-2.0
+# shellcheck shell=bash
 #
 # The distro tier's host side of a boot (bash, run by hv-boot.sh beside
 # the guest, after the values it needs: ROLE, NS, GUEST4, DATA, SCSI_ID,
