@@ -86,7 +86,7 @@ boot() {
 		--netns "$ns" --host "$host" --append "root=UUID=$ROOT_UUID ro" \
 		-- "$@"
 	hv_report "$name"
-	echo "  | distro: $KVER: $name: boot to power-off in $((SECONDS - t)) s ($(grep -a -o 'Startup finished in .*' "$HV_RUN/console.log" | head -n 1))"
+	echo "  | distro: $KVER: $name: boot to power-off in $((SECONDS - t)) s ($(grep -a -o 'multi-user.target reached [0-9]* s' "$HV_RUN/console.log" | head -n 1))"
 	HV_CHECK_PREFIX="$KVER: $name: host: "
 	check "the guest powered off (reboot: Power down)" \
 		grep -aq 'reboot: Power down' "$HV_RUN/console.log"
