@@ -9,6 +9,7 @@ set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
 die() { echo "hv-deb: $*" >&2; exit 1; }
+[ $# -eq 0 ] || { echo "usage: hv-deb.sh (no arguments)" >&2; exit 2; }
 
 version=$(cd "$top" && dpkg-parsechangelog -SVersion)
 out=$top/out/deb
