@@ -8,7 +8,8 @@
 # the NIC up under systemd-networkd as 192.168.79.2 with the host's TAP
 # at 192.168.79.1 in a network namespace of its own (deleted on exit).
 # Log in as root (no password); `poweroff` ends it. The root image is
-# kept between runs; delete out/runs/run-debian to start afresh.
+# kept between runs (until the image is built anew); delete
+# out/runs/run-debian to start afresh.
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -24,7 +25,11 @@ done
 
 run=$top/out/runs/run-debian
 mkdir -p "$run"
-[ -f "$run/root.img" ] || cp --sparse=always "$rootfs/disk.img" "$run/root.img"
+# A root image made from another build of the image is made afresh.
+if [ ! -f "$run/root.img" ] || [ "$(cat "$run/rootfs" 2>/dev/null)" != "$rootfs" ]; then
+	cp --sparse=always "$rootfs/disk.img" "$run/root.img"
+	echo "$rootfs" > "$run/rootfs"
+fi
 [ -f "$run/scsi-data.img" ] || truncate -s 256M "$run/scsi-data.img"
 [ -f "$run/ide-data.img" ] || truncate -s 128M "$run/ide-data.img"
 ns=hvdeb$$ tap=hvdebtap0
