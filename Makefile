@@ -20,7 +20,8 @@ HV_CONFIG	:= $(HV_DRIVERS) CONFIG_HV_ECHO_TEST=m
 export HV_CONFIG
 
 .PHONY: all modules hvhost run check check-static check-unit check-boot \
-	check-debug coverage merge-check \
+	check-distro check-debug coverage \
+	merge-check deb run-debian \
 	bench install deps clean print-config
 
 all: modules
@@ -49,6 +50,11 @@ check-unit: deps
 check-boot: deps
 	@$(SCRIPTS)/hv-check.sh boot
 
+# A Debian 12 guest with hv-drivers-dkms, root on the synthetic disks
+# (tools/testing/hv/distro; part of check).
+check-distro: deps
+	@$(SCRIPTS)/hv-check.sh distro
+
 # The boot scenarios on the debug kernel (KASAN, lockdep, kmemleak, ...),
 # and the coverage of our modules over them (HTML in out/coverage/html).
 check-debug coverage: deps
@@ -59,6 +65,10 @@ check-debug coverage: deps
 merge-check: deps
 	@$(SCRIPTS)/hv-check.sh merge
 
+# The distro tier's Debian 12 guest, booted for a person on this terminal.
+run-debian: deps hvhost
+	@$(SCRIPTS)/hv-run-debian.sh $(KVER)
+
 bench: modules hvhost
 	@$(SCRIPTS)/hv-bench.sh $(KVER)
 
@@ -66,6 +76,11 @@ bench: modules hvhost
 # is for the machine's own kernel when KVER names it.
 install: deps
 	@$(SCRIPTS)/hv-install.sh $(KVER) $(HV_DRIVERS)
+
+# The drivers as a Debian package of DKMS modules, checked by lintian
+# (scripts/hv-deb.sh): out/deb/hv-drivers-dkms_VERSION_all.deb.
+deb: deps
+	@$(SCRIPTS)/hv-deb.sh
 
 # For scripts run by hand: the config symbols of the build.
 print-config:

@@ -15,6 +15,10 @@ with this tree's modules, waits for the guest to power off, stops hvhost.
 
   --kver 6.12|6.1     kernel (default 6.12)
   --initrd FILE       base initramfs (default: built into the run folder)
+  --kernel FILE       kernel image (default: Debian's of --kver, from the
+                      cache); with a guest whose root is on a disk, its own
+  --serial-stdio      the guest's serial console on this terminal (a
+                      person logs in), instead of RUN/console.log
   --guest FILE        scenario run in the guest as /scenario.sh
   --host FILE         host-side script run while the guest runs, with
                       HV_CTL (control socket), HV_CONSOLE (console log),
@@ -41,11 +45,13 @@ USAGE
 die() { echo "hv-boot: $*" >&2; exit 2; }
 
 kver=6.12 initrd="" guest="" host="" smp=2 mem=512M vectors=4 timeout=300
-run="" append="" qemu_extra="" console=0 netns=""
+run="" append="" qemu_extra="" console=0 netns="" kernel="" serial_stdio=0
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--kver) kver=$2; shift ;;
 	--initrd) initrd=$2; shift ;;
+	--kernel) kernel=$2; shift ;;
+	--serial-stdio) serial_stdio=1 ;;
 	--guest) guest=$2; shift ;;
 	--host) host=$2; shift ;;
 	--smp) smp=$2; shift ;;
@@ -72,6 +78,7 @@ timeout=$((timeout * scale))
 [[ "$mem" =~ ^[1-9][0-9]*[MG]$ ]] || die "--mem needs a size like 512M or 1G"
 [ -z "$guest" ] || [ -f "$guest" ] || die "guest scenario '$guest' not found"
 [ -z "$host" ] || [ -f "$host" ] || die "host script '$host' not found"
+[ -z "$kernel" ] || [ -f "$kernel" ] || die "kernel image '$kernel' not found"
 command -v qemu-system-x86_64 >/dev/null ||
 	die "qemu-system-x86_64 not found (run scripts/hv-deps.sh)"
 hvhost=$top/tools/hv/hvhost/hvhost
@@ -86,6 +93,7 @@ rel=$(cat "$kroot/release")
 if grep -qx 'CONFIG_KASAN=y' "$kroot/boot/config-$rel" 2>/dev/null; then
 	append="no5lvl $append"
 fi
+[ -n "$kernel" ] || kernel=$kroot/boot/vmlinuz-$rel
 
 if [ -z "$run" ]; then
 	mkdir -p "$top/out/runs"
@@ -149,6 +157,16 @@ done
 [ -S "$sock" ] || die "hvhost did not create $sock"
 
 : > "$run/console.log"
+serial=(-serial file:"$run/console.log")
+if [ "$serial_stdio" = 1 ]; then
+	# The console on this terminal (a background job's stdin would be
+	# /dev/null: fd 3 keeps the terminal) and in the log.
+	serial=(-chardev stdio,id=con,signal=off,logfile="$run/console.log"
+		-serial chardev:con)
+	exec 3<&0 4>&1
+else
+	exec 3</dev/null 4>"$run/qemu.log"
+fi
 # The guest's own watchdog (init) reports what it is stuck on a while
 # before the host gives up on it.
 watchdog=$((timeout * 4 / 5))
@@ -163,10 +181,10 @@ qemu-system-x86_64 -accel tcg -cpu max -smp "$smp,maxcpus=$((smp > 1 ? smp : 2))
 	-object memory-backend-file,id=ram0,size="$mem",mem-path="$ramfile",share=on \
 	-chardev socket,path="$sock",id=ivsh \
 	-device ivshmem-doorbell,chardev=ivsh,vectors="$vectors" \
-	-kernel "$kroot/boot/vmlinuz-$rel" -initrd "$initrd_all" \
+	-kernel "$kernel" -initrd "$initrd_all" \
 	-append "console=ttyS0 loglevel=5 panic=-1 hv.watchdog=$watchdog hv.timescale=$scale hv.lean=${HV_LEAN:-0} $append" \
-	-display none -monitor none -serial file:"$run/console.log" \
-	-no-reboot $qemu_extra > "$run/qemu.log" 2>&1 &
+	-display none -monitor none "${serial[@]}" \
+	-no-reboot $qemu_extra <&3 >&4 2>>"$run/qemu.log" &
 qemu_pid=$!
 
 if [ -n "$host" ]; then

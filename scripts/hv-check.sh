@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# hv-check.sh all|static|unit|merge|boot|debug
+# hv-check.sh all|static|unit|merge|boot|debug|distro
 #
 # Run test tiers. Every check prints "PASS: name" or "FAIL: name: why";
 # the run ends with "N passed, N failed" and fails if anything failed.
@@ -14,8 +14,8 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top" || exit 2
 tiers=${1:-all}
 case "$tiers" in
-all | static | unit | merge | boot | debug) ;;
-*) echo "hv-check: unknown tier '$tiers' (all, static, unit, merge, boot, debug)" >&2
+all | static | unit | merge | boot | debug | distro) ;;
+*) echo "hv-check: unknown tier '$tiers' (all, static, unit, merge, boot, debug, distro)" >&2
    exit 2 ;;
 esac
 kvers=${HV_KVERS:-6.12 6.1}
@@ -65,12 +65,14 @@ all) prebuild_debug_kernel
      run_tier unit unit_tier
      run_tier merge "$top/tools/testing/hv/merge/run.sh"
      run_tier boot "$top/tools/testing/hv/boot/run.sh" $kvers
-     run_tier debug debug_tier ;;
+     run_tier debug debug_tier
+     run_tier distro "$top/tools/testing/hv/distro/run.sh" ;;
 static) run_tier static "$top/tools/testing/hv/static/run.sh" $kvers ;;
 unit) run_tier unit unit_tier ;;
 merge) run_tier merge "$top/tools/testing/hv/merge/run.sh" ;;
 boot) run_tier boot "$top/tools/testing/hv/boot/run.sh" $kvers ;;
 debug) run_tier debug debug_tier ;;
+distro) run_tier distro "$top/tools/testing/hv/distro/run.sh" ;;
 esac
 
 passed=$(grep -c '^PASS:' "$log")

@@ -11,7 +11,8 @@ set -euo pipefail
 PKGS="gcc make bc flex bison libelf-dev libssl-dev kmod cpio xz-utils zstd
 	qemu-system-x86 busybox-static e2fsprogs fio sparse coccinelle
 	linux-source-6.12 liburing-dev python3 perl rsync dwarves
-	sg3-utils kexec-tools fdisk xorriso ethtool lcov iperf3"
+	sg3-utils kexec-tools fdisk xorriso ethtool lcov iperf3
+	dkms debhelper dh-dkms lintian mmdebstrap iputils-ping"
 # make bench draws its chart with gnuplot.
 [ "${1:-}" = bench ] && PKGS="$PKGS gnuplot-nox"
 

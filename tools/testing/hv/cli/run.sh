@@ -75,6 +75,9 @@ fi
 expect "hv-boot.sh: unknown option" "unknown option" "$top/scripts/hv-boot.sh" --bogus
 expect "hv-boot.sh: bad --smp" "smp" "$top/scripts/hv-boot.sh" --smp zero
 expect "hv-boot.sh: missing scenario" "not found" "$top/scripts/hv-boot.sh" --guest "$tmp/none.sh"
+expect "hv-boot.sh: missing kernel image" "not found" "$top/scripts/hv-boot.sh" --kernel "$tmp/none.img"
+expect "hv-run-debian.sh: unknown kernel" "KVER" "$top/scripts/hv-run-debian.sh" 5.4
+expect "hv-deb.sh: an argument" "usage" "$top/scripts/hv-deb.sh" bogus
 expect "hv-kernel.sh: unknown kernel" "unknown KVER" "$top/scripts/hv-kernel.sh" 5.4
 expect "hv-check.sh: unknown tier" "unknown tier" "$top/scripts/hv-check.sh" bogus
 expect "hv-initramfs.sh: unknown option" "usage" "$top/scripts/hv-initramfs.sh" 6.12 "$tmp/x.img" --bogus
