@@ -44,6 +44,10 @@ key=$({ cat "$0"; sha256sum "$deb" | cut -d' ' -f1; echo "$kernels";
 	(cd "$overlay" && find . -type f | sort | xargs sha256sum); } |
 	sha256sum | cut -c1-16)
 dest=$cache/distro/bookworm-$key
+mkdir -p "$cache/distro"
+# One build at a time: make check may have started one in the background.
+exec 9> "$cache/distro/lock"
+flock 9
 if [ -f "$dest/.complete" ]; then
 	echo "$dest"
 	exit 0
