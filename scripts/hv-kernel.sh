@@ -31,6 +31,10 @@ fi
 release=${pkg#linux-image-}
 root=$cache/kernels/$release
 
+mkdir -p "$cache/kernels"
+# One unpacking at a time: make check's background builds want kernels too.
+exec 9> "$cache/kernels/.lock-$release"
+flock 9
 if [ -f "$root/.complete" ]; then
 	# Caches made before depmod was part of the unpacking lack it.
 	[ -f "$root/lib/modules/$release/modules.dep" ] ||
