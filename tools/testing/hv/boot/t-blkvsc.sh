@@ -91,7 +91,11 @@ hv_boot blkvsc --initrd "$HV_INITRD_STORAGE" --guest "$guest" \
 hv_report blkvsc
 
 # The "reboot": a new guest on the same images. It leaves the sha256 of
-# the whole IDE disk at 12 MiB of the raw disk, for the host.
+# the whole IDE disk at 12 MiB of the raw disk, for the host. A lean run
+# (the debug tier) skips it and the SCSI boot after it: they take the
+# driver paths of the first boot again, and a boot costs most there.
+lean=${HV_LEAN:-0}
+[ "$lean" = 1 ] || {
 hv_vars ide00 ide10 > "$guest"
 cat >> "$guest" <<'GUEST'
 load_vmbus_drivers
@@ -124,10 +128,12 @@ GUEST
 hv_boot blkvsc-as-scsi --initrd "$HV_INITRD_STORAGE" --guest "$guest" \
 	--timeout 300 -- --scsi="$scsi" --disk="$hv_scratch/fs.img,ro" > /dev/null
 hv_report blkvsc-as-scsi
+}
 
 HV_CHECK_PREFIX="$KVER: blkvsc: host: "
 hv_check_patterns "$hv_scratch/raw.img"
-check_eq "the sha256 hv_blkvsc read of the whole disk is the image's" \
-	"$fs_sum" "$(dd if="$hv_scratch/raw.img" bs=1M skip=12 count=1 2>/dev/null | head -c 64)"
+[ "$lean" = 1 ] ||
+	check_eq "the sha256 hv_blkvsc read of the whole disk is the image's" \
+		"$fs_sum" "$(dd if="$hv_scratch/raw.img" bs=1M skip=12 count=1 2>/dev/null | head -c 64)"
 check_eq "the read-only image is unchanged (sha256)" "$ro_sum" \
 	"$(sha256sum < "$hv_scratch/ro.img")"

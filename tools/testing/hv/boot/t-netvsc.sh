@@ -30,6 +30,12 @@ host4=192.168.77.1 guest4=192.168.77.2
 vlan_host4=192.168.78.1 vlan_guest4=192.168.78.2
 host6=fd77::1 guest6=fd77::2
 sizes="1 2 3 7 8 9 15 16 17 31 32 33 63 64 65 127 128 129 255 256 257 511 512 513 1000 1023 1024 1025 1400 1470 1471 1472"
+mib=64
+# A lean run (the debug tier): the edges of the sizes, and 16 MiB of data.
+if [ "${HV_LEAN:-0}" = 1 ]; then
+	sizes="1 8 9 63 64 65 1024 1472"
+	mib=16
+fi
 # shellcheck disable=SC2064
 trap "ip netns del $ns 2>/dev/null; rm -rf '$hv_scratch'" EXIT
 HV_CHECK_PREFIX="$KVER: netvsc: host: "
@@ -41,10 +47,10 @@ check "the namespace holds only lo and the TAP" \
 	[ "$(ip -n $ns -o link show | awk -F': ' '{print $2}' | sort | tr '\n' ' ')" = "$tap lo " ]
 check "the namespace has no default route" \
 	sh -c "! ip -n $ns route show default | grep -q . && ! ip -n $ns -6 route show default | grep -q ."
-head -c 64M /dev/urandom > "$hv_scratch/h2g"
+head -c ${mib}M /dev/urandom > "$hv_scratch/h2g"
 unset HV_CHECK_PREFIX
 
-hv_vars mac mac2 host4 guest4 host6 guest6 sizes vlan_host4 vlan_guest4 > "$guest"
+hv_vars mac mac2 host4 guest4 host6 guest6 sizes mib vlan_host4 vlan_guest4 > "$guest"
 cat >> "$guest" <<'GUEST'
 
 # The carrier of $dev is @1 (read anew at each call: for wait_until).
@@ -75,13 +81,13 @@ cat >> "$guest" <<'GUEST'
 # Bulk data: a 64 MiB random file each way, nc over a fifo kept open.
 mkfifo /tmp/hold
 exec 3<>/tmp/hold
-dd if=/dev/urandom of=/tmp/g2h bs=1M count=64 2> /dev/null
+dd if=/dev/urandom of=/tmp/g2h bs=1M count=$mib 2> /dev/null
 echo "HV-SHA g2h $(sha256sum < /tmp/g2h | cut -d' ' -f1) $(wc -c < /tmp/g2h)"
-check "64 MiB to the host over TCP" wait_until 30 nc $host4 5001 < /tmp/g2h
+check "$mib MiB to the host over TCP" wait_until 30 nc $host4 5001 < /tmp/g2h
 rm /tmp/g2h
 nc -l -p 5002 < /tmp/hold > /tmp/h2g &
 sync_host guest-listening 1
-check "64 MiB from the host over TCP" wait_until 300 sh -c "! kill -0 $! 2>/dev/null"
+check "$mib MiB from the host over TCP" wait_until 300 sh -c "! kill -0 $! 2>/dev/null"
 echo "HV-SHA h2g $(sha256sum < /tmp/h2g | cut -d' ' -f1) $(wc -c < /tmp/h2g)"
 rm /tmp/h2g
 
@@ -186,7 +192,7 @@ sync_host filter-done 2
 check "no RX/TX errors in ip -s link" sh -c "ip -s link show $dev | awk '/RX:|TX:/{getline; if (\$3 != 0) bad=1} END{exit bad}'"
 GUEST
 
-hv_vars ns tap nic_id mac mac2 host4 guest4 host6 guest6 sizes hv_scratch \
+hv_vars ns tap nic_id mac mac2 host4 guest4 host6 guest6 sizes mib hv_scratch \
 	vlan_host4 vlan_guest4 > "$host"
 cat >> "$host" <<'HOST'
 . "$HV_TOP/tools/testing/hv/boot/lib.sh"
@@ -219,14 +225,14 @@ in_ns timeout 300 busybox nc -l -p 5001 < "$hv_scratch/hold" \
 	> "$hv_scratch/g2h" &
 rx=$!
 wait $rx
-check_eq "64 MiB from the guest arrive intact" "$(console_sha g2h)" \
+check_eq "$mib MiB from the guest arrive intact" "$(console_sha g2h)" \
 	"$(file_sha "$hv_scratch/g2h")"
-check_eq "the guest sent 64 MiB" 67108864 "$(wc -c < "$hv_scratch/g2h")"
+check_eq "the guest sent $mib MiB" $((mib << 20)) "$(wc -c < "$hv_scratch/g2h")"
 hv_marker guest-listening 120 || exit
-check "64 MiB sent to the guest" timeout 300 sh -c \
+check "$mib MiB sent to the guest" timeout 300 sh -c \
 	"ip netns exec $ns busybox nc $guest4 5002 < $hv_scratch/h2g"
 for _ in $(seq 100); do [ -n "$(console_sha h2g)" ] && break; sleep 0.5; done
-check_eq "64 MiB to the guest arrive intact" \
+check_eq "$mib MiB to the guest arrive intact" \
 	"$(file_sha "$hv_scratch/h2g")" "$(console_sha h2g)"
 hv_ctl stats > "$hv_scratch/stats"
 stat_of() { sed -n "s/^nic\.$nic_id\.$1=//p" "$hv_scratch/stats"; }
