@@ -36,6 +36,7 @@ struct vmbus_connection vmbus_conn = {
 	.waiter_lock	= __SPIN_LOCK_UNLOCKED(vmbus_conn.waiter_lock),
 	.waiters	= LIST_HEAD_INIT(vmbus_conn.waiters),
 };
+EXPORT_SYMBOL_IF_KUNIT(vmbus_conn);
 
 static u32 vmbus_max_version = VMBUS_VERSION_WIN10_V5_3;
 
@@ -576,6 +577,7 @@ void vmbus_set_relid(u32 relid, struct vmbus_channel *chan)
 	lockdep_assert_held(&vmbus_conn.lock);
 	rcu_assign_pointer(vmbus_conn.relids[relid], chan);
 }
+EXPORT_SYMBOL_IF_KUNIT(vmbus_set_relid);
 
 /**
  * vmbus_pick_cpu() - a target CPU for a channel being opened
