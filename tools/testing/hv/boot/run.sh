@@ -35,7 +35,13 @@ run_scenario() {
 
 for KVER in $kvers; do
 	export KVER
-	if ! "$HV_TOP/scripts/hv-build.sh" "$KVER" $HV_CONFIG > /dev/null; then
+	# A kernel built with KUnit (the debug kernel) gets the suites too.
+	config=$HV_CONFIG
+	if grep -qx 'CONFIG_KUNIT=y' \
+	   "$("$HV_TOP/scripts/hv-kernel.sh" "$KVER")"/boot/config-*; then
+		config+=" ${HV_CONFIG_KUNIT:-$(make -s -C "$HV_TOP" print-config-kunit)}"
+	fi
+	if ! "$HV_TOP/scripts/hv-build.sh" "$KVER" $config > /dev/null; then
 		echo "FAIL: $KVER: boot: modules do not build"
 		continue
 	fi
