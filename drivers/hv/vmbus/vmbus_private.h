@@ -400,6 +400,7 @@ struct vmbus_msg_handler {
 	bool deferred;
 	void (*handle)(const void *msg, u32 len);
 };
+
 void vmbus_signal_host(struct vmbus_channel *chan);
 void vmbus_set_relid(u32 relid, struct vmbus_channel *chan);
 unsigned int vmbus_pick_cpu(void);
