@@ -70,5 +70,8 @@ for s in $suites; do
 		fail "$name: the suite did not finish"
 done
 GUEST
-hv_boot kunit --guest "$guest" --timeout 600 > /dev/null
+# The debug kernel does not run suites unless asked (KUNIT_DEFAULT_ENABLED
+# is off): kunit.enable=1 lets the modules' suites run as they load.
+hv_boot kunit --guest "$guest" --timeout 600 --append kunit.enable=1 \
+	> /dev/null
 hv_report kunit
