@@ -25,7 +25,7 @@ HV_CONFIG_KUNIT	:= CONFIG_HV_VMBUS_KUNIT_TEST=m CONFIG_HV_VSTOR_KUNIT_TEST=m \
 export HV_CONFIG_KUNIT
 
 .PHONY: all modules hvhost run check check-static check-unit check-boot \
-	merge-check \
+	check-debug coverage merge-check \
 	bench install deps clean print-config print-config-kunit
 
 all: modules
@@ -53,6 +53,11 @@ check-unit: deps
 
 check-boot: deps
 	@$(SCRIPTS)/hv-check.sh boot
+
+# The boot scenarios on the debug kernel (KASAN, lockdep, kmemleak, ...),
+# and the coverage of our modules over them (HTML in out/coverage/html).
+check-debug coverage: deps
+	@$(SCRIPTS)/hv-check.sh debug
 
 # The tree merged into linux-source-6.12 as a staging driver and built
 # there =y and =m (scripts/hv-merge.sh; part of check).
