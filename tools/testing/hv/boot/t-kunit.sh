@@ -72,6 +72,7 @@ done
 GUEST
 # The debug kernel does not run suites unless asked (KUNIT_DEFAULT_ENABLED
 # is off): kunit.enable=1 lets the modules' suites run as they load.
-hv_boot kunit --guest "$guest" --timeout 600 --append kunit.enable=1 \
-	> /dev/null
+# hv_blkvsc needs scsi_common, which only the storage image holds.
+hv_boot kunit --initrd "$HV_INITRD_STORAGE" --guest "$guest" --timeout 600 \
+	--append kunit.enable=1 > /dev/null
 hv_report kunit
