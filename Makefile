@@ -18,11 +18,16 @@ HV_DRIVERS	:= CONFIG_HV_VMBUS=m CONFIG_HV_VMBUS_EMU=m CONFIG_HV_VSTOR=m \
 		   CONFIG_HV_STORVSC=m CONFIG_HV_BLKVSC=m CONFIG_HV_NETVSC=m
 HV_CONFIG	:= $(HV_DRIVERS) CONFIG_HV_ECHO_TEST=m
 export HV_CONFIG
+# The KUnit suites, added by the boot tier for a kernel built with KUnit
+# (CONFIG_KUNIT=y, the debug kernel); Debian's kernels have none.
+HV_CONFIG_KUNIT	:= CONFIG_HV_VMBUS_KUNIT_TEST=m CONFIG_HV_VSTOR_KUNIT_TEST=m \
+		   CONFIG_HV_BLKVSC_KUNIT_TEST=m CONFIG_HV_NETVSC_KUNIT_TEST=m
+export HV_CONFIG_KUNIT
 
 .PHONY: all modules hvhost run check check-static check-unit check-boot \
 	check-distro check-debug coverage \
 	merge-check deb run-debian \
-	bench install deps clean print-config
+	bench install deps clean print-config print-config-kunit
 
 all: modules
 
@@ -85,6 +90,10 @@ deb: deps
 # For scripts run by hand: the config symbols of the build.
 print-config:
 	@echo $(HV_CONFIG)
+
+# The KUnit suites' symbols, for a kernel with CONFIG_KUNIT=y only.
+print-config-kunit:
+	@echo $(HV_CONFIG_KUNIT)
 
 clean:
 	rm -rf out

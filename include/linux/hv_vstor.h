@@ -120,4 +120,11 @@ bool vstor_srb_status_decides(const struct vstor_srb_result *res);
 bool vstor_scsi_status_valid(u8 status);
 int vstor_host_request(struct vstor_chan *vc, const struct vmbus_pkt *pkt);
 
+#if IS_ENABLED(CONFIG_KUNIT)
+/* hv_vstor's checks without their log lines, for its KUnit suite only. */
+int vstor_srb_decode(const struct vmbus_pkt *pkt, u32 requested,
+		     struct vstor_srb_result *res, const char **why, u32 *val);
+int vstor_host_op(const struct vmbus_pkt *pkt, const char **why, u32 *val);
+#endif
+
 #endif /* _LINUX_HV_VSTOR_H */

@@ -28,8 +28,11 @@
 #include <linux/workqueue.h>
 #include <scsi/scsi_common.h>
 #include <scsi/scsi_proto.h>
+#include <kunit/visibility.h>
 
 #include <linux/hv_vstor.h>
+
+#include "blkvsc.h"
 
 /* Minors per disk: the disk and 15 partitions. */
 #define BLKVSC_MINORS		16
@@ -55,9 +58,7 @@
 /* How long remove lets the host finish what it holds before failing it. */
 #define BLKVSC_DRAIN_WAIT	(10 * HZ)
 /* The UNMAP parameter list of one range: header and one descriptor. */
-#define BLKVSC_UNMAP_LEN	24
 /* SCSI bits decoded here. */
-#define BLKVSC_CDB_FUA		0x08	/* READ/WRITE 10/16 byte 1 */
 #define BLKVSC_MODE_WP		0x80	/* device-specific parameter */
 #define BLKVSC_MODE_DPOFUA	0x10
 #define BLKVSC_CACHING_WCE	0x04	/* caching page byte 2 */
@@ -191,49 +192,55 @@ static unsigned int blkvsc_sg_entries(const struct blkvsc_dev *bd)
 	return bd->props.max_transfer / PAGE_SIZE + 1;
 }
 
-static void blkvsc_cdb_rw(struct blkvsc_cmd *cmd, bool write, u64 lba,
-			  u32 blocks, bool fua)
+/* READ or WRITE (10, or 16 beyond its reach) in @cdb. Return: its length. */
+VISIBLE_IF_KUNIT u8 blkvsc_cdb_rw(u8 *cdb, bool write, u64 lba, u32 blocks,
+				  bool fua)
 {
-	memset(cmd->cdb, 0, sizeof(cmd->cdb));
+	u8 len;
+
+	memset(cdb, 0, VSTOR_CDB_SIZE);
 	if (lba + blocks <= 0x100000000ULL && blocks <= 0xffff) {
-		cmd->cdb[0] = write ? WRITE_10 : READ_10;
-		put_unaligned_be32(lba, &cmd->cdb[2]);
-		put_unaligned_be16(blocks, &cmd->cdb[7]);
-		cmd->cdb_len = 10;
+		cdb[0] = write ? WRITE_10 : READ_10;
+		put_unaligned_be32(lba, &cdb[2]);
+		put_unaligned_be16(blocks, &cdb[7]);
+		len = 10;
 	} else {
-		cmd->cdb[0] = write ? WRITE_16 : READ_16;
-		put_unaligned_be64(lba, &cmd->cdb[2]);
-		put_unaligned_be32(blocks, &cmd->cdb[10]);
-		cmd->cdb_len = 16;
+		cdb[0] = write ? WRITE_16 : READ_16;
+		put_unaligned_be64(lba, &cdb[2]);
+		put_unaligned_be32(blocks, &cdb[10]);
+		len = 16;
 	}
 	if (fua)
-		cmd->cdb[1] |= BLKVSC_CDB_FUA;
+		cdb[1] |= BLKVSC_CDB_FUA;
+	return len;
 }
+EXPORT_SYMBOL_IF_KUNIT(blkvsc_cdb_rw);
 
-static void blkvsc_cdb_unmap(struct blkvsc_cmd *cmd, u64 lba, u32 blocks)
+/* UNMAP in @cdb, its one-range parameter list in @param. */
+VISIBLE_IF_KUNIT u8 blkvsc_cdb_unmap(u8 *cdb, u8 *param, u64 lba,
+				     u32 blocks)
 {
-	u8 *p = cmd->unmap;
-
-	memset(cmd->cdb, 0, sizeof(cmd->cdb));
-	cmd->cdb[0] = UNMAP;
-	put_unaligned_be16(BLKVSC_UNMAP_LEN, &cmd->cdb[7]);
-	cmd->cdb_len = 10;
-	memset(p, 0, BLKVSC_UNMAP_LEN);
-	put_unaligned_be16(BLKVSC_UNMAP_LEN - 2, &p[0]);
-	put_unaligned_be16(16, &p[2]);
-	put_unaligned_be64(lba, &p[8]);
-	put_unaligned_be32(blocks, &p[16]);
+	memset(cdb, 0, VSTOR_CDB_SIZE);
+	cdb[0] = UNMAP;
+	put_unaligned_be16(BLKVSC_UNMAP_LEN, &cdb[7]);
+	memset(param, 0, BLKVSC_UNMAP_LEN);
+	put_unaligned_be16(BLKVSC_UNMAP_LEN - 2, &param[0]);
+	put_unaligned_be16(16, &param[2]);
+	put_unaligned_be64(lba, &param[8]);
+	put_unaligned_be32(blocks, &param[16]);
+	return 10;
 }
+EXPORT_SYMBOL_IF_KUNIT(blkvsc_cdb_unmap);
 
-static void blkvsc_cdb_write_same(struct blkvsc_cmd *cmd, u64 lba,
-				  u32 blocks)
+VISIBLE_IF_KUNIT u8 blkvsc_cdb_write_same(u8 *cdb, u64 lba, u32 blocks)
 {
-	memset(cmd->cdb, 0, sizeof(cmd->cdb));
-	cmd->cdb[0] = WRITE_SAME_16;
-	put_unaligned_be64(lba, &cmd->cdb[2]);
-	put_unaligned_be32(blocks, &cmd->cdb[10]);
-	cmd->cdb_len = 16;
+	memset(cdb, 0, VSTOR_CDB_SIZE);
+	cdb[0] = WRITE_SAME_16;
+	put_unaligned_be64(lba, &cdb[2]);
+	put_unaligned_be32(blocks, &cdb[10]);
+	return 16;
 }
+EXPORT_SYMBOL_IF_KUNIT(blkvsc_cdb_write_same);
 
 /*
  * The command of @rq in @cmd, and its data in @cmd->sg: *@dir and the
@@ -256,8 +263,9 @@ static blk_status_t blkvsc_build(struct blkvsc_dev *bd, struct request *rq,
 	case REQ_OP_WRITE:
 		*dir = op_is_write(req_op(rq)) ? DMA_TO_DEVICE :
 						 DMA_FROM_DEVICE;
-		blkvsc_cdb_rw(cmd, *dir == DMA_TO_DEVICE, lba, blocks,
-			      rq->cmd_flags & REQ_FUA);
+		cmd->cdb_len = blkvsc_cdb_rw(cmd->cdb, *dir == DMA_TO_DEVICE,
+					     lba, blocks,
+					     rq->cmd_flags & REQ_FUA);
 		break;
 	case REQ_OP_FLUSH:
 		memset(cmd->cdb, 0, sizeof(cmd->cdb));
@@ -265,13 +273,14 @@ static blk_status_t blkvsc_build(struct blkvsc_dev *bd, struct request *rq,
 		cmd->cdb_len = 10;
 		return BLK_STS_OK;
 	case REQ_OP_DISCARD:
-		blkvsc_cdb_unmap(cmd, lba, blocks);
+		cmd->cdb_len = blkvsc_cdb_unmap(cmd->cdb, cmd->unmap, lba,
+						blocks);
 		sg_init_one(cmd->sg, cmd->unmap, BLKVSC_UNMAP_LEN);
 		*dir = DMA_TO_DEVICE;
 		*nents = 1;
 		return BLK_STS_OK;
 	case REQ_OP_WRITE_ZEROES:
-		blkvsc_cdb_write_same(cmd, lba, blocks);
+		cmd->cdb_len = blkvsc_cdb_write_same(cmd->cdb, lba, blocks);
 		sg_init_table(cmd->sg, 1);
 		sg_set_page(cmd->sg, ZERO_PAGE(0),
 			    queue_logical_block_size(rq->q), 0);
@@ -852,10 +861,11 @@ static void blkvsc_probe_provisioning(struct blkvsc_dev *bd, u8 *buf)
 		info->max_write_same = get_unaligned_be64(&buf[36]);
 }
 
-static bool blkvsc_block_size_ok(u32 size)
+VISIBLE_IF_KUNIT bool blkvsc_block_size_ok(u32 size)
 {
 	return is_power_of_2(size) && size >= SECTOR_SIZE && size <= PAGE_SIZE;
 }
+EXPORT_SYMBOL_IF_KUNIT(blkvsc_block_size_ok);
 
 /* A capacity the block layer can hold, in 512-byte sectors. */
 static int blkvsc_set_capacity_info(struct blkvsc_dev *bd, u64 last,

@@ -208,4 +208,30 @@ void netvsc_rx_frame(struct netvsc_chan *nc, const void *frame, u32 len,
 		     u32 csum, const u32 *hash, const u32 *vlan);
 void netvsc_link_change(struct netvsc_dev *nd, bool up);
 
+/**
+ * struct netvsc_rx_info - the per-packet info a receiver uses
+ * @csum: the checksum info (NDIS_TCP_IP_CHECKSUM_PACKET_INFO)
+ * @hash: the RSS hash value, if @has_hash
+ * @vlan: the IEEE 802.1Q info, if @has_vlan
+ * @has_hash: the packet carried a hash value
+ * @has_vlan: the packet carried a VLAN tag
+ */
+struct netvsc_rx_info {
+	u32 csum;
+	u32 hash;
+	u32 vlan;
+	bool has_hash;
+	bool has_vlan;
+};
+
+#if IS_ENABLED(CONFIG_KUNIT)
+/* Checks of what the host sends, for hv_netvsc's KUnit suites only. */
+bool netvsc_rx_ppis(const void *ppi, u32 len, struct netvsc_rx_info *info);
+bool netvsc_rx_check(const void *msg, u32 len, u32 mtu,
+		     struct netvsc_rx_info *info, u32 *data, u32 *frame_len);
+bool netvsc_range_ok(struct netvsc_dev *nd,
+		     const struct vmbus_xfer_page_range *r);
+bool netvsc_indirection_ok(const void *data, u32 len, u32 offset);
+#endif
+
 #endif /* _HV_NETVSC_H */

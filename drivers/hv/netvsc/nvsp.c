@@ -11,6 +11,8 @@
 #include <linux/etherdevice.h>
 #include <linux/skbuff.h>
 #include <linux/vmalloc.h>
+#include <kunit/visibility.h>
+
 #include "netvsc.h"
 
 static unsigned int ring_size = 512 * 1024;
@@ -302,13 +304,14 @@ static bool netvsc_send_recv_comp(struct netvsc_chan *nc, u64 trans_id,
 }
 
 /* A range must lie in the slots the host carved, and in one slot's size. */
-static bool netvsc_range_ok(struct netvsc_dev *nd,
-			    const struct vmbus_xfer_page_range *r)
+VISIBLE_IF_KUNIT bool netvsc_range_ok(struct netvsc_dev *nd,
+				      const struct vmbus_xfer_page_range *r)
 {
 	return r->byte_count && r->byte_count <= nd->recv.slot_size &&
 	       (u64)r->byte_offset + r->byte_count <=
 	       (u64)nd->recv.slot_size * nd->recv.count;
 }
+EXPORT_SYMBOL_IF_KUNIT(netvsc_range_ok);
 
 /*
  * A transfer-page packet: RNDIS messages in receive-buffer slots. Return:
@@ -377,6 +380,23 @@ u32 netvsc_queue_of(struct netvsc_dev *nd, u32 sub_index)
 			return q;
 	return 0;
 }
+EXPORT_SYMBOL_IF_KUNIT(netvsc_queue_of);
+
+/*
+ * Whether a SEND_INDIRECTION_TABLE of @len bytes holds a whole table at
+ * @offset (netvsc_indirection_offset()).
+ */
+VISIBLE_IF_KUNIT bool netvsc_indirection_ok(const void *data, u32 len,
+					    u32 offset)
+{
+	const struct nvsp_send_indirection_table *t = data;
+
+	return len >= sizeof(*t) &&
+	       t->count == NVSP_SEND_INDIRECTION_ENTRIES &&
+	       offset >= sizeof(*t) && offset <= len &&
+	       (len - offset) / sizeof(u32) >= t->count;
+}
+EXPORT_SYMBOL_IF_KUNIT(netvsc_indirection_ok);
 
 /*
  * Where the send indirection table starts. Hyper-V hosts before NVSP 6.1
@@ -404,9 +424,7 @@ static void netvsc_on_indirection(struct netvsc_dev *nd, const void *data,
 	u32 i, offset;
 
 	offset = len < sizeof(*t) ? 0 : netvsc_indirection_offset(nd, t, len);
-	if (len < sizeof(*t) || t->count != NVSP_SEND_INDIRECTION_ENTRIES ||
-	    offset < sizeof(*t) || offset > len ||
-	    (len - offset) / sizeof(u32) < t->count) {
+	if (!netvsc_indirection_ok(data, len, offset)) {
 		dev_err_ratelimited(&nd->hdev->device,
 				    "bad send indirection table (len %u)\n",
 				    len);

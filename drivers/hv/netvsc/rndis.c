@@ -12,6 +12,8 @@
 #include <linux/ethtool.h>
 #include <linux/if_vlan.h>
 #include <linux/netdevice.h>
+#include <kunit/visibility.h>
+
 #include "netvsc.h"
 
 /* Room for a reply: the largest answer we take (NDIS_OFFLOAD) and more. */
@@ -637,15 +639,6 @@ bad:
 			    len);
 }
 
-/* The per-packet info a receiver uses: checksum, hash, VLAN. */
-struct netvsc_rx_info {
-	u32 csum;
-	u32 hash;
-	u32 vlan;
-	bool has_hash;
-	bool has_vlan;
-};
-
 static void netvsc_rx_ppi(struct netvsc_rx_info *info, u32 type, u32 val)
 {
 	switch (type) {
@@ -664,8 +657,8 @@ static void netvsc_rx_ppi(struct netvsc_rx_info *info, u32 type, u32 val)
 }
 
 /* Walk the PPIs at @ppi, @len bytes; false if one breaks the rules. */
-static bool netvsc_rx_ppis(const void *ppi, u32 len,
-			   struct netvsc_rx_info *info)
+VISIBLE_IF_KUNIT bool netvsc_rx_ppis(const void *ppi, u32 len,
+				     struct netvsc_rx_info *info)
 {
 	struct rndis_ppi p;
 
@@ -686,28 +679,48 @@ static bool netvsc_rx_ppis(const void *ppi, u32 len,
 	}
 	return true;
 }
+EXPORT_SYMBOL_IF_KUNIT(netvsc_rx_ppis);
+
+/*
+ * Check a PACKET message of @len bytes for an interface of @mtu: its frame
+ * and per-packet info must lie inside it. Return: false if it breaks the
+ * rules; else the frame is at @msg + *@data, *@frame_len bytes long.
+ */
+VISIBLE_IF_KUNIT bool netvsc_rx_check(const void *msg, u32 len, u32 mtu,
+				      struct netvsc_rx_info *info, u32 *data,
+				      u32 *frame_len)
+{
+	struct rndis_packet p;
+	u64 start, ppi;
+
+	if (len < sizeof(p))
+		return false;
+	memcpy(&p, msg, sizeof(p));
+	start = RNDIS_BODY_OFFSET + (u64)p.data_offset;
+	ppi = RNDIS_BODY_OFFSET + (u64)p.per_pkt_info_offset;
+	if (start < sizeof(p) || start + p.data_len > len ||
+	    p.data_len < ETH_HLEN || p.data_len > mtu + VLAN_ETH_HLEN)
+		return false;
+	if (p.per_pkt_info_len &&
+	    (ppi < sizeof(p) || ppi + p.per_pkt_info_len > len ||
+	     !netvsc_rx_ppis(msg + ppi, p.per_pkt_info_len, info)))
+		return false;
+	*data = start;
+	*frame_len = p.data_len;
+	return true;
+}
+EXPORT_SYMBOL_IF_KUNIT(netvsc_rx_check);
 
 /* A PACKET message: check it, then pass the frame up. */
 static bool netvsc_rx_packet(struct netvsc_chan *nc, const void *msg, u32 len)
 {
 	struct netvsc_rx_info info = {};
-	struct rndis_packet p;
-	u64 data, ppi;
+	u32 data, frame_len;
 
-	if (len < sizeof(p))
+	if (!netvsc_rx_check(msg, len, READ_ONCE(nc->nd->ndev->mtu), &info,
+			     &data, &frame_len))
 		goto bad;
-	memcpy(&p, msg, sizeof(p));
-	data = RNDIS_BODY_OFFSET + (u64)p.data_offset;
-	ppi = RNDIS_BODY_OFFSET + (u64)p.per_pkt_info_offset;
-	if (data < sizeof(p) || data + p.data_len > len ||
-	    p.data_len < ETH_HLEN ||
-	    p.data_len > READ_ONCE(nc->nd->ndev->mtu) + VLAN_ETH_HLEN)
-		goto bad;
-	if (p.per_pkt_info_len &&
-	    (ppi < sizeof(p) || ppi + p.per_pkt_info_len > len ||
-	     !netvsc_rx_ppis(msg + ppi, p.per_pkt_info_len, &info)))
-		goto bad;
-	netvsc_rx_frame(nc, msg + data, p.data_len, info.csum,
+	netvsc_rx_frame(nc, msg + data, frame_len, info.csum,
 			info.has_hash ? &info.hash : NULL,
 			info.has_vlan ? &info.vlan : NULL);
 	return true;

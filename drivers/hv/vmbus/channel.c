@@ -16,6 +16,7 @@
 #include <linux/slab.h>
 #include <linux/uio.h>
 #include <linux/vmalloc.h>
+#include <kunit/visibility.h>
 
 #include "vmbus_private.h"
 
@@ -189,8 +190,8 @@ static u64 vmbus_rqst_id(struct vmbus_channel *chan,
 }
 
 /* Look an id from the host up; with rqst_lock held. */
-static struct vmbus_rqst_slot *vmbus_rqst_find(struct vmbus_channel *chan,
-					       u64 id)
+VISIBLE_IF_KUNIT struct vmbus_rqst_slot *
+vmbus_rqst_find(struct vmbus_channel *chan, u64 id)
 {
 	u32 idx = lower_32_bits(id) - 1;
 	struct vmbus_rqst_slot *slot;
@@ -203,6 +204,7 @@ static struct vmbus_rqst_slot *vmbus_rqst_find(struct vmbus_channel *chan,
 		return NULL;
 	return slot;
 }
+EXPORT_SYMBOL_IF_KUNIT(vmbus_rqst_find);
 
 /* With rqst_lock held. */
 static void vmbus_rqst_release(struct vmbus_channel *chan,
@@ -219,8 +221,8 @@ static void vmbus_rqst_release(struct vmbus_channel *chan,
  * invisible to completions (no context) until vmbus_rqst_publish(): a
  * host that guesses the id cannot complete a request whose send fails.
  */
-static int vmbus_rqst_try_reserve(struct vmbus_channel *chan, bool xact,
-				  u64 *id)
+VISIBLE_IF_KUNIT int vmbus_rqst_try_reserve(struct vmbus_channel *chan,
+					    bool xact, u64 *id)
 {
 	struct vmbus_rqst_slot *slot;
 	unsigned long flags;
@@ -239,6 +241,7 @@ static int vmbus_rqst_try_reserve(struct vmbus_channel *chan, bool xact,
 	spin_unlock_irqrestore(&chan->rqst_lock, flags);
 	return ret;
 }
+EXPORT_SYMBOL_IF_KUNIT(vmbus_rqst_try_reserve);
 
 static bool vmbus_rqst_available(struct vmbus_channel *chan)
 {
@@ -270,16 +273,18 @@ static int vmbus_rqst_reserve(struct vmbus_channel *chan, bool xact,
 }
 
 /* Make a reserved id findable; with out->lock held, once the send is sure. */
-static void vmbus_rqst_publish(struct vmbus_channel *chan, u64 id, void *ctx)
+VISIBLE_IF_KUNIT void vmbus_rqst_publish(struct vmbus_channel *chan, u64 id,
+					 void *ctx)
 {
 	lockdep_assert_held(&chan->out.lock);
 	spin_lock(&chan->rqst_lock);
 	chan->rqst[lower_32_bits(id) - 1].ctx = ctx;
 	spin_unlock(&chan->rqst_lock);
 }
+EXPORT_SYMBOL_IF_KUNIT(vmbus_rqst_publish);
 
 /* Give back a reserved id whose send failed: nobody can have seen it. */
-static void vmbus_rqst_unreserve(struct vmbus_channel *chan, u64 id)
+VISIBLE_IF_KUNIT void vmbus_rqst_unreserve(struct vmbus_channel *chan, u64 id)
 {
 	unsigned long flags;
 
@@ -287,8 +292,10 @@ static void vmbus_rqst_unreserve(struct vmbus_channel *chan, u64 id)
 	vmbus_rqst_release(chan, &chan->rqst[lower_32_bits(id) - 1]);
 	spin_unlock_irqrestore(&chan->rqst_lock, flags);
 }
+EXPORT_SYMBOL_IF_KUNIT(vmbus_rqst_unreserve);
 
-static int vmbus_rqst_table_init(struct vmbus_channel *chan, u32 count)
+VISIBLE_IF_KUNIT int vmbus_rqst_table_init(struct vmbus_channel *chan,
+					   u32 count)
 {
 	u32 i;
 
@@ -301,6 +308,7 @@ static int vmbus_rqst_table_init(struct vmbus_channel *chan, u32 count)
 	chan->rqst_free = 0;
 	return 0;
 }
+EXPORT_SYMBOL_IF_KUNIT(vmbus_rqst_table_init);
 
 /*
  * Release the id that carries @ctx (a transaction's if @xact), if the
@@ -365,39 +373,61 @@ static u32 vmbus_gpadl_new_handle(void)
 	return handle;
 }
 
+/*
+ * The next message of a GPADL in @buf (a message payload): the header
+ * with the first pages that fit, then bodies with the rest, in order.
+ * Return: the message's length.
+ */
+VISIBLE_IF_KUNIT u32 vmbus_gpadl_next_msg(struct vmbus_gpadl_msgs *g,
+					  void *buf)
+{
+	struct vmbus_msg_gpadl_header *hdr = buf;
+	struct vmbus_msg_gpadl_body *body = buf;
+	struct vmbus_gpa_range *range = (void *)hdr->ranges;
+	u32 left = g->nr_pfns - g->done;
+	u32 n;
+
+	memset(buf, 0, HV_TLFS_MESSAGE_PAYLOAD_SIZE);
+	if (g->done) {
+		n = min_t(u32, left, VMBUS_GPADL_BODY_MAX_PFNS);
+		body->header.msgtype = VMBUS_MSG_GPADL_BODY;
+		body->gpadl = g->handle;
+		memcpy(body->pfn, g->pfns + g->done, n * 8);
+		g->done += n;
+		return sizeof(*body) + n * 8;
+	}
+	n = min_t(u32, left, VMBUS_GPADL_HEADER_MAX_PFNS);
+	hdr->header.msgtype = VMBUS_MSG_GPADL_HEADER;
+	hdr->child_relid = g->relid;
+	hdr->gpadl = g->handle;
+	hdr->range_buflen = sizeof(struct vmbus_gpa_range) + g->nr_pfns * 8;
+	hdr->rangecount = 1;
+	range->byte_count = g->nr_pfns * HV_WIRE_PAGE_SIZE;
+	range->byte_offset = 0;
+	memcpy(range->pfn_array, g->pfns, n * 8);
+	g->done = n;
+	return sizeof(*hdr) + sizeof(*range) + n * 8;
+}
+EXPORT_SYMBOL_IF_KUNIT(vmbus_gpadl_next_msg);
+
 /* @sent: set once the header went out, so the host may hold the pages. */
 static int vmbus_gpadl_post(struct vmbus_channel *chan, u32 handle,
-			    const u64 *pfns, u32 nr_pfns, u32 size, bool *sent)
+			    const u64 *pfns, u32 nr_pfns, bool *sent)
 {
 	u8 buf[HV_TLFS_MESSAGE_PAYLOAD_SIZE] __aligned(8);
-	struct vmbus_msg_gpadl_header *hdr = (void *)buf;
-	struct vmbus_msg_gpadl_body *body = (void *)buf;
-	struct vmbus_gpa_range *range = (void *)hdr->ranges;
-	u32 n = min_t(u32, nr_pfns, VMBUS_GPADL_HEADER_MAX_PFNS);
-	u32 done;
+	struct vmbus_gpadl_msgs g = {
+		.relid = chan->relid, .handle = handle,
+		.pfns = pfns, .nr_pfns = nr_pfns,
+	};
 	int ret;
 
-	memset(buf, 0, sizeof(buf));
-	hdr->header.msgtype = VMBUS_MSG_GPADL_HEADER;
-	hdr->child_relid = chan->relid;
-	hdr->gpadl = handle;
-	hdr->range_buflen = sizeof(struct vmbus_gpa_range) + nr_pfns * 8;
-	hdr->rangecount = 1;
-	range->byte_count = size;
-	range->byte_offset = 0;
-	memcpy(range->pfn_array, pfns, n * 8);
-	ret = vmbus_post_msg(hdr, sizeof(*hdr) + sizeof(*range) + n * 8);
-	*sent = !ret;
-
+	*sent = false;
 	/* The bodies go out back to back; the host answers after the last. */
-	for (done = n; !ret && done < nr_pfns; done += n) {
-		n = min_t(u32, nr_pfns - done, VMBUS_GPADL_BODY_MAX_PFNS);
-		memset(buf, 0, sizeof(buf));
-		body->header.msgtype = VMBUS_MSG_GPADL_BODY;
-		body->gpadl = handle;
-		memcpy(body->pfn, pfns + done, n * 8);
-		ret = vmbus_post_msg(body, sizeof(*body) + n * 8);
-	}
+	do {
+		ret = vmbus_post_msg(buf, vmbus_gpadl_next_msg(&g, buf));
+		if (!ret)
+			*sent = true;
+	} while (!ret && g.done < nr_pfns);
 	return ret;
 }
 
@@ -422,8 +452,7 @@ static int vmbus_gpadl_establish(struct vmbus_channel *chan, const u64 *pfns,
 	if (READ_ONCE(chan->rescinded))
 		ret = -ENODEV;
 	else
-		ret = vmbus_gpadl_post(chan, h, pfns, nr_pfns,
-				       nr_pfns * HV_WIRE_PAGE_SIZE, held);
+		ret = vmbus_gpadl_post(chan, h, pfns, nr_pfns, held);
 	ret = vmbus_waiter_await(&w, ret, VMBUS_RESPONSE_TIMEOUT);
 	if (ret) {
 		if (*held)
@@ -1199,8 +1228,8 @@ int vmbus_send_inband(struct vmbus_channel *chan, const struct kvec *kv,
 EXPORT_SYMBOL_GPL(vmbus_send_inband);
 
 /* Check a caller's range list: every range complete, nothing left over. */
-static int vmbus_check_ranges(const struct vmbus_gpa_range *ranges,
-			      u32 range_cnt, u32 ranges_len)
+VISIBLE_IF_KUNIT int vmbus_check_ranges(const struct vmbus_gpa_range *ranges,
+					u32 range_cnt, u32 ranges_len)
 {
 	const u8 *p = (const u8 *)ranges;
 	u32 off = 0, i;
@@ -1220,6 +1249,7 @@ static int vmbus_check_ranges(const struct vmbus_gpa_range *ranges,
 	}
 	return range_cnt && off == ranges_len ? 0 : -EINVAL;
 }
+EXPORT_SYMBOL_IF_KUNIT(vmbus_check_ranges);
 
 /**
  * vmbus_send_gpa_direct() - send a packet that points at guest pages
@@ -1406,7 +1436,7 @@ static bool vmbus_on_completion(struct vmbus_channel *chan,
 }
 
 /* Check a transfer-page header's range count against its size. */
-static bool vmbus_xfer_pages_ok(const struct vmbus_pkt *pkt)
+VISIBLE_IF_KUNIT bool vmbus_xfer_pages_ok(const struct vmbus_pkt *pkt)
 {
 	const struct vmbus_xfer_page_header *xp;
 	u32 room;
@@ -1417,9 +1447,10 @@ static bool vmbus_xfer_pages_ok(const struct vmbus_pkt *pkt)
 	room = pkt->hdr_len - (sizeof(*xp) - sizeof(xp->desc));
 	return xp->range_cnt && xp->range_cnt <= room / sizeof(xp->ranges[0]);
 }
+EXPORT_SYMBOL_IF_KUNIT(vmbus_xfer_pages_ok);
 
 /* Fill chan->rx_pkt from the copy in rx_buf; false: drop the packet. */
-static bool vmbus_parse_pkt(struct vmbus_channel *chan, u32 len)
+VISIBLE_IF_KUNIT bool vmbus_parse_pkt(struct vmbus_channel *chan, u32 len)
 {
 	const struct vmbus_packet_desc *desc = chan->rx_buf;
 	struct vmbus_pkt *pkt = &chan->rx_pkt;
@@ -1449,6 +1480,7 @@ static bool vmbus_parse_pkt(struct vmbus_channel *chan, u32 len)
 		return false;
 	}
 }
+EXPORT_SYMBOL_IF_KUNIT(vmbus_parse_pkt);
 
 /* Ask the host not to signal new packets, once per batch of reads. */
 static void vmbus_chan_mask_in(struct vmbus_channel *chan)

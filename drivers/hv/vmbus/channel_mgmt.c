@@ -12,6 +12,7 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/rcupdate.h>
+#include <kunit/visibility.h>
 
 #include "vmbus_private.h"
 
@@ -198,7 +199,7 @@ static void vmbus_add_work(struct work_struct *work)
 				   chan->relid, ret);
 }
 
-static bool vmbus_offer_ok(const struct vmbus_msg_offer *offer)
+VISIBLE_IF_KUNIT bool vmbus_offer_ok(const struct vmbus_msg_offer *offer)
 {
 	u32 relid = offer->child_relid;
 	struct vmbus_channel *primary;
@@ -230,6 +231,7 @@ static bool vmbus_offer_ok(const struct vmbus_msg_offer *offer)
 	}
 	return true;
 }
+EXPORT_SYMBOL_IF_KUNIT(vmbus_offer_ok);
 
 /*
  * A refused offer leaves no channel behind, but its relid stays the host's

@@ -17,6 +17,7 @@
 #include <linux/moduleparam.h>
 #include <linux/rcupdate.h>
 #include <linux/slab.h>
+#include <kunit/visibility.h>
 
 #include "vmbus_private.h"
 
@@ -35,6 +36,7 @@ struct vmbus_connection vmbus_conn = {
 	.waiter_lock	= __SPIN_LOCK_UNLOCKED(vmbus_conn.waiter_lock),
 	.waiters	= LIST_HEAD_INIT(vmbus_conn.waiters),
 };
+EXPORT_SYMBOL_IF_KUNIT(vmbus_conn);
 
 static u32 vmbus_max_version = VMBUS_VERSION_WIN10_V5_3;
 
@@ -308,19 +310,6 @@ static void vmbus_on_modify_response(const void *msg, u32 len)
 
 /* --- message dispatch ------------------------------------------------ */
 
-/**
- * struct vmbus_msg_handler - how to handle one host message type
- * @min_len: shorter messages are dropped
- * @deferred: runs on the ordered message workqueue and may sleep;
- *	otherwise it runs in the SynIC tasklet (answers to waiters)
- * @handle: the handler, given the copied message and its length
- */
-struct vmbus_msg_handler {
-	u32 min_len;
-	bool deferred;
-	void (*handle)(const void *msg, u32 len);
-};
-
 static const struct vmbus_msg_handler vmbus_msg_handlers[VMBUS_MSG_COUNT] = {
 	[VMBUS_MSG_OFFERCHANNEL] = {
 		sizeof(struct vmbus_msg_offer), true, vmbus_on_offer },
@@ -376,29 +365,46 @@ static void vmbus_msg_work_fn(struct work_struct *work)
  * Dispatch one copied message. Return: false if it must stay in the slot
  * and be retried (no memory to queue it).
  */
-static bool vmbus_dispatch(const struct hv_tlfs_message *m)
+/*
+ * The handler of a host message of @len bytes at @payload, or NULL for a
+ * message that is logged and dropped: a bad size, a type the guest does
+ * not expect from the host, or shorter than its type's minimum.
+ */
+VISIBLE_IF_KUNIT const struct vmbus_msg_handler *
+vmbus_msg_handler_of(const void *payload, u32 len)
 {
 	const struct vmbus_msg_handler *h;
-	struct vmbus_msg_work *mw;
-	u32 len = m->payload_size;
 	u32 type;
 
 	if (len < sizeof(struct vmbus_msg_header) ||
 	    len > HV_TLFS_MESSAGE_PAYLOAD_SIZE) {
 		pr_err_ratelimited("host message with bad size %u\n", len);
-		return true;
+		return NULL;
 	}
-	type = ((const struct vmbus_msg_header *)m->payload)->msgtype;
+	type = ((const struct vmbus_msg_header *)payload)->msgtype;
 	h = type < VMBUS_MSG_COUNT ? &vmbus_msg_handlers[type] : NULL;
 	if (!h || !h->handle) {
 		pr_err_ratelimited("unexpected host message type %u\n", type);
-		return true;
+		return NULL;
 	}
 	if (len < h->min_len) {
 		pr_err_ratelimited("host message type %u too short: %u < %u\n",
 				   type, len, h->min_len);
-		return true;
+		return NULL;
 	}
+	return h;
+}
+EXPORT_SYMBOL_IF_KUNIT(vmbus_msg_handler_of);
+
+static bool vmbus_dispatch(const struct hv_tlfs_message *m)
+{
+	const struct vmbus_msg_handler *h;
+	struct vmbus_msg_work *mw;
+	u32 len = m->payload_size;
+
+	h = vmbus_msg_handler_of(m->payload, len);
+	if (!h)
+		return true;
 	if (!h->deferred) {
 		h->handle(m->payload, len);
 		return true;
@@ -571,6 +577,7 @@ void vmbus_set_relid(u32 relid, struct vmbus_channel *chan)
 	lockdep_assert_held(&vmbus_conn.lock);
 	rcu_assign_pointer(vmbus_conn.relids[relid], chan);
 }
+EXPORT_SYMBOL_IF_KUNIT(vmbus_set_relid);
 
 /**
  * vmbus_pick_cpu() - a target CPU for a channel being opened

@@ -18,6 +18,7 @@
 #include <linux/slab.h>
 #include <linux/uio.h>
 #include <linux/vmalloc.h>
+#include <kunit/visibility.h>
 
 #include "vmbus_private.h"
 
@@ -30,16 +31,19 @@ static void hv_ring_break(struct hv_ring *ring, const char *why, u32 val)
 	WRITE_ONCE(ring->broken, true);
 }
 
-static bool hv_ring_index_ok(const struct hv_ring *ring, u32 index)
+VISIBLE_IF_KUNIT bool hv_ring_index_ok(const struct hv_ring *ring, u32 index)
 {
 	return index < ring->size && IS_ALIGNED(index, VMBUS_PKT_ALIGN);
 }
+EXPORT_SYMBOL_IF_KUNIT(hv_ring_index_ok);
 
 /* Bytes between a read index and a write index. */
-static u32 hv_ring_used(const struct hv_ring *ring, u32 read, u32 write)
+VISIBLE_IF_KUNIT u32 hv_ring_used(const struct hv_ring *ring, u32 read,
+				  u32 write)
 {
 	return write >= read ? write - read : ring->size - read + write;
 }
+EXPORT_SYMBOL_IF_KUNIT(hv_ring_used);
 
 /**
  * hv_ring_init() - map a ring
@@ -79,6 +83,7 @@ int hv_ring_init(struct hv_ring *ring, struct page **pages, u32 nr_pages)
 	ring->ctl->feature_bits = VMBUS_RING_FEAT_PENDING_SEND_SZ;
 	return 0;
 }
+EXPORT_SYMBOL_IF_KUNIT(hv_ring_init);
 
 void hv_ring_cleanup(struct hv_ring *ring)
 {
@@ -87,6 +92,7 @@ void hv_ring_cleanup(struct hv_ring *ring)
 	ring->ctl = NULL;
 	ring->data = NULL;
 }
+EXPORT_SYMBOL_IF_KUNIT(hv_ring_cleanup);
 
 /* Free bytes as the writer sees them; the ring never becomes full. */
 static int hv_ring_free_bytes(struct hv_ring *ring, u32 *free)
@@ -145,6 +151,7 @@ int hv_ring_copy(struct hv_ring *ring, const struct kvec *kv,
 	memcpy(ring->data + start + padded, &trailer, sizeof(trailer));
 	return 0;
 }
+EXPORT_SYMBOL_IF_KUNIT(hv_ring_copy);
 
 /**
  * hv_ring_publish() - let the host see the packet hv_ring_copy() wrote
@@ -175,6 +182,7 @@ bool hv_ring_publish(struct hv_ring *ring, u32 len)
 	virt_rmb();
 	return READ_ONCE(ring->ctl->read_index) == start;
 }
+EXPORT_SYMBOL_IF_KUNIT(hv_ring_publish);
 
 /**
  * hv_ring_has_space() - whether a packet of @bytes could be written now
@@ -192,6 +200,7 @@ bool hv_ring_has_space(struct hv_ring *ring, u32 bytes)
 		return true;
 	return free > bytes;
 }
+EXPORT_SYMBOL_IF_KUNIT(hv_ring_has_space);
 
 /**
  * hv_ring_writable() - the longest packet hv_ring_copy() would take now
@@ -212,6 +221,7 @@ u32 hv_ring_writable(struct hv_ring *ring)
 		return 0;
 	return free - VMBUS_PKT_TRAILER_SIZE - VMBUS_PKT_ALIGN;
 }
+EXPORT_SYMBOL_IF_KUNIT(hv_ring_writable);
 
 /**
  * hv_ring_set_pending() - ask the host to signal once @bytes would fit
@@ -240,6 +250,7 @@ void hv_ring_set_pending(struct hv_ring *ring, u32 bytes)
 	 */
 	virt_mb();
 }
+EXPORT_SYMBOL_IF_KUNIT(hv_ring_set_pending);
 
 /**
  * hv_ring_read() - copy the next packet out of an inbound ring
@@ -298,6 +309,7 @@ int hv_ring_read(struct hv_ring *ring, void *buf, u32 buf_size, u32 *len)
 	*len = pkt_len;
 	return 0;
 }
+EXPORT_SYMBOL_IF_KUNIT(hv_ring_read);
 
 /*
  * Signal a blocked host writer only when this commit moved the free space
@@ -345,6 +357,7 @@ bool hv_ring_commit(struct hv_ring *ring)
 	virt_mb();
 	return hv_ring_host_waits(ring, old_read);
 }
+EXPORT_SYMBOL_IF_KUNIT(hv_ring_commit);
 
 /**
  * hv_ring_mask() - tell the host not to signal while we drain the ring
@@ -356,6 +369,7 @@ void hv_ring_mask(struct hv_ring *ring)
 	/* The mask must be visible before we look for packets. */
 	virt_mb();
 }
+EXPORT_SYMBOL_IF_KUNIT(hv_ring_mask);
 
 /**
  * hv_ring_unmask() - let the host signal again
@@ -371,6 +385,7 @@ bool hv_ring_unmask(struct hv_ring *ring)
 	virt_mb();
 	return hv_ring_bytes_to_read(ring) != 0;
 }
+EXPORT_SYMBOL_IF_KUNIT(hv_ring_unmask);
 
 /**
  * hv_ring_bytes_to_read() - bytes the host wrote that we did not read
@@ -386,3 +401,4 @@ u32 hv_ring_bytes_to_read(struct hv_ring *ring)
 		return 0;
 	return hv_ring_used(ring, ring->index, write);
 }
+EXPORT_SYMBOL_IF_KUNIT(hv_ring_bytes_to_read);

@@ -255,6 +255,22 @@ enum {
 	VMBUS_RING_BYTES_AVAIL,
 };
 
+/**
+ * struct vmbus_gpadl_msgs - a GPADL being cut into messages
+ * @relid: the channel it belongs to
+ * @handle: its handle
+ * @pfns: its pages
+ * @nr_pfns: their number
+ * @done: pages already put into a message
+ */
+struct vmbus_gpadl_msgs {
+	u32 relid;
+	u32 handle;
+	const u64 *pfns;
+	u32 nr_pfns;
+	u32 done;
+};
+
 /* ------------------------------------------------------------------ */
 /* Layer 4: connection (connection.c)                                 */
 /* ------------------------------------------------------------------ */
@@ -371,6 +387,20 @@ void vmbus_waiters_fail(u32 relid);
 void vmbus_on_message_page(struct hv_tlfs_message_page *page,
 			   unsigned int cpu);
 void vmbus_on_event_page(struct hv_tlfs_event_flags_page *page);
+
+/**
+ * struct vmbus_msg_handler - how to handle one host message type
+ * @min_len: shorter messages are dropped
+ * @deferred: runs on the ordered message workqueue and may sleep;
+ *	otherwise it runs in the SynIC tasklet (answers to waiters)
+ * @handle: the handler, given the copied message and its length
+ */
+struct vmbus_msg_handler {
+	u32 min_len;
+	bool deferred;
+	void (*handle)(const void *msg, u32 len);
+};
+
 void vmbus_signal_host(struct vmbus_channel *chan);
 void vmbus_set_relid(u32 relid, struct vmbus_channel *chan);
 unsigned int vmbus_pick_cpu(void);
@@ -398,5 +428,27 @@ int vmbus_device_add(struct hv_device *hdev);
 void vmbus_device_remove(struct hv_device *hdev);
 int vmbus_chan_sysfs_add(struct vmbus_channel *chan);
 void vmbus_chan_sysfs_del(struct vmbus_channel *chan);
+
+/* ------------------------------------------------------------------ */
+/* Internals the KUnit suites (hv_vmbus_kunit) call                   */
+/* ------------------------------------------------------------------ */
+
+#if IS_ENABLED(CONFIG_KUNIT)
+bool hv_ring_index_ok(const struct hv_ring *ring, u32 index);
+u32 hv_ring_used(const struct hv_ring *ring, u32 read, u32 write);
+struct vmbus_rqst_slot *vmbus_rqst_find(struct vmbus_channel *chan, u64 id);
+int vmbus_rqst_try_reserve(struct vmbus_channel *chan, bool xact, u64 *id);
+void vmbus_rqst_publish(struct vmbus_channel *chan, u64 id, void *ctx);
+void vmbus_rqst_unreserve(struct vmbus_channel *chan, u64 id);
+int vmbus_rqst_table_init(struct vmbus_channel *chan, u32 count);
+u32 vmbus_gpadl_next_msg(struct vmbus_gpadl_msgs *g, void *buf);
+int vmbus_check_ranges(const struct vmbus_gpa_range *ranges, u32 range_cnt,
+		       u32 ranges_len);
+bool vmbus_xfer_pages_ok(const struct vmbus_pkt *pkt);
+bool vmbus_parse_pkt(struct vmbus_channel *chan, u32 len);
+const struct vmbus_msg_handler *vmbus_msg_handler_of(const void *payload,
+						     u32 len);
+bool vmbus_offer_ok(const struct vmbus_msg_offer *offer);
+#endif
 
 #endif /* _VMBUS_PRIVATE_H */

@@ -22,6 +22,7 @@
 #include <linux/overflow.h>
 #include <linux/slab.h>
 #include <scsi/scsi_proto.h>
+#include <kunit/visibility.h>
 
 #include <linux/hv_vstor.h>
 
@@ -574,6 +575,51 @@ static u32 vstor_srb_transferred(const struct vstor_srb *srb, u8 code)
 	return 0;
 }
 
+/*
+ * The checks of vstor_srb_result(), without the log line: on -EPROTO,
+ * *@why and *@val say what was wrong.
+ */
+VISIBLE_IF_KUNIT int vstor_srb_decode(const struct vmbus_pkt *pkt,
+				      u32 requested,
+				      struct vstor_srb_result *res,
+				      const char **why, u32 *val)
+{
+	struct vstor_packet resp;
+	const struct vstor_srb *srb = &resp.srb;
+
+	*why = NULL;
+	if (pkt->len < sizeof(resp)) {
+		*why = "short completion";
+		*val = pkt->len;
+		return -EPROTO;
+	}
+	memcpy(&resp, pkt->data, sizeof(resp));
+	res->srb_status = VSTOR_SRB_STATUS_CODE(srb->srb_status);
+	if (resp.operation != VSTOR_OP_COMPLETE_IO) {
+		*why = "completion of operation";
+		*val = resp.operation;
+	} else if (!vstor_srb_status_known(res->srb_status)) {
+		*why = "unknown SRB status";
+		*val = srb->srb_status;
+	} else if (srb->data_transfer_length > requested) {
+		*why = "completion moved more than requested";
+		*val = srb->data_transfer_length;
+	}
+	if (*why)
+		return -EPROTO;
+	res->scsi_status = srb->scsi_status;
+	res->host_status = resp.status;
+	res->transferred = vstor_srb_transferred(srb, res->srb_status);
+	res->sense_len = 0;
+	if (srb->srb_status & VSTOR_SRB_STATUS_AUTOSENSE_VALID) {
+		res->sense_len = min_t(u8, srb->sense_info_length,
+				       VSTOR_SRB_SENSE_SIZE);
+		memcpy(res->sense, srb->data.sense_data, res->sense_len);
+	}
+	return 0;
+}
+EXPORT_SYMBOL_IF_KUNIT(vstor_srb_decode);
+
 /**
  * vstor_srb_result() - check and decode an EXECUTE_SRB completion
  * @vc: the channel it came on
@@ -592,29 +638,11 @@ static u32 vstor_srb_transferred(const struct vstor_srb *srb, u8 code)
 int vstor_srb_result(struct vstor_chan *vc, const struct vmbus_pkt *pkt,
 		     u32 requested, struct vstor_srb_result *res)
 {
-	struct vstor_packet resp;
-	const struct vstor_srb *srb = &resp.srb;
+	const char *why;
+	u32 val;
 
-	if (pkt->len < sizeof(resp))
-		return vstor_bad(vc, "short completion", pkt->len);
-	memcpy(&resp, pkt->data, sizeof(resp));
-	if (resp.operation != VSTOR_OP_COMPLETE_IO)
-		return vstor_bad(vc, "completion of operation", resp.operation);
-	res->srb_status = VSTOR_SRB_STATUS_CODE(srb->srb_status);
-	if (!vstor_srb_status_known(res->srb_status))
-		return vstor_bad(vc, "unknown SRB status", srb->srb_status);
-	if (srb->data_transfer_length > requested)
-		return vstor_bad(vc, "completion moved more than requested",
-				 srb->data_transfer_length);
-	res->scsi_status = srb->scsi_status;
-	res->host_status = resp.status;
-	res->transferred = vstor_srb_transferred(srb, res->srb_status);
-	res->sense_len = 0;
-	if (srb->srb_status & VSTOR_SRB_STATUS_AUTOSENSE_VALID) {
-		res->sense_len = min_t(u8, srb->sense_info_length,
-				       VSTOR_SRB_SENSE_SIZE);
-		memcpy(res->sense, srb->data.sense_data, res->sense_len);
-	}
+	if (vstor_srb_decode(pkt, requested, res, &why, &val))
+		return vstor_bad(vc, why, val);
 	return 0;
 }
 EXPORT_SYMBOL_GPL(vstor_srb_result);
@@ -677,6 +705,33 @@ bool vstor_scsi_status_valid(u8 status)
 }
 EXPORT_SYMBOL_GPL(vstor_scsi_status_valid);
 
+/*
+ * The operation of a packet the host sent on its own, or -EPROTO with
+ * *@why and *@val saying what was wrong.
+ */
+VISIBLE_IF_KUNIT int vstor_host_op(const struct vmbus_pkt *pkt,
+				   const char **why, u32 *val)
+{
+	u32 op;
+
+	if (pkt->len < sizeof(op)) {
+		*why = "short host request";
+		*val = pkt->len;
+		return -EPROTO;
+	}
+	memcpy(&op, pkt->data, sizeof(op));
+	switch (op) {
+	case VSTOR_OP_ENUMERATE_BUS:
+	case VSTOR_OP_REMOVE_DEVICE:
+		return op;
+	default:
+		*why = "unexpected host request";
+		*val = op;
+		return -EPROTO;
+	}
+}
+EXPORT_SYMBOL_IF_KUNIT(vstor_host_op);
+
 /**
  * vstor_host_request() - check a packet the host sent on its own
  * @vc: the channel it came on
@@ -689,18 +744,14 @@ EXPORT_SYMBOL_GPL(vstor_scsi_status_valid);
  */
 int vstor_host_request(struct vstor_chan *vc, const struct vmbus_pkt *pkt)
 {
-	u32 op;
+	const char *why;
+	int op;
+	u32 val;
 
-	if (pkt->len < sizeof(op))
-		return vstor_bad(vc, "short host request", pkt->len);
-	memcpy(&op, pkt->data, sizeof(op));
-	switch (op) {
-	case VSTOR_OP_ENUMERATE_BUS:
-	case VSTOR_OP_REMOVE_DEVICE:
-		return op;
-	default:
-		return vstor_bad(vc, "unexpected host request", op);
-	}
+	op = vstor_host_op(pkt, &why, &val);
+	if (op < 0)
+		return vstor_bad(vc, why, val);
+	return op;
 }
 EXPORT_SYMBOL_GPL(vstor_host_request);
 

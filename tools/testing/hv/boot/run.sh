@@ -50,8 +50,9 @@ for KVER in $kvers; do
 	export KVER
 	# A debug kernel: scaled timeouts, lean scenarios, and our modules
 	# built with GCOV for the coverage report.
+	kconfig=$("$HV_TOP/scripts/hv-kernel.sh" "$KVER")/boot
 	gcov=""
-	if grep -qx 'CONFIG_KASAN=y' "$("$HV_TOP/scripts/hv-kernel.sh" "$KVER")"/boot/config-* 2>/dev/null; then
+	if grep -qx 'CONFIG_KASAN=y' "$kconfig"/config-* 2>/dev/null; then
 		export HV_TIME_SCALE=${user_scale:-4} HV_LEAN=${user_lean:-1}
 		gcov="GCOV_PROFILE=y"
 		scenarios=${HV_SCENARIOS:-$debug_scenarios}
@@ -59,8 +60,13 @@ for KVER in $kvers; do
 		export HV_TIME_SCALE=${user_scale:-1} HV_LEAN=${user_lean:-0}
 		scenarios=${HV_SCENARIOS:-}
 	fi
+	# A kernel built with KUnit (the debug kernel) gets the suites too.
+	config=$HV_CONFIG
+	if grep -qx 'CONFIG_KUNIT=y' "$kconfig"/config-* 2>/dev/null; then
+		config+=" ${HV_CONFIG_KUNIT:-$(make -s -C "$HV_TOP" print-config-kunit)}"
+	fi
 	if ! HV_KBUILD_FLAGS="${HV_KBUILD_FLAGS:-} $gcov" \
-	     "$HV_TOP/scripts/hv-build.sh" "$KVER" $HV_CONFIG > /dev/null; then
+	     "$HV_TOP/scripts/hv-build.sh" "$KVER" $config > /dev/null; then
 		echo "FAIL: $KVER: boot: modules do not build"
 		continue
 	fi

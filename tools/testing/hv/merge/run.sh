@@ -23,16 +23,20 @@ src=$cache/src
 jobs=$(nproc)
 
 # Our user-visible options: every config HV_* of drivers/hv/Kconfig with
-# a prompt (HV_VSTOR, which the storage drivers select, has none).
+# a prompt (HV_VSTOR, which the storage drivers select, has none). The
+# KUnit suites' options are not among them: they need CONFIG_KUNIT, which
+# tinyconfig does not have (the debug kernel's boot tier runs them).
 our_options() {
 	awk '/^config HV_/ { sym = $2 }
 	     sym && /^\ttristate "/ { print sym; sym = "" }
-	     /^$/ { sym = "" }' "$top/drivers/hv/Kconfig"
+	     /^$/ { sym = "" }' "$top/drivers/hv/Kconfig" | grep -v '_KUNIT_TEST$'
 }
 
-# Module names the Makefiles promise: obj-$(CONFIG_HV_*) += NAME.o.
+# Module names the Makefiles promise: obj-$(CONFIG_HV_*) += NAME.o, the
+# KUnit suites' aside.
 our_modules() {
-	sed -n 's/^obj-\$(CONFIG_HV_[A-Z_]*)[[:space:]]*+=[[:space:]]*\([a-z_]*\)\.o$/\1/p' \
+	sed -n '/_KUNIT_TEST)/d
+		s/^obj-\$(CONFIG_HV_[A-Z_]*)[[:space:]]*+=[[:space:]]*\([a-z_]*\)\.o$/\1/p' \
 		"$top"/drivers/hv/*/Makefile "$top"/tools/testing/hv/echo/Makefile
 }
 
