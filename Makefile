@@ -20,7 +20,7 @@ HV_CONFIG	:= $(HV_DRIVERS) CONFIG_HV_ECHO_TEST=m
 export HV_CONFIG
 
 .PHONY: all modules hvhost run check check-static check-unit check-boot \
-	merge-check \
+	check-debug coverage merge-check \
 	bench install deps clean print-config
 
 all: modules
@@ -48,6 +48,11 @@ check-unit: deps
 
 check-boot: deps
 	@$(SCRIPTS)/hv-check.sh boot
+
+# The boot scenarios on the debug kernel (KASAN, lockdep, kmemleak, ...),
+# and the coverage of our modules over them (HTML in out/coverage/html).
+check-debug coverage: deps
+	@$(SCRIPTS)/hv-check.sh debug
 
 # The tree merged into linux-source-6.12 as a staging driver and built
 # there =y and =m (scripts/hv-merge.sh; part of check).

@@ -22,7 +22,9 @@ with this tree's modules, waits for the guest to power off, stops hvhost.
   --smp N             vCPUs (default 2)
   --mem SIZE          guest RAM (default 512M)
   --vectors N         MSI-X vectors of the ivshmem device (default 4)
-  --timeout SEC       kill the guest after SEC seconds (default 300)
+  --timeout SEC       kill the guest after SEC seconds (default 300),
+                      times HV_TIME_SCALE (default 1: a slow debug kernel
+                      sets more; the guest's waits scale with it)
   --run DIR           run folder for logs and sockets (default: a new one
                       under out/runs)
   --append ARGS       extra kernel command-line arguments
@@ -64,6 +66,9 @@ done
 
 [[ "$smp" =~ ^[1-9][0-9]*$ ]] || die "--smp needs a positive number"
 [[ "$timeout" =~ ^[1-9][0-9]*$ ]] || die "--timeout needs a positive number"
+scale=${HV_TIME_SCALE:-1}
+[[ "$scale" =~ ^[1-9][0-9]*$ ]] || die "HV_TIME_SCALE needs a positive number"
+timeout=$((timeout * scale))
 [[ "$mem" =~ ^[1-9][0-9]*[MG]$ ]] || die "--mem needs a size like 512M or 1G"
 [ -z "$guest" ] || [ -f "$guest" ] || die "guest scenario '$guest' not found"
 [ -z "$host" ] || [ -f "$host" ] || die "host script '$host' not found"
@@ -146,7 +151,7 @@ qemu-system-x86_64 -accel tcg -cpu max -smp "$smp" -m "$mem" \
 	-chardev socket,path="$sock",id=ivsh \
 	-device ivshmem-doorbell,chardev=ivsh,vectors="$vectors" \
 	-kernel "$kroot/boot/vmlinuz-$rel" -initrd "$initrd_all" \
-	-append "console=ttyS0 loglevel=5 panic=-1 hv.watchdog=$watchdog $append" \
+	-append "console=ttyS0 loglevel=5 panic=-1 hv.watchdog=$watchdog hv.timescale=$scale hv.lean=${HV_LEAN:-0} $append" \
 	-display none -monitor none -serial file:"$run/console.log" \
 	-no-reboot $qemu_extra > "$run/qemu.log" 2>&1 &
 qemu_pid=$!

@@ -1,19 +1,21 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# hv-check.sh all|static|unit|merge|boot
+# hv-check.sh all|static|unit|merge|boot|debug
 #
 # Run test tiers. Every check prints "PASS: name" or "FAIL: name: why";
 # the run ends with "N passed, N failed" and fails if anything failed.
-# HV_KVERS selects the kernels (default "6.12 6.1").
+# HV_KVERS selects the kernels of the boot tier (default "6.12 6.1"); the
+# debug tier is the boot tier on the debug kernel (KVER=debug, built and
+# cached by scripts/hv-debug-kernel.sh), lean.
 set -uo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top" || exit 2
 tiers=${1:-all}
 case "$tiers" in
-all | static | unit | merge | boot) ;;
-*) echo "hv-check: unknown tier '$tiers' (all, static, unit, merge, boot)" >&2
+all | static | unit | merge | boot | debug) ;;
+*) echo "hv-check: unknown tier '$tiers' (all, static, unit, merge, boot, debug)" >&2
    exit 2 ;;
 esac
 kvers=${HV_KVERS:-6.12 6.1}
@@ -36,15 +38,29 @@ unit_tier() {
 	"$top/tools/testing/hv/cli/run.sh"
 }
 
+# The debug kernel first (a fresh machine builds it: about 15 minutes),
+# then the boot tier on it, then the coverage of our modules over it.
+debug_tier() {
+	if ! "$top/scripts/hv-debug-kernel.sh" > /dev/null; then
+		echo "FAIL: debug: the debug kernel does not build"
+		return
+	fi
+	echo "PASS: debug: the debug kernel (KASAN, lockdep, kmemleak, UBSAN, KFENCE, KUnit, GCOV) built from the merged tree"
+	"$top/tools/testing/hv/boot/run.sh" debug
+	"$top/scripts/hv-coverage.sh" 2>&1 | sed 's/^hv-coverage: /  | coverage: /'
+}
+
 case "$tiers" in
 all) run_tier static "$top/tools/testing/hv/static/run.sh" $kvers
      run_tier unit unit_tier
      run_tier merge "$top/tools/testing/hv/merge/run.sh"
-     run_tier boot "$top/tools/testing/hv/boot/run.sh" $kvers ;;
+     run_tier boot "$top/tools/testing/hv/boot/run.sh" $kvers
+     run_tier debug debug_tier ;;
 static) run_tier static "$top/tools/testing/hv/static/run.sh" $kvers ;;
 unit) run_tier unit unit_tier ;;
 merge) run_tier merge "$top/tools/testing/hv/merge/run.sh" ;;
 boot) run_tier boot "$top/tools/testing/hv/boot/run.sh" $kvers ;;
+debug) run_tier debug debug_tier ;;
 esac
 
 passed=$(grep -c '^PASS:' "$log")

@@ -11,7 +11,7 @@ set -euo pipefail
 PKGS="gcc make bc flex bison libelf-dev libssl-dev kmod cpio xz-utils zstd
 	qemu-system-x86 busybox-static e2fsprogs fio sparse coccinelle
 	linux-source-6.12 liburing-dev python3 perl rsync dwarves
-	sg3-utils kexec-tools fdisk xorriso ethtool"
+	sg3-utils kexec-tools fdisk xorriso ethtool lcov"
 # make bench draws its chart with gnuplot.
 [ "${1:-}" = bench ] && PKGS="$PKGS gnuplot-nox"
 

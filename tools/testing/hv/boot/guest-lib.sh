@@ -25,9 +25,10 @@ sync_host() {
 	sleep "${2:-2}"
 }
 
-# wait_until SECONDS COMMAND...: poll the command every 0.2 s.
+# wait_until SECONDS COMMAND...: poll the command every 0.2 s, for
+# SECONDS times the host's time scale (a debug kernel is slower).
 wait_until() {
-	local limit=$(($1 * 5))
+	local limit=$(($1 * 5 * ${HV_TIME_SCALE:-1}))
 	shift
 	while [ $limit -gt 0 ]; do
 		"$@" && return 0

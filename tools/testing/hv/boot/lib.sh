@@ -52,11 +52,13 @@ hv_died_before_init() {
 }
 
 # Kernel trouble in a console log: any of these fails the scenario. What
-# the guest's watchdog dumped on purpose (init) is not looked at; the
-# timeout that follows it is.
+# the guest's watchdog dumped on purpose (init) is not looked at, nor the
+# coverage counters (base64, which may spell anything); the timeout that
+# follows a watchdog dump is.
 hv_kernel_trouble() {
-	sed '/^HV-GUEST: watchdog begin/,/^HV-GUEST: watchdog end/d' "$1" |
-		grep -aE 'WARNING:|BUG:|Oops|Call Trace|general protection|KASAN|UBSAN|kernel panic|Kernel panic|hv-boot: guest timed out|INFO: task .* blocked|soft lockup|rcu.*stall|detected stalls?' |
+	sed '/^HV-GUEST: watchdog begin/,/^HV-GUEST: watchdog end/d
+	     /^HV-GUEST: gcov begin/,/^HV-GUEST: gcov end/d' "$1" |
+		grep -aE 'WARNING:|BUG:|Oops|Call Trace|general protection|KASAN|UBSAN|kernel panic|Kernel panic|hv-boot: guest timed out|INFO: task .* blocked|soft lockup|rcu.*stall|detected stalls?|unreferenced object|possible (recursive|circular) locking|inconsistent lock state|suspicious RCU usage' |
 		head -n 5
 }
 
@@ -97,10 +99,11 @@ hv_report() {
 	fi
 }
 
-# For host scripts: wait until the console shows a line, up to $2 seconds.
+# For host scripts: wait until the console shows a line, up to $2 seconds
+# (times HV_TIME_SCALE).
 hv_wait_console() {
 	local pattern=$1 limit=${2:-120} i
-	for ((i = 0; i < limit * 5; i++)); do
+	for ((i = 0; i < limit * 5 * ${HV_TIME_SCALE:-1}; i++)); do
 		grep -aq -- "$pattern" "$HV_CONSOLE" && return 0
 		sleep 0.2
 	done
