@@ -41,8 +41,19 @@ const char *hvfuzz_kind_name(unsigned int kind)
 	return kind < HVFUZZ_KINDS ? fuzz_kind_names[kind] : "?";
 }
 
+/* The kind called @name, or -1. */
+int hvfuzz_kind_parse(const char *name)
+{
+	unsigned int i;
+
+	for (i = 0; i < HVFUZZ_KINDS; i++)
+		if (!strcmp(name, fuzz_kind_names[i]))
+			return i;
+	return -1;
+}
+
 void hvfuzz_start(struct hvfuzz *f, uint64_t seed, uint64_t count,
-		  uint32_t targets, uint32_t every)
+		  uint32_t targets, uint32_t every, uint32_t kinds)
 {
 	memset(f, 0, sizeof(*f));
 	f->seed = seed;
@@ -50,6 +61,25 @@ void hvfuzz_start(struct hvfuzz *f, uint64_t seed, uint64_t count,
 	f->count = count;
 	f->targets = targets & HVFUZZ_TARGET_ALL;
 	f->every = every ? every : 1;
+	f->kinds = kinds & HVFUZZ_KINDS_ALL;
+}
+
+/* A strategy for a packet or a message, and one the run draws from. */
+static bool fuzz_kind_ok(const struct hvfuzz *f, unsigned int kind,
+			 bool packet)
+{
+	if (kind == (packet ? HVFUZZ_SIZE_FIELD : HVFUZZ_RING_INDEX))
+		return false;
+	return f->kinds & (1U << kind);
+}
+
+static unsigned int fuzz_kinds_for(const struct hvfuzz *f, bool packet)
+{
+	unsigned int kind, n = 0;
+
+	for (kind = 0; kind < HVFUZZ_KINDS; kind++)
+		n += fuzz_kind_ok(f, kind, packet);
+	return n;
 }
 
 /* splitmix64: every seed, 0 included, gives a full-period sequence. */
@@ -84,7 +114,8 @@ bool hvfuzz_pick(struct hvfuzz *f, unsigned int target, uint64_t id)
 		return false;
 	stale = f->last_id[target];
 	f->last_id[target] = id;
-	if (!hvfuzz_active(f) || !(f->targets & (1U << target)))
+	if (!hvfuzz_active(f) || !(f->targets & (1U << target)) ||
+	    !fuzz_kinds_for(f, target != HVFUZZ_TARGET_VMBUS))
 		return false;
 	if (++f->seen[target] % f->every)
 		return false;
@@ -246,15 +277,15 @@ static void fuzz_value(struct hvfuzz *f, struct hvfuzz_input *in,
 	m->value = v;
 }
 
+/* One of the strategies allowed for this input, evenly. */
 static unsigned int fuzz_pick_kind(struct hvfuzz *f, bool packet)
 {
-	unsigned int kind = fuzz_below(f, HVFUZZ_KINDS);
+	unsigned int pick = fuzz_below(f, fuzz_kinds_for(f, packet)), kind;
 
-	if (packet && kind == HVFUZZ_SIZE_FIELD)
-		return HVFUZZ_RING_INDEX;
-	if (!packet && kind == HVFUZZ_RING_INDEX)
-		return HVFUZZ_SIZE_FIELD;
-	return kind;
+	for (kind = 0; kind < HVFUZZ_KINDS; kind++)
+		if (fuzz_kind_ok(f, kind, packet) && !pick--)
+			return kind;
+	return HVFUZZ_DUPLICATE;	/* none allowed: hvfuzz_pick() said no */
 }
 
 /**

@@ -32,6 +32,7 @@ enum hvfuzz_kind {
 #define HVFUZZ_TARGET_VMBUS	0
 #define HVFUZZ_TARGETS		9	/* vmbus + HV_DEVICE_CLASSES_MAX */
 #define HVFUZZ_TARGET_ALL	((1U << HVFUZZ_TARGETS) - 1)
+#define HVFUZZ_KINDS_ALL	((1U << HVFUZZ_KINDS) - 1)
 
 /* Mutations the control socket can list after the fact. */
 #define HVFUZZ_LOG_LEN		64
@@ -89,6 +90,7 @@ struct hvfuzz_mutation {
  * @state: the generator (splitmix64)
  * @targets: bit mask of HVFUZZ_TARGET_* being mutated
  * @every: mutate every @every-th send of a target (1: all of them)
+ * @kinds: bit mask of the enum hvfuzz_kind strategies drawn from
  * @count: mutations asked for
  * @done: mutations made
  * @seen: sends of each target since the start
@@ -105,6 +107,7 @@ struct hvfuzz {
 	uint64_t state;
 	uint32_t targets;
 	uint32_t every;
+	uint32_t kinds;
 	uint64_t count;
 	uint64_t done;
 	uint64_t seen[HVFUZZ_TARGETS];
@@ -117,13 +120,14 @@ struct hvfuzz {
 };
 
 void hvfuzz_start(struct hvfuzz *f, uint64_t seed, uint64_t count,
-		  uint32_t targets, uint32_t every);
+		  uint32_t targets, uint32_t every, uint32_t kinds);
 uint64_t hvfuzz_next(struct hvfuzz *f);
 bool hvfuzz_active(const struct hvfuzz *f);
 bool hvfuzz_pick(struct hvfuzz *f, unsigned int target, uint64_t id);
 void hvfuzz_mutate(struct hvfuzz *f, unsigned int target,
 		   struct hvfuzz_input *in, struct hvfuzz_mutation *m);
 const char *hvfuzz_kind_name(unsigned int kind);
+int hvfuzz_kind_parse(const char *name);
 const struct hvfuzz_mutation *hvfuzz_log_at(const struct hvfuzz *f,
 					    uint64_t index);
 

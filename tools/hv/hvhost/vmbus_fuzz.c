@@ -415,12 +415,41 @@ static int fuzz_parse_u64(const char *s, uint64_t *v)
 	return errno || *end ? -EINVAL : 0;
 }
 
-/* `fuzz SEED [COUNT] [TARGET] [EVERY]` */
+/* all, or kind names (bitflip, ...), comma-separated. */
+static int fuzz_parse_kinds(const char *s, uint32_t *mask)
+{
+	char word[32];
+	size_t len;
+	int kind;
+
+	*mask = 0;
+	if (!strcmp(s, "all")) {
+		*mask = HVFUZZ_KINDS_ALL;
+		return 0;
+	}
+	while (*s) {
+		len = strcspn(s, ",");
+		if (!len || len >= sizeof(word))
+			return -EINVAL;
+		memcpy(word, s, len);
+		word[len] = '\0';
+		s += len;
+		if (*s == ',' && !*++s)
+			return -EINVAL;
+		kind = hvfuzz_kind_parse(word);
+		if (kind < 0)
+			return -EINVAL;
+		*mask |= 1U << kind;
+	}
+	return *mask ? 0 : -EINVAL;
+}
+
+/* `fuzz SEED [COUNT] [TARGET] [EVERY] [KINDS]` */
 static const char *fuzz_cmd_start(struct vmbus_server *srv, int argc,
 				  char **argv)
 {
+	uint32_t targets = HVFUZZ_TARGET_ALL, kinds = HVFUZZ_KINDS_ALL;
 	unsigned int count = 1000, every = 1;
-	uint32_t targets = HVFUZZ_TARGET_ALL;
 	uint64_t seed;
 
 	if (fuzz_parse_u64(argv[1], &seed))
@@ -431,13 +460,15 @@ static const char *fuzz_cmd_start(struct vmbus_server *srv, int argc,
 		return "bad target: vmbus, all, a class or its driver's name";
 	if (argc > 4 && hv_parse_uint(argv[4], 1, 1000000, &every))
 		return "bad rate: EVERY is 1..1000000";
+	if (argc > 5 && fuzz_parse_kinds(argv[5], &kinds))
+		return "bad kinds: all, or strategy names (bitflip, ...)";
 	vmbus_fuzz_stop(srv);
 	srv->fuzz = calloc(1, sizeof(*srv->fuzz));
 	if (!srv->fuzz)
 		return "out of memory";
-	hvfuzz_start(&srv->fuzz->eng, seed, count, targets, every);
-	hv_info("fuzz seed=%" PRIu64 " count=%u targets=0x%x every=%u", seed,
-		count, targets, every);
+	hvfuzz_start(&srv->fuzz->eng, seed, count, targets, every, kinds);
+	hv_info("fuzz seed=%" PRIu64 " count=%u targets=0x%x every=%u kinds=0x%x",
+		seed, count, targets, every, kinds);
 	return NULL;
 }
 
@@ -447,9 +478,9 @@ static void fuzz_status(const struct vmbus_fuzz *fz, struct hv_buf *out)
 	unsigned int i;
 
 	hv_buf_printf(out, "fuzz.seed=%" PRIu64 "\nfuzz.count=%" PRIu64
-		      "\nfuzz.every=%u\nfuzz.targets=0x%x\nfuzz.active=%d\n",
-		      f->seed, f->count, f->every, f->targets,
-		      hvfuzz_active(f));
+		      "\nfuzz.every=%u\nfuzz.targets=0x%x\nfuzz.kinds=0x%x"
+		      "\nfuzz.active=%d\n", f->seed, f->count, f->every,
+		      f->targets, f->kinds, hvfuzz_active(f));
 	hv_buf_printf(out, "fuzz.done=%" PRIu64 "\nfuzz.failed=%" PRIu64
 		      "\nfuzz.skipped=%" PRIu64 "\n", f->done, fz->failed,
 		      f->skipped);

@@ -49,9 +49,12 @@ TEST(test_hostfuzz_same_seed, "hostfuzz: same seed, same mutations")
 	unsigned int i, differ = 0;
 	bool packet;
 
-	hvfuzz_start(&fa, 42, 10000, HVFUZZ_TARGET_ALL, 3);
-	hvfuzz_start(&fb, 42, 10000, HVFUZZ_TARGET_ALL, 3);
-	hvfuzz_start(&fc, 43, 10000, HVFUZZ_TARGET_ALL, 3);
+	hvfuzz_start(&fa, 42, 10000, HVFUZZ_TARGET_ALL, 3,
+		     HVFUZZ_KINDS_ALL);
+	hvfuzz_start(&fb, 42, 10000, HVFUZZ_TARGET_ALL, 3,
+		     HVFUZZ_KINDS_ALL);
+	hvfuzz_start(&fc, 43, 10000, HVFUZZ_TARGET_ALL, 3,
+		     HVFUZZ_KINDS_ALL);
 	for (i = 0; i < 30000; i++) {
 		packet = i % 4;
 		CHECK(hvfuzz_pick(&fa, i % 5, i) == hvfuzz_pick(&fb, i % 5, i));
@@ -85,7 +88,8 @@ TEST(test_hostfuzz_in_bounds, "hostfuzz: every mutation stays in its buffer")
 	uint32_t len;
 	bool packet;
 
-	hvfuzz_start(&f, 7, 200000, HVFUZZ_TARGET_ALL, 1);
+	hvfuzz_start(&f, 7, 200000, HVFUZZ_TARGET_ALL, 1,
+		     HVFUZZ_KINDS_ALL);
 	for (i = 0; i < 200000; i++) {
 		packet = i % 2;
 		len = hf_len(i, packet);
@@ -115,7 +119,8 @@ TEST(test_hostfuzz_kinds, "hostfuzz: every strategy is produced")
 	struct hvfuzz f;
 	unsigned int i;
 
-	hvfuzz_start(&f, 1, 2000, 1U << HVFUZZ_TARGET_VMBUS, 1);
+	hvfuzz_start(&f, 1, 2000, 1U << HVFUZZ_TARGET_VMBUS, 1,
+		     HVFUZZ_KINDS_ALL);
 	for (i = 0; i < 2000; i++) {
 		hf_input(area, i % 2 ? 64 : 200, i, &in, i % 2);
 		CHECK(hvfuzz_pick(&f, HVFUZZ_TARGET_VMBUS, i));
@@ -127,12 +132,37 @@ TEST(test_hostfuzz_kinds, "hostfuzz: every strategy is produced")
 	CHECK(!hvfuzz_pick(&f, HVFUZZ_TARGETS, 0));
 }
 
+TEST(test_hostfuzz_kinds_mask, "hostfuzz: KINDS limits the strategies")
+{
+	static uint8_t area[64 + 2 * GUARD];
+	struct hvfuzz_mutation m;
+	struct hvfuzz_input in;
+	struct hvfuzz f;
+	unsigned int i;
+	uint32_t mask = 1U << HVFUZZ_STALE_ID | 1U << HVFUZZ_RING_INDEX;
+
+	hvfuzz_start(&f, 3, 1000, HVFUZZ_TARGET_ALL, 1, mask);
+	for (i = 0; i < 1000; i++) {
+		hf_input(area, 64, i, &in, true);
+		CHECK(hvfuzz_pick(&f, 1, i));
+		hvfuzz_mutate(&f, 1, &in, &m);
+		CHECK(mask & (1U << m.kind));
+	}
+	CHECK(f.by_kind[HVFUZZ_STALE_ID] > 400);
+	CHECK(f.by_kind[HVFUZZ_RING_INDEX] > 400);
+	/* Messages have no ring index: a message-only run has nothing. */
+	hvfuzz_start(&f, 3, 10, HVFUZZ_TARGET_ALL, 1, 1U << HVFUZZ_RING_INDEX);
+	CHECK(!hvfuzz_pick(&f, HVFUZZ_TARGET_VMBUS, 0));
+	CHECK(hvfuzz_pick(&f, 1, 0));
+}
+
 TEST(test_hostfuzz_rate, "hostfuzz: EVERY and TARGET pick the sends")
 {
 	struct hvfuzz f;
 	unsigned int i, picked = 0;
 
-	hvfuzz_start(&f, 9, 1000, 1U << 2, 4);
+	hvfuzz_start(&f, 9, 1000, 1U << 2, 4,
+		     HVFUZZ_KINDS_ALL);
 	for (i = 0; i < 400; i++) {
 		CHECK(!hvfuzz_pick(&f, 1, i));
 		picked += hvfuzz_pick(&f, 2, i);
@@ -247,7 +277,8 @@ TEST(test_hostfuzz_command, "hostfuzz: the fuzz command checks its words")
 	static const char *const bad[] = {
 		"fuzz", "fuzz x", "fuzz -1", "fuzz 1 0", "fuzz 1 10 bogus",
 		"fuzz 1 10 echo,", "fuzz 1 10 echo 0", "fuzz status",
-		"fuzz log", "fuzz stop now", "fuzz 1 2 3 4 5",
+		"fuzz log", "fuzz stop now", "fuzz 1 2 3 4 5 6",
+		"fuzz 1 2 echo 1 bogus", "fuzz 1 2 echo 1 bitflip,",
 	};
 	struct hv_buf out = { 0 };
 	struct fake_guest *fg;
@@ -264,7 +295,11 @@ TEST(test_hostfuzz_command, "hostfuzz: the fuzz command checks its words")
 		      "OK\n"));
 	fake_ctl(fg, "fuzz status", &out);
 	CHECK(strstr(out.s, "fuzz.seed=16\nfuzz.count=10\nfuzz.every=2\n"));
-	CHECK(strstr(out.s, "fuzz.targets=0x7\n"));
+	CHECK(strstr(out.s, "fuzz.targets=0x7\nfuzz.kinds=0x3ff\n"));
+	CHECK(!strcmp(fake_ctl(fg, "fuzz 1 10 echo 1 stale-id,reorder", &out),
+		      "OK\n"));
+	fake_ctl(fg, "fuzz status", &out);
+	CHECK(strstr(out.s, "fuzz.kinds=0x30\n"));
 	CHECK(!strcmp(fake_ctl(fg, "fuzz log 64", &out), "OK\n"));
 	CHECK(!strncmp(fake_ctl(fg, "fuzz log 65", &out), "ERR ", 4));
 	CHECK(!strcmp(fake_ctl(fg, "fuzz stop", &out), "OK\n"));
