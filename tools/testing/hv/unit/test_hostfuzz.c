@@ -213,7 +213,7 @@ static void hf_traffic(struct hf_env *e, unsigned int n)
 		memset(msg, i, sizeof(msg));
 		if (!gring_write(&e->fc.out, VMBUS_PKT_DATA_INBAND,
 				 VMBUS_PKT_FLAG_COMPLETION_REQUESTED, i, NULL,
-				 0, msg, 8 + i % sizeof(msg), &signal))
+				 0, msg, 8 + i % (sizeof(msg) - 8), &signal))
 			fake_signal(&e->fg, &e->fc);
 		vmbus_fuzz_round_end(&e->fg.h.srv);
 		if (ch->open)
