@@ -103,10 +103,17 @@ static void fuzz_input(struct vmbus_fuzz *fz, struct hvfuzz_input *in,
 	in->ring_size = ring_size;
 }
 
-static int fuzz_send_msg(struct vmbus_server *srv, struct vmbus_fuzz *fz,
-			 const struct hvfuzz_mutation *m)
+/* Send @b as it is, with @claimed as a message's payload size. */
+typedef int (*fuzz_emit_fn)(void *dst, const struct vmbus_fuzz_buf *b,
+			    uint32_t claimed);
+
+/* The sends a mutation makes: none now, twice, after an old one, ... */
+static int fuzz_send(struct vmbus_fuzz *fz, const struct hvfuzz_mutation *m,
+		     const struct vmbus_fuzz_buf *prev, fuzz_emit_fn emit,
+		     void *dst)
 {
 	const struct vmbus_fuzz_buf *b = &fz->in;
+	uint32_t claimed = b->len;
 	int ret = 0;
 
 	switch (m->kind) {
@@ -114,19 +121,25 @@ static int fuzz_send_msg(struct vmbus_server *srv, struct vmbus_fuzz *fz,
 		fuzz_copy(&fz->held, b);
 		return 0;
 	case HVFUZZ_OUT_OF_SEQ:
-		if (fz->prev_msg.len)
-			ret = fuzz_post(srv, fz->prev_msg.data,
-					fz->prev_msg.len, fz->prev_msg.len);
+		if (prev->len)
+			ret = emit(dst, prev, prev->len);
 		break;
 	case HVFUZZ_DUPLICATE:
-		ret = fuzz_post(srv, b->data, b->len, b->len);
+		ret = emit(dst, b, b->len);
 		break;
 	case HVFUZZ_SIZE_FIELD:
-		return fuzz_post(srv, b->data, b->len, m->value);
+		claimed = m->value;
+		break;
 	default:
 		break;
 	}
-	return ret ? ret : fuzz_post(srv, b->data, b->len, b->len);
+	return ret ? ret : emit(dst, b, claimed);
+}
+
+static int fuzz_emit_msg(void *dst, const struct vmbus_fuzz_buf *b,
+			 uint32_t claimed)
+{
+	return fuzz_post(dst, b->data, b->len, claimed);
 }
 
 /**
@@ -161,7 +174,7 @@ bool vmbus_fuzz_msg(struct vmbus_server *srv, const void *msg, uint32_t len)
 	hvfuzz_mutate(&fz->eng, HVFUZZ_TARGET_VMBUS, &in, &m);
 	fz->in.len = in.len;
 	fuzz_log_mutation(fz, &m);
-	if (fuzz_send_msg(srv, fz, &m))
+	if (fuzz_send(fz, &m, &fz->prev_msg, fuzz_emit_msg, srv))
 		fz->failed++;
 	fz->prev_msg.len = len;
 	memcpy(fz->prev_msg.data, msg, len);
@@ -222,37 +235,21 @@ static int fuzz_ring_write(struct hv_channel *ch, const uint8_t *data,
 	return ret;
 }
 
-static int fuzz_send_packet(struct hv_channel *ch, struct vmbus_fuzz *fz,
-			    const struct hvfuzz_mutation *m)
+static int fuzz_emit_packet(void *dst, const struct vmbus_fuzz_buf *b,
+			    uint32_t claimed)
 {
-	const struct vmbus_fuzz_buf *b = &fz->in;
-	const struct vmbus_fuzz_buf *prev = &fz->pkt[fz->prev_pkt];
-	int ret = 0;
+	(void)claimed;
+	return fuzz_ring_write(dst, b->data, b->len, b->keep);
+}
 
-	switch (m->kind) {
-	case HVFUZZ_REORDER:
-		fuzz_copy(&fz->held, b);
-		return 0;
-	case HVFUZZ_OUT_OF_SEQ:
-		if (prev->len)
-			ret = fuzz_ring_write(ch, prev->data, prev->len,
-					      b->keep);
-		break;
-	case HVFUZZ_DUPLICATE:
-		ret = fuzz_ring_write(ch, b->data, b->len, b->keep);
-		break;
-	default:
-		break;
-	}
-	if (!ret)
-		ret = fuzz_ring_write(ch, b->data, b->len, b->keep);
-	if (!ret && m->kind == HVFUZZ_RING_INDEX) {
-		shm_mb();
-		shm_write32(&ch->in.ctl->write_index, m->value);
-		fz->index_relid = ch->relid;
-		hv_channel_signal_guest(ch);
-	}
-	return ret;
+/* A write index that lies, until the end of the round. */
+static void fuzz_bad_index(struct hv_channel *ch, struct vmbus_fuzz *fz,
+			   uint32_t index)
+{
+	shm_mb();
+	shm_write32(&ch->in.ctl->write_index, index);
+	fz->index_relid = ch->relid;
+	hv_channel_signal_guest(ch);
 }
 
 /**
@@ -296,7 +293,9 @@ int vmbus_fuzz_packet(struct hv_channel *ch, uint16_t type, uint16_t flags,
 	hvfuzz_mutate(&fz->eng, target, &in, &m);
 	fz->in.len = in.len;
 	fuzz_log_mutation(fz, &m);
-	ret = fuzz_send_packet(ch, fz, &m);
+	ret = fuzz_send(fz, &m, &fz->pkt[fz->prev_pkt], fuzz_emit_packet, ch);
+	if (!ret && m.kind == HVFUZZ_RING_INDEX)
+		fuzz_bad_index(ch, fz, m.value);
 	if (ret)
 		fz->failed++;
 	fz->prev_pkt = !fz->prev_pkt;
@@ -357,41 +356,59 @@ void vmbus_fuzz_stop(struct vmbus_server *srv)
 	srv->fuzz = NULL;
 }
 
-/* vmbus, all, a class (echo, scsi, ...) or its fault name, comma-separated. */
-static int fuzz_parse_targets(const char *s, uint32_t *mask)
+/*
+ * The next word of a comma-separated list at *@s, into @word (@cap bytes):
+ * 1 when there is one, 0 at the end, -EINVAL for an empty or long word.
+ */
+static int fuzz_next_word(const char **s, char *word, size_t cap)
+{
+	size_t len = strcspn(*s, ",");
+
+	if (!**s)
+		return 0;
+	if (!len || len >= cap)
+		return -EINVAL;
+	memcpy(word, *s, len);
+	word[len] = '\0';
+	*s += len;
+	if (**s == ',' && !*++*s)
+		return -EINVAL;
+	return 1;
+}
+
+/* The class of @word, by name or its driver's name: its target bit. */
+static uint32_t fuzz_class_target(const char *word)
 {
 	const struct hv_device_class *cls;
-	char word[32];
 	unsigned int id;
-	size_t len;
-	bool found;
+
+	hv_for_each_device_class(id, cls)
+		if (!strcmp(word, cls->name) ||
+		    (cls->fault_name && !strcmp(word, cls->fault_name)))
+			return 1U << (1 + id);
+	return 0;
+}
+
+/* vmbus, all, a class (echo, scsi, ...) or its driver's name, as a list. */
+static int fuzz_parse_targets(const char *s, uint32_t *mask)
+{
+	uint32_t bit;
+	char word[32];
+	int ret;
 
 	*mask = 0;
-	while (*s) {
-		len = strcspn(s, ",");
-		if (!len || len >= sizeof(word))
-			return -EINVAL;
-		memcpy(word, s, len);
-		word[len] = '\0';
-		s += len;
-		if (*s == ',' && !*++s)
-			return -EINVAL;
-		found = !strcmp(word, "all") || !strcmp(word, "vmbus");
+	while ((ret = fuzz_next_word(&s, word, sizeof(word))) > 0) {
 		if (!strcmp(word, "all"))
-			*mask |= HVFUZZ_TARGET_ALL;
+			bit = HVFUZZ_TARGET_ALL;
 		else if (!strcmp(word, "vmbus"))
-			*mask |= 1U << HVFUZZ_TARGET_VMBUS;
-		hv_for_each_device_class(id, cls) {
-			if (strcmp(word, cls->name) &&
-			    (!cls->fault_name || strcmp(word, cls->fault_name)))
-				continue;
-			*mask |= 1U << (1 + id);
-			found = true;
-		}
-		if (!found)
+			bit = 1U << HVFUZZ_TARGET_VMBUS;
+		else
+			bit = fuzz_class_target(word);
+		if (!bit)
 			return -EINVAL;
+		*mask |= bit;
 	}
-	return *mask ? 0 : -EINVAL;
+	return ret || !*mask ? -EINVAL : 0;
 }
 
 static const char *fuzz_target_name(unsigned int target)
@@ -415,33 +432,24 @@ static int fuzz_parse_u64(const char *s, uint64_t *v)
 	return errno || *end ? -EINVAL : 0;
 }
 
-/* all, or kind names (bitflip, ...), comma-separated. */
+/* all, or kind names (bitflip, ...), as a list. */
 static int fuzz_parse_kinds(const char *s, uint32_t *mask)
 {
 	char word[32];
-	size_t len;
-	int kind;
+	int ret, kind;
 
 	*mask = 0;
 	if (!strcmp(s, "all")) {
 		*mask = HVFUZZ_KINDS_ALL;
 		return 0;
 	}
-	while (*s) {
-		len = strcspn(s, ",");
-		if (!len || len >= sizeof(word))
-			return -EINVAL;
-		memcpy(word, s, len);
-		word[len] = '\0';
-		s += len;
-		if (*s == ',' && !*++s)
-			return -EINVAL;
+	while ((ret = fuzz_next_word(&s, word, sizeof(word))) > 0) {
 		kind = hvfuzz_kind_parse(word);
 		if (kind < 0)
 			return -EINVAL;
 		*mask |= 1U << kind;
 	}
-	return *mask ? 0 : -EINVAL;
+	return ret || !*mask ? -EINVAL : 0;
 }
 
 /* `fuzz SEED [COUNT] [TARGET] [EVERY] [KINDS]` */

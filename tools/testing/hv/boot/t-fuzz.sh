@@ -162,7 +162,7 @@ rescind_all() {
 }
 offer() {	# offer CLASS GUID
 	local i
-	for i in $(seq 50); do
+	for i in $(seq $((50 * ${HV_TIME_SCALE:-1}))); do
 		hv_ctl offer "$@" > /dev/null 2>&1 && return 0
 		sleep 0.2
 	done
