@@ -18,7 +18,7 @@
 # `hvhost ctl SOCKET fuzz SEED COUNT all EVERY` replays them.
 #
 # HV_FUZZ_COUNT (default 100000 on a kernel with KASAN, the debug
-# kernel, else 1000), HV_FUZZ_EVERY (default 4: every 4th send of a
+# kernel, else 300), HV_FUZZ_EVERY (default 4: every 4th send of a
 # target is mutated, so devices do work in between), HV_FUZZ_SECS (the
 # budget: 40 s, 90 s with KASAN; times HV_TIME_SCALE), HV_FUZZ_SEED
 # (default: a new one each run, printed).
@@ -40,7 +40,7 @@ kroot=$("$HV_TOP/scripts/hv-kernel.sh" "$KVER")
 if grep -qs '^CONFIG_KASAN=y' "$kroot"/boot/config-*; then
 	count=${HV_FUZZ_COUNT:-100000} secs=${HV_FUZZ_SECS:-90}
 else
-	count=${HV_FUZZ_COUNT:-1000} secs=${HV_FUZZ_SECS:-40}
+	count=${HV_FUZZ_COUNT:-300} secs=${HV_FUZZ_SECS:-40}
 fi
 secs=$((secs * ${HV_TIME_SCALE:-1}))
 every=${HV_FUZZ_EVERY:-4}
@@ -71,7 +71,7 @@ echo_load() {
 	while [ ! -e /tmp/stop ]; do
 		d=$(dev_by_instance $echo_id) && echo_ready "$d" &&
 			echo "500 1 2048 mixed" > "$(echo_dbg "$d")/run" 2>/dev/null ||
-			sleep 0.2
+			sleep 0.05
 	done
 }
 fio_load() {	# fio_load FUNCTION ARG...: fio on the disk it prints
