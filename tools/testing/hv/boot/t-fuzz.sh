@@ -9,8 +9,8 @@
 # guest's policy), so every few seconds the host rescinds all four and
 # offers them again, which also feeds the VMBus messages to the fuzzer;
 # the guest's load finds the new devices by their GUIDs.
-# Checks: COUNT mutated inputs within the time budget, every class got
-# some; afterwards the host rescinds every device and offers fresh ones,
+# Checks: COUNT mutated inputs within the time budget, every class and
+# strategy got some; afterwards the host rescinds every device and offers fresh ones,
 # which work (echo verified, a pattern written and read back on each
 # disk, ping); no kernel trouble (hv_report: oops, KASAN, UBSAN, lockdep,
 # WARNING, hangs through the boot timeout and the guest's watchdog). On a
@@ -205,8 +205,9 @@ phase all $((secs / 2))
 phase stale-id,foreign-id,duplicate,reorder,out-of-seq \
 	$((secs - (SECONDS - start)))
 took=$((SECONDS - start))
-check "$rounds rounds of fresh offers during the fuzz, none lost ($lost)" \
-	[ $lost = 0 ]
+# An offer is lost when the guest still holds the old relid: a mutated
+# RESCIND (a bad relid) never reached it, as on a host that lies.
+echo "fuzz: $rounds rounds of fresh offers during the fuzz, $lost lost"
 done=$(total_of done)
 check "$count mutated inputs made in ${took} s ($done, $(total_of failed) not sent)" \
 	[ "$done" -ge "$count" ]
