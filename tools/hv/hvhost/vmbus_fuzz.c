@@ -496,7 +496,8 @@ static void fuzz_status(const struct vmbus_fuzz *fz, struct hv_buf *out)
 		hv_buf_printf(out, "fuzz.kind.%s=%" PRIu64 "\n",
 			      hvfuzz_kind_name(i), f->by_kind[i]);
 	for (i = 0; i < HVFUZZ_TARGETS; i++)
-		if (f->targets & (1U << i))
+		if (f->targets & (1U << i) &&
+		    (i == HVFUZZ_TARGET_VMBUS || hv_device_class_at(i - 1)))
 			hv_buf_printf(out, "fuzz.target.%s=%" PRIu64 "\n",
 				      fuzz_target_name(i), f->by_target[i]);
 }
