@@ -24,6 +24,14 @@
 # (default: a new one each run, printed).
 . "$(dirname "$0")/lib.sh"
 
+# Not yet part of the default tier: the devices the guest fails are not
+# released in time for the 5 s re-offers, so neither COUNT nor the fresh
+# IDE and NIC offers are reached (see Documentation/hv/testing.rst).
+if [ "${HV_FUZZ:-0}" != 1 ] && [[ " ${HV_SCENARIOS:-} " != *" fuzz "* ]]; then
+	echo "SKIP: $KVER: fuzz: only with HV_FUZZ=1 or HV_SCENARIOS=fuzz"
+	exit 0
+fi
+
 hv_scenario_files
 ns=hvfz$$
 tap=hvtap0
