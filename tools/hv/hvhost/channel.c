@@ -134,19 +134,31 @@ int hv_channel_send_ext(struct hv_channel *ch, uint16_t type, uint16_t flags,
 	bool signal;
 	int ret;
 
+	ret = vmbus_fuzz_packet(ch, type, flags, trans_id, ext, ext_len, keep,
+				iov, n);
+	if (ret <= 0)
+		return ret;
 	ret = hvring_send_ext(&ch->in, type, flags, trans_id, ext, ext_len,
 			      keep, iov, n, &signal);
 	if (ret)
 		return ret;
-	if (type == VMBUS_PKT_COMP)
-		ch->last_comp_id = trans_id;
 	for (i = 0; i < n; i++)
 		payload += iov[i].iov_len;
+	hv_channel_sent(ch, type, trans_id, hvring_packet_bytes(payload),
+			signal);
+	return 0;
+}
+
+/* Count a packet of @bytes written to the inbound ring, and signal. */
+void hv_channel_sent(struct hv_channel *ch, uint16_t type, uint64_t trans_id,
+		     uint32_t bytes, bool signal)
+{
+	if (type == VMBUS_PKT_COMP)
+		ch->last_comp_id = trans_id;
 	ch->stats.tx_packets++;
-	ch->stats.tx_bytes += hvring_packet_bytes(payload);
+	ch->stats.tx_bytes += bytes;
 	if (signal)
 		hv_channel_signal_guest(ch);
-	return 0;
 }
 
 /* The same with a plain descriptor. */

@@ -306,6 +306,12 @@ static const char *cmd_fault(struct hvhost *h, int argc, char **argv,
 	return control_class_fault(h, argc, argv, count);
 }
 
+static const char *cmd_fuzz(struct hvhost *h, int argc, char **argv,
+			    struct hv_buf *out)
+{
+	return vmbus_fuzz_command(&h->srv, argc, argv, out);
+}
+
 static const char *cmd_max_version(struct hvhost *h, int argc, char **argv,
 				   struct hv_buf *out)
 {
@@ -341,6 +347,9 @@ static const struct control_cmd control_cmds[] = {
 	  cmd_offer },
 	{ "rescind", 1, 1, "rescind GUID", cmd_rescind },
 	{ "fault", 2, 4, NULL, cmd_fault },
+	{ "fuzz", 1, 5,
+	  "fuzz SEED [COUNT] [TARGET] [EVERY] [KINDS] | fuzz status|stop|log [N]",
+	  cmd_fuzz },
 	{ "max-version", 1, 1, "max-version X.Y", cmd_max_version },
 	{ "quit", 0, 0, "quit", cmd_quit },
 	{ "help", 0, 0, "help", cmd_help },

@@ -152,6 +152,7 @@ static void hvhost_run(struct hvhost *h)
 			w->fn(h, w, ev[i].events);
 		}
 		hvhost_classes_round_end(h);
+		vmbus_fuzz_round_end(&h->srv);
 	}
 }
 

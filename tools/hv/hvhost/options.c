@@ -47,7 +47,8 @@ static const char hvhost_usage_tail[] =
 "hvhost ctl sends one control command and prints the reply; it exits 0 on\n"
 "OK, 1 on ERR and 2 if it cannot talk to hvhost. Commands: list, stats,\n"
 "gpadls, offer CLASS [GUID] [monitor|nomonitor], rescind GUID,\n"
-"fault vmbus KIND [COUNT] [GUID], max-version X.Y, quit, help, and those\n"
+"fault vmbus KIND [COUNT] [GUID], fuzz SEED [COUNT] [TARGET] [EVERY]\n"
+"[KINDS], fuzz status|stop|log [N], max-version X.Y, quit, help, and those\n"
 "of the device classes (disk ..., fault storvsc ...): `hvhost ctl PATH\n"
 "help` lists them all.\n";
 

@@ -7,4 +7,5 @@ HVHOST_LIB_SRCS := core.c log.c guestmem.c synic.c ring.c vmbus_server.c \
 		   gpadl.c channel.c device.c echo.c util.c \
 		   options.c ivshmem.c control.c scsi_disk.c blockio.c \
 		   storvsp.c storvsp_class.c vmbus_fault.c \
-		   tap.c rss.c netvsp.c rndis_dev.c netvsp_class.c netvsp_fault.c
+		   tap.c rss.c netvsp.c rndis_dev.c netvsp_class.c netvsp_fault.c \
+		   fuzz.c vmbus_fuzz.c

@@ -349,6 +349,31 @@ static void storvsp_stop(void *inst)
 	free(sh);
 }
 
+/*
+ * `offer ide GUID` of an IDE place the command line gave a disk: that
+ * controller's place among the command line's, so that its disk comes
+ * back with the new offer (the IDE class has no `disk add`); else -1.
+ */
+static int storvsp_ide_ctrl_of(const struct storvsp_host *sh,
+			       const guid_t *instance)
+{
+	const struct storvsp_disk_spec *d;
+	unsigned int i;
+	guid_t g;
+
+	if (sh->sp.profile != &storvsp_ide_profile)
+		return -1;
+	for (i = 0; i < sh->opt->nr_disks; i++) {
+		d = &sh->opt->disks[i];
+		if (d->ide_chan < 0 || d->ide_unit < 0)
+			continue;
+		storvsp_ide_instance(d->ide_chan, d->ide_unit, &g);
+		if (hv_guid_equal(&g, instance))
+			return d->ctrl;
+	}
+	return -1;
+}
+
 /* The disks of the command line's controller @nth, on its new channel. */
 static int storvsp_bind(void *inst, struct hv_channel *ch, int nth)
 {
@@ -361,6 +386,8 @@ static int storvsp_bind(void *inst, struct hv_channel *ch, int nth)
 	ctrl = storvsp_ctrl_bind(&sh->sp, ch);
 	if (!ctrl)
 		return -ENOMEM;
+	if (nth < 0)
+		nth = storvsp_ide_ctrl_of(sh, &ch->instance);
 	hv_guid_format(&ch->instance, guid);
 	for (i = 0; nth >= 0 && i < sh->opt->nr_disks; i++) {
 		d = &sh->opt->disks[i];

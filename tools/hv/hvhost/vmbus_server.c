@@ -47,7 +47,7 @@ void vmbus_server_init(struct vmbus_server *srv, struct synic *synic,
 int vmbus_server_send(struct vmbus_server *srv, const void *msg,
 		      uint32_t len)
 {
-	if (vmbus_fault_drop(srv, msg, len))
+	if (vmbus_fault_drop(srv, msg, len) || vmbus_fuzz_msg(srv, msg, len))
 		return 0;
 	srv->stats.msgs_out++;
 	return synic_post_to_guest(srv->synic, srv->msg_vp, msg, len);
@@ -197,6 +197,8 @@ void vmbus_server_destroy(struct vmbus_server *srv)
 	for (relid = 1; relid <= VMBUS_SERVER_MAX_RELID; relid++)
 		if (srv->chan[relid])
 			vmbus_channel_free(srv, srv->chan[relid]);
+	free(srv->fuzz);
+	srv->fuzz = NULL;
 }
 
 static struct hv_channel *vmbus_channel_get(struct vmbus_server *srv,

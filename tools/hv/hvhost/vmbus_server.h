@@ -39,6 +39,7 @@ static_assert(VMBUS_CHANNEL_CONN_BASE + VMBUS_SERVER_MAX_RELID <
 #define VMBUS_TARGET_VP_NONE		0xffffffffU
 
 struct hv_channel;
+struct vmbus_fuzz;
 
 /**
  * struct hv_gpa_span - one GPA range of a guest packet or GPADL, checked
@@ -366,6 +367,7 @@ struct vmbus_faults {
  * @nr_gpadls_building: GPADLs waiting for body messages
  * @instance_seq: makes default instance GUIDs unique
  * @faults: fault injection state
+ * @fuzz: the fuzz run, or NULL (vmbus_fuzz.c)
  * @stats: counters
  */
 struct vmbus_server {
@@ -386,6 +388,7 @@ struct vmbus_server {
 	unsigned int nr_gpadls_building;
 	unsigned int instance_seq;
 	struct vmbus_faults faults;
+	struct vmbus_fuzz *fuzz;
 	struct vmbus_server_stats stats;
 };
 
@@ -467,6 +470,16 @@ unsigned int vmbus_fault_relids_held(const struct vmbus_server *srv);
 void vmbus_fault_reset(struct vmbus_server *srv);
 uint32_t vmbus_fault_post(struct vmbus_server *srv);
 
+/* vmbus_fuzz.c: the hostile-host fuzzer's hooks and its command. */
+bool vmbus_fuzz_msg(struct vmbus_server *srv, const void *msg, uint32_t len);
+int vmbus_fuzz_packet(struct hv_channel *ch, uint16_t type, uint16_t flags,
+		      uint64_t trans_id, const void *ext, uint32_t ext_len,
+		      uint32_t keep, const struct iovec *iov, unsigned int n);
+void vmbus_fuzz_round_end(struct vmbus_server *srv);
+void vmbus_fuzz_stop(struct vmbus_server *srv);
+const char *vmbus_fuzz_command(struct vmbus_server *srv, int argc,
+			       char **argv, struct hv_buf *out);
+
 /* channel.c: the data path of an open channel. */
 uint32_t hv_channel_open(struct hv_channel *ch, struct hv_gpadl *gpadl,
 			 uint32_t downstream_pages, uint32_t target_vp);
@@ -488,6 +501,8 @@ struct hv_send_msg *hv_send_msg_new(uint16_t type, uint16_t flags,
 				    uint32_t len);
 void hv_send_msg_free_all(struct hv_send_msg **list);
 void hv_channel_signal_guest(struct hv_channel *ch);
+void hv_channel_sent(struct hv_channel *ch, uint16_t type, uint64_t trans_id,
+		     uint32_t bytes, bool signal);
 void hv_channel_unblock(struct hv_channel *ch);
 
 /* GUID text form, as in "6c1b6d0e-4e1a-4c8f-9a51-6876686f7374". */

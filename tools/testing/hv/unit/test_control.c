@@ -139,6 +139,8 @@ TEST_F(fake, test_control_class_commands,
 		      "nic link GUID up|down\n"
 		      "fault storvsc KIND [COUNT] | fault blkvsc KIND [COUNT] | "
 		      "fault netvsc KIND [COUNT] | fault vmbus KIND [COUNT] [GUID]\n"
+		      "fuzz SEED [COUNT] [TARGET] [EVERY] [KINDS] | "
+		      "fuzz status|stop|log [N]\n"
 		      "max-version X.Y\nquit\nhelp\nOK\n"));
 	CHECK(!strcmp(fake_ctl(f, "disk add x", &out),
 		      "ERR usage: disk add FILE[,ro][,lun=N] GUID | disk remove GUID LUN\n"));

@@ -1695,3 +1695,33 @@ TEST(test_storvsp_dvd, "storvsp: --dvd, dvd eject and insert on an IDE DVD drive
 	hv_buf_free(&out);
 	env_destroy(&e);
 }
+
+TEST(test_storvsp_ide_reoffer,
+     "storvsp: offer ide GUID of a command-line place brings its disk back")
+{
+	struct fake_guest *fg = calloc(1, sizeof(*fg));
+	struct hv_buf out = { 0 };
+	char img[32], cmd[128];
+	const char *guid = "00000000-0001-8899-0000-000000000000";
+
+	CHECK(fg);
+	ASSERT_EQ(0, make_image(img, false));
+	fake_init(fg);
+	hvhost_classes_stop(&fg->h);
+	snprintf(cmd, sizeof(cmd), "--ide-disk=%s,ctrl=0,unit=1", img);
+	ASSERT_EQ(0, parse(&fg->h.opt, cmd));
+	ASSERT_EQ(0, hvhost_classes_start(&fg->h));
+	snprintf(cmd, sizeof(cmd), "offer ide %s", guid);
+	CHECK(!strncmp(fake_ctl(fg, cmd, &out), "instance=", 9));
+	fake_ctl(fg, "list", &out);
+	CHECK(strstr(out.s, img));
+	/* Another place has no disk of the command line. */
+	CHECK(!strncmp(fake_ctl(fg, "offer ide 00000001-0000-8899-0000-000000000000",
+				&out), "instance=", 9));
+	fake_ctl(fg, "list", &out);
+	CHECK(strstr(out.s, img) && !strstr(strstr(out.s, img) + 1, img));
+	hv_buf_free(&out);
+	fake_destroy(fg);
+	free(fg);
+	unlink(img);
+}
