@@ -1642,6 +1642,7 @@ TEST(test_storvsp_dvd, "storvsp: --dvd, dvd eject and insert on an IDE DVD drive
 	char guid[HV_GUID_STR_LEN + 1];
 	struct storvsp_disk_spec d;
 	struct hv_buf out = { 0 };
+	char serial[sizeof(((struct scsi_disk *)0)->serial)];
 	struct storvsp_lun *first;
 	struct vstor_packet vp;
 	struct stor_env e;
@@ -1670,11 +1671,13 @@ TEST(test_storvsp_dvd, "storvsp: --dvd, dvd eject and insert on an IDE DVD drive
 	ASSERT_EQ(0, storvsp_disk_add(e.ctrl, &d, &lun));
 	first = e.ctrl->luns[0];
 	CHECK(first->disk.dvd && !first->disk.medium);
+	/* The insert replaces (and frees) the empty drive's LUN. */
+	memcpy(serial, first->disk.serial, sizeof(serial));
 	ASSERT_EQ(0, make_image(e.img2, false));
 	CHECK(!strcmp(ctl(&e, "dvd insert %s %s", e.img2, guid, &out), "OK\n"));
-	CHECK(e.ctrl->luns[0] != first && e.ctrl->luns[0]->disk.medium &&
+	CHECK(e.ctrl->luns[0]->disk.medium &&
 	      e.ctrl->luns[0]->disk.media_event == SCSI_MEDIA_NEW &&
-	      !strcmp(e.ctrl->luns[0]->disk.serial, first->disk.serial));
+	      !strcmp(e.ctrl->luns[0]->disk.serial, serial));
 	ASSERT_EQ(IMG_SIZE / 2048, e.ctrl->luns[0]->disk.blocks);
 	CHECK(!strcmp(ctl(&e, "dvd eject %s%s", guid, "", &out), "OK\n"));
 	CHECK(!e.ctrl->luns[0]->disk.medium &&
