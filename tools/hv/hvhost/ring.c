@@ -103,7 +103,8 @@ static void hvring_copy_in_flat(const struct hvring *r, uint32_t off,
 	uint32_t chunk;
 
 	if (r->linear) {
-		memcpy(r->linear + off, src, len);
+		if (len)	/* a packet part may be empty (src NULL) */
+			memcpy(r->linear + off, src, len);
 		return;
 	}
 	while (len) {
