@@ -171,6 +171,8 @@ sync_host iperf-done 1
 # VLAN 5: the host sends tagged echo requests from a raw socket (its
 # kernel need not have 8021q); they come as VLAN PPIs to vl5, whose
 # replies leave with one and reach the TAP tagged.
+# A kernel without VLANs (the debug kernel) skips this.
+if modprobe 8021q 2> /dev/null || [ -d /proc/net/vlan ]; then
 check "a VLAN interface on the NIC" ip link add link $dev name vl5 type vlan id 5
 ip addr add $vlan_guest4/24 dev vl5
 ip link set vl5 up
@@ -181,6 +183,10 @@ sync_host vlan-up 14
 check "vl5 received the host's tagged frames" \
 	[ "$(cat /sys/class/net/vl5/statistics/rx_packets)" -ge $((vl5_rx + 5)) ]
 ip link del vl5
+else
+	echo "SKIP: VLAN 5: this kernel has no 8021q"
+	sync_host vlan-none 1
+fi
 
 # The packet filter: frames to another MAC reach the guest only while it
 # is promiscuous (the host sends them and counts what hvhost filtered).
@@ -275,7 +281,10 @@ ip netns exec "$ns" iperf3 -s -p 5201 3>&- 4>&- 5>&- 6>&- 7>&- 8>&- 9>&- \
 	> /dev/null 2>&1 &
 hv_marker iperf-done 120
 check_eq "no TCP/UDP checksum errors in the namespace" "$errs" "$(csum_errors)"
-hv_marker vlan-up 120 || exit
+hv_wait_console "HV-SYNC: vlan-\(up\|none\)" 120 || { hv_fail "no vlan marker"; exit; }
+vlan=0
+grep -aq "HV-SYNC: vlan-up" "$HV_CONSOLE" && vlan=1
+[ $vlan = 0 ] ||
 check "tagged echo requests answered tagged over VLAN 5" in_ns python3 \
 	"$HV_TOP/tools/testing/hv/boot/vlan-ping.py" $tap \
 	"$(in_ns cat /sys/class/net/$tap/address)" $mac2 \
@@ -303,6 +312,7 @@ hv_marker filter-done 120 || exit
 sleep 1
 check_eq "the filter without promiscuous again" 0xd "$(filter_of)"
 hv_ctl stats > "$hv_scratch/stats"
+[ $vlan = 0 ] ||
 check "tagged frames reached the guest as VLAN PPIs ($(stat_of rx_vlan_ppi))" \
 	[ "$(stat_of rx_vlan_ppi)" -gt 0 ]
 check "received frames carried checksum PPIs ($(stat_of rx_csum_ppi))" \
