@@ -32,6 +32,7 @@ find "$build" -name '*.gcda' -delete
 # (the path each one had in the guest is the object's path on the host).
 put_counters() {
 	awk -v build="$build" '
+	{ sub(/\r$/, "") }	# the serial console ends lines with CR LF
 	/^HV-GUEST: gcov begin/ { on = 1; next }
 	/^HV-GUEST: gcov end/ { if (f) close(cmd); on = 0; next }
 	!on { next }
@@ -42,7 +43,7 @@ put_counters() {
 		cmd = "base64 -d > \"" f "\""
 		next
 	}
-	f { sub(/\r$/, ""); print | cmd }' "$1"
+	f { print | cmd }' "$1"
 }
 
 n=0
@@ -60,8 +61,12 @@ for f in "$out"/boots/*.info; do
 	[ -s "$f" ] && args+=(-a "$f")
 done
 lcov -q --rc lcov_branch_coverage=1 "${args[@]}" -o "$out/all.info" > /dev/null 2>&1
+# The drivers, without their KUnit suites (test code is not what is
+# measured).
 lcov -q --rc lcov_branch_coverage=1 --extract "$out/all.info" \
-	"$build/drivers/*" -o "$out/drivers.info" > /dev/null 2>&1
+	"$build/drivers/*" -o "$out/with-tests.info" > /dev/null 2>&1
+lcov -q --rc lcov_branch_coverage=1 --remove "$out/with-tests.info" \
+	'*_kunit.c' -o "$out/drivers.info" > /dev/null 2>&1
 genhtml -q --branch-coverage -o "$out/html" "$out/drivers.info" > /dev/null 2>&1 ||
 	echo "  | coverage: genhtml failed; the tracefile is $out/drivers.info"
 
@@ -83,7 +88,7 @@ module_map() {
 echo "  | coverage of our modules over $n debug-kernel boots (HTML: $out/html/index.html):"
 awk -v top="$build/" '
 FNR == NR { mod[$1] = $2; next }
-/^SF:/ { f = substr($0, 4); sub(top, "", f); m = (f in mod) ? mod[f] : "?" }
+/^SF:/ { f = substr($0, 4); sub(top, "", f); m = (f in mod) ? mod[f] : "(headers)" }
 /^LF:/ { lf[m] += substr($0, 4); tlf += substr($0, 4) }
 /^LH:/ { lh[m] += substr($0, 4); tlh += substr($0, 4) }
 /^BRF:/ { bf[m] += substr($0, 5); tbf += substr($0, 5) }
