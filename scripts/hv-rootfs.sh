@@ -110,5 +110,9 @@ PART_OFFSET=$part_offset
 ENV
 touch "$work/.complete"
 mv "$work" "$dest"
+# Images of other inputs are of no more use, and each is 3 GiB.
+for old in "$cache"/distro/bookworm-*; do
+	[ "$old" = "$dest" ] || rm -rf "$old"
+done
 echo "hv-rootfs: built $dest in $((SECONDS - start)) s" >&2
 echo "$dest"
