@@ -24,13 +24,10 @@ fragment=$top/tools/testing/hv/debug/debug.config
 die() { echo "hv-debug-kernel: $*" >&2; exit 1; }
 
 ksrc=$("$top/scripts/hv-ksrc.sh") || die "no kernel source"
+. "$top/scripts/hv-options.sh"
 # Our driver options (not the KUnit ones, which the boot tier builds out of
 # tree: adding a test must not rebuild the kernel).
-our_options() {
-	awk '/^config HV_/ { sym = $2 }
-	     sym && /^\ttristate "/ { print sym; sym = "" }
-	     /^$/ { sym = "" }' "$top/drivers/hv/Kconfig" | grep -v '_KUNIT_TEST$'
-}
+our_options() { hv_driver_options "$top"; }
 key=$({ cat "$ksrc/Makefile" "$ksrc/arch/x86/configs/x86_64_defconfig" \
 	    "$ksrc/kernel/configs/kvm_guest.config" "$fragment"; our_options; } |
 	sha256sum | cut -c1-16)

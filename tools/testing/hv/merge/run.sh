@@ -16,21 +16,16 @@ set -uo pipefail
 top=$(cd "$(dirname "$0")/../../../.." && pwd)
 cd "$top" || exit 2
 . "$top/tools/testing/hv/static/checkpatch-ignores.sh"
+. "$top/scripts/hv-options.sh"
 here=$top/tools/testing/hv/merge
 cache=${HV_CACHE:-/var/cache/hvdrivers}/merge
 ksrc=$("$top/scripts/hv-ksrc.sh") || { echo "FAIL: merge: kernel source"; exit 1; }
 src=$cache/src
 jobs=$(nproc)
 
-# Our user-visible options: every config HV_* of drivers/hv/Kconfig with
-# a prompt (HV_VSTOR, which the storage drivers select, has none). The
-# KUnit suites' options are not among them: they need CONFIG_KUNIT, which
-# tinyconfig does not have (the debug kernel's boot tier runs them).
-our_options() {
-	awk '/^config HV_/ { sym = $2 }
-	     sym && /^\ttristate "/ { print sym; sym = "" }
-	     /^$/ { sym = "" }' "$top/drivers/hv/Kconfig" | grep -v '_KUNIT_TEST$'
-}
+# Our user-visible options (the KUnit suites' are not: tinyconfig has no
+# CONFIG_KUNIT; the debug kernel's boot tier runs them).
+our_options() { hv_driver_options "$top"; }
 
 # Module names the Makefiles promise: obj-$(CONFIG_HV_*) += NAME.o, the
 # KUnit suites' aside.
