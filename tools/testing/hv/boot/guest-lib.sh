@@ -168,17 +168,17 @@ raw_patterns() {
 	check "raw pattern reads back" sh -c "dd if=$1 bs=1M skip=10 count=1 iflag=direct 2>/dev/null | cmp -s - /tmp/pat"
 }
 
-# lean N [LEAN_N]: N, or in a lean run (the debug tier) LEAN_N (default
-# N / 5): fewer rounds and less data, the same paths.
+# lean N LEAN_N: N, or in a lean run (the debug tier) LEAN_N: fewer
+# rounds and less data, the same paths.
 lean() {
-	if [ "$HV_LEAN" = 1 ]; then echo "${2:-$(($1 / 5))}"; else echo "$1"; fi
+	if [ "$HV_LEAN" = 1 ]; then echo "$2"; else echo "$1"; fi
 }
 
 # fio_verify DEV SIZE: random writes of 4k..1m at QD32 over SIZE (a lean
 # run: 16M), verified with crc32c; two checks.
 fio_verify() {
-	local rc size=$2
-	[ "$HV_LEAN" = 1 ] && size=16M
+	local rc size
+	size=$(lean "$2" 16M)
 	fio --name=verify --filename="$1" --rw=randwrite --bsrange=4k-1m \
 		--iodepth=32 --ioengine=libaio --direct=1 --size="$size" \
 		--verify=crc32c --verify_fatal=1 --numjobs=1 --output=/tmp/fio.out

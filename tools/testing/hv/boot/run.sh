@@ -50,7 +50,8 @@ for KVER in $kvers; do
 	export KVER
 	# A debug kernel: scaled timeouts, lean scenarios, and our modules
 	# built with GCOV for the coverage report.
-	kconfig=$("$HV_TOP/scripts/hv-kernel.sh" "$KVER")/boot
+	kroot=$("$HV_TOP/scripts/hv-kernel.sh" "$KVER")
+	kconfig=$kroot/boot
 	gcov=""
 	if grep -qx 'CONFIG_KASAN=y' "$kconfig"/config-* 2>/dev/null; then
 		export HV_TIME_SCALE=${user_scale:-4} HV_LEAN=${user_lean:-1}
@@ -70,7 +71,7 @@ for KVER in $kvers; do
 		echo "FAIL: $KVER: boot: modules do not build"
 		continue
 	fi
-	rel=$(cat "$("$HV_TOP/scripts/hv-kernel.sh" "$KVER")/release")
+	rel=$(cat "$kroot/release")
 	HV_RUNS=$HV_TOP/out/runs/$rel
 	HV_INITRD=$HV_RUNS/base.cpio.gz
 	export HV_RUNS HV_INITRD
