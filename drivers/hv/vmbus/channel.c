@@ -1666,6 +1666,30 @@ static void vmbus_space_withdraw(struct vmbus_channel *chan)
 		hv_ring_set_pending(&chan->out, 0);
 }
 
+/*
+ * Add a request for @need bytes to those not yet called back; with
+ * out->lock held. Return: true if @need bytes are not free yet.
+ */
+static bool vmbus_space_combine(struct vmbus_channel *chan, u32 need)
+{
+	struct hv_ring *out = &chan->out;
+	u32 earlier = chan->space_want;
+	u32 want = max(need, earlier);
+
+	chan->space_want = want;
+	/* Sets pending_send_sz, with the barrier the re-check needs. */
+	hv_ring_set_pending(out, max(want, chan->space_waiters ?
+				     out->pending : 0));
+	if (hv_ring_has_space(out, want)) {
+		/* The earlier requests' call is due: the tasklet makes it. */
+		if (earlier)
+			tasklet_schedule(&chan->tasklet);
+		else
+			vmbus_space_withdraw(chan);
+	}
+	return !hv_ring_has_space(out, need);
+}
+
 /**
  * vmbus_chan_request_space() - ask for a call once a packet would fit
  * @chan: an open channel whose config has a send_space callback
@@ -1675,15 +1699,18 @@ static void vmbus_space_withdraw(struct vmbus_channel *chan)
  * gets low: this sets pending_send_sz in the outbound ring so the host
  * signals once it has read enough, and looks at the ring again after
  * that (so a host that made room meanwhile is not missed). If the room
- * is not there, vmbus_chan_config.send_space runs exactly once when it
- * is, from the channel's tasklet when the host signals; a later call
- * replaces the request (still one call). Once the channel is closed or
- * rescinded, no call comes (the driver learns of that otherwise). Any
- * context.
+ * is not there, vmbus_chan_config.send_space runs once when it is, from
+ * the channel's tasklet when the host signals. Requests made before that
+ * call combine: it comes once the largest room asked for is free, so
+ * that two waiters of one driver (a stopped queue, a completion that
+ * waits for room) never cancel each other; a request whose own room is
+ * there already still leaves the call due to the earlier ones (it may
+ * then come at once). Once the channel is closed or rescinded, no call
+ * comes (the driver learns of that otherwise). Any context.
  *
- * Return: true if the callback will run; false if the room is there
- * already (send now), @bytes is 0 or can never fit, or the channel is
- * not open: then no callback runs.
+ * Return: true if the callback will run for this request; false if its
+ * room is there already (send now), @bytes is 0 (which cancels every
+ * request) or can never fit, or the channel is not open.
  */
 bool vmbus_chan_request_space(struct vmbus_channel *chan, u32 bytes)
 {
@@ -1697,15 +1724,10 @@ bool vmbus_chan_request_space(struct vmbus_channel *chan, u32 bytes)
 	if (WARN_ON_ONCE(!chan->space_callback))
 		goto leave;
 	spin_lock_irqsave(&out->lock, flags);
-	if (bytes && need < out->size) {
-		chan->space_want = need;
-		/* Sets pending_send_sz, with the barrier the re-check needs. */
-		hv_ring_set_pending(out, max(need, chan->space_waiters ?
-					     out->pending : 0));
-		armed = !hv_ring_has_space(out, need);
-	}
-	if (!armed)
+	if (!bytes)
 		vmbus_space_withdraw(chan);
+	else if (need < out->size)
+		armed = vmbus_space_combine(chan, need);
 	spin_unlock_irqrestore(&out->lock, flags);
 leave:
 	vmbus_chan_leave(chan);
