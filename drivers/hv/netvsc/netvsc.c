@@ -783,6 +783,7 @@ static const char * const netvsc_tx_stat_names[] = {
 
 static const char * const netvsc_rx_stat_names[] = {
 	"packets", "bytes", "dropped", "csum_ok", "bad_section",
+	"comp_deferred", "comp_dropped",
 };
 
 #define NETVSC_QUEUE_STATS	(ARRAY_SIZE(netvsc_tx_stat_names) + \
@@ -844,6 +845,8 @@ static void netvsc_get_ethtool_stats(struct net_device *ndev,
 			data[11] = u64_stats_read(&r->csum_ok);
 		} while (u64_stats_fetch_retry(&r->syncp, start));
 		data[12] = atomic64_read(&nd->chans[q].bad_sections);
+		data[13] = atomic64_read(&nd->chans[q].comps_deferred);
+		data[14] = atomic64_read(&nd->chans[q].comps_dropped);
 	}
 }
 

@@ -11,6 +11,7 @@
 #include <linux/u64_stats_sync.h>
 #include <linux/spinlock.h>
 #include <linux/mutex.h>
+#include <linux/kfifo.h>
 #include <hyperv/nvsp.h>
 #include <hyperv/rndis.h>
 
@@ -59,6 +60,16 @@ struct netvsc_queue_stats {
 };
 
 /**
+ * struct netvsc_recv_comp - a receive completion waiting for ring room
+ * @trans_id: the host's transaction id of the transfer-page packet
+ * @status: NVSP_STAT_*
+ */
+struct netvsc_recv_comp {
+	u64 trans_id;
+	u32 status;
+} __packed;
+
+/**
  * struct netvsc_chan - one VMBus channel: one TX and one RX queue
  * @nd: the device
  * @chan: the VMBus channel
@@ -71,9 +82,11 @@ struct netvsc_queue_stats {
  * @wakes: times the queue was woken (completions and the space callback)
  * @comp_errors: TX completions with a failure status
  * @bad_sections: receive packets naming a send section (refused)
- * @comp_pending: a receive completion the ring had no room for
- * @comp_trans_id: its transaction id
- * @comp_status: its status
+ * @comps: receive completions the outbound ring had no room for, in
+ *	order; room for one per receive slot (netvsc_comps_alloc())
+ * @comps_deferred: completions that waited in @comps
+ * @comps_dropped: completions beyond that (a host with more packets
+ *	out than slots)
  * @rx: RX counters
  * @tx: TX counters
  */
@@ -88,9 +101,9 @@ struct netvsc_chan {
 	atomic64_t wakes;
 	atomic64_t comp_errors;
 	atomic64_t bad_sections;
-	bool comp_pending;
-	u64 comp_trans_id;
-	u32 comp_status;
+	DECLARE_KFIFO_PTR(comps, struct netvsc_recv_comp);
+	atomic64_t comps_deferred;
+	atomic64_t comps_dropped;
 	struct netvsc_queue_stats rx;
 	struct netvsc_queue_stats tx;
 };

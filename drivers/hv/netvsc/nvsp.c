@@ -281,26 +281,81 @@ static void netvsc_on_comp(struct netvsc_chan *nc, const struct vmbus_pkt *pkt,
 	netvsc_tx_maybe_wake(nc);
 }
 
-/* Send the completion that returns receive slots; false: ring full. */
-static bool netvsc_send_recv_comp(struct netvsc_chan *nc, u64 trans_id,
-				  u32 status)
+static int netvsc_send_comp(struct netvsc_chan *nc,
+			    const struct netvsc_recv_comp *rc)
 {
 	struct nvsp_rndis_pkt_complete c = {
 		.msg_type = NVSP_MSG1_SEND_RNDIS_PKT_COMPLETE,
-		.status = status,
+		.status = rc->status,
 	};
-	int ret;
 
-	ret = vmbus_send_completion(nc->chan, trans_id, &c, sizeof(c), 0);
-	if (ret != -EAGAIN) {
-		nc->comp_pending = false;
-		return true;
+	return vmbus_send_completion(nc->chan, rc->trans_id, &c, sizeof(c), 0);
+}
+
+static void netvsc_comps_free(struct netvsc_chan *nc)
+{
+	kvfree(nc->comps.kfifo.data);
+	memset(&nc->comps, 0, sizeof(nc->comps));
+}
+
+/*
+ * The completion that returns receive slots: sent now if none waits
+ * before it and the ring has room, else queued behind those that wait.
+ * The poll reads on either way: reading the inbound ring never waits for
+ * room in the outbound one (the host may be waiting for us to read).
+ */
+static void netvsc_send_recv_comp(struct netvsc_chan *nc, u64 trans_id,
+				  u32 status)
+{
+	struct netvsc_recv_comp c = { .trans_id = trans_id, .status = status };
+
+	if (kfifo_is_empty(&nc->comps) && netvsc_send_comp(nc, &c) != -EAGAIN)
+		return;
+	if (kfifo_initialized(&nc->comps) && kfifo_put(&nc->comps, c)) {
+		atomic64_inc(&nc->comps_deferred);
+		return;
 	}
-	/* Kept, and sent before any other packet is read. */
-	nc->comp_pending = true;
-	nc->comp_trans_id = trans_id;
-	nc->comp_status = status;
-	return false;
+	/* More transfer-page packets out than the host has slots. */
+	dev_err_ratelimited(&nc->nd->hdev->device,
+			    "channel %u: more receive packets in flight than slots; completion 0x%llx dropped\n",
+			    nc->index, trans_id);
+	atomic64_inc(&nc->comps_dropped);
+}
+
+/* The queued completions, oldest first; true once none is left. */
+static bool netvsc_flush_comps(struct netvsc_chan *nc)
+{
+	struct netvsc_recv_comp c;
+
+	while (kfifo_peek(&nc->comps, &c)) {
+		if (netvsc_send_comp(nc, &c) == -EAGAIN)
+			return false;
+		kfifo_skip(&nc->comps);
+	}
+	return true;
+}
+
+/*
+ * netvsc_comps_alloc() - room for a channel's queued receive completions
+ * @nc: a channel of a device whose receive slots are known
+ *
+ * A host has at most one transfer-page packet out per receive slot, so a
+ * completion per slot is all that can ever wait. The primary channel's
+ * queue comes once the host carved the receive buffer, with the poll off
+ * meanwhile; a sub-channel's at its open.
+ *
+ * Return: 0 or -ENOMEM.
+ */
+static int netvsc_comps_alloc(struct netvsc_chan *nc)
+{
+	u32 n = roundup_pow_of_two(max(nc->nd->recv.count, 2U));
+	void *buf = kvmalloc_array(n, sizeof(struct netvsc_recv_comp),
+				   GFP_KERNEL);
+
+	if (!buf)
+		return -ENOMEM;
+	netvsc_comps_free(nc);
+	return kfifo_init(&nc->comps, buf, n * sizeof(struct netvsc_recv_comp));
 }
 
 /* A range must lie in the slots the host carved, and in one slot's size. */
@@ -468,9 +523,9 @@ static u32 netvsc_handle_pkt(struct netvsc_chan *nc,
 }
 
 /*
- * A receive completion is waiting for ring room: ask the core to call
- * back once the host made some (the space callback reschedules the
- * poll). Return: true if the poll may stop until then.
+ * Receive completions wait for ring room: ask the core to call back once
+ * the host made some (the space callback reschedules the poll). Return:
+ * true if the call will come, false if the room is there now.
  */
 static bool netvsc_comp_wait(struct netvsc_chan *nc)
 {
@@ -484,10 +539,12 @@ static bool netvsc_comp_wait(struct netvsc_chan *nc)
  * @budget: most packets to handle
  *
  * Each RNDIS message received counts as one unit of work, each other
- * host packet as one. A receive completion the ring has no room for is
- * kept and sent first on the next poll: slots are never lost, and no new
- * packet is read before it went; meanwhile the poll sleeps until the core
- * reports ring room.
+ * host packet as one. Receive completions the outbound ring has no room
+ * for wait in order in the channel's queue and go first on the next poll;
+ * the ring is read on meanwhile, so that a host that waits for us to read
+ * before it reads what we wrote never deadlocks with us. With completions
+ * still queued, the poll ends once the inbound ring is empty and comes
+ * back on the host's next packet or on the core's space callback.
  *
  * Return: work done.
  */
@@ -497,18 +554,16 @@ int netvsc_poll(struct napi_struct *napi, int budget)
 	const struct vmbus_pkt *pkt;
 	int work = 0;
 
-	if (nc->comp_pending &&
-	    !netvsc_send_recv_comp(nc, nc->comp_trans_id, nc->comp_status))
-		goto blocked;
-	while (work < budget && !nc->comp_pending) {
+	netvsc_flush_comps(nc);
+	while (work < budget) {
 		pkt = vmbus_recv_pkt(nc->chan);
 		if (!pkt)
 			break;
 		work += netvsc_handle_pkt(nc, pkt, budget);
 	}
-	if (nc->comp_pending)
-		goto blocked;
-	if (work >= budget) {
+	if (work >= budget ||
+	    (!netvsc_flush_comps(nc) && !netvsc_comp_wait(nc))) {
+		/* More to read, or ring room for the completions now. */
 		vmbus_recv_commit(nc->chan);
 		return budget;
 	}
@@ -517,14 +572,6 @@ int netvsc_poll(struct napi_struct *napi, int budget)
 		napi_schedule(napi);
 	}
 	return work;
-
-blocked:
-	vmbus_recv_commit(nc->chan);
-	if (netvsc_comp_wait(nc)) {
-		napi_complete_done(napi, 0);
-		return 0;
-	}
-	return budget;
 }
 
 /* --- channels ------------------------------------------------------- */
@@ -543,8 +590,8 @@ static void netvsc_chan_send_space(void *ctx)
 {
 	struct netvsc_chan *nc = ctx;
 
-	/* A receive completion waited for this room: poll again. */
-	if (READ_ONCE(nc->comp_pending))
+	/* Receive completions waited for this room: poll again. */
+	if (!kfifo_is_empty(&nc->comps))
 		napi_schedule(&nc->napi);
 	netvsc_tx_maybe_wake(nc);
 }
@@ -582,15 +629,21 @@ int netvsc_chan_open(struct netvsc_dev *nd, struct vmbus_channel *chan,
 	nc->chan = chan;
 	nc->index = index;
 	nc->sub_index = vmbus_chan_subchannel_index(chan);
-	nc->comp_pending = false;
 	nc->dead = false;
 	atomic_set(&nc->tx_inflight, 0);
+	/* The primary's comes with the receive buffer (netvsc_recv_buf()). */
+	if (nd->recv.count) {
+		ret = netvsc_comps_alloc(nc);
+		if (ret)
+			return ret;
+	}
 	netif_napi_add(nd->ndev, &nc->napi, netvsc_poll);
 	napi_enable(&nc->napi);
 	ret = vmbus_chan_open(chan, &cfg);
 	if (ret) {
 		napi_disable(&nc->napi);
 		netif_napi_del(&nc->napi);
+		netvsc_comps_free(nc);
 		nc->chan = NULL;
 	}
 	return ret;
@@ -607,6 +660,7 @@ void netvsc_chan_close(struct netvsc_chan *nc)
 	napi_disable(&nc->napi);
 	vmbus_chan_close(nc->chan);
 	netif_napi_del(&nc->napi);
+	netvsc_comps_free(nc);
 	nc->chan = NULL;
 }
 
@@ -759,6 +813,23 @@ static int netvsc_buf_offer(struct netvsc_dev *nd, struct netvsc_buf *b,
 	return netvsc_nvsp_xact(nd, &req, type + 1, min, resp);
 }
 
+/*
+ * The primary channel's completion queue, now that the slots are known;
+ * its poll is off meanwhile (a host may send before it was told to).
+ */
+static int netvsc_primary_comps(struct netvsc_dev *nd)
+{
+	struct netvsc_chan *nc = &nd->chans[0];
+	int ret;
+
+	napi_disable(&nc->napi);
+	ret = netvsc_comps_alloc(nc);
+	napi_enable(&nc->napi);
+	/* A signal while the poll was off scheduled nothing: look now. */
+	netvsc_chan_callback(nc);
+	return ret;
+}
+
 static int netvsc_recv_buf_setup(struct netvsc_dev *nd)
 {
 	u32 size = min_t(u32, recv_buf_size, nd->nvsp_ver <= NVSP_VERSION_2 ?
@@ -769,7 +840,9 @@ static int netvsc_recv_buf_setup(struct netvsc_dev *nd)
 	ret = netvsc_buf_offer(nd, &nd->recv, size, NVSP_MSG1_SEND_RECV_BUF,
 			       NVSP_RECV_BUF_ID,
 			       sizeof(resp.recv_buf_complete), &resp);
-	return ret ? ret : netvsc_recv_sections(nd, &resp.recv_buf_complete);
+	if (!ret)
+		ret = netvsc_recv_sections(nd, &resp.recv_buf_complete);
+	return ret ? ret : netvsc_primary_comps(nd);
 }
 
 static int netvsc_send_buf_setup(struct netvsc_dev *nd)
