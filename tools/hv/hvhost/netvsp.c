@@ -157,10 +157,12 @@ static int netvsp_slot_write(struct netvsp_nic *nic, uint32_t slot,
  * receive packets while the guest waits for room to complete them, and
  * our completions waited too, neither side would read again.
  */
-static uint32_t netvsp_keep(const struct hv_channel *ch, uint32_t chan_type)
+static uint32_t netvsp_keep(struct netvsp_nic *nic,
+			    const struct hv_channel *ch, uint32_t chan_type)
 {
 	/* Control answers are few and may use the room kept. */
-	if (chan_type == NVSP_RNDIS_CHANNEL_CONTROL)
+	if (chan_type == NVSP_RNDIS_CHANNEL_CONTROL ||
+	    netvsp_fault_take(nic->np, NETVSP_FAULT_RING_FILL))
 		return 0;
 	return ch->in.size / NETVSP_RING_KEEP_DIV;
 }
@@ -220,11 +222,11 @@ static int netvsp_send_slot(struct netvsp_nic *nic, struct hv_channel *ch,
 		m.rndis_pkt.send_buf_section_index = 0;
 	if (netvsp_fault_take(nic->np, NETVSP_FAULT_TOO_MANY_RANGES))
 		return netvsp_send_many(ch, ext, trans_id, &iov,
-					netvsp_keep(ch, chan_type));
+					netvsp_keep(nic, ch, chan_type));
 	return hv_channel_send_ext(ch, VMBUS_PKT_DATA_USING_XFER_PAGES,
 				   VMBUS_PKT_FLAG_COMPLETION_REQUESTED,
 				   trans_id, ext, sizeof(x) - sizeof(x.h.desc),
-				   netvsp_keep(ch, chan_type), &iov, 1);
+				   netvsp_keep(nic, ch, chan_type), &iov, 1);
 }
 
 /*

@@ -221,6 +221,7 @@ enum netvsp_fault_kind {
 	NETVSP_FAULT_XFER_RANGE,	/* range outside the receive buffer */
 	NETVSP_FAULT_TOO_MANY_RANGES,	/* range count above NVSP_RSC_MAX */
 	NETVSP_FAULT_SECTION,		/* bad section index in a completion */
+	NETVSP_FAULT_RING_FILL,		/* no inbound room kept back */
 	NETVSP_FAULT_NVSP_TYPE,		/* unknown NVSP message type */
 	NETVSP_FAULT_UNSOLICITED,	/* completion answering nothing */
 	NETVSP_FAULT_TX_TABLE_V6,	/* send table as hosts < 6.1 lay it */

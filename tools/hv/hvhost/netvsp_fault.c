@@ -11,6 +11,10 @@
  *                    buffer's end
  *   too-many-ranges  a transfer-page packet of NVSP_RSC_MAX + 1 ranges
  *   section          a receive packet naming send-buffer section 0
+ *   ring-fill        receive packets may fill the whole inbound ring:
+ *                    no room is kept back for completions (a host
+ *                    that keeps none); not malformed, a guest must
+ *                    never need that room to go on reading
  *   nvsp-type        an inband NVSP message of an unknown type
  *   unsolicited      a SEND_RNDIS_PKT_COMPLETE answering no request
  *   tx-table-v6      a SEND_INDIRECTION_TABLE laid out the way Hyper-V
@@ -34,6 +38,7 @@ static const char *const netvsp_fault_names[] = {
 	[NETVSP_FAULT_XFER_RANGE] = "xfer-range",
 	[NETVSP_FAULT_TOO_MANY_RANGES] = "too-many-ranges",
 	[NETVSP_FAULT_SECTION] = "section",
+	[NETVSP_FAULT_RING_FILL] = "ring-fill",
 	[NETVSP_FAULT_NVSP_TYPE] = "nvsp-type",
 	[NETVSP_FAULT_UNSOLICITED] = "unsolicited",
 	[NETVSP_FAULT_TX_TABLE_V6] = "tx-table-v6",
@@ -127,5 +132,5 @@ const char *netvsp_fault(void *inst, const char *kind, unsigned int count)
 		hv_info("fault netvsc %s x%u armed", kind, count);
 		return NULL;
 	}
-	return "unknown fault (rndis-len ppi-offset xfer-range too-many-ranges section nvsp-type unsolicited tx-table-v6)";
+	return "unknown fault (rndis-len ppi-offset xfer-range too-many-ranges section ring-fill nvsp-type unsolicited tx-table-v6)";
 }

@@ -8,7 +8,8 @@
 # The NIC speaks NVSP 6 (nvsp=6), so that tx-table-v6 (the send table as
 # Hyper-V hosts before 6.1 lay it out) applies: TX must follow the table
 # at byte 40. The rescind comes while iperf3 runs: the guest survives and
-# the interface leaves.
+# the interface leaves. Before that, ring-fill (no inbound room kept for
+# completions) under an iperf3 from the host: the guest reads on.
 # Last, 20 rmmod/modprobe cycles, and no GPADL may be left on the host.
 . "$(dirname "$0")/lib.sh"
 
@@ -76,6 +77,16 @@ for k in $kinds; do
 			flows_on_queue_1 ;;
 	esac
 done
+# A host that keeps no inbound room for its completions: the ring fills
+# with receive packets; the guest must read on while its own completions
+# wait for room (a guest that stopped reading would deadlock with it).
+sync_host ring-fill 2
+check "ring-fill: iperf3 from the host, no ring room kept back" \
+	timeout 120 sh -c "iperf3 -c $host4 -R -t 5 -f m > /tmp/iperf 2>&1"
+grep -E "receiver" /tmp/iperf
+echo "ring-fill: $(ethtool -S $dev | awk '/comp_deferred/ {n += $2} END {print n + 0}') receive completions waited for ring room"
+check "ring-fill: traffic flows afterwards" wait_until 20 ping -c 1 -W 1 $host4
+sync_host ring-fill-done 1
 iperf3 -c $host4 -t 30 > /tmp/iperf 2>&1 &
 iperf=$!
 sync_host rescind 0
@@ -117,6 +128,10 @@ for k in $kinds; do
 	# A frame toward the guest for the receive-packet kinds to spoil.
 	ip netns exec "$ns" busybox ping -c 2 -W 1 $guest4 > /dev/null
 done
+hv_marker ring-fill 120 || exit
+check "fault netvsc ring-fill accepted" hv_ctl fault netvsc ring-fill 1000000
+hv_marker ring-fill-done 180 || exit
+hv_ctl fault netvsc ring-fill 1 > /dev/null	# the end of it
 hv_marker rescind 120 || exit
 sleep 3	# iperf3 under way
 check "rescind accepted" hv_ctl rescind $nic_id
