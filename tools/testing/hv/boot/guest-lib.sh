@@ -188,6 +188,15 @@ fio_verify() {
 	check "fio reports err=0" grep -q "err= 0" /tmp/fio.out
 }
 
+# tcp_listening PORT: a socket listens on that TCP port (state 0A in
+# /proc/net/tcp or tcp6), so that a peer told to connect now is not
+# refused by a listener that has not bound yet.
+tcp_listening() {
+	awk -v p="$(printf ':%04X' "$1")" \
+		'substr($2, length($2) - 4) == p && $4 == "0A" { f = 1 } END { exit !f }' \
+		/proc/net/tcp /proc/net/tcp6 2> /dev/null
+}
+
 # iface_of MAC: the network interface with that address.
 iface_of() {
 	local i

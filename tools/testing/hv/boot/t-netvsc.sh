@@ -86,6 +86,7 @@ echo "HV-SHA g2h $(sha256sum < /tmp/g2h | cut -d' ' -f1) $(wc -c < /tmp/g2h)"
 check "$mib MiB to the host over TCP" wait_until 30 nc $host4 5001 < /tmp/g2h
 rm /tmp/g2h
 nc -l -p 5002 < /tmp/hold > /tmp/h2g &
+check "listening on port 5002" wait_until 20 tcp_listening 5002
 sync_host guest-listening 1
 check "$mib MiB from the host over TCP" wait_until 300 sh -c "! kill -0 $! 2>/dev/null"
 echo "HV-SHA h2g $(sha256sum < /tmp/h2g | cut -d' ' -f1) $(wc -c < /tmp/h2g)"
