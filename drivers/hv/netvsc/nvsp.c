@@ -631,7 +631,7 @@ int netvsc_chan_open(struct netvsc_dev *nd, struct vmbus_channel *chan,
 	nc->sub_index = vmbus_chan_subchannel_index(chan);
 	nc->dead = false;
 	atomic_set(&nc->tx_inflight, 0);
-	/* The primary's comes with the receive buffer (netvsc_recv_buf()). */
+	/* The primary's comes with the receive buffer (netvsc_primary_comps()). */
 	if (nd->recv.count) {
 		ret = netvsc_comps_alloc(nc);
 		if (ret)

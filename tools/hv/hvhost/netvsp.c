@@ -153,9 +153,9 @@ static int netvsp_slot_write(struct netvsp_nic *nic, uint32_t slot,
 
 /*
  * Receive packets leave this much of the inbound ring free, so that the
- * completions of the guest's sends always find room: were the ring full of
- * receive packets while the guest waits for room to complete them, and
- * our completions waited too, neither side would read again.
+ * completions of the guest's sends usually find room at once. hvhost's
+ * own choice (the reference does not say what Hyper-V keeps); a guest
+ * must not need it, and `fault netvsc ring-fill` takes it away.
  */
 static uint32_t netvsp_keep(struct netvsp_nic *nic,
 			    const struct hv_channel *ch, uint32_t chan_type)
