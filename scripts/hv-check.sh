@@ -52,8 +52,9 @@ debug_tier() {
 
 # A fresh machine has no debug kernel yet: build it behind the other tiers,
 # at the lowest priority, so that its 15 minutes mostly fill the time the
-# boot tier's guests leave idle. The debug tier waits for it (the build
-# is locked) or, if it failed, tries again and reports why.
+# boot tier's guests leave idle. The debug tier comes last, to give it the
+# most time; it waits for the build (the build is locked) or, if it
+# failed, tries again and reports why.
 prebuild_debug_kernel() {
 	"$top/scripts/hv-debug-kernel.sh" --cached > /dev/null 2>&1 && return
 	nice -n 19 "$top/scripts/hv-debug-kernel.sh" > "$results/debug-kernel.log" 2>&1 &
@@ -72,8 +73,8 @@ all) prebuild_debug_kernel
      run_tier unit unit_tier
      run_tier merge "$top/tools/testing/hv/merge/run.sh"
      run_tier boot "$top/tools/testing/hv/boot/run.sh" $kvers
-     run_tier debug debug_tier
-     run_tier distro "$top/tools/testing/hv/distro/run.sh" ;;
+     run_tier distro "$top/tools/testing/hv/distro/run.sh"
+     run_tier debug debug_tier ;;
 static) run_tier static "$top/tools/testing/hv/static/run.sh" $kvers ;;
 unit) run_tier unit unit_tier ;;
 merge) run_tier merge "$top/tools/testing/hv/merge/run.sh" ;;

@@ -45,20 +45,35 @@ run_scenario() {
 # made for the referees: KUnit (the fuzzer, t-fuzz, is opt-in for now).
 debug_scenarios="echo storvsc blkvsc netvsc kunit"
 user_scale=${HV_TIME_SCALE:-} user_lean=${HV_LEAN:-}
-times=""
-for KVER in $kvers; do
+
+# Scenarios run HV_JOBS at a time (default 2). A TCG guest of the stock
+# kernels keeps less than one of the machine's cores busy on average
+# (most scenarios wait on the host, on timeouts or on each other), so
+# two at once take about half the time. Every scenario has its own run
+# folder, control socket, scratch folder and network namespace, so two
+# never share anything but the CPU. The debug kernel's guests keep the
+# CPU busy: there the default is 1. HV_JOBS=1 runs everything in order.
+declare -A kenv=() ktimes=()
+jobs=()
+
+# prepare_kernel KVER: the modules and initramfs for KVER, and the
+# environment of its scenarios in kenv[KVER]; appends its scenarios to
+# jobs. Prints a FAIL: line and returns non-zero when a step fails.
+prepare_kernel() {
+	local KVER=$1 kroot kconfig gcov="" config rel scenarios scale lean
+	local HV_RUNS HV_INITRD HV_INITRD_STORAGE t name
 	export KVER
 	# A debug kernel: scaled timeouts, lean scenarios, and our modules
 	# built with GCOV for the coverage report.
 	kroot=$("$HV_TOP/scripts/hv-kernel.sh" "$KVER")
 	kconfig=$kroot/boot
-	gcov=""
 	if grep -qx 'CONFIG_KASAN=y' "$kconfig"/config-* 2>/dev/null; then
-		export HV_TIME_SCALE=${user_scale:-4} HV_LEAN=${user_lean:-1}
+		scale=${user_scale:-4} lean=${user_lean:-1}
 		gcov="GCOV_PROFILE=y"
 		scenarios=${HV_SCENARIOS:-$debug_scenarios}
+		slots=${HV_JOBS:-1}
 	else
-		export HV_TIME_SCALE=${user_scale:-1} HV_LEAN=${user_lean:-0}
+		scale=${user_scale:-1} lean=${user_lean:-0}
 		scenarios=${HV_SCENARIOS:-}
 	fi
 	# A kernel built with KUnit (the debug kernel) gets the suites too.
@@ -69,25 +84,24 @@ for KVER in $kvers; do
 	if ! HV_KBUILD_FLAGS="${HV_KBUILD_FLAGS:-} $gcov" \
 	     "$HV_TOP/scripts/hv-build.sh" "$KVER" $config > /dev/null; then
 		echo "FAIL: $KVER: boot: modules do not build"
-		continue
+		return 1
 	fi
 	rel=$(cat "$kroot/release")
 	HV_RUNS=$HV_TOP/out/runs/$rel
 	HV_INITRD=$HV_RUNS/base.cpio.gz
-	export HV_RUNS HV_INITRD
 	mkdir -p "$HV_RUNS"
 	if ! "$HV_TOP/scripts/hv-initramfs.sh" "$KVER" "$HV_INITRD"; then
 		echo "FAIL: $KVER: boot: initramfs"
-		continue
+		return 1
 	fi
 	# The storage image is large, so only the disk scenarios use it.
 	HV_INITRD_STORAGE=$HV_RUNS/storage.cpio.gz
-	export HV_INITRD_STORAGE
-	if ! "$HV_TOP/scripts/hv-initramfs.sh" "$KVER" "$HV_INITRD_STORAGE" \
-	     --storage; then
+	if ! "$HV_TOP/scripts/hv-initramfs.sh" "$KVER" \
+	     "$HV_INITRD_STORAGE" --storage; then
 		echo "FAIL: $KVER: boot: storage initramfs"
-		continue
+		return 1
 	fi
+	kenv[$KVER]="KVER=$KVER HV_TIME_SCALE=$scale HV_LEAN=$lean HV_RUNS=$HV_RUNS HV_INITRD=$HV_INITRD HV_INITRD_STORAGE=$HV_INITRD_STORAGE"
 	for t in "$here"/t-*.sh; do
 		name=$(basename "$t" .sh)
 		name=${name#t-}
@@ -95,11 +109,54 @@ for KVER in $kvers; do
 		   ! [[ " $scenarios " == *" $name "* ]]; then
 			continue
 		fi
-		echo "== $KVER $name"
-		start=$SECONDS
-		run_scenario "$t" "$name"
-		times+=" $name $((SECONDS - start))s"
+		jobs+=("$KVER $name")
 	done
-	echo "  | $KVER: scenario times:$times"
-	times=""
+}
+
+# start_job "KVER NAME": the scenario in the background, its output in a
+# file of its own; the pid's job, output file and start time are noted.
+declare -A job_of=() out_of=() start_of=()
+start_job() {
+	local kver=${1%% *} name=${1#* } out
+	out=$(mktemp)
+	# shellcheck disable=SC2086
+	(export ${kenv[$kver]}; run_scenario "$here/t-$name.sh" "$name") \
+		> "$out" 2>&1 &
+	job_of[$!]=$1 out_of[$!]=$out start_of[$!]=$SECONDS
+}
+
+# finish_job PID: its output, under its "== KVER NAME" line, all at once
+# so that two scenarios' lines never mix; its time noted for the summary.
+finish_job() {
+	local pid=$1 job=${job_of[$1]}
+	echo "== $job"
+	cat "${out_of[$pid]}"
+	rm -f "${out_of[$pid]}"
+	ktimes[${job%% *}]+=" ${job#* } $((SECONDS - ${start_of[$pid]}))s"
+	unset "job_of[$pid]" "out_of[$pid]" "start_of[$pid]"
+}
+
+slots=""
+for kver in $kvers; do
+	prepare_kernel "$kver"
+done
+slots=${HV_JOBS:-${slots:-2}}
+if ! [[ "$slots" =~ ^[1-9][0-9]*$ ]]; then
+	echo "FAIL: boot: HV_JOBS must be a positive number, not '$slots'"
+	exit 1
+fi
+for job in "${jobs[@]}"; do
+	while [ "${#job_of[@]}" -ge "$slots" ]; do
+		wait -n -p done_pid "${!job_of[@]}"
+		finish_job "$done_pid"
+	done
+	start_job "$job"
+done
+while [ "${#job_of[@]}" -gt 0 ]; do
+	wait -n -p done_pid "${!job_of[@]}"
+	finish_job "$done_pid"
+done
+for kver in $kvers; do
+	[ -n "${ktimes[$kver]:-}" ] &&
+		echo "  | $kver: scenario times:${ktimes[$kver]}"
 done
