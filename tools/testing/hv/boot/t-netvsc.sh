@@ -7,8 +7,8 @@
 # hvhost offered; ping both ways over IPv4 and IPv6 across the sizes
 # 1..1472 (their edges); jumbo pings at MTU 9000 and back to 1500; a MAC
 # change seen by the host; a 64 MiB random file over TCP each way with
-# the same sha256; link down/up from the control socket followed by the
-# carrier; the host counted checksum/LSO PPIs and frames both ways;
+# the same sha256; link down/up from the control socket followed by
+# carrier and operstate within a second of the host's command; the host counted checksum/LSO PPIs and frames both ways;
 # iperf3 TCP each way with 1 and 4 streams (3 s each: a rate, and fewer
 # retransmitted segments than 1% of the data), iperf3 UDP each way (under
 # 5% lost, no UDP checksum errors at the receiver); no errors in
@@ -58,6 +58,17 @@ cat >> "$guest" <<'GUEST'
 # The carrier of $dev is @1 (read anew at each call: for wait_until).
 carrier_is() { [ "$(cat /sys/class/net/$dev/carrier 2>/dev/null)" = "$1" ]; }
 operstate_is() { [ "$(cat /sys/class/net/$dev/operstate)" = "$1" ]; }
+# link_follows CARRIER OPERSTATE: both read so within 5 s (times the
+# scale), polled every 50 ms.
+link_follows() {
+	local n=$((100 * ${HV_TIME_SCALE:-1}))
+	while [ $n -gt 0 ]; do
+		carrier_is $1 && operstate_is $2 && return 0
+		sleep 0.05
+		n=$((n - 1))
+	done
+	return 1
+}
 
 pings() {	# pings DEST: every size of $sizes, one echo each
 	local s bad=""
@@ -103,13 +114,15 @@ done
 check "16 short TCP flows to the host" [ $i = 16 ]
 sync_host flows-done 1
 
-# Link down and up from the control socket.
+# Link down and up from the control socket. The guest polls carrier and
+# operstate every 50 ms and says when both follow; the host times that
+# from its command (the host script checks the delay).
 sync_host link-down 0
-check "carrier off after nic link down (within 3 s of asking)" wait_until 3 carrier_is 0
-check "operstate follows (down)" wait_until 2 operstate_is down
+check "carrier off and operstate down after nic link down" link_follows 0 down
+echo "HV-SYNC: link-down-seen"
 sync_host link-up 0
-check "carrier on after nic link up (within 3 s of asking)" wait_until 3 carrier_is 1
-check "operstate follows (up)" wait_until 2 operstate_is up
+check "carrier on and operstate up after nic link up" link_follows 1 up
+echo "HV-SYNC: link-up-seen"
 check "IPv4 ping after link up" wait_until 20 ping -c 1 -W 1 $host4
 
 # Jumbo frames, then back.
@@ -266,10 +279,25 @@ done
 check "received frames carried hash PPIs ($(stat_of rx_hash_ppi))" \
 	[ "$(stat_of rx_hash_ppi)" -gt 0 ]
 
+# link_timed up|down: the link command, then the guest's report that
+# carrier and operstate followed, timed on the host's clock (the console
+# polled every 50 ms): within a second (times the scale).
+link_timed() {
+	local t0 ms n limit=$((1000 * ${HV_TIME_SCALE:-1}))
+	t0=$(date +%s%N)
+	check "nic link $1 accepted" hv_ctl nic link $nic_id $1 || return
+	for ((n = 0; n < 200 * ${HV_TIME_SCALE:-1}; n++)); do
+		grep -aq "^HV-SYNC: link-$1-seen" "$HV_CONSOLE" && break
+		sleep 0.05
+	done
+	ms=$((($(date +%s%N) - t0) / 1000000))
+	check "the guest's carrier and operstate follow link $1 in ${ms} ms (at most $limit)" \
+		[ "$ms" -le "$limit" ]
+}
 hv_marker link-down 120 || exit
-check "nic link down accepted" hv_ctl nic link $nic_id down
+link_timed down
 hv_marker link-up 30 || exit
-check "nic link up accepted" hv_ctl nic link $nic_id up
+link_timed up
 hv_marker jumbo 120 || exit
 check "jumbo ping (8972 bytes) to the guest" in_ns busybox ping -c 1 -W 2 -s 8972 $guest4
 hv_marker mac-changed 120 || exit
