@@ -25,18 +25,23 @@ sync_host() {
 	sleep "${2:-2}"
 }
 
-# wait_until SECONDS COMMAND...: poll the command every 0.2 s, for
-# SECONDS times the host's time scale (a debug kernel is slower).
-wait_until() {
-	local limit=$(($1 * 5 * ${HV_TIME_SCALE:-1}))
-	shift
+# poll_until HZ SECONDS COMMAND...: run the command HZ times a second (2
+# to 1000) until it succeeds, for SECONDS times the host's time scale (a
+# debug kernel is slower).
+poll_until() {
+	local limit=$(($2 * $1 * ${HV_TIME_SCALE:-1})) step
+	step=$(printf '0.%03d' $((1000 / $1)))
+	shift 2
 	while [ $limit -gt 0 ]; do
 		"$@" && return 0
-		sleep 0.2
+		sleep "$step"
 		limit=$((limit - 1))
 	done
 	return 1
 }
+
+# wait_until SECONDS COMMAND...: poll_until five times a second.
+wait_until() { poll_until 5 "$@"; }
 
 strip_braces() { tr -d '{}\n'; }
 

@@ -99,13 +99,15 @@ hv_report() {
 	fi
 }
 
-# For host scripts: wait until the console shows a line, up to $2 seconds
-# (times HV_TIME_SCALE).
+# For host scripts: hv_wait_console PATTERN [SECONDS [HZ]]: wait until the
+# console shows a line, up to SECONDS (default 120, times HV_TIME_SCALE),
+# looking HZ times a second (default 5; 2 to 1000).
 hv_wait_console() {
-	local pattern=$1 limit=${2:-120} i
-	for ((i = 0; i < limit * 5 * ${HV_TIME_SCALE:-1}; i++)); do
+	local pattern=$1 limit=${2:-120} hz=${3:-5} i step
+	step=$(printf '0.%03d' $((1000 / hz)))
+	for ((i = 0; i < limit * hz * ${HV_TIME_SCALE:-1}; i++)); do
 		grep -aq -- "$pattern" "$HV_CONSOLE" && return 0
-		sleep 0.2
+		sleep "$step"
 	done
 	return 1
 }

@@ -54,11 +54,12 @@ user_scale=${HV_TIME_SCALE:-} user_lean=${HV_LEAN:-}
 # never share anything but the CPU. The debug kernel's guests keep the
 # CPU busy: there the default is 1. HV_JOBS=1 runs everything in order.
 declare -A kenv=() ktimes=()
-jobs=()
+jobs=() default_jobs=2
 
 # prepare_kernel KVER: the modules and initramfs for KVER, and the
 # environment of its scenarios in kenv[KVER]; appends its scenarios to
-# jobs. Prints a FAIL: line and returns non-zero when a step fails.
+# jobs; a debug kernel sets default_jobs to 1. Prints a FAIL: line and
+# returns non-zero when a step fails.
 prepare_kernel() {
 	local KVER=$1 kroot kconfig gcov="" config rel scenarios scale lean
 	local HV_RUNS HV_INITRD HV_INITRD_STORAGE t name
@@ -71,7 +72,7 @@ prepare_kernel() {
 		scale=${user_scale:-4} lean=${user_lean:-1}
 		gcov="GCOV_PROFILE=y"
 		scenarios=${HV_SCENARIOS:-$debug_scenarios}
-		slots=${HV_JOBS:-1}
+		default_jobs=1
 	else
 		scale=${user_scale:-1} lean=${user_lean:-0}
 		scenarios=${HV_SCENARIOS:-}
@@ -136,11 +137,10 @@ finish_job() {
 	unset "job_of[$pid]" "out_of[$pid]" "start_of[$pid]"
 }
 
-slots=""
 for kver in $kvers; do
 	prepare_kernel "$kver"
 done
-slots=${HV_JOBS:-${slots:-2}}
+slots=${HV_JOBS:-$default_jobs}
 if ! [[ "$slots" =~ ^[1-9][0-9]*$ ]]; then
 	echo "FAIL: boot: HV_JOBS must be a positive number, not '$slots'"
 	exit 1

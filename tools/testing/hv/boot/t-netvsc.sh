@@ -8,7 +8,8 @@
 # 1..1472 (their edges); jumbo pings at MTU 9000 and back to 1500; a MAC
 # change seen by the host; a 64 MiB random file over TCP each way with
 # the same sha256; link down/up from the control socket followed by
-# carrier and operstate within a second of the host's command; the host counted checksum/LSO PPIs and frames both ways;
+# carrier and operstate within a second of the host's command; the host
+# counted checksum/LSO PPIs and frames both ways;
 # iperf3 TCP each way with 1 and 4 streams (3 s each: a rate, and fewer
 # retransmitted segments than 1% of the data), iperf3 UDP each way (under
 # 5% lost, no UDP checksum errors at the receiver); no errors in
@@ -58,17 +59,8 @@ cat >> "$guest" <<'GUEST'
 # The carrier of $dev is @1 (read anew at each call: for wait_until).
 carrier_is() { [ "$(cat /sys/class/net/$dev/carrier 2>/dev/null)" = "$1" ]; }
 operstate_is() { [ "$(cat /sys/class/net/$dev/operstate)" = "$1" ]; }
-# link_follows CARRIER OPERSTATE: both read so within 5 s (times the
-# scale), polled every 50 ms.
-link_follows() {
-	local n=$((100 * ${HV_TIME_SCALE:-1}))
-	while [ $n -gt 0 ]; do
-		carrier_is $1 && operstate_is $2 && return 0
-		sleep 0.05
-		n=$((n - 1))
-	done
-	return 1
-}
+# link_is CARRIER OPERSTATE: both read so.
+link_is() { carrier_is $1 && operstate_is $2; }
 
 pings() {	# pings DEST: every size of $sizes, one echo each
 	local s bad=""
@@ -118,10 +110,10 @@ sync_host flows-done 1
 # operstate every 50 ms and says when both follow; the host times that
 # from its command (the host script checks the delay).
 sync_host link-down 0
-check "carrier off and operstate down after nic link down" link_follows 0 down
+check "carrier off and operstate down after nic link down" poll_until 20 5 link_is 0 down
 echo "HV-SYNC: link-down-seen"
 sync_host link-up 0
-check "carrier on and operstate up after nic link up" link_follows 1 up
+check "carrier on and operstate up after nic link up" poll_until 20 5 link_is 1 up
 echo "HV-SYNC: link-up-seen"
 check "IPv4 ping after link up" wait_until 20 ping -c 1 -W 1 $host4
 
@@ -283,13 +275,10 @@ check "received frames carried hash PPIs ($(stat_of rx_hash_ppi))" \
 # carrier and operstate followed, timed on the host's clock (the console
 # polled every 50 ms): within a second (times the scale).
 link_timed() {
-	local t0 ms n limit=$((1000 * ${HV_TIME_SCALE:-1}))
+	local t0 ms limit=$((1000 * ${HV_TIME_SCALE:-1}))
 	t0=$(date +%s%N)
 	check "nic link $1 accepted" hv_ctl nic link $nic_id $1 || return
-	for ((n = 0; n < 200 * ${HV_TIME_SCALE:-1}; n++)); do
-		grep -aq "^HV-SYNC: link-$1-seen" "$HV_CONSOLE" && break
-		sleep 0.05
-	done
+	hv_wait_console "^HV-SYNC: link-$1-seen" 10 20
 	ms=$((($(date +%s%N) - t0) / 1000000))
 	check "the guest's carrier and operstate follow link $1 in ${ms} ms (at most $limit)" \
 		[ "$ms" -le "$limit" ]
