@@ -74,7 +74,14 @@ img_ide=/dev/shm/hvbench-$$-ide.img
 img_virtio=/dev/shm/hvbench-$$-virtio.img
 ns=hvbench$$
 hv_tap=hvbt$$ v_tap=hvbv$$
-trap 'rm -f "$img_hv" "$img_ide" "$img_virtio"; ip netns del $ns 2>/dev/null; ip link del $v_tap 2>/dev/null' EXIT
+# The TAPs may be gone with the namespace already: the clean-up never
+# decides the exit status.
+cleanup() {
+	rm -f "$img_hv" "$img_ide" "$img_virtio"
+	ip netns del $ns 2>/dev/null || true
+	ip link del $v_tap 2>/dev/null || true
+}
+trap cleanup EXIT
 
 # ---- the echo channel -------------------------------------------------
 if want echo; then
