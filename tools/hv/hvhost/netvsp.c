@@ -80,8 +80,10 @@ static void netvsp_slots_free(struct netvsp_nic *nic)
 {
 	free(nic->slot_busy);
 	free(nic->free_slots);
+	free(nic->slot_next);
 	nic->slot_busy = NULL;
 	nic->free_slots = NULL;
+	nic->slot_next = NULL;
 	nic->nslots = 0;
 	nic->nfree = 0;
 }
@@ -92,7 +94,8 @@ static int netvsp_slots_init(struct netvsp_nic *nic, uint32_t n)
 
 	nic->slot_busy = calloc(n, 1);
 	nic->free_slots = calloc(n, sizeof(*nic->free_slots));
-	if (!nic->slot_busy || !nic->free_slots) {
+	nic->slot_next = calloc(n, sizeof(*nic->slot_next));
+	if (!nic->slot_busy || !nic->free_slots || !nic->slot_next) {
 		netvsp_slots_free(nic);
 		return -ENOMEM;
 	}
@@ -104,18 +107,30 @@ static int netvsp_slots_init(struct netvsp_nic *nic, uint32_t n)
 	return 0;
 }
 
-static uint32_t netvsp_slot_get(struct netvsp_nic *nic)
+/*
+ * A free slot, the first of a packet's (NETVSP_SLOT_HEAD: its index is
+ * the packet's transaction id) or one more of a coalesced frame's, in
+ * the list that starts at the head (slot_next).
+ */
+static uint32_t netvsp_slot_get(struct netvsp_nic *nic, uint8_t use)
 {
 	uint32_t slot = nic->free_slots[--nic->nfree];
 
-	nic->slot_busy[slot] = 1;
+	nic->slot_busy[slot] = use;
+	nic->slot_next[slot] = NETVSP_NO_SLOT;
 	return slot;
 }
 
+/* Free @slot and the slots listed after it. */
 static void netvsp_slot_put(struct netvsp_nic *nic, uint32_t slot)
 {
-	nic->slot_busy[slot] = 0;
-	nic->free_slots[nic->nfree++] = slot;
+	uint32_t next;
+
+	for (; slot != NETVSP_NO_SLOT; slot = next) {
+		next = nic->slot_next[slot];
+		nic->slot_busy[slot] = 0;
+		nic->free_slots[nic->nfree++] = slot;
+	}
 }
 
 /* Copy @src (@len bytes in all) into slot @slot of the receive buffer. */
@@ -192,21 +207,22 @@ static int netvsp_send_many(struct hv_channel *ch, const uint8_t *ext,
 }
 
 /*
- * A transfer-page packet naming @len bytes of slot @slot, on @ch; the
- * payload says whether they are data or a control message.
+ * A transfer-page packet naming the first @len[i] bytes of each of the
+ * @n slots listed from @slot, on @ch; the payload says whether they are
+ * data or a control message.
  */
-static int netvsp_send_slot(struct netvsp_nic *nic, struct hv_channel *ch,
-			    uint32_t slot, uint32_t len, uint32_t chan_type)
+static int netvsp_send_slots(struct netvsp_nic *nic, struct hv_channel *ch,
+			     uint32_t slot, const uint32_t *len, uint32_t n,
+			     uint32_t chan_type)
 {
 	struct {
 		struct vmbus_xfer_page_header h;
-		struct vmbus_xfer_page_range r;
+		struct vmbus_xfer_page_range r[NETVSP_RSC_FRAGS];
 	} __attribute__((packed)) x = {
 		.h.xfer_pageset_id = nic->recv_id,
-		.h.range_cnt = 1,
-		.r.byte_count = len,
-		.r.byte_offset = slot * nic->slot_size,
+		.h.range_cnt = n,
 	};
+	uint32_t i, s = slot;
 	union nvsp_msg m = { .rndis_pkt = {
 		.msg_type = NVSP_MSG1_SEND_RNDIS_PKT,
 		.channel_type = chan_type,
@@ -216,8 +232,12 @@ static int netvsp_send_slot(struct netvsp_nic *nic, struct hv_channel *ch,
 	const uint8_t *ext = (uint8_t *)&x + sizeof(x.h.desc);
 	uint64_t trans_id = NETVSP_RX_ID_BASE | slot;
 
+	for (i = 0; i < n; i++, s = nic->slot_next[s]) {
+		x.r[i].byte_count = len[i];
+		x.r[i].byte_offset = s * nic->slot_size;
+	}
 	if (netvsp_fault_take(nic->np, NETVSP_FAULT_XFER_RANGE))
-		x.r.byte_offset = nic->recv_size;
+		x.r[0].byte_offset = nic->recv_size;
 	if (netvsp_fault_take(nic->np, NETVSP_FAULT_SECTION))
 		m.rndis_pkt.send_buf_section_index = 0;
 	if (netvsp_fault_take(nic->np, NETVSP_FAULT_TOO_MANY_RANGES))
@@ -225,7 +245,8 @@ static int netvsp_send_slot(struct netvsp_nic *nic, struct hv_channel *ch,
 					netvsp_keep(nic, ch, chan_type));
 	return hv_channel_send_ext(ch, VMBUS_PKT_DATA_USING_XFER_PAGES,
 				   VMBUS_PKT_FLAG_COMPLETION_REQUESTED,
-				   trans_id, ext, sizeof(x) - sizeof(x.h.desc),
+				   trans_id, ext, sizeof(x.h) - sizeof(x.h.desc) +
+				   n * sizeof(x.r[0]),
 				   netvsp_keep(nic, ch, chan_type), &iov, 1);
 }
 
@@ -249,10 +270,10 @@ static int netvsp_deliver(struct netvsp_nic *nic, struct hv_channel *ch,
 		return -ENOBUFS;
 	if (len > nic->slot_size)
 		return -EMSGSIZE;
-	slot = netvsp_slot_get(nic);
+	slot = netvsp_slot_get(nic, NETVSP_SLOT_HEAD);
 	ret = netvsp_slot_write(nic, slot, iov, n, len);
 	if (!ret)
-		ret = netvsp_send_slot(nic, ch, slot, len, chan_type);
+		ret = netvsp_send_slots(nic, ch, slot, &len, 1, chan_type);
 	if (ret)
 		netvsp_slot_put(nic, slot);
 	return ret;
@@ -288,7 +309,7 @@ static int netvsp_on_completion(struct netvsp_nic *nic, struct hv_channel *ch,
 	uint64_t slot = pkt->trans_id & NETVSP_RX_ID_MASK;
 
 	if ((pkt->trans_id & ~NETVSP_RX_ID_MASK) != NETVSP_RX_ID_BASE ||
-	    slot >= nic->nslots || !nic->slot_busy[slot]) {
+	    slot >= nic->nslots || nic->slot_busy[slot] != NETVSP_SLOT_HEAD) {
 		nic->stats.bad_completions++;
 		hv_warn_rl("nic relid %u: completion 0x%llx answers nothing",
 			   ch->relid, (unsigned long long)pkt->trans_id);
@@ -524,6 +545,17 @@ static void netvsp_put_be16(uint8_t *p, uint16_t v)
 {
 	p[0] = v >> 8;
 	p[1] = v & 0xff;
+}
+
+static uint32_t netvsp_be32(const uint8_t *p)
+{
+	return (uint32_t)netvsp_be16(p) << 16 | netvsp_be16(p + 2);
+}
+
+static void netvsp_put_be32(uint8_t *p, uint32_t v)
+{
+	netvsp_put_be16(p, v >> 16);
+	netvsp_put_be16(p + 2, v & 0xffff);
 }
 
 static uint32_t netvsp_sum(uint32_t sum, const uint8_t *p, size_t len)
@@ -953,59 +985,271 @@ static int64_t netvsp_rx_untag(uint8_t *f, uint32_t *len)
 	       (uint32_t)(tci & 0xfff) << RNDIS_VLAN_ID_SHIFT;
 }
 
-/* The RNDIS PACKET of a frame from the TAP, to the guest. */
-static int netvsp_rx_frame(struct netvsp_nic *nic, const uint8_t *f,
-			   uint32_t len, const struct virtio_net_hdr *vh,
-			   int64_t vlan)
-{
-	uint8_t msg[sizeof(struct rndis_packet) + 3 * RNDIS_PPI_U32_SIZE];
-	struct rndis_packet p = { .hdr.msg_type = RNDIS_MSG_PACKET };
-	uint32_t ppi = 0, hash, csum = netvsp_rx_csum(vh, f, len);
-	struct netvsp_queue_stats *qs;
-	struct hv_channel *ch;
-	struct iovec iov[2];
-	bool hashed;
-	int ret;
+/* The PPIs a frame to the guest may carry: hash, checksum, VLAN, id. */
+#define NETVSP_RX_PPI_MAX	(4 * RNDIS_PPI_U32_SIZE)
+#define NETVSP_RX_HDR_MAX	(sizeof(struct rndis_packet) + NETVSP_RX_PPI_MAX)
 
-	ch = netvsp_rx_channel(nic, f, len, &hashed, &hash);
-	if (hashed) {
-		netvsp_put_ppi(msg + sizeof(p), RNDIS_PPI_HASH_VALUE, hash);
-		ppi += RNDIS_PPI_U32_SIZE;
-	}
-	if (csum) {
-		netvsp_put_ppi(msg + sizeof(p) + ppi, RNDIS_PPI_CHECKSUM, csum);
-		ppi += RNDIS_PPI_U32_SIZE;
-	}
-	if (vlan >= 0) {
-		netvsp_put_ppi(msg + sizeof(p) + ppi, RNDIS_PPI_IEEE_8021Q,
-			       vlan);
-		ppi += RNDIS_PPI_U32_SIZE;
+/* What goes before a frame's bytes: -1 and NULL leave a PPI out. */
+struct netvsp_rx_meta {
+	const uint32_t *hash;
+	uint32_t csum;
+	int64_t vlan;
+	int frag;	/* RNDIS_PKTID_* of a fragment (RSC) */
+};
+
+static void netvsp_add_ppi(uint8_t *msg, uint32_t *ppi, uint32_t type,
+			   uint32_t value)
+{
+	netvsp_put_ppi(msg + sizeof(struct rndis_packet) + *ppi, type, value);
+	*ppi += RNDIS_PPI_U32_SIZE;
+}
+
+/* The RNDIS PACKET header of @len frame bytes into @msg; its bytes. */
+static uint32_t netvsp_rx_header(struct netvsp_nic *nic, uint8_t *msg,
+				 uint32_t len, const struct netvsp_rx_meta *m)
+{
+	struct rndis_packet p = { .hdr.msg_type = RNDIS_MSG_PACKET };
+	struct rndis_pktid id = { .ver = 1 };
+	uint32_t ppi = 0, v;
+
+	if (m->hash)
+		netvsp_add_ppi(msg, &ppi, RNDIS_PPI_HASH_VALUE, *m->hash);
+	if (m->csum)
+		netvsp_add_ppi(msg, &ppi, RNDIS_PPI_CHECKSUM, m->csum);
+	if (m->vlan >= 0)
+		netvsp_add_ppi(msg, &ppi, RNDIS_PPI_IEEE_8021Q, m->vlan);
+	if (m->frag >= 0) {
+		id.flags = m->frag;
+		memcpy(&v, &id, sizeof(v));
+		netvsp_add_ppi(msg, &ppi, RNDIS_PPI_INTERNAL_PKT_ID, v);
 	}
 	p.per_pkt_info_offset = ppi ? RNDIS_PACKET_BODY_SIZE : 0;
 	p.per_pkt_info_len = ppi;
 	p.data_offset = RNDIS_PACKET_BODY_SIZE + ppi;
 	p.data_len = len;
 	p.hdr.msg_len = sizeof(p) + ppi + len;
-	netvsp_fault_packet(nic, &p);
+	if (m->frag < 0)
+		netvsp_fault_packet(nic, &p);
 	memcpy(msg, &p, sizeof(p));
-	iov[0].iov_base = msg;
-	iov[0].iov_len = sizeof(p) + ppi;
-	iov[1].iov_base = (void *)f;
-	iov[1].iov_len = len;
-	/* The range covers the message as built, whatever a fault says. */
-	ret = netvsp_deliver(nic, ch, iov, 2, sizeof(p) + ppi + len,
-			     NVSP_RNDIS_CHANNEL_DATA);
-	if (ret)
-		return ret;
-	qs = ch->priv;
+	return sizeof(p) + ppi;
+}
+
+static void netvsp_count_rx(struct netvsp_nic *nic, struct hv_channel *ch,
+			    uint32_t len, const struct netvsp_rx_meta *m)
+{
+	struct netvsp_queue_stats *qs = ch->priv;
+
 	qs->rx_frames++;
 	qs->rx_bytes += len;
 	nic->stats.rx_frames++;
 	nic->stats.rx_bytes += len;
-	nic->stats.rx_hash_ppi += hashed;
-	nic->stats.rx_csum_ppi += !!csum;
-	nic->stats.rx_vlan_ppi += vlan >= 0;
+	nic->stats.rx_hash_ppi += !!m->hash;
+	nic->stats.rx_csum_ppi += !!m->csum;
+	nic->stats.rx_vlan_ppi += m->vlan >= 0;
+}
+
+/* The RNDIS PACKET of a frame from the TAP, to the guest. */
+static int netvsp_rx_frame(struct netvsp_nic *nic, const uint8_t *f,
+			   uint32_t len, const struct virtio_net_hdr *vh,
+			   int64_t vlan)
+{
+	uint8_t msg[NETVSP_RX_HDR_MAX];
+	struct netvsp_rx_meta m = { .csum = netvsp_rx_csum(vh, f, len),
+				    .vlan = vlan, .frag = -1 };
+	struct hv_channel *ch;
+	struct iovec iov[2];
+	uint32_t hash;
+	bool hashed;
+	int ret;
+
+	ch = netvsp_rx_channel(nic, f, len, &hashed, &hash);
+	m.hash = hashed ? &hash : NULL;
+	iov[0].iov_base = msg;
+	iov[0].iov_len = netvsp_rx_header(nic, msg, len, &m);
+	iov[1].iov_base = (void *)f;
+	iov[1].iov_len = len;
+	/* The range covers the message as built, whatever a fault says. */
+	ret = netvsp_deliver(nic, ch, iov, 2, iov[0].iov_len + len,
+			     NVSP_RNDIS_CHANNEL_DATA);
+	if (!ret)
+		netvsp_count_rx(nic, ch, len, &m);
+	return ret;
+}
+
+/* The largest frame the guest takes whole: SEND_NDIS_CONFIG's MTU. */
+static uint32_t netvsp_frame_max(const struct netvsp_nic *nic)
+{
+	return nic->ndis_mtu ? nic->ndis_mtu : NETVSP_NDIS_MTU_DEFAULT;
+}
+
+/*
+ * The fragments of a coalesced frame into slots listed from the returned
+ * head; *@lens gets each message's bytes. Return: the head, or
+ * NETVSP_NO_SLOT with no slot taken.
+ */
+static uint32_t netvsp_rsc_fill(struct netvsp_nic *nic, const uint8_t *f,
+				uint32_t len, uint32_t chunk, uint32_t n,
+				const struct netvsp_rx_meta *first,
+				uint32_t *lens)
+{
+	struct netvsp_rx_meta m = { .vlan = -1 };
+	uint32_t i, off, k, slot, head = NETVSP_NO_SLOT, prev = 0;
+	uint8_t msg[NETVSP_RX_HDR_MAX];
+	struct iovec iov[2];
+
+	for (i = 0, off = 0; i < n; i++, off += k) {
+		k = len - off < chunk ? len - off : chunk;
+		if (!i)
+			m = *first;
+		else
+			m = (struct netvsp_rx_meta){ .vlan = -1 };
+		m.frag = (i ? 0 : RNDIS_PKTID_FIRST_FRAG) |
+			 (i + 1 < n ? 0 : RNDIS_PKTID_LAST_FRAG);
+		iov[0].iov_base = msg;
+		iov[0].iov_len = netvsp_rx_header(nic, msg, k, &m);
+		iov[1].iov_base = (void *)(f + off);
+		iov[1].iov_len = k;
+		slot = netvsp_slot_get(nic, i ? NETVSP_SLOT_MORE :
+					     NETVSP_SLOT_HEAD);
+		if (i)
+			nic->slot_next[prev] = slot;
+		else
+			head = slot;
+		prev = slot;
+		lens[i] = iov[0].iov_len + k;
+		if (netvsp_slot_write(nic, slot, iov, 2, lens[i])) {
+			netvsp_slot_put(nic, head);
+			return NETVSP_NO_SLOT;
+		}
+	}
+	return head;
+}
+
+/*
+ * A TCP frame the host kernel built from several segments (GSO), to a
+ * guest that asked for RSC: its bytes in fragments of at most the
+ * largest frame it takes, each an RNDIS PACKET in a slot of its own
+ * with the packet-id PPI, all in one transfer-page packet; the first
+ * carries the frame's other PPIs. A frame that fits one frame goes
+ * whole. Return: as netvsp_deliver(); -E2BIG for a frame that needs
+ * more fragments than a packet may have.
+ */
+static int netvsp_rx_rsc(struct netvsp_nic *nic, const uint8_t *f,
+			 uint32_t len, const struct virtio_net_hdr *vh)
+{
+	uint32_t chunk = nic->slot_size - NETVSP_RX_HDR_MAX, n, head, hash;
+	struct netvsp_rx_meta m = { .csum = netvsp_rx_csum(vh, f, len),
+				    .vlan = nic->held_vlan };
+	uint32_t lens[NETVSP_RSC_FRAGS];
+	struct hv_channel *ch;
+	bool hashed;
+	int ret;
+
+	if (chunk > netvsp_frame_max(nic))
+		chunk = netvsp_frame_max(nic);
+	if (len <= chunk)
+		return netvsp_rx_frame(nic, f, len, vh, nic->held_vlan);
+	n = (len + chunk - 1) / chunk;
+	if (n > NETVSP_RSC_FRAGS || n + NETVSP_CTL_SLOTS > nic->nslots)
+		return -E2BIG;
+	if (nic->nfree < n + NETVSP_CTL_SLOTS)
+		return -ENOBUFS;
+	ch = netvsp_rx_channel(nic, f, len, &hashed, &hash);
+	m.hash = hashed ? &hash : NULL;
+	head = netvsp_rsc_fill(nic, f, len, chunk, n, &m, lens);
+	if (head == NETVSP_NO_SLOT)
+		return -EFAULT;
+	ret = netvsp_send_slots(nic, ch, head, lens, n,
+				NVSP_RNDIS_CHANNEL_DATA);
+	if (ret) {
+		netvsp_slot_put(nic, head);
+		return ret;
+	}
+	netvsp_count_rx(nic, ch, len, &m);
+	nic->stats.rx_rsc++;
+	nic->stats.rx_rsc_frags += n;
 	return 0;
+}
+
+/* The TCP checksum of @len bytes of frame @f, over its pseudo-header. */
+static void netvsp_tcp_csum(uint8_t *f, uint32_t len,
+			    const struct netvsp_l3 *h)
+{
+	netvsp_fix_headers(f, len, h, 16);
+	netvsp_put_be16(f + h->l4 + 16,
+			~netvsp_fold(netvsp_sum(0, f + h->l4, len - h->l4)));
+}
+
+#define TCP_FIN_	0x01
+#define TCP_PSH_	0x08
+#define TCP_CWR_	0x80
+
+/*
+ * A GSO frame cut into segments of @mss payload bytes behind its @hdr
+ * bytes of headers, each sent as a frame of its own, as the host kernel
+ * would have sent them. A segment that waits for a slot or ring room is
+ * where the next try starts (held_seg).
+ */
+static int netvsp_rx_segments(struct netvsp_nic *nic,
+			      const struct netvsp_l3 *h, uint32_t hdr,
+			      uint32_t mss, const struct virtio_net_hdr *vh)
+{
+	const uint8_t *f = nic->frame;
+	uint32_t len = nic->held_len, seq = netvsp_be32(f + h->l4 + 4);
+	uint16_t id = netvsp_be16(f + h->l3 + 4);
+	uint32_t off, k;
+	uint8_t *s = nic->seg;
+	int ret;
+
+	for (off = nic->held_seg ? nic->held_seg : hdr; off < len; off += k) {
+		k = len - off < mss ? len - off : mss;
+		memcpy(s, f, hdr);
+		memcpy(s + hdr, f + off, k);
+		netvsp_put_be32(s + h->l4 + 4, seq + (off - hdr));
+		if (!h->ipv6)
+			netvsp_put_be16(s + h->l3 + 4, id + (off - hdr) / mss);
+		if (off + k < len)
+			s[h->l4 + 13] &= ~(TCP_FIN_ | TCP_PSH_);
+		if (off > hdr)
+			s[h->l4 + 13] &= ~TCP_CWR_;
+		netvsp_tcp_csum(s, hdr + k, h);
+		ret = netvsp_rx_frame(nic, s, hdr + k, vh, nic->held_vlan);
+		if (ret == -ENOBUFS || ret == -EAGAIN)
+			nic->held_seg = off;
+		if (ret)
+			return ret;
+		nic->stats.rx_segments++;
+	}
+	nic->held_seg = 0;
+	return 0;
+}
+
+/*
+ * A GSO frame from the TAP (TUN_F_TSO4/6): coalesced for a guest that
+ * asked for RSC of its IP version, else cut into segments. A header the
+ * frame cannot hold: -EINVAL, dropped.
+ */
+static int netvsp_rx_gso(struct netvsp_nic *nic,
+			 const struct virtio_net_hdr *vh)
+{
+	uint8_t *f = nic->frame;
+	uint32_t len = nic->held_len, hdr;
+	struct netvsp_l3 h;
+	int ret;
+
+	if (netvsp_parse_l3(f, len, &h) || h.proto != IPPROTO_TCP_ ||
+	    h.l4 + 20 > len || !vh->gso_size)
+		return -EINVAL;
+	hdr = h.l4 + (f[h.l4 + 12] >> 4) * 4;
+	if (hdr < h.l4 + 20 || hdr >= len)
+		return -EINVAL;
+	if (!nic->held_seg && (h.ipv6 ? nic->rsc_ip6 : nic->rsc_ip4)) {
+		netvsp_tcp_csum(f, len, &h);
+		ret = netvsp_rx_rsc(nic, f, len, vh);
+		if (ret != -E2BIG)
+			return ret;
+	}
+	return netvsp_rx_segments(nic, &h, hdr, vh->gso_size, vh);
 }
 
 /* Stop or start watching the TAP for frames. */
@@ -1034,8 +1278,12 @@ static bool netvsp_rx_ready(const struct netvsp_nic *nic)
 static int netvsp_rx_deliver(struct netvsp_nic *nic,
 			     struct virtio_net_hdr *vh)
 {
+	bool gso = vh->gso_type != VIRTIO_NET_HDR_GSO_NONE;
+
 	if (!nic->held_ready) {
-		if (netvsp_rx_complete_csum(nic->frame, nic->held_len, vh))
+		/* A GSO frame's checksums are made with its segments. */
+		if (!gso &&
+		    netvsp_rx_complete_csum(nic->frame, nic->held_len, vh))
 			return -EINVAL;
 		if (vh->flags & VIRTIO_NET_HDR_F_NEEDS_CSUM) {
 			vh->flags &= ~VIRTIO_NET_HDR_F_NEEDS_CSUM;
@@ -1044,7 +1292,11 @@ static int netvsp_rx_deliver(struct netvsp_nic *nic,
 		nic->held_vlan = netvsp_rx_untag(nic->frame, &nic->held_len);
 		nic->held_vh = *vh;
 		nic->held_ready = true;
+		nic->held_seg = 0;
+		nic->stats.rx_gso += gso;
 	}
+	if (gso)
+		return netvsp_rx_gso(nic, vh);
 	return netvsp_rx_frame(nic, nic->frame, nic->held_len, vh,
 			       nic->held_vlan);
 }
@@ -1275,6 +1527,7 @@ static void netvsp_reset(struct netvsp_nic *nic)
 	nic->rndis = NETVSP_RNDIS_UNINIT;
 	nic->filter = 0;
 	memset(&nic->rss, 0, sizeof(nic->rss));
+	nic->rsc_ip4 = nic->rsc_ip6 = false;
 	memcpy(nic->mac, nic->perm_mac, sizeof(nic->mac));
 	nic->nchans = 1;
 	nic->status_pending = false;
@@ -1369,8 +1622,9 @@ struct netvsp_nic *netvsp_nic_new(struct netvsp *np,
 	nic->link_up = true;
 	nic->nchans = 1;
 	nic->frame = malloc(TAP_MAX_FRAME);
+	nic->seg = malloc(TAP_MAX_FRAME);
 	nic->txbuf = malloc(NETVSP_TX_MAX);
-	if (!nic->frame || !nic->txbuf)
+	if (!nic->frame || !nic->seg || !nic->txbuf)
 		goto fail;
 	if (cfg->has_mac)
 		memcpy(nic->mac, cfg->mac, sizeof(nic->mac));
@@ -1393,6 +1647,7 @@ void netvsp_nic_free(struct netvsp_nic *nic)
 		epoll_ctl(nic->np->epfd, EPOLL_CTL_DEL, nic->tap.fd, NULL);
 	tap_close(&nic->tap);
 	free(nic->frame);
+	free(nic->seg);
 	free(nic->txbuf);
 	free(nic);
 }

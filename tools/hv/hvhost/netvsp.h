@@ -39,6 +39,15 @@
 #define NETVSP_RX_ID_MASK	0x00000000ffffffffULL
 /* Largest batch of RNDIS messages one SEND_RNDIS_PKT may carry. */
 #define NETVSP_TX_MAX		(128 * 1024)
+/* slot_busy: the slot a packet's transaction id names, or a later one. */
+#define NETVSP_SLOT_HEAD	1
+#define NETVSP_SLOT_MORE	2
+#define NETVSP_NO_SLOT		UINT32_MAX
+/*
+ * Most fragments of one coalesced frame (RSC), each in a slot of its own
+ * and a range of one packet: 64 KiB in fragments of at least 1 KiB.
+ */
+#define NETVSP_RSC_FRAGS	64
 /* Receive slots only control answers and indications may take. */
 #define NETVSP_CTL_SLOTS	8
 /* Receive packets leave 1/this of the inbound ring for completions. */
@@ -89,6 +98,10 @@ struct netvsp_nic_stats {
 	uint64_t rx_csum_ppi;	/* frames given a checksum PPI */
 	uint64_t rx_vlan_ppi;	/* frames given a VLAN PPI (tag taken out) */
 	uint64_t rx_no_slot;	/* times the TAP waited for a free slot */
+	uint64_t rx_gso;	/* GSO frames from the TAP */
+	uint64_t rx_rsc;	/* ... sent as one coalesced frame (RSC) */
+	uint64_t rx_rsc_frags;	/* ... in this many fragments */
+	uint64_t rx_segments;	/* segments cut from the others */
 	uint64_t rndis_ctl;	/* RNDIS control messages */
 	uint64_t bad_completions; /* completions that answer nothing */
 	uint64_t protocol_errors;
@@ -140,13 +153,17 @@ struct netvsp;
  * @recv_size: its bytes
  * @slot_size: bytes of a receive slot
  * @nslots: slots in the receive buffer
- * @slot_busy: per slot: in a packet the guest has not completed yet
+ * @slot_busy: per slot: in a packet the guest has not completed yet,
+ *	as its first slot (NETVSP_SLOT_HEAD) or a later one (NETVSP_SLOT_MORE)
+ * @slot_next: per busy slot: the packet's next slot, or NETVSP_NO_SLOT
  * @free_slots: stack of free slot indexes, @nfree of them
  * @send_gpadl: send buffer GPADL (0: none)
  * @nsections: send-buffer sections
  * @rndis: RNDIS device state
  * @filter: the packet filter (NDIS_PACKET_TYPE_*)
  * @rss: RSS parameters
+ * @rsc_ip4: the guest asked for IPv4 TCP frames coalesced (RSC)
+ * @rsc_ip6: ... IPv6
  * @tx_spread_sent: SEND_INDIRECTION_TABLE went out for this open
  * @status_pending: a media status indication waits for a free slot
  * @ctl_waiting: a channel holding a control message until a slot frees
@@ -157,6 +174,9 @@ struct netvsp;
  * @held_vh: the frame's virtio-net header
  * @held_ready: the held frame's checksum is complete and its tag out
  * @held_vlan: its VLAN PPI value, -1 for none
+ * @held_seg: a GSO frame being cut into segments: the payload offset of
+ *	the next one (0: not started)
+ * @seg: scratch: one segment of a GSO frame
  * @txbuf: scratch: the RNDIS messages of one guest send
  * @stats: counters
  */
@@ -182,6 +202,7 @@ struct netvsp_nic {
 	uint32_t slot_size;
 	uint32_t nslots;
 	uint8_t *slot_busy;
+	uint32_t *slot_next;
 	uint32_t *free_slots;
 	uint32_t nfree;
 	uint32_t send_gpadl;
@@ -189,6 +210,8 @@ struct netvsp_nic {
 	enum netvsp_rndis_state rndis;
 	uint32_t filter;
 	struct netvsp_rss rss;
+	bool rsc_ip4;
+	bool rsc_ip6;
 	bool tx_spread_sent;
 	bool status_pending;
 	struct hv_channel *ctl_waiting;
@@ -198,6 +221,8 @@ struct netvsp_nic {
 	struct virtio_net_hdr held_vh;
 	bool held_ready;
 	int64_t held_vlan;
+	uint32_t held_seg;
+	uint8_t *seg;
 	uint8_t *txbuf;
 	struct netvsp_nic_stats stats;
 };

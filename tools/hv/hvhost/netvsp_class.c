@@ -379,6 +379,10 @@ static void netvsp_nic_stats(const struct netvsp_nic *nic, struct hv_buf *out)
 	HV_BUF_STAT(out, p, s, rx_csum_ppi);
 	HV_BUF_STAT(out, p, s, rx_vlan_ppi);
 	HV_BUF_STAT(out, p, s, rx_no_slot);
+	HV_BUF_STAT(out, p, s, rx_gso);
+	HV_BUF_STAT(out, p, s, rx_rsc);
+	HV_BUF_STAT(out, p, s, rx_rsc_frags);
+	HV_BUF_STAT(out, p, s, rx_segments);
 	HV_BUF_STAT(out, p, s, rndis_ctl);
 	HV_BUF_STAT(out, p, s, bad_completions);
 	HV_BUF_STAT(out, p, s, protocol_errors);

@@ -88,6 +88,9 @@ static uint32_t rndis_offload(const struct netvsp_nic *nic,
 	o->lsov2.ip4_min_segs = o->lsov2.ip6_min_segs = RNDIS_LSO_MIN_SEGS;
 	o->lsov2.ip6_opts = NDIS_LSOV2_CAP_IP6_EXT_HDR |
 			    NDIS_LSOV2_CAP_TCP6_OPTIONS;
+	/* RSC from NVSP 6.1, as a Windows Server 2019 host offers it. */
+	if (nic->version >= NVSP_VERSION_61)
+		o->rsc_ip4 = o->rsc_ip6 = 1;
 	return o->header.size;
 }
 
@@ -266,6 +269,36 @@ static uint32_t rndis_set_rss(struct netvsp_nic *nic, const uint8_t *b,
 	return RNDIS_STATUS_SUCCESS;
 }
 
+/* RSC on (2) or off (1) for one IP version; 0 and others: unchanged. */
+static void rndis_set_rsc(bool *on, uint8_t param)
+{
+	if (param == NDIS_OFFLOAD_PARAM_RSC_ENABLED)
+		*on = true;
+	else if (param == NDIS_OFFLOAD_PARAM_RSC_DISABLED)
+		*on = false;
+}
+
+/*
+ * OID_TCP_OFFLOAD_PARAMETERS. Checksum and LSO need nothing of the host
+ * (it honours the PPIs of each frame); RSC is taken where the version
+ * and the structure's size have it.
+ */
+static uint32_t rndis_set_offloads(struct netvsp_nic *nic, const uint8_t *b,
+				   uint32_t len)
+{
+	struct ndis_offload_params p;
+
+	if (len < sizeof(struct ndis_object_header))
+		return RNDIS_STATUS_INVALID_LENGTH;
+	if (nic->version < NVSP_VERSION_61 ||
+	    len < offsetof(struct ndis_offload_params, rsc_ip_v6) + 1)
+		return RNDIS_STATUS_SUCCESS;
+	memcpy(&p, b, offsetof(struct ndis_offload_params, rsc_ip_v6) + 1);
+	rndis_set_rsc(&nic->rsc_ip4, p.rsc_ip_v4);
+	rndis_set_rsc(&nic->rsc_ip6, p.rsc_ip_v6);
+	return RNDIS_STATUS_SUCCESS;
+}
+
 static uint32_t rndis_set_oid(struct netvsp_nic *nic, uint32_t oid,
 			      const uint8_t *b, uint32_t len)
 {
@@ -276,8 +309,7 @@ static uint32_t rndis_set_oid(struct netvsp_nic *nic, uint32_t oid,
 		memcpy(&nic->filter, b, sizeof(nic->filter));
 		return RNDIS_STATUS_SUCCESS;
 	case RNDIS_OID_TCP_OFFLOAD_PARAMETERS:
-		return len >= sizeof(struct ndis_object_header) ?
-		       RNDIS_STATUS_SUCCESS : RNDIS_STATUS_INVALID_LENGTH;
+		return rndis_set_offloads(nic, b, len);
 	case RNDIS_OID_OFFLOAD_ENCAPSULATION:
 	case RNDIS_OID_802_3_MULTICAST_LIST:
 		return RNDIS_STATUS_SUCCESS;

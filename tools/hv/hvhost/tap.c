@@ -71,7 +71,7 @@ int tap_open(struct tap *t, const char *name)
 	ifr.ifr_flags = IFF_TAP | IFF_NO_PI | IFF_VNET_HDR;
 	if (ioctl(t->fd, TUNSETIFF, &ifr) ||
 	    ioctl(t->fd, TUNSETVNETHDRSZ, &sz) ||
-	    tap_set_offloads(t, TUN_F_CSUM)) {
+	    tap_set_offloads(t, TUN_F_CSUM | TUN_F_TSO4 | TUN_F_TSO6)) {
 		hv_err("tap %s: %s%s", name, strerror(errno),
 		       tap_open_hint(errno));
 		tap_close(t);

@@ -853,6 +853,127 @@ NIC_TEST(test_rx_backpressure,
 	ASSERT_EQ(0, e->nic->stats.rx_dropped);
 }
 
+#define TCP_ACK	0x10
+#define TCP_PSH	0x08
+
+/* A TCP/IPv4 GSO frame of @pay payload bytes (PSH set), as a TAP gives. */
+static uint32_t gso_frame(uint8_t *f, uint32_t pay)
+{
+	uint32_t len = vector_frame(&v4_vectors[1], false, f), i;
+
+	for (i = 0; i < pay; i++)
+		f[len + i] = i * 7 + 3;
+	f[14 + 4] = 0x12, f[14 + 5] = 0x34;		/* IP id */
+	f[34 + 4] = 0xff, f[34 + 7] = 0xf0;		/* seq 0xff0000f0 */
+	f[34 + 13] = TCP_ACK | TCP_PSH;
+	return len + pay;
+}
+
+/* The TCP checksum of the frame @f verifies (IPv4, header at 34). */
+static bool tcp_csum_ok(const uint8_t *f, uint32_t len)
+{
+	return ones_sum(ones_sum(6 + len - 34, f + 26, 8), f + 34,
+			len - 34) == 0xffff;
+}
+
+/* The next transfer-page packet: its ranges' messages, end to end. */
+static int recv_frags(struct nic_env *e, uint8_t *out, uint32_t *nfrag,
+		      uint8_t *flags, uint64_t *id)
+{
+	uint8_t buf[1024];
+	struct vmbus_packet_desc d;
+	struct vmbus_xfer_page_header xh;
+	struct vmbus_xfer_page_range r;
+	struct rndis_packet p;
+	union nvsp_msg m;
+	uint32_t i, len = 0;
+	const uint8_t *msg;
+
+	if (recv_pkt(e, buf, sizeof(buf), &d, &m) < 0 ||
+	    d.type != VMBUS_PKT_DATA_USING_XFER_PAGES)
+		return -1;
+	memcpy(&xh, buf, sizeof(xh));
+	for (i = 0; i < xh.range_cnt && i < 16; i++) {
+		memcpy(&r, buf + sizeof(xh) + i * sizeof(r), sizeof(r));
+		msg = fake_ptr(&e->fg, e->recv_gpa + r.byte_offset);
+		memcpy(&p, msg, sizeof(p));
+		memcpy(out + len, msg + 8 + p.data_offset, p.data_len);
+		len += p.data_len;
+		flags[i] = ppi_value(msg, RNDIS_PPI_INTERNAL_PKT_ID) >> 8;
+	}
+	*nfrag = xh.range_cnt;
+	*id = d.trans_id;
+	return len;
+}
+
+NIC_TEST(test_rx_gso,
+	 "netvsp: a GSO frame from the TAP: RSC fragments if the guest asked for them, else segments")
+{
+	uint32_t filter = NDIS_PACKET_TYPE_PROMISCUOUS, flen, n, i, seq;
+	struct virtio_net_hdr vh = {
+		.flags = VIRTIO_NET_HDR_F_NEEDS_CSUM,
+		.gso_type = VIRTIO_NET_HDR_GSO_TCPV4, .gso_size = 1000,
+		.hdr_len = 54, .csum_start = 34, .csum_offset = 16,
+	};
+	struct ndis_offload_params op = {
+		.header = { NDIS_OBJECT_TYPE_DEFAULT,
+			    NDIS_OFFLOAD_PARAMS_REVISION_3,
+			    NDIS_OFFLOAD_PARAMS_SIZE },
+		.rsc_ip_v4 = NDIS_OFFLOAD_PARAM_RSC_ENABLED,
+	};
+	static uint8_t f[8192], got[8192];
+	uint8_t flags[16];
+	uint64_t id;
+	int len;
+
+	CHECK(!rndis_up(e));
+	ASSERT_EQ(RNDIS_STATUS_SUCCESS,
+		  set_oid(e, RNDIS_OID_GEN_CURRENT_PACKET_FILTER, &filter, 4));
+	flen = gso_frame(f, 4000);
+	/* No RSC asked for: four segments, as the host kernel cuts them. */
+	wire_send_vh(e, &vh, f, flen);
+	for (i = 0; i < 4; i++) {
+		len = recv_frags(e, got, &n, flags, &id);
+		ASSERT_EQ(54 + 1000, len);
+		ASSERT_EQ(1, n);
+		CHECK(!memcmp(got + 54, f + 54 + i * 1000, 1000));
+		ASSERT_EQ(40 + 1000, got[16] << 8 | got[17]);
+		ASSERT_EQ(0x1234 + i, got[18] << 8 | got[19]);
+		seq = (uint32_t)got[38] << 24 | got[39] << 16 | got[40] << 8 |
+		      got[41];
+		ASSERT_EQ(0xff0000f0 + i * 1000, seq);
+		ASSERT_EQ(i == 3 ? TCP_ACK | TCP_PSH : TCP_ACK, got[47]);
+		ASSERT_EQ(0xffff, ones_sum(0, got + 14, 20));
+		CHECK(tcp_csum_ok(got, len));
+		complete_xfer(e, id);
+	}
+	ASSERT_EQ(4, e->nic->stats.rx_segments);
+	/* RSC for IPv4: one packet of fragments, PPIs on the first. */
+	ASSERT_EQ(RNDIS_STATUS_SUCCESS,
+		  set_oid(e, RNDIS_OID_TCP_OFFLOAD_PARAMETERS, &op, sizeof(op)));
+	CHECK(e->nic->rsc_ip4 && !e->nic->rsc_ip6);
+	wire_send_vh(e, &vh, f, flen);
+	len = recv_frags(e, got, &n, flags, &id);
+	ASSERT_EQ(flen, len);
+	ASSERT_EQ(3, n);
+	ASSERT_EQ(RNDIS_PKTID_FIRST_FRAG, flags[0]);
+	ASSERT_EQ(0, flags[1]);
+	ASSERT_EQ(RNDIS_PKTID_LAST_FRAG, flags[2]);
+	CHECK(!memcmp(got + 54, f + 54, flen - 54));
+	ASSERT_EQ(flen - 14, got[16] << 8 | got[17]);
+	CHECK(tcp_csum_ok(got, len));
+	ASSERT_EQ(e->nic->nslots - 3, e->nic->nfree);
+	complete_xfer(e, id);
+	ASSERT_EQ(e->nic->nslots, e->nic->nfree);
+	ASSERT_EQ(1, e->nic->stats.rx_rsc);
+	ASSERT_EQ(3, e->nic->stats.rx_rsc_frags);
+	ASSERT_EQ(2, e->nic->stats.rx_gso);
+	/* A header that the frame cannot hold: dropped. */
+	f[34 + 12] = 0xf0;
+	wire_send_vh(e, &vh, f, 54 + 10);
+	ASSERT_EQ(1, e->nic->stats.rx_dropped);
+}
+
 NIC_TEST(test_rss_steers, "netvsp: RSS parameters give hash PPIs with the guest's key")
 {
 	struct {
