@@ -60,17 +60,9 @@ static u16 netvsc_vlan_tci(u32 vlan)
 	       (vlan & RNDIS_VLAN_CFI ? VLAN_CFI_MASK : 0);
 }
 
-/**
- * netvsc_rx_frame() - pass a received frame up the stack
- * @nc: the channel (its NAPI is running)
- * @frame: the frame in the receive buffer
- * @len: its bytes (at least an Ethernet header)
- * @csum: the checksum-info PPI, 0 without one
- * @hash: the hash-value PPI, or NULL
- * @vlan: the 802.1Q PPI, or NULL
- */
-void netvsc_rx_frame(struct netvsc_chan *nc, const void *frame, u32 len,
-		     u32 csum, const u32 *hash, const u32 *vlan)
+/* A received frame's skb, @len bytes copied in; NULL (counted) if none. */
+static struct sk_buff *netvsc_rx_alloc(struct netvsc_chan *nc,
+				       const void *frame, u32 len)
 {
 	struct net_device *ndev = nc->nd->ndev;
 	struct sk_buff *skb;
@@ -80,32 +72,159 @@ void netvsc_rx_frame(struct netvsc_chan *nc, const void *frame, u32 len,
 	      napi_alloc_skb(&nc->napi, len) : NULL;
 	if (!skb) {
 		netvsc_stat_inc(&nc->rx, &nc->rx.dropped);
-		return;
+		return NULL;
 	}
 	skb_put_data(skb, frame, len);
+	return skb;
+}
+
+/* Pass @skb up the stack with what @info says of it. */
+static void netvsc_rx_up(struct netvsc_chan *nc, struct sk_buff *skb,
+			 const struct netvsc_rx_info *info)
+{
+	struct net_device *ndev = nc->nd->ndev;
+	bool vlan = info->has_vlan;
+	u32 len = skb->len;
+
 	/* With VLAN offload off, the tag goes back into the frame. */
 	if (vlan && !(ndev->features & NETIF_F_HW_VLAN_CTAG_RX)) {
 		skb = vlan_insert_tag(skb, htons(ETH_P_8021Q),
-				      netvsc_vlan_tci(*vlan));
+				      netvsc_vlan_tci(info->vlan));
 		if (!skb) {
 			netvsc_stat_inc(&nc->rx, &nc->rx.dropped);
 			return;
 		}
-		vlan = NULL;
+		vlan = false;
 	}
 	skb->protocol = eth_type_trans(skb, ndev);
-	if ((ndev->features & NETIF_F_RXCSUM) && netvsc_rx_csum_ok(csum)) {
+	if ((ndev->features & NETIF_F_RXCSUM) &&
+	    netvsc_rx_csum_ok(info->csum)) {
 		skb->ip_summed = CHECKSUM_UNNECESSARY;
 		netvsc_stat_inc(&nc->rx, &nc->rx.csum_ok);
 	}
-	if (hash && (ndev->features & NETIF_F_RXHASH))
-		skb_set_hash(skb, *hash, PKT_HASH_TYPE_L3);
+	if (info->has_hash && (ndev->features & NETIF_F_RXHASH))
+		skb_set_hash(skb, info->hash, PKT_HASH_TYPE_L3);
 	if (vlan)
 		__vlan_hwaccel_put_tag(skb, htons(ETH_P_8021Q),
-				       netvsc_vlan_tci(*vlan));
+				       netvsc_vlan_tci(info->vlan));
 	skb_record_rx_queue(skb, nc->index);
 	netvsc_stat_add(&nc->rx, 1, len);
 	napi_gro_receive(&nc->napi, skb);
+}
+
+/**
+ * netvsc_rx_frame() - pass a received frame up the stack
+ * @nc: the channel (its NAPI is running)
+ * @frame: the frame in the receive buffer
+ * @len: its bytes (at least an Ethernet header)
+ * @info: its per-packet info
+ */
+void netvsc_rx_frame(struct netvsc_chan *nc, const void *frame, u32 len,
+		     const struct netvsc_rx_info *info)
+{
+	struct sk_buff *skb = netvsc_rx_alloc(nc, frame, len);
+
+	if (skb)
+		netvsc_rx_up(nc, skb, info);
+}
+
+/*
+ * Append @len bytes to the page fragments of @skb, filling each page
+ * before taking another. Return: false if they do not fit.
+ */
+static bool netvsc_rsc_append(struct sk_buff *skb, const void *data, u32 len)
+{
+	struct skb_shared_info *si = skb_shinfo(skb);
+	skb_frag_t *f;
+	struct page *page;
+	u32 room, n;
+
+	while (len) {
+		f = si->nr_frags ? &si->frags[si->nr_frags - 1] : NULL;
+		room = f ? PAGE_SIZE - skb_frag_off(f) - skb_frag_size(f) : 0;
+		if (!room) {
+			if (si->nr_frags == MAX_SKB_FRAGS)
+				return false;
+			page = dev_alloc_page();
+			if (!page)
+				return false;
+			skb_add_rx_frag(skb, si->nr_frags, page, 0, 0,
+					PAGE_SIZE);
+			continue;
+		}
+		n = min(len, room);
+		memcpy(skb_frag_address(f) + skb_frag_size(f), data, n);
+		skb_frag_size_add(f, n);
+		skb->len += n;
+		skb->data_len += n;
+		data += n;
+		len -= n;
+	}
+	return true;
+}
+
+/**
+ * netvsc_rx_end() - the end of one receive packet
+ * @nc: the channel
+ *
+ * A series of RSC fragments the packet left unfinished is dropped: the
+ * host sends every fragment of a frame in one packet.
+ */
+void netvsc_rx_end(struct netvsc_chan *nc)
+{
+	if (!nc->rsc_skb)
+		return;
+	dev_err_ratelimited(&nc->nd->hdev->device,
+			    "channel %u: RSC frame without its last fragment: dropped\n",
+			    nc->index);
+	dev_kfree_skb_any(nc->rsc_skb);
+	nc->rsc_skb = NULL;
+	netvsc_stat_inc(&nc->rx, &nc->rx.dropped);
+}
+
+/**
+ * netvsc_rx_frag() - one fragment of a frame the host coalesced (RSC)
+ * @nc: the channel (its NAPI is running)
+ * @frag: the fragment's bytes in the receive buffer
+ * @len: their number
+ * @info: the fragment's per-packet info (RNDIS_PKTID_* in @info->frag)
+ *
+ * The first fragment starts the frame and gives its per-packet info; the
+ * last one passes it up. One out of order drops the frame.
+ */
+void netvsc_rx_frag(struct netvsc_chan *nc, const void *frag, u32 len,
+		    const struct netvsc_rx_info *info)
+{
+	switch (netvsc_rsc_step(info->frag, nc->rsc_skb)) {
+	case NETVSC_RSC_FIRST:
+		netvsc_rx_end(nc);
+		nc->rsc_skb = netvsc_rx_alloc(nc, frag, len);
+		nc->rsc_info = *info;
+		return;
+	case NETVSC_RSC_MORE:
+	case NETVSC_RSC_LAST:
+		if (!netvsc_rsc_append(nc->rsc_skb, frag, len)) {
+			dev_err_ratelimited(&nc->nd->hdev->device,
+					    "channel %u: RSC frame too long: dropped\n",
+					    nc->index);
+			dev_kfree_skb_any(nc->rsc_skb);
+			nc->rsc_skb = NULL;
+			netvsc_stat_inc(&nc->rx, &nc->rx.dropped);
+			return;
+		}
+		if (!(info->frag & RNDIS_PKTID_LAST_FRAG))
+			return;
+		netvsc_stat_inc(&nc->rx, &nc->rx.rsc);
+		netvsc_rx_up(nc, nc->rsc_skb, &nc->rsc_info);
+		nc->rsc_skb = NULL;
+		return;
+	default:
+		dev_err_ratelimited(&nc->nd->hdev->device,
+				    "channel %u: RSC fragment %#x out of order: dropped\n",
+				    nc->index, info->frag);
+		netvsc_rx_end(nc);
+		netvsc_stat_inc(&nc->rx, &nc->rx.dropped);
+	}
 }
 
 /**
@@ -593,6 +712,35 @@ static int netvsc_set_mac_address(struct net_device *ndev, void *p)
 	return ret;
 }
 
+/*
+ * A coalesced frame's checksum is only the host's word: RSC goes with
+ * receive checksum offload.
+ */
+static netdev_features_t netvsc_fix_features(struct net_device *ndev,
+					     netdev_features_t features)
+{
+	if (!(features & NETIF_F_RXCSUM))
+		features &= ~NETIF_F_LRO;
+	return features;
+}
+
+/* ethtool -K lro: the host is told whether to coalesce (RSC). */
+static int netvsc_set_features(struct net_device *ndev,
+			       netdev_features_t features)
+{
+	struct netvsc_dev *nd = netdev_priv(ndev);
+	int ret = 0;
+
+	if (!((ndev->features ^ features) & NETIF_F_LRO))
+		return 0;
+	mutex_lock(&nd->lock);
+	/* A device set up later reads ndev->features. */
+	if (nd->nvsp_ver)
+		ret = netvsc_rndis_set_offloads(nd, nd->hw_features & features);
+	mutex_unlock(&nd->lock);
+	return ret;
+}
+
 /* Sum of one counter set; @sum gets packets, bytes and drops. */
 static void netvsc_read_stats(struct netvsc_queue_stats *s, u64 *sum)
 {
@@ -638,6 +786,8 @@ static const struct net_device_ops netvsc_netdev_ops = {
 	.ndo_set_rx_mode	= netvsc_set_rx_mode,
 	.ndo_change_mtu		= netvsc_change_mtu,
 	.ndo_set_mac_address	= netvsc_set_mac_address,
+	.ndo_fix_features	= netvsc_fix_features,
+	.ndo_set_features	= netvsc_set_features,
 	.ndo_validate_addr	= eth_validate_addr,
 	.ndo_get_stats64	= netvsc_get_stats64,
 };
@@ -782,7 +932,7 @@ static const char * const netvsc_tx_stat_names[] = {
 };
 
 static const char * const netvsc_rx_stat_names[] = {
-	"packets", "bytes", "dropped", "csum_ok", "bad_section",
+	"packets", "bytes", "dropped", "csum_ok", "rsc", "bad_section",
 	"comp_deferred", "comp_dropped",
 };
 
@@ -843,10 +993,11 @@ static void netvsc_get_ethtool_stats(struct net_device *ndev,
 			data[9] = u64_stats_read(&r->bytes);
 			data[10] = u64_stats_read(&r->dropped);
 			data[11] = u64_stats_read(&r->csum_ok);
+			data[12] = u64_stats_read(&r->rsc);
 		} while (u64_stats_fetch_retry(&r->syncp, start));
-		data[12] = atomic64_read(&nd->chans[q].bad_sections);
-		data[13] = atomic64_read(&nd->chans[q].comps_deferred);
-		data[14] = atomic64_read(&nd->chans[q].comps_dropped);
+		data[13] = atomic64_read(&nd->chans[q].bad_sections);
+		data[14] = atomic64_read(&nd->chans[q].comps_deferred);
+		data[15] = atomic64_read(&nd->chans[q].comps_dropped);
 	}
 }
 
@@ -904,14 +1055,15 @@ static void netvsc_init_dev(struct netvsc_dev *nd, struct hv_device *hdev,
 	SET_NETDEV_DEV(ndev, &hdev->device);
 }
 
-static void netvsc_set_features(struct netvsc_dev *nd)
+static void netvsc_init_features(struct netvsc_dev *nd)
 {
 	struct net_device *ndev = nd->ndev;
 
 	ndev->hw_features = nd->hw_features | NETIF_F_RXHASH;
 	ndev->features = ndev->hw_features | NETIF_F_HIGHDMA;
 	ndev->vlan_features = nd->hw_features & ~(NETIF_F_HW_VLAN_CTAG_TX |
-						  NETIF_F_HW_VLAN_CTAG_RX);
+						  NETIF_F_HW_VLAN_CTAG_RX |
+						  NETIF_F_LRO);
 	if (nd->hw_features & (NETIF_F_TSO | NETIF_F_TSO6))
 		netif_set_tso_max_size(ndev, nd->lso_max_size);
 	if (nd->nvsp_ver < NVSP_VERSION_2)
@@ -938,7 +1090,7 @@ static int netvsc_probe(struct hv_device *hdev,
 	if (ret)
 		goto err_free;
 	eth_hw_addr_set(ndev, ndev->perm_addr);
-	netvsc_set_features(nd);
+	netvsc_init_features(nd);
 	ret = register_netdev(ndev);
 	if (ret)
 		goto err_teardown;

@@ -44,6 +44,7 @@
  * @bytes: bytes
  * @dropped: frames dropped (bad host input, no memory, ...)
  * @csum_ok: received frames whose checksum the host verified
+ * @rsc: received frames the host coalesced from several (RSC)
  * @copied: sent frames copied into a send-buffer section
  * @direct: sent frames sent as GPA ranges
  * @stops: times the queue stopped
@@ -54,6 +55,7 @@ struct netvsc_queue_stats {
 	u64_stats_t bytes;
 	u64_stats_t dropped;
 	u64_stats_t csum_ok;
+	u64_stats_t rsc;
 	u64_stats_t copied;
 	u64_stats_t direct;
 	u64_stats_t stops;
@@ -68,6 +70,26 @@ struct netvsc_recv_comp {
 	u64 trans_id;
 	u32 status;
 } __packed;
+
+/**
+ * struct netvsc_rx_info - the per-packet info a receiver uses
+ * @csum: the checksum info (NDIS_TCP_IP_CHECKSUM_PACKET_INFO)
+ * @hash: the RSS hash value, if @has_hash
+ * @vlan: the IEEE 802.1Q info, if @has_vlan
+ * @frag: RNDIS_PKTID_* flags of the packet-id PPI (RSC), if @has_pktid
+ * @has_hash: the packet carried a hash value
+ * @has_vlan: the packet carried a VLAN tag
+ * @has_pktid: the packet carried a packet-id PPI
+ */
+struct netvsc_rx_info {
+	u32 csum;
+	u32 hash;
+	u32 vlan;
+	u8 frag;
+	bool has_hash;
+	bool has_vlan;
+	bool has_pktid;
+};
 
 /**
  * struct netvsc_chan - one VMBus channel: one TX and one RX queue
@@ -89,6 +111,9 @@ struct netvsc_recv_comp {
  *	out than slots)
  * @rx: RX counters
  * @tx: TX counters
+ * @rsc_skb: the frame being put together from the fragments of one
+ *	receive packet (RSC), or NULL
+ * @rsc_info: the per-packet info of its first fragment
  */
 struct netvsc_chan {
 	struct netvsc_dev *nd;
@@ -106,6 +131,8 @@ struct netvsc_chan {
 	atomic64_t comps_dropped;
 	struct netvsc_queue_stats rx;
 	struct netvsc_queue_stats tx;
+	struct sk_buff *rsc_skb;
+	struct netvsc_rx_info rsc_info;
 };
 
 /**
@@ -215,27 +242,31 @@ int netvsc_rndis_set_filter(struct netvsc_dev *nd, u32 filter);
 int netvsc_rndis_set_rss(struct netvsc_dev *nd, bool enable);
 int netvsc_rndis_set_mac(struct netvsc_dev *nd, const u8 *mac);
 bool netvsc_rndis_recv(struct netvsc_chan *nc, const void *msg, u32 len);
+int netvsc_rndis_set_offloads(struct netvsc_dev *nd, netdev_features_t f);
+
+/**
+ * enum netvsc_rsc_step - what an RSC fragment does to the frame being built
+ * @NETVSC_RSC_FIRST: starts a frame (one left unfinished is dropped)
+ * @NETVSC_RSC_MORE: adds to the frame
+ * @NETVSC_RSC_LAST: adds to the frame and finishes it
+ * @NETVSC_RSC_BAD: out of order, no frame to add to
+ */
+enum netvsc_rsc_step {
+	NETVSC_RSC_FIRST,
+	NETVSC_RSC_MORE,
+	NETVSC_RSC_LAST,
+	NETVSC_RSC_BAD,
+};
+
+enum netvsc_rsc_step netvsc_rsc_step(u8 frag, bool building);
 
 /* netvsc.c */
 void netvsc_rx_frame(struct netvsc_chan *nc, const void *frame, u32 len,
-		     u32 csum, const u32 *hash, const u32 *vlan);
+		     const struct netvsc_rx_info *info);
+void netvsc_rx_frag(struct netvsc_chan *nc, const void *frag, u32 len,
+		    const struct netvsc_rx_info *info);
+void netvsc_rx_end(struct netvsc_chan *nc);
 void netvsc_link_change(struct netvsc_dev *nd, bool up);
-
-/**
- * struct netvsc_rx_info - the per-packet info a receiver uses
- * @csum: the checksum info (NDIS_TCP_IP_CHECKSUM_PACKET_INFO)
- * @hash: the RSS hash value, if @has_hash
- * @vlan: the IEEE 802.1Q info, if @has_vlan
- * @has_hash: the packet carried a hash value
- * @has_vlan: the packet carried a VLAN tag
- */
-struct netvsc_rx_info {
-	u32 csum;
-	u32 hash;
-	u32 vlan;
-	bool has_hash;
-	bool has_vlan;
-};
 
 #if IS_ENABLED(CONFIG_KUNIT)
 /* Checks of what the host sends, for hv_netvsc's KUnit suites only. */

@@ -407,6 +407,7 @@ static u32 netvsc_on_recv(struct netvsc_chan *nc, const struct vmbus_pkt *pkt)
 					    nc->index, r.byte_offset,
 					    r.byte_count);
 			netvsc_count(&nc->rx, &nc->rx.dropped);
+			netvsc_rx_end(nc);
 			status = NVSP_STAT_FAIL;
 			continue;
 		}
@@ -414,6 +415,7 @@ static u32 netvsc_on_recv(struct netvsc_chan *nc, const struct vmbus_pkt *pkt)
 				       r.byte_count))
 			status = NVSP_STAT_FAIL;
 	}
+	netvsc_rx_end(nc);
 	if (pkt->flags & VMBUS_PKT_FLAG_COMPLETION_REQUESTED)
 		netvsc_send_recv_comp(nc, pkt->trans_id, status);
 	return cnt;
@@ -735,6 +737,8 @@ static int netvsc_nvsp_config(struct netvsc_dev *nd)
 		msg.ndis_config.capability = NVSP_CAP_IEEE8021Q;
 		if (nd->nvsp_ver >= NVSP_VERSION_5)
 			msg.ndis_config.capability |= NVSP_CAP_TEAMING;
+		if (nd->nvsp_ver >= NVSP_VERSION_61)
+			msg.ndis_config.capability |= NVSP_CAP_RSC;
 		ret = netvsc_nvsp_send(nd, &msg);
 		if (ret)
 			return ret;

@@ -404,6 +404,9 @@ static void netvsc_offload_features(struct netvsc_dev *nd,
 	    netvsc_has(o->lsov2.ip6_opts, NDIS_LSOV2_CAP_IP6_EXT_HDR |
 		       NDIS_LSOV2_CAP_TCP6_OPTIONS))
 		f |= NETIF_F_TSO6;
+	/* RSC: NVSP 6.1 and a host that coalesces both IP versions. */
+	if (nd->nvsp_ver >= NVSP_VERSION_61 && o->rsc_ip4 && o->rsc_ip6)
+		f |= NETIF_F_LRO;
 	nd->lso_max_size = min_t(u32, o->lsov2.ip4_max_size, GSO_LEGACY_MAX_SIZE);
 	if (f & NETIF_F_TSO6)
 		nd->lso_max_size = min(nd->lso_max_size, o->lsov2.ip6_max_size);
@@ -424,9 +427,21 @@ static u8 netvsc_lso_param(netdev_features_t f, netdev_features_t need)
 			  NDIS_OFFLOAD_PARAM_LSO_DISABLED;
 }
 
-static int netvsc_set_offloads(struct netvsc_dev *nd)
+static u8 netvsc_rsc_param(netdev_features_t f)
 {
-	netdev_features_t f = nd->hw_features;
+	return f & NETIF_F_LRO ? NDIS_OFFLOAD_PARAM_RSC_ENABLED :
+				 NDIS_OFFLOAD_PARAM_RSC_DISABLED;
+}
+
+/**
+ * netvsc_rndis_set_offloads() - tell the host which offloads to use
+ * @nd: the device, with RNDIS initialized
+ * @f: the features wanted (of those the host offers)
+ *
+ * Return: 0 or a negative errno.
+ */
+int netvsc_rndis_set_offloads(struct netvsc_dev *nd, netdev_features_t f)
+{
 	struct ndis_offload_params p = {
 		.header = {
 			.type = NDIS_OBJECT_TYPE_DEFAULT,
@@ -441,6 +456,8 @@ static int netvsc_set_offloads(struct netvsc_dev *nd)
 		.udp_ip_v6_csum = netvsc_csum_param(f, NETIF_F_IPV6_CSUM),
 		.lso_v2_ipv4 = netvsc_lso_param(f, NETIF_F_TSO),
 		.lso_v2_ipv6 = netvsc_lso_param(f, NETIF_F_TSO6),
+		.rsc_ip_v4 = netvsc_rsc_param(f),
+		.rsc_ip_v6 = netvsc_rsc_param(f),
 	};
 	u32 len = sizeof(p);
 
@@ -482,7 +499,11 @@ static int netvsc_query_offloads(struct netvsc_dev *nd)
 	if (ret < sizeof(o))
 		memset((u8 *)&o + ret, 0, sizeof(o) - ret);
 	netvsc_offload_features(nd, &o);
-	return netvsc_set_offloads(nd);
+	/* A device set up again keeps what the user switched off. */
+	if (READ_ONCE(nd->ndev->reg_state) == NETREG_REGISTERED)
+		return netvsc_rndis_set_offloads(nd, nd->hw_features &
+						 nd->ndev->features);
+	return netvsc_rndis_set_offloads(nd, nd->hw_features);
 }
 
 /* How many receive queues the host offers (1 without RSS). */
@@ -656,6 +677,16 @@ static void netvsc_rx_ppi(struct netvsc_rx_info *info, u32 type, u32 val)
 	}
 }
 
+/* The packet-id PPI of an RSC fragment: its flags are what we use. */
+static void netvsc_rx_pktid(struct netvsc_rx_info *info, const void *val)
+{
+	struct rndis_pktid id;
+
+	memcpy(&id, val, sizeof(id));
+	info->frag = id.flags & (RNDIS_PKTID_FIRST_FRAG | RNDIS_PKTID_LAST_FRAG);
+	info->has_pktid = true;
+}
+
 /* Walk the PPIs at @ppi, @len bytes; false if one breaks the rules. */
 VISIBLE_IF_KUNIT bool netvsc_rx_ppis(const void *ppi, u32 len,
 				     struct netvsc_rx_info *info)
@@ -669,9 +700,12 @@ VISIBLE_IF_KUNIT bool netvsc_rx_ppis(const void *ppi, u32 len,
 		if (p.size < sizeof(p) || p.size > len ||
 		    p.ppi_offset < sizeof(p) || p.ppi_offset > p.size)
 			return false;
-		/* Every PPI we use is a u32; others are skipped. */
-		if (p.size - p.ppi_offset >= sizeof(u32) &&
-		    !(p.type & RNDIS_PPI_INTERNAL))
+		/* Every PPI we use is 4 bytes long; others are skipped. */
+		if (p.size - p.ppi_offset < sizeof(u32))
+			;
+		else if (p.type == RNDIS_PPI_INTERNAL_PKT_ID)
+			netvsc_rx_pktid(info, ppi + p.ppi_offset);
+		else if (!(p.type & RNDIS_PPI_INTERNAL))
 			netvsc_rx_ppi(info, p.type,
 				      netvsc_read_u32(ppi + p.ppi_offset));
 		ppi += p.size;
@@ -681,10 +715,39 @@ VISIBLE_IF_KUNIT bool netvsc_rx_ppis(const void *ppi, u32 len,
 }
 EXPORT_SYMBOL_IF_KUNIT(netvsc_rx_ppis);
 
+/* Whether @info makes its packet a fragment of a coalesced frame (RSC). */
+static bool netvsc_rx_is_frag(const struct netvsc_rx_info *info)
+{
+	return info->has_pktid &&
+	       info->frag != (RNDIS_PKTID_FIRST_FRAG | RNDIS_PKTID_LAST_FRAG);
+}
+
+/**
+ * netvsc_rsc_step() - what an RSC fragment does
+ * @frag: its RNDIS_PKTID_FIRST_FRAG and RNDIS_PKTID_LAST_FRAG flags (not
+ *	both)
+ * @building: a frame is being put together
+ *
+ * Return: the step; NETVSC_RSC_BAD for a later fragment with no frame.
+ */
+enum netvsc_rsc_step netvsc_rsc_step(u8 frag, bool building)
+{
+	if (frag & RNDIS_PKTID_FIRST_FRAG)
+		return NETVSC_RSC_FIRST;
+	if (!building)
+		return NETVSC_RSC_BAD;
+	return frag & RNDIS_PKTID_LAST_FRAG ? NETVSC_RSC_LAST :
+					      NETVSC_RSC_MORE;
+}
+EXPORT_SYMBOL_IF_KUNIT(netvsc_rsc_step);
+
 /*
  * Check a PACKET message of @len bytes for an interface of @mtu: its frame
- * and per-packet info must lie inside it. Return: false if it breaks the
- * rules; else the frame is at @msg + *@data, *@frame_len bytes long.
+ * and per-packet info must lie inside it. A whole frame holds at least an
+ * Ethernet header and at most @mtu and a VLAN header; a fragment of a
+ * coalesced one (RSC) is bounded by its range, and the first holds at
+ * least the Ethernet header. Return: false if it breaks the rules; else
+ * the frame is at @msg + *@data, *@frame_len bytes long.
  */
 VISIBLE_IF_KUNIT bool netvsc_rx_check(const void *msg, u32 len, u32 mtu,
 				      struct netvsc_rx_info *info, u32 *data,
@@ -698,12 +761,19 @@ VISIBLE_IF_KUNIT bool netvsc_rx_check(const void *msg, u32 len, u32 mtu,
 	memcpy(&p, msg, sizeof(p));
 	start = RNDIS_BODY_OFFSET + (u64)p.data_offset;
 	ppi = RNDIS_BODY_OFFSET + (u64)p.per_pkt_info_offset;
-	if (start < sizeof(p) || start + p.data_len > len ||
-	    p.data_len < ETH_HLEN || p.data_len > mtu + VLAN_ETH_HLEN)
+	if (start < sizeof(p) || start + p.data_len > len)
 		return false;
 	if (p.per_pkt_info_len &&
 	    (ppi < sizeof(p) || ppi + p.per_pkt_info_len > len ||
 	     !netvsc_rx_ppis(msg + ppi, p.per_pkt_info_len, info)))
+		return false;
+	if (!netvsc_rx_is_frag(info) || info->frag & RNDIS_PKTID_FIRST_FRAG) {
+		if (p.data_len < ETH_HLEN)
+			return false;
+	} else if (!p.data_len) {
+		return false;
+	}
+	if (!netvsc_rx_is_frag(info) && p.data_len > mtu + VLAN_ETH_HLEN)
 		return false;
 	*data = start;
 	*frame_len = p.data_len;
@@ -720,11 +790,17 @@ static bool netvsc_rx_packet(struct netvsc_chan *nc, const void *msg, u32 len)
 	if (!netvsc_rx_check(msg, len, READ_ONCE(nc->nd->ndev->mtu), &info,
 			     &data, &frame_len))
 		goto bad;
-	netvsc_rx_frame(nc, msg + data, frame_len, info.csum,
-			info.has_hash ? &info.hash : NULL,
-			info.has_vlan ? &info.vlan : NULL);
+	if (netvsc_rx_is_frag(&info)) {
+		netvsc_rx_frag(nc, msg + data, frame_len, &info);
+		return true;
+	}
+	/* A whole frame between fragments ends the frame being built. */
+	netvsc_rx_end(nc);
+	netvsc_rx_frame(nc, msg + data, frame_len, &info);
 	return true;
 bad:
+	/* A frame being built has lost a piece. */
+	netvsc_rx_end(nc);
 	dev_err_ratelimited(&nc->nd->hdev->device,
 			    "channel %u: malformed RNDIS packet (%u bytes): dropped\n",
 			    nc->index, len);
@@ -769,6 +845,7 @@ bool netvsc_rndis_recv(struct netvsc_chan *nc, const void *msg, u32 len)
 		return true;
 	}
 bad:
+	netvsc_rx_end(nc);
 	dev_err_ratelimited(&nd->hdev->device,
 			    "channel %u: bad RNDIS message (%u bytes, type %#x)\n",
 			    nc->index, len,

@@ -3,7 +3,9 @@
  * KUnit suite of the checks hv_netvsc makes of an RNDIS PACKET message
  * from the host: the frame and the per-packet info must lie inside the
  * message, the frame must be an Ethernet frame no longer than the MTU
- * allows, and each PPI must fit inside the info area.
+ * allows (a fragment of a coalesced frame, RSC, no longer than its
+ * range), and each PPI must fit inside the info area; and the order RSC
+ * fragments must come in.
  */
 
 #include <kunit/test.h>
@@ -194,6 +196,66 @@ static void rx_ppis_walk_test(struct kunit *test)
 	KUNIT_EXPECT_FALSE(test, netvsc_rx_ppis(buf, 11, &info));
 }
 
+/* The packet-id PPI's value: version 1, @flags, id 7. */
+static u32 pktid(u8 flags)
+{
+	return 1 | flags << 8 | 7 << 16;
+}
+
+/* A fragment of @frame bytes with the packet-id flags @flags. */
+static bool fragment(struct kunit *test, u8 flags, u32 frame,
+		     struct netvsc_rx_info *info)
+{
+	struct rndis_packet *p = packet(test, 16, frame);
+	u32 data, len;
+
+	ppi_put(p, HDR, 16, RNDIS_PPI_INTERNAL_PKT_ID, 12, pktid(flags));
+	return check(p, p->hdr.msg_len, info, &data, &len) &&
+	       len == frame && data == HDR + 16;
+}
+
+static void rx_rsc_fragment_test(struct kunit *test)
+{
+	struct netvsc_rx_info info;
+	u32 big = MTU + VLAN_ETH_HLEN + 200;
+
+	/* A fragment may be longer than the MTU: its range bounds it. */
+	KUNIT_EXPECT_TRUE(test, fragment(test, RNDIS_PKTID_FIRST_FRAG, big,
+					 &info));
+	KUNIT_EXPECT_TRUE(test, info.has_pktid);
+	KUNIT_EXPECT_EQ(test, info.frag, RNDIS_PKTID_FIRST_FRAG);
+	KUNIT_EXPECT_TRUE(test, fragment(test, 0, 1, &info));
+	KUNIT_EXPECT_EQ(test, info.frag, 0);
+	KUNIT_EXPECT_TRUE(test, fragment(test, RNDIS_PKTID_LAST_FRAG |
+					 RNDIS_PKTID_SUBALLOC, big, &info));
+	KUNIT_EXPECT_EQ(test, info.frag, RNDIS_PKTID_LAST_FRAG);
+	/* Empty fragments, a first one without an Ethernet header. */
+	KUNIT_EXPECT_FALSE(test, fragment(test, 0, 0, &info));
+	KUNIT_EXPECT_FALSE(test, fragment(test, RNDIS_PKTID_LAST_FRAG, 0,
+					  &info));
+	KUNIT_EXPECT_FALSE(test, fragment(test, RNDIS_PKTID_FIRST_FRAG,
+					  ETH_HLEN - 1, &info));
+	/* First and last at once: a whole frame, which the MTU bounds. */
+	KUNIT_EXPECT_FALSE(test, fragment(test, RNDIS_PKTID_FIRST_FRAG |
+					  RNDIS_PKTID_LAST_FRAG, big, &info));
+	KUNIT_EXPECT_TRUE(test, fragment(test, RNDIS_PKTID_FIRST_FRAG |
+					 RNDIS_PKTID_LAST_FRAG, 60, &info));
+}
+
+static void rx_rsc_order_test(struct kunit *test)
+{
+	const u8 first = RNDIS_PKTID_FIRST_FRAG, last = RNDIS_PKTID_LAST_FRAG;
+
+	KUNIT_EXPECT_EQ(test, netvsc_rsc_step(first, false), NETVSC_RSC_FIRST);
+	/* A new first fragment replaces an unfinished frame. */
+	KUNIT_EXPECT_EQ(test, netvsc_rsc_step(first, true), NETVSC_RSC_FIRST);
+	KUNIT_EXPECT_EQ(test, netvsc_rsc_step(0, true), NETVSC_RSC_MORE);
+	KUNIT_EXPECT_EQ(test, netvsc_rsc_step(last, true), NETVSC_RSC_LAST);
+	/* Nothing to add to. */
+	KUNIT_EXPECT_EQ(test, netvsc_rsc_step(0, false), NETVSC_RSC_BAD);
+	KUNIT_EXPECT_EQ(test, netvsc_rsc_step(last, false), NETVSC_RSC_BAD);
+}
+
 static struct kunit_case rndis_cases[] = {
 	KUNIT_CASE(rx_plain_frame_test),
 	KUNIT_CASE(rx_short_message_test),
@@ -205,6 +267,8 @@ static struct kunit_case rndis_cases[] = {
 	KUNIT_CASE(rx_ppi_bad_offset_test),
 	KUNIT_CASE(rx_ppi_area_test),
 	KUNIT_CASE(rx_ppis_walk_test),
+	KUNIT_CASE(rx_rsc_fragment_test),
+	KUNIT_CASE(rx_rsc_order_test),
 	{}
 };
 
