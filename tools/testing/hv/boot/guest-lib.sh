@@ -19,6 +19,15 @@ check() {
 	if "$@"; then pass "$name"; else fail "$name"; fi
 }
 
+# check_eq NAME EXPECTED ACTUAL: PASS if they are equal (as the host's).
+check_eq() {
+	if [ "$2" = "$3" ]; then
+		pass "$1 ($3)"
+	else
+		fail "$1: expected '$2', got '$3'"
+	fi
+}
+
 # Tell the host script something and give it time to act.
 sync_host() {
 	echo "HV-SYNC: $1"

@@ -87,6 +87,11 @@ hv_report() {
 		grep -a '^\(PASS\|FAIL\): ' "$HV_RUN/host-script.log" |
 			sed "s/^\(PASS\|FAIL\): /\1: $KVER: $name: host: /"
 	fi
+	# A command the script does not have skips its check unseen.
+	trouble=$(grep -ah 'scenario\.sh: line [0-9]*: .*: not found\|: line [0-9]*: .*: command not found' \
+		"$console" "$HV_RUN/host-script.log" 2> /dev/null | head -n 1)
+	[ -z "$trouble" ] ||
+		echo "FAIL: $KVER: $name: a script ran a command it lacks: $trouble"
 	trouble=$(hv_kernel_trouble "$console")
 	if [ -n "$trouble" ]; then
 		echo "FAIL: $KVER: $name: kernel log: $(echo "$trouble" | head -n 1)"

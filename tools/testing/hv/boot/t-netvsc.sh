@@ -7,7 +7,10 @@
 # hvhost offered; ping both ways over IPv4 and IPv6 across the sizes
 # 1..1472 (their edges); jumbo pings at MTU 9000 and back to 1500; a MAC
 # change seen by the host; a 64 MiB random file over TCP each way with
-# the same sha256; link down/up from the control socket followed by
+# the same sha256; the TCP stream to the guest came as RSC (LRO is on,
+# hvhost counted coalesced segments, the guest's queues counted them)
+# and, with `ethtool -K lro off`, a quarter of it again as segments cut
+# by hvhost, intact too; link down/up from the control socket followed by
 # carrier and operstate within a second of the host's command; the host
 # counted checksum/LSO PPIs and frames both ways;
 # iperf3 TCP each way with 1 and 4 streams (3 s each: a rate, and fewer
@@ -96,6 +99,26 @@ sync_host guest-listening 1
 check "$mib MiB from the host over TCP" wait_until 300 sh -c "! kill -0 $! 2>/dev/null"
 echo "HV-SHA h2g $(sha256sum < /tmp/h2g | cut -d' ' -f1) $(wc -c < /tmp/h2g)"
 rm /tmp/h2g
+# The TAP hands hvhost TCP segments of up to 64 KiB: with LRO on they
+# come as RSC (fragments of one segment), which the queues count.
+rsc_count() { ethtool -S $dev | awk '/^ *rx_queue_[0-9]+_rsc:/ {n += $2} END {print n + 0}'; }
+check "large-receive-offload on (the host offers RSC)" sh -c \
+	"ethtool -k $dev | grep -q '^large-receive-offload: on'"
+check "coalesced segments received ($(rsc_count))" [ "$(rsc_count)" -gt 0 ]
+# With LRO off hvhost cuts them into frames of the MTU: the same data
+# must arrive intact that way too.
+check "LRO off" ethtool -K $dev lro off
+check "large-receive-offload off" sh -c \
+	"ethtool -k $dev | grep -q '^large-receive-offload: off'"
+rsc=$(rsc_count)
+nc -l -p 5002 < /tmp/hold > /tmp/h2g &
+check "listening on port 5002 again" wait_until 20 tcp_listening 5002
+sync_host guest-listening-nolro 1
+check "$((mib / 4)) MiB from the host over TCP without LRO" wait_until 300 sh -c "! kill -0 $! 2>/dev/null"
+echo "HV-SHA h2g-nolro $(sha256sum < /tmp/h2g | cut -d' ' -f1) $(wc -c < /tmp/h2g)"
+rm /tmp/h2g
+check_eq "no coalesced segments with LRO off" "$rsc" "$(rsc_count)"
+check "LRO on again" ethtool -K $dev lro on
 
 # 16 short TCP flows: RSS and the TX spread must use both channels.
 i=0
@@ -198,11 +221,19 @@ fi
 
 # The packet filter: frames to another MAC reach the guest only while it
 # is promiscuous (the host sends them and counts what hvhost filtered).
-sync_host filter-normal 3
+# Each step waits until the host says it is done (a connection to port
+# 5009): a fixed pause lost the race to a busy host.
+hold() {
+	timeout $((120 * ${HV_TIME_SCALE:-1})) nc -l -p 5009 < /tmp/hold > /dev/null &
+	wait_until 20 tcp_listening 5009
+	echo "HV-SYNC: $1"
+	wait $! || echo "the host did not answer after $1"
+}
+hold filter-normal
 ip link set $dev promisc on
-sync_host filter-promisc 3
+hold filter-promisc
 ip link set $dev promisc off
-sync_host filter-done 2
+hold filter-done
 check "no RX/TX errors in ip -s link" sh -c "ip -s link show $dev | awk '/RX:|TX:/{getline; if (\$3 != 0) bad=1} END{exit bad}'"
 GUEST
 
@@ -225,6 +256,8 @@ pings() {
 # "SHA256 BYTES" of what the guest sent or received.
 console_sha() { grep -a "^HV-SHA $1 " "$HV_CONSOLE" | tail -n 1 | cut -d' ' -f3,4 | tr -d '\r'; }
 file_sha() { echo "$(sha256sum < "$1" | cut -d' ' -f1) $(wc -c < "$1")"; }
+# stat_of NAME: the NIC's counter NAME in the last saved stats.
+stat_of() { sed -n "s/^nic\.$nic_id\.$1=//p" "$hv_scratch/stats"; }
 listed() { hv_ctl list | grep -q "nic $nic_id tap=$tap mac=$mac link=up"; }
 
 hv_marker guest-up 240 || exit
@@ -249,7 +282,20 @@ for _ in $(seq 100); do [ -n "$(console_sha h2g)" ] && break; sleep 0.5; done
 check_eq "$mib MiB to the guest arrive intact" \
 	"$(file_sha "$hv_scratch/h2g")" "$(console_sha h2g)"
 hv_ctl stats > "$hv_scratch/stats"
-stat_of() { sed -n "s/^nic\.$nic_id\.$1=//p" "$hv_scratch/stats"; }
+check "hvhost sent coalesced segments as RSC ($(stat_of rx_rsc) in $(stat_of rx_rsc_frags) fragments)" \
+	[ "$(stat_of rx_rsc)" -gt 0 ]
+segs=$(stat_of rx_segments)
+head -c $((mib / 4))M "$hv_scratch/h2g" > "$hv_scratch/h2g-nolro"
+hv_marker guest-listening-nolro 120 || exit
+check "$((mib / 4)) MiB sent to the guest without LRO" timeout 300 sh -c \
+	"ip netns exec $ns busybox nc $guest4 5002 < $hv_scratch/h2g-nolro"
+for _ in $(seq 100); do [ -n "$(console_sha h2g-nolro)" ] && break; sleep 0.5; done
+check_eq "$((mib / 4)) MiB to the guest without LRO arrive intact" \
+	"$(file_sha "$hv_scratch/h2g-nolro")" "$(console_sha h2g-nolro)"
+hv_ctl stats > "$hv_scratch/stats"
+check "hvhost cut segments into frames instead ($segs -> $(stat_of rx_segments))" \
+	[ "$(stat_of rx_segments)" -gt "$segs" ]
+hv_ctl stats > "$hv_scratch/stats"
 check "the host counted TX checksum PPIs ($(stat_of tx_csum_ppi))" \
 	[ "$(stat_of tx_csum_ppi)" -gt 0 ]
 check "the host counted LSO PPIs in the bulk send ($(stat_of tx_lso_ppi))" \
@@ -320,26 +366,44 @@ foreign() {
 	echo $(($(filtered) - before))
 }
 in_ns ip neigh replace 192.168.77.99 lladdr 00:15:5d:77:00:ee dev $tap nud permanent
+# release: the guest may go on (see its hold).
+release() {
+	for _ in $(seq 50); do
+		echo go | in_ns busybox nc $guest4 5009 2> /dev/null && return
+		sleep 0.2
+	done
+	hv_fail "the guest did not wait on port 5009"
+}
+# filter_after VALUE: the NIC's filter once it reads VALUE, or after 5 s
+# (the guest's SET may still be on its way).
+filter_after() {
+	for _ in $(seq 50); do
+		[ "$(filter_of)" = "$1" ] && break
+		sleep 0.1
+	done
+	filter_of
+}
 hv_marker filter-normal 120 || exit
-check_eq "the guest's filter: directed, all-multicast, broadcast" 0xd "$(filter_of)"
+check_eq "the guest's filter: directed, all-multicast, broadcast" 0xd "$(filter_after 0xd)"
 n=$(foreign)
 check "frames to another MAC filtered ($n of 20)" [ "$n" -ge 20 ]
+release
 hv_marker filter-promisc 120 || exit
-sleep 1
-check_eq "promiscuous adds PROMISCUOUS to the filter" 0x2d "$(filter_of)"
+check_eq "promiscuous adds PROMISCUOUS to the filter" 0x2d "$(filter_after 0x2d)"
 # The counter is the NIC's: a stray frame of the namespace's own (seen
 # once on the debug kernel) may be in it too.
 n=$(foreign)
 check "frames to another MAC pass while promiscuous ($n of 20 filtered)" [ "$n" -le 2 ]
+release
 hv_marker filter-done 120 || exit
-sleep 1
-check_eq "the filter without promiscuous again" 0xd "$(filter_of)"
+check_eq "the filter without promiscuous again" 0xd "$(filter_after 0xd)"
 hv_ctl stats > "$hv_scratch/stats"
 [ $vlan = 0 ] ||
 check "tagged frames reached the guest as VLAN PPIs ($(stat_of rx_vlan_ppi))" \
 	[ "$(stat_of rx_vlan_ppi)" -gt 0 ]
 check "received frames carried checksum PPIs ($(stat_of rx_csum_ppi))" \
 	[ "$(stat_of rx_csum_ppi)" -gt 0 ]
+release
 check "no RX/TX errors on the TAP (ip -s link)" sh -c "ip -n $ns -s link show $tap | awk '/RX:|TX:/{getline; if (\$3 != 0) bad=1} END{exit bad}'"
 HOST
 hv_boot netvsc --guest "$guest" --host "$host" --timeout 600 --netns $ns \
