@@ -88,7 +88,7 @@ static uint32_t rndis_offload(const struct netvsp_nic *nic,
 	o->lsov2.ip4_min_segs = o->lsov2.ip6_min_segs = RNDIS_LSO_MIN_SEGS;
 	o->lsov2.ip6_opts = NDIS_LSOV2_CAP_IP6_EXT_HDR |
 			    NDIS_LSOV2_CAP_TCP6_OPTIONS;
-	/* RSC from NVSP 6.1, as a Windows Server 2019 host offers it. */
+	/* RSC from NVSP 6.1, where guests announce it (ref §6.4). */
 	if (nic->version >= NVSP_VERSION_61)
 		o->rsc_ip4 = o->rsc_ip6 = 1;
 	return o->header.size;
