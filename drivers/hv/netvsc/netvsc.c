@@ -163,6 +163,16 @@ static bool netvsc_rsc_append(struct sk_buff *skb, const void *data, u32 len)
 	return true;
 }
 
+/* Drop the frame being built from RSC fragments, for the reason @why. */
+static void netvsc_rsc_drop(struct netvsc_chan *nc, const char *why)
+{
+	dev_err_ratelimited(&nc->nd->hdev->device,
+			    "channel %u: RSC frame %s: dropped\n", nc->index, why);
+	dev_kfree_skb_any(nc->rsc_skb);
+	nc->rsc_skb = NULL;
+	netvsc_stat_inc(&nc->rx, &nc->rx.dropped);
+}
+
 /**
  * netvsc_rx_end() - the end of one receive packet
  * @nc: the channel
@@ -172,14 +182,9 @@ static bool netvsc_rsc_append(struct sk_buff *skb, const void *data, u32 len)
  */
 void netvsc_rx_end(struct netvsc_chan *nc)
 {
-	if (!nc->rsc_skb)
-		return;
-	dev_err_ratelimited(&nc->nd->hdev->device,
-			    "channel %u: RSC frame without its last fragment: dropped\n",
-			    nc->index);
-	dev_kfree_skb_any(nc->rsc_skb);
-	nc->rsc_skb = NULL;
-	netvsc_stat_inc(&nc->rx, &nc->rx.dropped);
+	nc->rsc_lost = false;
+	if (nc->rsc_skb)
+		netvsc_rsc_drop(nc, "without its last fragment");
 }
 
 /**
@@ -190,39 +195,43 @@ void netvsc_rx_end(struct netvsc_chan *nc)
  * @info: the fragment's per-packet info (RNDIS_PKTID_* in @info->frag)
  *
  * The first fragment starts the frame and gives its per-packet info; the
- * last one passes it up. One out of order drops the frame.
+ * last one passes it up. One out of order drops the frame. A frame
+ * already dropped (no memory, too long) is counted once: the rest of its
+ * fragments are passed over.
  */
 void netvsc_rx_frag(struct netvsc_chan *nc, const void *frag, u32 len,
 		    const struct netvsc_rx_info *info)
 {
+	bool last = info->frag & RNDIS_PKTID_LAST_FRAG;
+
 	switch (netvsc_rsc_step(info->frag, nc->rsc_skb)) {
 	case NETVSC_RSC_FIRST:
 		netvsc_rx_end(nc);
 		nc->rsc_skb = netvsc_rx_alloc(nc, frag, len);
+		nc->rsc_lost = !nc->rsc_skb;
 		nc->rsc_info = *info;
 		return;
 	case NETVSC_RSC_MORE:
 	case NETVSC_RSC_LAST:
 		if (!netvsc_rsc_append(nc->rsc_skb, frag, len)) {
-			dev_err_ratelimited(&nc->nd->hdev->device,
-					    "channel %u: RSC frame too long: dropped\n",
-					    nc->index);
-			dev_kfree_skb_any(nc->rsc_skb);
-			nc->rsc_skb = NULL;
-			netvsc_stat_inc(&nc->rx, &nc->rx.dropped);
+			netvsc_rsc_drop(nc, "too long");
+			nc->rsc_lost = !last;
 			return;
 		}
-		if (!(info->frag & RNDIS_PKTID_LAST_FRAG))
+		if (!last)
 			return;
 		netvsc_stat_inc(&nc->rx, &nc->rx.rsc);
 		netvsc_rx_up(nc, nc->rsc_skb, &nc->rsc_info);
 		nc->rsc_skb = NULL;
 		return;
 	default:
+		if (nc->rsc_lost) {
+			nc->rsc_lost = !last;
+			return;
+		}
 		dev_err_ratelimited(&nc->nd->hdev->device,
 				    "channel %u: RSC fragment %#x out of order: dropped\n",
 				    nc->index, info->frag);
-		netvsc_rx_end(nc);
 		netvsc_stat_inc(&nc->rx, &nc->rx.dropped);
 	}
 }

@@ -114,6 +114,8 @@ struct netvsc_rx_info {
  * @rsc_skb: the frame being put together from the fragments of one
  *	receive packet (RSC), or NULL
  * @rsc_info: the per-packet info of its first fragment
+ * @rsc_lost: the frame of the fragments coming was dropped (and counted)
+ *	before its last one
  */
 struct netvsc_chan {
 	struct netvsc_dev *nd;
@@ -133,6 +135,7 @@ struct netvsc_chan {
 	struct netvsc_queue_stats tx;
 	struct sk_buff *rsc_skb;
 	struct netvsc_rx_info rsc_info;
+	bool rsc_lost;
 };
 
 /**
