@@ -105,6 +105,7 @@ void hv_channel_close(struct hv_channel *ch)
 	hv_send_msg_free_all(&ch->sendq);
 	hv_channel_unmap(ch);
 	ch->open = false;
+	ch->woken_ns = 0;
 	ch->blocked = false;
 }
 
@@ -114,6 +115,11 @@ void hv_channel_signal_guest(struct hv_channel *ch)
 	if (ch->target_vp == VMBUS_TARGET_VP_NONE)
 		return;
 	ch->stats.host_signals++;
+	if (ch->woken_ns) {
+		ch->stats.turnarounds++;
+		ch->stats.turnaround_ns += hv_now_ns() - ch->woken_ns;
+		ch->woken_ns = 0;
+	}
 	if (synic_signal_event(ch->srv->synic, ch->target_vp, ch->relid))
 		ch->stats.host_irqs++;
 }
@@ -411,10 +417,13 @@ void hv_channel_on_signal(struct hv_channel *ch, bool monitor)
 		ch->stats.event_signals++;
 	if (!ch->open)
 		return;
-	if (!hvring_bytes_to_read(&ch->out, &avail) && avail)
+	if (!hvring_bytes_to_read(&ch->out, &avail) && avail) {
 		ch->stats.wake_nonempty++;
-	else
+		if (!ch->woken_ns)
+			ch->woken_ns = hv_now_ns();
+	} else {
 		ch->stats.wake_empty++;
+	}
 	/* A waiting device retries: the signal may mean inbound space. */
 	hv_channel_flush(ch);
 	if (ch->cls->ops->resume)

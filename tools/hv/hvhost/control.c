@@ -135,6 +135,8 @@ static void control_channel_stats(const struct hv_channel *ch,
 	HV_BUF_STAT(out, p, s, ring_full_waits);
 	HV_BUF_STAT(out, p, s, bad_packets);
 	HV_BUF_STAT(out, p, s, opens);
+	HV_BUF_STAT(out, p, s, turnarounds);
+	HV_BUF_STAT(out, p, s, turnaround_ns);
 	hv_buf_printf(out, "%sgpadls=%u\n", p,
 		      vmbus_gpadl_count(ch->srv, ch->relid));
 	if (!ch->open)

@@ -49,7 +49,8 @@ void hv_log_close(void)
 	hv_log_sink.owned = false;
 }
 
-static uint64_t hv_log_now_ns(void)
+/* CLOCK_MONOTONIC in nanoseconds: log stamps, timeouts, latency sums. */
+uint64_t hv_now_ns(void)
 {
 	struct timespec ts;
 
@@ -60,7 +61,7 @@ static uint64_t hv_log_now_ns(void)
 void hv_log(int level, const char *fmt, ...)
 {
 	FILE *out = hv_log_sink.file ? hv_log_sink.file : stderr;
-	uint64_t now = hv_log_now_ns();
+	uint64_t now = hv_now_ns();
 	va_list ap;
 
 	if (level > hv_log_sink.level)
@@ -77,7 +78,7 @@ void hv_log(int level, const char *fmt, ...)
 
 bool hv_ratelimit_ok(struct hv_ratelimit *rl)
 {
-	uint64_t now = hv_log_now_ns();
+	uint64_t now = hv_now_ns();
 
 	if (now - rl->window_start > HV_RATELIMIT_INTERVAL_NS) {
 		if (rl->missed)

@@ -23,6 +23,7 @@ enum hv_log_level {
 int hv_log_open(const char *path, int level);
 void hv_log_set_level(int level);
 void hv_log_close(void);
+uint64_t hv_now_ns(void);
 __printf(2, 3) void hv_log(int level, const char *fmt, ...);
 
 /* At most HV_RATELIMIT_BURST messages per HV_RATELIMIT_INTERVAL_NS. */

@@ -14,7 +14,6 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "log.h"
@@ -583,10 +582,7 @@ static const char *fault_xfer_range(struct vmbus_server *srv,
 
 static double fault_now(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
+	return hv_now_ns() / 1e9;
 }
 
 /* Wait until the guest has read everything in @ch's inbound ring. */

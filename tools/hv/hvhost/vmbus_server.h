@@ -196,6 +196,13 @@ struct hv_channel_stats {
 	uint64_t ring_full_waits; /* times we waited for inbound space */
 	uint64_t bad_packets;	/* packets the device rejected */
 	uint64_t opens;
+	/*
+	 * From a guest signal that found packets to our next signal back:
+	 * how long the host held the guest waiting, summed (one request in
+	 * flight: hvhost's share of its round trip).
+	 */
+	uint64_t turnarounds;
+	uint64_t turnaround_ns;
 };
 
 /**
@@ -222,6 +229,8 @@ struct hv_channel_stats {
  * @broken: the guest broke a ring; stop reading it
  * @last_comp_id: trans_id of the last completion sent (comp-stale fault)
  * @target_vp: VP whose event flags we set, or VMBUS_TARGET_VP_NONE
+ * @woken_ns: when a guest signal found packets we have not yet answered
+ *	with a signal of ours; 0 when none waits (stats.turnaround_ns)
  * @ring_gpadl: handle of the ring GPADL while open
  * @out: the guest's outbound ring (we read)
  * @in: the guest's inbound ring (we write)
@@ -253,6 +262,7 @@ struct hv_channel {
 	bool blocked;
 	uint64_t last_comp_id;
 	uint32_t target_vp;
+	uint64_t woken_ns;
 	uint32_t ring_gpadl;
 	struct hvring out;
 	struct hvring in;

@@ -71,6 +71,15 @@ TEST(test_echo_inband, "echo: inband round trip")
 	ASSERT_EQ(1, host_ch(&e)->stats.event_signals);
 	ASSERT_EQ(1, host_ch(&e)->stats.wake_nonempty);
 	ASSERT_EQ(1, host_ch(&e)->stats.host_irqs);
+	/* The wake that found the packet was answered: one turnaround. */
+	ASSERT_EQ(1, host_ch(&e)->stats.turnarounds);
+	CHECK(host_ch(&e)->stats.turnaround_ns > 0);
+	CHECK(!host_ch(&e)->woken_ns);
+	/* A wake with nothing to read starts none. */
+	fake_signal(&e.fg, &e.fc);
+	ASSERT_EQ(1, host_ch(&e)->stats.wake_empty);
+	CHECK(!host_ch(&e)->woken_ns);
+	ASSERT_EQ(1, host_ch(&e)->stats.turnarounds);
 	fake_destroy(&e.fg);
 }
 
