@@ -25,6 +25,7 @@ int blockio_init(struct blockio *b)
 	memset(b, 0, sizeof(*b));
 	b->efd = -1;
 	b->backlog_tail = &b->backlog;
+	b->copies_tail = &b->copies;
 	ret = io_uring_queue_init(BLOCKIO_DEPTH, &b->ring, 0);
 	if (ret < 0) {
 		hv_err("io_uring: %s", strerror(-ret));
@@ -133,13 +134,15 @@ static void blockio_refill(struct blockio *b)
  * @b: the I/O engine
  * @req: the request, filled in; it belongs to blockio until @req->done
  *
- * The kernel sees it at the next blockio_kick(). Never fails: a request
- * the SQ has no room for waits for one.
+ * The kernel sees it at the next blockio_kick(), which does an in-memory
+ * read or write itself. Never fails: a request the SQ has no room for
+ * waits for one.
  */
 void blockio_submit(struct blockio *b, struct blockio_req *req)
 {
 	req->result = 0;
 	req->moved = 0;
+	req->start_ns = hv_now_ns();
 	if (req->op == BLOCKIO_READ || req->op == BLOCKIO_WRITE) {
 		/* Nothing to move: done, but still from blockio_reap(). */
 		while (req->iovcnt && !req->iov->iov_len) {
@@ -147,25 +150,15 @@ void blockio_submit(struct blockio *b, struct blockio_req *req)
 			req->iovcnt--;
 		}
 	}
-	if (b->backlog || !blockio_prep(b, req))
-		blockio_backlog_add(b, req);
-}
-
-/* Hand the prepared SQEs to the kernel. */
-void blockio_kick(struct blockio *b)
-{
-	int ret;
-
-	if (!b->unsubmitted)
-		return;
-	ret = io_uring_submit(&b->ring);
-	if (ret < 0) {
-		/* They stay in the SQ; the next kick tries again. */
-		hv_warn_rl("io_uring submit: %s", strerror(-ret));
+	if (req->in_memory &&
+	    (req->op == BLOCKIO_READ || req->op == BLOCKIO_WRITE)) {
+		req->next = NULL;
+		*b->copies_tail = req;
+		b->copies_tail = &req->next;
 		return;
 	}
-	b->unsubmitted = (unsigned int)ret >= b->unsubmitted ? 0 :
-			 b->unsubmitted - ret;
+	if (b->backlog || !blockio_prep(b, req))
+		blockio_backlog_add(b, req);
 }
 
 /* Skip the @n bytes a read or write moved. */
@@ -187,9 +180,77 @@ static void blockio_done(struct blockio *b, struct blockio_req *req,
 {
 	req->result = result;
 	b->stats.completed++;
+	b->stats.io_ns += hv_now_ns() - req->start_ns;
 	if (result)
 		b->stats.errors++;
 	req->done(req);
+}
+
+/*
+ * A read or write of a file on tmpfs, here and now: a memory copy, which
+ * would cost a trip through one of io_uring's worker threads on kernels
+ * whose tmpfs cannot do non-blocking I/O.
+ */
+static void blockio_copy(struct blockio *b, struct blockio_req *req)
+{
+	uint64_t pos;
+	ssize_t n;
+
+	while (req->iovcnt) {
+		pos = req->offset + req->moved;
+		if (req->op == BLOCKIO_READ)
+			n = preadv(req->fd, req->iov, blockio_piece_iovs(req),
+				   (off_t)pos);
+		else
+			n = pwritev(req->fd, req->iov, blockio_piece_iovs(req),
+				    (off_t)pos);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			blockio_done(b, req, -errno);
+			return;
+		}
+		if (!n) {
+			/* End of file, as blockio_complete() sees it. */
+			blockio_done(b, req, -EIO);
+			return;
+		}
+		req->moved += n;
+		blockio_advance(req, n);
+	}
+	b->stats.copied++;
+	blockio_done(b, req, 0);
+}
+
+/* The in-memory requests; their callbacks may queue more. */
+static void blockio_copy_all(struct blockio *b)
+{
+	struct blockio_req *req;
+
+	while ((req = b->copies)) {
+		b->copies = req->next;
+		if (!b->copies)
+			b->copies_tail = &b->copies;
+		blockio_copy(b, req);
+	}
+}
+
+/* Do the in-memory requests, and hand the prepared SQEs to the kernel. */
+void blockio_kick(struct blockio *b)
+{
+	int ret;
+
+	blockio_copy_all(b);
+	if (!b->unsubmitted)
+		return;
+	ret = io_uring_submit(&b->ring);
+	if (ret < 0) {
+		/* They stay in the SQ; the next kick tries again. */
+		hv_warn_rl("io_uring submit: %s", strerror(-ret));
+		return;
+	}
+	b->unsubmitted = (unsigned int)ret >= b->unsubmitted ? 0 :
+			 b->unsubmitted - ret;
 }
 
 /* One CQE: a request (or piece of one) finished with @res. */

@@ -4,7 +4,8 @@
  * read, write, flush or hole punch on one file; its data moves straight
  * between the file and the memory its iovecs name (guest RAM for the
  * storage devices). The event loop watches blockio_fd() and calls
- * blockio_reap(); it never waits on the disk.
+ * blockio_reap(); it never waits on the disk. Reads and writes of files
+ * in memory (tmpfs) are copied by blockio_kick() at the end of the round.
  */
 #ifndef _HVHOST_BLOCKIO_H
 #define _HVHOST_BLOCKIO_H
@@ -39,10 +40,15 @@ typedef void (*blockio_done_fn)(struct blockio_req *req);
  * @iov: the memory of a read or write; blockio advances it in place as
  *	pieces complete, so it must stay writable until completion
  * @iovcnt: entries of @iov
- * @done: called from blockio_reap() once the request finished
+ * @in_memory: @fd is a file whose I/O never waits (tmpfs): a read or
+ *	write is done by the next blockio_kick() itself, with no io_uring
+ *	round trip (Documentation/hv/hvhost.rst, "The I/O path")
+ * @done: called from blockio_reap() or blockio_kick() once the request
+ *	finished, never from blockio_submit()
  * @result: on completion: 0, or a negative errno
  * @moved: on completion: bytes read or written
- * @next: backlog link (blockio's)
+ * @start_ns: when it was submitted (stats.io_ns)
+ * @next: backlog or in-memory queue link (blockio's)
  */
 struct blockio_req {
 	enum blockio_op op;
@@ -51,9 +57,11 @@ struct blockio_req {
 	uint64_t len;
 	struct iovec *iov;
 	unsigned int iovcnt;
+	bool in_memory;
 	blockio_done_fn done;
 	int result;
 	uint64_t moved;
+	uint64_t start_ns;
 	struct blockio_req *next;
 };
 
@@ -63,6 +71,8 @@ struct blockio_stats {
 	uint64_t pieces;	/* extra SQEs for short or long transfers */
 	uint64_t errors;	/* requests finished with an error */
 	uint64_t backlogged;	/* requests that waited for a free slot */
+	uint64_t copied;	/* in-memory reads and writes done inline */
+	uint64_t io_ns;		/* summed from submit to completion */
 };
 
 /**
@@ -73,6 +83,8 @@ struct blockio_stats {
  * @inflight: SQEs the kernel owns (or that wait for blockio_kick())
  * @unsubmitted: SQEs prepared since the last io_uring_submit()
  * @backlog: requests waiting for room, oldest first; @backlog_tail
+ * @copies: in-memory reads and writes for the next blockio_kick(), oldest
+ *	first; @copies_tail
  * @stats: counters
  */
 struct blockio {
@@ -83,6 +95,8 @@ struct blockio {
 	unsigned int unsubmitted;
 	struct blockio_req *backlog;
 	struct blockio_req **backlog_tail;
+	struct blockio_req *copies;
+	struct blockio_req **copies_tail;
 	struct blockio_stats stats;
 };
 
@@ -96,7 +110,7 @@ int blockio_wait(struct blockio *b);
 
 static inline bool blockio_idle(const struct blockio *b)
 {
-	return !b->inflight && !b->backlog;
+	return !b->inflight && !b->backlog && !b->copies;
 }
 
 #endif /* _HVHOST_BLOCKIO_H */

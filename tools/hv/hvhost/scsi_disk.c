@@ -8,9 +8,11 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/magic.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/vfs.h>
 #include <unistd.h>
 
 #include "log.h"
@@ -803,6 +805,18 @@ uint32_t scsi_report_luns(const uint8_t *luns, unsigned int count,
 	return len;
 }
 
+/*
+ * A file on tmpfs or ramfs: its reads and writes are memory copies that
+ * never wait for a device (with swap, a swapped-out page might).
+ */
+static bool image_in_memory(int fd)
+{
+	struct statfs sfs;
+
+	return !fstatfs(fd, &sfs) &&
+	       (sfs.f_type == TMPFS_MAGIC || sfs.f_type == RAMFS_MAGIC);
+}
+
 /* Open @path as the medium: a regular file of whole @block_size blocks. */
 static int image_open(struct scsi_disk *disk, const char *path,
 		      bool read_only, uint32_t block_size)
@@ -827,6 +841,7 @@ static int image_open(struct scsi_disk *disk, const char *path,
 		goto fail;
 	}
 	disk->fd = fd;
+	disk->in_memory = image_in_memory(fd);
 	disk->blocks = st.st_size / block_size;
 	return 0;
 fail:

@@ -47,6 +47,7 @@ enum scsi_media_event {
  */
 struct scsi_disk {
 	int fd;
+	bool in_memory;		/* @fd is on tmpfs or ramfs: never waits */
 	uint64_t blocks;	/* capacity in @block_size blocks */
 	uint32_t block_size;
 	bool read_only;

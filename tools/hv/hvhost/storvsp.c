@@ -950,6 +950,7 @@ static void storvsp_submit(struct storvsp_req *req, enum blockio_op op,
 {
 	req->io.op = op;
 	req->io.fd = req->lun->disk.fd;
+	req->io.in_memory = req->lun->disk.in_memory;
 	req->io.offset = offset;
 	req->io.done = storvsp_io_done;
 	blockio_submit(req->sc->ctrl->sp->bio, &req->io);
@@ -1826,6 +1827,8 @@ static void storvsp_class_stats_lines(struct storvsp *sp, struct hv_buf *out)
 	HV_BUF_STAT(out, p, bs, pieces);
 	HV_BUF_STAT(out, p, bs, errors);
 	HV_BUF_STAT(out, p, bs, backlogged);
+	HV_BUF_STAT(out, p, bs, copied);
+	HV_BUF_STAT(out, p, bs, io_ns);
 }
 
 void storvsp_stats(struct storvsp *sp, struct hv_buf *out)

@@ -6,12 +6,14 @@
 
 # hv_scenario_files: a scratch folder for this scenario ($hv_scratch, on
 # disk under HV_RUNS so that image files can be punched and measured),
-# with the paths of its guest and host scripts in $guest and $host;
-# removed when the scenario ends.
+# with the paths of its guest and host scripts in $guest and $host, and
+# one in memory ($hv_shm, on /dev/shm's tmpfs) for images hvhost copies
+# without io_uring; both removed when the scenario ends.
 hv_scenario_files() {
 	hv_scratch=$(mktemp -d "$HV_RUNS/scratch.XXXXXX")
+	hv_shm=$(mktemp -d /dev/shm/hvtest.XXXXXX)
 	# shellcheck disable=SC2064
-	trap "rm -rf '$hv_scratch'" EXIT
+	trap "rm -rf '$hv_scratch' '$hv_shm'" EXIT
 	guest=$hv_scratch/guest.sh
 	host=$hv_scratch/host.sh
 }
