@@ -15,6 +15,10 @@
 #    QD1 and QD32, 4 KiB random write at QD32 (IOPS), 1 MiB sequential read
 #    and write (MiB/s); and 4 KiB random read at QD32 with 1 vCPU and with
 #    2 (the scaling ratio);
+#  - the breakdown: one 4 KiB read in flight on each of those disks, its
+#    cycle split by the guest's tracepoints (submit, out of the guest,
+#    completion, turnaround), hvhost's share from its counters, and the
+#    host CPU time of QEMU's threads and hvhost per I/O (perf stat);
 #  - hv_netvsc against virtio-net, each on a TAP of its own in one network
 #    namespace (made and deleted here, no route out), in one guest: iperf3
 #    TCP guest->host and host->guest with 1 and 4 streams (Mbit/s), and
@@ -22,7 +26,7 @@
 #    and 99th percentile).
 # HV_BENCH_ROUNDS (default 5) and HV_BENCH_SECONDS (per fio job and
 # iperf3 run, default 5) set the length; HV_BENCH_GROUPS (default "echo
-# storage net") picks the comparisons. The tables go to out/bench/ as CSV
+# storage breakdown net") picks the comparisons. The tables go to out/bench/ as CSV
 # too, with a PNG chart of the ratios.
 set -euo pipefail
 
@@ -34,9 +38,9 @@ rounds=${HV_BENCH_ROUNDS:-5}
 seconds=${HV_BENCH_SECONDS:-5}
 [[ "$rounds" =~ ^[1-9][0-9]*$ ]] || { echo "bench: HV_BENCH_ROUNDS must be a positive number" >&2; exit 2; }
 [[ "$seconds" =~ ^[1-9][0-9]*$ ]] || { echo "bench: HV_BENCH_SECONDS must be a positive number" >&2; exit 2; }
-groups=${HV_BENCH_GROUPS:-echo storage net}
+groups=${HV_BENCH_GROUPS:-echo storage breakdown net}
 for g in $groups; do
-	case $g in echo|storage|net) ;; *) echo "bench: HV_BENCH_GROUPS: unknown group $g (echo storage net)" >&2; exit 2 ;; esac
+	case $g in echo|storage|breakdown|net) ;; *) echo "bench: HV_BENCH_GROUPS: unknown group $g (echo storage breakdown net)" >&2; exit 2 ;; esac
 done
 want() { [[ " $groups " == *" $1 "* ]]; }
 "$top/scripts/hv-deps.sh" bench
@@ -65,8 +69,8 @@ boot() {
 		exit 1
 	}
 	# SAMPLE: GROUP ROW UNIT DEVICE ROUND VALUE
-	grep -a '^SAMPLE: ' "$run/$name/console.log" | cut -d' ' -f2- |
-		tr ' ' ',' >> "$samples"
+	grep -a '^SAMPLE: ' "$run/$name/console.log" | tr -d '\r' |
+		cut -d' ' -f2- | tr ' ' ',' >> "$samples"
 }
 
 img_hv=/dev/shm/hvbench-$$-hv.img
@@ -117,19 +121,17 @@ boot echo "$guest" -- --echo
 fi
 
 # ---- storage: hv_blkvsc and hv_storvsc vs virtio-blk --------------------
-if want storage; then
 ctrl=88888888-2222-4333-8444-555555555500
 ide=00000000-0000-8899-0000-000000000000
+storage_initrd=$run/storage.cpio.gz
+if want storage || want breakdown; then
 head -c 256M /dev/urandom > "$img_hv"
 cp "$img_hv" "$img_ide"
 cp "$img_hv" "$img_virtio"
-storage_initrd=$run/storage.cpio.gz
 "$top/scripts/hv-initramfs.sh" "$kver" "$storage_initrd" --storage
-
-# storage_guest ROWS: the guest script for these rows ("NAME RW BS QD").
-storage_guest() {
-	local rows=$1
-	hv_vars rounds seconds ctrl ide rows
+fi
+# The three disks of one guest, for the storage and breakdown boots.
+storage_disks() {
 	cat <<'GUEST'
 load_vmbus_drivers
 modprobe virtio_pci 2>/dev/null
@@ -139,6 +141,17 @@ wait_until 30 test -b /dev/vda
 wait_until 30 hd_present $ide
 sd=$(sd_of $ctrl 0)
 hd=$(hd_of $ide)
+GUEST
+}
+
+if want storage; then
+
+# storage_guest ROWS: the guest script for these rows ("NAME RW BS QD").
+storage_guest() {
+	local rows=$1
+	hv_vars rounds seconds ctrl ide rows
+	storage_disks
+	cat <<'GUEST'
 # job NAME RW BS QD DEV: IOPS for 4 KiB, MiB/s for 1 MiB.
 job() {
 	local f
@@ -175,6 +188,173 @@ randwrite-4k-qd32 randwrite 4k 32
 seqread-1m read 1m 8
 seqwrite-1m write 1m 8"
 storage_boot storage-1cpu 1 "randread-4k-qd32-1vcpu randread 4k 32"
+fi
+
+# ---- breakdown: where one 4 KiB read's time goes --------------------------
+# One request in flight (fio QD1) on each disk in turn, with the guest's
+# tracepoints on: block_rq_issue, the driver's signal to the host (a kprobe
+# on hv_emu_signal_event, virtio's vp_notify), the device's interrupt
+# (irq_handler_entry) and block_rq_complete split each I/O's cycle into
+# four guest-side stages. Meanwhile the host script counts the CPU time of
+# QEMU's threads and of hvhost (perf stat) and takes hvhost's counters
+# (its turnaround from a guest signal to its answer, and io_uring's time).
+# host_breakdown: the breakdown boot's host-side rows, per I/O, from the
+# host script's files: hvhost's turnaround and io_uring time (from its
+# counters before and after each job) and the CPU time of QEMU's vCPU
+# threads, its main thread, its other threads and hvhost, and the context
+# switches of all of them (perf stat).
+host_breakdown() {
+	local round d b ios cls
+	for round in $(seq 1 "$rounds"); do
+		for d in blkvsc storvsc virtio; do
+			b=$run/breakdown/brk-$d-$round
+			ios=$(awk -F, -v d=$d -v r=$round '$1 == "breakdown" &&
+				$2 == "ios" && $4 == d && $5 == r { print $6 }' "$samples")
+			[ -f "$b.perf" ] && [ "${ios:-0}" -gt 0 ] || continue
+			case $d in blkvsc) cls=ide ;; storvsc) cls=scsi ;; *) cls="" ;; esac
+			[ -z "$cls" ] || cat "$b.pre" "$b.post" | awk -F= -v cls=$cls \
+				-v d=$d -v r=$round '
+				/^version=/ { pass++ }
+				{ split($1, k, ".") }
+				k[1] == "chan" && k[3] == "class" { c[k[2]] = $2 }
+				k[1] == "chan" && c[k[2]] == cls && k[3] == "turnaround_ns" { ns[pass] += $2 }
+				k[1] == "chan" && c[k[2]] == cls && k[3] == "turnarounds" { n[pass] += $2 }
+				$1 == (cls == "ide" ? "ide." : "") "blockio.io_ns" { io[pass] = $2 }
+				$1 == (cls == "ide" ? "ide." : "") "blockio.completed" { ion[pass] = $2 }
+				END {
+					if (n[2] > n[1])
+						printf "breakdown,hvhost-turnaround,us,%s,%s,%.1f\n", d, r,
+							(ns[2] - ns[1]) / (n[2] - n[1]) / 1000
+					if (ion[2] > ion[1])
+						printf "breakdown,io_uring,us,%s,%s,%.1f\n", d, r,
+							(io[2] - io[1]) / (ion[2] - ion[1]) / 1000
+				}' >> "$samples"
+			awk -F, -v d=$d -v r=$round -v ios=$ios -v hv=hvhost '
+				$4 == "task-clock" && $2 ~ /^[0-9.]+$/ {
+					t = $1; sub(/-[0-9]+$/, "", t)
+					if (t ~ /^CPU [0-9]+\/TCG/) g = "vcpu"
+					else if (t == hv) g = "hvhost"
+					else if (t ~ /^qemu-system/) g = "qemu-main"
+					else g = "qemu-other"
+					ms[g] += $2
+				}
+				$4 == "context-switches" && $2 ~ /^[0-9]+$/ { cs += $2 }
+				END {
+					split("vcpu qemu-main qemu-other hvhost", gs, " ")
+					for (i = 1; i <= 4; i++)
+						printf "breakdown,cpu-%s,us,%s,%s,%.1f\n", gs[i], d, r,
+							ms[gs[i]] * 1000 / ios
+					printf "breakdown,switches,count,%s,%s,%.2f\n", d, r, cs / ios
+				}' "$b.perf" >> "$samples"
+		done
+	done
+}
+
+if want breakdown; then
+{
+	hv_vars rounds seconds ctrl ide
+	storage_disks
+	cat <<'GUEST'
+T=/sys/kernel/tracing
+[ -d $T/events ] || mount -t tracefs nodev $T
+echo 'p:hvsig hv_emu_signal_event' >> $T/kprobe_events
+echo 'p:vqkick vp_notify' >> $T/kprobe_events
+echo 0 > $T/tracing_on
+echo 16384 > $T/buffer_size_kb
+for e in block/block_rq_issue block/block_rq_complete irq/irq_handler_entry \
+	 kprobes/hvsig kprobes/vqkick; do
+	echo 1 > $T/events/$e/enable
+done
+# stages KICK IRQ: the I/Os traced, then the mean microseconds of submit
+# (issue to signal), out of the guest (signal to interrupt), completion
+# (interrupt to complete) and turnaround (complete to the next issue), and
+# the share of I/Os whose interrupt came to another CPU than the issue.
+stages() {
+	awk -v kick="$1:" -v irq="name=$2" '
+	{
+		for (i = 1; i < NF; i++) {
+			if ($i ~ /^\[[0-9]+\]$/) cpu = $i
+			if ($i ~ /^[0-9]+\.[0-9]+:$/) break
+		}
+		t = substr($i, 1, length($i) - 1) * 1e6; ev = $(i + 1)
+	}
+	ev == "block_rq_issue:" {
+		if (tc) { turn += t - tc; nt++ }
+		ti = t; tk = tq = 0; ci = cpu; next
+	}
+	ev == kick { if (ti && !tk) tk = t; next }
+	ev == "irq_handler_entry:" && index($0, irq) {
+		if (tk && !tq) { tq = t; cq = cpu }
+		next
+	}
+	ev == "block_rq_complete:" {
+		if (ti && tk && tq) {
+			sb += tk - ti; out += tq - tk; cp += t - tq; n++
+			if (cq != ci) cross++
+		}
+		tc = t; ti = 0; next
+	}
+	END {
+		k = n ? n : 1; m = nt ? nt : 1
+		printf "%d %.1f %.1f %.1f %.1f %.1f\n", n, sb / k, out / k, cp / k,
+			turn / m, 100 * cross / k
+	}' $T/trace
+}
+for round in $(seq 1 $rounds); do
+	for dev in "blkvsc $hd hvsig hv_vmbus_emu" \
+		   "storvsc $sd hvsig hv_vmbus_emu" \
+		   "virtio /dev/vda vqkick virtio"; do
+		set -- $dev
+		d=$1 path=$2 kick=$3 irq=$4
+		sync_host brk-start-$d-$round 1
+		echo > $T/trace
+		echo 1 > $T/tracing_on
+		f=$(fio --name=qd1 --filename=$path --rw=randread --bs=4k \
+			--iodepth=1 --ioengine=libaio --direct=1 \
+			--runtime=$seconds --time_based --output-format=terse \
+			--terse-version=3)
+		echo 0 > $T/tracing_on
+		echo "HV-SYNC: brk-end-$d-$round"
+		echo "SAMPLE: breakdown ios count $d $round $(($(echo "$f" | cut -d';' -f6) / 4))"
+		echo "SAMPLE: breakdown iops IOPS $d $round $(echo "$f" | cut -d';' -f8)"
+		echo "SAMPLE: breakdown fio-latency us $d $round $(echo "$f" | cut -d';' -f40 | cut -d. -f1)"
+		set -- $(stages $kick $irq)
+		echo "SAMPLE: breakdown traced count $d $round $1"
+		echo "SAMPLE: breakdown guest-submit us $d $round $2"
+		echo "SAMPLE: breakdown outside-guest us $d $round $3"
+		echo "SAMPLE: breakdown guest-completion us $d $round $4"
+		echo "SAMPLE: breakdown guest-turnaround us $d $round $5"
+		echo "SAMPLE: breakdown irq-on-other-cpu % $d $round $6"
+	done
+done
+# Where the interrupts went, for the record.
+grep -E 'CPU|hv_vmbus_emu|virtio' /proc/interrupts | sed 's/^/INTERRUPTS: /'
+GUEST
+} > "$run/breakdown.guest.sh"
+{
+	hv_vars rounds
+	cat <<'HOST'
+. "$HV_TOP/tools/testing/hv/boot/lib.sh"
+for round in $(seq 1 $rounds); do
+	for d in blkvsc storvsc virtio; do
+		b=$HV_RUN/brk-$d-$round
+		hv_marker brk-start-$d-$round 600 || exit
+		hv_ctl stats > $b.pre
+		perf stat -x, --per-thread -e task-clock,context-switches \
+			-p $HV_QEMU_PID,$HV_HVHOST_PID -o $b.perf &
+		hv_marker brk-end-$d-$round 600 || exit
+		kill -INT $! && wait $!
+		hv_ctl stats > $b.post
+	done
+done
+HOST
+} > "$run/breakdown.host.sh"
+export HV_TOP=$top
+boot breakdown "$run/breakdown.guest.sh" --host "$run/breakdown.host.sh" \
+	--initrd "$storage_initrd" --smp 2 \
+	--qemu "-name hvbench,debug-threads=on -drive file=$img_virtio,if=virtio,format=raw,aio=io_uring" \
+	-- --scsi="$ctrl" --disk="$img_hv" --ide-disk="$img_ide"
+host_breakdown
 fi
 
 # ---- network: hv_netvsc vs virtio-net -----------------------------------
@@ -311,6 +491,23 @@ awk -F, '
 			if (one[d] && two[d])
 				printf "scaling, 4 KiB randread QD32, 2 vCPUs / 1 vCPU: %s %.2f\n", d, two[d] / one[d]
 	}' "$summary" | sort
+if want breakdown; then
+echo
+echo "breakdown: one 4 KiB read in flight (fio QD1 randread), means per I/O (medians of the rounds), guest tracepoints on"
+printf '%-22s %-6s %10s %10s %10s\n' stage unit blkvsc storvsc virtio
+awk -F, '$1 == "breakdown" { m[$2, $4] = $6; u[$2] = $3 }
+	END {
+		n = split("iops fio-latency guest-submit outside-guest hvhost-turnaround io_uring guest-completion guest-turnaround irq-on-other-cpu cpu-vcpu cpu-qemu-main cpu-qemu-other cpu-hvhost switches traced", r, " ")
+		for (i = 1; i <= n; i++) {
+			if (!(r[i] in u)) continue
+			printf "%-22s %-6s", r[i], u[r[i]]
+			split("blkvsc storvsc virtio", d, " ")
+			for (j = 1; j <= 3; j++)
+				printf " %10s", ((r[i], d[j]) in m) ? m[r[i], d[j]] : "-"
+			printf "\n"
+		}
+	}' "$summary"
+fi
 echo
 echo "network: hv_netvsc and virtio-net (QEMU, no vhost) on TAPs in one namespace, iperf3 $seconds s, 2 vCPUs"
 printf '%-24s %-6s %-8s %10s %10s %10s %9s\n' row unit device min median max vs-virtio

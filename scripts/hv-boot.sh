@@ -22,7 +22,8 @@ with this tree's modules, waits for the guest to power off, stops hvhost.
   --guest FILE        scenario run in the guest as /scenario.sh
   --host FILE         host-side script run while the guest runs, with
                       HV_CTL (control socket), HV_CONSOLE (console log),
-                      HV_RUN (run folder) and HV_HVHOST (hvhost binary) set
+                      HV_RUN (run folder), HV_HVHOST (hvhost binary),
+                      HV_QEMU_PID and HV_HVHOST_PID set
   --smp N             vCPUs (default 2)
   --mem SIZE          guest RAM (default 512M)
   --vectors N         MSI-X vectors of the ivshmem device (default 4)
@@ -189,7 +190,7 @@ qemu_pid=$!
 
 if [ -n "$host" ]; then
 	HV_CTL=$ctl HV_CONSOLE=$run/console.log HV_RUN=$run HV_HVHOST=$hvhost \
-		HV_QEMU_PID=$qemu_pid bash "$host" > "$run/host-script.log" 2>&1 &
+		HV_QEMU_PID=$qemu_pid HV_HVHOST_PID=$hvhost_pid bash "$host" > "$run/host-script.log" 2>&1 &
 	host_pid=$!
 fi
 

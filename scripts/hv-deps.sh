@@ -13,8 +13,8 @@ PKGS="gcc make bc flex bison libelf-dev libssl-dev kmod cpio xz-utils zstd
 	linux-source-6.12 liburing-dev python3 perl rsync dwarves
 	sg3-utils kexec-tools fdisk xorriso ethtool lcov iperf3
 	dkms debhelper dh-dkms lintian mmdebstrap iputils-ping"
-# make bench draws its chart with gnuplot.
-[ "${1:-}" = bench ] && PKGS="$PKGS gnuplot-nox"
+# make bench draws its chart with gnuplot and counts CPU time with perf.
+[ "${1:-}" = bench ] && PKGS="$PKGS gnuplot-nox linux-perf"
 
 missing=""
 for p in $PKGS; do
