@@ -44,10 +44,12 @@ struct hv_emu;
  * struct hv_emu_vector - one MSI-X vector
  * @emu: the device
  * @index: vector number
+ * @cpus: the CPUs whose SINT2 it stands for, where it is steered
  */
 struct hv_emu_vector {
 	struct hv_emu *emu;
 	unsigned int index;
+	struct cpumask cpus;
 };
 
 /**
@@ -119,10 +121,32 @@ static void hv_emu_irq_teardown(struct hv_backend *be)
 	struct hv_emu *emu = to_emu(be);
 
 	while (emu->nr_irqs) {
-		emu->nr_irqs--;
-		free_irq(pci_irq_vector(emu->pdev, emu->nr_irqs),
-			 &emu->vec[emu->nr_irqs]);
+		int irq = pci_irq_vector(emu->pdev, --emu->nr_irqs);
+
+		irq_update_affinity_hint(irq, NULL);
+		free_irq(irq, &emu->vec[emu->nr_irqs]);
 	}
+}
+
+/*
+ * Hyper-V interrupts the VP a channel targets, so that its callback runs
+ * on the CPU the guest chose (a queue's own CPU): steer vector @vec to
+ * the CPUs it stands for. Only a preference: if none of them is online,
+ * the vector stays where the kernel put it.
+ */
+static void hv_emu_irq_steer(struct hv_emu_vector *vec, int irq)
+{
+	struct hv_emu *emu = vec->emu;
+	unsigned int cpu;
+
+	cpumask_clear(&vec->cpus);
+	for_each_cpu(cpu, &emu->cpus)
+		if (cpu % emu->nr_vectors == vec->index)
+			cpumask_set_cpu(cpu, &vec->cpus);
+	if (!cpumask_intersects(&vec->cpus, cpu_online_mask) ||
+	    irq_set_affinity_and_hint(irq, &vec->cpus))
+		dev_dbg(&emu->pdev->dev, "vector %u not steered\n",
+			vec->index);
 }
 
 static int hv_emu_irq_setup(struct hv_backend *be)
@@ -133,15 +157,16 @@ static int hv_emu_irq_setup(struct hv_backend *be)
 	for (emu->nr_irqs = 0; emu->nr_irqs < emu->nr_vectors;
 	     emu->nr_irqs++) {
 		struct hv_emu_vector *vec = &emu->vec[emu->nr_irqs];
+		int irq = pci_irq_vector(emu->pdev, emu->nr_irqs);
 
 		vec->emu = emu;
 		vec->index = emu->nr_irqs;
-		ret = request_irq(pci_irq_vector(emu->pdev, vec->index),
-				  hv_emu_irq, 0, "hv_vmbus_emu", vec);
+		ret = request_irq(irq, hv_emu_irq, 0, "hv_vmbus_emu", vec);
 		if (ret) {
 			hv_emu_irq_teardown(be);
 			return ret;
 		}
+		hv_emu_irq_steer(vec, irq);
 	}
 	return 0;
 }
