@@ -1838,8 +1838,9 @@ static void vmbus_chan_tasklet(struct tasklet_struct *t)
 }
 
 /*
- * From the SynIC tasklet, under rcu_read_lock(): only schedules the
- * channel's own tasklet, so that no host-driven work runs under RCU.
+ * From the SynIC interrupt, under rcu_read_lock(): only wakes senders
+ * and schedules the channel's own tasklet, so that no host-driven work
+ * runs in hard interrupt context or under RCU.
  */
 void vmbus_chan_on_event(struct vmbus_channel *chan)
 {

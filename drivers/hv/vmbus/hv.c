@@ -37,7 +37,7 @@
  * struct hv_synic_cpu - SynIC state of one VP
  * @msg_page: the SIMP page
  * @event_page: the SIEFP page
- * @tasklet: runs the message and event handlers for this VP
+ * @tasklet: runs the message handler for this VP
  * @cpu: the CPU (the VP) these pages belong to
  * @enabled: the backend accepted the pages; interrupts may come
  */
@@ -61,7 +61,6 @@ static void hv_synic_tasklet(struct tasklet_struct *t)
 {
 	struct hv_synic_cpu *sc = from_tasklet(sc, t, tasklet);
 
-	vmbus_on_event_page(sc->event_page);
 	vmbus_on_message_page(sc->msg_page, sc->cpu);
 }
 
@@ -69,15 +68,22 @@ static void hv_synic_tasklet(struct tasklet_struct *t)
  * hv_synic_isr() - a backend's interrupt for SINT2 of VP @cpu
  * @cpu: the VP whose message and event pages may hold something new
  *
- * Called in hard interrupt context; the pages are looked at in a tasklet.
+ * Called in hard interrupt context. The event flags are taken here: each
+ * only schedules its channel's tasklet, so a completion costs one tasklet
+ * rather than two. A message in the slot is handled in the VP's tasklet.
  */
 void hv_synic_isr(unsigned int cpu)
 {
 	struct hv_synic_cpu *synic = READ_ONCE(hv_synic);
+	struct hv_synic_cpu *sc;
 
 	if (!synic || cpu >= nr_cpu_ids || !READ_ONCE(synic[cpu].enabled))
 		return;
-	tasklet_schedule(&synic[cpu].tasklet);
+	sc = &synic[cpu];
+	vmbus_on_event_page(sc->event_page);
+	if (READ_ONCE(sc->msg_page->slot[VMBUS_MESSAGE_SINT].type) !=
+	    HV_TLFS_MSG_NONE)
+		tasklet_schedule(&sc->tasklet);
 }
 EXPORT_SYMBOL_GPL(hv_synic_isr);
 
