@@ -298,7 +298,6 @@ bool vmbus_chan_is_primary(const struct vmbus_channel *chan);
 u16 vmbus_chan_subchannel_index(const struct vmbus_channel *chan);
 u32 vmbus_chan_relid(const struct vmbus_channel *chan);
 unsigned int vmbus_chan_cpu(const struct vmbus_channel *chan);
-int vmbus_chan_set_cpu(struct vmbus_channel *chan, unsigned int cpu);
 bool vmbus_chan_is_rescinded(const struct vmbus_channel *chan);
 bool vmbus_chan_is_dead(struct vmbus_channel *chan);
 u32 vmbus_chan_ring_size(const struct vmbus_channel *chan, bool send);

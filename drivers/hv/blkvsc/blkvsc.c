@@ -18,7 +18,6 @@
 
 #include <linux/blk-mq.h>
 #include <linux/blkdev.h>
-#include <linux/cpu.h>
 #include <linux/hv_compat.h>	/* also the unaligned helpers */
 #include <linux/hyperv.h>
 #include <linux/log2.h>
@@ -58,13 +57,6 @@
 #define BLKVSC_IO_TIMEOUTS	3
 /* How long remove lets the host finish what it holds before failing it. */
 #define BLKVSC_DRAIN_WAIT	(10 * HZ)
-/*
- * Following the submitter: after this many requests in a row from one
- * CPU the channel's interrupt moves there, at most once per
- * BLKVSC_FOLLOW_GAP.
- */
-#define BLKVSC_FOLLOW_RUN	32
-#define BLKVSC_FOLLOW_GAP	(HZ / 4)
 /* The UNMAP parameter list of one range: header and one descriptor. */
 /* SCSI bits decoded here. */
 #define BLKVSC_MODE_WP		0x80	/* device-specific parameter */
@@ -168,11 +160,6 @@ struct blkvsc_info {
  *	rescinded), so that its requests can fail
  * @capacity_work: reads a disk's capacity again after the host said it
  *	changed
- * @follow_cpu: the CPU the last requests came from
- * @follow_run: how many of them in a row
- * @followed: when the channel last moved (jiffies)
- * @follow_off: the host cannot move it: do not try again
- * @follow_work: moves the channel's interrupt to @follow_cpu
  */
 struct blkvsc_dev {
 	struct hv_device *hdev;
@@ -189,17 +176,7 @@ struct blkvsc_dev {
 	struct delayed_work drain_work;
 	struct work_struct broken_work;
 	struct work_struct capacity_work;
-	unsigned int follow_cpu;
-	unsigned int follow_run;
-	unsigned long followed;
-	bool follow_off;
-	struct work_struct follow_work;
 };
-
-static bool follow_submitter = true;
-module_param(follow_submitter, bool, 0644);
-MODULE_PARM_DESC(follow_submitter,
-		 "Move a disk's interrupt to the CPU that submits its I/O (VMBus 4.1 and later; default on)");
 
 /* --- commands -------------------------------------------------------- */
 
@@ -340,55 +317,6 @@ static u32 blkvsc_data_len(struct request *rq, const struct blkvsc_dev *bd)
 	}
 }
 
-/*
- * One channel has one target CPU. When the requests keep coming from
- * another one (a single-threaded reader), move the interrupt there, so
- * that the completion wakes the reader on its own CPU rather than across
- * CPUs. Lockless: a race only delays or repeats a move.
- */
-static void blkvsc_note_submitter(struct blkvsc_dev *bd)
-{
-	unsigned int cpu = raw_smp_processor_id();
-	unsigned int run = READ_ONCE(bd->follow_run);
-
-	if (!READ_ONCE(follow_submitter) || READ_ONCE(bd->follow_off))
-		return;
-	if (READ_ONCE(bd->follow_cpu) != cpu) {
-		WRITE_ONCE(bd->follow_cpu, cpu);
-		WRITE_ONCE(bd->follow_run, 0);
-		return;
-	}
-	if (run < BLKVSC_FOLLOW_RUN) {
-		WRITE_ONCE(bd->follow_run, run + 1);
-		return;
-	}
-	if (cpu == vmbus_chan_cpu(bd->vc.chan) ||
-	    time_before(jiffies, READ_ONCE(bd->followed) + BLKVSC_FOLLOW_GAP))
-		return;
-	WRITE_ONCE(bd->followed, jiffies);
-	schedule_work(&bd->follow_work);
-}
-
-static void blkvsc_follow_work(struct work_struct *work)
-{
-	struct blkvsc_dev *bd = container_of(work, struct blkvsc_dev,
-					     follow_work);
-	unsigned int cpu = READ_ONCE(bd->follow_cpu);
-	int ret = 0;
-
-	cpus_read_lock();
-	if (cpu_online(cpu))
-		ret = vmbus_chan_set_cpu(bd->vc.chan, cpu);
-	cpus_read_unlock();
-	/* Not before VMBus 4.1, or the host said no: stay where it is. */
-	if (ret == -EOPNOTSUPP || ret == -EIO || ret == -ETIMEDOUT) {
-		WRITE_ONCE(bd->follow_off, true);
-		dev_info(&bd->hdev->device,
-			 "its interrupt stays on CPU %u (%d)\n",
-			 vmbus_chan_cpu(bd->vc.chan), ret);
-	}
-}
-
 static blk_status_t blkvsc_queue_rq(struct blk_mq_hw_ctx *hctx,
 				    const struct blk_mq_queue_data *qd)
 {
@@ -400,7 +328,6 @@ static blk_status_t blkvsc_queue_rq(struct blk_mq_hw_ctx *hctx,
 	blk_status_t sts;
 	int ret;
 
-	blkvsc_note_submitter(bd);
 	/* Started first: that sets rq->timeout, which the SRB carries. */
 	blk_mq_start_request(rq);
 	clear_bit(BLKVSC_CMD_ORPHAN, &cmd->flags);
@@ -1458,8 +1385,6 @@ static int blkvsc_probe(struct hv_device *hdev,
 	INIT_DELAYED_WORK(&bd->drain_work, blkvsc_drain_work);
 	INIT_WORK(&bd->broken_work, blkvsc_broken_work);
 	INIT_WORK(&bd->capacity_work, blkvsc_capacity_work);
-	INIT_WORK(&bd->follow_work, blkvsc_follow_work);
-	bd->followed = jiffies;
 	hv_set_drvdata(hdev, bd);
 	ret = blkvsc_location(bd);
 	if (ret)
@@ -1493,7 +1418,6 @@ static int blkvsc_probe(struct hv_device *hdev,
 
 err_disk:
 	vmbus_set_rescind_callback(hdev->channel, NULL);
-	cancel_work_sync(&bd->follow_work);
 	blkvsc_close(bd);
 	cancel_work_sync(&bd->broken_work);
 	cancel_work_sync(&bd->capacity_work);
@@ -1524,7 +1448,6 @@ static void blkvsc_remove(struct hv_device *hdev)
 	cancel_delayed_work_sync(&bd->drain_work);
 	cancel_work_sync(&bd->broken_work);
 	cancel_work_sync(&bd->capacity_work);
-	cancel_work_sync(&bd->follow_work);
 	blkvsc_close(bd);
 	blkvsc_free_disk(bd);
 	hv_set_drvdata(hdev, NULL);

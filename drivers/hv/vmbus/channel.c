@@ -1863,9 +1863,7 @@ void vmbus_chan_on_event(struct vmbus_channel *chan)
  * @cpu: a CPU with a SynIC
  *
  * Sends MODIFYCHANNEL (VMBus 4.1 and later) and, from 5.3 on, waits for
- * the host's answer. Process context, with cpus_read_lock() held so that
- * @cpu stays online. Until the host has moved it, the channel's interrupt
- * may still come to the CPU it had.
+ * the host's answer. Process context.
  *
  * Return: 0, -EOPNOTSUPP before 4.1, -EINVAL for an unusable CPU, -ENODEV
  * if the channel is not open, -EIO if the host refused, -ETIMEDOUT.
@@ -1914,7 +1912,6 @@ unlock:
 	mutex_unlock(&chan->lock);
 	return ret;
 }
-EXPORT_SYMBOL_GPL(vmbus_chan_set_cpu);
 
 /**
  * vmbus_set_rescind_callback() - learn early that the host removes a channel

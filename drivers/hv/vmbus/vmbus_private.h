@@ -233,6 +233,7 @@ void vmbus_chan_force_close(struct vmbus_channel *chan);
 void vmbus_chan_drop_driver_hold(struct vmbus_channel *sc);
 void vmbus_chan_notify_rescind(struct vmbus_channel *chan);
 void vmbus_chan_free(struct vmbus_channel *chan);
+int vmbus_chan_set_cpu(struct vmbus_channel *chan, unsigned int cpu);
 const char *vmbus_chan_state_name(const struct vmbus_channel *chan);
 ssize_t vmbus_chan_ring_show(struct vmbus_channel *chan, bool out,
 			     unsigned int field, char *buf);
