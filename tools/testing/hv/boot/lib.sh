@@ -84,7 +84,9 @@ hv_evidence() {
 # line for the boot itself (reached the end, no kernel trouble).
 hv_report() {
 	local name=$1 console=$HV_RUN/console.log trouble
-	grep -a '^\(PASS\|FAIL\): ' "$console" | sed "s/^\(PASS\|FAIL\): /\1: $KVER: $name: /"
+	# A check's line may follow a program's output that ended without a
+	# newline (fio's progress): it counts from its PASS: or FAIL: on.
+	grep -a -o '\(PASS\|FAIL\): .*' "$console" | sed "s/^\(PASS\|FAIL\): /\1: $KVER: $name: /"
 	if [ -f "$HV_RUN/host-script.log" ]; then
 		grep -a '^\(PASS\|FAIL\): ' "$HV_RUN/host-script.log" |
 			sed "s/^\(PASS\|FAIL\): /\1: $KVER: $name: host: /"
