@@ -24,8 +24,8 @@ int blockio_init(struct blockio *b)
 
 	memset(b, 0, sizeof(*b));
 	b->efd = -1;
-	b->backlog_tail = &b->backlog;
-	b->copies_tail = &b->copies;
+	b->backlog.tail = &b->backlog.head;
+	b->copies.tail = &b->copies.head;
 	ret = io_uring_queue_init(BLOCKIO_DEPTH, &b->ring, 0);
 	if (ret < 0) {
 		hv_err("io_uring: %s", strerror(-ret));
@@ -109,24 +109,36 @@ static bool blockio_prep(struct blockio *b, struct blockio_req *req)
 	return true;
 }
 
-static void blockio_backlog_add(struct blockio *b, struct blockio_req *req)
+static void blockio_queue_add(struct blockio_queue *q,
+			      struct blockio_req *req)
 {
 	req->next = NULL;
-	*b->backlog_tail = req;
-	b->backlog_tail = &req->next;
+	*q->tail = req;
+	q->tail = &req->next;
+}
+
+/* Take the oldest request off @q, which is not empty. */
+static struct blockio_req *blockio_queue_take(struct blockio_queue *q)
+{
+	struct blockio_req *req = q->head;
+
+	q->head = req->next;
+	if (!q->head)
+		q->tail = &q->head;
+	return req;
+}
+
+static void blockio_backlog_add(struct blockio *b, struct blockio_req *req)
+{
+	blockio_queue_add(&b->backlog, req);
 	b->stats.backlogged++;
 }
 
 /* Move waiting requests into free slots, oldest first. */
 static void blockio_refill(struct blockio *b)
 {
-	struct blockio_req *req;
-
-	while ((req = b->backlog) && blockio_prep(b, req)) {
-		b->backlog = req->next;
-		if (!b->backlog)
-			b->backlog_tail = &b->backlog;
-	}
+	while (b->backlog.head && blockio_prep(b, b->backlog.head))
+		blockio_queue_take(&b->backlog);
 }
 
 /**
@@ -140,24 +152,23 @@ static void blockio_refill(struct blockio *b)
  */
 void blockio_submit(struct blockio *b, struct blockio_req *req)
 {
+	bool rw = req->op == BLOCKIO_READ || req->op == BLOCKIO_WRITE;
+
 	req->result = 0;
 	req->moved = 0;
 	req->start_ns = hv_now_ns();
-	if (req->op == BLOCKIO_READ || req->op == BLOCKIO_WRITE) {
+	if (rw) {
 		/* Nothing to move: done, but still from blockio_reap(). */
 		while (req->iovcnt && !req->iov->iov_len) {
 			req->iov++;
 			req->iovcnt--;
 		}
 	}
-	if (req->in_memory &&
-	    (req->op == BLOCKIO_READ || req->op == BLOCKIO_WRITE)) {
-		req->next = NULL;
-		*b->copies_tail = req;
-		b->copies_tail = &req->next;
+	if (rw && req->in_memory) {
+		blockio_queue_add(&b->copies, req);
 		return;
 	}
-	if (b->backlog || !blockio_prep(b, req))
+	if (b->backlog.head || !blockio_prep(b, req))
 		blockio_backlog_add(b, req);
 }
 
@@ -225,14 +236,8 @@ static void blockio_copy(struct blockio *b, struct blockio_req *req)
 /* The in-memory requests; their callbacks may queue more. */
 static void blockio_copy_all(struct blockio *b)
 {
-	struct blockio_req *req;
-
-	while ((req = b->copies)) {
-		b->copies = req->next;
-		if (!b->copies)
-			b->copies_tail = &b->copies;
-		blockio_copy(b, req);
-	}
+	while (b->copies.head)
+		blockio_copy(b, blockio_queue_take(&b->copies));
 }
 
 /* Do the in-memory requests, and hand the prepared SQEs to the kernel. */

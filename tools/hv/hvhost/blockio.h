@@ -75,6 +75,12 @@ struct blockio_stats {
 	uint64_t io_ns;		/* summed from submit to completion */
 };
 
+/* Requests waiting in blockio, oldest first (linked by ->next). */
+struct blockio_queue {
+	struct blockio_req *head;
+	struct blockio_req **tail;
+};
+
 /**
  * struct blockio - the io_uring instance of the process
  * @ring: the io_uring
@@ -82,9 +88,8 @@ struct blockio_stats {
  * @ready: @ring is set up
  * @inflight: SQEs the kernel owns (or that wait for blockio_kick())
  * @unsubmitted: SQEs prepared since the last io_uring_submit()
- * @backlog: requests waiting for room, oldest first; @backlog_tail
- * @copies: in-memory reads and writes for the next blockio_kick(), oldest
- *	first; @copies_tail
+ * @backlog: requests waiting for room in the SQ
+ * @copies: in-memory reads and writes for the next blockio_kick()
  * @stats: counters
  */
 struct blockio {
@@ -93,10 +98,8 @@ struct blockio {
 	bool ready;
 	unsigned int inflight;
 	unsigned int unsubmitted;
-	struct blockio_req *backlog;
-	struct blockio_req **backlog_tail;
-	struct blockio_req *copies;
-	struct blockio_req **copies_tail;
+	struct blockio_queue backlog;
+	struct blockio_queue copies;
 	struct blockio_stats stats;
 };
 
@@ -110,7 +113,7 @@ int blockio_wait(struct blockio *b);
 
 static inline bool blockio_idle(const struct blockio *b)
 {
-	return !b->inflight && !b->backlog && !b->copies;
+	return !b->inflight && !b->backlog.head && !b->copies.head;
 }
 
 #endif /* _HVHOST_BLOCKIO_H */

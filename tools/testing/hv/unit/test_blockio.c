@@ -206,7 +206,7 @@ TEST(test_blockio_backlog,
 		prep(&reqs[i], BLOCKIO_WRITE, e.fd, i * 4, &iov[i], 1);
 		blockio_submit(&e.b, &reqs[i]);
 	}
-	CHECK(e.b.inflight == BLOCKIO_DEPTH && e.b.backlog);
+	CHECK(e.b.inflight == BLOCKIO_DEPTH && e.b.backlog.head);
 	drain(&e.b);
 	CHECK(done_calls == N && e.b.stats.backlogged == 60);
 	for (i = 0; i < N; i++)
