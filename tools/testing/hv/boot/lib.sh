@@ -8,15 +8,17 @@
 # disk under HV_RUNS so that image files can be punched and measured),
 # with the paths of its guest and host scripts in $guest and $host, and
 # one in memory ($hv_shm, on /dev/shm's tmpfs) for images hvhost copies
-# without io_uring; both removed when the scenario ends.
+# without io_uring; both removed when the scenario ends (a scenario that
+# sets an EXIT trap of its own calls hv_scratch_remove from it).
 hv_scenario_files() {
 	hv_scratch=$(mktemp -d "$HV_RUNS/scratch.XXXXXX")
 	hv_shm=$(mktemp -d /dev/shm/hvtest.XXXXXX)
-	# shellcheck disable=SC2064
-	trap "rm -rf '$hv_scratch' '$hv_shm'" EXIT
+	trap hv_scratch_remove EXIT
 	guest=$hv_scratch/guest.sh
 	host=$hv_scratch/host.sh
 }
+
+hv_scratch_remove() { rm -rf "$hv_scratch" "$hv_shm"; }
 
 # hv_boot NAME [hv-boot.sh options] [-- hvhost options]
 #

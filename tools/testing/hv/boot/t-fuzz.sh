@@ -54,7 +54,7 @@ secs=$((secs * ${HV_TIME_SCALE:-1}))
 every=${HV_FUZZ_EVERY:-4}
 seed=${HV_FUZZ_SEED:-$(od -An -N4 -tu4 /dev/urandom | tr -d ' ')}
 # shellcheck disable=SC2064
-trap "ip netns del $ns 2>/dev/null; rm -rf '$hv_scratch' '$hv_shm'" EXIT
+trap "ip netns del $ns 2>/dev/null; hv_scratch_remove" EXIT
 HV_CHECK_PREFIX="$KVER: fuzz: host: "
 hv_netns $ns $tap $host4/24 ||
 	{ hv_fail "cannot create network namespace $ns"; exit 0; }

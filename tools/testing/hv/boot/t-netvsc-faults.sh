@@ -29,7 +29,7 @@ nvsp-type:unexpected.NVSP.message
 unsolicited:unknown.completion.id
 tx-table-v6:-"
 # shellcheck disable=SC2064
-trap "ip netns del $ns 2>/dev/null; rm -rf '$hv_scratch' '$hv_shm'" EXIT
+trap "ip netns del $ns 2>/dev/null; hv_scratch_remove" EXIT
 
 hv_netns $ns $tap $host4/24 ||
 	{ echo "FAIL: $KVER: netvsc-faults: host: cannot create network namespace"; exit 0; }

@@ -16,7 +16,7 @@ cleanup() {
 	for p in $(ip netns pids "$ns" 2>/dev/null); do kill "$p"; done
 	ip link del "$tap" 2>/dev/null
 	ip netns del "$ns"
-	rm -rf "$hv_scratch" "$hv_shm"
+	hv_scratch_remove
 }
 trap cleanup EXIT
 mac=00:15:5d:11:22:33

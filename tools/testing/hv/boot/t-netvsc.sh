@@ -43,7 +43,7 @@ if [ "${HV_LEAN:-0}" = 1 ]; then
 	mib=16 udp_rate=2M
 fi
 # shellcheck disable=SC2064
-trap "ip netns del $ns 2>/dev/null; rm -rf '$hv_scratch' '$hv_shm'" EXIT
+trap "ip netns del $ns 2>/dev/null; hv_scratch_remove" EXIT
 HV_CHECK_PREFIX="$KVER: netvsc: host: "
 
 hv_netns $ns $tap $host4/24 $host6/64 ||
