@@ -107,12 +107,10 @@ static void hv_emu_doorbell(struct hv_emu *emu, u32 doorbell)
 static irqreturn_t hv_emu_irq(int irq, void *data)
 {
 	struct hv_emu_vector *vec = data;
-	struct hv_emu *emu = vec->emu;
 	unsigned int cpu;
 
-	for_each_cpu(cpu, &emu->cpus)
-		if (cpu % emu->nr_vectors == vec->index)
-			hv_synic_isr(cpu);
+	for_each_cpu(cpu, &vec->cpus)
+		hv_synic_isr(cpu);
 	return IRQ_HANDLED;
 }
 
@@ -128,6 +126,20 @@ static void hv_emu_irq_teardown(struct hv_backend *be)
 	}
 }
 
+/* Vector @vec stands for SINT2 of the VPs with vp % nr_vectors == index. */
+static void hv_emu_vector_init(struct hv_emu *emu, struct hv_emu_vector *vec,
+			       unsigned int index)
+{
+	unsigned int cpu;
+
+	vec->emu = emu;
+	vec->index = index;
+	cpumask_clear(&vec->cpus);
+	for_each_cpu(cpu, &emu->cpus)
+		if (cpu % emu->nr_vectors == index)
+			cpumask_set_cpu(cpu, &vec->cpus);
+}
+
 /*
  * Hyper-V interrupts the VP a channel targets, so that its callback runs
  * on the CPU the guest chose (a queue's own CPU): steer vector @vec to
@@ -136,16 +148,9 @@ static void hv_emu_irq_teardown(struct hv_backend *be)
  */
 static void hv_emu_irq_steer(struct hv_emu_vector *vec, int irq)
 {
-	struct hv_emu *emu = vec->emu;
-	unsigned int cpu;
-
-	cpumask_clear(&vec->cpus);
-	for_each_cpu(cpu, &emu->cpus)
-		if (cpu % emu->nr_vectors == vec->index)
-			cpumask_set_cpu(cpu, &vec->cpus);
 	if (!cpumask_intersects(&vec->cpus, cpu_online_mask) ||
 	    irq_set_affinity_and_hint(irq, &vec->cpus))
-		dev_dbg(&emu->pdev->dev, "vector %u not steered\n",
+		dev_dbg(&vec->emu->pdev->dev, "vector %u not steered\n",
 			vec->index);
 }
 
@@ -159,8 +164,7 @@ static int hv_emu_irq_setup(struct hv_backend *be)
 		struct hv_emu_vector *vec = &emu->vec[emu->nr_irqs];
 		int irq = pci_irq_vector(emu->pdev, emu->nr_irqs);
 
-		vec->emu = emu;
-		vec->index = emu->nr_irqs;
+		hv_emu_vector_init(emu, vec, emu->nr_irqs);
 		ret = request_irq(irq, hv_emu_irq, 0, "hv_vmbus_emu", vec);
 		if (ret) {
 			hv_emu_irq_teardown(be);
