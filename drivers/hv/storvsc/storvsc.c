@@ -798,9 +798,21 @@ static void storvsc_close_chans(struct storvsc_host *host)
 	/* Sub-channels first, as the host expects. */
 	while (host->nr_chans) {
 		sc = &host->chans[--host->nr_chans];
+		/* Once closed, a rescinded sub-channel may be freed. */
+		if (sc->closed)
+			continue;
 		vmbus_set_rescind_callback(sc->vc.chan, NULL);
 		storvsc_close_chan(sc);
 	}
+}
+
+/* No rescind callback of @host's runs once this returns. */
+static void storvsc_stop_rescind_callbacks(struct storvsc_host *host)
+{
+	unsigned int i;
+
+	for (i = 0; i < host->nr_chans; i++)
+		vmbus_set_rescind_callback(host->chans[i].vc.chan, NULL);
 }
 
 /* vmbus_subchannels_open()'s callbacks: ask the host, open one. */
@@ -968,7 +980,7 @@ static void storvsc_remove(struct hv_device *hdev)
 	struct storvsc_host *host = hv_get_drvdata(hdev);
 	struct Scsi_Host *shost = host->shost;
 
-	vmbus_set_rescind_callback(hdev->channel, NULL);
+	storvsc_stop_rescind_callbacks(host);
 	storvsc_allow_rescans(host, false);
 	/* A host that took the controller away completes nothing more. */
 	if (!vstor_chan_alive(&host->chans[0].vc))
