@@ -183,7 +183,7 @@ qemu-system-x86_64 -accel tcg -cpu max -smp "$smp,maxcpus=$((smp > 1 ? smp : 2))
 	-chardev socket,path="$sock",id=ivsh \
 	-device ivshmem-doorbell,chardev=ivsh,vectors="$vectors" \
 	-kernel "$kernel" -initrd "$initrd_all" \
-	-append "console=ttyS0 loglevel=5 panic=-1 hv.watchdog=$watchdog hv.timescale=$scale hv.lean=${HV_LEAN:-0} $append" \
+	-append "console=ttyS0 loglevel=5 panic=-1 hv.watchdog=$watchdog hv.timescale=$scale hv.lean=${HV_LEAN:-0} hv.teardown=${HV_TEARDOWN:-0} $append" \
 	-display none -monitor none "${serial[@]}" \
 	-no-reboot $qemu_extra <&3 >&4 2>>"$run/qemu.log" &
 qemu_pid=$!
@@ -197,6 +197,18 @@ fi
 if [ "$console" = 1 ]; then
 	tail -n +1 -f "$run/console.log" --pid "$qemu_pid" &
 fi
+
+# The debug tier's teardown (init, guest-lib.sh): on the guest's marker,
+# hvhost rescinds every device it still offers.
+rescind_all() {
+	local inst
+	for inst in $("$hvhost" ctl "$ctl" list |
+		      awk '!/ sub=/ && !/ state=rescinded/ {
+			sub(/.*instance=/, ""); sub(/ .*/, ""); print }'); do
+		"$hvhost" ctl "$ctl" rescind "$inst" >> "$run/hvhost.log" 2>&1 || true
+	done
+}
+teardown=${HV_TEARDOWN:-0}
 
 # A host script that gave up (a non-zero exit: a marker never came) has
 # failed the scenario already; the guest then gets a grace of 60 s (times
@@ -213,6 +225,11 @@ while kill -0 "$qemu_pid" 2>/dev/null; do
 			deadline=$((SECONDS + 60 * scale))
 			why="$((60 * scale))s after the host script gave up (exit $host_status)"
 		fi
+	fi
+	if [ "$teardown" = 1 ] &&
+	   grep -aq '^HV-SYNC: teardown-rescind' "$run/console.log"; then
+		rescind_all
+		teardown=0
 	fi
 	if [ $SECONDS -ge $deadline ]; then
 		echo "hv-boot: guest timed out $why" >> "$run/console.log"

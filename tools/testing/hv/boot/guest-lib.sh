@@ -219,3 +219,127 @@ iface_of() {
 	done
 	return 1
 }
+
+# teardown: the debug tier's end of every scenario (hv.teardown=1), run
+# under KASAN, lockdep and kmemleak (init scans for leaks afterwards):
+# every attribute of the bus's devices and channels reads, the channels
+# move to CPU 0 so that CPU 1 can go offline and come back, each NIC's
+# ethtool settings are read, changed and restored, every device unbinds
+# from its driver and binds again, the host rescinds every device, and
+# every module of ours unloads.
+teardown() {
+	grep -q '^hv_vmbus ' /proc/modules || return 0
+	echo "HV-GUEST: teardown"
+	teardown_read_attrs
+	teardown_cpu_offline
+	for i in /sys/class/net/*; do
+		[ "$(basename "$(readlink "$i/device/driver")")" = hv_netvsc ] &&
+			teardown_nic "${i##*/}"
+	done
+	teardown_rebind
+	teardown_rescind
+	teardown_unload
+}
+
+# The readable attribute files of the bus, its devices (the SCSI hosts'
+# included, not the kernel's own block, target, net and power files) and
+# our debugfs; each must read without error.
+teardown_read_attrs() {
+	local f n=0 bad=""
+	for f in $(find /sys/bus/vmbus/ -maxdepth 1 -type f -perm -400) \
+		 $(for d in "$VMBUS"/*; do
+			find "$(readlink -f "$d")" \( -name block -o -name 'target*' \
+				-o -name net -o -name power \) -prune -o \
+				-type f -perm -400 -print
+		   done) \
+		 $(find /sys/kernel/debug/hv_vmbus -type f -perm -400 2>/dev/null); do
+		n=$((n + 1))
+		cat "$f" > /dev/null 2>&1 || bad="$bad $f"
+	done
+	check "teardown: all $n attribute files of the bus, its devices and channels read${bad:+ (failed:$bad)}" \
+		[ -z "$bad" -a "$n" -gt 0 ]
+}
+
+# Every channel on CPU 1 moves to CPU 0 (MODIFYCHANNEL); CPU 1 goes
+# offline and online again, and the channels move back.
+teardown_cpu_offline() {
+	local online=/sys/devices/system/cpu/cpu1/online c moved="" ok=0
+	[ -w $online ] || return 0
+	for c in "$VMBUS"/*/channels/*; do
+		[ "$(cat "$c/cpu")" = 1 ] || continue
+		echo 0 > "$c/cpu" && moved="$moved $c"
+	done
+	echo 0 > $online && [ "$(cat $online)" = 0 ] &&
+		echo 1 > $online && [ "$(cat $online)" = 1 ] && ok=1
+	for c in $moved; do echo 1 > "$c/cpu" || ok=0; done
+	check "teardown: CPU 1 goes offline and online once its $(echo $moved | wc -w) channels there moved" [ $ok = 1 ]
+}
+
+# teardown_nic IFACE: ethtool reads every setting; the channel count and
+# the RSS indirection table change and change back.
+teardown_nic() {
+	local i=$1 opt bad="" max cur
+	for opt in "" -i -k -g -l -x -S; do
+		ethtool $opt "$i" > /dev/null 2>&1 || bad="$bad ${opt:-link}"
+	done
+	check "teardown: $i: ethtool reads every setting${bad:+ (failed:$bad)}" [ -z "$bad" ]
+	cur=$(ethtool -l "$i" | awk '/^Combined/ { v = $2 } END { print v }')
+	if [ "${cur:-1}" -gt 1 ]; then
+		ethtool -L "$i" combined 1 &&
+			[ "$(ethtool -l "$i" | awk '/^Combined/ { v = $2 } END { print v }')" = 1 ] &&
+			ethtool -L "$i" combined "$cur"
+		check "teardown: $i: channels $cur -> 1 -> $cur (ethtool -L)" \
+			[ "$(ethtool -l "$i" | awk '/^Combined/ { v = $2 } END { print v }')" = "$cur" ]
+		check "teardown: $i: RSS table to queue 0 alone and back (ethtool -X)" \
+			sh -c "ethtool -X $i equal 1 && ethtool -X $i default"
+	fi
+}
+
+# Each device leaves its driver (after our disks' file systems are
+# unmounted) and is bound to it again: the remove paths, a second probe.
+teardown_rebind() {
+	local d drv m n=0 bad="" unbound=""
+	for m in $(awk '$1 ~ "^/dev/(sd|hd|sr)" { print $2 }' /proc/mounts); do
+		umount "$m"
+	done
+	for d in "$VMBUS"/*; do
+		[ -e "$d/driver" ] || continue
+		drv=$(readlink -f "$d/driver")
+		n=$((n + 1))
+		if echo "${d##*/}" > "$drv/unbind" && [ ! -e "$d/driver" ]; then
+			unbound="$unbound $drv/bind:${d##*/}"
+		else
+			bad="$bad ${d##*/}"
+		fi
+	done
+	check "teardown: all $n devices unbind from their drivers${bad:+ (failed:$bad)}" [ -z "$bad" ]
+	for d in $unbound; do
+		echo "${d#*:}" > "${d%:*}" && [ -e "$VMBUS/${d#*:}/driver" ] ||
+			bad="$bad ${d#*:}"
+	done
+	check "teardown: each of them binds to its driver again${bad:+ (failed:$bad)}" [ -z "$bad" ]
+	sleep 2
+}
+
+# The host rescinds every device it offers (hv-boot.sh does, on the
+# marker): each leaves the bus, the drivers' rescind paths.
+teardown_rescind() {
+	sync_host teardown-rescind 1
+	check "teardown: every device leaves the bus once the host rescinds it" \
+		wait_until 30 sh -c "! ls $VMBUS | grep -q ."
+}
+
+# Our modules unload, each once nothing uses it: the exit paths and the
+# VMBus UNLOAD.
+teardown_unload() {
+	local round m left
+	for round in 1 2 3 4 5 6 7 8; do
+		left=$(awk '$1 ~ /^hv_/ { print $1 }' /proc/modules)
+		[ -n "$left" ] || break
+		for m in $(awk '$1 ~ /^hv_/ && $3 == 0 { print $1 }' /proc/modules); do
+			rmmod "$m"
+		done
+	done
+	left=$(awk '$1 ~ /^hv_/ { print $1 }' /proc/modules | xargs)
+	check "teardown: every module of ours unloads${left:+ (left: $left)}" [ -z "$left" ]
+}

@@ -8,8 +8,11 @@
 # On a debug kernel (its config has KASAN: KVER=debug, the debug tier)
 # the guests are about 3.4 times slower: every timeout is scaled
 # (HV_TIME_SCALE, default 4 there), the scenarios run lean (HV_LEAN=1:
-# each still covers what it covers, with fewer rounds and less data), and
-# only those of $debug_scenarios unless HV_SCENARIOS names others.
+# each still covers what it covers, with fewer rounds and less data),
+# each guest ends with the teardown of guest-lib.sh (HV_TEARDOWN=1: sysfs,
+# CPU offline, ethtool changes, unbind, unload, under the debug kernel's
+# checkers), and only those of $debug_scenarios run unless HV_SCENARIOS
+# names others.
 set -uo pipefail
 
 HV_TOP=$(cd "$(dirname "$0")/../../../.." && pwd)
@@ -45,6 +48,7 @@ run_scenario() {
 # made for the referees: KUnit (the fuzzer, t-fuzz, is opt-in for now).
 debug_scenarios="echo storvsc blkvsc netvsc kunit"
 user_scale=${HV_TIME_SCALE:-} user_lean=${HV_LEAN:-}
+user_teardown=${HV_TEARDOWN:-}
 
 # Scenarios run HV_JOBS at a time (default 2). A TCG guest of the stock
 # kernels keeps less than one of the machine's cores busy on average
@@ -61,7 +65,7 @@ jobs=() default_jobs=2
 # jobs; a debug kernel sets default_jobs to 1. Prints a FAIL: line and
 # returns non-zero when a step fails.
 prepare_kernel() {
-	local KVER=$1 kroot kconfig gcov="" config rel scenarios scale lean
+	local KVER=$1 kroot kconfig gcov="" config rel scenarios scale lean teardown
 	local HV_RUNS HV_INITRD HV_INITRD_STORAGE t name
 	export KVER
 	# A debug kernel: scaled timeouts, lean scenarios, and our modules
@@ -70,11 +74,13 @@ prepare_kernel() {
 	kconfig=$kroot/boot
 	if grep -qx 'CONFIG_KASAN=y' "$kconfig"/config-* 2>/dev/null; then
 		scale=${user_scale:-4} lean=${user_lean:-1}
+		teardown=${user_teardown:-1}
 		gcov="GCOV_PROFILE=y"
 		scenarios=${HV_SCENARIOS:-$debug_scenarios}
 		default_jobs=1
 	else
 		scale=${user_scale:-1} lean=${user_lean:-0}
+		teardown=${user_teardown:-0}
 		scenarios=${HV_SCENARIOS:-}
 	fi
 	# A kernel built with KUnit (the debug kernel) gets the suites too.
@@ -102,7 +108,7 @@ prepare_kernel() {
 		echo "FAIL: $KVER: boot: storage initramfs"
 		return 1
 	fi
-	kenv[$KVER]="KVER=$KVER HV_TIME_SCALE=$scale HV_LEAN=$lean HV_RUNS=$HV_RUNS HV_INITRD=$HV_INITRD HV_INITRD_STORAGE=$HV_INITRD_STORAGE"
+	kenv[$KVER]="KVER=$KVER HV_TIME_SCALE=$scale HV_LEAN=$lean HV_TEARDOWN=$teardown HV_RUNS=$HV_RUNS HV_INITRD=$HV_INITRD HV_INITRD_STORAGE=$HV_INITRD_STORAGE"
 	for t in "$here"/t-*.sh; do
 		name=$(basename "$t" .sh)
 		name=${name#t-}
