@@ -505,12 +505,12 @@ static u16 netvsc_select_queue(struct net_device *ndev, struct sk_buff *skb,
 
 /* --- set-up and teardown ---------------------------------------------------- */
 
-static void netvsc_default_tables(struct netvsc_dev *nd)
+/* The send buckets (by the host's table if it sent one) and RSS over the queues. */
+static void netvsc_init_tables(struct netvsc_dev *nd)
 {
 	u32 i;
 
-	for (i = 0; i < NVSP_SEND_INDIRECTION_ENTRIES; i++)
-		nd->tx_table[i] = i % nd->nr_chans;
+	netvsc_map_tx_table(nd);
 	for (i = 0; i < NDIS_RSS_INDIRECTION_ENTRIES; i++)
 		nd->rss_indir[i] = ethtool_rxfh_indir_default(i, nd->nr_chans);
 }
@@ -531,7 +531,7 @@ static void netvsc_setup_queues(struct netvsc_dev *nd)
 				 "%d of %u sub-channels opened\n", ret,
 				 want - 1);
 	}
-	netvsc_default_tables(nd);
+	netvsc_init_tables(nd);
 	if (nd->nr_chans > 1 && netvsc_rndis_set_rss(nd, true))
 		dev_warn(&nd->hdev->device, "RSS parameters refused\n");
 }
@@ -1048,6 +1048,7 @@ static void netvsc_init_dev(struct netvsc_dev *nd, struct hv_device *hdev,
 	mutex_init(&nd->lock);
 	mutex_init(&nd->chan_lock);
 	spin_lock_init(&nd->req_lock);
+	spin_lock_init(&nd->tx_lock);
 	INIT_LIST_HEAD(&nd->reqs);
 	INIT_WORK(&nd->rx_mode_work, netvsc_rx_mode_work);
 	nd->want_chans = clamp(max_queues, 1U, (u32)NETVSC_MAX_CHANNELS);

@@ -180,7 +180,10 @@ struct netvsc_buf {
  * @want_chans: channels to ask for at the next set-up
  * @rss_key: Toeplitz key
  * @rss_indir: RX indirection table (queue per entry)
- * @tx_table: the host's send indirection table, as queue indexes
+ * @tx_lock: @host_tx_table, @has_host_tx_table and @tx_table
+ * @has_host_tx_table: the host sent a send indirection table this set-up
+ * @host_tx_table: that table, as the host's channel indexes
+ * @tx_table: the TX queue of each send bucket (netvsc_map_tx_table())
  * @filter: NDIS packet filter in effect
  * @rx_mode_work: applies rx-mode changes in process context
  * @chans: the channels, @nr_chans of them
@@ -208,6 +211,9 @@ struct netvsc_dev {
 	u32 want_chans;
 	u8 rss_key[NDIS_RSS_HASH_KEY_SIZE];
 	u32 rss_indir[NDIS_RSS_INDIRECTION_ENTRIES];
+	spinlock_t tx_lock;	/* the send tables */
+	bool has_host_tx_table;
+	u32 host_tx_table[NVSP_SEND_INDIRECTION_ENTRIES];
 	u32 tx_table[NVSP_SEND_INDIRECTION_ENTRIES];
 	u32 filter;
 	struct work_struct rx_mode_work;
@@ -216,6 +222,7 @@ struct netvsc_dev {
 
 /* nvsp.c */
 u32 netvsc_queue_of(struct netvsc_dev *nd, u32 sub_index);
+void netvsc_map_tx_table(struct netvsc_dev *nd);
 int netvsc_chan_open(struct netvsc_dev *nd, struct vmbus_channel *chan,
 		     u16 index);
 void netvsc_chan_close(struct netvsc_chan *nc);

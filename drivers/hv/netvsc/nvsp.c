@@ -439,6 +439,36 @@ u32 netvsc_queue_of(struct netvsc_dev *nd, u32 sub_index)
 }
 EXPORT_SYMBOL_IF_KUNIT(netvsc_queue_of);
 
+static void netvsc_map_tx_table_locked(struct netvsc_dev *nd)
+{
+	u32 i, chans = max(nd->nr_chans, 1U);
+
+	lockdep_assert_held(&nd->tx_lock);
+	for (i = 0; i < NVSP_SEND_INDIRECTION_ENTRIES; i++)
+		WRITE_ONCE(nd->tx_table[i], nd->has_host_tx_table ?
+			   netvsc_queue_of(nd, nd->host_tx_table[i]) :
+			   i % chans);
+}
+
+/**
+ * netvsc_map_tx_table() - the TX queue of each send bucket
+ * @nd: the device
+ *
+ * The host's send indirection table names its channels; each maps to the
+ * queue open on it (a channel not open: the primary's). Without a table
+ * from the host the buckets go round the queues. The host may send its
+ * table while sub-channels still open, before their queues count: the
+ * set-up maps it again once they all do, and @nd->tx_lock keeps a late
+ * mapping of the old count from landing after that.
+ */
+void netvsc_map_tx_table(struct netvsc_dev *nd)
+{
+	spin_lock_bh(&nd->tx_lock);
+	netvsc_map_tx_table_locked(nd);
+	spin_unlock_bh(&nd->tx_lock);
+}
+EXPORT_SYMBOL_IF_KUNIT(netvsc_map_tx_table);
+
 /*
  * Whether a SEND_INDIRECTION_TABLE of @len bytes holds a whole table at
  * @offset (netvsc_indirection_offset()).
@@ -478,7 +508,7 @@ static void netvsc_on_indirection(struct netvsc_dev *nd, const void *data,
 {
 	const struct nvsp_send_indirection_table *t = data;
 	const u32 *table;
-	u32 i, offset;
+	u32 offset;
 
 	offset = len < sizeof(*t) ? 0 : netvsc_indirection_offset(nd, t, len);
 	if (!netvsc_indirection_ok(data, len, offset)) {
@@ -488,8 +518,11 @@ static void netvsc_on_indirection(struct netvsc_dev *nd, const void *data,
 		return;
 	}
 	table = data + offset;
-	for (i = 0; i < NVSP_SEND_INDIRECTION_ENTRIES; i++)
-		WRITE_ONCE(nd->tx_table[i], netvsc_queue_of(nd, table[i]));
+	spin_lock_bh(&nd->tx_lock);
+	memcpy(nd->host_tx_table, table, sizeof(nd->host_tx_table));
+	nd->has_host_tx_table = true;
+	netvsc_map_tx_table_locked(nd);
+	spin_unlock_bh(&nd->tx_lock);
 }
 
 static void netvsc_on_inband(struct netvsc_chan *nc,
@@ -926,6 +959,10 @@ void netvsc_nvsp_teardown(struct netvsc_dev *nd)
 			netvsc_chan_close(&nd->chans[i]);
 	nd->nr_chans = 0;
 	mutex_unlock(&nd->chan_lock);
+	/* The next set-up's channels get a table of their own. */
+	spin_lock_bh(&nd->tx_lock);
+	nd->has_host_tx_table = false;
+	spin_unlock_bh(&nd->tx_lock);
 	netvsc_buf_free(nd, &nd->recv);
 	netvsc_buf_free(nd, &nd->send);
 	bitmap_free(nd->send_map);

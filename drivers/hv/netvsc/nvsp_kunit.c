@@ -103,11 +103,41 @@ static void queue_of_test(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, netvsc_queue_of(nd, U32_MAX), 0U);
 }
 
+static void map_tx_table_test(struct kunit *test)
+{
+	struct netvsc_dev *nd = dev_of(test);
+	u32 i;
+
+	spin_lock_init(&nd->tx_lock);
+	nd->nr_chans = 3;
+	netvsc_map_tx_table(nd);
+	for (i = 0; i < NVSP_SEND_INDIRECTION_ENTRIES; i++)
+		KUNIT_EXPECT_EQ(test, nd->tx_table[i], i % 3);
+
+	/* The host's table, all on its channel 1, while only the primary is open. */
+	nd->nr_chans = 1;
+	nd->has_host_tx_table = true;
+	for (i = 0; i < NVSP_SEND_INDIRECTION_ENTRIES; i++)
+		nd->host_tx_table[i] = 1;
+	netvsc_map_tx_table(nd);
+	for (i = 0; i < NVSP_SEND_INDIRECTION_ENTRIES; i++)
+		KUNIT_EXPECT_EQ(test, nd->tx_table[i], 0U);
+
+	/* Its channel 1 opens as queue 2: mapped again, the table follows. */
+	nd->nr_chans = 3;
+	nd->chans[1].sub_index = 2;
+	nd->chans[2].sub_index = 1;
+	netvsc_map_tx_table(nd);
+	for (i = 0; i < NVSP_SEND_INDIRECTION_ENTRIES; i++)
+		KUNIT_EXPECT_EQ(test, nd->tx_table[i], 2U);
+}
+
 static struct kunit_case nvsp_cases[] = {
 	KUNIT_CASE(range_test),
 	KUNIT_CASE(table_test),
 	KUNIT_CASE(table_bad_test),
 	KUNIT_CASE(queue_of_test),
+	KUNIT_CASE(map_tx_table_test),
 	{}
 };
 
