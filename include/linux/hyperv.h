@@ -292,6 +292,7 @@ int vmbus_subchannels_open(struct vmbus_channel *primary,
 			   const struct vmbus_subchannel_req *req);
 void vmbus_set_rescind_callback(struct vmbus_channel *chan,
 				void (*cb)(struct vmbus_channel *chan));
+void vmbus_stop_rescind_callbacks(struct vmbus_channel *primary);
 
 struct hv_device *vmbus_chan_device(const struct vmbus_channel *chan);
 bool vmbus_chan_is_primary(const struct vmbus_channel *chan);

@@ -1113,7 +1113,7 @@ static int netvsc_probe(struct hv_device *hdev,
 err_teardown:
 	netvsc_dev_teardown(nd);
 err_free:
-	vmbus_set_rescind_callback(hdev->channel, NULL);
+	vmbus_stop_rescind_callbacks(hdev->channel);
 	hv_set_drvdata(hdev, NULL);
 	free_netdev(ndev);
 	return ret;
@@ -1130,6 +1130,11 @@ static void netvsc_remove(struct hv_device *hdev)
 	mutex_lock(&nd->lock);
 	netvsc_dev_teardown(nd);
 	mutex_unlock(&nd->lock);
+	/*
+	 * Until here a sub-channel the host takes away is closed by its
+	 * callback, which needs @nd: none may run once @nd is freed.
+	 */
+	vmbus_stop_rescind_callbacks(hdev->channel);
 	hv_set_drvdata(hdev, NULL);
 	free_netdev(ndev);
 }

@@ -806,15 +806,6 @@ static void storvsc_close_chans(struct storvsc_host *host)
 	}
 }
 
-/* No rescind callback of @host's runs once this returns. */
-static void storvsc_stop_rescind_callbacks(struct storvsc_host *host)
-{
-	unsigned int i;
-
-	for (i = 0; i < host->nr_chans; i++)
-		vmbus_set_rescind_callback(host->chans[i].vc.chan, NULL);
-}
-
 /* vmbus_subchannels_open()'s callbacks: ask the host, open one. */
 static int storvsc_request_subchannels(void *ctx, unsigned int count)
 {
@@ -980,7 +971,7 @@ static void storvsc_remove(struct hv_device *hdev)
 	struct storvsc_host *host = hv_get_drvdata(hdev);
 	struct Scsi_Host *shost = host->shost;
 
-	storvsc_stop_rescind_callbacks(host);
+	vmbus_stop_rescind_callbacks(hdev->channel);
 	storvsc_allow_rescans(host, false);
 	/* A host that took the controller away completes nothing more. */
 	if (!vstor_chan_alive(&host->chans[0].vc))

@@ -78,14 +78,19 @@ void vmbus_close_all(struct vmbus_channel *primary)
 }
 
 /**
- * vmbus_forget_callbacks() - drop the callbacks a driver set on a device
+ * vmbus_stop_rescind_callbacks() - clear the rescind callbacks of a device
  * @primary: the device's primary channel
  *
- * After the driver's remove or a failed probe: its module may be unloaded
- * next, and a later rescind or sub-channel offer must not call into it.
- * Waits for a rescind callback that is still running.
+ * Clears the rescind callback of @primary and of each of its sub-channels
+ * and waits for one that is still running. For a driver's remove, before
+ * it frees what its callbacks use: a sub-channel the host rescinds from
+ * here on is closed by the core alone. Safe while a running callback
+ * closes its sub-channel (the core keeps it listed, and so alive, until
+ * this returns). The core calls it after the driver's remove or a failed
+ * probe, so that a later rescind never calls into an unloaded module.
+ * Process context; not from a rescind callback.
  */
-void vmbus_forget_callbacks(struct vmbus_channel *primary)
+void vmbus_stop_rescind_callbacks(struct vmbus_channel *primary)
 {
 	struct vmbus_channel *sc;
 
@@ -95,6 +100,7 @@ void vmbus_forget_callbacks(struct vmbus_channel *primary)
 	mutex_unlock(&vmbus_conn.lock);
 	vmbus_set_rescind_callback(primary, NULL);
 }
+EXPORT_SYMBOL_GPL(vmbus_stop_rescind_callbacks);
 
 static void vmbus_post_relid_released(u32 relid)
 {

@@ -62,7 +62,7 @@ static int vmbus_probe(struct device *dev)
 		return -ENODEV;
 	ret = drv->probe(hdev, id);
 	if (ret)
-		vmbus_forget_callbacks(hdev->channel);
+		vmbus_stop_rescind_callbacks(hdev->channel);
 	return ret;
 }
 
@@ -74,7 +74,7 @@ static void vmbus_remove(struct device *dev)
 	if (drv->remove)
 		drv->remove(hdev);
 	/* The driver may be unloaded next: no callback may call it again. */
-	vmbus_forget_callbacks(hdev->channel);
+	vmbus_stop_rescind_callbacks(hdev->channel);
 	/* A driver that forgot to close must not leave rings to the host. */
 	vmbus_close_all(hdev->channel);
 }

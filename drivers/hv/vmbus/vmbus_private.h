@@ -414,7 +414,6 @@ void vmbus_on_rescind(const void *msg, u32 len);
 void vmbus_on_alloffers(const void *msg, u32 len);
 void vmbus_remove_all_channels(void);
 void vmbus_close_all(struct vmbus_channel *primary);
-void vmbus_forget_callbacks(struct vmbus_channel *primary);
 
 /* Sub-channel bring-up (subchannel.c). */
 void vmbus_subchannel_offered(struct vmbus_channel *sc);
