@@ -1757,7 +1757,7 @@ int storvsp_disk_resize(struct storvsp_ctrl *ctrl, unsigned int lun,
 /**
  * storvsp_set_fault() - arm `fault storvsc KIND COUNT`
  * @sp: the StorVSP
- * @kind: one of STORVSP_FAULT_NAMES
+ * @kind: one of STORVSP_FAULT_NAMES; "none" disarms
  * @count: how many SRBs get it (one per LUN for the ua-* kinds)
  *
  * Replaces the fault armed before, if any.
@@ -1769,6 +1769,11 @@ int storvsp_set_fault(struct storvsp *sp, const char *kind,
 {
 	unsigned int i;
 
+	if (!strcmp(kind, "none")) {
+		sp->fault = STORVSP_FAULT_NONE;
+		sp->fault_count = 0;
+		return 0;
+	}
 	for (i = STORVSP_FAULT_BAD_LENGTH; i < STORVSP_FAULT_KINDS; i++) {
 		if (!strcmp(kind, storvsp_fault_names[i])) {
 			sp->fault = i;
@@ -1820,6 +1825,9 @@ static void storvsp_class_stats_lines(struct storvsp *sp, struct hv_buf *out)
 			      (unsigned long long)sp->faults[i]);
 	hv_buf_printf(out, "%sstorvsp.held=%llu\n", c,
 		      (unsigned long long)sp->held);
+	hv_buf_printf(out, "%sstorvsp.armed=%s:%u\n", c,
+		      sp->fault_count ? storvsp_fault_names[sp->fault] : "none",
+		      sp->fault_count);
 	hv_buf_printf(out, "%sblockio.inflight=%u\n", c, sp->bio->inflight);
 	snprintf(p, sizeof(p), "%sblockio.", c);
 	HV_BUF_STAT(out, p, bs, submitted);

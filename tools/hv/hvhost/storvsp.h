@@ -197,7 +197,7 @@ enum storvsp_fault {
 	"bad-length|bad-id|bad-status|medium-error|ua-luns-changed|"	\
 	"ua-capacity-changed|ua-params-changed|bad-scsi-status|"	\
 	"bad-sense|no-completion|subchannel-late|recovered-error|"	\
-	"inquiry-control"
+	"inquiry-control|none"
 
 /**
  * struct storvsp - every controller of one class

@@ -952,6 +952,29 @@ TEST(test_storvsp_fault_recovered_inquiry,
 	env_destroy(&e);
 }
 
+TEST(test_storvsp_fault_none,
+     "storvsp: fault none disarms a fault no SRB took, stats show it")
+{
+	struct hv_buf out = { 0 };
+	struct vstor_packet vp;
+	struct stor_env e;
+	uint64_t buf;
+
+	ASSERT_EQ(true, env_ready(&e, &buf) != NULL);
+	CHECK(stat_is(&e, "storvsp.armed=none:0\n"));
+	CHECK(!strcmp(fake_ctl(&e.fg, "fault storvsc medium-error 2", &out),
+		      "OK\n"));
+	CHECK(stat_is(&e, "storvsp.armed=medium-error:2\n"));
+	CHECK(!strcmp(fake_ctl(&e.fg, "fault storvsc none", &out), "OK\n"));
+	CHECK(stat_is(&e, "storvsp.armed=none:0\n"));
+	mk_srb(&vp, 0, cdb_r10, 10, VSTOR_SRB_READ, 4096);
+	CHECK(srb(&e, &e.fc, &vp, buf) == 0 &&
+	      vp.srb.srb_status == VSTOR_SRB_SUCCESS);
+	CHECK(stat_is(&e, "storvsp.fault.medium-error=0\n"));
+	hv_buf_free(&out);
+	env_destroy(&e);
+}
+
 /* A TUR to @lun fails with UNIT ATTENTION @asc/@ascq. */
 static bool tur_ua(struct stor_env *e, uint8_t lun, uint8_t asc,
 		   uint8_t ascq)
