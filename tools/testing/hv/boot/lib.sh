@@ -127,6 +127,22 @@ hv_ctl() {
 	"$HV_HVHOST" ctl "$HV_CTL" "$@"
 }
 
+# hv_offer_again SECONDS CLASS GUID...: offer a device the host rescinded,
+# as soon as it can: the host offers an instance again only once the
+# guest released the old relids (its removal of the device), which may
+# take a while (times the host's time scale). The offer's output is
+# printed; non-zero if the guest never let go.
+hv_offer_again() {
+	local i out tries=$(($1 * 5 * ${HV_TIME_SCALE:-1}))
+	shift
+	for i in $(seq "$tries"); do
+		out=$(hv_ctl offer "$@" 2>&1) && { echo "$out"; return 0; }
+		sleep 0.2
+	done
+	echo "$out"
+	return 1
+}
+
 # hv_vars NAME...: assignments of these variables of the scenario, to put
 # before a guest or host script whose body is a quoted heredoc.
 hv_vars() {

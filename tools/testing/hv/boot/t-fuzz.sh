@@ -168,14 +168,7 @@ rescind_all() {
 		hv_ctl rescind $g > /dev/null 2>&1
 	done
 }
-offer() {	# offer CLASS GUID
-	local i
-	for i in $(seq $((50 * ${HV_TIME_SCALE:-1}))); do
-		hv_ctl offer "$@" > /dev/null 2>&1 && return 0
-		sleep 0.2
-	done
-	return 1
-}
+offer() { hv_offer_again 10 "$@" > /dev/null; }	# offer CLASS GUID
 offer_all() {
 	offer echo $echo_id || return 1
 	offer scsi $scsi_id || return 1

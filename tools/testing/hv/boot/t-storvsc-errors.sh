@@ -147,6 +147,11 @@ done
 hv_marker closed 120 || exit
 held=$(hv_ctl stats | sed -n 's/^storvsp\.held=//p')
 check_eq "the broken channel was closed: completions the host holds" 0 "$held"
+# The command that met the broken ring may have failed before the host
+# took the no-completion fault: left armed, it would keep an answer the
+# next controller's probe waits for (the debug tier's teardown binds it).
+armed=$(hv_ctl stats | sed -n 's/^storvsp\.armed=//p')
+check "no storvsc fault stays armed (was $armed)" hv_ctl fault storvsc none
 HOST
 hv_boot storvsc-errors --initrd "$HV_INITRD_STORAGE" --guest "$guest" \
 	--host "$host" --timeout 420 -- --scsi="$ctrl" \
