@@ -1968,6 +1968,7 @@ void vmbus_chan_notify_rescind(struct vmbus_channel *chan)
 	/* A driver clearing the callback waits for this on the channel. */
 	wake_up_all(&chan->wq);
 }
+EXPORT_SYMBOL_IF_KUNIT(vmbus_chan_notify_rescind);
 
 /**
  * vmbus_chan_device() - the device a channel belongs to

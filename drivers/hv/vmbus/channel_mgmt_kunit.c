@@ -2,13 +2,18 @@
 /*
  * KUnit suite of the offer checks: the relid range, a relid in use, a
  * second offer of a device, and sub-channels without a live primary or
- * with an index already taken. The suite runs without a host: the
+ * with an index already taken; and the clearing of a device's rescind
+ * callbacks (vmbus_stop_rescind_callbacks()). The suite runs without a host: the
  * channels it needs are put into the connection's tables under its lock
  * and taken out again before the lock is dropped.
  */
 
 #include <kunit/test.h>
 #include <kunit/visibility.h>
+#include <linux/completion.h>
+#include <linux/delay.h>
+#include <linux/kthread.h>
+#include <linux/sched/task.h>
 #include <linux/slab.h>
 
 #include "vmbus_private.h"
@@ -125,6 +130,83 @@ static void offer_subchannel_of_rescinded_test(struct kunit *test)
 						 true, false));
 }
 
+/* --- vmbus_stop_rescind_callbacks() ------------------------------------ */
+
+static DECLARE_COMPLETION(cb_started);
+static bool cb_done;
+
+static void cb_noop(struct vmbus_channel *chan)
+{
+}
+
+/* A callback that is still running when the driver stops them. */
+static void cb_slow(struct vmbus_channel *chan)
+{
+	complete(&cb_started);
+	msleep(200);
+	WRITE_ONCE(cb_done, true);
+}
+
+static struct vmbus_channel *cb_chan(struct kunit *test,
+				     struct vmbus_channel *primary)
+{
+	struct vmbus_channel *chan = kunit_kzalloc(test, sizeof(*chan),
+						   GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, chan);
+	spin_lock_init(&chan->rescind_lock);
+	init_waitqueue_head(&chan->wq);
+	INIT_LIST_HEAD(&chan->subchannels);
+	chan->rescind_callback = cb_noop;
+	chan->primary = primary;
+	if (primary)
+		list_add_tail(&chan->sc_node, &primary->subchannels);
+	return chan;
+}
+
+static void stop_callbacks_test(struct kunit *test)
+{
+	struct vmbus_channel *primary = cb_chan(test, NULL);
+	struct vmbus_channel *sc1 = cb_chan(test, primary);
+	struct vmbus_channel *sc2 = cb_chan(test, primary);
+
+	vmbus_stop_rescind_callbacks(primary);
+	KUNIT_EXPECT_NULL(test, primary->rescind_callback);
+	KUNIT_EXPECT_NULL(test, sc1->rescind_callback);
+	KUNIT_EXPECT_NULL(test, sc2->rescind_callback);
+	/* A rescind from now on calls nothing. */
+	vmbus_chan_notify_rescind(sc2);
+	KUNIT_EXPECT_NULL(test, sc2->rescind_task);
+}
+
+static int cb_rescind_thread(void *chan)
+{
+	vmbus_chan_notify_rescind(chan);
+	return 0;
+}
+
+static void stop_callbacks_waits_test(struct kunit *test)
+{
+	struct vmbus_channel *primary = cb_chan(test, NULL);
+	struct vmbus_channel *sc = cb_chan(test, primary);
+	struct task_struct *t;
+
+	reinit_completion(&cb_started);
+	WRITE_ONCE(cb_done, false);
+	sc->rescind_callback = cb_slow;
+	t = kthread_run(cb_rescind_thread, sc, "hv_kunit_rescind");
+	KUNIT_ASSERT_FALSE(test, IS_ERR(t));
+	get_task_struct(t);
+	wait_for_completion(&cb_started);
+	vmbus_stop_rescind_callbacks(primary);
+	/* Returned only once the sub-channel's callback had. */
+	KUNIT_EXPECT_TRUE(test, READ_ONCE(cb_done));
+	KUNIT_EXPECT_NULL(test, sc->rescind_callback);
+	/* Until the thread is gone, it may still use @sc. */
+	kthread_stop(t);
+	put_task_struct(t);
+}
+
 static struct kunit_case offer_cases[] = {
 	KUNIT_CASE(offer_relid_test),
 	KUNIT_CASE(offer_orphan_subchannel_test),
@@ -132,6 +214,8 @@ static struct kunit_case offer_cases[] = {
 	KUNIT_CASE(offer_second_primary_test),
 	KUNIT_CASE(offer_subchannel_test),
 	KUNIT_CASE(offer_subchannel_of_rescinded_test),
+	KUNIT_CASE(stop_callbacks_test),
+	KUNIT_CASE(stop_callbacks_waits_test),
 	{}
 };
 
