@@ -791,6 +791,7 @@ static int storvsc_open_chan(struct storvsc_host *host,
 	return ret;
 }
 
+/* With the rescind callbacks stopped (vmbus_stop_rescind_callbacks()). */
 static void storvsc_close_chans(struct storvsc_host *host)
 {
 	struct storvsc_chan *sc;
@@ -799,10 +800,8 @@ static void storvsc_close_chans(struct storvsc_host *host)
 	while (host->nr_chans) {
 		sc = &host->chans[--host->nr_chans];
 		/* Once closed, a rescinded sub-channel may be freed. */
-		if (sc->closed)
-			continue;
-		vmbus_set_rescind_callback(sc->vc.chan, NULL);
-		storvsc_close_chan(sc);
+		if (!sc->closed)
+			storvsc_close_chan(sc);
 	}
 }
 
@@ -934,6 +933,7 @@ static int storvsc_probe(struct hv_device *hdev,
 	return 0;
 
 err_close:
+	vmbus_stop_rescind_callbacks(hdev->channel);
 	storvsc_close_chans(host);
 err_free:
 	kfree(host->chans);
